@@ -1,0 +1,46 @@
+# Facilitator — the two set-up commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint layers pytest bench dist system-deps clean demo
+
+# Create the virtualenv and install the pinned dependencies once (again when pyproject changes).
+$(STAMP): pyproject.toml
+	@bash scripts/install-system-deps.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+run: $(STAMP)
+	$(BIN)/python -m facilitator $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+layers: $(STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint layers pytest
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
+
+dist: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dist]"
+	$(BIN)/pyinstaller --noconfirm --clean pyinstaller.spec
+	QT_QPA_PLATFORM=offscreen dist/facilitator/facilitator --version
+
+demo: $(STAMP)
+	$(BIN)/python -m facilitator demo $(ARGS)
+
+clean:
+	rm -rf build dist .pytest_cache .ruff_cache

@@ -1,0 +1,6 @@
+"""Typed SQLAlchemy 2 ORM, one module per aggregate. Importing this registers every table."""
+
+from . import audit, roster, sessions, users
+from .base import Base
+
+__all__ = ["Base", "audit", "roster", "sessions", "users"]

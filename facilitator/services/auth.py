@@ -1,0 +1,226 @@
+"""Set-up, sign-in, lock and recovery: the way from a data folder to a ``Workspace``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from ..clock import Clock
+from ..models.users import Clinic, User
+from ..storage import migrate
+from ..storage.backup import write_backup
+from ..storage.engine import Database
+from ..storage.errors import LockedOut, StorageError, WrongPassword
+from ..storage.vault import Vault
+from . import audit
+from .errors import AuthError, StorageProblem
+from .validation import Checker
+from .workspace import Actor, Workspace
+
+
+@dataclass(frozen=True)
+class ClinicSetup:
+    clinic_name: str
+    timezone: str
+    address: str
+    admin_login: str
+    admin_display_name: str
+    admin_credentials: str
+    password: str
+    password_again: str
+
+
+def check_login(checker: Checker, field: str, login: str) -> str:
+    cleaned = login.strip().casefold()
+    if not cleaned:
+        checker.fail(field, "The login is required.")
+    elif len(cleaned) > 64 or not all(ch.isalnum() or ch in "._-" for ch in cleaned):
+        checker.fail(field, "A login uses letters, digits, '.', '_' or '-' (at most 64).")
+    return cleaned
+
+
+def check_timezone(checker: Checker, field: str, name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        checker.fail(field, f"Unknown time zone {name.strip()!r}; use e.g. America/Chicago.")
+        return None
+
+
+def _workspace(vault: Vault, db: Database, clock: Clock, user: User, clinic: Clinic) -> Workspace:
+    actor = Actor(user.id, user.login, user.display_name, user.credentials, user.role)
+    return Workspace(vault, db, clock, actor, ZoneInfo(clinic.timezone))
+
+
+def _migrate(vault: Vault, db: Database, now: datetime) -> None:
+    def backup() -> object:
+        stamp = now.strftime("%Y%m%d-%H%M%S")
+        target = vault.backups_dir / f"before-upgrade-{stamp}.fbak"
+        return write_backup(vault, db, target, now, migrate.current_revision(db)).path
+
+    try:
+        migrate.upgrade(db, backup)  # type: ignore[arg-type]
+    except StorageError as error:
+        db.close()
+        raise StorageProblem(str(error)) from error
+
+
+def create_clinic(vault: Vault, clock: Clock, setup: ClinicSetup) -> tuple[Workspace, str]:
+    """First run: a new encrypted database, the clinic and its first admin.
+
+    Returns the signed-in workspace and the recovery key, which must be shown exactly once.
+    """
+    c = Checker()
+    c.text("clinic_name", "The clinic name", setup.clinic_name)
+    tz = check_timezone(c, "timezone", setup.timezone)
+    c.text("address", "The address", setup.address, required=False, max_len=2000)
+    login = check_login(c, "admin_login", setup.admin_login)
+    c.text("admin_display_name", "Your name", setup.admin_display_name)
+    c.text("admin_credentials", "Credentials", setup.admin_credentials, required=False,
+           max_len=100)
+    c.password("password", setup.password)
+    if setup.password != setup.password_again:
+        c.fail("password_again", "The two passwords are not the same.")
+    c.raise_if_any()
+    assert tz is not None
+    try:
+        db, recovery = vault.create(login, setup.password)
+    except StorageError as error:
+        raise StorageProblem(str(error)) from error
+    now = clock.now()
+    _migrate(vault, db, now)
+    session = db.session()
+    with session.begin():
+        clinic = Clinic(name=setup.clinic_name.strip(), timezone=tz.key,
+                        address=setup.address.strip(), created_at=now)
+        admin = User(login=login, display_name=setup.admin_display_name.strip(),
+                     credentials=setup.admin_credentials.strip(), role="admin", active=True,
+                     created_at=now, last_login_at=now)
+        session.add_all([clinic, admin])
+        session.flush()
+        admin.created_by_id = clinic.created_by_id = admin.id
+        audit.append(session, at=now, user_id=admin.id, login=login, action="clinic.created",
+                     entity="clinic", entity_id=clinic.id)
+        audit.append(session, at=now, user_id=admin.id, login=login, action="user.created",
+                     entity="user", entity_id=admin.id, details={"role": "admin"})
+        ws = _workspace(vault, db, clock, admin, clinic)
+    session.close()
+    return ws, recovery
+
+
+def sign_in(vault: Vault, clock: Clock, login: str, password: str) -> Workspace:
+    """Unlock the database with a user's password and record the login (and earlier failures)."""
+    now = clock.now()
+    try:
+        unlocked = vault.unlock(login, password, now)
+    except LockedOut as error:
+        raise AuthError(str(error)) from error
+    except WrongPassword:
+        raise AuthError("The login or password is not correct.") from None
+    except StorageError as error:
+        raise StorageProblem(str(error)) from error
+    db = unlocked.db
+    _migrate(vault, db, now)
+    session = db.session()
+    try:
+        with session.begin():
+            for failure in unlocked.failed_attempts:
+                audit.append(session, at=failure.at, user_id=None, login=failure.login,
+                             action="login.failed")
+            user = session.scalar(select(User).where(User.login == unlocked.login))
+            clinic = session.scalar(select(Clinic))
+            if user is None or not user.active or clinic is None:
+                audit.append(session, at=now, user_id=user.id if user else None,
+                             login=unlocked.login, action="login.refused",
+                             details={"reason": "inactive"})
+                refused = True
+            else:
+                refused = False
+                user.last_login_at = now
+                audit.append(session, at=now, user_id=user.id, login=user.login, action="login")
+                ws = _workspace(vault, db, clock, user, clinic)
+    finally:
+        session.close()
+    if refused:
+        db.close()
+        raise AuthError("This account is deactivated. Ask an administrator.")
+    return ws
+
+
+def lock(ws: Workspace) -> None:
+    with ws.transaction() as s:
+        audit.record(s, ws, "session.locked")
+
+
+def unlock(ws: Workspace, password: str) -> None:
+    """Re-enter the password after a lock. The database stays open while locked, so work that
+    was running (a live block) goes on; only the screen was hidden."""
+    now = ws.clock.now()
+    wait = ws.vault.lockout.retry_after(ws.actor.login, now)
+    if wait > 0:
+        raise AuthError(str(LockedOut(wait)))
+    if not ws.vault.verify_password(ws.actor.login, password):
+        ws.vault.lockout.record_failure(ws.actor.login, now)
+        with ws.transaction() as s:
+            audit.record(s, ws, "unlock.failed")
+        raise AuthError("The password is not correct.")
+    ws.vault.lockout.succeeded(ws.actor.login)
+    with ws.transaction() as s:
+        audit.record(s, ws, "session.unlocked")
+
+
+def sign_out(ws: Workspace) -> None:
+    with ws.transaction() as s:
+        audit.record(s, ws, "logout")
+    ws.close()
+
+
+def reset_password_with_recovery(
+    vault: Vault, clock: Clock, recovery_key: str, login: str, new_password: str
+) -> None:
+    c = Checker()
+    login = check_login(c, "login", login)
+    c.password("password", new_password)
+    c.raise_if_any()
+    try:
+        db = vault.unlock_with_recovery(recovery_key)
+    except WrongPassword as error:
+        raise AuthError(str(error)) from None
+    except StorageError as error:
+        raise StorageProblem(str(error)) from error
+    try:
+        _migrate(vault, db, clock.now())
+        session = db.session()
+        with session.begin():
+            user = session.scalar(select(User).where(User.login == login))
+            if user is None or not user.active:
+                raise AuthError("No active account with that login.")
+            vault.set_password(db, login, new_password)
+            audit.append(session, at=clock.now(), user_id=user.id, login=login,
+                         action="password.reset_with_recovery_key", entity="user",
+                         entity_id=user.id)
+        session.close()
+    finally:
+        db.close()
+
+
+def change_password(ws: Workspace, old: str, new: str, new_again: str) -> None:
+    c = Checker()
+    if not ws.vault.verify_password(ws.actor.login, old):
+        c.fail("old", "The current password is not correct.")
+    c.password("new", new)
+    if new != new_again:
+        c.fail("new_again", "The two new passwords are not the same.")
+    c.raise_if_any()
+    ws.vault.set_password(ws.db, ws.actor.login, new)
+    with ws.transaction() as s:
+        audit.record(s, ws, "password.changed", "user", ws.actor.user_id)
+
+
+def idle_lock_minutes(ws: Workspace) -> int:
+    with ws.transaction() as s:
+        clinic = s.scalar(select(Clinic))
+        return clinic.idle_lock_minutes if clinic else 10

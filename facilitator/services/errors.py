@@ -1,0 +1,38 @@
+"""Typed errors raised by services. Every message is written for the person at the screen and
+never contains PHI beyond what that person typed, so the UI and CLI can show it as it is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class ServiceError(Exception):
+    """Base class: ``str(error)`` is a complete, human sentence."""
+
+
+class ValidationError(ServiceError):
+    """Input that cannot be saved. ``fields`` maps a field name to its message."""
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        self.fields = dict(fields)
+        super().__init__(" ".join(self.fields.values()))
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class PermissionDenied(ServiceError):
+    pass
+
+
+class Conflict(ServiceError):
+    """The change clashes with data already stored (duplicate chart ID, already running…)."""
+
+
+class AuthError(ServiceError):
+    """Wrong password or recovery key, or a locked or inactive account (CLI exit code 3)."""
+
+
+class StorageProblem(ServiceError):
+    """The data folder or database cannot be used; carries the storage layer's safe message."""

@@ -1,0 +1,173 @@
+"""Staff accounts and clinic settings (admins only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..models.users import ROLES, Clinic, User
+from . import audit
+from .auth import check_login, check_timezone
+from .errors import Conflict, NotFound, ValidationError
+from .validation import Checker
+from .workspace import Workspace
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    login: str
+    display_name: str
+    credentials: str
+    role: str
+    active: bool
+    last_login_at: datetime | None
+
+
+@dataclass(frozen=True)
+class UserDraft:
+    login: str
+    display_name: str
+    credentials: str
+    role: str
+
+
+@dataclass(frozen=True)
+class ClinicView:
+    name: str
+    timezone: str
+    address: str
+    idle_lock_minutes: int
+
+
+def _view(u: User) -> UserView:
+    return UserView(u.id, u.login, u.display_name, u.credentials, u.role, u.active,
+                    u.last_login_at)
+
+
+def _check(draft: UserDraft) -> Checker:
+    c = Checker()
+    check_login(c, "login", draft.login)
+    c.text("display_name", "The name", draft.display_name)
+    c.text("credentials", "Credentials", draft.credentials, required=False, max_len=100)
+    if draft.role not in ROLES:
+        c.fail("role", f"Role must be one of {', '.join(ROLES)}.")
+    return c
+
+
+def list_users(ws: Workspace) -> list[UserView]:
+    with ws.transaction() as s:
+        return [_view(u) for u in s.scalars(select(User).order_by(User.display_name))]
+
+
+def add_user(ws: Workspace, draft: UserDraft, password: str) -> UserView:
+    ws.require("admin")
+    c = _check(draft)
+    c.password("password", password)
+    c.raise_if_any()
+    login = draft.login.strip().casefold()
+    with ws.transaction() as s:
+        if s.scalar(select(User.id).where(User.login == login)) is not None:
+            raise Conflict(f"The login {login!r} is taken.")
+        user = User(login=login, display_name=draft.display_name.strip(),
+                    credentials=draft.credentials.strip(), role=draft.role, active=True,
+                    created_at=ws.clock.now(), created_by_id=ws.actor.user_id)
+        s.add(user)
+        s.flush()
+        audit.record(s, ws, "user.created", "user", user.id, role=user.role)
+        # The slot is written inside the transaction so a failed write rolls the user back.
+        ws.vault.set_password(ws.db, login, password)
+        return _view(user)
+
+
+def update_user(ws: Workspace, user_id: int, draft: UserDraft) -> UserView:
+    ws.require("admin")
+    c = _check(draft)
+    c.raise_if_any()
+    with ws.transaction() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFound("That account no longer exists.")
+        if draft.login.strip().casefold() != user.login:
+            raise ValidationError({"login": "A login cannot be changed; add a new account."})
+        if user.id == ws.actor.user_id and draft.role != "admin":
+            raise ValidationError({"role": "You cannot take the admin role from yourself."})
+        changed = {
+            k: v for k, v in (("display_name", draft.display_name.strip()),
+                              ("credentials", draft.credentials.strip()), ("role", draft.role))
+            if getattr(user, k) != v
+        }
+        for k, v in changed.items():
+            setattr(user, k, v)
+        user.updated_at, user.updated_by_id = ws.clock.now(), ws.actor.user_id
+        audit.record(s, ws, "user.updated", "user", user.id, fields=sorted(changed))
+        return _view(user)
+
+
+def set_active(ws: Workspace, user_id: int, active: bool, password: str = "") -> UserView:
+    """Deactivate (removes the key slot: the password stops working at once) or reactivate
+    (needs a new password, since the old slot is gone)."""
+    ws.require("admin")
+    if user_id == ws.actor.user_id and not active:
+        raise ValidationError({"active": "You cannot deactivate your own account."})
+    if active:
+        c = Checker()
+        c.password("password", password)
+        c.raise_if_any()
+    with ws.transaction() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFound("That account no longer exists.")
+        user.active = active
+        user.updated_at, user.updated_by_id = ws.clock.now(), ws.actor.user_id
+        audit.record(s, ws, "user.activated" if active else "user.deactivated", "user", user.id)
+        if active:
+            ws.vault.set_password(ws.db, user.login, password)
+        else:
+            ws.vault.remove_login(user.login)
+        return _view(user)
+
+
+def reset_password(ws: Workspace, user_id: int, password: str) -> None:
+    ws.require("admin")
+    c = Checker()
+    c.password("password", password)
+    c.raise_if_any()
+    with ws.transaction() as s:
+        user = s.get(User, user_id)
+        if user is None or not user.active:
+            raise NotFound("No active account with that id.")
+        audit.record(s, ws, "password.reset_by_admin", "user", user.id)
+        ws.vault.set_password(ws.db, user.login, password)
+
+
+def clinic(ws: Workspace) -> ClinicView:
+    with ws.transaction() as s:
+        row = s.scalar(select(Clinic))
+        if row is None:
+            raise NotFound("The clinic record is missing.")
+        return ClinicView(row.name, row.timezone, row.address, row.idle_lock_minutes)
+
+
+def update_clinic(ws: Workspace, view: ClinicView) -> ClinicView:
+    ws.require("admin")
+    c = Checker()
+    c.text("name", "The clinic name", view.name)
+    tz = check_timezone(c, "timezone", view.timezone)
+    c.text("address", "The address", view.address, required=False, max_len=2000)
+    if not 1 <= view.idle_lock_minutes <= 240:
+        c.fail("idle_lock_minutes", "Auto-lock must be between 1 and 240 minutes.")
+    c.raise_if_any()
+    with ws.transaction() as s:
+        row = s.scalar(select(Clinic))
+        if row is None:
+            raise NotFound("The clinic record is missing.")
+        row.name, row.address = view.name.strip(), view.address.strip()
+        row.timezone, row.idle_lock_minutes = view.timezone.strip(), view.idle_lock_minutes
+        row.updated_at, row.updated_by_id = ws.clock.now(), ws.actor.user_id
+        audit.record(s, ws, "clinic.updated", "clinic", row.id)
+    if tz is not None:
+        ws.timezone = tz
+    return clinic(ws)

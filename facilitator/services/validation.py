@@ -1,0 +1,43 @@
+"""Small shared checks that build field-by-field validation messages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+MAX_NAME = 1000
+MAX_TEXT = 100_000
+MIN_PASSWORD = 10
+
+
+class Checker:
+    """Collects one message per field; ``raise_if_any`` raises ValidationError with all of them."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, message)
+
+    def text(self, field: str, label: str, value: str, *, required: bool = True,
+             max_len: int = MAX_NAME) -> str:
+        cleaned = value.strip()
+        if required and not cleaned:
+            self.fail(field, f"{label} is required.")
+        elif len(cleaned) > max_len:
+            self.fail(field, f"{label} is too long ({len(cleaned):,} of at most {max_len:,}"
+                             " characters).")
+        return cleaned
+
+    def order(self, field: str, earlier: date | None, later: date | None, message: str) -> None:
+        if earlier is not None and later is not None and later < earlier:
+            self.fail(field, message)
+
+    def password(self, field: str, value: str) -> None:
+        if len(value) < MIN_PASSWORD:
+            self.fail(field, f"The password needs at least {MIN_PASSWORD} characters.")
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            from .errors import ValidationError
+
+            raise ValidationError(self.errors)

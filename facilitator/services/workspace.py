@@ -1,0 +1,72 @@
+"""The unit of work every service takes: an unlocked data folder, the signed-in user, a clock.
+
+One public service call is one transaction (``Workspace.transaction``). Driver and storage errors
+are turned into ``StorageProblem`` with a message safe to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session
+
+from ..clock import Clock
+from ..storage.engine import Database, translate
+from ..storage.errors import StorageError
+from ..storage.vault import Vault
+from .errors import PermissionDenied, StorageProblem
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    login: str
+    display_name: str
+    credentials: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def signature_name(self) -> str:
+        return f"{self.display_name}, {self.credentials}" if self.credentials else self.display_name
+
+
+@dataclass
+class Workspace:
+    vault: Vault
+    db: Database
+    clock: Clock
+    actor: Actor
+    timezone: ZoneInfo
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        session = self.db.session()
+        try:
+            with session.begin():
+                yield session
+        except StorageError as error:
+            raise StorageProblem(str(error)) from error
+        except (sa_exc.OperationalError, sa_exc.DatabaseError) as error:
+            mapped = translate(error)
+            if mapped is None:
+                raise
+            raise StorageProblem(str(mapped)) from error
+        finally:
+            session.close()
+
+    def require(self, *roles: str) -> None:
+        if self.actor.role not in roles:
+            raise PermissionDenied(
+                f"Your role ({self.actor.role}) cannot do this; ask an {' or '.join(roles)}."
+            )
+
+    def close(self) -> None:
+        self.db.close()

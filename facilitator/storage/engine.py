@@ -1,0 +1,104 @@
+"""The SQLCipher engine: a raw 256-bit key, WAL, full fsync, foreign keys, immediate transactions.
+
+The ``sqlite+pysqlcipher`` URL only carries a passphrase (one PBKDF2 per connection), so the
+engine is built on the plain ``sqlite`` dialect with a ``creator`` that opens a
+``sqlcipher3.dbapi2`` connection and keys it with the raw key. Everything SQLite-specific stays in
+this module so the models remain portable to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3.dbapi2 as sqlcipher
+from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from .errors import DataDirProblem, NotADatabase
+
+_FULL_DISK = ("database or disk is full", "disk i/o error")
+_READ_ONLY = ("readonly database", "read-only", "unable to open database")
+_NOT_OURS = ("file is not a database", "database disk image is malformed")
+
+
+def open_raw(path: Path, key: bytes) -> sqlcipher.Connection:
+    """One keyed DB-API connection. The key pragma must be the first statement after the log level,
+    which keeps SQLCipher's own error lines off the user's terminal on a wrong key."""
+    conn = sqlcipher.connect(str(path), check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    return conn
+
+
+def _configure(conn: sqlcipher.Connection) -> None:
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    # Clinical writes must survive a power cut the moment the therapist sees them acknowledged.
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def translate(error: BaseException) -> Exception | None:
+    """Map a driver error to a storage error with a message safe to show, or None."""
+    text = str(getattr(error, "orig", None) or error).lower()
+    if any(s in text for s in _NOT_OURS):
+        return NotADatabase(
+            "The database file is damaged or is not a Facilitator database. It was left untouched;"
+            " restore it from a backup."
+        )
+    if any(s in text for s in _FULL_DISK):
+        return DataDirProblem("The disk is full or failing: the change was not saved.")
+    if any(s in text for s in _READ_ONLY):
+        return DataDirProblem("The data folder is read-only: the change was not saved.")
+    return None
+
+
+def build_engine(path: Path, key: bytes) -> Engine:
+    def creator() -> Any:
+        conn = open_raw(path, key)
+        try:
+            _configure(conn)
+        except sqlcipher.DatabaseError as error:
+            conn.close()
+            raise translate(error) or error from error
+        return conn
+
+    engine = create_engine(
+        "sqlite://", creator=creator, poolclass=QueuePool, pool_size=2, max_overflow=4
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        # Take the write lock at BEGIN so two writers never interleave the audit hash chain.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database:
+    """An open, keyed database: hands out ORM sessions, one per unit of work."""
+
+    def __init__(self, path: Path, key: bytes) -> None:
+        self.path = path
+        self._key = key
+        self.engine = build_engine(path, key)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def check_readable(self) -> None:
+        """Fail fast with NotADatabase when the key or the file is wrong."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+        except (exc.DBAPIError, sqlcipher.DatabaseError) as error:
+            raise translate(error) or NotADatabase(str(error)) from error
+
+    def raw_key(self) -> bytes:
+        return self._key
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,183 @@
+"""Key slots: one random data key, wrapped once per user and once for the recovery key.
+
+Like LUKS or a password manager, the database is encrypted with a random 256-bit *data key*.
+That key is stored only wrapped (AES-256-GCM) under a *slot key* derived from a secret:
+
+* a user's password, through Argon2id with a per-slot salt (slow on purpose), optionally mixed
+  with a device-bound secret from the OS keyring (see ``device.py``);
+* the recovery key shown once at set-up (high entropy, so HKDF is enough and recovery stays fast).
+
+A password change rewraps one slot; no data is re-encrypted. The slot file holds no PHI: logins,
+salts, KDF parameters and ciphertext only.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from .errors import NoSuchAccount, NotADatabase, WrongPassword
+
+KEY_BYTES = 32
+RECOVERY_SLOT = "recovery"
+_RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
+_FORMAT = "facilitator.keyslots/1"
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id cost. Defaults keep one unlock well under half a second on a clinic laptop."""
+
+    time_cost: int = 3
+    memory_kib: int = 64 * 1024
+    parallelism: int = 2
+
+
+@dataclass
+class Slot:
+    name: str  # "user:<login>" or "recovery"
+    kdf: str  # "argon2id" or "hkdf"
+    salt: str
+    nonce: str
+    wrapped: str
+    device_bound: bool = False
+    params: dict[str, int] = field(default_factory=dict)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"))
+
+
+def user_slot_name(login: str) -> str:
+    return f"user:{login.casefold()}"
+
+
+def new_data_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def new_recovery_key() -> str:
+    """A 120-bit key as six groups of five characters, e.g. ``K7QXM-...``."""
+    chars = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(30))
+    return "-".join(chars[i : i + 5] for i in range(0, 30, 5))
+
+
+def normalise_recovery_key(text: str) -> str:
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
+    return cleaned.replace("0", "O").replace("1", "I")
+
+
+def _derive(slot: Slot, secret: str, device_secret: bytes | None) -> bytes:
+    salt = _unb64(slot.salt)
+    if slot.kdf == "argon2id":
+        p = slot.params
+        stretched = hash_secret_raw(
+            secret.encode("utf-8"),
+            salt,
+            time_cost=p["time_cost"],
+            memory_cost=p["memory_kib"],
+            parallelism=p["parallelism"],
+            hash_len=KEY_BYTES,
+            type=Type.ID,
+        )
+    elif slot.kdf == "hkdf":
+        stretched = normalise_recovery_key(secret).encode("ascii")
+    else:
+        raise NotADatabase(f"Unknown key derivation {slot.kdf!r} in the key file.")
+    # The device secret is mixed in *after* the slow KDF: without it (a copied folder on another
+    # machine) the slot cannot be opened even with the right password.
+    ikm = stretched + (device_secret or b"")
+    return HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, info=slot.name.encode()
+    ).derive(ikm)
+
+
+def make_slot(
+    name: str,
+    secret: str,
+    data_key: bytes,
+    *,
+    kdf: str = "argon2id",
+    params: KdfParams | None = None,
+    device_secret: bytes | None = None,
+) -> Slot:
+    slot = Slot(
+        name=name,
+        kdf=kdf,
+        salt=_b64(secrets.token_bytes(16)),
+        nonce=_b64(secrets.token_bytes(12)),
+        wrapped="",
+        device_bound=device_secret is not None,
+        params=asdict(params or KdfParams()) if kdf == "argon2id" else {},
+    )
+    key = _derive(slot, secret, device_secret)
+    slot.wrapped = _b64(AESGCM(key).encrypt(_unb64(slot.nonce), data_key, name.encode()))
+    return slot
+
+
+def open_slot(slot: Slot, secret: str, device_secret: bytes | None) -> bytes:
+    key = _derive(slot, secret, device_secret if slot.device_bound else None)
+    try:
+        return AESGCM(key).decrypt(_unb64(slot.nonce), _unb64(slot.wrapped), slot.name.encode())
+    except InvalidTag as exc:
+        raise WrongPassword("The password is not correct.") from exc
+
+
+class KeyFile:
+    """The slot file beside the database. Written atomically; never holds the data key in clear."""
+
+    def __init__(self, path: Path, db_id: str, slots: dict[str, Slot]) -> None:
+        self.path = path
+        self.db_id = db_id
+        self.slots = slots
+
+    @classmethod
+    def create(cls, path: Path) -> KeyFile:
+        return cls(path, secrets.token_hex(16), {})
+
+    @classmethod
+    def load(cls, path: Path) -> KeyFile:
+        try:
+            raw: Any = json.loads(path.read_text("utf-8"))
+            if raw.get("format") != _FORMAT:
+                raise ValueError("format")
+            slots = {s["name"]: Slot(**s) for s in raw["slots"]}
+            return cls(path, str(raw["db_id"]), slots)
+        except FileNotFoundError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise NotADatabase(f"The key file {path.name} is damaged or not ours.") from exc
+
+    def save(self) -> None:
+        data = {
+            "format": _FORMAT,
+            "db_id": self.db_id,
+            "slots": [asdict(s) for s in self.slots.values()],
+        }
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+
+    def slot_for(self, name: str) -> Slot:
+        try:
+            return self.slots[name]
+        except KeyError:
+            raise NoSuchAccount("The login or password is not correct.") from None

@@ -1,0 +1,193 @@
+"""The data folder: the encrypted database, its key slots, back-off state and backups.
+
+``Vault`` is the one object that turns a login and password into an open ``Database``. Nothing
+outside storage sees keys or files.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import platformdirs
+
+from .device import DeviceSecrets, KeyringSecrets
+from .engine import Database
+from .errors import DataDirProblem, LockedOut, NotADatabase, WrongPassword
+from .keys import (
+    RECOVERY_SLOT,
+    KdfParams,
+    KeyFile,
+    make_slot,
+    new_data_key,
+    new_recovery_key,
+    open_slot,
+    user_slot_name,
+)
+from .lockout import FailedAttempt, Lockout
+
+DB_NAME = "facilitator.db"
+KEYS_NAME = "keys.json"
+_SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("Facilitator", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    """The result of a successful unlock: the open database and what to audit about it."""
+
+    db: Database
+    login: str
+    failed_attempts: tuple[FailedAttempt, ...]
+
+
+class Vault:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        device: DeviceSecrets | None = None,
+        kdf: KdfParams | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.device: DeviceSecrets = device if device is not None else KeyringSecrets()
+        self.kdf = kdf or KdfParams()
+        self.db_path = self.data_dir / DB_NAME
+        self.keys_path = self.data_dir / KEYS_NAME
+        self.lockout = Lockout(self.data_dir / "lockout.json")
+        self.backups_dir = self.data_dir / "backups"
+
+    # -- state ---------------------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.db_path.exists() or self.keys_path.exists()
+
+    def has_keyring(self) -> bool:
+        return self.device.available
+
+    def _keys(self) -> KeyFile:
+        try:
+            return KeyFile.load(self.keys_path)
+        except FileNotFoundError:
+            raise NotADatabase(
+                f"No key file ({KEYS_NAME}) in the data folder: it is not a Facilitator folder."
+            ) from None
+
+    def logins(self) -> list[str]:
+        return sorted(n.split(":", 1)[1] for n in self._keys().slots if n.startswith("user:"))
+
+    # -- creation ------------------------------------------------------------------------------
+    def create(self, admin_login: str, password: str) -> tuple[Database, str]:
+        """Create a new, empty, encrypted database. Returns it and the one-time recovery key."""
+        if self.exists():
+            raise DataDirProblem("The data folder already holds a Facilitator database.")
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.data_dir / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise _dir_problem(exc, self.data_dir) from exc
+        keys = KeyFile.create(self.keys_path)
+        data_key = new_data_key()
+        recovery = new_recovery_key()
+        device_secret = self.device.create(keys.db_id)
+        keys.slots[user_slot_name(admin_login)] = make_slot(
+            user_slot_name(admin_login), password, data_key,
+            params=self.kdf, device_secret=device_secret,
+        )
+        keys.slots[RECOVERY_SLOT] = make_slot(RECOVERY_SLOT, recovery, data_key, kdf="hkdf")
+        try:
+            keys.save()
+            db = Database(self.db_path, data_key)
+            db.check_readable()
+        except OSError as exc:
+            raise _dir_problem(exc, self.data_dir) from exc
+        return db, recovery
+
+    # -- unlocking -----------------------------------------------------------------------------
+    def _check_file(self) -> None:
+        try:
+            with open(self.db_path, "rb") as fh:
+                head = fh.read(16)
+        except FileNotFoundError:
+            raise NotADatabase("The database file is missing from the data folder.") from None
+        if head == _SQLITE_PLAIN_HEADER:
+            raise NotADatabase("The database file is not encrypted: it is not a Facilitator file.")
+        if len(head) < 16:
+            raise NotADatabase("The database file is truncated. Restore it from a backup.")
+
+    def unlock(self, login: str, password: str, now: datetime) -> Unlocked:
+        login = login.strip().casefold()
+        wait = self.lockout.retry_after(login, now)
+        if wait > 0:
+            raise LockedOut(wait)
+        keys = self._keys()
+        self._check_file()
+        try:
+            slot = keys.slot_for(user_slot_name(login))
+            data_key = open_slot(slot, password, self.device.get(keys.db_id))
+        except WrongPassword:
+            self.lockout.record_failure(login, now)
+            raise
+        db = Database(self.db_path, data_key)
+        db.check_readable()
+        return Unlocked(db, login, tuple(self.lockout.succeeded(login)))
+
+    def unlock_with_recovery(self, recovery_key: str) -> Database:
+        keys = self._keys()
+        self._check_file()
+        try:
+            data_key = open_slot(keys.slot_for(RECOVERY_SLOT), recovery_key, None)
+        except WrongPassword:
+            raise WrongPassword("The recovery key is not correct.") from None
+        db = Database(self.db_path, data_key)
+        db.check_readable()
+        return db
+
+    # -- slots ---------------------------------------------------------------------------------
+    def set_password(self, db: Database, login: str, password: str) -> None:
+        """Create or rewrap ``login``'s slot (new user, password change, recovery reset)."""
+        keys = self._keys()
+        name = user_slot_name(login)
+        device_secret = self.device.get(keys.db_id)
+        if device_secret is None and self.device.available:
+            device_secret = self.device.create(keys.db_id)
+        keys.slots[name] = make_slot(
+            name, password, db.raw_key(), params=self.kdf, device_secret=device_secret
+        )
+        self._save(keys)
+
+    def verify_password(self, login: str, password: str) -> bool:
+        keys = self._keys()
+        try:
+            open_slot(keys.slot_for(user_slot_name(login)), password, self.device.get(keys.db_id))
+        except WrongPassword:
+            return False
+        return True
+
+    def remove_login(self, login: str) -> None:
+        keys = self._keys()
+        if keys.slots.pop(user_slot_name(login), None) is not None:
+            self._save(keys)
+
+    def _save(self, keys: KeyFile) -> None:
+        try:
+            keys.save()
+        except OSError as exc:
+            raise _dir_problem(exc, self.data_dir) from exc
+
+
+def _dir_problem(exc: OSError, where: Path) -> DataDirProblem:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DataDirProblem("The disk is full: nothing was saved. Free some space and retry.")
+    if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+        return DataDirProblem(
+            f"The data folder {where} cannot be written (read-only or no permission)."
+        )
+    return DataDirProblem(f"The data folder {where} cannot be used: {os.strerror(exc.errno or 0)}")
