@@ -65,8 +65,11 @@ def build_engine(path: Path, key: bytes) -> Engine:
             raise translate(error) or error from error
         return conn
 
+    # module=: the dialect must know the real DB-API so driver errors are wrapped as
+    # sqlalchemy.exc.DBAPIError subclasses (it would otherwise expect stdlib sqlite3's).
     engine = create_engine(
-        "sqlite://", creator=creator, poolclass=QueuePool, pool_size=2, max_overflow=4
+        "sqlite://", module=sqlcipher, creator=creator, poolclass=QueuePool, pool_size=2,
+        max_overflow=4,
     )
 
     @event.listens_for(engine, "begin")
