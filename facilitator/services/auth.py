@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..clock import Clock
 from ..models.users import Clinic, User
 from ..storage import migrate
-from ..storage.backup import write_backup
+from ..storage.backup import take_restore_marker, write_backup
 from ..storage.engine import Database
 from ..storage.errors import LockedOut, StorageError, WrongPassword
 from ..storage.vault import Vault
@@ -127,6 +127,10 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str) -> Workspace:
     session = db.session()
     try:
         with session.begin():
+            restored = take_restore_marker(vault.data_dir)
+            if restored is not None:
+                audit.append(session, at=now, user_id=None, login=unlocked.login,
+                             action="backup.restored", details=restored)
             for failure in unlocked.failed_attempts:
                 audit.append(session, at=failure.at, user_id=None, login=failure.login,
                              action="login.failed")

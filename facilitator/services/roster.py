@@ -174,13 +174,13 @@ def list_participants(ws: Workspace, *, status: str | None = None) -> list[Parti
     """All participants with their current groups, in two queries (the roster table's data)."""
     today = _today(ws)
     with ws.transaction() as s:
-        programs = dict(s.execute(select(Program.id, Program.name)).tuples().all())
+        programs = dict(s.execute(select(Program.id, Program.name)).all())
         groups: dict[int, list[str]] = {}
         rows = s.execute(
             select(Enrollment.participant_id, Group.name)
             .join(Group, Group.id == Enrollment.group_id)
             .where(_current(today)).order_by(Group.name)
-        ).tuples()
+        )
         for pid, name in rows:
             groups.setdefault(pid, []).append(name)
         q = select(Participant).order_by(Participant.legal_name)
@@ -245,7 +245,7 @@ def enrollments(ws: Workspace, participant_id: int) -> list[EnrollmentView]:
             select(Enrollment, Group.name).join(Group, Group.id == Enrollment.group_id)
             .where(Enrollment.participant_id == participant_id)
             .order_by(Enrollment.start_date.desc())
-        ).tuples()
+        )
         return [_enrollment_view(e, name) for e, name in rows]
 
 

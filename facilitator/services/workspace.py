@@ -21,6 +21,10 @@ from ..storage.vault import Vault
 from .errors import PermissionDenied, StorageProblem
 
 
+DAMAGED = ("The database could not be read: it may be damaged. Nothing was changed. Run"
+           " 'verify' and restore from a backup if it reports a problem.")
+
+
 @dataclass(frozen=True)
 class Actor:
     user_id: int
@@ -59,6 +63,9 @@ class Workspace:
             if mapped is None:
                 raise
             raise StorageProblem(str(mapped)) from error
+        except MemoryError as error:
+            # SQLCipher reports a page that fails authentication as SQLITE_NOMEM.
+            raise StorageProblem(DAMAGED) from error
         finally:
             session.close()
 

@@ -23,6 +23,7 @@ from .errors import BackupError, DataDirProblem
 from .vault import DB_NAME, KEYS_NAME, Vault
 
 _FORMAT = "facilitator.backup/1"
+RESTORE_MARKER = "restored-from-backup.json"
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,19 @@ def write_backup(
     return BackupInfo(target, now, revision, target.stat().st_size)
 
 
+def take_restore_marker(data_dir: Path) -> dict[str, str] | None:
+    """The marker a restore left behind, removed; None when this folder was not restored."""
+    marker = Path(data_dir) / RESTORE_MARKER
+    try:
+        data = json.loads(marker.read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        data = {}
+    marker.unlink(missing_ok=True)
+    return {str(k): str(v) for k, v in data.items()}
+
+
 def read_manifest(source: Path) -> dict[str, str]:
     try:
         with zipfile.ZipFile(source) as zf:
@@ -107,6 +121,9 @@ def restore_backup(source: Path, data_dir: Path) -> dict[str, str]:
         data_dir.mkdir(parents=True, exist_ok=True)
         for name in (DB_NAME, KEYS_NAME):
             shutil.move(staging / name, data_dir / name)
+        (data_dir / RESTORE_MARKER).write_text(
+            json.dumps({"backup_created_at": manifest.get("created_at")}), "utf-8"
+        )
     except OSError as exc:
         raise DataDirProblem(f"The backup could not be restored: {exc.strerror}.") from exc
     finally:

@@ -97,8 +97,11 @@ class Database:
         try:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
-        except (exc.DBAPIError, sqlcipher.DatabaseError) as error:
-            raise translate(error) or NotADatabase(str(error)) from error
+        except (exc.DBAPIError, sqlcipher.DatabaseError, MemoryError) as error:
+            # MemoryError: SQLCipher's answer to a first page that fails authentication.
+            raise translate(error) or NotADatabase(
+                "The database file is damaged. It was left untouched; restore it from a backup."
+            ) from error
 
     def raw_key(self) -> bytes:
         return self._key

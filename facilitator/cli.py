@@ -1,0 +1,160 @@
+"""Command line for admins and scripts: demo, verify, backup, restore.
+
+Exit codes: 0 ok, 1 a check failed, 2 usage, 3 wrong password or locked out. Errors are one line
+on stderr, never a traceback. The password comes from ``FACILITATOR_PASSWORD`` when set,
+otherwise it is prompted for (never taken as an argument: it would land in shell history).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .clock import SystemClock
+from .services import auth, maintenance
+from .services.errors import AuthError, ServiceError
+from .services.workspace import Workspace
+from .storage.device import KeyringSecrets, NoDeviceSecrets
+from .storage.vault import Vault, default_data_dir
+
+OK, CHECK_FAILED, USAGE, AUTH = 0, 1, 2, 3
+COMMANDS = ("demo", "verify", "backup", "restore")
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # Accepted before or after the command; SUPPRESS on the subcommand keeps a value given
+    # before it from being overwritten by the subcommand's default.
+    parser.add_argument("--data-dir", type=Path, default=None if top else argparse.SUPPRESS,
+                        help="data folder (default: the user data folder)")
+    parser.add_argument("--no-keyring", action="store_true",
+                        default=False if top else argparse.SUPPRESS,
+                        help="do not use the OS keychain (passwords alone)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="facilitator", description="Facilitator: IOP group console. No command: the app.")
+    parser.add_argument("--version", action="version", version=f"Facilitator {__version__}")
+    _common(parser, top=True)
+    sub = parser.add_subparsers(dest="command")
+    demo = sub.add_parser("demo", help="create the fictional demo clinic in an empty folder")
+    _common(demo)
+    verify = sub.add_parser("verify", help="check database, audit chain and schema level")
+    _common(verify)
+    verify.add_argument("--user", required=True)
+    backup = sub.add_parser("backup", help="write an encrypted backup (safe while the app runs)")
+    _common(backup)
+    backup.add_argument("--user", required=True)
+    backup.add_argument("--to", type=Path, required=True, dest="target")
+    restore = sub.add_parser("restore", help="restore a backup into a new, empty folder")
+    _common(restore)
+    restore.add_argument("--from", type=Path, required=True, dest="source")
+    return parser
+
+
+def _password(prompt: str = "Password: ") -> str:
+    env = os.environ.get("FACILITATOR_PASSWORD")
+    if env:
+        return env
+    if not sys.stdin.isatty():
+        raise CliError("no password: set FACILITATOR_PASSWORD or run in a terminal", USAGE)
+    return getpass.getpass(prompt)
+
+
+def _vault(args: argparse.Namespace) -> Vault:
+    device = NoDeviceSecrets() if args.no_keyring else KeyringSecrets()
+    return Vault(args.data_dir or default_data_dir(), device=device)
+
+
+def _sign_in(args: argparse.Namespace) -> Workspace:
+    vault = _vault(args)
+    if not vault.exists():
+        raise CliError(f"no Facilitator data in {vault.data_dir}", USAGE)
+    return auth.sign_in(vault, SystemClock(), args.user, _password())
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .services.demo import create_demo
+
+    vault = _vault(args)
+    if vault.exists():
+        raise CliError(f"{vault.data_dir} already holds data; demo needs an empty folder", USAGE)
+    ws, recovery = create_demo(vault, SystemClock(), _password("Password for the demo users: "))
+    ws.close()
+    print(f"Demo clinic created in {vault.data_dir}")
+    print("Users: admin, therapist, supervisor (the password you gave)")
+    print(f"Recovery key (shown once, store it safely): {recovery}")
+    return OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    ws = _sign_in(args)
+    try:
+        report = maintenance.verify(ws)
+    finally:
+        auth.sign_out(ws)
+    print("\n".join(report.lines))
+    if not report.ok:
+        print(f"verify failed: {report.first_problem}", file=sys.stderr)
+        return CHECK_FAILED
+    return OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    ws = _sign_in(args)
+    try:
+        info = maintenance.backup(ws, args.target)
+    finally:
+        auth.sign_out(ws)
+    print(f"Backup written: {info.path} ({info.size_bytes:,} bytes)")
+    return OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    target = args.data_dir
+    if target is None:
+        raise CliError("restore needs --data-dir NEW (a new, empty folder)", USAGE)
+    manifest = maintenance.restore(args.source, target)
+    print(f"Restored the backup of {manifest.get('created_at', '?')} into {target}")
+    return OK
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": cmd_demo, "verify": cmd_verify, "backup": cmd_backup, "restore": cmd_restore,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # argparse already printed usage or --version
+        return int(done.code or 0)
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        return USAGE
+    try:
+        return HANDLERS[args.command](args)
+    except CliError as error:
+        print(f"facilitator: {error}", file=sys.stderr)
+        return error.code
+    except AuthError as error:
+        print(f"facilitator: {error}", file=sys.stderr)
+        return AUTH
+    except ServiceError as error:
+        print(f"facilitator: {error}", file=sys.stderr)
+        return CHECK_FAILED
+    except KeyboardInterrupt:
+        print("facilitator: interrupted", file=sys.stderr)
+        return USAGE

@@ -1,0 +1,1 @@
+"""PDF rendering with ReportLab (later issues: notes, session packets, chart exports)."""
