@@ -55,12 +55,16 @@ def translate(error: BaseException) -> Exception | None:
     return None
 
 
-def build_engine(path: Path, key: bytes) -> Engine:
+def build_engine(path: Path, key: bytes, *, connect: Any = open_raw, module: Any = sqlcipher
+                 ) -> Engine:
+    """The engine for ``path``. ``connect``/``module`` exist so the benchmark can run the very same
+    configuration on plain SQLite to measure what encryption costs; the app never passes them."""
+
     def creator() -> Any:
-        conn = open_raw(path, key)
+        conn = connect(path, key)
         try:
             _configure(conn)
-        except sqlcipher.DatabaseError as error:
+        except module.DatabaseError as error:
             conn.close()
             raise translate(error) or error from error
         return conn
@@ -68,7 +72,7 @@ def build_engine(path: Path, key: bytes) -> Engine:
     # module=: the dialect must know the real DB-API so driver errors are wrapped as
     # sqlalchemy.exc.DBAPIError subclasses (it would otherwise expect stdlib sqlite3's).
     engine = create_engine(
-        "sqlite://", module=sqlcipher, creator=creator, poolclass=QueuePool, pool_size=2,
+        "sqlite://", module=module, creator=creator, poolclass=QueuePool, pool_size=2,
         max_overflow=4,
     )
 
@@ -83,10 +87,10 @@ def build_engine(path: Path, key: bytes) -> Engine:
 class Database:
     """An open, keyed database: hands out ORM sessions, one per unit of work."""
 
-    def __init__(self, path: Path, key: bytes) -> None:
+    def __init__(self, path: Path, key: bytes, **engine_options: Any) -> None:
         self.path = path
         self._key = key
-        self.engine = build_engine(path, key)
+        self.engine = build_engine(path, key, **engine_options)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def session(self) -> Session:

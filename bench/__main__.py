@@ -1,0 +1,74 @@
+"""`make bench`: one JSON object per line, {"name", "value", "unit", "target"}.
+
+Figures are measured on a generated five-year clinic (cached in .bench-cache/). They report;
+tests assert behaviour. A figure that cannot be measured prints an "error" field instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from . import dataset, foundation_bench
+
+
+def emit(name: str, unit: str, target: str, measure: Callable[[], float]) -> None:
+    row: dict[str, object] = {"name": name, "unit": unit, "target": target}
+    try:
+        row["value"] = round(float(measure()), 3)
+    except Exception as error:  # noqa: BLE001 - one broken figure must not hide the others
+        row["value"] = None
+        row["error"] = f"{type(error).__name__}: {error}"[:300]
+    print(json.dumps(row), flush=True)
+
+
+def main() -> int:
+    print(json.dumps({"info": "preparing the five-year dataset (cached after the first run)"}),
+          file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = dataset.working_copy(Path(tmp) / "data")
+        emit("startup_to_login_ratio", "ratio", "<= 3",
+             lambda: foundation_bench.startup_to_login_ratio(data))
+        emit("unlock_s", "s", "<= 0.5", lambda: foundation_bench.unlock_s(data))
+        emit("write_commit_p99_ms", "ms", "<= 10",
+             lambda: foundation_bench.write_commit_p99_ms(data))
+        emit("encrypted_over_plain_ratio", "ratio", "<= 1.3",
+             foundation_bench.encrypted_over_plain_ratio)
+        emit("rss_mb", "MB", "<= 200", lambda: foundation_bench.rss_mb_roster(data))
+        _console(data)
+        _curriculum(data)
+    return 0
+
+
+def _console(data: Path) -> None:
+    from . import console_bench
+
+    ws = dataset.sign_in(data)
+    try:
+        emit("console_action_p99_ms", "ms", "<= 10", lambda: console_bench.console_action_p99_ms(ws))
+        session_id = console_bench.prepare_tick_session(ws)
+        emit("console_tick_ms", "ms", "<= 5",
+             lambda: console_bench.console_tick_ms(ws, session_id))
+    finally:
+        ws.close()
+    emit("resume_after_crash_s", "s", "<= 1",
+         lambda: console_bench.resume_after_crash_s(data, dataset.PASSWORD))
+
+
+def _curriculum(data: Path) -> None:
+    from . import curriculum_bench
+
+    ws = dataset.sign_in(data)
+    try:
+        pid = curriculum_bench.busiest_participant(ws)
+        emit("coverage_query_ms", "ms", "<= 50", lambda: curriculum_bench.coverage_query_ms(ws, pid))
+    finally:
+        ws.close()
+    emit("library_load_ms", "ms", "<= 200", curriculum_bench.library_load_ms)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
