@@ -29,3 +29,38 @@ def test_database_is_at_head(ws: Workspace) -> None:
 def test_audit_log_refuses_rewrites(ws: Workspace, statement: str) -> None:
     with pytest.raises(exc.DatabaseError, match="append-only"), ws.db.engine.begin() as conn:
         conn.execute(text(statement))
+
+
+def test_older_database_is_backed_up_then_migrated(clinic, vault, clock) -> None:
+    from alembic import command
+
+    from facilitator.services import auth
+    from tests.conftest import PASSWORD
+
+    ws = clinic[0]
+    with ws.db.engine.begin() as conn:
+        command.downgrade(migrate._config(conn), "0002")
+    ws.close()
+    upgraded = auth.sign_in(vault, clock, "admin", PASSWORD)
+    try:
+        assert migrate.current_revision(upgraded.db) == migrate.head_revision()
+        backups = list(vault.backups_dir.glob("before-upgrade-*.fbak"))
+        assert len(backups) == 1
+        from facilitator.storage.backup import read_manifest
+
+        assert read_manifest(backups[0])["revision"] == "0002"
+    finally:
+        upgraded.close()
+
+
+def test_newer_database_is_refused(clinic, vault, clock) -> None:
+    from facilitator.services import auth
+    from facilitator.services.errors import StorageProblem
+    from tests.conftest import PASSWORD
+
+    ws = clinic[0]
+    with ws.db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    ws.close()
+    with pytest.raises(StorageProblem, match="newer version"):
+        auth.sign_in(vault, clock, "admin", PASSWORD)
