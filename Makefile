@@ -38,6 +38,11 @@ dist: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dist]"
 	$(BIN)/pyinstaller --noconfirm --clean pyinstaller.spec
 	QT_QPA_PLATFORM=offscreen dist/facilitator/facilitator --version
+	@# The frozen app must find its migrations and forms: build a throw-away demo and verify it.
+	@d=$$(mktemp -d) && FACILITATOR_PASSWORD="smoke test password" dist/facilitator/facilitator \
+	  demo --no-keyring --data-dir $$d/data >/dev/null && FACILITATOR_PASSWORD="smoke test password" \
+	  dist/facilitator/facilitator verify --no-keyring --user admin --data-dir $$d/data \
+	  && rm -rf $$d
 
 demo: $(STAMP)
 	$(BIN)/python -m facilitator demo $(ARGS)
