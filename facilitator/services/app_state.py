@@ -1,0 +1,67 @@
+"""What the desktop shell needs before anyone signs in: the data folder, its vault and the
+one-instance lock. Qt-free, so the ui layer never touches storage directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..storage.device import KeyringSecrets, NoDeviceSecrets
+from ..storage.errors import AlreadyOpen, StorageError
+from ..storage.instance import InstanceLock
+from ..storage.vault import Vault, default_data_dir
+from .errors import StorageProblem
+
+__all__ = [
+    "InstanceLock",
+    "Vault",
+    "acquire_instance_lock",
+    "data_dir",
+    "has_keyring",
+    "open_vault",
+    "vault_exists",
+]
+
+LOCK_NAME = "facilitator.lock"
+
+
+def open_vault(data_dir: Path | None, no_keyring: bool = False) -> Vault:
+    """The vault of ``data_dir`` (the platform's user data folder by default).
+
+    ``no_keyring`` keeps the OS keychain out entirely (passwords alone)."""
+    device = NoDeviceSecrets() if no_keyring else KeyringSecrets()
+    return Vault(data_dir or default_data_dir(), device=device)
+
+
+def acquire_instance_lock(vault: Vault) -> InstanceLock:
+    """Hold the data folder for this process; a second window on the same folder is refused
+    with ``StorageProblem`` (two writers would fight over the live console)."""
+    try:
+        vault.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StorageProblem(
+            f"The data folder {vault.data_dir} cannot be created or used."
+        ) from error
+    lock = InstanceLock(vault.data_dir / LOCK_NAME)
+    try:
+        lock.acquire()
+    except AlreadyOpen as error:
+        raise StorageProblem(str(error)) from error
+    except (StorageError, OSError) as error:
+        raise StorageProblem(
+            f"The data folder {vault.data_dir} cannot be locked for this window."
+        ) from error
+    return lock
+
+
+def vault_exists(vault: Vault) -> bool:
+    """True once a clinic was set up in this folder (show sign-in rather than set-up)."""
+    return vault.exists()
+
+
+def has_keyring(vault: Vault) -> bool:
+    """Whether a real OS keychain protects this folder's key slots with a device secret."""
+    return vault.has_keyring()
+
+
+def data_dir(vault: Vault) -> Path:
+    return vault.data_dir

@@ -1,0 +1,221 @@
+"""Staff accounts: list, add (with an initial password), edit, deactivate/reactivate, reset a
+password."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from facilitator.services import users
+from facilitator.services.users import UserView
+from facilitator.services.workspace import Workspace
+
+from ..errors import attempt, user_message
+from ..table_model import Column, RowsModel
+from ..widgets import ErrorLabel, InfoLabel, compact_rows
+from .user_forms import ROLE_TEXT, PasswordForm, UserForm
+
+
+class UsersPage(QWidget):
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.dialog: UserForm | PasswordForm | None = None
+        self._build_ui()
+        self._connect_signals()
+        self.refresh()
+
+    def _when(self, at: datetime | None) -> str:
+        return f"{at.astimezone(self.ws.timezone):%Y-%m-%d %H:%M}" if at else self.tr("never")
+
+    def _build_ui(self) -> None:
+        self.model: RowsModel[UserView] = RowsModel([
+            Column(self.tr("Login"), lambda u: u.login),
+            Column(self.tr("Name"), lambda u: u.display_name),
+            Column(self.tr("Credentials"), lambda u: u.credentials),
+            Column(self.tr("Role"), lambda u: self.tr(ROLE_TEXT.get(u.role, u.role))),
+            Column(self.tr("Status"),
+                   lambda u: self.tr("Active") if u.active else self.tr("Deactivated")),
+            Column(self.tr("Last sign-in"), lambda u: self._when(u.last_login_at)),
+        ], self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        compact_rows(self.table)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.add_button = QPushButton(self.tr("&Add account…"))
+        self.edit_button = QPushButton(self.tr("&Edit…"))
+        self.active_button = QPushButton(self.tr("&Deactivate"))
+        self.reset_button = QPushButton(self.tr("&Reset password…"))
+        buttons = QHBoxLayout()
+        for b in (self.add_button, self.edit_button, self.active_button, self.reset_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+
+        # Deactivating stops a colleague's password at once: ask, but without a modal box.
+        self.confirm_bar = QFrame()
+        self.confirm_bar.setFrameShape(QFrame.Shape.StyledPanel)
+        self.confirm_text = InfoLabel()
+        self.confirm_button = QPushButton(self.tr("Yes, deactivate"))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        bar = QHBoxLayout(self.confirm_bar)
+        bar.addWidget(self.confirm_text, 1)
+        bar.addWidget(self.confirm_button)
+        bar.addWidget(self.cancel_button)
+        self.confirm_bar.hide()
+
+        self.info = InfoLabel()
+        self.error = ErrorLabel()
+        lay = QVBoxLayout(self)
+        lay.addLayout(buttons)
+        lay.addWidget(self.confirm_bar)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.info)
+        lay.addWidget(self.error)
+
+    def _connect_signals(self) -> None:
+        self.add_button.clicked.connect(self._on_add)
+        self.edit_button.clicked.connect(self._on_edit)
+        self.table.doubleClicked.connect(self._on_edit)
+        self.active_button.clicked.connect(self._on_active)
+        self.reset_button.clicked.connect(self._on_reset)
+        self.confirm_button.clicked.connect(self._on_confirm_deactivate)
+        self.cancel_button.clicked.connect(self.confirm_bar.hide)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+
+    # -- data ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        selected = self.selected()
+        rows = attempt(lambda: users.list_users(self.ws), self._fail)
+        if rows is None:
+            return
+        self.model.set_rows(rows)
+        if selected is not None and (row := self.model.row_of_id(selected.id)) >= 0:
+            self.table.selectRow(row)
+        self._update_buttons()
+
+    def selected(self) -> UserView | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def select_login(self, login: str) -> None:
+        for i, u in enumerate(self.model.rows()):
+            if u.login == login:
+                self.table.selectRow(i)
+
+    def _fail(self, error: BaseException) -> None:
+        self.error.setText(user_message(error))
+
+    def _say(self, text: str) -> None:
+        self.error.setText("")
+        self.info.setText(text)
+
+    def _update_buttons(self) -> None:
+        user = self.selected()
+        for b in (self.edit_button, self.active_button, self.reset_button):
+            b.setEnabled(user is not None)
+        self.reset_button.setEnabled(user is not None and user.active)
+        self.active_button.setText(self.tr("Re&activate…") if user and not user.active
+                                   else self.tr("&Deactivate"))
+        self.confirm_bar.hide()
+
+    # -- dialogs ---------------------------------------------------------------------------
+    def _open(self, dialog: UserForm | PasswordForm, on_save: object) -> None:
+        self.error.setText("")
+        self.info.setText("")
+        self.dialog = dialog
+        dialog.save_requested.connect(on_save)
+        dialog.finished.connect(self._on_dialog_finished)
+        dialog.open()
+
+    def _on_dialog_finished(self) -> None:
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+            self.dialog = None
+
+    def _on_add(self) -> None:
+        self._open(UserForm(None, self), self._on_user_save)
+
+    def _on_edit(self) -> None:
+        user = self.selected()
+        if user is not None:
+            self._open(UserForm(user, self), self._on_user_save)
+
+    def _on_user_save(self) -> None:
+        form = self.dialog
+        if not isinstance(form, UserForm) or (form.user_id is None
+                                              and not form.passwords_match()):
+            return
+        draft, uid, password = form.draft(), form.user_id, form.password.text()
+        try:
+            saved = (users.add_user(self.ws, draft, password) if uid is None
+                     else users.update_user(self.ws, uid, draft))
+        except Exception as error:
+            form.show_error(error)
+            return
+        form.saved()
+        self.refresh()
+        self.select_login(saved.login)
+        self._say(self.tr("✓ Saved the account {0}.").format(saved.login))
+
+    def _on_reset(self) -> None:
+        user = self.selected()
+        if user is not None:
+            self._open(PasswordForm(user, False, self), self._on_password)
+
+    def _on_active(self) -> None:
+        user = self.selected()
+        if user is None:
+            return
+        if user.active:
+            self.confirm_text.setText(self.tr(
+                "Deactivate {0}? Their password stops working at once; you can reactivate the "
+                "account later with a new password.").format(user.display_name))
+            self.confirm_bar.show()
+            self.confirm_button.setFocus()
+        else:
+            self._open(PasswordForm(user, True, self), self._on_password)
+
+    def _on_password(self) -> None:
+        form = self.dialog
+        if not isinstance(form, PasswordForm) or not form.passwords_match():
+            return
+        uid, password = form.user_id, form.password.text()
+        reactivate = form.reactivate
+        try:
+            if reactivate:
+                users.set_active(self.ws, uid, True, password)
+            else:
+                users.reset_password(self.ws, uid, password)
+        except Exception as error:
+            form.show_error(error)
+            return
+        form.saved()
+        self.refresh()
+        self._say(self.tr("✓ Account reactivated.") if reactivate
+                  else self.tr("✓ Password reset."))
+
+    def _on_confirm_deactivate(self) -> None:
+        user = self.selected()
+        self.confirm_bar.hide()
+        if user is None:
+            return
+        done = attempt(lambda: users.set_active(self.ws, user.id, False), self._fail)
+        if done is not None:
+            self.refresh()
+            self._say(self.tr("✓ {0} was deactivated.").format(user.login))

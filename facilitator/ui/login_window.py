@@ -1,0 +1,184 @@
+"""Sign-in, and the "forgot password" way back in with the recovery key. Errors appear in the
+window (no message boxes), including the back-off after repeated failures."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from facilitator.clock import Clock
+from facilitator.services import app_state, auth
+from facilitator.services.app_state import Vault
+from facilitator.services.validation import MIN_PASSWORD
+
+from .errors import FieldErrors, attempt, user_message
+from .notices import take_keyring_notice
+from .setup_window import password_edit
+from .widgets import ErrorLabel, InfoLabel, add_field, scaled_font
+
+
+class LoginWindow(QWidget):
+    signed_in = Signal(object)
+    """Carries the signed-in ``Workspace``."""
+
+    def __init__(self, vault: Vault, clock: Clock, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.clock = clock
+        self.setWindowTitle(self.tr("Facilitator — sign in"))
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self._login_page())
+        self.stack.addWidget(self._recovery_page())
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.stack)
+        self._connect_signals()
+        metrics = self.fontMetrics()
+        self.resize(metrics.averageCharWidth() * 70, self.sizeHint().height())
+        self.login.setFocus()
+
+    # -- building --------------------------------------------------------------------------
+    def _login_page(self) -> QWidget:
+        page = QWidget()
+        title = QLabel(self.tr("Facilitator"))
+        title.setFont(scaled_font(self, 1.8, bold=True))
+        self.login = QLineEdit()
+        self.login.setAccessibleName(self.tr("Login"))
+        self.password = password_edit()
+        self.password.setAccessibleName(self.tr("Password"))
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        caption = QLabel(self.tr("&Login"))
+        caption.setBuddy(self.login)
+        form.addRow(caption, self.login)
+        caption = QLabel(self.tr("&Password"))
+        caption.setBuddy(self.password)
+        form.addRow(caption, self.password)
+        self.error = ErrorLabel()
+        self.info = InfoLabel()
+        self.info.hide()
+        self.keyring_notice = InfoLabel(
+            take_keyring_notice(app_state.has_keyring(self.vault)) or "")
+        self.keyring_notice.setVisible(bool(self.keyring_notice.text()))
+        self.sign_in_button = QPushButton(self.tr("&Sign in"))
+        self.sign_in_button.setDefault(True)
+        self.forgot_button = QPushButton(self.tr("&Forgot password?"))
+        self.forgot_button.setFlat(True)
+        row = QHBoxLayout()
+        row.addWidget(self.forgot_button)
+        row.addStretch(1)
+        row.addWidget(self.sign_in_button)
+        lay = QVBoxLayout(page)
+        lay.addWidget(title)
+        lay.addWidget(self.keyring_notice)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(self.info)
+        lay.addLayout(row)
+        lay.addStretch(1)
+        return page
+
+    def _recovery_page(self) -> QWidget:
+        page = QWidget()
+        title = QLabel(self.tr("Reset a password with the recovery key"))
+        title.setFont(scaled_font(self, 1.3, bold=True))
+        explain = InfoLabel(self.tr(
+            "Type the recovery key you stored when the clinic was set up, the login whose "
+            "password you want to reset, and a new password."))
+        self.recovery_key = QLineEdit()
+        self.recovery_login = QLineEdit()
+        self.new_password = password_edit(self.tr("At least {0} characters")
+                                          .format(MIN_PASSWORD))
+        self.new_password_again = password_edit()
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.recovery_general = ErrorLabel()
+        self.recovery_errors = FieldErrors(self.recovery_general)
+        self.recovery_errors.add("recovery_key", add_field(form, self.tr("Recovery &key"),
+                                                           self.recovery_key))
+        self.recovery_errors.add("login", add_field(form, self.tr("&Login"),
+                                                    self.recovery_login))
+        self.recovery_errors.add("password", add_field(form, self.tr("&New password"),
+                                                       self.new_password))
+        self.recovery_errors.add("password_again", add_field(
+            form, self.tr("New password &again"), self.new_password_again))
+        self.reset_button = QPushButton(self.tr("&Reset password"))
+        self.back_button = QPushButton(self.tr("&Back to sign-in"))
+        row = QHBoxLayout()
+        row.addWidget(self.back_button)
+        row.addStretch(1)
+        row.addWidget(self.reset_button)
+        lay = QVBoxLayout(page)
+        lay.addWidget(title)
+        lay.addWidget(explain)
+        lay.addLayout(form)
+        lay.addWidget(self.recovery_general)
+        lay.addLayout(row)
+        lay.addStretch(1)
+        return page
+
+    def _connect_signals(self) -> None:
+        self.login.returnPressed.connect(self._on_sign_in)
+        self.password.returnPressed.connect(self._on_sign_in)
+        self.sign_in_button.clicked.connect(self._on_sign_in)
+        self.forgot_button.clicked.connect(self._on_forgot)
+        self.back_button.clicked.connect(self._on_back)
+        self.reset_button.clicked.connect(self._on_reset)
+        self.new_password_again.returnPressed.connect(self._on_reset)
+
+    # -- slots -----------------------------------------------------------------------------
+    def _on_sign_in(self) -> None:
+        self.error.setText("")
+        self.info.hide()
+        login, password = self.login.text(), self.password.text()
+        if not login.strip():
+            self.error.setText(self.tr("Type your login."))
+            self.login.setFocus()
+            return
+        errors: list[BaseException] = []
+        ws = attempt(lambda: auth.sign_in(self.vault, self.clock, login, password),
+                     errors.append)
+        self.password.clear()
+        if ws is None:
+            self.error.setText(user_message(errors[0]))
+            self.password.setFocus()
+            return
+        self.signed_in.emit(ws)
+
+    def _on_forgot(self) -> None:
+        self.recovery_login.setText(self.login.text())
+        self.recovery_errors.clear()
+        self.stack.setCurrentIndex(1)
+        self.recovery_key.setFocus()
+
+    def _on_back(self) -> None:
+        self.stack.setCurrentIndex(0)
+        self.password.setFocus()
+
+    def _on_reset(self) -> None:
+        self.recovery_errors.clear()
+        if self.new_password.text() != self.new_password_again.text():
+            self.recovery_errors.set("password_again",
+                                     self.tr("The two passwords are not the same."))
+            return
+        key, login, new = (self.recovery_key.text(), self.recovery_login.text(),
+                           self.new_password.text())
+        done = attempt(lambda: auth.reset_password_with_recovery(
+            self.vault, self.clock, key, login, new) or True, self.recovery_errors.show)
+        if not done:
+            return
+        for edit in (self.recovery_key, self.new_password, self.new_password_again):
+            edit.clear()
+        self.login.setText(login.strip())
+        self.stack.setCurrentIndex(0)
+        self.info.setText(self.tr("✓ The password was reset. Sign in with the new password."))
+        self.info.show()
+        self.password.setFocus()

@@ -1,0 +1,215 @@
+"""The main window: navigation on the left, the pages in a stack, the lock screen over both."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from facilitator.services import auth, users
+from facilitator.services.workspace import Workspace
+
+from .errors import attempt, user_message
+from .lock import LockController, LockScreen
+from .pages import PageSpec, pages_for
+
+GEOMETRY_KEY = "main_window/geometry"
+
+
+class MainWindow(QMainWindow):
+    signed_out = Signal()
+    """The user signed out (the workspace is closed); the shell shows the sign-in window."""
+    quit_requested = Signal()
+    """The user signed out and wants to leave the application."""
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self._signed_out = False
+        self._pages: dict[str, QWidget] = {}
+        self.specs: list[PageSpec] = pages_for(ws.actor.role)
+        self.lock_controller = LockController(ws, self)
+        self._build_ui()
+        self._connect_signals()
+        self._load_state()
+        if self.specs:
+            self.show_page(self.specs[0].key)
+
+    # -- building --------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.nav = QListWidget()
+        self.nav.setAccessibleName(self.tr("Pages"))
+        self.nav.setSpacing(self.fontMetrics().height() // 4)
+        for i, spec in enumerate(self.specs):
+            item = QListWidgetItem(QCoreApplication.translate("pages", spec.title))
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            if i < 9:
+                item.setToolTip(self.tr("Ctrl+{0}").format(i + 1))
+            self.nav.addItem(item)
+        width = max((self.nav.fontMetrics().horizontalAdvance(self.nav.item(i).text())
+                     for i in range(self.nav.count())), default=80)
+        self.nav.setFixedWidth(width + self.nav.fontMetrics().averageCharWidth() * 6)
+        self.stack = QStackedWidget()
+        self.content = QWidget()
+        lay = QHBoxLayout(self.content)
+        lay.addWidget(self.nav)
+        lay.addWidget(self.stack, 1)
+        self.lock_screen = LockScreen(self.lock_controller)
+        self.outer = QStackedWidget()
+        self.outer.addWidget(self.content)
+        self.outer.addWidget(self.lock_screen)
+        self.setCentralWidget(self.outer)
+
+        self.clinic_name = attempt(lambda: users.clinic(self.ws).name, lambda e: None) or ""
+        self.user_label = QLabel(self.tr("Signed in: {0} ({1})").format(
+            self.ws.actor.signature_name, self.tr(self.ws.actor.role)))
+        self.clinic_label = QLabel(self.clinic_name)
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.statusBar().addPermanentWidget(self.clinic_label)
+        self.setWindowTitle(self.tr("Facilitator — {0}").format(self.clinic_name)
+                            if self.clinic_name else self.tr("Facilitator"))
+
+        menu = self.menuBar().addMenu(self.tr("&File"))
+        self.lock_action = QAction(self.tr("&Lock screen"), self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.sign_out_action = QAction(self.tr("Sign &out"), self)
+        self.quit_action = QAction(self.tr("Sign out and &quit"), self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        for action in (self.lock_action, self.sign_out_action, self.quit_action):
+            # Window-wide shortcuts, also while the lock screen has focus.
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            menu.addAction(action)
+        self.go_menu = self.menuBar().addMenu(self.tr("&Go"))
+        for i, spec in enumerate(self.specs[:9]):
+            action = QAction(QCoreApplication.translate("pages", spec.title), self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _=False, key=spec.key: self.show_page(key))
+            self.go_menu.addAction(action)
+
+    def _connect_signals(self) -> None:
+        self.nav.currentRowChanged.connect(self._on_nav_row_changed)
+        self.lock_action.triggered.connect(self.lock_controller.lock)
+        self.sign_out_action.triggered.connect(self._on_sign_out)
+        self.quit_action.triggered.connect(self._on_quit)
+        self.lock_controller.locked.connect(self._on_locked)
+        self.lock_controller.unlocked.connect(self._on_unlocked)
+        self.lock_screen.quit_requested.connect(self._on_quit)
+
+    def _load_state(self) -> None:
+        geometry = QSettings().value(GEOMETRY_KEY)
+        if isinstance(geometry, QByteArray | bytes) and self.restoreGeometry(geometry):
+            return
+        font = self.fontMetrics()
+        self.resize(font.averageCharWidth() * 150, font.height() * 40)
+
+    # -- pages -----------------------------------------------------------------------------
+    def page(self, key: str) -> QWidget | None:
+        """The page widget for ``key``, built on first use; None if this role may not see it."""
+        if key in self._pages:
+            return self._pages[key]
+        spec = next((s for s in self.specs if s.key == key), None)
+        if spec is None:
+            return None
+        errors: list[BaseException] = []
+        widget = attempt(lambda: spec.factory(self.ws, self), errors.append)
+        if widget is None:
+            widget = QLabel(user_message(errors[0]) if errors else "")
+            widget.setWordWrap(True)
+        self._pages[key] = widget
+        self.stack.addWidget(widget)
+        return widget
+
+    def show_page(self, key: str) -> None:
+        keys = [s.key for s in self.specs]
+        if key not in keys:
+            return
+        if self.nav.currentRow() != keys.index(key):
+            self.nav.setCurrentRow(keys.index(key))  # comes back here through the signal
+            return
+        widget = self.page(key)
+        if widget is None:
+            return
+        self.stack.setCurrentWidget(widget)
+        refresh = getattr(widget, "refresh", None)
+        if callable(refresh) and widget.property("_shown_once"):
+            attempt(refresh, self.status_error)
+        widget.setProperty("_shown_once", True)
+
+    def _on_nav_row_changed(self, row: int) -> None:
+        if 0 <= row < len(self.specs):
+            self.show_page(self.specs[row].key)
+
+    def current_key(self) -> str | None:
+        row = self.nav.currentRow()
+        return self.specs[row].key if 0 <= row < len(self.specs) else None
+
+    def status_message(self, text: str, msec: int = 8000) -> None:
+        self.statusBar().showMessage(text, msec)
+
+    def status_error(self, error: BaseException) -> None:
+        self.status_message(user_message(error), 12_000)
+
+    def set_clinic_name(self, name: str) -> None:
+        self.clinic_name = name
+        self.clinic_label.setText(name)
+        self.setWindowTitle(self.tr("Facilitator — {0}").format(name))
+
+    # -- lock ------------------------------------------------------------------------------
+    def _on_locked(self) -> None:
+        # Dialogs may show PHI (a participant form); they are children of this window.
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.reject()
+        self.content.hide()
+        self.outer.setCurrentWidget(self.lock_screen)
+        self.menuBar().setEnabled(True)
+        self.go_menu.setEnabled(False)
+        self.lock_action.setEnabled(False)
+        self.statusBar().clearMessage()
+        self.lock_screen.prepare()
+
+    def _on_unlocked(self) -> None:
+        self.outer.setCurrentWidget(self.content)
+        self.content.show()
+        self.go_menu.setEnabled(True)
+        self.lock_action.setEnabled(True)
+
+    # -- signing out -----------------------------------------------------------------------
+    def sign_out(self) -> None:
+        if self._signed_out:
+            return
+        self._signed_out = True
+        self.lock_controller.stop()
+        QSettings().setValue(GEOMETRY_KEY, self.saveGeometry())
+        for widget in self._pages.values():
+            # Pages holding their own resources (a running console) may clean up.
+            closing = getattr(widget, "close_page", None)
+            if callable(closing):
+                attempt(closing, lambda e: None)
+        attempt(lambda: auth.sign_out(self.ws), lambda e: None)
+        self.ws.close()
+
+    def _on_sign_out(self) -> None:
+        self.sign_out()
+        # Emitted before closing so the sign-in window is up before this one goes: closing the
+        # last visible window would end the application.
+        self.signed_out.emit()
+        self.close()
+
+    def _on_quit(self) -> None:
+        self.sign_out()
+        self.close()
+        self.quit_requested.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.sign_out()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""The roster: participants, their enrollments, goals and drug tests, and group membership."""

@@ -1,0 +1,248 @@
+"""The selected participant's enrollments (enroll in a group, end an enrollment), treatment-plan
+goals and drug-test results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from facilitator.services import programs, roster
+from facilitator.services.roster import (
+    DRUG_TEST_RESULTS,
+    DrugTestView,
+    EnrollmentView,
+    GoalView,
+    ParticipantView,
+)
+from facilitator.services.workspace import Workspace
+
+from ..errors import attempt, user_message
+from ..table_model import ROW_ID_ROLE, Column, RowsModel
+from ..widgets import ErrorLabel, compact_rows, date_edit, format_date, from_qdate, scaled_font
+
+
+def _table(model: RowsModel) -> QTableView:  # type: ignore[type-arg]
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().hide()
+    compact_rows(view)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+class DetailsPane(QWidget):
+    changed = Signal()
+    """Something about the participant was saved (the roster row may need a refresh)."""
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.participant: ParticipantView | None = None
+        self._build_ui()
+        self._connect_signals()
+        self.show_participant(None)
+
+    # -- building --------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.title = QLabel()
+        self.title.setFont(scaled_font(self, 1.25, bold=True))
+        self.title.setWordWrap(True)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._enrollments_tab(), self.tr("Enrollments"))
+        self.tabs.addTab(self._goals_tab(), self.tr("Goals"))
+        self.tabs.addTab(self._tests_tab(), self.tr("Drug tests"))
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.title)
+        lay.addWidget(self.tabs, 1)
+
+    def _enrollments_tab(self) -> QWidget:
+        self.enrollment_model: RowsModel[EnrollmentView] = RowsModel([
+            Column(self.tr("Group"), lambda e: e.group_name),
+            Column(self.tr("From"), lambda e: format_date(e.start_date),
+                   sort=lambda e: e.start_date.isoformat()),
+            Column(self.tr("Until"), lambda e: format_date(e.end_date) or self.tr("ongoing"),
+                   sort=lambda e: e.end_date.isoformat() if e.end_date else "9999"),
+        ], self)
+        self.enrollment_view = _table(self.enrollment_model)
+        self.group_combo = QComboBox()
+        self.group_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.group_combo.setMinimumContentsLength(12)
+        self.enroll_start = date_edit(self._today())
+        self.enroll_button = QPushButton(self.tr("&Enroll"))
+        self.end_date = date_edit(self._today())
+        self.end_button = QPushButton(self.tr("End &selected enrollment"))
+        self.enrollment_error = ErrorLabel()
+        enroll_row = QHBoxLayout()
+        enroll_row.addWidget(QLabel(self.tr("Group:")))
+        enroll_row.addWidget(self.group_combo, 1)
+        enroll_row.addWidget(QLabel(self.tr("from")))
+        enroll_row.addWidget(self.enroll_start)
+        enroll_row.addWidget(self.enroll_button)
+        end_row = QHBoxLayout()
+        end_row.addStretch(1)
+        end_row.addWidget(QLabel(self.tr("Last day:")))
+        end_row.addWidget(self.end_date)
+        end_row.addWidget(self.end_button)
+        return self._tab(self.enrollment_view, enroll_row, end_row, self.enrollment_error)
+
+    def _goals_tab(self) -> QWidget:
+        self.goal_model: RowsModel[GoalView] = RowsModel([
+            Column(self.tr("Goal"), lambda g: g.text),
+            Column(self.tr("Status"), lambda g: g.status),
+        ], self)
+        self.goal_view = _table(self.goal_model)
+        self.goal_text = QLineEdit()
+        self.goal_text.setPlaceholderText(self.tr("New treatment-plan goal"))
+        self.goal_button = QPushButton(self.tr("Add &goal"))
+        self.goal_error = ErrorLabel()
+        row = QHBoxLayout()
+        row.addWidget(self.goal_text, 1)
+        row.addWidget(self.goal_button)
+        return self._tab(self.goal_view, row, None, self.goal_error)
+
+    def _tests_tab(self) -> QWidget:
+        self.test_model: RowsModel[DrugTestView] = RowsModel([
+            Column(self.tr("Collected"), lambda t: format_date(t.collected_on),
+                   sort=lambda t: t.collected_on.isoformat()),
+            Column(self.tr("Result"), lambda t: t.result),
+            Column(self.tr("Substances"), lambda t: t.substances),
+        ], self)
+        self.test_view = _table(self.test_model)
+        self.test_date = date_edit(self._today())
+        self.test_result = QComboBox()
+        self.test_result.addItems(list(DRUG_TEST_RESULTS))
+        self.test_substances = QLineEdit()
+        self.test_substances.setPlaceholderText(self.tr("Substances (optional)"))
+        self.test_button = QPushButton(self.tr("Add &result"))
+        self.test_error = ErrorLabel()
+        row = QHBoxLayout()
+        row.addWidget(self.test_date)
+        row.addWidget(self.test_result)
+        row.addWidget(self.test_substances, 1)
+        row.addWidget(self.test_button)
+        return self._tab(self.test_view, row, None, self.test_error)
+
+    def _tab(self, view: QTableView, row: QHBoxLayout, row2: QHBoxLayout | None,
+             error: ErrorLabel) -> QWidget:
+        tab = QWidget()
+        lay = QVBoxLayout(tab)
+        lay.addWidget(view, 1)
+        lay.addLayout(row)
+        if row2 is not None:
+            lay.addLayout(row2)
+        lay.addWidget(error)
+        return tab
+
+    def _connect_signals(self) -> None:
+        self.enroll_button.clicked.connect(self._on_enroll_clicked)
+        self.end_button.clicked.connect(self._on_end_clicked)
+        self.goal_button.clicked.connect(self._on_goal_clicked)
+        self.goal_text.returnPressed.connect(self._on_goal_clicked)
+        self.test_button.clicked.connect(self._on_test_clicked)
+
+    # -- data ------------------------------------------------------------------------------
+    def _today(self) -> date:
+        return self.ws.clock.now().astimezone(self.ws.timezone).date()
+
+    def load_groups(self) -> None:
+        current = self.group_combo.currentData()
+        self.group_combo.clear()
+        groups = attempt(lambda: programs.list_groups(self.ws),
+                         lambda e: self._fail(self.enrollment_error, e))
+        for g in groups or []:
+            self.group_combo.addItem(g.name, g.id)
+        if current is not None:
+            self.group_combo.setCurrentIndex(max(0, self.group_combo.findData(current)))
+
+    def show_participant(self, p: ParticipantView | None) -> None:
+        self.participant = p
+        for label in (self.enrollment_error, self.goal_error, self.test_error):
+            label.setText("")
+        self.tabs.setEnabled(p is not None)
+        if p is None:
+            self.title.setText(self.tr("Select a participant to see enrollments, goals and "
+                                       "drug tests."))
+            for model in (self.enrollment_model, self.goal_model, self.test_model):
+                model.set_rows([])
+            return
+        self.title.setText(f"{p.display_name} · {p.chart_id}")
+        self._reload()
+
+    def _reload(self) -> None:
+        p = self.participant
+        if p is None:
+            return
+
+        def load() -> None:
+            self.enrollment_model.set_rows(roster.enrollments(self.ws, p.id))
+            self.goal_model.set_rows(roster.goals(self.ws, p.id))
+            self.test_model.set_rows(roster.drug_tests(self.ws, p.id))
+
+        attempt(load, lambda e: self._fail(self.enrollment_error, e))
+
+    def _fail(self, label: ErrorLabel, error: BaseException) -> None:
+        label.setText(user_message(error))
+
+    def _run(self, label: ErrorLabel, action: Callable[[int], object]) -> bool:
+        p = self.participant
+        if p is None:
+            return False
+        label.setText("")
+        ok = attempt(lambda: action(p.id) or True, lambda e: self._fail(label, e))
+        if ok:
+            self._reload()
+            self.changed.emit()
+        return bool(ok)
+
+    # -- slots -----------------------------------------------------------------------------
+    def _on_enroll_clicked(self) -> None:
+        group_id = self.group_combo.currentData()
+        if group_id is None:
+            self.enrollment_error.setText(self.tr("There is no group to enroll in yet."))
+            return
+        start = from_qdate(self.enroll_start.date())
+        self._run(self.enrollment_error,
+                  lambda pid: roster.enroll(self.ws, pid, int(group_id), start))
+
+    def _on_end_clicked(self) -> None:
+        rows = self.enrollment_view.selectionModel().selectedRows()
+        if not rows:
+            self.enrollment_error.setText(self.tr("Select the enrollment to end first."))
+            return
+        enrollment_id = int(rows[0].data(ROW_ID_ROLE))
+        end = from_qdate(self.end_date.date())
+        self._run(self.enrollment_error,
+                  lambda _pid: roster.end_enrollment(self.ws, enrollment_id, end))
+
+    def _on_goal_clicked(self) -> None:
+        text = self.goal_text.text()
+        if self._run(self.goal_error, lambda pid: roster.add_goal(self.ws, pid, text)):
+            self.goal_text.clear()
+
+    def _on_test_clicked(self) -> None:
+        when = from_qdate(self.test_date.date())
+        result, substances = self.test_result.currentText(), self.test_substances.text()
+        if self._run(self.test_error,
+                     lambda pid: roster.add_drug_test(self.ws, pid, when, result, substances)):
+            self.test_substances.clear()

@@ -1,0 +1,117 @@
+"""Screenshots of the application shell (offscreen): set-up, recovery key, sign-in, roster,
+lock screen, users and audit pages, written to docs/screenshots/. Uses the demo clinic in a
+temporary folder with a fast key derivation, so it runs in seconds.
+
+    .venv/bin/python scripts/screenshots_shell.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QSize  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from facilitator.clock import FakeClock  # noqa: E402
+from facilitator.services import auth  # noqa: E402
+from facilitator.storage.device import NoDeviceSecrets  # noqa: E402
+from facilitator.storage.keys import KdfParams  # noqa: E402
+from facilitator.storage.vault import Vault  # noqa: E402
+from facilitator.ui.app import configure_settings  # noqa: E402
+from facilitator.ui.login_window import LoginWindow  # noqa: E402
+from facilitator.ui.main_window import MainWindow  # noqa: E402
+from facilitator.ui.roster.roster_page import RosterPage  # noqa: E402
+from facilitator.ui.setup_window import SetupWindow  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+FAST = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
+PASSWORD = "demo password 1"
+
+
+def shoot(app: QApplication, widget: QWidget, name: str, size: QSize | None = None) -> None:
+    if size is not None:
+        widget.resize(size)
+    widget.show()
+    for _ in range(3):
+        app.processEvents()
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))
+    print(path.relative_to(ROOT))
+
+
+def main() -> int:
+    app = QApplication(sys.argv)
+    app.setStyle("Fusion")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        configure_settings(Path(tmp) / "settings")
+        clock = FakeClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
+        vault = Vault(Path(tmp) / "data", device=NoDeviceSecrets(), kdf=FAST)
+
+        setup = SetupWindow(vault, clock)
+        setup.clinic_name.setText("Lakeside Recovery")
+        setup.timezone.setCurrentText("America/Chicago")
+        setup.admin_login.setText("avery")
+        setup.admin_display_name.setText("Avery Admin")
+        setup.admin_credentials.setText("LCSW")
+        setup.password.setText("short")
+        setup.password_again.setText("short")
+        setup.create_button.click()
+        shoot(app, setup, "setup")
+
+        setup.demo_password.setText(PASSWORD)
+        setup.demo_button.click()
+        shoot(app, setup, "recovery_key")
+        setup.recovery_page.stored.click()
+        ws = setup.workspace
+        setup.close()
+        assert ws is not None
+        ws.close()
+
+        login = LoginWindow(vault, clock)
+        login.login.setText("admin")
+        login.password.setText("wrong password")
+        login.sign_in_button.click()
+        shoot(app, login, "login")
+        login.close()
+
+        ws = auth.sign_in(vault, clock, "admin", PASSWORD)
+        window = MainWindow(ws)
+        window.resize(QSize(1280, 760))
+        window.show()
+        window.show_page("roster")
+        roster = window.page("roster")
+        assert isinstance(roster, RosterPage)
+        roster.table.selectRow(2)
+        shoot(app, window, "roster")
+        roster.add_button.click()
+        form = roster.form
+        assert form is not None
+        form.chart_id.setText("DEMO-0005")
+        form.legal_name.setText("Zoë Example 🌻")
+        form.preferred_name.setText("سارة")
+        form.buttons.button(form.buttons.StandardButton.Save).click()
+        shoot(app, form, "participant_form")
+        form.reject()
+        window.show_page("users")
+        shoot(app, window, "users")
+        window.show_page("audit")
+        shoot(app, window, "audit")
+        window.show_page("settings")
+        shoot(app, window, "settings")
+        window.lock_controller.lock()
+        shoot(app, window, "lock")
+        window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
