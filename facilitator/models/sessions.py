@@ -65,6 +65,9 @@ class Segment(Tracked, Base):
     actual_end: Mapped[datetime | None]
     skipped: Mapped[bool] = mapped_column(default=False)
     topic_text: Mapped[str] = mapped_column(Text, default="")  # free text until a topic is linked
+    # The curriculum topic version delivered in this segment. Deliberately no foreign key yet: the
+    # curriculum tables arrive in a later migration, which will add the constraint.
+    topic_version_id: Mapped[int | None]
 
 
 class Attendance(Tracked, Base):
@@ -134,3 +137,25 @@ class Jot(Tracked, Base):
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
     at: Mapped[datetime]
     text: Mapped[str] = mapped_column(Text)
+
+
+class ConsoleAction(Base):
+    """The per-session log of console actions that ``undo_last`` reverts, newest first.
+
+    ``payload`` holds the row changes needed to revert the action (inserted rows to delete, old
+    column values to restore, deleted rows to re-insert). Undoing sets ``undone``; rows are never
+    deleted, and both the action and its undo are also in the audit log.
+    """
+
+    __tablename__ = "console_actions"
+    __table_args__ = (UniqueConstraint("session_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id"))
+    seq: Mapped[int]
+    at: Mapped[datetime]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(50))
+    label: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]]
+    undone: Mapped[bool] = mapped_column(default=False)

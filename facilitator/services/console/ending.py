@@ -1,0 +1,74 @@
+"""Ending a block: stop the clock, cache everyone's minutes, and list what is unfinished."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...models.roster import Program
+from ...models.sessions import Attendance, GroupSession
+from ..workspace import Workspace
+from ._common import load_session, program_of, require_status, running_segment, session_view
+from .dto import ATTENDING, EndRow, EndSummary
+from .state import build_attendance
+from .undo import ActionLog
+
+
+def _summary(s: Session, sess: GroupSession, program: Program, now: datetime) -> EndSummary:
+    views, flags = build_attendance(s, sess, program, now)
+    rows = tuple(EndRow(v.participant_id, v.short_name, v.status, v.arrived_at, v.departed_at,
+                        v.minutes_today, v.daily_minimum, v.daily_met, v.checked_in,
+                        v.checked_out, v.open_flags) for v in views)
+    unfinished: list[str] = []
+    unmarked = [v.short_name for v in views if v.status == "expected"]
+    if unmarked:
+        unfinished.append(f"Attendance not marked: {', '.join(unmarked)}.")
+    attended = [v for v in views if v.status in ATTENDING and v.arrived_at is not None]
+    no_checkin = [v.short_name for v in attended if not v.checked_in]
+    if no_checkin:
+        unfinished.append(f"No check-in: {', '.join(no_checkin)}.")
+    no_checkout = [v.short_name for v in attended if not v.checked_out]
+    if no_checkout:
+        unfinished.append(f"No check-out: {', '.join(no_checkout)}.")
+    names = {v.participant_id: v.short_name for v in views}
+    for f in flags:
+        unfinished.append(f"Open safety flag for {names.get(f.participant_id, 'a participant')}:"
+                          f" {f.message}")
+    still_out = [v.short_name for v in views if v.is_out]
+    if still_out:
+        unfinished.append(f"Still marked out of the room: {', '.join(still_out)}.")
+    return EndSummary(session_view(s, sess), rows, tuple(unfinished))
+
+
+def end_session(ws: Workspace, session_id: int) -> EndSummary:
+    """End the block now: the running segment ends, minutes are cached into the attendance rows,
+    and the summary (minutes per participant, unfinished items) is returned. Undo reopens it."""
+    with ws.transaction() as s:
+        sess = load_session(s, session_id)
+        require_status(sess, "running")
+        log = ActionLog(s, ws, sess)
+        program = program_of(s, sess)
+        current = running_segment(sess)
+        if current is not None:
+            log.updating(current, "actual_end")
+            current.actual_end = log.now
+        log.updating(sess, "status", "actual_end")
+        sess.status, sess.actual_end = "ended", log.now
+        s.flush()
+        views, _ = build_attendance(s, sess, program, log.now)
+        minutes = {v.attendance_id: v.minutes_today for v in views}
+        for row in s.scalars(select(Attendance).where(Attendance.session_id == sess.id)):
+            log.updating(row, "minutes")
+            row.minutes = minutes.get(row.id, 0)
+        log.commit("session.end", "End the block")
+        return _summary(s, sess, program, log.now)
+
+
+def end_summary(ws: Workspace, session_id: int) -> EndSummary:
+    """The end-of-block summary without changing anything (at now while still running)."""
+    with ws.transaction() as s:
+        sess = load_session(s, session_id)
+        require_status(sess, "running", "ended")
+        return _summary(s, sess, program_of(s, sess), ws.clock.now())

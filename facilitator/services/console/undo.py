@@ -1,0 +1,167 @@
+"""Undo for the live console: a per-session action log of row changes, reverted newest first.
+
+Each console action opens an ``ActionLog`` inside its transaction, tells it which rows it inserts,
+updates (old values captured *before* the change) and deletes (whole row captured), and commits
+it as one ``ConsoleAction``. ``undo_last`` replays those changes backwards with plain SQL, so
+undo works for every kind of action without per-kind code. Opening a log also guards against a
+clock that jumped backwards: nothing is written when now is earlier than the last stored action.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Date, DateTime, Table, Time, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from ...models.base import Base
+from ...models.sessions import ConsoleAction, GroupSession
+from .. import audit
+from ..errors import Conflict
+from ..workspace import Workspace
+from ._common import clock_text, load_session
+from .dto import ActionView, ClockMovedBack
+
+
+def _table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+def _decode(table: Table, column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    kind = table.c[column].type
+    if isinstance(kind, Date):
+        return date.fromisoformat(value)
+    if isinstance(kind, Time):
+        return time.fromisoformat(value)
+    if isinstance(kind, DateTime) or isinstance(getattr(kind, "impl", None), DateTime):
+        return datetime.fromisoformat(value)
+    return value
+
+
+def _pk(obj: Base) -> dict[str, Any]:
+    table = obj.__table__  # type: ignore[attr-defined]
+    return {c.name: getattr(obj, c.key) for c in table.primary_key.columns}
+
+
+def last_event_at(s: Session, sess: GroupSession) -> datetime | None:
+    """The latest stored instant of the session's console history."""
+    last = s.scalar(select(func.max(ConsoleAction.at)).where(ConsoleAction.session_id == sess.id))
+    times = [t for t in (last, sess.actual_start, sess.actual_end) if t is not None]
+    return max(times) if times else None
+
+
+def clock_problem(ws: Workspace, last: datetime | None, now: datetime) -> str | None:
+    if last is None or now >= last:
+        return None
+    return (f"The computer's clock reads {clock_text(now, ws.timezone)}, earlier than the last "
+            f"recorded action at {clock_text(last, ws.timezone)} (was the date or time changed?). "
+            "Nothing was saved; correct the clock and try again.")
+
+
+class ActionLog:
+    """Collects the row changes of one console action; ``commit`` stores and audits it."""
+
+    def __init__(self, s: Session, ws: Workspace, sess: GroupSession) -> None:
+        self.s, self.ws, self.sess = s, ws, sess
+        self.now = ws.clock.now()
+        problem = clock_problem(ws, last_event_at(s, sess), self.now)
+        if problem:
+            raise ClockMovedBack(problem)
+        self.changes: list[dict[str, Any]] = []
+
+    def inserted(self, obj: Base) -> None:
+        """Call after adding ``obj`` (it is flushed here to learn its key)."""
+        self.s.flush()
+        self.changes.append({"op": "insert", "table": obj.__tablename__, "pk": _pk(obj)})
+
+    def updating(self, obj: Base, *columns: str) -> None:
+        """Call *before* changing ``columns`` of ``obj``."""
+        before = {c: _encode(getattr(obj, c)) for c in columns}
+        self.changes.append({"op": "update", "table": obj.__tablename__, "pk": _pk(obj),
+                             "before": before})
+
+    def deleting(self, obj: Base) -> None:
+        """Call *before* deleting ``obj``."""
+        table = obj.__table__  # type: ignore[attr-defined]
+        row = {c.name: _encode(getattr(obj, c.key)) for c in table.columns}
+        self.changes.append({"op": "delete", "table": obj.__tablename__, "row": row})
+
+    def commit(self, kind: str, label: str, entity: str = "session", entity_id: object = None,
+               **details: Any) -> int:
+        """Store the action (next sequence number of the session) and its audit event."""
+        seq = (self.s.scalar(select(func.max(ConsoleAction.seq))
+                             .where(ConsoleAction.session_id == self.sess.id)) or 0) + 1
+        self.s.add(ConsoleAction(session_id=self.sess.id, seq=seq, at=self.now,
+                                 user_id=self.ws.actor.user_id, kind=kind, label=label,
+                                 payload={"changes": self.changes}, undone=False))
+        audit.record(self.s, self.ws, f"console.{kind}", entity,
+                     self.sess.id if entity_id is None else entity_id,
+                     session_id=self.sess.id, seq=seq, **details)
+        return seq
+
+
+def _revert(s: Session, change: dict[str, Any]) -> None:
+    table = _table(change["table"])
+    if change["op"] == "delete":
+        row = {k: _decode(table, k, v) for k, v in change["row"].items()}
+        s.execute(insert(table).values(**row))
+        return
+    where = [table.c[k] == v for k, v in change["pk"].items()]
+    if change["op"] == "insert":
+        s.execute(delete(table).where(*where))
+    else:
+        values = {k: _decode(table, k, v) for k, v in change["before"].items()}
+        s.execute(update(table).where(*where).values(**values))
+
+
+def _view(a: ConsoleAction) -> ActionView:
+    return ActionView(a.seq, a.kind, a.label, a.at, a.undone)
+
+
+def _last(s: Session, session_id: int) -> ConsoleAction | None:
+    return s.scalar(select(ConsoleAction).where(ConsoleAction.session_id == session_id,
+                                                ConsoleAction.undone.is_(False))
+                    .order_by(ConsoleAction.seq.desc()).limit(1))
+
+
+def undo_last(ws: Workspace, session_id: int) -> ActionView:
+    """Revert the last not-undone action of the session (audited). Conflict if there is none."""
+    with ws.transaction() as s:
+        sess = load_session(s, session_id)
+        now = ws.clock.now()
+        problem = clock_problem(ws, last_event_at(s, sess), now)
+        if problem:
+            raise ClockMovedBack(problem)
+        action = _last(s, session_id)
+        if action is None:
+            raise Conflict("There is nothing to undo in this block.")
+        for change in reversed(action.payload.get("changes", [])):
+            _revert(s, change)
+        action.undone = True
+        audit.record(s, ws, "console.undo", "session", session_id, seq=action.seq,
+                     kind=action.kind)
+        s.expire_all()  # rows changed behind the ORM's back
+        return _view(action)
+
+
+def last_action(ws: Workspace, session_id: int) -> ActionView | None:
+    """The action ``undo_last`` would revert, or None."""
+    with ws.transaction() as s:
+        action = _last(s, session_id)
+        return _view(action) if action else None
+
+
+def actions(ws: Workspace, session_id: int) -> list[ActionView]:
+    """The session's action log, oldest first."""
+    with ws.transaction() as s:
+        return [_view(a) for a in s.scalars(select(ConsoleAction).where(
+            ConsoleAction.session_id == session_id).order_by(ConsoleAction.seq))]
