@@ -30,12 +30,12 @@ GENERATOR_VERSION = "3"
 CACHE = Path(__file__).resolve().parents[1] / ".bench-cache"
 GROUPS = (
     ("SUD Morning A", 0, (1, 3, 5), time(9), time(12)),
-    ("SUD Morning B", 0, (2, 4), time(9), time(12)),
-    ("SUD Evening A", 0, (1, 2, 4), time(18), time(21)),
+    ("SUD Morning B", 0, (1, 2, 4, 5), time(9), time(12)),
+    ("SUD Evening A", 0, (1, 2, 3, 4), time(18), time(21)),
     ("SUD Evening B", 0, (1, 2, 3, 4, 5), time(18), time(21)),
     ("MH Day A", 1, (1, 2, 3, 4, 5), time(9), time(12)),
-    ("MH Day B", 1, (1, 3, 5), time(13), time(16)),
-    ("MH Evening", 1, (2, 3, 4), time(18), time(21)),
+    ("MH Day B", 1, (1, 2, 3, 4, 5), time(13), time(16)),
+    ("MH Evening", 1, (1, 2, 3, 4), time(18), time(21)),
     ("Dual Dx", 0, (1, 2, 3, 4), time(13), time(16)),
 )
 

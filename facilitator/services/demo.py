@@ -1,7 +1,7 @@
 """The demo clinic: obviously fictional staff, programs, groups and participants.
 
-Every name is invented and marked as demo data; chart IDs start with ``DEMO-``. Later features
-(session history, curriculum plans) add to it through their own demo helpers.
+Every name is invented and marked as demo data; chart IDs start with ``DEMO-``. Features add
+their own history through their demo helpers (console sessions, curriculum plans).
 """
 
 from __future__ import annotations
@@ -85,4 +85,9 @@ def create_demo(vault: Vault, clock: Clock, password: str, *, participants: int 
             "Reconnect with one supportive person each week.",
             "Notice early warning signs and use the safety plan.",
         )))
+    # Weeks of past blocks (attendance, check-ins, a few addressed flags, jots) and a session
+    # ready to start today for each group that meets today.
+    from .console.demo_history import add_history
+
+    add_history(ws, weeks=8, rng=rng)
     return ws, recovery
