@@ -43,6 +43,8 @@ def lazy(module: str, class_name: str) -> PageFactory:
 
 PAGES: list[PageSpec] = [
     # The live console ("today", first) and "curriculum" are added here by their owners.
+    PageSpec("today", "Today / Console", lazy("facilitator.ui.console.today", "TodayPage"),
+             ("therapist", "supervisor", "admin")),
     PageSpec("roster", "Roster", lazy("facilitator.ui.roster.roster_page", "RosterPage")),
     PageSpec("users", "Users", lazy("facilitator.ui.admin.users_page", "UsersPage"),
              ("admin",)),

@@ -1,0 +1,296 @@
+"""The attendance board: one large tile per participant, readable from a metre away.
+
+Each tile shows the participant's key (1–9, 0, then letters), name, status as icon *and* word,
+minutes so far against the daily minimum, an out-of-room line while they are out and a safety
+flag line that stays until the flag is addressed. ``BoardModel`` adapts the service's
+``AttendanceView`` tuples; ``BoardView`` paints them and leaves letter keys to the console.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFontMetrics, QKeyEvent, QPainter, QPen, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from facilitator.services.console.dto import AttendanceView
+
+from .keymap import participant_key
+from .style import (
+    ICON_ABSENT,
+    ICON_DEPARTED,
+    ICON_EXCUSED,
+    ICON_EXPECTED,
+    ICON_FLAG,
+    ICON_LATE,
+    ICON_OUT,
+    ICON_PRESENT,
+    ICON_TELEHEALTH,
+    scaled_font,
+)
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+KeyRole = Qt.ItemDataRole.UserRole + 1
+StatusRole = Qt.ItemDataRole.UserRole + 2
+MinutesRole = Qt.ItemDataRole.UserRole + 3
+OutRole = Qt.ItemDataRole.UserRole + 4
+FlagRole = Qt.ItemDataRole.UserRole + 5
+ParticipantIdRole = Qt.ItemDataRole.UserRole + 6
+MinimumMetRole = Qt.ItemDataRole.UserRole + 7
+
+STATUS_ICONS = {
+    "expected": ICON_EXPECTED, "present": ICON_PRESENT, "late": ICON_LATE,
+    "left_early": ICON_DEPARTED, "absent": ICON_ABSENT, "excused": ICON_EXCUSED,
+    "telehealth": ICON_TELEHEALTH,
+}
+
+
+class BoardModel(QAbstractListModel):
+    """One row per participant on today's list, in the service's order."""
+
+    def __init__(self, timezone: ZoneInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tz = timezone
+        self._rows: tuple[AttendanceView, ...] = ()
+        self._now: datetime | None = None
+
+    # -- data in --------------------------------------------------------------------------------
+    def set_rows(self, rows: tuple[AttendanceView, ...], now: datetime) -> None:
+        """Replace the data; a same-people refresh is a ``dataChanged`` so selection survives."""
+        same_people = [r.participant_id for r in rows] == [r.participant_id for r in self._rows]
+        self._now = now
+        if same_people:
+            changed = rows != self._rows
+            self._rows = rows
+            if changed and rows:
+                self.dataChanged.emit(self.index(0), self.index(len(rows) - 1))
+            return
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def row_view(self, row: int) -> AttendanceView | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, participant_id: int) -> int:
+        for row, view in enumerate(self._rows):
+            if view.participant_id == participant_id:
+                return row
+        return -1
+
+    def views(self) -> tuple[AttendanceView, ...]:
+        return self._rows
+
+    # -- Qt model API ---------------------------------------------------------------------------
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt default
+        return 0 if parent.isValid() else len(self._rows)
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        view = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return view.short_name
+        if role == KeyRole:
+            return participant_key(index.row())
+        if role == StatusRole:
+            return self.status_text(view)
+        if role == MinutesRole:
+            return self.tr("{minutes} of {minimum} min today").format(
+                minutes=view.minutes_today, minimum=view.daily_minimum)
+        if role == MinimumMetRole:
+            return view.daily_met
+        if role == OutRole:
+            return self.out_text(view)
+        if role == FlagRole:
+            if not view.open_flags:
+                return ""
+            return f"{ICON_FLAG} " + (self.tr("Safety flag open") if view.open_flags == 1 else
+                                      self.tr("{n} safety flags open").format(n=view.open_flags))
+        if role == ParticipantIdRole:
+            return view.participant_id
+        if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
+            parts = [participant_key(index.row()), view.display_name, self.status_text(view),
+                     self.data(index, MinutesRole), self.out_text(view),
+                     self.data(index, FlagRole)]
+            return " · ".join(str(p) for p in parts if p)
+        return None
+
+    def status_text(self, view: AttendanceView) -> str:
+        words = {
+            "expected": self.tr("Not here yet"), "present": self.tr("Present"),
+            "late": self.tr("Late"), "left_early": self.tr("Left early"),
+            "absent": self.tr("Absent"), "excused": self.tr("Excused"),
+            "telehealth": self.tr("Telehealth"),
+        }
+        text = f"{STATUS_ICONS.get(view.status, '')} {words.get(view.status, view.status)}"
+        if view.arrived_at is not None and view.status in ("present", "late", "telehealth"):
+            text += " " + self.tr("since {time}").format(time=self._local(view.arrived_at))
+        if view.departed_at is not None:
+            text = f"{ICON_DEPARTED} " + self.tr("Left at {time}").format(
+                time=self._local(view.departed_at))
+        return text
+
+    def out_text(self, view: AttendanceView) -> str:
+        for interval in view.out_of_room:
+            if interval.returned_at is None:
+                minutes = 0
+                if self._now is not None:
+                    minutes = max(0, int((self._now - interval.left_at).total_seconds() // 60))
+                return f"{ICON_OUT} " + self.tr("Out since {time} ({m} min)").format(
+                    time=self._local(interval.left_at), m=minutes)
+        return ""
+
+    def _local(self, when: datetime) -> str:
+        return f"{when.astimezone(self._tz):%H:%M}"
+
+
+class TileDelegate(QStyledItemDelegate):
+    """Paints a tile: key badge and name on top, then status, minutes, out and flag lines."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.name_font = scaled_font(1.6, bold=True)
+        self.line_font = scaled_font(1.2)
+        self.alert_font = scaled_font(1.2, bold=True)
+
+        self.tile_width = self.minimum_width()
+
+    def minimum_width(self) -> int:
+        name = QFontMetrics(self.name_font)
+        line = QFontMetrics(self.line_font)
+        return max(name.horizontalAdvance("M") * 11, line.horizontalAdvance("M") * 17)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
+        name = QFontMetrics(self.name_font)
+        line = QFontMetrics(self.line_font)
+        return QSize(self.tile_width, name.height() + 4 * line.height() + 28)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        painter.save()
+        rect = option.rect.adjusted(3, 3, -3, -3)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        flag = index.data(FlagRole)
+        out = index.data(OutRole)
+        status = str(index.data(StatusRole) or "")
+        absent = status.startswith((ICON_ABSENT, ICON_EXCUSED, ICON_EXPECTED))
+        background = QColor("#ffffff") if not absent else QColor("#f1f1f1")
+        if flag:
+            background = QColor("#fff1ee")
+        painter.fillRect(rect, background)
+        pen = QPen(QColor("#1d4f91") if selected else QColor("#9a9a9a"))
+        pen.setWidth(5 if selected else 1)
+        painter.setPen(pen)
+        painter.drawRect(rect)
+        inner = rect.adjusted(10, 8, -10, -8)
+        name_h = QFontMetrics(self.name_font).height()
+        line_h = QFontMetrics(self.line_font).height()
+        # Key badge: inverted when selected, so selection is not shown by colour alone.
+        key = str(index.data(KeyRole) or "")
+        badge = QRect(inner.left(), inner.top(), name_h, name_h)
+        painter.setFont(self.name_font)
+        if selected:
+            painter.fillRect(badge, QColor("#1d4f91"))
+            painter.setPen(QColor("#ffffff"))
+        else:
+            painter.setPen(QPen(QColor("#333333"), 2))
+            painter.drawRect(badge)
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, key)
+        painter.setPen(QColor("#111111") if not absent else QColor("#555555"))
+        name_rect = QRect(badge.right() + 10, inner.top(), inner.width() - name_h - 10, name_h)
+        name = QFontMetrics(self.name_font).elidedText(
+            str(index.data(Qt.ItemDataRole.DisplayRole) or ""), Qt.TextElideMode.ElideRight,
+            name_rect.width())
+        painter.drawText(name_rect, Qt.AlignmentFlag.AlignVCenter, name)
+        top = inner.top() + name_h + 6
+        lines: list[tuple[str, object, str]] = [
+            (status, self.line_font, "#222222"),
+            (str(index.data(MinutesRole) or ""), self.line_font, "#222222"),
+        ]
+        if out:
+            lines.append((str(out), self.alert_font, "#5b3b00"))
+        if flag:
+            lines.append((str(flag), self.alert_font, "#8a1c12"))
+        for text, font, colour in lines:
+            painter.setFont(font)  # type: ignore[arg-type]
+            painter.setPen(QColor(colour))
+            metrics = QFontMetrics(font)  # type: ignore[arg-type]
+            painter.drawText(QRect(inner.left(), top, inner.width(), line_h),
+                             Qt.AlignmentFlag.AlignVCenter,
+                             metrics.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()))
+            top += line_h
+        painter.restore()
+
+
+class BoardView(QListView):
+    """Tiles in a wrapping grid. Letters, digits and Space go to the console's key map."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("attendanceBoard")
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setSpacing(6)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tiles = TileDelegate(self)
+        self.setItemDelegate(self.tiles)
+        self.setStyleSheet("#attendanceBoard { background: #e9e7e0; border: none; }")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # The view's own type-ahead search would swallow the console's one-key actions.
+        navigation = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
+                      Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if event.key() in navigation and plain:
+            super().keyPressEvent(event)
+            return
+        event.ignore()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # Stretch the tiles to fill whole columns: no dead strip at the right edge, and names
+        # get every pixel the window allows.
+        spacing = self.spacing()
+        free = self.viewport().width() - spacing
+        minimum = self.tiles.minimum_width()
+        columns = max(1, free // (minimum + 2 * spacing))
+        width = max(minimum, free // columns - 2 * spacing)
+        if width != self.tiles.tile_width:
+            self.tiles.tile_width = width
+            self.doItemsLayout()
+        super().resizeEvent(event)
+
+    def select_row(self, row: int) -> None:
+        model = self.model()
+        if model is None or not 0 <= row < model.rowCount():
+            return
+        self.setCurrentIndex(model.index(row, 0))
+
+    def current_row(self) -> int:
+        index = self.currentIndex()
+        return index.row() if index.isValid() and self.selectionModel().isSelected(index) else -1

@@ -1,0 +1,91 @@
+"""Sizes, icons and the message strip shared by the console widgets.
+
+Fonts are multiples of the system font, so the console scales with the user's accessibility
+settings (DESIGN.md: "sizes scale with the system font"). Icons are text glyphs so every state
+reads as icon *and* word, never colour alone, and screenshots need no image files.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QWidget
+
+# Glyphs paired with words wherever a state is shown.
+ICON_PRESENT = "✔"
+ICON_LATE = "◷"
+ICON_OUT = "⇥"
+ICON_DEPARTED = "⇤"
+ICON_ABSENT = "✖"
+ICON_EXCUSED = "○"
+ICON_TELEHEALTH = "▣"
+ICON_EXPECTED = "…"
+ICON_FLAG = "⚑"
+ICON_OVERRUN = "⚠"
+ICON_BREAK = "☕"
+ICON_SHIELD = "◈"
+ICON_CHECK = "✔"
+
+
+def scaled_font(factor: float, *, bold: bool = False) -> QFont:
+    """The application font scaled by ``factor``."""
+    font = QFont(QApplication.font())
+    size = font.pointSizeF()
+    if size <= 0:  # pixel-sized fonts report -1
+        font.setPixelSize(max(8, round(font.pixelSize() * factor)))
+    else:
+        font.setPointSizeF(size * factor)
+    font.setBold(bold)
+    return font
+
+
+class MessageStrip(QFrame):
+    """A one-line, non-modal message under the header: errors and confirmations.
+
+    Never a dialog, never a traceback: the text is a service error's human sentence. It fades
+    after a while so a stale message cannot be mistaken for a new one.
+    """
+
+    dismissed = Signal()
+    """Emitted when the message is cleared (timeout or ``clear``)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageStrip")
+        self._icon = QLabel()
+        self._text = QLabel()
+        self._text.setWordWrap(True)
+        font = scaled_font(1.15, bold=True)
+        self._icon.setFont(font)
+        self._text.setFont(font)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(12, 4, 12, 4)
+        row.addWidget(self._icon)
+        row.addWidget(self._text, 1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.clear)
+        self.hide()
+
+    def show_error(self, text: str, msec: int = 12_000) -> None:
+        self._show("⚠", self.tr("Not saved:") + " " + text, "#fdecea", "#8a1c12", msec)
+
+    def show_info(self, text: str, msec: int = 6_000) -> None:
+        self._show("ℹ", text, "#e8f1fb", "#123b66", msec)
+
+    def _show(self, icon: str, text: str, bg: str, fg: str, msec: int) -> None:
+        self._icon.setText(icon)
+        self._text.setText(text)
+        self.setStyleSheet(f"#messageStrip {{ background: {bg}; border-radius: 4px; }}"
+                           f" #messageStrip QLabel {{ color: {fg}; }}")
+        self.show()
+        self._timer.start(msec)
+
+    def text(self) -> str:
+        return self._text.text() if self.isVisible() else ""
+
+    def clear(self) -> None:
+        self._timer.stop()
+        self._text.clear()
+        self.hide()
+        self.dismissed.emit()

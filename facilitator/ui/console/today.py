@@ -1,0 +1,228 @@
+"""The "Today" page: the groups meeting today, with Start / Resume / Record not held.
+
+Starting plans today's session from the group's schedule and template (if not planned yet),
+starts it and opens the console window. A session still running (after a crash or after the
+console was closed) shows as "running" with Resume; its timers come back from the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from facilitator.services import console as svc
+from facilitator.services.console.dto import TodayEntry
+from facilitator.services.workspace import Workspace
+
+from ..errors import user_message
+from .style import MessageStrip, scaled_font
+from .window import ConsoleWindow
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+_STATUS = {"unplanned": "Not started", "planned": "Not started", "running": "▶ Running",
+           "ended": "✔ Ended", "not_held": "✖ Not held"}
+
+
+class TodayModel(QAbstractTableModel):
+    """Today's sessions: group, time, status, roster size."""
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tz = ws.timezone
+        self._rows: list[TodayEntry] = []
+
+    def set_rows(self, rows: list[TodayEntry]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def entry(self, row: int) -> TodayEntry | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt default
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt default
+        return 0 if parent.isValid() else 4
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
+            return None
+        titles = (self.tr("Group"), self.tr("Time"), self.tr("Status"), self.tr("Enrolled"))
+        return titles[section] if 0 <= section < len(titles) else None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        e = self._rows[index.row()]
+        return (e.group_name, f"{self._hhmm(e.planned_start)}–{self._hhmm(e.planned_end)}",
+                self.tr(_STATUS.get(e.status, e.status)), str(e.roster_size))[index.column()]
+
+    def _hhmm(self, when: datetime) -> str:
+        return f"{when.astimezone(self._tz):%H:%M}"
+
+
+class TodayPage(QWidget):
+    """Lists today's sessions; opens one ``ConsoleWindow`` per session."""
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.consoles: dict[int, ConsoleWindow] = {}
+        self._build_ui()
+        self._connect_lock(parent)
+        self.refresh()
+
+    def _build_ui(self) -> None:
+        title = QLabel(self.tr("Today"))
+        title.setFont(scaled_font(1.6, bold=True))
+        self.resume_banner = QLabel()
+        self.resume_banner.setFont(scaled_font(1.2, bold=True))
+        self.resume_banner.hide()
+        self.strip = MessageStrip()
+        self.model = TodayModel(self.ws, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setFont(scaled_font(1.15))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.start_button = QPushButton(self.tr("&Start"))
+        self.not_held_button = QPushButton(self.tr("Record &not held…"))
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(self.tr("Why was it not held? Enter records it"))
+        self.reason.hide()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.not_held_button)
+        buttons.addWidget(self.reason, 1)
+        buttons.addStretch(0)
+        box = QVBoxLayout(self)
+        box.addWidget(title)
+        box.addWidget(self.resume_banner)
+        box.addWidget(self.strip)
+        box.addWidget(self.table, 1)
+        box.addLayout(buttons)
+        self.start_button.clicked.connect(self.start_selected)
+        self.not_held_button.clicked.connect(self._on_not_held_clicked)
+        self.reason.returnPressed.connect(self._on_reason_entered)
+        self.table.activated.connect(lambda _index: self.start_selected())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+
+    def _connect_lock(self, parent: QWidget | None) -> None:
+        lock = getattr(parent, "lock_controller", None)
+        if lock is not None:
+            lock.locked.connect(self._on_locked)
+            lock.unlocked.connect(self._on_unlocked)
+
+    # -- data -----------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        try:
+            rows = svc.today_sessions(self.ws)
+        except Exception as error:  # shown in the strip
+            self.strip.show_error(user_message(error))
+            return
+        current = self.table.currentIndex().row()
+        self.model.set_rows(rows)
+        if rows:
+            self.table.selectRow(max(0, min(current, len(rows) - 1)))
+        running = [r for r in rows if r.status == "running"]
+        self.resume_banner.setText(self.tr("▶ A block is still running: {group}. Select it and "
+                                           "press Resume.").format(group=running[0].group_name)
+                                   if running else "")
+        self.resume_banner.setVisible(bool(running))
+        self._update_buttons()
+
+    def selected_entry(self) -> TodayEntry | None:
+        return self.model.entry(self.table.currentIndex().row())
+
+    def _update_buttons(self) -> None:
+        entry = self.selected_entry()
+        status = entry.status if entry else ""
+        self.start_button.setText({"running": self.tr("&Resume"),
+                                   "ended": self.tr("&Summary")}.get(status, self.tr("&Start")))
+        self.start_button.setEnabled(entry is not None and status != "not_held")
+        self.not_held_button.setEnabled(status in ("unplanned", "planned"))
+
+    # -- actions --------------------------------------------------------------------------------
+    def _session_id(self, entry: TodayEntry) -> int:
+        if entry.session_id is not None:
+            return entry.session_id
+        return svc.open_today_session(self.ws, entry.group_id).id
+
+    def start_selected(self) -> ConsoleWindow | None:
+        """Start (or resume) the selected session and open its console."""
+        entry = self.selected_entry()
+        if entry is None:
+            return None
+        try:
+            session_id = self._session_id(entry)
+            if entry.status in ("unplanned", "planned"):
+                svc.start_session(self.ws, session_id)
+        except Exception as error:  # shown in the strip
+            self.strip.show_error(user_message(error))
+            self.refresh()
+            return None
+        self.refresh()
+        return self.open_console(session_id)
+
+    def open_console(self, session_id: int) -> ConsoleWindow:
+        window = self.consoles.get(session_id)
+        if window is None:
+            window = ConsoleWindow(self.ws, session_id)
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            # A bound slot (not a lambda) so Qt drops the connection if this page goes first.
+            window.closed.connect(self._on_console_closed)
+            self.consoles[session_id] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def _on_console_closed(self, session_id: int) -> None:
+        self.consoles.pop(session_id, None)
+        self.refresh()
+
+    def _on_not_held_clicked(self) -> None:
+        self.reason.show()
+        self.reason.setFocus()
+
+    def _on_reason_entered(self) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        try:
+            svc.record_not_held(self.ws, self._session_id(entry), self.reason.text())
+        except Exception as error:  # shown in the strip
+            self.strip.show_error(user_message(error))
+            return
+        self.reason.clear()
+        self.reason.hide()
+        self.strip.show_info(self.tr("Recorded as not held."))
+        self.refresh()
+
+    # -- lock -----------------------------------------------------------------------------------
+    def _on_locked(self) -> None:
+        for window in self.consoles.values():
+            window.hide_for_lock()
+
+    def _on_unlocked(self) -> None:
+        for window in self.consoles.values():
+            window.show_after_lock()

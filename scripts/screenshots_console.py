@@ -1,0 +1,132 @@
+"""Screenshots of the live console (offscreen): running, break, privacy shield and go-around,
+written to docs/screenshots/console-*.png. A fictional demo group in a temporary folder with a
+fake clock, driven through the same key handlers a therapist uses.
+
+    .venv/bin/python scripts/screenshots_console.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtGui import QKeyEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from facilitator.clock import FakeClock  # noqa: E402
+from facilitator.services import auth, programs, roster  # noqa: E402
+from facilitator.services import console as svc  # noqa: E402
+from facilitator.storage.device import NoDeviceSecrets  # noqa: E402
+from facilitator.storage.keys import KdfParams  # noqa: E402
+from facilitator.storage.vault import Vault  # noqa: E402
+from facilitator.ui.console.window import ConsoleWindow  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+FAST = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
+PASSWORD = "demo password 1"
+# Invented names, obviously demo data.
+NAMES = ("Robin Sampleton", "Casey Demoford", "Jordan Mockridge", "Rowan Fictori",
+         "Sky Testwell", "Quinn Placeholt", "Morgan Examplar", "Reese Pretendo",
+         "Ash Storybrook", "Sage Notreal", "Emery Madeupson", "Blake Imaginary")
+
+
+def shoot(app: QApplication, widget: QWidget, name: str) -> None:
+    for _ in range(3):
+        app.processEvents()
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))
+    print(path.relative_to(ROOT))
+
+
+def keys(app: QApplication, window: QWidget, text: str) -> None:
+    """Send each character to the focused widget, as typing would."""
+    for char in text:
+        target = window.focusWidget() or window
+        key = Qt.Key(ord(char.upper())) if char.isalnum() else Qt.Key.Key_Space
+        for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
+            QApplication.sendEvent(target, QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier,
+                                                     char))
+        app.processEvents()
+
+
+def special(app: QApplication, window: QWidget, key: Qt.Key) -> None:
+    target = window.focusWidget() or window
+    for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
+        QApplication.sendEvent(target, QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier))
+    app.processEvents()
+
+
+def main() -> int:
+    app = QApplication(sys.argv)
+    app.setStyle("Fusion")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = FakeClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # Mon 09:00 in Chicago
+        vault = Vault(Path(tmp) / "data", device=NoDeviceSecrets(), kdf=FAST)
+        ws, _ = auth.create_clinic(vault, clock, auth.ClinicSetup(
+            clinic_name="Lakeside Recovery (demo)", timezone="America/Chicago",
+            address="1 Example Way", admin_login="terry", admin_display_name="Terry Therapist",
+            admin_credentials="LCSW", password=PASSWORD, password_again=PASSWORD))
+        program = programs.add_program(ws, programs.ProgramDraft("Recovery IOP (demo)", "sud"))
+        group = programs.add_group(ws, programs.GroupDraft(
+            "Monday Morning IOP (demo)", program.id, (1, 3, 5), time(9), time(12),
+            location="Room 2"))
+        for n, name in enumerate(NAMES, 1):
+            p = roster.add_participant(ws, roster.ParticipantDraft(
+                f"DEMO-{n:03d}", name, date(2026, 2, 1), program_id=program.id))
+            roster.enroll(ws, p.id, group.id, date(2026, 2, 2))
+        session = svc.open_today_session(ws, group.id)
+        svc.start_session(ws, session.id)
+        window = ConsoleWindow(ws, session.id)
+        window.resize(1366, 820)
+        window.show()
+        app.processEvents()
+
+        keys(app, window, "1p2p3p4p5p6p7p8p9p")
+        clock.advance(minutes=11)
+        keys(app, window, "0p")  # late
+        keys(app, window, "ca")  # eleventh (key C): absent
+        clock.advance(minutes=2)
+        keys(app, window, "g")
+        keys(app, window, "735n71n")
+        special(app, window, Qt.Key.Key_Return)
+        keys(app, window, "463n")
+        window.refresh()
+        shoot(app, window, "console-go-around")
+
+        special(app, window, Qt.Key.Key_Escape)
+        rows = svc.roster(ws, session.id)
+        svc.raise_flag(ws, session.id, rows[3].participant_id,
+                       "Positive safety screen at check-in")
+        clock.advance(minutes=20)
+        svc.start_next_segment(ws, session.id)
+        clock.advance(minutes=30)
+        keys(app, window, "5o")  # stepped out
+        clock.advance(minutes=17)  # the module runs two minutes over
+        window.refresh()
+        window.board.select_row(4)
+        shoot(app, window, "console-running")
+
+        keys(app, window, "5o")
+        keys(app, window, "b")
+        clock.advance(minutes=4)
+        window.refresh()
+        shoot(app, window, "console-break")
+
+        special(app, window, Qt.Key.Key_F12)
+        shoot(app, window, "console-privacy")
+        window.close()
+        ws.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,209 @@
+"""The console's side panels, undo, errors, resume, lock and item models, driven by keys."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from facilitator.clock import FakeClock
+from facilitator.services import console as svc
+from facilitator.services.workspace import Workspace
+from facilitator.ui.console.board import BoardModel
+from facilitator.ui.console.end_summary import SummaryModel
+from facilitator.ui.console.flags import FlagsModel
+from facilitator.ui.console.segments import SegmentModel, parse_new_segment
+from facilitator.ui.console.today import TodayModel, TodayPage
+from facilitator.ui.console.window import ConsoleWindow
+from facilitator.ui.lock import LockController
+from tests.conftest import PASSWORD
+
+from .conftest import DemoGroup
+from .helpers import press, type_keys, visible_text
+
+
+def running_session(ws: Workspace, group: DemoGroup) -> int:
+    session = svc.open_today_session(ws, group.group_id)
+    svc.start_session(ws, session.id)
+    return session.id
+
+
+def console(qtbot: QtBot, ws: Workspace, session_id: int) -> ConsoleWindow:
+    window = ConsoleWindow(ws, session_id)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def test_undo_and_errors_show_in_the_strip(qtbot: QtBot, therapist_ws: Workspace,
+                                          demo_group: DemoGroup) -> None:
+    ws = therapist_ws
+    sid = running_session(ws, demo_group)
+    window = console(qtbot, ws, sid)
+    press(qtbot, window, Qt.Key.Key_P)  # nobody selected yet
+    assert "Pick a participant first" in window.strip.text()
+    type_keys(qtbot, window, "1p")
+    pid = window.board_model.row_view(0).participant_id
+    assert {a.participant_id: a.status for a in svc.roster(ws, sid)}[pid] == "present"
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert {a.participant_id: a.status for a in svc.roster(ws, sid)}[pid] == "expected"
+    assert "Undone" in window.strip.text()
+    type_keys(qtbot, window, "2o")  # stepping out someone who never arrived: refused
+    assert window.strip.text().startswith("Not saved:")
+    assert QApplication.activeModalWidget() is None
+    assert not window.board_model.row_view(1).is_out
+
+
+def test_shortcuts_overlay_is_not_a_dialog(qtbot: QtBot, therapist_ws: Workspace,
+                                           demo_group: DemoGroup) -> None:
+    window = console(qtbot, therapist_ws, running_session(therapist_ws, demo_group))
+    press(qtbot, window, Qt.Key.Key_F1)
+    assert window.overlay.isVisible() and window.overlay.parent() is window.stack
+    assert QApplication.activeModalWidget() is None
+    assert "Privacy shield" in visible_text(window.overlay)
+    press(qtbot, window, Qt.Key.Key_Escape)
+    assert not window.overlay.isVisible()
+    type_keys(qtbot, window, "?")
+    assert window.overlay.isVisible()
+
+
+def test_flags_raise_and_address_inline(qtbot: QtBot, therapist_ws: Workspace,
+                                        demo_group: DemoGroup) -> None:
+    ws = therapist_ws
+    sid = running_session(ws, demo_group)
+    window = console(qtbot, ws, sid)
+    type_keys(qtbot, window, "1pr")
+    type_keys(qtbot, window, "Said they feel unsafe")
+    press(qtbot, window, Qt.Key.Key_Return)
+    [flag] = svc.open_flags(ws, sid)
+    assert flag.message == "Said they feel unsafe"
+    assert "Safety flag open" in str(window.board_model.index(0).data(Qt.ItemDataRole.ToolTipRole))
+    press(qtbot, window, Qt.Key.Key_F)
+    assert window.side.currentWidget() is window.flags
+    type_keys(qtbot, window, "Called crisis line together")
+    press(qtbot, window, Qt.Key.Key_Return)
+    assert svc.open_flags(ws, sid) == []
+    [done] = svc.session_flags(ws, sid)
+    assert done.follow_up == "Called crisis line together" and done.addressed_at is not None
+    assert window.board_model.row_view(0).open_flags == 0
+
+
+def test_segments_reorder_skip_add(qtbot: QtBot, therapist_ws: Workspace,
+                                   demo_group: DemoGroup) -> None:
+    ws = therapist_ws
+    sid = running_session(ws, demo_group)
+    window = console(qtbot, ws, sid)
+    press(qtbot, window, Qt.Key.Key_S)
+    titles = [s.title for s in svc.get_session(ws, sid).segments]
+    assert window.segments.selected().title == titles[1]  # first pending one
+    press(qtbot, window, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    after = [s.title for s in svc.get_session(ws, sid).segments]
+    assert after[1:3] == [titles[2], titles[1]]
+    window.segments.table.selectRow(4)
+    press(qtbot, window, Qt.Key.Key_Delete)
+    assert svc.get_session(ws, sid).segments[4].skipped
+    press(qtbot, window, Qt.Key.Key_Insert)
+    type_keys(qtbot, window, "Mindfulness practice 20")
+    press(qtbot, window, Qt.Key.Key_Return)
+    last = svc.get_session(ws, sid).segments[-1]
+    assert (last.title, last.planned_minutes) == ("Mindfulness practice", 20)
+    assert parse_new_segment("20 Grounding") == ("Grounding", 20)
+    assert parse_new_segment("no minutes") is None
+
+
+def test_adjust_times_with_reason(qtbot: QtBot, therapist_ws: Workspace,
+                                  demo_group: DemoGroup, clock: FakeClock) -> None:
+    ws = therapist_ws
+    sid = running_session(ws, demo_group)
+    window = console(qtbot, ws, sid)
+    clock.advance(minutes=20)
+    type_keys(qtbot, window, "1l")
+    type_keys(qtbot, window, "e")
+    assert window.side.currentWidget() is window.adjust
+    press(qtbot, window, Qt.Key.Key_Return)  # no reason yet: refused, nothing changed
+    assert window.adjust.error.text()
+    window.adjust.arrived.setText("09:05")
+    type_keys(qtbot, window, "Arrived before I marked it")
+    press(qtbot, window, Qt.Key.Key_Return)
+    row = svc.roster(ws, sid)[0]
+    local = row.arrived_at.astimezone(ws.timezone)
+    assert (local.hour, local.minute) == (9, 5)
+
+
+def test_resume_after_restart_and_lock(qtbot: QtBot, therapist_ws: Workspace,
+                                       demo_group: DemoGroup, clock: FakeClock) -> None:
+    """A console opened fresh on a running session shows stored state with correct timers;
+    a lock hides the window while the timer keeps running."""
+    ws = therapist_ws
+    sid = running_session(ws, demo_group)
+    pid = svc.roster(ws, sid)[0].participant_id
+    svc.mark_present(ws, sid, pid)
+    clock.advance(minutes=10)
+    svc.step_out(ws, sid, pid)
+    clock.advance(minutes=7)  # "crash": no window ever saw the last 17 minutes
+
+    class Shell(QWidget):
+        pass
+
+    shell = Shell()
+    qtbot.addWidget(shell)
+    shell.lock_controller = LockController(ws, shell)  # type: ignore[attr-defined]
+    page = TodayPage(ws, shell)  # a child of the shell, closed with it
+    assert "still running" in page.resume_banner.text()
+    window = page.start_selected()
+    assert window is not None
+    qtbot.addWidget(window)
+    assert "13:00 left" in window.header.remaining.text()
+    assert "since" in str(window.board_model.index(0).data(Qt.ItemDataRole.ToolTipRole))
+    assert window.board_model.row_view(0).is_out
+
+    shell.lock_controller.lock()  # type: ignore[attr-defined]
+    assert not window.isVisible() and window.timer.isActive()
+    clock.advance(minutes=5)
+    assert shell.lock_controller.unlock(PASSWORD) is None  # type: ignore[attr-defined]
+    assert window.isVisible()
+    assert "8:00 left" in window.header.remaining.text()
+    shell.lock_controller.stop()  # type: ignore[attr-defined]
+
+
+def test_record_not_held(qtbot: QtBot, therapist_ws: Workspace, demo_group: DemoGroup) -> None:
+    page = TodayPage(therapist_ws)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.mouseClick(page.not_held_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(page.reason, "Facilitator ill, no cover")
+    qtbot.keyClick(page.reason, Qt.Key.Key_Return)
+    [entry] = svc.today_sessions(therapist_ws)
+    assert entry.status == "not_held"
+    assert not page.start_button.isEnabled()
+
+
+def test_item_models(qtmodeltester, therapist_ws: Workspace, demo_group: DemoGroup,  # type: ignore[no-untyped-def]
+                     clock: FakeClock) -> None:
+    ws = therapist_ws
+    sid = running_session(ws, demo_group)
+    for view in svc.roster(ws, sid)[:3]:
+        svc.mark_present(ws, sid, view.participant_id)
+    svc.raise_flag(ws, sid, svc.roster(ws, sid)[0].participant_id, "Observed distress")
+    clock.advance(timedelta(minutes=40))
+    state = svc.console_state(ws, sid)
+    board = BoardModel(ws.timezone)
+    board.set_rows(state.attendance, state.now)
+    qtmodeltester.check(board)
+    assert board.rowCount() == 4 and board.index(0).data(Qt.ItemDataRole.UserRole + 1) == "1"
+    segments = SegmentModel(ws.timezone)
+    segments.set_segments(state.session.segments)
+    qtmodeltester.check(segments)
+    flags = FlagsModel(ws.timezone)
+    flags.set_flags(state.open_flags, {a.participant_id: a.short_name for a in state.attendance})
+    qtmodeltester.check(flags)
+    today = TodayModel(ws)
+    today.set_rows(svc.today_sessions(ws))
+    qtmodeltester.check(today)
+    summary = SummaryModel(ws.timezone)
+    summary.set_rows(svc.end_session(ws, sid).rows)
+    qtmodeltester.check(summary)
+    assert summary.rowCount() == 4
