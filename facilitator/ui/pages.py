@@ -46,6 +46,8 @@ PAGES: list[PageSpec] = [
     PageSpec("today", "Today / Console", lazy("facilitator.ui.console.today", "TodayPage"),
              ("therapist", "supervisor", "admin")),
     PageSpec("roster", "Roster", lazy("facilitator.ui.roster.roster_page", "RosterPage")),
+    PageSpec("curriculum", "Library & planning",
+             lazy("facilitator.ui.curriculum.curriculum_page", "CurriculumPage")),
     PageSpec("users", "Users", lazy("facilitator.ui.admin.users_page", "UsersPage"),
              ("admin",)),
     PageSpec("audit", "Audit log", lazy("facilitator.ui.admin.audit_page", "AuditPage"),

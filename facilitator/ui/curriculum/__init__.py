@@ -1,0 +1,1 @@
+"""Curriculum UI: library browser, rotation plan editor, participant coverage, presenter view."""
