@@ -19,7 +19,7 @@ def emit(name: str, unit: str, target: str, measure: Callable[[], float]) -> Non
     row: dict[str, object] = {"name": name, "unit": unit, "target": target}
     try:
         row["value"] = round(float(measure()), 3)
-    except Exception as error:  # noqa: BLE001 - one broken figure must not hide the others
+    except Exception as error:
         row["value"] = None
         row["error"] = f"{type(error).__name__}: {error}"[:300]
     print(json.dumps(row), flush=True)
@@ -48,7 +48,8 @@ def _console(data: Path) -> None:
 
     ws = dataset.sign_in(data)
     try:
-        emit("console_action_p99_ms", "ms", "<= 10", lambda: console_bench.console_action_p99_ms(ws))
+        emit("console_action_p99_ms", "ms", "<= 10",
+             lambda: console_bench.console_action_p99_ms(ws))
         session_id = console_bench.running_block(ws)
         emit("console_tick_ms", "ms", "<= 5",
              lambda: console_bench.console_tick_ms(ws, session_id))
@@ -64,7 +65,8 @@ def _curriculum(data: Path) -> None:
     ws = dataset.sign_in(data)
     try:
         pid = curriculum_bench.busiest_participant(ws)
-        emit("coverage_query_ms", "ms", "<= 50", lambda: curriculum_bench.coverage_query_ms(ws, pid))
+        emit("coverage_query_ms", "ms", "<= 50",
+             lambda: curriculum_bench.coverage_query_ms(ws, pid))
     finally:
         ws.close()
     emit("library_load_ms", "ms", "<= 200", curriculum_bench.library_load_ms)

@@ -20,7 +20,6 @@ from ..storage.errors import StorageError
 from ..storage.vault import Vault
 from .errors import PermissionDenied, StorageProblem
 
-
 DAMAGED = ("The database could not be read: it may be damaged. Nothing was changed. Run"
            " 'verify' and restore from a backup if it reports a problem.")
 

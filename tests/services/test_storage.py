@@ -124,7 +124,7 @@ def test_restore_refuses_non_empty_folder_and_damaged_backup(ws: Workspace, tmp_
     assert (occupied / "keep.txt").read_text() == "mine"
     damaged = tmp_path / "damaged.fbak"
     damaged.write_bytes(info.path.read_bytes()[:-5000])
-    with pytest.raises(StorageProblem, match="damaged|not a Facilitator backup"):
+    with pytest.raises(StorageProblem, match=r"damaged|not a Facilitator backup"):
         maintenance.restore(damaged, tmp_path / "new")
     with pytest.raises(StorageProblem, match="No backup file"):
         maintenance.restore(tmp_path / "missing.fbak", tmp_path / "new2")
