@@ -13,11 +13,10 @@ treated as "no keyring": the app then works with passwords alone and says so onc
 from __future__ import annotations
 
 import secrets
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import keyring
-import keyring.backend
-import keyring.errors
+if TYPE_CHECKING:
+    import keyring.backend
 
 SERVICE = "Facilitator"
 _INSECURE_BACKEND_HINTS = ("plaintext", "null", "fail", "uncrypted")
@@ -31,6 +30,7 @@ class DeviceSecrets(Protocol):
 
 
 def backend_is_secure(backend: keyring.backend.KeyringBackend) -> bool:
+    """False for backends that store secrets readably (plaintext files) or not at all."""
     name = f"{type(backend).__module__}.{type(backend).__name__}".lower()
     if any(hint in name for hint in _INSECURE_BACKEND_HINTS):
         return False
@@ -41,16 +41,32 @@ def backend_is_secure(backend: keyring.backend.KeyringBackend) -> bool:
 
 
 class KeyringSecrets:
-    """Device secrets in a keyring backend (the system one by default)."""
+    """Device secrets in a keyring backend (the system one by default).
+
+    Finding the system backend imports every installed backend and asks the OS, which takes a
+    noticeable moment: it happens on first use, not when the object is made at start-up."""
 
     def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
-        if backend is None:
-            backend = keyring.get_keyring()
-            self.available = backend_is_secure(backend)
-        else:
-            # An explicitly chosen backend (tests use a real keyrings.alt file backend).
-            self.available = True
         self._backend = backend
+        # An explicitly chosen backend is trusted (tests use a real keyrings.alt file backend).
+        self._available: bool | None = True if backend is not None else None
+
+    def _resolve(self) -> Any:
+        if self._backend is None:
+            import keyring
+
+            self._backend = keyring.get_keyring()
+            self._available = backend_is_secure(self._backend)
+        return self._backend
+
+    @property
+    def available(self) -> bool:
+        self._resolve()
+        return bool(self._available)
+
+    @available.setter
+    def available(self, value: bool) -> None:
+        self._available = value
 
     def _user(self, db_id: str) -> str:
         return f"device-secret-{db_id}"
@@ -58,8 +74,10 @@ class KeyringSecrets:
     def get(self, db_id: str) -> bytes | None:
         if not self.available:
             return None
+        import keyring.errors
+
         try:
-            value = self._backend.get_password(SERVICE, self._user(db_id))
+            value = self._resolve().get_password(SERVICE, self._user(db_id))
         except keyring.errors.KeyringError:
             return None
         return bytes.fromhex(value) if value else None
@@ -67,11 +85,13 @@ class KeyringSecrets:
     def create(self, db_id: str) -> bytes | None:
         if not self.available:
             return None
+        import keyring.errors
+
         value = secrets.token_bytes(32)
         try:
-            self._backend.set_password(SERVICE, self._user(db_id), value.hex())
+            self._resolve().set_password(SERVICE, self._user(db_id), value.hex())
         except keyring.errors.KeyringError:
-            self.available = False
+            self._available = False
             return None
         return value
 

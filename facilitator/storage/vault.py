@@ -11,11 +11,11 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
 from .device import DeviceSecrets, KeyringSecrets
-from .engine import Database
 from .errors import DataDirProblem, LockedOut, NotADatabase, WrongPassword
 from .keys import (
     RECOVERY_SLOT,
@@ -28,6 +28,9 @@ from .keys import (
     user_slot_name,
 )
 from .lockout import FailedAttempt, Lockout
+
+if TYPE_CHECKING:
+    from .engine import Database
 
 DB_NAME = "facilitator.db"
 KEYS_NAME = "keys.json"
@@ -48,6 +51,14 @@ class Unlocked:
 
 
 class Vault:
+    def _open(self, key: bytes) -> Database:
+        # SQLAlchemy loads here, not at start-up: the login window must appear at once.
+        from .engine import Database
+
+        db = Database(self.db_path, key)
+        db.check_readable()
+        return db
+
     def __init__(
         self,
         data_dir: Path,
@@ -104,8 +115,7 @@ class Vault:
         keys.slots[RECOVERY_SLOT] = make_slot(RECOVERY_SLOT, recovery, data_key, kdf="hkdf")
         try:
             keys.save()
-            db = Database(self.db_path, data_key)
-            db.check_readable()
+            db = self._open(data_key)
         except OSError as exc:
             raise _dir_problem(exc, self.data_dir) from exc
         return db, recovery
@@ -135,8 +145,7 @@ class Vault:
         except WrongPassword:
             self.lockout.record_failure(login, now)
             raise
-        db = Database(self.db_path, data_key)
-        db.check_readable()
+        db = self._open(data_key)
         return Unlocked(db, login, tuple(self.lockout.succeeded(login)))
 
     def unlock_with_recovery(self, recovery_key: str) -> Database:
@@ -146,9 +155,7 @@ class Vault:
             data_key = open_slot(keys.slot_for(RECOVERY_SLOT), recovery_key, None)
         except WrongPassword:
             raise WrongPassword("The recovery key is not correct.") from None
-        db = Database(self.db_path, data_key)
-        db.check_readable()
-        return db
+        return self._open(data_key)
 
     # -- slots ---------------------------------------------------------------------------------
     def set_password(self, db: Database, login: str, password: str) -> None:

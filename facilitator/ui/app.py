@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 from PySide6.QtCore import QCoreApplication, QObject, QSettings, QTimer
@@ -16,13 +17,13 @@ from facilitator import APP_NAME
 from facilitator.clock import Clock, SystemClock
 from facilitator.services import app_state
 from facilitator.services.app_state import Vault
-from facilitator.services.workspace import Workspace
 
 from . import crash
-from .errors import user_message
+from .errors import attempt, user_message
 from .login_window import LoginWindow
-from .main_window import MainWindow
-from .setup_window import SetupWindow
+
+if TYPE_CHECKING:
+    from facilitator.services.workspace import Workspace
 
 
 def configure_settings(config_dir: Path | None = None) -> None:
@@ -49,6 +50,8 @@ class Shell(QObject):
         if app_state.vault_exists(self.vault):
             self.show_login()
         else:
+            from .setup_window import SetupWindow
+
             setup = SetupWindow(self.vault, self.clock)
             setup.signed_in.connect(self._on_signed_in)
             self._replace(setup)
@@ -59,6 +62,14 @@ class Shell(QObject):
         self._replace(login)
 
     def _on_signed_in(self, ws: Workspace) -> None:
+        from facilitator.services.curriculum import library
+
+        from .main_window import MainWindow
+
+        # A new app version may ship new topics: bring them in before the console needs them
+        # (idempotent, ~10 ms). A broken library file is reported on the curriculum page.
+        attempt(lambda: library.sync_shipped_library(ws), lambda _error: None)
+
         main = MainWindow(ws)
         main.signed_out.connect(self.show_login)
         main.quit_requested.connect(QCoreApplication.quit)
@@ -80,6 +91,20 @@ class Shell(QObject):
             old.deleteLater()
 
 
+def _warm_up() -> None:
+    """Load the database stack in the background while the user types the password, so signing
+    in does not pay for it; the login window itself never waits for these imports."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        for name in ("facilitator.services.auth", "facilitator.services.roster",
+                     "facilitator.services.console"):
+            importlib.import_module(name)
+
+    threading.Thread(target=load, name="warm-up", daemon=True).start()
+
+
 def run_gui(data_dir: Path | None, no_keyring: bool = False) -> int:
     """Run the desktop app on ``data_dir`` (the platform data folder if None); returns the
     exit code."""
@@ -97,6 +122,7 @@ def run_gui(data_dir: Path | None, no_keyring: bool = False) -> int:
         shell = Shell(vault, SystemClock())
         crash.install(app_state.data_dir(vault) / "logs", shell.notify_error)
         shell.start()
+        QTimer.singleShot(0, _warm_up)
         return app.exec()
     finally:
         lock.release()
@@ -114,6 +140,8 @@ def bench_start(data_dir: Path, *, open_roster: bool,
         from facilitator.services import auth
 
         ws = auth.sign_in(vault, SystemClock(), "admin", os.environ["FACILITATOR_PASSWORD"])
+        from .main_window import MainWindow
+
         window: QWidget = MainWindow(ws)
         window.show_page("roster")  # type: ignore[attr-defined]
     else:

@@ -3,7 +3,7 @@ window (no message boxes), including the back-off after repeated failures."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -16,14 +16,13 @@ from PySide6.QtWidgets import (
 )
 
 from facilitator.clock import Clock
-from facilitator.services import app_state, auth
+from facilitator.services import app_state
 from facilitator.services.app_state import Vault
 from facilitator.services.validation import MIN_PASSWORD
 
 from .errors import FieldErrors, attempt, user_message
 from .notices import take_keyring_notice
-from .setup_window import password_edit
-from .widgets import ErrorLabel, InfoLabel, add_field, scaled_font
+from .widgets import ErrorLabel, InfoLabel, add_field, password_edit, scaled_font
 
 
 class LoginWindow(QWidget):
@@ -65,9 +64,10 @@ class LoginWindow(QWidget):
         self.error = ErrorLabel()
         self.info = InfoLabel()
         self.info.hide()
-        self.keyring_notice = InfoLabel(
-            take_keyring_notice(app_state.has_keyring(self.vault)) or "")
-        self.keyring_notice.setVisible(bool(self.keyring_notice.text()))
+        self.keyring_notice = InfoLabel("")
+        self.keyring_notice.hide()
+        # Asking the OS for its keychain takes a noticeable moment: do it once the window is up.
+        QTimer.singleShot(0, self._show_keyring_notice)
         self.sign_in_button = QPushButton(self.tr("&Sign in"))
         self.sign_in_button.setDefault(True)
         self.forgot_button = QPushButton(self.tr("&Forgot password?"))
@@ -85,6 +85,11 @@ class LoginWindow(QWidget):
         lay.addLayout(row)
         lay.addStretch(1)
         return page
+
+    def _show_keyring_notice(self) -> None:
+        text = take_keyring_notice(app_state.has_keyring(self.vault)) or ""
+        self.keyring_notice.setText(text)
+        self.keyring_notice.setVisible(bool(text))
 
     def _recovery_page(self) -> QWidget:
         page = QWidget()
@@ -144,6 +149,8 @@ class LoginWindow(QWidget):
             self.login.setFocus()
             return
         errors: list[BaseException] = []
+        from facilitator.services import auth  # the database stack loads after the window
+
         ws = attempt(lambda: auth.sign_in(self.vault, self.clock, login, password),
                      errors.append)
         self.password.clear()
@@ -171,6 +178,8 @@ class LoginWindow(QWidget):
             return
         key, login, new = (self.recovery_key.text(), self.recovery_login.text(),
                            self.new_password.text())
+        from facilitator.services import auth
+
         done = attempt(lambda: auth.reset_password_with_recovery(
             self.vault, self.clock, key, login, new) or True, self.recovery_errors.show)
         if not done:

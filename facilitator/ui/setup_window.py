@@ -29,7 +29,7 @@ from facilitator.services.workspace import Workspace
 
 from .errors import FieldErrors, attempt
 from .notices import take_keyring_notice
-from .widgets import ErrorLabel, InfoLabel, add_field, scaled_font
+from .widgets import ErrorLabel, InfoLabel, add_field, password_edit, scaled_font
 
 COMMON_ZONES = (
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
@@ -49,13 +49,6 @@ def timezone_combo() -> QComboBox:
     zones = [system_zone(), *COMMON_ZONES]
     combo.addItems(list(dict.fromkeys(z for z in zones if z)))
     return combo
-
-
-def password_edit(placeholder: str = "") -> QLineEdit:
-    edit = QLineEdit()
-    edit.setEchoMode(QLineEdit.EchoMode.Password)
-    edit.setPlaceholderText(placeholder)
-    return edit
 
 
 class RecoveryKeyPage(QWidget):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -177,10 +177,13 @@ def test_no_keyring_notice_is_shown_once(qtbot: QtBot, tmp_path: Path,
     first = LoginWindow(vault, clock)
     qtbot.addWidget(first)
     first.show()
-    assert first.keyring_notice.isVisible() and "keychain" in first.keyring_notice.text()
+    # The keychain is asked once the window is up (a zero-delay timer), not before.
+    qtbot.waitUntil(lambda: first.keyring_notice.isVisible())
+    assert "keychain" in first.keyring_notice.text()
     second = LoginWindow(vault, clock)
     qtbot.addWidget(second)
     second.show()
+    QCoreApplication.processEvents()  # runs the deferred check
     assert not second.keyring_notice.isVisible()
 
 
@@ -189,6 +192,7 @@ def test_keyring_notice_not_shown_with_a_keyring(qtbot: QtBot, vault: Vault,
     w = LoginWindow(vault, clock)
     qtbot.addWidget(w)
     w.show()
+    QCoreApplication.processEvents()  # runs the deferred check
     assert not w.keyring_notice.isVisible()
 
 
