@@ -88,6 +88,8 @@ def create_demo(vault: Vault, clock: Clock, password: str, *, participants: int 
     # Weeks of past blocks (attendance, check-ins, a few addressed flags, jots) and a session
     # ready to start today for each group that meets today.
     from .console.demo_history import add_history
+    from .curriculum.demo import add_plans_and_deliveries
 
     add_history(ws, weeks=8, rng=rng)
+    add_plans_and_deliveries(ws, rng)  # rotation plans, and topics delivered in past blocks
     return ws, recovery
