@@ -7,11 +7,11 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint layers pytest bench dist system-deps clean demo
 
 # Create the virtualenv and install the pinned dependencies once (again when pyproject changes).
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@bash scripts/install-system-deps.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
 
 system-deps:
@@ -35,7 +35,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
 
 dist: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dist]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dist]"
 	$(BIN)/pyinstaller --noconfirm --clean pyinstaller.spec
 	QT_QPA_PLATFORM=offscreen dist/facilitator/facilitator --version
 	@# The frozen app must find its migrations and forms: build a throw-away demo and verify it.
