@@ -1,6 +1,7 @@
-"""Screenshots of the live console (offscreen): running, break, privacy shield and go-around,
-written to docs/screenshots/console-*.png. A fictional demo group in a temporary folder with a
-fake clock, driven through the same key handlers a therapist uses.
+"""Screenshots of the live console (offscreen): running, break, privacy shield, go-around, the
+topic picker, walk-ins and session info, written to docs/screenshots/console-*.png. A fictional
+demo group in a temporary folder with a fake clock, driven through the same key handlers a
+therapist uses.
 
     .venv/bin/python scripts/screenshots_console.py
 """
@@ -22,8 +23,10 @@ from PySide6.QtGui import QKeyEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from facilitator.clock import FakeClock  # noqa: E402
-from facilitator.services import auth, programs, roster  # noqa: E402
+from facilitator.services import auth, programs, roster, users  # noqa: E402
 from facilitator.services import console as svc  # noqa: E402
+from facilitator.services.curriculum import library, planning  # noqa: E402
+from facilitator.services.curriculum.dto import PlanEntry  # noqa: E402
 from facilitator.storage.device import NoDeviceSecrets  # noqa: E402
 from facilitator.storage.keys import KdfParams  # noqa: E402
 from facilitator.storage.vault import Vault  # noqa: E402
@@ -83,6 +86,18 @@ def main() -> int:
             p = roster.add_participant(ws, roster.ParticipantDraft(
                 f"DEMO-{n:03d}", name, date(2026, 2, 1), program_id=program.id))
             roster.enroll(ws, p.id, group.id, date(2026, 2, 2))
+        evening = programs.add_group(ws, programs.GroupDraft(
+            "Evening IOP (demo)", program.id, (1, 3), time(18), time(21)))
+        visitor = roster.add_participant(ws, roster.ParticipantDraft(
+            "DEMO-100", "Kit Visitorson", date(2026, 2, 1), program_id=program.id))
+        roster.enroll(ws, visitor.id, evening.id, date(2026, 2, 2))
+        for login, name, creds, role in (("dana", "Dana Cofield", "LPC", "therapist"),
+                                         ("sam", "Sam Overseer", "LCSW", "supervisor")):
+            users.add_user(ws, users.UserDraft(login, name, creds, role), PASSWORD)
+        library.sync_shipped_library(ws)
+        topic = library.search_topics(ws, "urge")[0].key
+        planning.save_plan(ws, group.id, 1, [PlanEntry(0, 1, 0, topic)],
+                           start_date=date(2026, 3, 2))
         session = svc.open_today_session(ws, group.id)
         svc.start_session(ws, session.id)
         window = ConsoleWindow(ws, session.id)
@@ -123,6 +138,24 @@ def main() -> int:
 
         special(app, window, Qt.Key.Key_F12)
         shoot(app, window, "console-privacy")
+        special(app, window, Qt.Key.Key_F12)
+
+        keys(app, window, "b")  # back from the break: the process group
+        keys(app, window, "s")
+        module = next(g for g in svc.get_session(ws, session.id).segments if g.kind == "module")
+        window.segments.table.selectRow(window.segments.model.row_of(module.id))
+        keys(app, window, "t")
+        shoot(app, window, "console-topic-picker")
+        special(app, window, Qt.Key.Key_Return)  # the planned topic, as taught
+        special(app, window, Qt.Key.Key_Escape)
+
+        keys(app, window, "w")
+        keys(app, window, "kit")
+        shoot(app, window, "console-walk-in")
+        special(app, window, Qt.Key.Key_Escape)
+
+        keys(app, window, "i")
+        shoot(app, window, "console-info")
         window.close()
         ws.close()
     return 0

@@ -22,6 +22,7 @@ from .attendance import (
     step_out,
 )
 from .blocks import (
+    facilitator_choices,
     get_session,
     open_today_session,
     plan_ad_hoc_session,
@@ -44,6 +45,7 @@ from .dto import (
     ConsoleState,
     EndRow,
     EndSummary,
+    FacilitatorChoice,
     FlagView,
     GoAroundEntry,
     JotView,
@@ -52,6 +54,8 @@ from .dto import (
     SegmentView,
     SessionView,
     TodayEntry,
+    TopicChoice,
+    WalkInCandidate,
     WeekMinutes,
 )
 from .ending import end_session, end_summary
@@ -68,7 +72,16 @@ from .segments import (
     start_next_segment,
 )
 from .state import console_state, week_minutes
+from .topics import (
+    deliver_topic,
+    module_slot,
+    planned_topic,
+    planned_topics,
+    segment_topic,
+    topic_choices,
+)
 from .undo import actions, last_action, undo_last
+from .walk_ins import walk_in_candidates
 
 __all__ = [
     "ATTENDING",
@@ -80,6 +93,7 @@ __all__ = [
     "ConsoleState",
     "EndRow",
     "EndSummary",
+    "FacilitatorChoice",
     "FlagView",
     "GoAroundEntry",
     "JotView",
@@ -88,6 +102,8 @@ __all__ = [
     "SegmentView",
     "SessionView",
     "TodayEntry",
+    "TopicChoice",
+    "WalkInCandidate",
     "WeekMinutes",
     "actions",
     "add_jot",
@@ -97,11 +113,13 @@ __all__ = [
     "adjust_out_of_room",
     "adjust_times",
     "console_state",
+    "deliver_topic",
     "demo_history",
     "end_break",
     "end_current_segment",
     "end_session",
     "end_summary",
+    "facilitator_choices",
     "forms_catalog",
     "get_session",
     "go_around_order",
@@ -114,11 +132,14 @@ __all__ = [
     "mark_left",
     "mark_present",
     "mark_telehealth",
+    "module_slot",
     "move_segment",
     "open_flags",
     "open_today_session",
     "participant_jots",
     "plan_ad_hoc_session",
+    "planned_topic",
+    "planned_topics",
     "raise_flag",
     "record_not_held",
     "record_response",
@@ -126,6 +147,7 @@ __all__ = [
     "responses",
     "roster",
     "running_sessions",
+    "segment_topic",
     "session_flags",
     "sessions_on",
     "set_facilitators",
@@ -138,6 +160,8 @@ __all__ = [
     "step_back",
     "step_out",
     "today_sessions",
+    "topic_choices",
     "undo_last",
+    "walk_in_candidates",
     "week_minutes",
 ]

@@ -1,9 +1,11 @@
 """Attendance: one call per action, timestamped with the clock; adjustments need a reason.
 
-The roster is everyone enrolled in the group on the session date (rolling admission). A
-participant enrolled in another group that day can be added as a walk-in; anyone not enrolled
-anywhere on that date is refused. Someone who left and comes back keeps one arrival: the time
-away becomes an out-of-room interval, so minutes stay exact.
+The roster is everyone enrolled in the group on the session date (rolling admission). Walk-ins
+(``walk_ins.py`` lists them): someone enrolled in this group that day but not on the list yet, or
+an *active* participant enrolled that day in another group of the *same program*; anyone else
+(not enrolled on that date, another program, discharged) is refused with a sentence saying why.
+Someone who left and comes back keeps one arrival: the time away becomes an out-of-room
+interval, so minutes stay exact.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models.roster import Enrollment, Participant
+from ...models.roster import Enrollment, Group, Participant
 from ...models.sessions import Attendance, GroupSession, OutOfRoom
 from ..errors import Conflict, NotFound, ValidationError
 from ..validation import MAX_TEXT, Checker
@@ -42,16 +44,28 @@ def _row(s: Session, ws: Workspace, sess: GroupSession, pid: int, log: ActionLog
                                             Attendance.participant_id == pid))
     if row is not None:
         return row
-    if s.get(Participant, pid) is None:
+    person = s.get(Participant, pid)
+    if person is None:
         raise NotFound("That participant no longer exists.")
-    groups = set(s.scalars(select(Enrollment.group_id).where(
-        Enrollment.participant_id == pid, enrolled_on(sess.session_date))))
+    groups = dict(s.execute(select(Enrollment.group_id, Group.program_id)
+                            .join(Group, Group.id == Enrollment.group_id)
+                            .where(Enrollment.participant_id == pid,
+                                   enrolled_on(sess.session_date))).all())
+    day = f"{sess.session_date:%Y-%m-%d}"
     if sess.group_id not in groups and not (walk_in and groups):
-        day = f"{sess.session_date:%Y-%m-%d}"
         hint = ("enroll them first" if not groups
                 else "add them as a walk-in (they are enrolled in another group)")
         raise ValidationError({"participant": f"This participant is not enrolled in this group "
                                               f"on {day}; {hint}."})
+    if sess.group_id not in groups:
+        program_id = program_of(s, sess).id
+        if program_id not in groups.values():
+            raise ValidationError({"participant": f"This participant is enrolled on {day} only "
+                                                  "in another program's groups; a walk-in must "
+                                                  "belong to the same program."})
+        if person.status != "active":
+            raise ValidationError({"participant": "Only an active participant can join as a "
+                                                  "walk-in."})
     row = Attendance(session_id=sess.id, participant_id=pid, status="expected",
                      walk_in=sess.group_id not in groups, created_at=log.now,
                      created_by_id=ws.actor.user_id)
@@ -201,10 +215,11 @@ def mark_all_absent(ws: Workspace, session_id: int) -> list[AttendanceView]:
 
 
 def add_walk_in(ws: Workspace, session_id: int, participant_id: int) -> AttendanceView:
-    """Add a participant enrolled (in any group) on the session date but not on today's list,
-    and mark them arrived now."""
+    """Add someone not on today's list and mark them arrived now: enrolled in this group that
+    day (e.g. admitted after the list was made) or an active participant enrolled that day in
+    another group of the same program (listed by ``walk_in_candidates``)."""
     def change(s: Session, sess: GroupSession, row: Attendance, log: ActionLog) -> None:
-        if not row.walk_in:
+        if not row.walk_in and row.id not in log.inserted_ids(Attendance):
             raise Conflict("This participant is on today's list; mark them present instead.")
         _arrive(s, sess, log, row, None)
 

@@ -29,8 +29,10 @@ from ._common import (
     session_view,
     today,
 )
-from .dto import SessionView, TodayEntry
+from .dto import FacilitatorChoice, SessionView, TodayEntry
 from .undo import ActionLog
+
+FACILITATOR_ROLES = ("therapist", "supervisor")
 
 
 def _weekdays(g: Group) -> set[int]:
@@ -224,18 +226,31 @@ def record_not_held(ws: Workspace, session_id: int, reason: str) -> SessionView:
         return session_view(s, sess)
 
 
+def facilitator_choices(ws: Workspace) -> list[FacilitatorChoice]:
+    """Active therapists and supervisors, by name: who can be picked as a co-facilitator."""
+    with ws.transaction() as s:
+        rows = s.scalars(select(User).where(User.active.is_(True),
+                                            User.role.in_(FACILITATOR_ROLES))
+                         .order_by(User.display_name, User.id))
+        return [FacilitatorChoice(u.id, u.display_name, u.credentials, u.role) for u in rows]
+
+
 def set_facilitators(ws: Workspace, session_id: int, user_ids: Sequence[int],
                      lead_id: int | None = None) -> SessionView:
     """Who facilitates (co-facilitators included); the lead defaults to the signed-in user and
-    is always among the facilitators."""
+    is always among the facilitators. Co-facilitators are active therapists or supervisors."""
     lead = lead_id if lead_id is not None else ws.actor.user_id
     wanted = set(user_ids) | {lead}
     with ws.transaction() as s:
         sess = load_session(s, session_id)
         require_status(sess, "planned", "running", "ended")
-        found = set(s.scalars(select(User.id).where(User.id.in_(wanted), User.active.is_(True))))
-        if found != wanted:
+        found = dict(s.execute(select(User.id, User.role).where(User.id.in_(wanted),
+                                                                User.active.is_(True))).all())
+        if set(found) != wanted:
             raise ValidationError({"facilitators": "A chosen facilitator is not an active user."})
+        if any(found[uid] not in FACILITATOR_ROLES for uid in wanted - {lead}):
+            raise ValidationError({"facilitators": "A co-facilitator must be a therapist or a "
+                                                   "supervisor."})
         log = ActionLog(s, ws, sess)
         current = {f.user_id: f for f in s.scalars(
             select(SessionFacilitator).where(SessionFacilitator.session_id == sess.id))}

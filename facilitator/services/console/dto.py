@@ -262,3 +262,37 @@ class WeekMinutes:
     @property
     def met(self) -> bool:
         return self.minutes >= self.weekly_minimum
+
+
+@dataclass(frozen=True)
+class WalkInCandidate:
+    """Someone who may be added to a running block as a walk-in (see ``walk_in_candidates``)."""
+
+    participant_id: int
+    chart_id: str
+    short_name: str
+    display_name: str
+    in_this_group: bool  # enrolled in this group that day, just not on the list yet
+    group_name: str  # the group whose enrollment covers the date (this group first)
+
+
+@dataclass(frozen=True)
+class FacilitatorChoice:
+    """An active therapist or supervisor who can co-facilitate a block."""
+
+    user_id: int
+    display_name: str
+    credentials: str
+    role: str
+
+
+@dataclass(frozen=True)
+class TopicChoice:
+    """One row of the console's topic picker: the plan's topic, a suggestion or a library hit."""
+
+    topic_key: str
+    title: str
+    module_title: str
+    kind: str  # planned, suggested, library
+    not_had: int | None  # of today's participants, how many have not had it (suggestions only)
+    participants: int | None

@@ -7,8 +7,12 @@ keep their place; pending ones can be moved, added or skipped. Positions stay 0.
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...models.curriculum import TopicDelivery
 from ...models.sessions import SEGMENT_KINDS, GroupSession, Segment
 from ..errors import Conflict, NotFound, ValidationError
 from ..validation import MAX_TEXT, Checker
@@ -198,8 +202,18 @@ def skip_segment(ws: Workspace, segment_id: int) -> SessionView:
         return session_view(s, sess)
 
 
-def set_segment_topic(ws: Workspace, segment_id: int, text: str) -> SessionView:
-    """Free-text topics delivered in a segment (until the curriculum link exists)."""
+def set_segment_topic(ws: Workspace, segment_id: int, text: str,
+                      topic_version_id: int | None = None) -> SessionView:
+    """Topics delivered in a segment, as text, optionally naming the library topic version
+    (``topics.deliver_topic`` records the delivery and then calls this). Free text (no version)
+    replaces a library topic chosen earlier for the segment: that delivery is removed, and undo
+    brings it back."""
+    return apply_segment_topic(ws, segment_id, text, topic_version_id, None)
+
+
+def apply_segment_topic(ws: Workspace, segment_id: int, text: str, topic_version_id: int | None,
+                        delivery_change: dict[str, Any] | None) -> SessionView:
+    """``set_segment_topic`` plus, for undo, the change a delivery just recorded made."""
     c = Checker()
     cleaned = c.text("topic", "The topic", text, required=False, max_len=MAX_TEXT)
     c.raise_if_any()
@@ -210,7 +224,16 @@ def set_segment_topic(ws: Workspace, segment_id: int, text: str) -> SessionView:
         sess = load_session(s, seg.session_id)
         require_status(sess, "planned", "running", "ended")
         log = ActionLog(s, ws, sess)
-        log.updating(seg, "topic_text")
-        seg.topic_text = cleaned
-        log.commit("segment.topic", "Record topics", segment_id=seg.id)
+        log.updating(seg, "topic_text", "topic_version_id")
+        seg.topic_text, seg.topic_version_id = cleaned, topic_version_id
+        removed = 0
+        if topic_version_id is None:
+            for old in s.scalars(select(TopicDelivery).where(TopicDelivery.segment_id == seg.id)):
+                log.deleting(old)
+                s.delete(old)
+                removed += 1
+        if delivery_change is not None:
+            log.changes.append(delivery_change)
+        log.commit("segment.topic", "Record topics", segment_id=seg.id,
+                   topic_version_id=topic_version_id, deliveries_removed=removed)
         return session_view(s, sess)

@@ -47,6 +47,12 @@ def _decode(table: Table, column: str, value: Any) -> Any:
     return value
 
 
+def row_snapshot(obj: Base) -> dict[str, Any]:
+    """Every column of a row, JSON-ready (what a "delete" change stores to re-insert it)."""
+    table = obj.__table__  # type: ignore[attr-defined]
+    return {c.name: _encode(getattr(obj, c.key)) for c in table.columns}
+
+
 def _pk(obj: Base) -> dict[str, Any]:
     table = obj.__table__  # type: ignore[attr-defined]
     return {c.name: getattr(obj, c.key) for c in table.primary_key.columns}
@@ -83,6 +89,12 @@ class ActionLog:
         self.s.flush()
         self.changes.append({"op": "insert", "table": obj.__tablename__, "pk": _pk(obj)})
 
+    def inserted_ids(self, model: type[Base]) -> set[object]:
+        """Primary keys (single-column) of the ``model`` rows this action has inserted so far."""
+        name = model.__tablename__
+        return {next(iter(c["pk"].values())) for c in self.changes
+                if c["op"] == "insert" and c["table"] == name and len(c["pk"]) == 1}
+
     def updating(self, obj: Base, *columns: str) -> None:
         """Call *before* changing ``columns`` of ``obj``."""
         before = {c: _encode(getattr(obj, c)) for c in columns}
@@ -91,9 +103,8 @@ class ActionLog:
 
     def deleting(self, obj: Base) -> None:
         """Call *before* deleting ``obj``."""
-        table = obj.__table__  # type: ignore[attr-defined]
-        row = {c.name: _encode(getattr(obj, c.key)) for c in table.columns}
-        self.changes.append({"op": "delete", "table": obj.__tablename__, "row": row})
+        self.changes.append({"op": "delete", "table": obj.__tablename__,
+                             "row": row_snapshot(obj)})
 
     def commit(self, kind: str, label: str, entity: str = "session", entity_id: object = None,
                **details: Any) -> int:

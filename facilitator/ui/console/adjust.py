@@ -1,19 +1,31 @@
-"""Adjusting a participant's arrival and departure afterwards, with a reason (inline, no modal).
+"""Adjusting a participant's arrival, departure and times out of the room afterwards, with a
+reason (inline, no modal).
 
 E on the board opens it for the selected participant. Times are typed as HH:MM in the clinic's
-time zone on the session date; a blank departure means "has not left". The service checks the
-order of times, requires the reason and audits the change.
+time zone on the session date; a blank departure means "has not left", a blank return "still
+out". Only the fields edited are sent, each to its service (``adjust_times``,
+``adjust_out_of_room``), which checks the order of times and overlaps, requires the reason and
+audits the change.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from facilitator.services.console.dto import AttendanceView
 
@@ -32,6 +44,20 @@ def parse_clock(text: str, on: date, tz: ZoneInfo) -> datetime | None:
         raise ValueError(text)
     local = datetime.combine(on, time(int(found.group(1)), int(found.group(2))), tzinfo=tz)
     return local.astimezone(ZoneInfo("UTC"))
+
+
+@dataclass(frozen=True)
+class AdjustChanges:
+    """What was edited: ``times`` (arrived, departed) or None; changed out-of-room intervals
+    as (interval id, left at, returned at)."""
+
+    times: tuple[datetime | None, datetime | None] | None
+    intervals: tuple[tuple[int, datetime, datetime | None], ...]
+    reason: str
+
+    @property
+    def empty(self) -> bool:
+        return self.times is None and not self.intervals
 
 
 class AdjustPanel(QFrame):
@@ -58,35 +84,79 @@ class AdjustPanel(QFrame):
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #8a1c12;")
-        form = QFormLayout()
+        self._original: dict[QLineEdit, str] = {}
+        self._intervals: list[tuple[int, QLineEdit, QLineEdit]] = []
+        self.form = QFormLayout()
         for label, edit in ((self.tr("Arrived (HH:MM)"), self.arrived),
                             (self.tr("Left (HH:MM, blank: still here)"), self.departed),
                             (self.tr("Reason"), self.reason)):
-            edit.setFont(scaled_font(1.2))
-            edit.returnPressed.connect(self._on_enter)
-            form.addRow(label, edit)
+            self._setup(edit)
+            self.form.addRow(label, edit)
         box = QVBoxLayout(self)
         box.setContentsMargins(16, 12, 16, 12)
         box.addWidget(self.title)
-        box.addLayout(form)
+        box.addLayout(self.form)
         box.addWidget(self.error)
-        box.addWidget(QLabel(self.tr("Enter applies · Esc cancels")))
+        box.addWidget(QLabel(self.tr("Tab next field · Enter applies · Esc cancels")))
         box.addStretch(1)
+
+    def _setup(self, edit: QLineEdit) -> None:
+        edit.setFont(scaled_font(1.2))
+        edit.returnPressed.connect(self._on_enter)
 
     def begin(self, view: AttendanceView, session_date: date) -> None:
         self._pid, self._date = view.participant_id, session_date
         self.title.setText(self.tr("Adjust times: {name}").format(name=view.short_name))
         self.arrived.setText(self._hhmm(view.arrived_at))
         self.departed.setText(self._hhmm(view.departed_at))
+        while self.form.rowCount() > 3:  # out-of-room rows of the previous participant
+            self.form.removeRow(2)
+        self._intervals = []
+        for n, gap in enumerate(view.out_of_room, 1):
+            left, back = QLineEdit(self._hhmm(gap.left_at)), QLineEdit(self._hhmm(gap.returned_at))
+            back.setPlaceholderText(self.tr("still out"))
+            row = QHBoxLayout()
+            for edit, word in ((left, self.tr("out")), (back, self.tr("back"))):
+                self._setup(edit)
+                row.addWidget(QLabel(word))
+                row.addWidget(edit, 1)
+            self.form.insertRow(self.form.rowCount() - 1,
+                                self.tr("Out of the room {n}").format(n=n), row)
+            self._intervals.append((gap.id, left, back))
+        edits = [self.arrived, self.departed] + [e for _i, a, b in self._intervals for e in (a, b)]
+        self._original = {edit: edit.text() for edit in edits}
+        for before, after in zip([*edits, self.reason], [*edits[1:], self.reason, self.arrived],
+                                 strict=True):
+            QWidget.setTabOrder(before, after)
         self.reason.clear()
         self.error.clear()
         self.reason.setFocus()
 
-    def values(self) -> tuple[datetime | None, datetime | None, str]:
-        """(arrived, departed, reason); ValueError if a time is not HH:MM."""
+    def values(self) -> AdjustChanges:
+        """What was edited, as times; ValueError if a time is not HH:MM."""
         assert self._date is not None
-        return (parse_clock(self.arrived.text(), self._date, self._tz),
-                parse_clock(self.departed.text(), self._date, self._tz), self.reason.text())
+        day, tz = self._date, self._tz
+
+        def edited(*edits: QLineEdit) -> bool:
+            return any(e.text().strip() != self._original.get(e, "") for e in edits)
+
+        times = None
+        if edited(self.arrived, self.departed):
+            times = (parse_clock(self.arrived.text(), day, tz),
+                     parse_clock(self.departed.text(), day, tz))
+        intervals = []
+        for interval_id, left, back in self._intervals:
+            if edited(left, back):
+                out = parse_clock(left.text(), day, tz)
+                if out is None:
+                    raise ValueError(left.text())
+                intervals.append((interval_id, out, parse_clock(back.text(), day, tz)))
+        return AdjustChanges(times, tuple(intervals), self.reason.text())
+
+    def accept_times(self) -> None:
+        """Arrival and departure were saved: only further edits count as changes."""
+        for edit in (self.arrived, self.departed):
+            self._original[edit] = edit.text().strip()
 
     def show_problem(self, message: str) -> None:
         self.error.setText("⚠ " + message)

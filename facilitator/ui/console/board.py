@@ -1,8 +1,9 @@
 """The attendance board: one large tile per participant, readable from a metre away.
 
 Each tile shows the participant's key (1–9, 0, then letters), name, status as icon *and* word,
-minutes so far against the daily minimum, an out-of-room line while they are out and a safety
-flag line that stays until the flag is addressed. ``BoardModel`` adapts the service's
+minutes so far against the daily minimum, whether check-in and check-out are done (box glyph and
+words), an out-of-room line while they are out and a safety flag line that stays until the flag
+is addressed. ``BoardModel`` adapts the service's
 ``AttendanceView`` tuples; ``BoardView`` paints them and leaves letter keys to the console.
 """
 
@@ -35,10 +36,12 @@ from .keymap import participant_key
 from .style import (
     ICON_ABSENT,
     ICON_DEPARTED,
+    ICON_DONE_BOX,
     ICON_EXCUSED,
     ICON_EXPECTED,
     ICON_FLAG,
     ICON_LATE,
+    ICON_OPEN_BOX,
     ICON_OUT,
     ICON_PRESENT,
     ICON_TELEHEALTH,
@@ -54,6 +57,7 @@ OutRole = Qt.ItemDataRole.UserRole + 4
 FlagRole = Qt.ItemDataRole.UserRole + 5
 ParticipantIdRole = Qt.ItemDataRole.UserRole + 6
 MinimumMetRole = Qt.ItemDataRole.UserRole + 7
+FormsRole = Qt.ItemDataRole.UserRole + 8
 
 STATUS_ICONS = {
     "expected": ICON_EXPECTED, "present": ICON_PRESENT, "late": ICON_LATE,
@@ -124,6 +128,8 @@ class BoardModel(QAbstractListModel):
             return view.daily_met
         if role == OutRole:
             return self.out_text(view)
+        if role == FormsRole:
+            return self.forms_text(view)
         if role == FlagRole:
             if not view.open_flags:
                 return ""
@@ -133,7 +139,7 @@ class BoardModel(QAbstractListModel):
             return view.participant_id
         if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
             parts = [participant_key(index.row()), view.display_name, self.status_text(view),
-                     self.data(index, MinutesRole), self.out_text(view),
+                     self.data(index, MinutesRole), self.forms_text(view), self.out_text(view),
                      self.data(index, FlagRole)]
             return " · ".join(str(p) for p in parts if p)
         return None
@@ -152,6 +158,17 @@ class BoardModel(QAbstractListModel):
             text = f"{ICON_DEPARTED} " + self.tr("Left at {time}").format(
                 time=self._local(view.departed_at))
         return text
+
+    def forms_text(self, view: AttendanceView) -> str:
+        """Check-in / check-out done, as box glyph *and* words; empty for people not coming."""
+        if view.status in ("absent", "excused") or (view.status == "expected"
+                                                   and not view.checked_in):
+            return ""
+        checkin = (f"{ICON_DONE_BOX} " + self.tr("Checked in") if view.checked_in
+                   else f"{ICON_OPEN_BOX} " + self.tr("No check-in"))
+        checkout = (f"{ICON_DONE_BOX} " + self.tr("Checked out") if view.checked_out
+                    else f"{ICON_OPEN_BOX} " + self.tr("No check-out"))
+        return f"{checkin} · {checkout}"
 
     def out_text(self, view: AttendanceView) -> str:
         for interval in view.out_of_room:
@@ -186,7 +203,7 @@ class TileDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         name = QFontMetrics(self.name_font)
         line = QFontMetrics(self.line_font)
-        return QSize(self.tile_width, name.height() + 4 * line.height() + 28)
+        return QSize(self.tile_width, name.height() + 5 * line.height() + 28)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         painter.save()
@@ -229,6 +246,9 @@ class TileDelegate(QStyledItemDelegate):
             (status, self.line_font, "#222222"),
             (str(index.data(MinutesRole) or ""), self.line_font, "#222222"),
         ]
+        forms = str(index.data(FormsRole) or "")
+        if forms:
+            lines.append((forms, self.line_font, "#222222"))
         if out:
             lines.append((str(out), self.alert_font, "#5b3b00"))
         if flag:

@@ -1,4 +1,5 @@
-"""The big, glanceable header: current segment, elapsed and remaining time, next segment.
+"""The big, glanceable header: current segment, elapsed and remaining time, next segment, and
+the running segment's curriculum topic (title only).
 
 Readable from a metre away: the segment title and the remaining time are the largest text on the
 screen. An overrun shows a warning icon *and* the words "over by", never colour alone. All
@@ -14,7 +15,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 
 from facilitator.services.console.dto import ConsoleState
 
-from .style import ICON_BREAK, ICON_OVERRUN, scaled_font
+from .style import ICON_BREAK, ICON_OVERRUN, ICON_TOPIC, scaled_font
 
 
 def format_duration(seconds: int) -> str:
@@ -23,6 +24,10 @@ def format_duration(seconds: int) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def status_running(state: ConsoleState) -> bool:
+    return state.session.status == "running"
 
 
 class ConsoleHeader(QFrame):
@@ -53,6 +58,9 @@ class ConsoleHeader(QFrame):
         self.next_segment.setFont(scaled_font(1.3))
         self.block = QLabel()
         self.block.setFont(scaled_font(1.3))
+        self.topic = QLabel()
+        self.topic.setObjectName("topic")
+        self.topic.setFont(scaled_font(1.3, bold=True))
         self.clock = QLabel()
         self.clock.setFont(scaled_font(1.3, bold=True))
         grid = QGridLayout(self)
@@ -64,11 +72,16 @@ class ConsoleHeader(QFrame):
         grid.addWidget(self.elapsed, 1, 0)
         grid.addWidget(self.overrun, 1, 1)
         grid.addWidget(self.block, 1, 2)
-        grid.addWidget(self.next_segment, 2, 0, 1, 3)
+        grid.addWidget(self.topic, 2, 0, 1, 2)
+        grid.addWidget(self.next_segment, 3, 0, 1, 3)
         grid.setColumnStretch(0, 1)
 
-    def show_state(self, state: ConsoleState) -> None:
+    def show_state(self, state: ConsoleState, topic_title: str = "") -> None:
+        """Show the state; ``topic_title`` is the running segment's topic (chosen or planned)."""
         seg = state.current_segment
+        self.topic.setText(f"{ICON_TOPIC} " + self.tr("Topic: {title}").format(title=topic_title)
+                           if topic_title and seg is not None and status_running(state) else "")
+        self.topic.setVisible(bool(self.topic.text()))
         local_now = state.now.astimezone(self._tz)
         self.clock.setText(f"{local_now:%H:%M}")
         status = state.session.status

@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication, QKeyCombination, Qt
 # that no console action uses, in alphabetical order so a tile's letter is easy to find.
 PARTICIPANT_KEYS: tuple[str, ...] = (
     "1", "2", "3", "4", "5", "6", "7", "8", "9", "0",
-    "C", "H", "I", "K", "M", "Q", "U", "V", "Y", "Z",
+    "C", "H", "K", "M", "Q", "U", "Y", "Z",
 )
 
 
@@ -41,17 +41,21 @@ BOARD_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(("O",), "out", _n("Stepped out / back in the room (toggle)")),
     KeyAction(("D",), "departed", _n("Left early / departed now")),
     KeyAction(("A",), "absent", _n("Mark absent")),
+    KeyAction(("Shift+A",), "all_absent", _n("Mark everyone not yet marked absent (one undo)")),
     KeyAction(("X",), "excused", _n("Mark excused absence")),
     KeyAction(("T",), "telehealth", _n("Mark attending by telehealth")),
-    KeyAction(("W",), "walk_in", _n("Add a walk-in (an enrolled participant not on today's list)")),
+    KeyAction(("W",), "walk_in", _n("Add a walk-in: type part of a name, Enter adds")),
     KeyAction(("Space", "N"), "next_segment", _n("Start the next segment")),
     KeyAction(("B",), "break", _n("Start / end a break")),
     KeyAction(("G",), "go_around", _n("Go-around: check-in or check-out, one person at a time")),
     KeyAction(("J",), "jot", _n("Quick jot about a participant")),
     KeyAction(("R",), "raise_flag", _n("Raise a safety flag for the selected participant")),
     KeyAction(("F",), "flags", _n("Open safety flags: type a follow-up, Enter to address")),
-    KeyAction(("S",), "segments", _n("Segments: reorder, add, skip, topic")),
-    KeyAction(("E",), "adjust", _n("Adjust the selected participant's times (with a reason)")),
+    KeyAction(("S",), "segments", _n("Segments: reorder, add, skip; T picks the topic")),
+    KeyAction(("E",), "adjust", _n("Adjust the selected participant's times and times out of "
+                                   "the room (with a reason)")),
+    KeyAction(("I",), "info", _n("Session info: co-facilitators, modality, location")),
+    KeyAction(("V",), "presenter", _n("Presenter view of the running topic (open / close)")),
     KeyAction(("Ctrl+Z",), "undo", _n("Undo the last action")),
     KeyAction(("Ctrl+E",), "end", _n("End the block (press twice)")),
     KeyAction(("F12",), "privacy", _n("Privacy shield: hide / show everything personal")),
@@ -78,8 +82,10 @@ KEY_TO_ACTION: dict[int, str] = {
     Qt.Key.Key_N: "next_segment", Qt.Key.Key_B: "break", Qt.Key.Key_G: "go_around",
     Qt.Key.Key_J: "jot", Qt.Key.Key_R: "raise_flag", Qt.Key.Key_F: "flags",
     Qt.Key.Key_S: "segments", Qt.Key.Key_E: "adjust", Qt.Key.Key_Question: "help",
-    Qt.Key.Key_Escape: "back",
+    Qt.Key.Key_Escape: "back", Qt.Key.Key_I: "info", Qt.Key.Key_V: "presenter",
 }
+# Shift + key → action (checked before KEY_TO_ACTION, so Shift+A is not plain A).
+SHIFT_TO_ACTION: dict[int, str] = {Qt.Key.Key_A: "all_absent"}
 
 # Keys that work from every panel (window method names); a line edit keeps Ctrl+Z for its text.
 _CTRL = Qt.KeyboardModifier.ControlModifier

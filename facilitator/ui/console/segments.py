@@ -1,8 +1,10 @@
 """The segment list: planned and actual times; reorder, add, skip and record topics by keyboard.
 
 Keys while the list has focus: Ctrl+↑/Ctrl+↓ move the selected (pending) segment, Del skips it,
-Ins adds a segment (type "title minutes", Enter), T records the topic delivered, Esc back to the
-board. Which moves are allowed is the service's decision; refusals show in the message strip.
+Ins adds a segment (type "title minutes", Enter), T opens the topic picker (the console shows
+it), Esc back to the board. A module segment with no topic yet shows the rotation plan's topic
+as "☆ Planned: …". Which moves are allowed is the service's decision; refusals show in the
+message strip.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from facilitator.services.console.dto import SegmentView
 
-from .style import ICON_CHECK, scaled_font
+from .style import ICON_CHECK, ICON_PLANNED, scaled_font
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 SegmentIdRole = Qt.ItemDataRole.UserRole + 1
@@ -51,10 +53,15 @@ class SegmentModel(QAbstractTableModel):
         super().__init__(parent)
         self._tz = timezone
         self._rows: tuple[SegmentView, ...] = ()
+        self._planned: dict[int, str] = {}
 
-    def set_segments(self, segments: tuple[SegmentView, ...]) -> None:
-        if segments == self._rows:
+    def set_segments(self, segments: tuple[SegmentView, ...],
+                     planned: dict[int, str] | None = None) -> None:
+        """Segments in order; ``planned`` maps module segment ids to the plan's topic title."""
+        planned = planned or {}
+        if segments == self._rows and planned == self._planned:
             return
+        self._planned = planned
         if [s.id for s in segments] == [s.id for s in self._rows]:
             self._rows = segments
             self.dataChanged.emit(self.index(0, 0),
@@ -90,9 +97,11 @@ class SegmentModel(QAbstractTableModel):
         seg = self._rows[index.row()]
         if role == SegmentIdRole:
             return seg.id
+        column = self.COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and column in ("title", "topic"):
+            return self.data(index, Qt.ItemDataRole.DisplayRole) or None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        column = self.COLUMNS[index.column()]
         if column == "state":
             if seg.skipped:
                 return "⤼ " + self.tr("Skipped")
@@ -111,6 +120,9 @@ class SegmentModel(QAbstractTableModel):
             start = f"{seg.actual_start.astimezone(self._tz):%H:%M}"
             end = f"{seg.actual_end.astimezone(self._tz):%H:%M}" if seg.actual_end else "…"
             return f"{start}–{end}"
+        if not seg.topic_text and seg.id in self._planned:
+            return f"{ICON_PLANNED} " + self.tr("Planned: {title}").format(
+                title=self._planned[seg.id])
         return seg.topic_text
 
     def _first_pending(self) -> int:
@@ -140,14 +152,13 @@ class SegmentsPanel(QFrame):
     add_requested = Signal()
     """Add ``new_segment()`` (title, minutes) after the last segment."""
     topic_requested = Signal(int)
-    """Record ``topic_text()`` for this segment id."""
+    """T: open the topic picker for this segment id."""
     close_requested = Signal()
 
     def __init__(self, model: SegmentModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("segmentsPanel")
         self._mode = ""
-        self._target: int | None = None
         title = QLabel(self.tr("Segments"))
         title.setFont(scaled_font(1.5, bold=True))
         self.table = _SegmentTable()
@@ -160,10 +171,15 @@ class SegmentsPanel(QFrame):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # A long topic title must not push the table wider than the panel: it shares the
+        # spare width with the segment title and is elided (the tooltip has it in full).
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.line = QLineEdit()
         self.line.setFont(scaled_font(1.2))
         self.line.hide()
-        self.hint = QLabel(self.tr("Ctrl+↑/↓ move · Del skip · Ins add · T topic · Esc board"))
+        self.hint = QLabel(self.tr("Ctrl+↑/↓ move · Del skip · Ins add · T pick the topic · "
+                                   "Esc board"))
         self.hint.setWordWrap(True)
         box = QVBoxLayout(self)
         box.setContentsMargins(8, 8, 8, 8)
@@ -189,9 +205,6 @@ class SegmentsPanel(QFrame):
     def new_segment(self) -> tuple[str, int] | None:
         return parse_new_segment(self.line.text())
 
-    def topic_text(self) -> str:
-        return self.line.text()
-
     def done(self) -> None:
         self.line.clear()
         self.line.hide()
@@ -210,19 +223,17 @@ class SegmentsPanel(QFrame):
         elif key == Qt.Key.Key_Delete and seg is not None:
             self.skip_requested.emit(seg.id)
         elif key == Qt.Key.Key_Insert:
-            self._open_line("add", None, self.tr("New segment: title and minutes, e.g. "
+            self._open_line("add", self.tr("New segment: title and minutes, e.g. "
                                                  "'Mindfulness practice 20'; Enter adds"))
         elif key == Qt.Key.Key_T and seg is not None:
-            self._open_line("topic", seg.id, self.tr("Topic delivered in this segment; Enter "
-                                                     "saves"))
-            self.line.setText(seg.topic_text)
+            self.topic_requested.emit(seg.id)
         else:
             event.ignore()
             return
         event.accept()
 
-    def _open_line(self, mode: str, target: int | None, placeholder: str) -> None:
-        self._mode, self._target = mode, target
+    def _open_line(self, mode: str, placeholder: str) -> None:
+        self._mode = mode
         self.line.clear()
         self.line.setPlaceholderText(placeholder)
         self.line.show()
@@ -231,8 +242,6 @@ class SegmentsPanel(QFrame):
     def _on_line_enter(self) -> None:
         if self._mode == "add":
             self.add_requested.emit()
-        elif self._mode == "topic" and self._target is not None:
-            self.topic_requested.emit(self._target)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:

@@ -25,6 +25,10 @@ ICON_OVERRUN = "⚠"
 ICON_BREAK = "☕"
 ICON_SHIELD = "◈"
 ICON_CHECK = "✔"
+ICON_DONE_BOX = "☑"
+ICON_OPEN_BOX = "☐"
+ICON_TOPIC = "❖"
+ICON_PLANNED = "☆"
 
 
 def scaled_font(factor: float, *, bold: bool = False) -> QFont:

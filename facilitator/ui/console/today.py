@@ -1,4 +1,5 @@
-"""The "Today" page: the groups meeting today, with Start / Resume / Record not held.
+"""The "Today" page: the groups meeting today, with Start / Resume / Record not held /
+Everyone absent (a block that was held but nobody came; Undo reverts it).
 
 Starting plans today's session from the group's schedule and template (if not planned yet),
 starts it and opens the console window. A session still running (after a crash or after the
@@ -106,12 +107,20 @@ class TodayPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.start_button = QPushButton(self.tr("&Start"))
         self.not_held_button = QPushButton(self.tr("Record &not held…"))
+        self.absent_button = QPushButton(self.tr("Everyone &absent"))
+        self.absent_button.setToolTip(self.tr("Nobody came: mark everyone not yet marked absent "
+                                              "in one action"))
+        self.undo_button = QPushButton(self.tr("&Undo"))
+        self.undo_button.hide()
+        self._undo_session: int | None = None
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(self.tr("Why was it not held? Enter records it"))
         self.reason.hide()
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.not_held_button)
+        buttons.addWidget(self.absent_button)
+        buttons.addWidget(self.undo_button)
         buttons.addWidget(self.reason, 1)
         buttons.addStretch(0)
         box = QVBoxLayout(self)
@@ -122,6 +131,8 @@ class TodayPage(QWidget):
         box.addLayout(buttons)
         self.start_button.clicked.connect(self.start_selected)
         self.not_held_button.clicked.connect(self._on_not_held_clicked)
+        self.absent_button.clicked.connect(self.mark_everyone_absent)
+        self.undo_button.clicked.connect(self.undo)
         self.reason.returnPressed.connect(self._on_reason_entered)
         self.table.activated.connect(lambda _index: self.start_selected())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
@@ -160,6 +171,7 @@ class TodayPage(QWidget):
                                    "ended": self.tr("&Summary")}.get(status, self.tr("&Start")))
         self.start_button.setEnabled(entry is not None and status != "not_held")
         self.not_held_button.setEnabled(status in ("unplanned", "planned"))
+        self.absent_button.setEnabled(entry is not None and status != "not_held")
 
     # -- actions --------------------------------------------------------------------------------
     def _session_id(self, entry: TodayEntry) -> int:
@@ -216,6 +228,39 @@ class TodayPage(QWidget):
         self.reason.clear()
         self.reason.hide()
         self.strip.show_info(self.tr("Recorded as not held."))
+        self.refresh()
+
+    def mark_everyone_absent(self) -> None:
+        """The whole group absent in one action (planning today's session first if needed)."""
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        try:
+            session_id = self._session_id(entry)
+            rows = svc.mark_all_absent(self.ws, session_id)
+        except Exception as error:  # shown in the strip
+            self.strip.show_error(user_message(error))
+            self.refresh()
+            return
+        self._undo_session = session_id
+        self.undo_button.show()
+        absent = sum(r.status == "absent" for r in rows)
+        self.strip.show_info(self.tr("{n} marked absent for {group}. Undo reverts it.").format(
+            n=absent, group=entry.group_name))
+        self.refresh()
+
+    def undo(self) -> None:
+        """Revert the last action on the session this page last changed."""
+        if self._undo_session is None:
+            return
+        try:
+            action = svc.undo_last(self.ws, self._undo_session)
+        except Exception as error:  # shown in the strip
+            self.strip.show_error(user_message(error))
+            return
+        self._undo_session = None
+        self.undo_button.hide()
+        self.strip.show_info(self.tr("Undone: {what}").format(what=action.label))
         self.refresh()
 
     # -- lock -----------------------------------------------------------------------------------

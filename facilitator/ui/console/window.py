@@ -4,7 +4,8 @@ Widgets emit intent signals; this window calls ``facilitator.services.console`` 
 committed transaction) and then refreshes from ``console_state``. A 1-second QTimer refreshes the
 view; times come from stored wall-clock times and ``ws.clock.now()``, never from counting ticks,
 so a hidden (locked) or resumed window is right at once. Errors show in the message strip; no
-dialog ever opens while the block runs.
+dialog ever opens while the block runs. What each key or panel does lives in ``actions.py``;
+the curriculum link (planned topics, presenter window) in ``topic_link.py``.
 """
 
 from __future__ import annotations
@@ -19,33 +20,39 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QStackedWidget, 
 
 from facilitator.services import console as svc
 from facilitator.services.console.dto import AttendanceView, ConsoleState
-from facilitator.services.errors import ServiceError, ValidationError
+from facilitator.services.errors import ServiceError
 from facilitator.services.workspace import Workspace
 
 from ..errors import user_message
+from .actions import PARTICIPANT_ACTIONS, ConsoleActions
 from .adjust import AdjustPanel
 from .board import BoardModel, BoardView
+from .details import SessionDetailsPanel
 from .end_summary import EndSummaryView
 from .flags import FlagsModel, FlagsPanel
 from .go_around import GoAroundPanel
 from .header import ConsoleHeader
-from .jots import GROUP, JotPanel, Pickable
-from .keymap import CONSOLE_WIDE, KEY_TO_ACTION, participant_index, participant_key
+from .jots import JotPanel, Pickable
+from .keymap import (
+    CONSOLE_WIDE,
+    KEY_TO_ACTION,
+    SHIFT_TO_ACTION,
+    participant_index,
+    participant_key,
+)
 from .privacy import PrivacyShield
 from .segments import SegmentModel, SegmentsPanel
 from .shortcuts import ShortcutsOverlay
 from .style import MessageStrip, scaled_font
+from .topic_link import TopicLink
+from .topic_picker import TopicPickerPanel
+from .walk_in import WalkInPanel
 
 REFRESH_MS = 1000
 END_CONFIRM_SECONDS = 10
-# One key each; the service decides what the status means (e.g. present after the grace: late).
-ATTENDANCE_CALLS: dict[str, Callable[[Workspace, int, int], AttendanceView]] = {
-    "present": svc.mark_present, "late": svc.mark_late, "departed": svc.mark_left,
-    "absent": svc.mark_absent, "excused": svc.mark_excused, "telehealth": svc.mark_telehealth,
-}
 
 
-class ConsoleWindow(QMainWindow):
+class ConsoleWindow(ConsoleActions, QMainWindow):
     """The live console of one session (running, planned or ended)."""
 
     closed = Signal(int)
@@ -84,12 +91,18 @@ class ConsoleWindow(QMainWindow):
         self.go_around = GoAroundPanel()
         self.jots = JotPanel()
         self.adjust = AdjustPanel(tz)
+        self.walk_in = WalkInPanel()
+        self.details = SessionDetailsPanel()
+        self.topic_picker = TopicPickerPanel()
+        self.topics = TopicLink(self.ws, lambda error: self._error(error, once=True), self)
         self.side = QStackedWidget()
-        for panel in (self.segments, self.go_around, self.jots, self.flags, self.adjust):
+        for panel in (self.segments, self.go_around, self.jots, self.flags, self.adjust,
+                      self.walk_in, self.details, self.topic_picker):
             self.side.addWidget(panel)
-        self.footer = QLabel(self.tr("1–9 pick · P present · L late · O out/back · D left · "
-                                     "Space next segment · B break · G go-around · J jot · "
-                                     "F flags · Ctrl+Z undo · F12 privacy · F1 all keys"))
+        self.footer = QLabel(self.tr(
+            "1–9 pick · P present · L late · O out/back · D left · A absent (Shift+A: all) · "
+            "W walk-in · Space next segment · B break · G go-around · J jot · F flags · "
+            "S segments · I info · V presenter · Ctrl+Z undo · F12 privacy · F1 all keys"))
         self.footer.setWordWrap(True)
         self.footer.setFont(scaled_font(1.0))
         middle = QHBoxLayout()
@@ -127,9 +140,15 @@ class ConsoleWindow(QMainWindow):
         self.segments.skip_requested.connect(
             lambda sid: self._act(svc.skip_segment, sid, keep_focus=True))
         self.segments.add_requested.connect(self._on_segment_add)
-        self.segments.topic_requested.connect(self._on_segment_topic)
+        self.segments.topic_requested.connect(self.open_topic_picker)
+        self.topic_picker.query_changed.connect(self._on_topic_query)
+        self.topic_picker.chosen.connect(self._on_topic_chosen)
+        self.topic_picker.close_requested.connect(self.back_to_segments)
         self.adjust.apply_requested.connect(self._on_adjust_apply)
-        self.adjust.close_requested.connect(self.back_to_board)
+        for panel in (self.adjust, self.walk_in, self.details):
+            panel.close_requested.connect(self.back_to_board)
+        self.walk_in.chosen.connect(self._on_walk_in_chosen)
+        self.details.save_requested.connect(self._on_details_save)
         self.summary.close_requested.connect(self.close)
         self.overlay.closed.connect(self._on_overlay_closed)
 
@@ -142,10 +161,11 @@ class ConsoleWindow(QMainWindow):
             self._error(error, once=True)
             return
         self.state = state
-        self.header.show_state(state)
+        self.topics.update(state)
+        self.header.show_state(state, self.topics.running_title())
         self.shield.show_state(state)
         self.board_model.set_rows(state.attendance, state.now)
-        self.segments.model.set_segments(state.session.segments)
+        self.segments.model.set_segments(state.session.segments, self.topics.planned_titles())
         names = {a.participant_id: a.short_name for a in state.attendance}
         self.flags.model.set_flags(state.open_flags, names)
         self.jots.set_people([Pickable(a.participant_id, participant_key(i), a.short_name)
@@ -194,7 +214,9 @@ class ConsoleWindow(QMainWindow):
                 | Qt.KeyboardModifier.MetaModifier):
             super().keyPressEvent(event)
             return
-        action = "help" if event.text() == "?" else KEY_TO_ACTION.get(event.key())
+        shifted = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        action = ("help" if event.text() == "?" else SHIFT_TO_ACTION.get(event.key()) if shifted
+                  else KEY_TO_ACTION.get(event.key()))
         index = participant_index(event.text()) if len(event.text()) == 1 else None
         if action is not None:
             self.run_action(action)
@@ -208,47 +230,24 @@ class ConsoleWindow(QMainWindow):
 
     def run_action(self, action: str) -> None:
         """One board action by name (see ``keymap.BOARD_ACTIONS``)."""
-        state, chosen = self.state, self.selected()
-        if action in ATTENDANCE_CALLS or action in ("out", "raise_flag", "adjust"):
+        if action in PARTICIPANT_ACTIONS:
+            chosen = self.selected()
             if chosen is None:
                 self.strip.show_info(self.tr("Pick a participant first: press the key on "
                                              "their tile (1–9, 0, …)."))
                 return
-            if action in ATTENDANCE_CALLS:
-                self._act(ATTENDANCE_CALLS[action], self.session_id, chosen.participant_id)
-            elif action == "out":
-                call = svc.step_back if chosen.is_out else svc.step_out
-                self._act(call, self.session_id, chosen.participant_id)
-            elif action == "raise_flag":
-                self._open(self.flags)
-                self.flags.begin_raise(chosen.participant_id, chosen.short_name)
-            elif action == "adjust" and state is not None:
-                self._open(self.adjust)
-                self.adjust.begin(chosen, state.session.session_date)
-        elif action == "next_segment":
-            planned = state is not None and state.session.status == "planned"
-            self._act(svc.start_session if planned else svc.start_next_segment, self.session_id)
-        elif action == "break":
-            on_break = state is not None and state.on_break
-            self._act(svc.end_break if on_break else svc.start_break, self.session_id)
-        elif action == "go_around":
-            self.start_go_around()
-        elif action == "jot":
-            self._open(self.jots)
-            self.jots.begin(chosen.participant_id if chosen else None)
-        elif action == "flags":
-            self._open(self.flags)
-            self.flags.begin_address(chosen.participant_id if chosen else None)
-        elif action == "segments":
-            self._open(self.segments)
-            self.segments.focus_list()
-        elif action == "help":
-            self.toggle_help()
-        elif action == "back":
-            self.back_to_board()
-        elif action == "walk_in":
-            self.strip.show_info(self.tr("Walk-ins: type the participant in a jot for now; "
-                                         "adding walk-ins from the console comes later."))
+            self.participant_action(action, chosen)
+            return
+        handlers: dict[str, Callable[[], None]] = {
+            "next_segment": self.next_segment, "break": self.toggle_break,
+            "go_around": self.start_go_around, "jot": self.open_jot, "flags": self.open_flags,
+            "segments": self.open_segments, "help": self.toggle_help, "back": self.back_to_board,
+            "walk_in": self.open_walk_in, "all_absent": self.mark_everyone_absent,
+            "info": self.open_details, "presenter": self.toggle_presenter,
+        }
+        handler = handlers.get(action)
+        if handler is not None:
+            handler()
 
     def _open(self, panel: QWidget) -> None:
         self.overlay.dismiss()
@@ -257,89 +256,6 @@ class ConsoleWindow(QMainWindow):
     def back_to_board(self) -> None:
         self.side.setCurrentWidget(self.segments)
         self.board.setFocus()
-
-    # -- go-around, jots, flags, segments, adjust -----------------------------------------------
-    def start_go_around(self) -> None:
-        state = self.state
-        kind = state.current_segment.kind if state and state.current_segment else ""
-        form_id = "checkout" if kind == "checkout" else "checkin"
-        try:
-            form = svc.forms_catalog().forms.get(form_id)
-            if form is None:
-                raise ServiceError(self.tr("The {form} form could not be loaded; see the forms "
-                                           "folder.").format(form=form_id))
-            entries = svc.go_around_order(self.ws, self.session_id, form_id)
-        except Exception as error:  # shown in the strip
-            self._error(error)
-            return
-        if not entries:
-            self.strip.show_info(self.tr("Nobody is marked in the room yet: mark arrivals first."))
-            return
-        self._open(self.go_around)
-        self.go_around.start(form, entries)
-        self.go_around.setFocus()
-
-    def _on_go_around_save(self, participant_id: int) -> None:
-        try:
-            svc.record_response(self.ws, self.session_id, participant_id,
-                                self.go_around.form_id(), self.go_around.answers())
-        except Exception as error:  # shown in the strip and the panel
-            self._error(error)
-            fields = tuple(error.fields) if isinstance(error, ValidationError) else ()
-            self.go_around.show_problem(user_message(error), fields)
-            return
-        self.strip.clear()
-        self.refresh()
-        self.go_around.advance()
-
-    def _on_go_around_finished(self) -> None:
-        self.strip.show_info(self.tr("Go-around done."))
-        self.back_to_board()
-
-    def _on_jot_save(self, participant_id: int) -> None:
-        pid = None if participant_id == GROUP else participant_id
-        if self._act(svc.add_jot, self.session_id, pid, self.jots.text(),
-                     done=self.tr("Jot saved.")):
-            self.back_to_board()
-
-    def _on_flag_address(self, flag_id: int) -> None:
-        if self._act(svc.address_flag, flag_id, self.flags.text(),
-                     done=self.tr("Follow-up recorded; the flag is closed.")):
-            self.flags.done()
-            if not self.flags.model.rowCount():
-                self.back_to_board()
-
-    def _on_flag_raise(self, participant_id: int) -> None:
-        if self._act(svc.raise_flag, self.session_id, participant_id, self.flags.text(),
-                     done=self.tr("Safety flag raised.")):
-            self.flags.done()
-            self.back_to_board()
-
-    def _on_segment_add(self) -> None:
-        parsed = self.segments.new_segment()
-        if parsed is None:
-            self.strip.show_error(self.tr("Type a title and the minutes, e.g. 'Mindfulness 20'."))
-            return
-        if self._act(svc.add_segment, self.session_id, "other", parsed[0], parsed[1],
-                     keep_focus=True):
-            self.segments.done()
-
-    def _on_segment_topic(self, segment_id: int) -> None:
-        if self._act(svc.set_segment_topic, segment_id, self.segments.topic_text(),
-                     keep_focus=True):
-            self.segments.done()
-
-    def _on_adjust_apply(self, participant_id: int) -> None:
-        try:
-            arrived, departed, reason = self.adjust.values()
-        except ValueError:
-            self.adjust.show_problem(self.tr("Type times as HH:MM, e.g. 09:05."))
-            return
-        if self._act(svc.adjust_times, self.session_id, participant_id, reason=reason,
-                     arrived_at=arrived, departed_at=departed, done=self.tr("Times adjusted.")):
-            self.back_to_board()
-        elif self._last_error:
-            self.adjust.show_problem(self._last_error)
 
     # -- console-wide keys ----------------------------------------------------------------------
     def toggle_privacy(self) -> None:
@@ -411,5 +327,6 @@ class ConsoleWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()
+        self.topics.close_presenter()
         self.closed.emit(self.session_id)
         super().closeEvent(event)

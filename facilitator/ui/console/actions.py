@@ -1,0 +1,306 @@
+"""What the console does when a board key or a side panel asks for something.
+
+``ConsoleActions`` is mixed into ``ConsoleWindow`` so the window stays a small composition and
+key dispatcher: each method here turns one intent (a key, a panel's Enter) into service calls
+through the window's ``_act`` (one committed transaction, then a refresh; errors in the strip).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QStackedWidget, QWidget
+
+from facilitator.services import console as svc
+from facilitator.services.console.dto import AttendanceView, ConsoleState
+from facilitator.services.errors import ServiceError, ValidationError
+from facilitator.services.workspace import Workspace
+
+from ..errors import user_message
+from .adjust import AdjustPanel
+from .board import BoardModel, BoardView
+from .details import SessionDetailsPanel
+from .flags import FlagsPanel
+from .go_around import GoAroundPanel
+from .jots import GROUP, JotPanel
+from .segments import SegmentsPanel
+from .style import MessageStrip
+from .topic_link import TopicLink
+from .topic_picker import FREE_TEXT, TopicPickerPanel
+from .walk_in import WalkInPanel
+
+# One key each; the service decides what the status means (e.g. present after the grace: late).
+ATTENDANCE_CALLS: dict[str, Callable[[Workspace, int, int], AttendanceView]] = {
+    "present": svc.mark_present, "late": svc.mark_late, "departed": svc.mark_left,
+    "absent": svc.mark_absent, "excused": svc.mark_excused, "telehealth": svc.mark_telehealth,
+}
+PARTICIPANT_ACTIONS = (*ATTENDANCE_CALLS, "out", "raise_flag", "adjust")
+
+
+class ConsoleActions:
+    """Handlers of ``ConsoleWindow``; they rely on the attributes the window builds."""
+
+    ws: Workspace
+    session_id: int
+    state: ConsoleState | None
+    _last_error: str
+    strip: MessageStrip
+    board: BoardView
+    board_model: BoardModel
+    side: QStackedWidget
+    segments: SegmentsPanel
+    go_around: GoAroundPanel
+    jots: JotPanel
+    flags: FlagsPanel
+    adjust: AdjustPanel
+    walk_in: WalkInPanel
+    details: SessionDetailsPanel
+    topic_picker: TopicPickerPanel
+    topics: TopicLink
+
+    if TYPE_CHECKING:  # provided by the window (stubs here would shadow QObject.tr & co.)
+        def _act(self, call: Callable[..., Any], *args: Any, done: str = "",
+                 keep_focus: bool = False, **kwargs: Any) -> Any: ...
+        def _error(self, error: BaseException, *, once: bool = False) -> None: ...
+        def _open(self, panel: QWidget) -> None: ...
+        def back_to_board(self) -> None: ...
+        def refresh(self) -> None: ...
+        def tr(self, text: str) -> str: ...
+
+    # -- board keys -----------------------------------------------------------------------------
+    def participant_action(self, action: str, chosen: AttendanceView) -> None:
+        if action in ATTENDANCE_CALLS:
+            self._act(ATTENDANCE_CALLS[action], self.session_id, chosen.participant_id)
+        elif action == "out":
+            call = svc.step_back if chosen.is_out else svc.step_out
+            self._act(call, self.session_id, chosen.participant_id)
+        elif action == "raise_flag":
+            self._open(self.flags)
+            self.flags.begin_raise(chosen.participant_id, chosen.short_name)
+        elif action == "adjust" and self.state is not None:
+            self._open(self.adjust)
+            self.adjust.begin(chosen, self.state.session.session_date)
+
+    def next_segment(self) -> None:
+        planned = self.state is not None and self.state.session.status == "planned"
+        self._act(svc.start_session if planned else svc.start_next_segment, self.session_id)
+
+    def toggle_break(self) -> None:
+        on_break = self.state is not None and self.state.on_break
+        self._act(svc.end_break if on_break else svc.start_break, self.session_id)
+
+    def mark_everyone_absent(self) -> None:
+        """Shift+A: everyone not yet marked becomes absent, as one action (Ctrl+Z undoes)."""
+        self._act(svc.mark_all_absent, self.session_id,
+                  done=self.tr("Everyone not yet marked is now absent. Ctrl+Z undoes it."))
+
+    def open_jot(self) -> None:
+        chosen = self.board_model.row_view(self.board.current_row())
+        self._open(self.jots)
+        self.jots.begin(chosen.participant_id if chosen else None)
+
+    def open_flags(self) -> None:
+        chosen = self.board_model.row_view(self.board.current_row())
+        self._open(self.flags)
+        self.flags.begin_address(chosen.participant_id if chosen else None)
+
+    def open_segments(self) -> None:
+        self._open(self.segments)
+        self.segments.focus_list()
+
+    # -- go-around ------------------------------------------------------------------------------
+    def start_go_around(self) -> None:
+        state = self.state
+        kind = state.current_segment.kind if state and state.current_segment else ""
+        form_id = "checkout" if kind == "checkout" else "checkin"
+        try:
+            form = svc.forms_catalog().forms.get(form_id)
+            if form is None:
+                raise ServiceError(self.tr("The {form} form could not be loaded; see the forms "
+                                           "folder.").format(form=form_id))
+            entries = svc.go_around_order(self.ws, self.session_id, form_id)
+        except Exception as error:  # shown in the strip
+            self._error(error)
+            return
+        if not entries:
+            self.strip.show_info(self.tr("Nobody is marked in the room yet: mark arrivals first."))
+            return
+        self._open(self.go_around)
+        self.go_around.start(form, entries)
+        self.go_around.setFocus()
+
+    def _on_go_around_save(self, participant_id: int) -> None:
+        try:
+            svc.record_response(self.ws, self.session_id, participant_id,
+                                self.go_around.form_id(), self.go_around.answers())
+        except Exception as error:  # shown in the strip and the panel
+            self._error(error)
+            fields = tuple(error.fields) if isinstance(error, ValidationError) else ()
+            self.go_around.show_problem(user_message(error), fields)
+            return
+        self.strip.clear()
+        self.refresh()
+        self.go_around.advance()
+
+    def _on_go_around_finished(self) -> None:
+        self.strip.show_info(self.tr("Go-around done."))
+        self.back_to_board()
+
+    # -- jots and flags -------------------------------------------------------------------------
+    def _on_jot_save(self, participant_id: int) -> None:
+        pid = None if participant_id == GROUP else participant_id
+        if self._act(svc.add_jot, self.session_id, pid, self.jots.text(),
+                     done=self.tr("Jot saved.")):
+            self.back_to_board()
+
+    def _on_flag_address(self, flag_id: int) -> None:
+        if self._act(svc.address_flag, flag_id, self.flags.text(),
+                     done=self.tr("Follow-up recorded; the flag is closed.")):
+            self.flags.done()
+            if not self.flags.model.rowCount():
+                self.back_to_board()
+
+    def _on_flag_raise(self, participant_id: int) -> None:
+        if self._act(svc.raise_flag, self.session_id, participant_id, self.flags.text(),
+                     done=self.tr("Safety flag raised.")):
+            self.flags.done()
+            self.back_to_board()
+
+    # -- segments and topics --------------------------------------------------------------------
+    def _on_segment_add(self) -> None:
+        parsed = self.segments.new_segment()
+        if parsed is None:
+            self.strip.show_error(self.tr("Type a title and the minutes, e.g. 'Mindfulness 20'."))
+            return
+        if self._act(svc.add_segment, self.session_id, "other", parsed[0], parsed[1],
+                     keep_focus=True):
+            self.segments.done()
+
+    def open_topic_picker(self, segment_id: int) -> None:
+        """T in the segments panel: planned topic, suggestions, then the library."""
+        seg = next((g for g in self.state.session.segments if g.id == segment_id),
+                   None) if self.state else None
+        try:
+            choices = svc.topic_choices(self.ws, segment_id)
+        except Exception as error:  # shown in the strip
+            self._error(error)
+            return
+        self._open(self.topic_picker)
+        self.topic_picker.begin_for(segment_id, seg.title if seg else "", choices)
+
+    def _on_topic_query(self, text: str) -> None:
+        segment_id = self.topic_picker.segment_id
+        if segment_id is None:
+            return
+        try:
+            self.topic_picker.show_choices(svc.topic_choices(self.ws, segment_id, text))
+        except Exception as error:  # shown in the strip
+            self._error(error)
+
+    def _on_topic_chosen(self, key: object) -> None:
+        segment_id = self.topic_picker.segment_id
+        if segment_id is None:
+            return
+        if key == FREE_TEXT:
+            ok = self._act(svc.set_segment_topic, segment_id, self.topic_picker.typed(),
+                           done=self.tr("Topic recorded (free text)."))
+        else:
+            ok = self._act(svc.deliver_topic, segment_id, str(key),
+                           done=self.tr("Topic recorded as taught."))
+        if ok:
+            self.back_to_segments()
+        else:
+            self.topic_picker.show_problem(self._last_error)
+
+    def back_to_segments(self) -> None:
+        self.side.setCurrentWidget(self.segments)
+        self.segments.focus_list()
+
+    def toggle_presenter(self) -> None:
+        """V: the presenter window with the running topic (curriculum text only)."""
+        if self.topics.toggle_presenter():
+            self.strip.show_info(self.tr("Presenter view open: it shows only the running "
+                                         "topic. V closes it."))
+        else:
+            self.strip.show_info(self.tr("Presenter view closed."))
+
+    # -- adjust, walk-ins, session info ---------------------------------------------------------
+    def _on_adjust_apply(self, participant_id: int) -> None:
+        try:
+            changes = self.adjust.values()
+        except ValueError:
+            self.adjust.show_problem(self.tr("Type times as HH:MM, e.g. 09:05."))
+            return
+        if changes.empty:
+            self.adjust.show_problem(self.tr("Nothing changed: edit a time first."))
+            return
+        if changes.times is not None:
+            arrived, departed = changes.times
+            if not self._act(svc.adjust_times, self.session_id, participant_id,
+                             reason=changes.reason, arrived_at=arrived, departed_at=departed):
+                self.adjust.show_problem(self._last_error)
+                return
+            self.adjust.accept_times()
+        for interval_id, left, back in changes.intervals:
+            if not self._act(svc.adjust_out_of_room, interval_id, left_at=left, returned_at=back,
+                             reason=changes.reason):
+                self.adjust.show_problem(self._last_error)
+                return
+        self.strip.show_info(self.tr("Times adjusted."))
+        self.back_to_board()
+
+    def open_walk_in(self) -> None:
+        try:
+            candidates = svc.walk_in_candidates(self.ws, self.session_id)
+        except Exception as error:  # shown in the strip
+            self._error(error)
+            return
+        self._open(self.walk_in)
+        self.walk_in.begin_with(candidates)
+
+    def _on_walk_in_chosen(self, participant_id: object) -> None:
+        pid = int(participant_id)  # type: ignore[call-overload]
+        if self._act(svc.add_walk_in, self.session_id, pid,
+                     done=self.tr("Walk-in added and marked arrived.")):
+            self.back_to_board()
+            self.board.select_row(self.board_model.row_of(pid))
+        else:
+            self.walk_in.show_problem(self._last_error)
+
+    def open_details(self) -> None:
+        if self.state is None:
+            return
+        try:
+            choices = svc.facilitator_choices(self.ws)
+        except Exception as error:  # shown in the strip
+            self._error(error)
+            return
+        lead = self.state.session.lead_facilitator_id
+        names = {c.user_id: c.display_name for c in choices}
+        names.setdefault(self.ws.actor.user_id, self.ws.actor.display_name)
+        self._open(self.details)
+        self.details.begin(self.state.session, choices,
+                           names.get(lead, self.tr("not set yet")) if lead else
+                           self.tr("not set yet (whoever starts the block)"))
+
+    def _on_details_save(self) -> None:
+        if self.state is None:
+            return
+        session = self.state.session
+        modality, location, co = self.details.values()
+        changed = False
+        if (modality, location) != (session.modality, session.location):
+            if not self._act(svc.set_modality, self.session_id, modality, location):
+                self.details.show_problem(self._last_error)
+                return
+            changed = True
+        lead = session.lead_facilitator_id
+        if co != set(session.facilitator_ids) - {lead}:
+            if not self._act(svc.set_facilitators, self.session_id, sorted(co), lead):
+                self.details.show_problem(self._last_error)
+                return
+            changed = True
+        self.strip.show_info(self.tr("Session info saved.") if changed
+                             else self.tr("Nothing changed."))
+        self.back_to_board()
