@@ -9,8 +9,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ...models.roster import Enrollment, Group, Program
-from ...models.sessions import GroupSession, Segment, SessionFacilitator
-from ..errors import Conflict, NotFound
+from ...models.sessions import Attendance, GroupSession, Segment, SessionFacilitator
+from ..errors import Conflict, NotFound, ValidationError
 from ..workspace import Workspace
 from .dto import SegmentView, SessionView
 
@@ -45,6 +45,14 @@ def require_status(sess: GroupSession, *allowed: str) -> None:
     """Conflict with a sentence saying why, when the session is not in an allowed status."""
     if sess.status not in allowed:
         raise Conflict(f"This block {_STATUS_TEXT.get(sess.status, sess.status)}.")
+
+
+def require_on_roster(s: Session, sess: GroupSession, participant_id: int) -> None:
+    """Responses, flags and jots are only about people on this block's roster."""
+    found = s.scalar(select(Attendance.id).where(Attendance.session_id == sess.id,
+                                                 Attendance.participant_id == participant_id))
+    if found is None:
+        raise ValidationError({"participant": "This participant is not on this block's roster."})
 
 
 def program_of(s: Session, sess: GroupSession) -> Program:

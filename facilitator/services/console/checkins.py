@@ -12,10 +12,10 @@ from functools import cache
 from sqlalchemy import select
 
 from ...forms import AnswerError, FormsLoad, default_forms_path, load_forms, score, validate_answers
-from ...models.sessions import Attendance, FormResponse, SafetyFlag
+from ...models.sessions import FormResponse, SafetyFlag
 from ..errors import NotFound, ValidationError
 from ..workspace import Workspace
-from ._common import load_session, program_of, require_status
+from ._common import load_session, program_of, require_on_roster, require_status
 from .dto import ATTENDING, GoAroundEntry, ResponseView
 from .state import build_attendance, flag_view
 from .undo import ActionLog
@@ -74,11 +74,7 @@ def record_response(ws: Workspace, session_id: int, participant_id: int, form_id
     with ws.transaction() as s:
         sess = load_session(s, session_id)
         require_status(sess, "running", "ended")
-        if s.scalar(select(Attendance.id).where(Attendance.session_id == sess.id,
-                                                Attendance.participant_id == participant_id)
-                    ) is None:
-            raise ValidationError({"participant": "This participant is not on this block's "
-                                                  "roster."})
+        require_on_roster(s, sess, participant_id)
         log = ActionLog(s, ws, sess)
         response = FormResponse(session_id=sess.id, participant_id=participant_id,
                                 form_id=form.id, form_version=form.version, answers=clean,

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from ...models.sessions import Attendance, SafetyFlag
 from .. import audit
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, NotFound
 from ..validation import MAX_TEXT, Checker
 from ..workspace import Workspace
-from ._common import load_session, require_status
+from ._common import load_session, require_on_roster, require_status
 from .dto import FlagView
 from .state import flag_view
 from .undo import ActionLog
@@ -32,11 +32,7 @@ def raise_flag(ws: Workspace, session_id: int, participant_id: int, message: str
     with ws.transaction() as s:
         sess = load_session(s, session_id)
         require_status(sess, "running", "ended")
-        if s.scalar(select(Attendance.id).where(Attendance.session_id == sess.id,
-                                                Attendance.participant_id == participant_id)
-                    ) is None:
-            raise ValidationError({"participant": "This participant is not on this block's "
-                                                  "roster."})
+        require_on_roster(s, sess, participant_id)
         log = ActionLog(s, ws, sess)
         flag = SafetyFlag(participant_id=participant_id, session_id=sess.id, response_id=None,
                           code=FACILITATOR_FLAG, severity="high", message=cleaned,

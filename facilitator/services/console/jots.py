@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ...models.sessions import Attendance, Jot
+from ...models.sessions import Jot
 from ..errors import ValidationError
 from ..validation import MAX_TEXT
 from ..workspace import Workspace
-from ._common import load_session, require_status
+from ._common import load_session, require_on_roster, require_status
 from .dto import JotView
 from .undo import ActionLog
 
@@ -28,11 +28,8 @@ def add_jot(ws: Workspace, session_id: int, participant_id: int | None, text: st
     with ws.transaction() as s:
         sess = load_session(s, session_id)
         require_status(sess, "running", "ended")
-        if participant_id is not None and s.scalar(select(Attendance.id).where(
-                Attendance.session_id == sess.id,
-                Attendance.participant_id == participant_id)) is None:
-            raise ValidationError({"participant": "This participant is not on this block's "
-                                                  "roster."})
+        if participant_id is not None:
+            require_on_roster(s, sess, participant_id)
         log = ActionLog(s, ws, sess)
         jot = Jot(session_id=sess.id, participant_id=participant_id, at=log.now, text=text,
                   created_at=log.now, created_by_id=ws.actor.user_id)

@@ -142,3 +142,15 @@ def test_other_refusals(cl: Clinic) -> None:
     assert len(c.add_jot(cl.ws, sid, ada, big).text) == 100_000
     with pytest.raises(ValidationError, match="too long"):
         c.add_jot(cl.ws, sid, ada, big + "y")
+
+
+def test_responses_flags_and_jots_only_about_people_on_the_roster(cl: Clinic) -> None:
+    sid = started(cl)
+    outsider = roster.add_participant(cl.ws, roster.ParticipantDraft(
+        chart_id="T-77", legal_name="Otto Outsider", admission_date=date(2026, 2, 1)))
+    answers = {"mood": 5, "craving": 2, "use": False, "safety": False}
+    for action in (lambda: c.record_response(cl.ws, sid, outsider.id, "checkin", answers),
+                   lambda: c.raise_flag(cl.ws, sid, outsider.id, "worried"),
+                   lambda: c.add_jot(cl.ws, sid, outsider.id, "an observation")):
+        unchanged(cl, sid, ValidationError, "not on this block's roster", action)
+    c.add_jot(cl.ws, sid, None, "a group-level jot needs no participant")
