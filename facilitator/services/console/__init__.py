@@ -73,6 +73,7 @@ from .segments import (
 )
 from .state import console_state, week_minutes
 from .topics import (
+    adopt_planned_topic,
     deliver_topic,
     module_slot,
     planned_topic,
@@ -112,6 +113,7 @@ __all__ = [
     "address_flag",
     "adjust_out_of_room",
     "adjust_times",
+    "adopt_planned_topic",
     "console_state",
     "deliver_topic",
     "demo_history",

@@ -208,7 +208,10 @@ def start_session(ws: Workspace, session_id: int) -> SessionView:
             log.updating(first, "actual_start")
             first.actual_start = log.now
         log.commit("session.start", "Start the block")
-        return session_view(s, sess)
+        started = session_view(s, sess)
+    from .topics import adopt_planned_topic  # a block may open on a module segment
+
+    return adopt_planned_topic(ws, started)
 
 
 def record_not_held(ws: Workspace, session_id: int, reason: str) -> SessionView:

@@ -66,7 +66,10 @@ def start_next_segment(ws: Workspace, session_id: int) -> SessionView:
             _end(log, current)
         _start(log, nxt)
         log.commit("segment.next", "Start the next segment", segment_id=nxt.id)
-        return session_view(s, sess)
+        started = session_view(s, sess)
+    from .topics import adopt_planned_topic  # topics builds on this module
+
+    return adopt_planned_topic(ws, started)
 
 
 def end_current_segment(ws: Workspace, session_id: int) -> SessionView:

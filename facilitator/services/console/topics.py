@@ -128,3 +128,21 @@ def deliver_topic(ws: Workspace, segment_id: int, topic_key: str) -> SessionView
         change = {"op": "update", "table": "topic_deliveries", "pk": {"id": before.pop("id")},
                   "before": before}
     return apply_segment_topic(ws, segment_id, done.title, done.topic_version_id, change)
+
+
+def adopt_planned_topic(ws: Workspace, session: SessionView) -> SessionView:
+    """When a module segment starts with nothing chosen, its planned topic becomes the one
+    taught (the facilitator swaps it with T). Without this, a block run on the plan would leave
+    no delivery behind and every participant's coverage would miss the topic.
+
+    Recorded as its own console action, so the first Ctrl+Z takes the topic back and the next
+    one the segment start. A retired planned topic is not adopted: the picker flags it instead.
+    """
+    running = next((seg for seg in session.segments if seg.running), None)
+    if (running is None or running.kind != "module" or running.topic_version_id is not None
+            or running.topic_text):
+        return session
+    planned = planned_topic(ws, running.id)
+    if planned is None or planned.retired:
+        return session
+    return deliver_topic(ws, running.id, planned.key)

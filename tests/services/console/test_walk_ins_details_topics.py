@@ -152,3 +152,30 @@ def test_deliver_topic_records_delivery_and_undo_reverts_both(
     c.undo_last(cl.ws, sid)  # back to before the first choice
     assert delivery.session_deliveries(cl.ws, sid) == []
     assert c.get_session(cl.ws, sid).segments[1].topic_text == ""
+
+
+def test_module_segment_adopts_its_planned_topic(planned: tuple[Clinic, int, str]) -> None:
+    cl, sid, key = planned
+    module = next(g for g in c.get_session(cl.ws, sid).segments if g.kind == "module")
+    assert delivery.session_deliveries(cl.ws, sid) == []  # check-in runs: nothing taught yet
+    cl.at(9, 30)
+    session = c.start_next_segment(cl.ws, sid)
+    [done] = delivery.session_deliveries(cl.ws, sid)
+    assert (done.topic_key, done.segment_id) == (key, module.id)
+    assert next(g for g in session.segments if g.id == module.id).topic_version_id == (
+        done.topic_version_id)
+    c.undo_last(cl.ws, sid)  # first the adopted topic...
+    assert delivery.session_deliveries(cl.ws, sid) == []
+    assert next(g for g in c.get_session(cl.ws, sid).segments if g.id == module.id).running
+    c.undo_last(cl.ws, sid)  # ...then the segment start
+    assert not next(g for g in c.get_session(cl.ws, sid).segments if g.id == module.id).running
+
+
+def test_retired_planned_topic_is_not_adopted(planned: tuple[Clinic, int, str]) -> None:
+    from facilitator.services.curriculum import authoring
+
+    cl, sid, key = planned
+    authoring.set_topic_retired(cl.ws, key)
+    cl.at(9, 30)
+    c.start_next_segment(cl.ws, sid)
+    assert delivery.session_deliveries(cl.ws, sid) == []

@@ -175,7 +175,9 @@ def test_planned_topic_picker_and_presenter(qtbot: QtBot, ws: Workspace,
     window = console(qtbot, tws, sid)
     assert f"Topic: {planned.title}" in window.header.topic.text()
     row = window.segments.model.row_of(module.id)
-    assert window.segments.model.index(row, 4).data() == f"☆ Planned: {planned.title}"
+    # Starting the module segment adopted the planned topic as the one taught.
+    assert window.segments.model.index(row, 4).data() == planned.title
+    assert [d.topic_key for d in delivery.session_deliveries(tws, sid)] == [planned.key]
 
     # V: the presenter shows the topic and nothing about a participant.
     press(qtbot, window, Qt.Key.Key_V)
@@ -188,7 +190,7 @@ def test_planned_topic_picker_and_presenter(qtbot: QtBot, ws: Workspace,
         for part in name.split():
             assert part not in shown
 
-    # S, the module row, T, Enter: the planned topic is recorded as taught.
+    # S, the module row, T, Enter on the planned row: confirming keeps one delivery.
     press(qtbot, window, Qt.Key.Key_S)
     window.segments.table.selectRow(row)
     press(qtbot, window, Qt.Key.Key_T)
