@@ -20,6 +20,7 @@ FIRST = ("Robin", "Casey", "Jordan", "Rowan", "Sky", "Quinn", "Morgan", "Reese",
          "Parker", "River", "Shay", "Tatum", "Wren", "Arden", "Bellamy", "Cruz", "Devon", "Ellis")
 LAST = ("Sampleton", "Demoford", "Mockridge", "Fictori", "Testwell", "Placeholt", "Examplar",
         "Pretendo", "Storybrook", "Notreal", "Madeupson", "Imaginary")
+NICKNAMES = ("Jo", "Sam", "Bea", "Max", "Lou", "Izzy", "Tee", "Dee", "Frankie", "Nico")
 PRONOUNS = ("she/her", "he/him", "they/them", "")
 
 GROUPS = (
@@ -36,7 +37,7 @@ def demo_names(count: int, rng: random.Random) -> list[tuple[str, str]]:
     rng.shuffle(pairs)
     out = []
     for first, last in pairs[:count]:
-        preferred = first[:3] if rng.random() < 0.15 else ""
+        preferred = rng.choice(NICKNAMES) if rng.random() < 0.15 else ""
         out.append((f"{first} {last}", preferred))
     return out
 
