@@ -1,5 +1,5 @@
 """The "Today" page: the groups meeting today, with Start / Resume / Record not held /
-Everyone absent (a block that was held but nobody came; Undo reverts it).
+Everyone absent (a block that was held but nobody came; Undo reverts it) / Ad hoc session.
 
 Starting plans today's session from the group's schedule and template (if not planned yet),
 starts it and opens the console window. A session still running (after a crash or after the
@@ -8,7 +8,7 @@ console was closed) shows as "running" with Resume; its timers come back from th
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from facilitator.services import console as svc
+from facilitator.services import programs
 from facilitator.services.console.dto import TodayEntry
 from facilitator.services.workspace import Workspace
 
 from ..errors import user_message
+from .ad_hoc import AdHocBar
 from .style import MessageStrip, scaled_font
 from .window import ConsoleWindow
 
@@ -112,6 +114,10 @@ class TodayPage(QWidget):
                                               "in one action"))
         self.undo_button = QPushButton(self.tr("&Undo"))
         self.undo_button.hide()
+        self.ad_hoc_button = QPushButton(self.tr("Ad &hoc session…"))
+        self.ad_hoc_button.setToolTip(self.tr("A session outside the schedule, started now"))
+        self.ad_hoc = AdHocBar()
+        self.ad_hoc.hide()
         self._undo_session: int | None = None
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(self.tr("Why was it not held? Enter records it"))
@@ -123,12 +129,16 @@ class TodayPage(QWidget):
         buttons.addWidget(self.undo_button)
         buttons.addWidget(self.reason, 1)
         buttons.addStretch(0)
+        buttons.addWidget(self.ad_hoc_button)
         box = QVBoxLayout(self)
         box.addWidget(title)
         box.addWidget(self.resume_banner)
         box.addWidget(self.strip)
         box.addWidget(self.table, 1)
         box.addLayout(buttons)
+        box.addWidget(self.ad_hoc)
+        self.ad_hoc_button.clicked.connect(self._on_ad_hoc_clicked)
+        self.ad_hoc.start_requested.connect(self.start_ad_hoc)
         self.start_button.clicked.connect(self.start_selected)
         self.not_held_button.clicked.connect(self._on_not_held_clicked)
         self.absent_button.clicked.connect(self.mark_everyone_absent)
@@ -211,6 +221,26 @@ class TodayPage(QWidget):
     def _on_console_closed(self, session_id: int) -> None:
         self.consoles.pop(session_id, None)
         self.refresh()
+
+    def _on_ad_hoc_clicked(self) -> None:
+        try:
+            self.ad_hoc.open(programs.list_groups(self.ws))
+        except Exception as error:  # shown in the strip
+            self.strip.show_error(user_message(error))
+
+    def start_ad_hoc(self, group_id: int, minutes: int) -> ConsoleWindow | None:
+        """Plan a session for ``group_id`` from now, start it and open its console."""
+        now = self.ws.clock.now()
+        try:
+            planned = svc.plan_ad_hoc_session(self.ws, group_id, now,
+                                              now + timedelta(minutes=minutes))
+            svc.start_session(self.ws, planned.id)
+        except Exception as error:  # shown in the strip
+            self.strip.show_error(user_message(error))
+            return None
+        self.ad_hoc.hide()
+        self.refresh()
+        return self.open_console(planned.id)
 
     def _on_not_held_clicked(self) -> None:
         self.reason.show()
