@@ -243,6 +243,12 @@ class EndRow:
     checked_in: bool
     checked_out: bool
     open_flags: int
+    week_minutes: int = 0  # this ISO week, this block included
+    weekly_minimum: int = 0
+
+    @property
+    def weekly_met(self) -> bool:
+        return self.week_minutes >= self.weekly_minimum
 
 
 @dataclass(frozen=True)

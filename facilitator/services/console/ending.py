@@ -20,7 +20,8 @@ def _summary(s: Session, sess: GroupSession, program: Program, now: datetime) ->
     views, flags = build_attendance(s, sess, program, now)
     rows = tuple(EndRow(v.participant_id, v.short_name, v.status, v.arrived_at, v.departed_at,
                         v.minutes_today, v.daily_minimum, v.daily_met, v.checked_in,
-                        v.checked_out, v.open_flags) for v in views)
+                        v.checked_out, v.open_flags, v.week_minutes, v.weekly_minimum)
+                 for v in views)
     unfinished: list[str] = []
     unmarked = [v.short_name for v in views if v.status == "expected"]
     if unmarked:

@@ -122,8 +122,11 @@ class BoardModel(QAbstractListModel):
         if role == StatusRole:
             return self.status_text(view)
         if role == MinutesRole:
-            return self.tr("{minutes} of {minimum} min today").format(
-                minutes=view.minutes_today, minimum=view.daily_minimum)
+            # Weekly hours beside today's minutes: payers check both (REFERENCE: 3 h a day,
+            # 9 h scheduled a week), and a shortfall is only visible if both are on screen.
+            return self.tr("{minutes}/{minimum} min today · {week:.1f}/{week_min:g} h week").format(
+                minutes=view.minutes_today, minimum=view.daily_minimum,
+                week=view.week_minutes / 60, week_min=view.weekly_minimum / 60)
         if role == MinimumMetRole:
             return view.daily_met
         if role == OutRole:

@@ -35,7 +35,8 @@ _STATUS = {"expected": "Not marked", "present": "Present", "late": "Late",
 class SummaryModel(QAbstractTableModel):
     """One row per participant of the ended block."""
 
-    COLUMNS = ("name", "status", "arrived", "left", "minutes", "checkin", "checkout", "flags")
+    COLUMNS = ("name", "status", "arrived", "left", "minutes", "week", "checkin", "checkout",
+               "flags")
 
     def __init__(self, timezone: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,7 +59,8 @@ class SummaryModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
             return None
         titles = (self.tr("Participant"), self.tr("Status"), self.tr("Arrived"), self.tr("Left"),
-                  self.tr("Minutes"), self.tr("Check-in"), self.tr("Check-out"),
+                  self.tr("Minutes"), self.tr("This week"), self.tr("Check-in"),
+                  self.tr("Check-out"),
                   self.tr("Safety flags"))
         return titles[section] if 0 <= section < len(titles) else None
 
@@ -81,6 +83,10 @@ class SummaryModel(QAbstractTableModel):
             mark = f"{ICON_CHECK} " if row.daily_met else f"{ICON_OVERRUN} "
             return mark + self.tr("{m} of {minimum}").format(m=row.minutes,
                                                              minimum=row.daily_minimum)
+        if column == "week":
+            mark = f"{ICON_CHECK} " if row.weekly_met else f"{ICON_OVERRUN} "
+            return mark + self.tr("{h:.1f} of {minimum:g} h").format(
+                h=row.week_minutes / 60, minimum=row.weekly_minimum / 60)
         if column == "checkin":
             return self._done(row.checked_in)
         if column == "checkout":
