@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -20,21 +21,26 @@ from .dto import ATTENDING, GoAroundEntry, ResponseView
 from .state import build_attendance, flag_view
 from .undo import ActionLog
 
+_folder: Path | None = None  # None: the shipped forms/ folder
+
 
 @cache
-def _load() -> FormsLoad:
-    return load_forms(default_forms_path())
+def _load(folder: Path) -> FormsLoad:
+    return load_forms(folder)
 
 
 def forms_catalog() -> FormsLoad:
     """The usable forms by id and one message per broken file (loaded once, then cached)."""
-    return _load()
+    return _load(_folder or default_forms_path())
 
 
-def reload_forms() -> FormsLoad:
-    """Forget the cached forms and load them again (after a clinic edits a form file)."""
+def reload_forms(folder: Path | None = None) -> FormsLoad:
+    """Load the forms again, from ``folder`` if given (a clinic's own forms folder; tests),
+    otherwise from the shipped folder; e.g. after a clinic edits a form file."""
+    global _folder
+    _folder = folder
     _load.cache_clear()
-    return _load()
+    return forms_catalog()
 
 
 def _view(r: FormResponse, flags: list[SafetyFlag]) -> ResponseView:

@@ -98,6 +98,10 @@ class TodayPage(QWidget):
         self.resume_banner.setFont(scaled_font(1.2, bold=True))
         self.resume_banner.hide()
         self.strip = MessageStrip()
+        # A broken form file must not stop the block: say which file and item, carry on.
+        self.forms_problem = QLabel()
+        self.forms_problem.setWordWrap(True)
+        self.forms_problem.hide()
         self.model = TodayModel(self.ws, self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -134,6 +138,7 @@ class TodayPage(QWidget):
         box.addWidget(title)
         box.addWidget(self.resume_banner)
         box.addWidget(self.strip)
+        box.addWidget(self.forms_problem)
         box.addWidget(self.table, 1)
         box.addLayout(buttons)
         box.addWidget(self.ad_hoc)
@@ -160,6 +165,11 @@ class TodayPage(QWidget):
         except Exception as error:  # shown in the strip
             self.strip.show_error(user_message(error))
             return
+        problems = svc.forms_catalog().errors
+        self.forms_problem.setText("\n".join(
+            [self.tr("⚠ A form file could not be loaded; the console works without it:"),
+             *problems]) if problems else "")
+        self.forms_problem.setVisible(bool(problems))
         current = self.table.currentIndex().row()
         self.model.set_rows(rows)
         if rows:
