@@ -39,8 +39,14 @@ class CurriculumPage(QWidget):
     def refresh(self) -> None:
         if not self._synced:
             # First use: bring newly shipped topics in (idempotent and cheap when up to date).
-            self._synced = attempt(lambda: library.sync_shipped_library(self.ws),
-                                   self.library.show_error) is not None
+            report = attempt(lambda: library.sync_shipped_library(self.ws),
+                             self.library.show_error)
+            self._synced = report is not None
+            if report is not None and report.problems:
+                # A broken library file is skipped, never fatal; name it so it gets fixed.
+                self.library.error.setText("\n".join(
+                    [self.tr("A curriculum file could not be loaded; the rest of the library "
+                             "works:"), *report.problems]))
         self._refresh_tab()
 
     def _refresh_tab(self) -> None:

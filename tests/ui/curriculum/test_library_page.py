@@ -80,3 +80,23 @@ def test_the_page_opens_from_the_main_window(qtbot: QtBot, ws: Workspace) -> Non
     window.show_page("curriculum")
     page = window.page("curriculum")
     assert isinstance(page, CurriculumPage) and page.library.topics.rowCount() >= 60
+
+
+def test_a_broken_library_file_is_named_and_the_rest_loads(
+        qtbot: QtBot, ws: Workspace, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from facilitator.curriculum import default_library_path
+
+    folder = tmp_path / "curriculum"
+    shutil.copytree(default_library_path(), folder)
+    (folder / "dbt-mindfulness.json").write_text('{"schema": "facilitator.curriculum/1", '
+                                                 '"module": {"id": "x"}, "topics": []}', "utf-8")
+    # Point the sync at this folder (a path setting, not a stand-in for our storage).
+    monkeypatch.setattr(library, "default_library_path", lambda: folder)
+    page = CurriculumPage(ws)
+    qtbot.addWidget(page)
+    page.show()
+    text = page.library.error.text()
+    assert "dbt-mindfulness.json" in text and "rest of the library works" in text
+    assert page.library.topics.rowCount() >= 60
