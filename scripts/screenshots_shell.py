@@ -1,5 +1,5 @@
 """Screenshots of the application shell (offscreen): set-up, recovery key, sign-in, roster,
-lock screen, users and audit pages, written to docs/screenshots/. Uses the demo clinic in a
+lock screen, users, audit and backups pages, written to docs/screenshots/. Uses the demo clinic in a
 temporary folder with a fast key derivation, so it runs in seconds.
 
     .venv/bin/python scripts/screenshots_shell.py
@@ -28,6 +28,7 @@ from facilitator.storage.vault import Vault  # noqa: E402
 from facilitator.ui.app import configure_settings  # noqa: E402
 from facilitator.ui.login_window import LoginWindow  # noqa: E402
 from facilitator.ui.main_window import MainWindow  # noqa: E402
+from facilitator.ui.ops import wait_for_ops  # noqa: E402
 from facilitator.ui.roster.roster_page import RosterPage  # noqa: E402
 from facilitator.ui.setup_window import SetupWindow  # noqa: E402
 
@@ -69,6 +70,7 @@ def main() -> int:
 
         setup.demo_password.setText(PASSWORD)
         setup.demo_button.click()
+        wait_for_ops()  # the demo clinic is created off the GUI thread
         shoot(app, setup, "recovery_key")
         setup.recovery_page.stored.click()
         ws = setup.workspace
@@ -80,6 +82,7 @@ def main() -> int:
         login.login.setText("admin")
         login.password.setText("wrong password")
         login.sign_in_button.click()
+        wait_for_ops()  # signing in runs off the GUI thread
         shoot(app, login, "login")
         login.close()
 
@@ -105,6 +108,20 @@ def main() -> int:
         shoot(app, window, "users")
         window.show_page("audit")
         shoot(app, window, "audit")
+        from facilitator.services import maintenance
+
+        maintenance.update_backup_settings(ws, folder=str(Path(tmp) / "USB drive"), keep=14,
+                                           automatic=True)
+        maintenance.backup(ws, vault.backups_dir / "before-upgrade-20260215-080000.fbak")
+        for _ in range(3):
+            clock.advance(days=1)
+            maintenance.auto_backup_if_due(ws)
+        window.show_page("backups")
+        backups = window.page("backups")
+        assert backups is not None
+        backups.verify_button.click()  # type: ignore[attr-defined]
+        wait_for_ops()
+        shoot(app, window, "backups")
         window.show_page("settings")
         shoot(app, window, "settings")
         window.lock_controller.lock()

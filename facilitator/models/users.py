@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Tracked
@@ -34,3 +34,9 @@ class Clinic(Tracked, Base):
     timezone: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(Text, default="")
     idle_lock_minutes: Mapped[int] = mapped_column(default=10)
+    # Backups are clinic policy (not a UI preference), so they live here rather than in
+    # QSettings. An empty folder means the data folder's own ``backups/``.
+    backup_folder: Mapped[str] = mapped_column(String(4000), default="", server_default="")
+    backup_keep: Mapped[int] = mapped_column(default=14, server_default="14")
+    auto_backup: Mapped[bool] = mapped_column(default=True, server_default=true())
+    last_auto_backup_at: Mapped[datetime | None]

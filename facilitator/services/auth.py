@@ -6,19 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
 from ..clock import Clock
 from ..models.users import Clinic, User
 from ..storage import migrate
 from ..storage.backup import take_restore_marker, write_backup
-from ..storage.engine import Database
-from ..storage.errors import LockedOut, StorageError, WrongPassword
-from ..storage.vault import Vault
+from ..storage.engine import Database, translate
+from ..storage.errors import LockedOut, NotADatabase, StorageError, WrongPassword
+from ..storage.vault import Unlocked, Vault
 from . import audit
-from .errors import AuthError, StorageProblem
+from .errors import AuthError, DatabaseDamaged, StorageProblem
 from .validation import Checker
-from .workspace import Actor, Workspace
+from .workspace import DAMAGED, Actor, Workspace
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,25 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str) -> Workspace:
         raise AuthError(str(error)) from error
     except WrongPassword:
         raise AuthError("The login or password is not correct.") from None
+    except NotADatabase as error:
+        raise DatabaseDamaged(str(error)) from error
     except StorageError as error:
         raise StorageProblem(str(error)) from error
     db = unlocked.db
+    try:
+        return _open_workspace(vault, db, clock, unlocked, now)
+    except (sa_exc.DatabaseError, MemoryError) as error:
+        # Page 1 was readable but a later page is not (MemoryError: SQLCipher's answer to a
+        # page that fails authentication).
+        db.close()
+        mapped = translate(error) if not isinstance(error, MemoryError) else None
+        if mapped is not None and not isinstance(mapped, NotADatabase):
+            raise StorageProblem(str(mapped)) from error  # a full or read-only disk
+        raise DatabaseDamaged(str(mapped or DAMAGED)) from error
+
+
+def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked,
+                    now: datetime) -> Workspace:
     _migrate(vault, db, now)
     session = db.session()
     try:

@@ -36,3 +36,8 @@ class AuthError(ServiceError):
 
 class StorageProblem(ServiceError):
     """The data folder or database cannot be used; carries the storage layer's safe message."""
+
+
+class DatabaseDamaged(StorageProblem):
+    """The database file is missing, truncated, corrupted or not ours: restoring a backup is
+    the way out (the sign-in window offers it)."""

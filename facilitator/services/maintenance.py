@@ -1,20 +1,51 @@
-"""Integrity verification, backups and restore: the records clerk's maintenance tasks."""
+"""Integrity verification, backups (manual, automatic at sign-out, pruning) and restore: the
+records clerk's maintenance tasks.
+
+Backup settings are clinic policy stored in the database (``Clinic.backup_*``): the folder for
+automatic backups (default: the data folder's ``backups/``; an external drive is better), whether
+to back up automatically when a user signs out (at most once a clinic day) and how many automatic
+backups to keep. Manual and pre-upgrade backups are never pruned.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from ..clock import Clock
 from ..models.roster import Participant
 from ..models.sessions import Attendance, GroupSession
+from ..models.users import Clinic
 from ..storage import integrity, migrate
-from ..storage.backup import BackupInfo, restore_backup, write_backup
+from ..storage.backup import (
+    BackupFile,
+    BackupInfo,
+    automatic_backup_path,
+    list_backup_files,
+    prune_automatic,
+    restore_backup,
+    restore_setting_aside,
+    write_backup,
+)
 from ..storage.errors import StorageError
+from ..storage.vault import Vault
 from . import audit
-from .errors import StorageProblem
+from .errors import NotFound, StorageProblem
+from .validation import Checker
 from .workspace import Workspace
+
+__all__ = [
+    "BackupFile", "BackupInfo", "BackupSettings", "IntegrityReport", "RestoreOutcome",
+    "auto_backup_if_due", "backup", "backup_settings", "default_backup_name", "list_backups",
+    "restore", "restore_damaged", "update_backup_settings", "verify",
+]
+
+DEFAULT_KEEP = 14
+MAX_KEEP = 365
 
 
 @dataclass(frozen=True)
@@ -22,6 +53,24 @@ class IntegrityReport:
     ok: bool
     lines: list[str] = field(default_factory=list)
     first_problem: str | None = None
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    folder: Path
+    """Where automatic backups go (the default folder when none was chosen)."""
+    is_default_folder: bool
+    default_folder: Path
+    keep: int
+    automatic: bool
+    last_automatic_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RestoreOutcome:
+    backup_created_at: datetime | None
+    set_aside: Path | None
+    """The folder holding the files that were replaced (None if there were none)."""
 
 
 def verify(ws: Workspace) -> IntegrityReport:
@@ -55,16 +104,110 @@ def verify(ws: Workspace) -> IntegrityReport:
                            problems[0] if problems else None)
 
 
-def backup(ws: Workspace, target: Path) -> BackupInfo:
-    """An encrypted, consistent copy of the whole data folder in one file (audited)."""
-    ws.require("admin", "supervisor")
+def _write(ws: Workspace, target: Path) -> BackupInfo:
     try:
-        info = write_backup(ws.vault, ws.db, target, ws.clock.now(),
+        return write_backup(ws.vault, ws.db, target, ws.clock.now(),
                             migrate.current_revision(ws.db))
     except StorageError as error:
         raise StorageProblem(str(error)) from error
+
+
+def backup(ws: Workspace, target: Path) -> BackupInfo:
+    """An encrypted, consistent copy of the whole data folder in one file (audited)."""
+    ws.require("admin", "supervisor")
+    info = _write(ws, Path(target))
     with ws.transaction() as s:
-        audit.record(s, ws, "backup.created", size_bytes=info.size_bytes)
+        audit.record(s, ws, "backup.created", kind="manual", size_bytes=info.size_bytes)
+    return info
+
+
+def default_backup_name(ws: Workspace) -> str:
+    """The suggested file name for a manual backup: the clinic's date, never a PHI name."""
+    day = ws.clock.now().astimezone(ws.timezone).date()
+    return f"facilitator-backup-{day.isoformat()}.fbak"
+
+
+def _clinic(s: Session) -> Clinic:
+    row = s.scalar(select(Clinic))
+    if row is None:
+        raise NotFound("The clinic record is missing.")
+    return row
+
+
+def _settings(ws: Workspace, row: Clinic) -> BackupSettings:
+    default = ws.vault.backups_dir
+    folder = Path(row.backup_folder) if row.backup_folder else default
+    return BackupSettings(folder, not row.backup_folder, default, row.backup_keep,
+                          row.auto_backup, row.last_auto_backup_at)
+
+
+def backup_settings(ws: Workspace) -> BackupSettings:
+    """The clinic's backup policy."""
+    with ws.transaction() as s:
+        return _settings(ws, _clinic(s))
+
+
+def update_backup_settings(ws: Workspace, *, folder: str, keep: int,
+                           automatic: bool) -> BackupSettings:
+    """Change the backup policy (admins). ``folder`` "" means the default folder; a folder on
+    another drive survives the loss of this computer's disk. Audited."""
+    ws.require("admin")
+    c = Checker()
+    cleaned = folder.strip()
+    if cleaned and not Path(cleaned).expanduser().is_absolute():
+        c.fail("folder", "Choose a full folder path, e.g. E:\\Facilitator backups.")
+    if not 1 <= keep <= MAX_KEEP:
+        c.fail("keep", f"Keep between 1 and {MAX_KEEP} automatic backups.")
+    c.raise_if_any()
+    path = Path(cleaned).expanduser() if cleaned else None
+    with ws.transaction() as s:
+        row = _clinic(s)
+        row.backup_folder = "" if path is None or path == ws.vault.backups_dir else str(path)
+        row.backup_keep, row.auto_backup = keep, automatic
+        row.updated_at, row.updated_by_id = ws.clock.now(), ws.actor.user_id
+        audit.record(s, ws, "backup.settings_changed", "clinic", row.id,
+                     folder=row.backup_folder or "(default)", keep=keep, automatic=automatic)
+        return _settings(ws, row)
+
+
+def list_backups(ws: Workspace) -> list[BackupFile]:
+    """Backups in the clinic's backup folder and the automatic pre-upgrade backups in the data
+    folder, newest first (a damaged file is listed with ``readable`` False)."""
+    ws.require("admin", "supervisor")
+    settings = backup_settings(ws)
+    return list_backup_files([settings.folder, settings.default_folder])
+
+
+def _due(ws: Workspace, settings: BackupSettings) -> bool:
+    if not settings.automatic:
+        return False
+    if settings.last_automatic_at is None:
+        return True
+    today = ws.clock.now().astimezone(ws.timezone).date()
+    return settings.last_automatic_at.astimezone(ws.timezone).date() < today
+
+
+def auto_backup_if_due(ws: Workspace) -> BackupInfo | None:
+    """At sign-out: the automatic backup, when the clinic wants one and none was taken today
+    (clinic time). Keeps the newest ``keep`` automatic backups. Any user's sign-out may take it
+    (it is clinic policy, written only to the clinic's folder); audited as ``backup.created``,
+    and a failure as ``backup.failed`` before it is raised (so the admin can see it)."""
+    settings = backup_settings(ws)
+    if not _due(ws, settings):
+        return None
+    now = ws.clock.now()
+    try:
+        info = _write(ws, automatic_backup_path(settings.folder, now))
+    except StorageProblem as error:
+        with ws.transaction() as s:
+            audit.record(s, ws, "backup.failed", kind="automatic", reason=str(error))
+        raise
+    pruned = prune_automatic(settings.folder, settings.keep)
+    with ws.transaction() as s:
+        row = _clinic(s)
+        row.last_auto_backup_at = now
+        audit.record(s, ws, "backup.created", kind="automatic", size_bytes=info.size_bytes,
+                     pruned=len(pruned))
     return info
 
 
@@ -77,3 +220,21 @@ def restore(source: Path, data_dir: Path) -> dict[str, str]:
         return restore_backup(source, data_dir)
     except StorageError as error:
         raise StorageProblem(str(error)) from error
+
+
+def restore_damaged(vault: Vault, clock: Clock, source: Path) -> RestoreOutcome:
+    """Replace the (damaged or missing) database of ``vault``'s folder with a backup, from the
+    sign-in window. The backup's checksum is verified first (a bad backup moves nothing); the
+    current files are moved, never deleted, into ``set-aside-<UTC time>/`` in the data folder.
+    The next sign-in audits ``backup.restored``. Refused while this process has the database
+    open."""
+    try:
+        done = restore_setting_aside(Path(source), vault.data_dir, clock.now())
+    except StorageError as error:
+        raise StorageProblem(str(error)) from error
+    created = done.manifest.get("created_at")
+    try:
+        when = datetime.fromisoformat(created) if created else None
+    except ValueError:
+        when = None
+    return RestoreOutcome(when, done.set_aside)

@@ -8,6 +8,7 @@ this module so the models remain portable to PostgreSQL.
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,17 @@ def build_engine(path: Path, key: bytes, *, connect: Any = open_raw, module: Any
     return engine
 
 
+# The database files this process holds open (id of the Database -> its path), so a restore
+# never moves or replaces files under a live engine.
+_OPEN: dict[int, Path] = {}
+
+
+def is_open(path: Path) -> bool:
+    """Whether this process holds an open ``Database`` on ``path``."""
+    target = Path(path).resolve()
+    return any(p == target for p in list(_OPEN.values()))
+
+
 class Database:
     """An open, keyed database: hands out ORM sessions, one per unit of work."""
 
@@ -92,6 +104,8 @@ class Database:
         self._key = key
         self.engine = build_engine(path, key, **engine_options)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        _OPEN[id(self)] = Path(path).resolve()
+        weakref.finalize(self, _OPEN.pop, id(self), None)  # dropped without close()
 
     def session(self) -> Session:
         return self._sessions()
@@ -103,12 +117,17 @@ class Database:
                 conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
         except (exc.DBAPIError, sqlcipher.DatabaseError, MemoryError) as error:
             # MemoryError: SQLCipher's answer to a first page that fails authentication.
+            self.close()  # an unreadable file is not held open (it may be restored over)
             raise translate(error) or NotADatabase(
                 "The database file is damaged. It was left untouched; restore it from a backup."
             ) from error
+        except BaseException:
+            self.close()  # e.g. NotADatabase raised by the connection creator
+            raise
 
     def raw_key(self) -> bytes:
         return self._key
 
     def close(self) -> None:
         self.engine.dispose()
+        _OPEN.pop(id(self), None)

@@ -1,10 +1,18 @@
 """Sign-in, and the "forgot password" way back in with the recovery key. Errors appear in the
-window (no message boxes), including the back-off after repeated failures."""
+window (no message boxes), including the back-off after repeated failures.
+
+Signing in (Argon2id unlock, then any migration) runs off the GUI thread. When the database
+turns out damaged or missing, the window offers "Restore from a backup…": the current files are
+set aside (moved, never deleted) and the chosen backup put in their place."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -18,10 +26,16 @@ from PySide6.QtWidgets import (
 from facilitator.clock import Clock
 from facilitator.services import app_state
 from facilitator.services.app_state import Vault
+from facilitator.services.errors import DatabaseDamaged
 from facilitator.services.validation import MIN_PASSWORD
 
 from .errors import FieldErrors, attempt, user_message
 from .notices import take_keyring_notice
+from .ops import Op, run_in_background
+
+if TYPE_CHECKING:  # the database stack loads after the window is up
+    from facilitator.services.maintenance import RestoreOutcome
+    from facilitator.services.workspace import Workspace
 from .widgets import ErrorLabel, InfoLabel, add_field, password_edit, scaled_font
 
 
@@ -33,6 +47,7 @@ class LoginWindow(QWidget):
         super().__init__(parent)
         self.vault = vault
         self.clock = clock
+        self._op: Op | None = None
         self.setWindowTitle(self.tr("Facilitator — sign in"))
         self.stack = QStackedWidget()
         self.stack.addWidget(self._login_page())
@@ -72,6 +87,15 @@ class LoginWindow(QWidget):
         self.sign_in_button.setDefault(True)
         self.forgot_button = QPushButton(self.tr("&Forgot password?"))
         self.forgot_button.setFlat(True)
+        self.restore_button = QPushButton(self.tr("&Restore from a backup…"))
+        self.restore_button.hide()
+        self.restore_hint = InfoLabel(self.tr(
+            "Restoring puts a backup in place of the damaged files. Those are not deleted: "
+            "they are moved into a \"set-aside\" folder inside the data folder."))
+        self.restore_hint.hide()
+        restore_row = QHBoxLayout()
+        restore_row.addWidget(self.restore_hint, 1)
+        restore_row.addWidget(self.restore_button)
         row = QHBoxLayout()
         row.addWidget(self.forgot_button)
         row.addStretch(1)
@@ -81,6 +105,7 @@ class LoginWindow(QWidget):
         lay.addWidget(self.keyring_notice)
         lay.addLayout(form)
         lay.addWidget(self.error)
+        lay.addLayout(restore_row)
         lay.addWidget(self.info)
         lay.addLayout(row)
         lay.addStretch(1)
@@ -135,12 +160,15 @@ class LoginWindow(QWidget):
         self.password.returnPressed.connect(self._on_sign_in)
         self.sign_in_button.clicked.connect(self._on_sign_in)
         self.forgot_button.clicked.connect(self._on_forgot)
+        self.restore_button.clicked.connect(self._on_restore)
         self.back_button.clicked.connect(self._on_back)
         self.reset_button.clicked.connect(self._on_reset)
         self.new_password_again.returnPressed.connect(self._on_reset)
 
     # -- slots -----------------------------------------------------------------------------
     def _on_sign_in(self) -> None:
+        if self.busy():
+            return
         self.error.setText("")
         self.info.hide()
         login, password = self.login.text(), self.password.text()
@@ -148,17 +176,69 @@ class LoginWindow(QWidget):
             self.error.setText(self.tr("Type your login."))
             self.login.setFocus()
             return
-        errors: list[BaseException] = []
-        from facilitator.services import auth  # the database stack loads after the window
-
-        ws = attempt(lambda: auth.sign_in(self.vault, self.clock, login, password),
-                     errors.append)
         self.password.clear()
-        if ws is None:
-            self.error.setText(user_message(errors[0]))
-            self.password.setFocus()
+        vault, clock = self.vault, self.clock
+
+        def sign_in() -> Workspace:  # on a worker thread
+            from facilitator.services import auth  # the database stack loads after the window
+
+            return auth.sign_in(vault, clock, login, password)
+
+        self._op = run_in_background(
+            self, sign_in, on_success=self.signed_in.emit, on_failure=self._on_sign_in_failed,
+            busy=[self.sign_in_button, self.login, self.password, self.forgot_button,
+                  self.restore_button],
+            busy_text=self.tr("Signing in…"))
+
+    def busy(self) -> bool:
+        """Whether a sign-in or restore is running in the background."""
+        return self._op is not None and self._op.running
+
+    def _on_sign_in_failed(self, error: BaseException) -> None:
+        self.error.setText(user_message(error))
+        damaged = isinstance(error, DatabaseDamaged)
+        self.restore_button.setVisible(damaged)
+        self.restore_hint.setVisible(damaged)
+        (self.restore_button if damaged else self.password).setFocus()
+
+    def _on_restore(self) -> None:
+        if self.busy():
             return
-        self.signed_in.emit(ws)
+        start = app_state.data_dir(self.vault) / "backups"
+        path, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Restore from a backup"), str(start),
+            self.tr("Facilitator backups (*.fbak);;All files (*)"))
+        if not path:
+            return
+        self.error.setText("")
+        self.info.hide()
+        vault, clock = self.vault, self.clock
+
+        def restore() -> RestoreOutcome:  # on a worker thread
+            from facilitator.services import maintenance
+
+            return maintenance.restore_damaged(vault, clock, Path(path))
+
+        self._op = run_in_background(
+            self, restore, on_success=self._on_restored, on_failure=self._on_restore_failed,
+            busy=[self.restore_button, self.sign_in_button, self.forgot_button],
+            busy_text=self.tr("Restoring…"))
+
+    def _on_restored(self, outcome: RestoreOutcome) -> None:
+        self.restore_button.hide()
+        self.restore_hint.hide()
+        when = (outcome.backup_created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+                if outcome.backup_created_at else self.tr("an unknown date"))
+        kept = (self.tr(" The damaged files were kept in {0}.").format(outcome.set_aside)
+                if outcome.set_aside else "")
+        self.info.setText(self.tr("✓ The backup of {0} was restored.{1} Sign in to continue.")
+                          .format(when, kept))
+        self.info.show()
+        (self.password if self.login.text().strip() else self.login).setFocus()
+
+    def _on_restore_failed(self, error: BaseException) -> None:
+        self.error.setText(user_message(error))
+        self.restore_button.setFocus()
 
     def _on_forgot(self) -> None:
         self.recovery_login.setText(self.login.text())

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facilitator.services import auth, users
+from facilitator.services import auth, maintenance, users
 from facilitator.services.workspace import Workspace
 
 from .errors import attempt, user_message
@@ -195,6 +195,10 @@ class MainWindow(QMainWindow):
             closing = getattr(widget, "close_page", None)
             if callable(closing):
                 attempt(closing, lambda e: None)
+        # The clinic's automatic backup (at most once a day). Here rather than in auth.sign_out
+        # so CLI commands never take one. Failures are audited by the service (backup.failed)
+        # and must not stop the sign-out.
+        attempt(lambda: maintenance.auto_backup_if_due(self.ws), lambda e: None)
         attempt(lambda: auth.sign_out(self.ws), lambda e: None)
         self.ws.close()
 

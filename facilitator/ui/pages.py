@@ -52,6 +52,8 @@ PAGES: list[PageSpec] = [
              ("admin",)),
     PageSpec("audit", "Audit log", lazy("facilitator.ui.admin.audit_page", "AuditPage"),
              ("admin", "supervisor")),
+    PageSpec("backups", "Backups & integrity",
+             lazy("facilitator.ui.admin.backup_page", "BackupPage"), ("admin", "supervisor")),
     PageSpec("settings", "Settings", lazy("facilitator.ui.settings_page", "SettingsPage")),
 ]
 

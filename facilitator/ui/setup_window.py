@@ -244,9 +244,13 @@ class SetupWindow(QWidget):
 
             return demo.create_demo(self.vault, self.clock, password)
 
-        result = attempt(create, self.demo_errors.show)
-        if result is not None:
-            self._created(*result)
+        # Generating a clinic takes seconds: off the GUI thread (facilitator.ui.ops).
+        from .ops import run_in_background
+
+        run_in_background(self, create, on_success=lambda result: self._created(*result),
+                          on_failure=self.demo_errors.show,
+                          busy=[self.demo_button, self.demo_password, self.create_button],
+                          busy_text=self.tr("Creating the demo clinic…"))
 
     def _created(self, ws: Workspace, recovery_key: str) -> None:
         self.workspace = ws

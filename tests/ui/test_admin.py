@@ -151,6 +151,8 @@ def test_audit_page_lists_filters_and_verifies(qtbot: QtBot, main: MainWindow, w
     assert page.model.rowCount() >= 3
 
     qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
+    # The check runs off the GUI thread (ui.ops); the button comes back when it is done.
+    qtbot.waitUntil(lambda: page.verify_button.isEnabled(), timeout=10_000)
     assert "✓" in page.verify_result.text(), page.error.text()
 
 

@@ -91,7 +91,9 @@ def test_demo_clinic_from_setup_window(qtbot: QtBot, vault: Vault, clock: FakeCl
 
     _type(qtbot, w.demo_password, "demo password 1")
     qtbot.keyClick(w.demo_password, Qt.Key.Key_Return)
-    assert w.stack.currentWidget() is w.recovery_page
+    # Created off the GUI thread: the button says so and cannot be pressed twice.
+    assert not w.demo_button.isEnabled() and "Creating" in w.demo_button.text()
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.recovery_page, timeout=30_000)
     w.recovery_page.stored.click()
     with qtbot.waitSignal(w.signed_in) as signal:
         qtbot.mouseClick(w.recovery_page.continue_button, Qt.MouseButton.LeftButton)
@@ -107,9 +109,14 @@ def test_wrong_password_inline_then_right_one_opens_main_window(
     w.show()
     qtbot.keyClicks(w.login, "admin")
     qtbot.keyClicks(w.password, "not the password")
-    with qtbot.assertNotEmitted(w.signed_in):
-        qtbot.keyClick(w.password, Qt.Key.Key_Return)
-    assert w.error.isVisible() and "not correct" in w.error.text()
+    emitted: list[object] = []
+    w.signed_in.connect(emitted.append)
+    qtbot.keyClick(w.password, Qt.Key.Key_Return)
+    # The unlock runs off the GUI thread; meanwhile the button says so.
+    assert not w.sign_in_button.isEnabled() and "Signing in" in w.sign_in_button.text()
+    qtbot.waitUntil(lambda: w.error.isVisible(), timeout=10_000)
+    assert "not correct" in w.error.text() and not emitted
+    assert w.sign_in_button.isEnabled() and not w.restore_button.isVisible()
     assert w.isVisible() and w.password.text() == ""
 
     qtbot.keyClicks(w.password, PASSWORD)
@@ -134,6 +141,7 @@ def test_back_off_message_is_shown_inline(
     for _ in range(8):
         qtbot.keyClicks(w.password, "not the password")
         qtbot.keyClick(w.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: w.sign_in_button.isEnabled(), timeout=10_000)
         messages.add(w.error.message())
     assert any("Too many failed attempts" in m for m in messages), messages
 
@@ -221,7 +229,7 @@ def test_shell_shows_setup_first_then_sign_in(qtbot: QtBot, vault: Vault,
     qtbot.keyClicks(shell.window.login, "admin")
     qtbot.keyClicks(shell.window.password, PASSWORD)
     qtbot.keyClick(shell.window.password, Qt.Key.Key_Return)
-    assert isinstance(shell.window, MainWindow)
+    qtbot.waitUntil(lambda: isinstance(shell.window, MainWindow), timeout=10_000)
     main = shell.window
     qtbot.addWidget(main)
     main.sign_out_action.trigger()

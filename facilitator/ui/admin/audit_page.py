@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
@@ -25,7 +26,11 @@ from facilitator.services import audit
 from facilitator.services.audit import AuditRow
 from facilitator.services.workspace import Workspace
 
+if TYPE_CHECKING:
+    from facilitator.services.maintenance import IntegrityReport
+
 from ..errors import attempt, user_message
+from ..ops import run_in_background
 from ..table_model import Column, RowsModel
 from ..widgets import ErrorLabel, InfoLabel, OptionalDateEdit, compact_rows
 
@@ -138,15 +143,20 @@ class AuditPage(QWidget):
         self.error.setText(user_message(error))
 
     def _on_verify(self) -> None:
-        def verify():  # type: ignore[no-untyped-def]
-            # The lead's integrity service (services.maintenance.verify).
+        self.error.setText("")
+        self.verify_result.setText("")
+        ws = self.ws
+
+        def verify() -> IntegrityReport:  # on a worker thread
             from facilitator.services import maintenance
 
-            return maintenance.verify(self.ws)
+            return maintenance.verify(ws)
 
-        report = attempt(verify, self._fail)
-        if report is None:
-            return
+        run_in_background(self, verify, on_success=self._show_report, on_failure=self._fail,
+                          busy=[self.verify_button], busy_text=self.tr("Verifying…"),
+                          progress=self.verify_result.setText)
+
+    def _show_report(self, report: IntegrityReport) -> None:
         if report.ok:
             self.verify_result.setText(self.tr("✓ The audit chain and the database are intact."))
         else:
