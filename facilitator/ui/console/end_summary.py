@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -24,81 +24,48 @@ from PySide6.QtWidgets import (
 
 from facilitator.services.console.dto import EndRow, EndSummary
 
+from ..table_model import Column, RowsModel
 from .style import ICON_CHECK, ICON_FLAG, ICON_OVERRUN, scaled_font
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 _STATUS = {"expected": "Not marked", "present": "Present", "late": "Late",
            "left_early": "Left early", "absent": "Absent", "excused": "Excused",
            "telehealth": "Telehealth"}
 
 
-class SummaryModel(QAbstractTableModel):
+def _t(text: str) -> str:
+    return QCoreApplication.translate("EndSummary", text)
+
+
+def _done(done: bool) -> str:
+    return f"{ICON_CHECK} " + _t("done") if done else "— " + _t("missing")
+
+
+def _met(met: bool) -> str:
+    return f"{ICON_CHECK} " if met else f"{ICON_OVERRUN} "
+
+
+class SummaryModel(RowsModel[EndRow]):
     """One row per participant of the ended block."""
 
-    COLUMNS = ("name", "status", "arrived", "left", "minutes", "week", "checkin", "checkout",
-               "flags")
-
     def __init__(self, timezone: ZoneInfo, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._tz = timezone
-        self._rows: tuple[EndRow, ...] = ()
+        def hhmm(when: datetime | None) -> str:
+            return f"{when.astimezone(timezone):%H:%M}" if when else "—"
 
-    def set_rows(self, rows: tuple[EndRow, ...]) -> None:
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt default
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt default
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
-            return None
-        titles = (self.tr("Participant"), self.tr("Status"), self.tr("Arrived"), self.tr("Left"),
-                  self.tr("Minutes"), self.tr("This week"), self.tr("Check-in"),
-                  self.tr("Check-out"),
-                  self.tr("Safety flags"))
-        return titles[section] if 0 <= section < len(titles) else None
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        row = self._rows[index.row()]
-        column = self.COLUMNS[index.column()]
-        if column == "name":
-            return row.short_name
-        if column == "status":
-            return self.tr(_STATUS.get(row.status, row.status))
-        if column == "arrived":
-            return self._hhmm(row.arrived_at)
-        if column == "left":
-            return self._hhmm(row.departed_at)
-        if column == "minutes":
-            mark = f"{ICON_CHECK} " if row.daily_met else f"{ICON_OVERRUN} "
-            return mark + self.tr("{m} of {minimum}").format(m=row.minutes,
-                                                             minimum=row.daily_minimum)
-        if column == "week":
-            mark = f"{ICON_CHECK} " if row.weekly_met else f"{ICON_OVERRUN} "
-            return mark + self.tr("{h:.1f} of {minimum:g} h").format(
-                h=row.week_minutes / 60, minimum=row.weekly_minimum / 60)
-        if column == "checkin":
-            return self._done(row.checked_in)
-        if column == "checkout":
-            return self._done(row.checked_out)
-        return f"{ICON_FLAG} " + self.tr("{n} open").format(n=row.open_flags) \
-            if row.open_flags else self.tr("none open")
-
-    def _done(self, done: bool) -> str:
-        return f"{ICON_CHECK} " + self.tr("done") if done else "— " + self.tr("missing")
-
-    def _hhmm(self, when: datetime | None) -> str:
-        return f"{when.astimezone(self._tz):%H:%M}" if when else "—"
+        super().__init__([
+            Column(_t("Participant"), lambda r: r.short_name),
+            Column(_t("Status"), lambda r: _t(_STATUS.get(r.status, r.status))),
+            Column(_t("Arrived"), lambda r: hhmm(r.arrived_at)),
+            Column(_t("Left"), lambda r: hhmm(r.departed_at)),
+            Column(_t("Minutes"), lambda r: _met(r.daily_met) + _t("{m} of {minimum}").format(
+                m=r.minutes, minimum=r.daily_minimum)),
+            Column(_t("This week"), lambda r: _met(r.weekly_met) + _t(
+                "{h:.1f} of {minimum:g} h").format(h=r.week_minutes / 60,
+                                                   minimum=r.weekly_minimum / 60)),
+            Column(_t("Check-in"), lambda r: _done(r.checked_in)),
+            Column(_t("Check-out"), lambda r: _done(r.checked_out)),
+            Column(_t("Safety flags"), lambda r: f"{ICON_FLAG} " + _t("{n} open").format(
+                n=r.open_flags) if r.open_flags else _t("none open")),
+        ], parent)
 
 
 class EndSummaryView(QFrame):

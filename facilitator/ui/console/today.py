@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -29,55 +29,35 @@ from facilitator.services.console.dto import TodayEntry
 from facilitator.services.workspace import Workspace
 
 from ..errors import user_message
+from ..table_model import Column, RowsModel
 from .ad_hoc import AdHocBar
 from .style import MessageStrip, scaled_font
 from .window import ConsoleWindow
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 _STATUS = {"unplanned": "Not started", "planned": "Not started", "running": "▶ Running",
            "ended": "✔ Ended", "not_held": "✖ Not held"}
 
 
-class TodayModel(QAbstractTableModel):
+def _t(text: str) -> str:
+    return QCoreApplication.translate("TodayPage", text)
+
+
+class TodayModel(RowsModel[TodayEntry]):
     """Today's sessions: group, time, status, roster size."""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._tz = ws.timezone
-        self._rows: list[TodayEntry] = []
+        def hhmm(when: datetime) -> str:
+            return f"{when.astimezone(ws.timezone):%H:%M}"
 
-    def set_rows(self, rows: list[TodayEntry]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        super().__init__([
+            Column(_t("Group"), lambda e: e.group_name),
+            Column(_t("Time"), lambda e: f"{hhmm(e.planned_start)}–{hhmm(e.planned_end)}"),
+            Column(_t("Status"), lambda e: _t(_STATUS.get(e.status, e.status))),
+            Column(_t("Enrolled"), lambda e: str(e.roster_size)),
+        ], parent)
 
     def entry(self, row: int) -> TodayEntry | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt default
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt default
-        return 0 if parent.isValid() else 4
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
-            return None
-        titles = (self.tr("Group"), self.tr("Time"), self.tr("Status"), self.tr("Enrolled"))
-        return titles[section] if 0 <= section < len(titles) else None
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        e = self._rows[index.row()]
-        return (e.group_name, f"{self._hhmm(e.planned_start)}–{self._hhmm(e.planned_end)}",
-                self.tr(_STATUS.get(e.status, e.status)), str(e.roster_size))[index.column()]
-
-    def _hhmm(self, when: datetime) -> str:
-        return f"{when.astimezone(self._tz):%H:%M}"
+        return self.row_at(row) if 0 <= row < self.rowCount() else None
 
 
 class TodayPage(QWidget):
