@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint layers pytest bench dist system-deps clean demo
+.PHONY: run test lint layers pytest bench dist system-deps clean demo screenshots
 
 # Create the virtualenv and install the pinned dependencies once (again when pyproject changes).
 $(STAMP): pyproject.toml constraints.txt
@@ -43,6 +43,10 @@ dist: $(STAMP)
 	  demo --no-keyring --data-dir $$d/data >/dev/null && FACILITATOR_PASSWORD="smoke test password" \
 	  dist/facilitator/facilitator verify --no-keyring --user admin --data-dir $$d/data \
 	  && rm -rf $$d
+
+# README pictures, from fictional data in a temporary folder (offscreen Qt).
+screenshots: $(STAMP)
+	for s in shell console curriculum; do $(BIN)/python scripts/screenshots_$$s.py || exit 1; done
 
 demo: $(STAMP)
 	$(BIN)/python -m facilitator demo $(ARGS)

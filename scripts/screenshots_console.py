@@ -8,45 +8,29 @@ therapist uses.
 
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import shots
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtGui import QKeyEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from facilitator.clock import FakeClock
+from facilitator.services import auth, programs, roster, users
+from facilitator.services import console as svc
+from facilitator.services.curriculum import library, planning
+from facilitator.services.curriculum.dto import PlanEntry
+from facilitator.ui.console.window import ConsoleWindow
 
-from facilitator.clock import FakeClock  # noqa: E402
-from facilitator.services import auth, programs, roster, users  # noqa: E402
-from facilitator.services import console as svc  # noqa: E402
-from facilitator.services.curriculum import library, planning  # noqa: E402
-from facilitator.services.curriculum.dto import PlanEntry  # noqa: E402
-from facilitator.storage.device import NoDeviceSecrets  # noqa: E402
-from facilitator.storage.keys import KdfParams  # noqa: E402
-from facilitator.storage.vault import Vault  # noqa: E402
-from facilitator.ui.console.window import ConsoleWindow  # noqa: E402
-
-OUT = ROOT / "docs" / "screenshots"
-FAST = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
-PASSWORD = "demo password 1"
+PASSWORD = shots.PASSWORD
 # Invented names, obviously demo data.
 NAMES = ("Robin Sampleton", "Casey Demoford", "Jordan Mockridge", "Rowan Fictori",
          "Sky Testwell", "Quinn Placeholt", "Morgan Examplar", "Reese Pretendo",
          "Ash Storybrook", "Sage Notreal", "Emery Madeupson", "Blake Imaginary")
 
 
-def shoot(app: QApplication, widget: QWidget, name: str) -> None:
-    for _ in range(3):
-        app.processEvents()
-    path = OUT / f"{name}.png"
-    widget.grab().save(str(path))
-    print(path.relative_to(ROOT))
 
 
 def keys(app: QApplication, window: QWidget, text: str) -> None:
@@ -68,12 +52,10 @@ def special(app: QApplication, window: QWidget, key: Qt.Key) -> None:
 
 
 def main() -> int:
-    app = QApplication(sys.argv)
-    app.setStyle("Fusion")
-    OUT.mkdir(parents=True, exist_ok=True)
+    app = shots.app()
     with tempfile.TemporaryDirectory() as tmp:
         clock = FakeClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # Mon 09:00 in Chicago
-        vault = Vault(Path(tmp) / "data", device=NoDeviceSecrets(), kdf=FAST)
+        vault = shots.scratch_vault(Path(tmp) / "data")
         ws, _ = auth.create_clinic(vault, clock, auth.ClinicSetup(
             clinic_name="Lakeside Recovery (demo)", timezone="America/Chicago",
             address="1 Example Way", admin_login="terry", admin_display_name="Terry Therapist",
@@ -115,7 +97,7 @@ def main() -> int:
         special(app, window, Qt.Key.Key_Return)
         keys(app, window, "463n")
         window.refresh()
-        shoot(app, window, "console-go-around")
+        shots.shoot(app, window, "console-go-around")
 
         special(app, window, Qt.Key.Key_Escape)
         rows = svc.roster(ws, session.id)
@@ -128,16 +110,16 @@ def main() -> int:
         clock.advance(minutes=17)  # the module runs two minutes over
         window.refresh()
         window.board.select_row(4)
-        shoot(app, window, "console-running")
+        shots.shoot(app, window, "console-running")
 
         keys(app, window, "5o")
         keys(app, window, "b")
         clock.advance(minutes=4)
         window.refresh()
-        shoot(app, window, "console-break")
+        shots.shoot(app, window, "console-break")
 
         special(app, window, Qt.Key.Key_F12)
-        shoot(app, window, "console-privacy")
+        shots.shoot(app, window, "console-privacy")
         special(app, window, Qt.Key.Key_F12)
 
         keys(app, window, "b")  # back from the break: the process group
@@ -145,17 +127,17 @@ def main() -> int:
         module = next(g for g in svc.get_session(ws, session.id).segments if g.kind == "module")
         window.segments.table.selectRow(window.segments.model.row_of(module.id))
         keys(app, window, "t")
-        shoot(app, window, "console-topic-picker")
+        shots.shoot(app, window, "console-topic-picker")
         special(app, window, Qt.Key.Key_Return)  # the planned topic, as taught
         special(app, window, Qt.Key.Key_Escape)
 
         keys(app, window, "w")
         keys(app, window, "kit")
-        shoot(app, window, "console-walk-in")
+        shots.shoot(app, window, "console-walk-in")
         special(app, window, Qt.Key.Key_Escape)
 
         keys(app, window, "i")
-        shoot(app, window, "console-info")
+        shots.shoot(app, window, "console-info")
         window.close()
         ws.close()
     return 0

@@ -7,55 +7,33 @@ temporary folder with a fast key derivation, so it runs in seconds.
 
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import shots
+from PySide6.QtCore import QSize
 
-from PySide6.QtCore import QSize  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from facilitator.clock import FakeClock
+from facilitator.services import auth
+from facilitator.ui.app import configure_settings
+from facilitator.ui.login_window import LoginWindow
+from facilitator.ui.main_window import MainWindow
+from facilitator.ui.ops import wait_for_ops
+from facilitator.ui.roster.roster_page import RosterPage
+from facilitator.ui.setup_window import SetupWindow
 
-from facilitator.clock import FakeClock  # noqa: E402
-from facilitator.services import auth  # noqa: E402
-from facilitator.storage.device import NoDeviceSecrets  # noqa: E402
-from facilitator.storage.keys import KdfParams  # noqa: E402
-from facilitator.storage.vault import Vault  # noqa: E402
-from facilitator.ui.app import configure_settings  # noqa: E402
-from facilitator.ui.login_window import LoginWindow  # noqa: E402
-from facilitator.ui.main_window import MainWindow  # noqa: E402
-from facilitator.ui.ops import wait_for_ops  # noqa: E402
-from facilitator.ui.roster.roster_page import RosterPage  # noqa: E402
-from facilitator.ui.setup_window import SetupWindow  # noqa: E402
-
-OUT = ROOT / "docs" / "screenshots"
-FAST = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
-PASSWORD = "demo password 1"
+PASSWORD = shots.PASSWORD
 
 
-def shoot(app: QApplication, widget: QWidget, name: str, size: QSize | None = None) -> None:
-    if size is not None:
-        widget.resize(size)
-    widget.show()
-    for _ in range(3):
-        app.processEvents()
-    path = OUT / f"{name}.png"
-    widget.grab().save(str(path))
-    print(path.relative_to(ROOT))
 
 
 def main() -> int:
-    app = QApplication(sys.argv)
-    app.setStyle("Fusion")
-    OUT.mkdir(parents=True, exist_ok=True)
+    app = shots.app()
     with tempfile.TemporaryDirectory() as tmp:
         configure_settings(Path(tmp) / "settings")
         clock = FakeClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
-        vault = Vault(Path(tmp) / "data", device=NoDeviceSecrets(), kdf=FAST)
+        vault = shots.scratch_vault(Path(tmp) / "data")
 
         setup = SetupWindow(vault, clock)
         setup.clinic_name.setText("Lakeside Recovery")
@@ -66,12 +44,12 @@ def main() -> int:
         setup.password.setText("short")
         setup.password_again.setText("short")
         setup.create_button.click()
-        shoot(app, setup, "setup")
+        shots.shoot(app, setup, "setup")
 
         setup.demo_password.setText(PASSWORD)
         setup.demo_button.click()
         wait_for_ops()  # the demo clinic is created off the GUI thread
-        shoot(app, setup, "recovery_key")
+        shots.shoot(app, setup, "recovery_key")
         setup.recovery_page.stored.click()
         ws = setup.workspace
         setup.close()
@@ -83,7 +61,7 @@ def main() -> int:
         login.password.setText("wrong password")
         login.sign_in_button.click()
         wait_for_ops()  # signing in runs off the GUI thread
-        shoot(app, login, "login")
+        shots.shoot(app, login, "login")
         login.close()
 
         ws = auth.sign_in(vault, clock, "admin", PASSWORD)
@@ -94,7 +72,7 @@ def main() -> int:
         roster = window.page("roster")
         assert isinstance(roster, RosterPage)
         roster.table.selectRow(2)
-        shoot(app, window, "roster")
+        shots.shoot(app, window, "roster")
         roster.add_button.click()
         form = roster.form
         assert form is not None
@@ -102,12 +80,12 @@ def main() -> int:
         form.legal_name.setText("Zoë Example 🌻")
         form.preferred_name.setText("سارة")
         form.buttons.button(form.buttons.StandardButton.Save).click()
-        shoot(app, form, "participant_form")
+        shots.shoot(app, form, "participant_form")
         form.reject()
         window.show_page("users")
-        shoot(app, window, "users")
+        shots.shoot(app, window, "users")
         window.show_page("audit")
-        shoot(app, window, "audit")
+        shots.shoot(app, window, "audit")
         from facilitator.services import maintenance
 
         maintenance.update_backup_settings(ws, folder=str(Path(tmp) / "USB drive"), keep=14,
@@ -121,11 +99,11 @@ def main() -> int:
         assert backups is not None
         backups.verify_button.click()  # type: ignore[attr-defined]
         wait_for_ops()
-        shoot(app, window, "backups")
+        shots.shoot(app, window, "backups")
         window.show_page("settings")
-        shoot(app, window, "settings")
+        shots.shoot(app, window, "settings")
         window.lock_controller.lock()
-        shoot(app, window, "lock")
+        shots.shoot(app, window, "lock")
         window.close()
     return 0
 
