@@ -158,3 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("facilitator: interrupted", file=sys.stderr)
         return USAGE
+    except Exception as error:  # a bug or an unforeseen OS error: still one line, no traceback
+        # Only the type: the text of a driver error can quote the values of a statement (PHI).
+        print(f"facilitator: unexpected error ({type(error).__name__}); run 'verify' and tell"
+              " your administrator if it happens again", file=sys.stderr)
+        return CHECK_FAILED

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -78,6 +78,11 @@ def append(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event inside the caller's transaction (which holds the write lock)."""
+    # The column stores UTC; hashing the very value that is read back keeps verify_chain from
+    # reporting valid rows as tampered when a caller passes another (aware) zone.
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to the audit log")
+    at = at.astimezone(UTC)
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     prev = prev or GENESIS
     clean = _jsonable(details or {})

@@ -12,9 +12,16 @@ from sqlalchemy import select
 from ..clock import Clock
 from ..models.users import Clinic, User
 from ..storage import migrate
-from ..storage.backup import take_restore_marker, write_backup
+from ..storage.backup import take_restore_marker, upgrade_backup_path, write_backup
 from ..storage.engine import Database, translate
-from ..storage.errors import LockedOut, NotADatabase, StorageError, WrongPassword
+from ..storage.errors import (
+    KeychainUnavailable,
+    LockedOut,
+    NotADatabase,
+    StorageError,
+    WrongPassword,
+)
+from ..storage.keys import normalise_login
 from ..storage.vault import Unlocked, Vault
 from . import audit
 from .errors import AuthError, DatabaseDamaged, StorageProblem
@@ -35,7 +42,7 @@ class ClinicSetup:
 
 
 def check_login(checker: Checker, field: str, login: str) -> str:
-    cleaned = login.strip().casefold()
+    cleaned = normalise_login(login)
     if not cleaned:
         checker.fail(field, "The login is required.")
     elif len(cleaned) > 64 or not all(ch.isalnum() or ch in "._-" for ch in cleaned):
@@ -58,8 +65,7 @@ def _workspace(vault: Vault, db: Database, clock: Clock, user: User, clinic: Cli
 
 def _migrate(vault: Vault, db: Database, now: datetime) -> None:
     def backup() -> object:
-        stamp = now.strftime("%Y%m%d-%H%M%S")
-        target = vault.backups_dir / f"before-upgrade-{stamp}.fbak"
+        target = upgrade_backup_path(vault.backups_dir, now)
         return write_backup(vault, db, target, now, migrate.current_revision(db)).path
 
     try:
@@ -121,6 +127,8 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str) -> Workspace:
         raise AuthError(str(error)) from error
     except WrongPassword:
         raise AuthError("The login or password is not correct.") from None
+    except KeychainUnavailable as error:
+        raise AuthError(str(error)) from error
     except NotADatabase as error:
         raise DatabaseDamaged(str(error)) from error
     except StorageError as error:
@@ -183,7 +191,7 @@ def unlock(ws: Workspace, password: str) -> None:
     wait = ws.vault.lockout.retry_after(ws.actor.login, now)
     if wait > 0:
         raise AuthError(str(LockedOut(wait)))
-    if not ws.vault.verify_password(ws.actor.login, password):
+    if not _password_ok(ws, password):
         ws.vault.lockout.record_failure(ws.actor.login, now)
         with ws.transaction() as s:
             audit.record(s, ws, "unlock.failed")
@@ -191,6 +199,13 @@ def unlock(ws: Workspace, password: str) -> None:
     ws.vault.lockout.succeeded(ws.actor.login)
     with ws.transaction() as s:
         audit.record(s, ws, "session.unlocked")
+
+
+def _password_ok(ws: Workspace, password: str) -> bool:
+    try:
+        return ws.vault.verify_password(ws.actor.login, password)
+    except StorageError as error:  # e.g. the keychain is locked: not a wrong password
+        raise AuthError(str(error)) from error
 
 
 def sign_out(ws: Workspace) -> None:
@@ -219,26 +234,31 @@ def reset_password_with_recovery(
             user = session.scalar(select(User).where(User.login == login))
             if user is None or not user.active:
                 raise AuthError("No active account with that login.")
-            vault.set_password(db, login, new_password)
             audit.append(session, at=clock.now(), user_id=user.id, login=login,
                          action="password.reset_with_recovery_key", entity="user",
                          entity_id=user.id)
+            # Last: a slot that cannot be written (keychain, full disk) rolls the event back.
+            vault.set_password(db, login, new_password)
         session.close()
+    except StorageError as error:
+        raise StorageProblem(str(error)) from error
     finally:
         db.close()
 
 
 def change_password(ws: Workspace, old: str, new: str, new_again: str) -> None:
     c = Checker()
-    if not ws.vault.verify_password(ws.actor.login, old):
+    if not _password_ok(ws, old):
         c.fail("old", "The current password is not correct.")
     c.password("new", new)
     if new != new_again:
         c.fail("new_again", "The two new passwords are not the same.")
     c.raise_if_any()
-    ws.vault.set_password(ws.db, ws.actor.login, new)
     with ws.transaction() as s:
         audit.record(s, ws, "password.changed", "user", ws.actor.user_id)
+        # Last, inside the transaction: a slot that cannot be written rolls the event back
+        # (and its StorageError becomes a StorageProblem with a message to show).
+        ws.vault.set_password(ws.db, ws.actor.login, new)
 
 
 def idle_lock_minutes(ws: Workspace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -100,7 +101,10 @@ def _check(d: ParticipantDraft) -> None:
 
 
 def _clean(d: ParticipantDraft) -> ParticipantDraft:
-    return replace(d, chart_id=d.chart_id.strip(), legal_name=d.legal_name.strip(),
+    # NFKC: a chart ID typed with full-width digits or a decomposed accent is the same ID, and
+    # must hit the duplicate check rather than create a look-alike second chart.
+    return replace(d, chart_id=unicodedata.normalize("NFKC", d.chart_id).strip(),
+                   legal_name=d.legal_name.strip(),
                    preferred_name=d.preferred_name.strip(), pronouns=d.pronouns.strip(),
                    level_of_care=d.level_of_care.strip())
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..models.users import ROLES, Clinic, User
+from ..storage.keys import normalise_login
 from . import audit
 from .auth import check_login, check_timezone
 from .errors import Conflict, NotFound, ValidationError
@@ -67,7 +68,7 @@ def add_user(ws: Workspace, draft: UserDraft, password: str) -> UserView:
     c = _check(draft)
     c.password("password", password)
     c.raise_if_any()
-    login = draft.login.strip().casefold()
+    login = normalise_login(draft.login)
     with ws.transaction() as s:
         if s.scalar(select(User.id).where(User.login == login)) is not None:
             raise Conflict(f"The login {login!r} is taken.")
@@ -90,7 +91,7 @@ def update_user(ws: Workspace, user_id: int, draft: UserDraft) -> UserView:
         user = s.get(User, user_id)
         if user is None:
             raise NotFound("That account no longer exists.")
-        if draft.login.strip().casefold() != user.login:
+        if normalise_login(draft.login) != user.login:
             raise ValidationError({"login": "A login cannot be changed; add a new account."})
         if user.id == ws.actor.user_id and draft.role != "admin":
             raise ValidationError({"role": "You cannot take the admin role from yourself."})

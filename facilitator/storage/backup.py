@@ -83,6 +83,11 @@ def write_backup(
     vault: Vault, db: Database, target: Path, now: datetime, revision: str | None
 ) -> BackupInfo:
     target = Path(target)
+    # os.replace below would put the zip in place of the live database or its key slots.
+    live = {(vault.data_dir / name).resolve() for name in _DB_FILES}
+    if target.resolve() in live:
+        raise BackupError(f"{target.name} is a file of the data folder itself; choose another"
+                          " name or folder for the backup.")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".facilitator-") as tmp:
@@ -149,15 +154,25 @@ def backup_kind(path: Path) -> str:
     return "manual"
 
 
-def automatic_backup_path(folder: Path, now: datetime) -> Path:
-    """A fresh name for an automatic backup taken at ``now`` (UTC stamp: sorts by time)."""
+def _fresh_path(folder: Path, prefix: str, now: datetime) -> Path:
     stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
-    target = Path(folder) / f"{AUTO_PREFIX}{stamp}{SUFFIX}"
+    target = Path(folder) / f"{prefix}{stamp}{SUFFIX}"
     n = 2
     while target.exists():
-        target = Path(folder) / f"{AUTO_PREFIX}{stamp}-{n}{SUFFIX}"
+        target = Path(folder) / f"{prefix}{stamp}-{n}{SUFFIX}"
         n += 1
     return target
+
+
+def automatic_backup_path(folder: Path, now: datetime) -> Path:
+    """A fresh name for an automatic backup taken at ``now`` (UTC stamp: sorts by time)."""
+    return _fresh_path(folder, AUTO_PREFIX, now)
+
+
+def upgrade_backup_path(folder: Path, now: datetime) -> Path:
+    """A fresh name for the backup taken before a migration: never an earlier one's name, which
+    ``write_backup`` would replace."""
+    return _fresh_path(folder, UPGRADE_PREFIX, now)
 
 
 def list_backup_files(folders: Iterable[Path]) -> list[BackupFile]:
@@ -237,12 +252,16 @@ def restore_backup(source: Path, data_dir: Path) -> dict[str, str]:
     source, data_dir = Path(source), Path(data_dir)
     _refuse_if_open(data_dir)
     read_manifest(source)
-    if data_dir.exists() and any(data_dir.iterdir()):
-        raise BackupError(
-            f"{data_dir} is not empty. Restore into a new folder; existing data is never replaced."
-        )
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".facilitator-restore-", dir=data_dir.parent))
+    if data_dir.exists() and not data_dir.is_dir():
+        raise BackupError(f"{data_dir} is a file, not a folder. Restore into a new folder.")
+    try:
+        if data_dir.exists() and any(data_dir.iterdir()):
+            raise BackupError(f"{data_dir} is not empty. Restore into a new folder; existing"
+                              " data is never replaced.")
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".facilitator-restore-", dir=data_dir.parent))
+    except OSError as exc:
+        raise DataDirProblem(f"The backup could not be restored: {exc.strerror}.") from exc
     try:
         manifest = _unpack_verified(source, staging)
         data_dir.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .errors import KeychainUnavailable
+
 if TYPE_CHECKING:
     import keyring.backend
 
@@ -25,7 +27,11 @@ _INSECURE_BACKEND_HINTS = ("plaintext", "null", "fail", "uncrypted")
 class DeviceSecrets(Protocol):
     available: bool
 
-    def get(self, db_id: str) -> bytes | None: ...
+    def get(self, db_id: str) -> bytes | None:
+        """The secret, None when there is none; raises KeychainUnavailable when the keychain
+        cannot be read."""
+        ...
+
     def create(self, db_id: str) -> bytes | None: ...
 
 
@@ -78,8 +84,12 @@ class KeyringSecrets:
 
         try:
             value = self._resolve().get_password(SERVICE, self._user(db_id))
-        except keyring.errors.KeyringError:
-            return None
+        except keyring.errors.KeyringError as exc:
+            # Not "no secret": answering None here would let set_password create a new secret
+            # over the one every other user's slot is bound to.
+            raise KeychainUnavailable(
+                "The system keychain did not answer (it may be locked). Unlock it and try again."
+            ) from exc
         return bytes.fromhex(value) if value else None
 
     def create(self, db_id: str) -> bytes | None:

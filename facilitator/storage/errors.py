@@ -23,6 +23,11 @@ class LockedOut(StorageError):
         super().__init__(f"Too many failed attempts. Try again in {int(retry_after) + 1} s.")
 
 
+class KeychainUnavailable(StorageError):
+    """The OS keychain holding this folder's device secret cannot be read here or now. Not a
+    wrong password: it must neither count towards the back-off nor replace the secret."""
+
+
 class NotADatabase(StorageError):
     """The file is not a Facilitator database, or it is truncated or corrupted."""
 

@@ -17,6 +17,7 @@ import base64
 import json
 import os
 import secrets
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,15 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"))
 
 
+def normalise_login(login: str) -> str:
+    """The one spelling of a login: trimmed, NFKC case-folded, so a decomposed "é" (macOS input)
+    or full-width letters name the same account rather than a look-alike second one."""
+    folded = unicodedata.normalize("NFKC", login.strip()).casefold()
+    return unicodedata.normalize("NFKC", folded)
+
+
 def user_slot_name(login: str) -> str:
-    return f"user:{login.casefold()}"
+    return f"user:{normalise_login(login)}"
 
 
 def new_data_key() -> bytes:

@@ -7,6 +7,7 @@ moved into the audit log by the next successful unlock of any user.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -64,5 +65,8 @@ class Lockout:
         ]
         kept = [{**e, "audited": True} for e in entries if e["login"] != login.casefold()]
         if entries:
-            self._write(kept)
+            # Unwritable: the same failures are handed over again next time (a duplicate
+            # audit line is better than a lost one or a refused sign-in).
+            with contextlib.suppress(OSError):
+                self._write(kept)
         return pending

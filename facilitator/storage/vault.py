@@ -6,6 +6,7 @@ outside storage sees keys or files.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from dataclasses import dataclass
@@ -16,14 +17,16 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from .device import DeviceSecrets, KeyringSecrets
-from .errors import DataDirProblem, LockedOut, NotADatabase, WrongPassword
+from .errors import DataDirProblem, KeychainUnavailable, LockedOut, NotADatabase, WrongPassword
 from .keys import (
     RECOVERY_SLOT,
     KdfParams,
     KeyFile,
+    Slot,
     make_slot,
     new_data_key,
     new_recovery_key,
+    normalise_login,
     open_slot,
     user_slot_name,
 )
@@ -133,7 +136,7 @@ class Vault:
             raise NotADatabase("The database file is truncated. Restore it from a backup.")
 
     def unlock(self, login: str, password: str, now: datetime) -> Unlocked:
-        login = login.strip().casefold()
+        login = normalise_login(login)
         wait = self.lockout.retry_after(login, now)
         if wait > 0:
             raise LockedOut(wait)
@@ -141,12 +144,36 @@ class Vault:
         self._check_file()
         try:
             slot = keys.slot_for(user_slot_name(login))
-            data_key = open_slot(slot, password, self.device.get(keys.db_id))
         except WrongPassword:
-            self.lockout.record_failure(login, now)
+            self._record_failure(login, now)
+            raise
+        # Raised before any password check: a missing keychain is not a failed attempt.
+        device_secret = self._device_secret(keys, slot)
+        try:
+            data_key = open_slot(slot, password, device_secret)
+        except WrongPassword:
+            self._record_failure(login, now)
             raise
         db = self._open(data_key)
         return Unlocked(db, login, tuple(self.lockout.succeeded(login)))
+
+    def _record_failure(self, login: str, now: datetime) -> None:
+        # A back-off file that cannot be written (read-only or full folder) must not turn a
+        # wrong password into a crash; whoever can make the folder read-only could delete it.
+        with contextlib.suppress(OSError):
+            self.lockout.record_failure(login, now)
+
+    def _device_secret(self, keys: KeyFile, slot: Slot) -> bytes | None:
+        if not slot.device_bound:
+            return None
+        secret = self.device.get(keys.db_id)
+        if secret is None:
+            raise KeychainUnavailable(
+                "This account is protected by this computer's keychain, which is not available"
+                " here. Sign in where you usually do, or reset the password with the recovery"
+                " key."
+            )
+        return secret
 
     def unlock_with_recovery(self, recovery_key: str) -> Database:
         keys = self._keys()
@@ -173,7 +200,11 @@ class Vault:
     def verify_password(self, login: str, password: str) -> bool:
         keys = self._keys()
         try:
-            open_slot(keys.slot_for(user_slot_name(login)), password, self.device.get(keys.db_id))
+            slot = keys.slot_for(user_slot_name(login))
+        except WrongPassword:
+            return False
+        try:
+            open_slot(slot, password, self._device_secret(keys, slot))
         except WrongPassword:
             return False
         return True
