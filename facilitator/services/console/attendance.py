@@ -284,6 +284,21 @@ def _recache(s: Session, sess: GroupSession, row: Attendance, log: ActionLog) ->
                                           log.now)
 
 
+def _corrected_status(sess: GroupSession, status: str, arrived: datetime | None,
+                      departed: datetime | None, *, arrival_changed: bool) -> str:
+    """The status that corrected times imply, so "late" and "left early" (which the note and
+    the billing day report) never contradict the times. Telehealth stays telehealth; a manual
+    "late" stands unless the arrival itself is corrected."""
+    if arrived is None or status == "telehealth":
+        return status
+    end = min(sess.planned_end, sess.actual_end or sess.planned_end)  # a block ended early
+    if departed is not None and departed < end:
+        return "left_early"
+    if status not in ATTENDING or status == "left_early" or arrival_changed:
+        return _arrival_status(sess, arrived)
+    return status
+
+
 def adjust_times(ws: Workspace, session_id: int, participant_id: int, *, reason: str,
                  arrived_at: datetime | object | None = _KEEP,
                  departed_at: datetime | object | None = _KEEP) -> AttendanceView:
@@ -309,8 +324,8 @@ def adjust_times(ws: Workspace, session_id: int, participant_id: int, *, reason:
         old = {"arrived_at": row.arrived_at, "departed_at": row.departed_at}
         log.updating(row, *_ROW)
         row.arrived_at, row.departed_at = new_arrival, new_departure
-        if new_arrival is not None and row.status not in ATTENDING:
-            row.status = _arrival_status(sess, new_arrival)
+        row.status = _corrected_status(sess, row.status, new_arrival, new_departure,
+                                       arrival_changed=new_arrival != old["arrived_at"])
         row.updated_at, row.updated_by_id = log.now, ws.actor.user_id
         _recache(s, sess, row, log)
         log.commit("attendance.adjusted", "Correct arrival or departure", "participant",

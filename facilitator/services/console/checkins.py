@@ -11,9 +11,10 @@ from functools import cache
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ...forms import AnswerError, FormsLoad, default_forms_path, load_forms, score, validate_answers
-from ...models.sessions import FormResponse, SafetyFlag
+from ...models.sessions import Attendance, FormResponse, SafetyFlag
 from ..errors import NotFound, ValidationError
 from ..workspace import Workspace
 from ._common import load_session, program_of, require_on_roster, require_status
@@ -65,6 +66,17 @@ def go_around_order(ws: Workspace, session_id: int, form_id: str | None = None
                 if v.status in ATTENDING and v.arrived_at is not None and v.departed_at is None]
 
 
+def _require_attended(s: Session, session_id: int, participant_id: int) -> None:
+    """Answers belong to someone who was in the block (a late entry after they left is fine);
+    a check-in stored for an absent or unmarked participant would document care not given."""
+    status = s.scalar(select(Attendance.status).where(
+        Attendance.session_id == session_id, Attendance.participant_id == participant_id,
+        Attendance.arrived_at.is_not(None)))
+    if status not in ATTENDING:
+        raise ValidationError({"participant": "This participant is not marked as attending "
+                                              "this block; mark their arrival first."})
+
+
 def record_response(ws: Workspace, session_id: int, participant_id: int, form_id: str,
                     answers: Mapping[str, object]) -> ResponseView:
     """Validate (ValidationError with one message per problem item, keyed by linkId), score and
@@ -81,6 +93,7 @@ def record_response(ws: Workspace, session_id: int, participant_id: int, form_id
         sess = load_session(s, session_id)
         require_status(sess, "running", "ended")
         require_on_roster(s, sess, participant_id)
+        _require_attended(s, sess.id, participant_id)
         log = ActionLog(s, ws, sess)
         response = FormResponse(session_id=sess.id, participant_id=participant_id,
                                 form_id=form.id, form_version=form.version, answers=clean,

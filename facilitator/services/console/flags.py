@@ -45,9 +45,11 @@ def raise_flag(ws: Workspace, session_id: int, participant_id: int, message: str
         return flag_view(flag)
 
 
-def address_flag(ws: Workspace, flag_id: int, follow_up_text: str) -> FlagView:
-    """Record the follow-up (text and now); the flag stops being open. Undoable within the
-    flag's session."""
+def address_flag(ws: Workspace, flag_id: int, follow_up_text: str,
+                 session_id: int | None = None) -> FlagView:
+    """Record the follow-up (text and now); the flag stops being open. Undoable in the block
+    it was addressed from: ``session_id`` (the console's session, e.g. today's block for a flag
+    raised last week), else the flag's own session."""
     c = Checker()
     cleaned = c.text("follow_up", "The follow-up", follow_up_text, max_len=MAX_TEXT)
     c.raise_if_any()
@@ -58,15 +60,22 @@ def address_flag(ws: Workspace, flag_id: int, follow_up_text: str) -> FlagView:
         if flag.addressed_at is not None:
             raise Conflict("This flag has already been addressed.")
         fields = ("addressed_at", "addressed_by_id", "follow_up", "updated_at", "updated_by_id")
-        if flag.session_id is not None:
-            log = ActionLog(s, ws, load_session(s, flag.session_id))
+        # Logged in the console's own block, so its Ctrl+Z reverts this and not, say, the
+        # last arrival marked in that block.
+        where = session_id if session_id is not None else flag.session_id
+        if where is not None:
+            sess = load_session(s, where)
+            if session_id is not None:
+                require_status(sess, "running", "ended")
+                require_on_roster(s, sess, flag.participant_id)
+            log = ActionLog(s, ws, sess)
             log.updating(flag, *fields)
             now = log.now
         else:
             now = ws.clock.now()
         flag.addressed_at, flag.addressed_by_id, flag.follow_up = now, ws.actor.user_id, cleaned
         flag.updated_at, flag.updated_by_id = now, ws.actor.user_id
-        if flag.session_id is not None:
+        if where is not None:
             log.commit("flag.addressed", "Address a safety flag", "participant",
                        flag.participant_id, flag_id=flag.id)
         else:

@@ -80,19 +80,26 @@ def _week(day: date) -> tuple[date, date]:
     return start, start + timedelta(days=6)
 
 
-def _cached_week(s: Session, pids: list[int], day: date, exclude: int | None) -> dict[int, int]:
-    """Cached minutes of ended sessions in the ISO week of ``day``, per participant."""
+def _cached_week(s: Session, pids: list[int], day: date, exclude: int | None
+                 ) -> dict[tuple[int, int], int]:
+    """Cached minutes of ended sessions in the ISO week of ``day``, per (participant, program).
+
+    Kept per program: a program's weekly minimum (and its per-diem billing) is met by that
+    program's service only, not by a group of another program the participant also attends.
+    """
     if not pids:
         return {}
     first, last = _week(day)
-    q = (select(Attendance.participant_id, func.coalesce(func.sum(Attendance.minutes), 0))
+    q = (select(Attendance.participant_id, Group.program_id,
+                func.coalesce(func.sum(Attendance.minutes), 0))
          .join(GroupSession, GroupSession.id == Attendance.session_id)
+         .join(Group, Group.id == GroupSession.group_id)
          .where(Attendance.participant_id.in_(pids), GroupSession.status == "ended",
                 GroupSession.session_date.between(first, last))
-         .group_by(Attendance.participant_id))
+         .group_by(Attendance.participant_id, Group.program_id))
     if exclude is not None:
         q = q.where(GroupSession.id != exclude)
-    return {pid: int(total) for pid, total in s.execute(q)}
+    return {(pid, program_id): int(total) for pid, program_id, total in s.execute(q)}
 
 
 def build_attendance(s: Session, sess: GroupSession, program: Program, now: datetime,
@@ -128,7 +135,8 @@ def build_attendance(s: Session, sess: GroupSession, program: Program, now: date
             row.id, row.participant_id, chart_id, short, display, row.status, row.arrived_at,
             row.departed_at, row.walk_in,
             tuple(OutOfRoomView(o.id, o.left_at, o.returned_at) for o in out.get(row.id, [])),
-            live, program.daily_minimum_minutes, week.get(row.participant_id, 0) + live,
+            live, program.daily_minimum_minutes,
+            week.get((row.participant_id, program.id), 0) + live,
             program.weekly_minimum_minutes, (row.participant_id, CHECKIN_FORM) in answered,
             (row.participant_id, CHECKOUT_FORM) in answered,
             sum(1 for f in flags if f.participant_id == row.participant_id),
@@ -187,12 +195,22 @@ def console_state(ws: Workspace, session_id: int) -> ConsoleState:
 def week_minutes(ws: Workspace, participant_ids: list[int], on: date | None = None
                  ) -> list[WeekMinutes]:
     """Minutes of service in the ISO week (clinic time zone) containing ``on`` (default today):
-    cached minutes of ended sessions plus live minutes of running ones."""
+    cached minutes of ended sessions plus live minutes of running ones, in the participant's
+    own program (every program when they have none)."""
     day = on or today(ws)
     first, last = _week(day)
     pids = list(dict.fromkeys(participant_ids))
     with ws.transaction() as s:
-        totals = _cached_week(s, pids, day, None)
+        own = dict(s.execute(select(Participant.id, Participant.program_id)
+                             .where(Participant.id.in_(pids))).all()) if pids else {}
+
+        def counts(pid: int, program_id: int) -> bool:
+            return own.get(pid) is None or own.get(pid) == program_id
+
+        totals: dict[int, int] = {}
+        for (pid, program_id), minutes in _cached_week(s, pids, day, None).items():
+            if counts(pid, program_id):
+                totals[pid] = totals.get(pid, 0) + minutes
         running = s.scalars(select(GroupSession).join(
             Attendance, Attendance.session_id == GroupSession.id).where(
             GroupSession.status == "running", GroupSession.session_date.between(first, last),
@@ -205,7 +223,7 @@ def week_minutes(ws: Workspace, participant_ids: list[int], on: date | None = No
                 continue
             views, _ = build_attendance(s, sess, program, now)
             for v in views:
-                if v.participant_id in pids:
+                if v.participant_id in pids and counts(v.participant_id, program.id):
                     totals[v.participant_id] = totals.get(v.participant_id, 0) + v.minutes_today
         minimum = dict(s.execute(select(Participant.id, Program.weekly_minimum_minutes).join(
             Program, Program.id == Participant.program_id).where(Participant.id.in_(pids))

@@ -17,7 +17,7 @@ from .. import audit
 from ..errors import NotFound
 from ..workspace import Workspace
 from . import _store
-from .coverage import ATTENDED_STATUSES
+from .coverage import attended_deliveries
 from .dto import DeliveryView, Suggestion
 from .planning import planned_topic
 
@@ -109,15 +109,9 @@ def suggest_topics(ws: Workspace, session_id: int, slot: int = 0, limit: int = 5
                 Enrollment.group_id == gs.group_id, Enrollment.start_date <= day,
                 or_(Enrollment.end_date.is_(None), Enrollment.end_date >= day))))
         had: Counter[int] = Counter()
-        if people:
-            pairs = s.execute(
-                select(Attendance.participant_id, TopicDelivery.topic_id).distinct()
-                .join(TopicDelivery, TopicDelivery.session_id == Attendance.session_id)
-                .where(Attendance.participant_id.in_(people),
-                       Attendance.status.in_(ATTENDED_STATUSES),
-                       Attendance.session_id != session_id)
-            )
-            had.update(topic_id for _p, topic_id in pairs)
+        pairs = {(pid, topic_id) for pid, topic_id, _sid, _day
+                 in attended_deliveries(s, people, exclude_session=session_id)}
+        had.update(topic_id for _p, topic_id in pairs)
         taught = set(s.scalars(select(TopicDelivery.topic_id).where(
             TopicDelivery.session_id == session_id)))
         group_id, day = gs.group_id, gs.session_date

@@ -155,7 +155,7 @@ class ConsoleActions:
             self.back_to_board()
 
     def _on_flag_address(self, flag_id: int) -> None:
-        if self._act(svc.address_flag, flag_id, self.flags.text(),
+        if self._act(svc.address_flag, flag_id, self.flags.text(), self.session_id,
                      done=self.tr("Follow-up recorded; the flag is closed.")):
             self.flags.done()
             if not self.flags.model.rowCount():

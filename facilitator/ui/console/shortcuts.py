@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .keymap import BOARD_ACTIONS, GO_AROUND_KEYS, KeyAction, describe
 from .style import scaled_font
@@ -76,6 +84,9 @@ class ShortcutsOverlay(QFrame):
         if self.isVisible():
             self.dismiss()
         else:
+            # Remember where the keys went (e.g. a jot being typed) to give focus back there.
+            focus = self.window().focusWidget()
+            self._return_to = focus if focus is not None and focus is not self else None
             self.setGeometry(self.parentWidget().rect())
             self.raise_()
             self.show()
@@ -84,17 +95,38 @@ class ShortcutsOverlay(QFrame):
     def dismiss(self) -> None:
         if self.isVisible():
             self.hide()
+            self._give_focus_back()
             self.closed.emit()
+
+    def return_target(self) -> QWidget | None:
+        """The widget that had the keys before the overlay opened, while it can take them."""
+        target = getattr(self, "_return_to", None)
+        return target if target is not None and target.isVisible() else None
+
+    def _give_focus_back(self) -> QWidget | None:
+        target = self.return_target()
+        if target is not None:
+            target.setFocus()
+        return target
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F1) or event.text() == "?":
             self.dismiss()
             event.accept()
             return
-        # Every other key falls through to the console, so the overlay never blocks an action.
+        # Every other key goes where it would have gone without the overlay: into the text
+        # being typed (a "p" in a jot is a letter, not "mark present"), or to the console, so
+        # the overlay never blocks an action.
         self.hide()
+        target = self._give_focus_back()
         self.closed.emit()
-        event.ignore()
+        if target is None:
+            event.ignore()
+            return
+        QApplication.sendEvent(target, QKeyEvent(
+            event.type(), event.key(), event.modifiers(), event.text(), event.isAutoRepeat(),
+            event.count()))
+        event.accept()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.dismiss()

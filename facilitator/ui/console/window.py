@@ -278,6 +278,8 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
             self.overlay.toggle()
 
     def _on_overlay_closed(self) -> None:
+        if self.overlay.return_target() is not None:
+            return  # the overlay gave the keys back to where they were (e.g. a jot's text)
         if self.side.currentWidget() is self.segments and self.stack.currentWidget() is self.body:
             self.board.setFocus()
         else:

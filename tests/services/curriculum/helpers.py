@@ -45,17 +45,27 @@ def add_member(ws: Workspace, group_id: int, chart: str, name: str, start: date
 def make_session(ws: Workspace, group_id: int, day: date,
                  statuses: Mapping[int, str] | None = None, status: str = "ended"
                  ) -> tuple[int, list[int]]:
-    """A session on ``day`` with the template's segments; returns (session id, module seg ids)."""
+    """A session on ``day`` with the template's segments; returns (session id, module seg ids).
+    An ended session ran to plan: it and every segment have their actual times (a delivery on
+    a segment that never ran does not count as taught)."""
     start = datetime.combine(day, time(15), tzinfo=UTC)
+    ended = status == "ended"
     with ws.transaction() as s:
         gs = GroupSession(group_id=group_id, session_date=day, status=status,
                           planned_start=start, planned_end=start + timedelta(hours=3),
+                          actual_start=start if ended else None,
+                          actual_end=start + timedelta(hours=3) if ended else None,
                           created_at=ws.clock.now())
         s.add(gs)
         s.flush()
-        segs = [Segment(session_id=gs.id, position=i, kind=t["kind"], title=t["title"],
-                        planned_minutes=t["minutes"], created_at=ws.clock.now())
-                for i, t in enumerate(TEMPLATE)]
+        segs, at = [], start
+        for i, t in enumerate(TEMPLATE):
+            end = at + timedelta(minutes=t["minutes"])
+            segs.append(Segment(session_id=gs.id, position=i, kind=t["kind"], title=t["title"],
+                                planned_minutes=t["minutes"], created_at=ws.clock.now(),
+                                actual_start=at if ended else None,
+                                actual_end=end if ended else None))
+            at = end
         s.add_all(segs)
         s.add_all(Attendance(session_id=gs.id, participant_id=pid, status=st,
                              created_at=ws.clock.now())
