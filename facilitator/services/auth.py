@@ -98,24 +98,38 @@ def create_clinic(vault: Vault, clock: Clock, setup: ClinicSetup) -> tuple[Works
     except StorageError as error:
         raise StorageProblem(str(error)) from error
     now = clock.now()
-    _migrate(vault, db, now)
-    session = db.session()
-    with session.begin():
-        clinic = Clinic(name=setup.clinic_name.strip(), timezone=tz.key,
-                        address=setup.address.strip(), created_at=now)
-        admin = User(login=login, display_name=setup.admin_display_name.strip(),
-                     credentials=setup.admin_credentials.strip(), role="admin", active=True,
-                     created_at=now, last_login_at=now)
-        session.add_all([clinic, admin])
-        session.flush()
-        admin.created_by_id = clinic.created_by_id = admin.id
-        audit.append(session, at=now, user_id=admin.id, login=login, action="clinic.created",
-                     entity="clinic", entity_id=clinic.id)
-        audit.append(session, at=now, user_id=admin.id, login=login, action="user.created",
-                     entity="user", entity_id=admin.id, details={"role": "admin"})
-        ws = _workspace(vault, db, clock, admin, clinic)
-    session.close()
+    try:
+        _migrate(vault, db, now)
+        ws = _first_records(vault, db, clock, setup, login, tz, now)
+    except BaseException:
+        # Nothing clinical exists yet: remove the half-made folder so set-up can simply be run
+        # again, instead of leaving a database that has no clinic and no way in.
+        db.close()
+        vault.discard_unfinished()
+        raise
     return ws, recovery
+
+
+def _first_records(vault: Vault, db: Database, clock: Clock, setup: ClinicSetup, login: str,
+                   tz: ZoneInfo, now: datetime) -> Workspace:
+    session = db.session()
+    try:
+        with session.begin():
+            clinic = Clinic(name=setup.clinic_name.strip(), timezone=tz.key,
+                            address=setup.address.strip(), created_at=now)
+            admin = User(login=login, display_name=setup.admin_display_name.strip(),
+                         credentials=setup.admin_credentials.strip(), role="admin",
+                         active=True, created_at=now, last_login_at=now)
+            session.add_all([clinic, admin])
+            session.flush()
+            admin.created_by_id = clinic.created_by_id = admin.id
+            audit.append(session, at=now, user_id=admin.id, login=login,
+                         action="clinic.created", entity="clinic", entity_id=clinic.id)
+            audit.append(session, at=now, user_id=admin.id, login=login, action="user.created",
+                         entity="user", entity_id=admin.id, details={"role": "admin"})
+            return _workspace(vault, db, clock, admin, clinic)
+    finally:
+        session.close()
 
 
 def sign_in(vault: Vault, clock: Clock, login: str, password: str) -> Workspace:

@@ -214,6 +214,8 @@ def enroll(ws: Workspace, participant_id: int, group_id: int, start: date,
             raise NotFound("That participant or group no longer exists.")
         if start < p.admission_date:
             raise Conflict("The enrollment starts before the participant's admission date.")
+        if p.discharge_date is not None and start > p.discharge_date:
+            raise Conflict("The enrollment starts after the participant's discharge date.")
         overlapping = s.scalar(select(Enrollment.id).where(
             Enrollment.participant_id == p.id, Enrollment.group_id == g.id,
             or_(Enrollment.end_date.is_(None), Enrollment.end_date >= start),

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 MAX_NAME = 1000
 MAX_TEXT = 100_000
 MIN_PASSWORD = 10
+
+
+def visible(text: str) -> bool:
+    """True when ``text`` has something a person can see: zero-width and direction marks
+    (format characters) and spaces alone make an empty name, not a name."""
+    return any(unicodedata.category(ch)[0] not in ("C", "Z") for ch in text)
 
 
 class Checker:
@@ -21,7 +28,7 @@ class Checker:
     def text(self, field: str, label: str, value: str, *, required: bool = True,
              max_len: int = MAX_NAME) -> str:
         cleaned = value.strip()
-        if required and not cleaned:
+        if required and not visible(cleaned):
             self.fail(field, f"{label} is required.")
         elif len(cleaned) > max_len:
             self.fail(field, f"{label} is too long ({len(cleaned):,} of at most {max_len:,}"

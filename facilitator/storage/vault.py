@@ -123,6 +123,13 @@ class Vault:
             raise _dir_problem(exc, self.data_dir) from exc
         return db, recovery
 
+    def discard_unfinished(self) -> None:
+        """Remove what ``create`` wrote when set-up failed before any record existed (the
+        database files and the key file; nothing else in the folder is touched)."""
+        for path in (self.db_path, self.db_path.with_name(DB_NAME + "-wal"),
+                     self.db_path.with_name(DB_NAME + "-shm"), self.keys_path):
+            path.unlink(missing_ok=True)
+
     # -- unlocking -----------------------------------------------------------------------------
     def _check_file(self) -> None:
         try:

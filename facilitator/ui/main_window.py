@@ -153,6 +153,10 @@ class MainWindow(QMainWindow):
         return self.specs[row].key if 0 <= row < len(self.specs) else None
 
     def status_message(self, text: str, msec: int = 8000) -> None:
+        # While locked the status bar stays on screen under the lock: a message from work that
+        # finished meanwhile (which may quote a chart ID) waits until the screen is unlocked.
+        if self.lock_controller.is_locked:
+            return
         self.statusBar().showMessage(text, msec)
 
     def status_error(self, error: BaseException) -> None:

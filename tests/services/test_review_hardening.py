@@ -169,3 +169,50 @@ def test_pre_upgrade_backups_never_overwrite_each_other(
         ws = auth.sign_in(vault, clock, "admin", PASSWORD)
     ws.close()
     assert len(list(vault.backups_dir.glob("before-upgrade-*.fbak"))) == 2
+
+
+def test_failed_setup_leaves_no_half_made_folder(vault, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Fault injection at the first audit write: set-up fails after the database exists."""
+    from facilitator.services import audit, auth
+    from facilitator.services.errors import StorageProblem
+    from tests.conftest import make_setup
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise StorageProblem("The disk is full: nothing was saved.")
+
+    with monkeypatch.context() as m:
+        m.setattr(audit, "append", disk_full)
+        with pytest.raises(StorageProblem, match="disk is full"):
+            auth.create_clinic(vault, clock, make_setup())
+    assert not vault.exists(), "set-up can simply be run again"
+    ws, _ = auth.create_clinic(vault, clock, make_setup())
+    ws.close()
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200b", " \u200f ", "\u2060"])
+def test_invisible_names_are_empty(ws, name: str) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from facilitator.services import roster
+    from facilitator.services.errors import ValidationError
+
+    with pytest.raises(ValidationError) as err:
+        roster.add_participant(ws, roster.ParticipantDraft("C-1", name, date(2026, 1, 5)))
+    assert "legal_name" in err.value.fields
+    # A right-to-left name with its direction mark is a real name.
+    roster.add_participant(ws, roster.ParticipantDraft("C-2", "\u200fנועה", date(2026, 1, 5)))
+
+
+def test_no_enrollment_after_discharge(ws) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date, time
+
+    from facilitator.services import programs, roster
+    from facilitator.services.errors import Conflict
+
+    prog = programs.add_program(ws, programs.ProgramDraft("P", "mh"))
+    group = programs.add_group(ws, programs.GroupDraft("G", prog.id, (1,), time(9), time(12)))
+    p = roster.add_participant(ws, roster.ParticipantDraft(
+        "C-1", "Pat", date(2026, 1, 5), status="discharged", discharge_date=date(2026, 2, 1)))
+    with pytest.raises(Conflict, match="after the participant's discharge"):
+        roster.enroll(ws, p.id, group.id, date(2026, 2, 2))
+    roster.enroll(ws, p.id, group.id, date(2026, 1, 6), date(2026, 2, 1))
