@@ -19,6 +19,7 @@ from facilitator.services.roster import ParticipantDraft
 from facilitator.services.users import UserDraft, add_user
 from facilitator.services.workspace import Workspace
 from facilitator.storage.vault import Vault
+from facilitator.ui.admin import backup_page
 from facilitator.ui.admin.backup_page import BackupPage
 from facilitator.ui.login_window import LoginWindow
 from facilitator.ui.main_window import MainWindow
@@ -53,7 +54,8 @@ def _pick_save(monkeypatch: pytest.MonkeyPatch, path: Path) -> list[str]:
         suggested.append(start)
         return str(path), filters
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake))
+    # The OS file dialog stands in for the user's choice (backup_page imported the helper).
+    monkeypatch.setattr(backup_page, "save_file_name", fake)
     return suggested
 
 

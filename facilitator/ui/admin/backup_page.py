@@ -13,7 +13,6 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -37,6 +36,7 @@ from facilitator.services.maintenance import (
 )
 from facilitator.services.workspace import Workspace
 
+from ..dialogs import existing_directory, save_file_name
 from ..errors import FieldErrors, attempt, user_message
 from ..ops import run_in_background
 from ..table_model import Column, RowsModel
@@ -256,7 +256,7 @@ class BackupPage(QWidget):
             return
         folder = self.settings.folder if self.settings else Path.home()
         start = folder if folder.is_dir() else Path.home()
-        path, _filter = QFileDialog.getSaveFileName(
+        path, _filter = save_file_name(
             self, self.tr("Back up to"), str(start / name), self.tr(BACKUP_FILTER))
         if not path:
             return
@@ -307,7 +307,7 @@ class BackupPage(QWidget):
     # -- settings --------------------------------------------------------------------------
     def _on_choose_folder(self) -> None:
         start = self.folder.text() or (str(self.settings.folder) if self.settings else "")
-        chosen = QFileDialog.getExistingDirectory(self, self.tr("Backup folder"), start)
+        chosen = existing_directory(self, self.tr("Backup folder"), start)
         if chosen:
             self.folder.setText(chosen)
 

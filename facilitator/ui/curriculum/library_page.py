@@ -9,10 +9,8 @@ from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLineEdit,
     QListView,
     QPushButton,
@@ -27,6 +25,7 @@ from facilitator.services.curriculum import authoring, library, packs
 from facilitator.services.curriculum.dto import ModuleDraft, ModuleView, TopicView
 from facilitator.services.workspace import Workspace
 
+from ..dialogs import open_file_name, save_file_name, text_input, window_modal
 from ..errors import attempt, user_message
 from ..widgets import ErrorLabel, InfoLabel
 from .item_models import KEY_ROLE, ModuleListModel, TopicTableModel
@@ -203,12 +202,12 @@ class LibraryPage(QWidget):
     def _on_add(self) -> None:
         form = TopicForm(self._clinic_modules(), lambda key, d: authoring.add_topic(
             self.ws, key, d), module_key=self._module_key(), parent=self)
-        if form.exec():
+        if window_modal(form).exec():
             self._done(self.tr("Topic added."))
             self.refresh()
 
     def _on_add_module(self) -> None:
-        title, ok = QInputDialog.getText(self, self.tr("Add module"), self.tr("Module title:"))
+        title, ok = text_input(self, self.tr("Add module"), self.tr("Module title:"))
         if ok and attempt(lambda: authoring.add_module(self.ws, ModuleDraft(title)),
                           self.show_error):
             self._done(self.tr("Module added."))
@@ -221,7 +220,7 @@ class LibraryPage(QWidget):
         form = TopicForm(self._clinic_modules(), lambda _k, d: authoring.edit_topic(
             self.ws, t.key, d), draft=authoring.draft_from(t), module_key=t.module_key,
             parent=self)
-        if form.exec():
+        if window_modal(form).exec():
             self._done(self.tr("Saved as a new version; earlier deliveries keep their text."))
             self._reload_topics()
             self._on_topic_selected()
@@ -240,9 +239,9 @@ class LibraryPage(QWidget):
     def _on_export_clicked(self) -> None:
         mods = attempt(lambda: library.list_modules(self.ws), self.show_error) or []
         dialog = ExportDialog(mods, self)
-        if not dialog.exec():
+        if not window_modal(dialog).exec():
             return
-        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export curriculum pack"),
+        name, _ = save_file_name(self, self.tr("Export curriculum pack"),
                                               "curriculum-pack.json", self.tr("JSON (*.json)"))
         if name:
             self.export_to(Path(name), dialog.selected_keys())
@@ -254,7 +253,7 @@ class LibraryPage(QWidget):
                 report.topics, report.modules, path.name))
 
     def _on_import_clicked(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("Import curriculum pack"), "",
+        name, _ = open_file_name(self, self.tr("Import curriculum pack"), "",
                                               self.tr("JSON (*.json)"))
         if name:
             self.import_from(Path(name))
