@@ -12,7 +12,12 @@ from sqlalchemy import select
 from ..clock import Clock
 from ..models.users import Clinic, User
 from ..storage import migrate
-from ..storage.backup import take_restore_marker, upgrade_backup_path, write_backup
+from ..storage.backup import (
+    clear_restore_marker,
+    read_restore_marker,
+    upgrade_backup_path,
+    write_backup,
+)
 from ..storage.engine import Database, translate
 from ..storage.errors import (
     KeychainUnavailable,
@@ -158,6 +163,9 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str) -> Workspace:
         if mapped is not None and not isinstance(mapped, NotADatabase):
             raise StorageProblem(str(mapped)) from error  # a full or read-only disk
         raise DatabaseDamaged(str(mapped or DAMAGED)) from error
+    except BaseException:
+        db.close()  # no workspace was handed out: nobody else will close it
+        raise
 
 
 def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked,
@@ -166,7 +174,7 @@ def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked
     session = db.session()
     try:
         with session.begin():
-            restored = take_restore_marker(vault.data_dir)
+            restored = read_restore_marker(vault.data_dir)
             if restored is not None:
                 audit.append(session, at=now, user_id=None, login=unlocked.login,
                              action="backup.restored", details=restored)
@@ -187,6 +195,10 @@ def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked
                 ws = _workspace(vault, db, clock, user, clinic)
     finally:
         session.close()
+    # Committed: only now may the pending failures and the restore leave their files.
+    vault.lockout.signed_in(unlocked.login)
+    if restored is not None:
+        clear_restore_marker(vault.data_dir)
     if refused:
         db.close()
         raise AuthError("This account is deactivated. Ask an administrator.")
@@ -206,11 +218,15 @@ def unlock(ws: Workspace, password: str) -> None:
     if wait > 0:
         raise AuthError(str(LockedOut(wait)))
     if not _password_ok(ws, password):
-        ws.vault.lockout.record_failure(ws.actor.login, now)
-        with ws.transaction() as s:
-            audit.record(s, ws, "unlock.failed")
+        try:
+            with ws.transaction() as s:
+                audit.record(s, ws, "unlock.failed")
+        except StorageProblem:
+            ws.vault.lockout.record_failure(ws.actor.login, now)  # audited at next sign-in
+            raise
+        ws.vault.lockout.record_failure(ws.actor.login, now, audited=True)
         raise AuthError("The password is not correct.")
-    ws.vault.lockout.succeeded(ws.actor.login)
+    ws.vault.lockout.reset(ws.actor.login)
     with ws.transaction() as s:
         audit.record(s, ws, "session.unlocked")
 

@@ -118,8 +118,8 @@ def write_backup(
     return BackupInfo(target, now, revision, target.stat().st_size)
 
 
-def take_restore_marker(data_dir: Path) -> dict[str, str] | None:
-    """The marker a restore left behind, removed; None when this folder was not restored."""
+def read_restore_marker(data_dir: Path) -> dict[str, str] | None:
+    """The marker a restore left behind; None when this folder was not restored."""
     marker = Path(data_dir) / RESTORE_MARKER
     try:
         data = json.loads(marker.read_text("utf-8"))
@@ -127,8 +127,12 @@ def take_restore_marker(data_dir: Path) -> dict[str, str] | None:
         return None
     except ValueError:
         data = {}
-    marker.unlink(missing_ok=True)
     return {str(k): str(v) for k, v in data.items()}
+
+
+def clear_restore_marker(data_dir: Path) -> None:
+    """Remove the marker once the restore is in the audit log (after that commit)."""
+    (Path(data_dir) / RESTORE_MARKER).unlink(missing_ok=True)
 
 
 def read_manifest(source: Path) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,23 +51,35 @@ class Lockout:
         last = datetime.fromisoformat(times[-1])
         return max(0.0, delay - (now - last).total_seconds())
 
-    def record_failure(self, login: str, now: datetime) -> None:
+    def record_failure(self, login: str, now: datetime, *, audited: bool = False) -> None:
+        """Count a failure for the back-off. ``audited``: it is already in the audit log (a
+        wrong password at the lock screen, where the database is open)."""
         entries = self._read()
-        entries.append({"login": login.casefold(), "at": now.isoformat(), "audited": False})
+        entries.append({"login": login.casefold(), "at": now.isoformat(), "audited": audited})
         self._write(entries)
 
-    def succeeded(self, login: str) -> list[FailedAttempt]:
-        """Reset ``login``'s back-off; return every failure not yet moved to the audit log."""
+    def pending(self) -> list[FailedAttempt]:
+        """Failures of any login not yet in the audit log (read only)."""
+        return [FailedAttempt(e["login"], datetime.fromisoformat(e["at"]))
+                for e in self._read() if not e.get("audited")]
+
+    def signed_in(self, login: str) -> None:
+        """After the sign-in transaction that appended ``pending()`` has committed: mark those
+        failures audited and reset ``login``'s back-off. Called only after the commit, so a
+        sign-in that fails to commit hands the same failures over again next time."""
+        self._rewrite(lambda e: e["login"] != login.casefold(), audited=True)
+
+    def reset(self, login: str) -> None:
+        """Reset ``login``'s back-off (a correct password at the lock screen); other logins'
+        failures stay pending for the next sign-in to audit."""
+        self._rewrite(lambda e: e["login"] != login.casefold(), audited=False)
+
+    def _rewrite(self, keep: Callable[[dict[str, Any]], bool], *, audited: bool) -> None:
         entries = self._read()
-        pending = [
-            FailedAttempt(e["login"], datetime.fromisoformat(e["at"]))
-            for e in entries
-            if not e.get("audited")
-        ]
-        kept = [{**e, "audited": True} for e in entries if e["login"] != login.casefold()]
-        if entries:
-            # Unwritable: the same failures are handed over again next time (a duplicate
-            # audit line is better than a lost one or a refused sign-in).
-            with contextlib.suppress(OSError):
-                self._write(kept)
-        return pending
+        if not entries:
+            return
+        kept = [{**e, "audited": True} if audited else e for e in entries if keep(e)]
+        # Unwritable: the same failures are handed over again next time (a duplicate audit
+        # line is better than a lost one or a refused sign-in).
+        with contextlib.suppress(OSError):
+            self._write(kept)

@@ -162,7 +162,7 @@ class Vault:
             self._record_failure(login, now)
             raise
         db = self._open(data_key)
-        return Unlocked(db, login, tuple(self.lockout.succeeded(login)))
+        return Unlocked(db, login, tuple(self.lockout.pending()))
 
     def _record_failure(self, login: str, now: datetime) -> None:
         # A back-off file that cannot be written (read-only or full folder) must not turn a

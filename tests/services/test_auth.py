@@ -131,3 +131,57 @@ def test_timestamps_come_from_the_clock(ws: Workspace, clock: FakeClock) -> None
     clock.advance(timedelta(hours=5))
     auth.lock(ws)
     assert audit.list_events(ws)[0].at == clock.now()
+
+
+def test_failed_logins_are_audited_exactly_once(clinic: tuple[Workspace, str], vault: Vault,
+                                                clock: FakeClock) -> None:
+    ws = clinic[0]
+    users.add_user(ws, users.UserDraft("terry", "Terry T", "LPC", "therapist"), "therapist pw 1")
+    ws.close()
+    with pytest.raises(AuthError):
+        auth.sign_in(vault, clock, "terry", "wrong password")
+    # Someone else signs in, locks, fails and succeeds at the lock screen.
+    admin = auth.sign_in(vault, clock, "admin", PASSWORD)
+    auth.lock(admin)
+    with pytest.raises(AuthError):
+        auth.unlock(admin, "not it")
+    auth.unlock(admin, PASSWORD)
+    admin.close()
+    again = auth.sign_in(vault, clock, "admin", PASSWORD)
+    try:
+        events = [(e.login, e.action) for e in reversed(audit.list_events(again))]
+    finally:
+        again.close()
+    assert events.count(("terry", "login.failed")) == 1
+    assert events.count(("admin", "unlock.failed")) == 1
+    assert ("admin", "login.failed") not in events  # a lock-screen failure is not re-audited
+
+
+def test_failures_survive_a_sign_in_that_cannot_commit(clinic: tuple[Workspace, str],
+                                                       vault: Vault, clock: FakeClock,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from facilitator.services.errors import StorageProblem
+
+    clinic[0].close()
+    with pytest.raises(AuthError):
+        auth.sign_in(vault, clock, "admin", "wrong password")
+    original = audit.append
+    calls = {"n": 0}
+
+    def fail_on_login(session, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if kwargs.get("action") == "login":
+            raise StorageProblem("The disk is full: nothing was saved.")
+        return original(session, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(audit, "append", fail_on_login)
+        with pytest.raises(StorageProblem):
+            auth.sign_in(vault, clock, "admin", PASSWORD)
+    assert vault.lockout.pending(), "the failure is still waiting to be audited"
+    ws = auth.sign_in(vault, clock, "admin", PASSWORD)
+    try:
+        failed = [e for e in audit.list_events(ws) if e.action == "login.failed"]
+    finally:
+        ws.close()
+    assert len(failed) == 1 and vault.lockout.pending() == []
