@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -36,6 +37,7 @@ class MainWindow(QMainWindow):
         self.ws = ws
         self._signed_out = False
         self._pages: dict[str, QWidget] = {}
+        self._hidden_dialogs: list[QDialog] = []  # hidden by the lock, shown again on unlock
         self.specs: list[PageSpec] = pages_for(ws.actor.role)
         self.lock_controller = LockController(ws, self)
         self._build_ui()
@@ -169,10 +171,11 @@ class MainWindow(QMainWindow):
 
     # -- lock ------------------------------------------------------------------------------
     def _on_locked(self) -> None:
-        # Dialogs may show PHI (a participant form); they are children of this window.
-        for dialog in self.findChildren(QDialog):
-            if dialog.isVisible():
-                dialog.reject()
+        # Dialogs may show PHI (a participant form): hide them, keeping what was typed, and
+        # bring them back on unlock ("lock keeps any running work").
+        self._hidden_dialogs = [d for d in self.findChildren(QDialog) if d.isVisible()]
+        for dialog in self._hidden_dialogs:
+            dialog.hide()
         self.content.hide()
         self.outer.setCurrentWidget(self.lock_screen)
         self.menuBar().setEnabled(True)
@@ -186,6 +189,10 @@ class MainWindow(QMainWindow):
         self.content.show()
         self.go_menu.setEnabled(True)
         self.lock_action.setEnabled(True)
+        for dialog in self._hidden_dialogs:
+            if shiboken6.isValid(dialog):  # it may have been deleted meanwhile
+                dialog.show()
+        self._hidden_dialogs = []
 
     # -- signing out -----------------------------------------------------------------------
     def sign_out(self) -> None:

@@ -95,14 +95,21 @@ def test_ctrl_l_hides_all_phi_and_unlock_brings_it_back(qtbot: QtBot, main: Main
     assert page.isVisible() and shows(main, NAMES[0])
 
 
-def test_lock_closes_an_open_participant_form(qtbot: QtBot, main: MainWindow) -> None:
+def test_lock_hides_an_open_form_and_unlock_brings_it_back(qtbot: QtBot,
+                                                           main: MainWindow) -> None:
     page = roster_page(main)
     page.table.selectRow(0)
     form = open_form(qtbot, page, "edit")
+    form.pronouns.clear()
+    type_text(form.pronouns, "xe/xem")  # typed, not saved yet
     main.lock_controller.lock()
     assert not form.isVisible()
     assert not any(shows(w, NAMES[0]) for w in QApplication.topLevelWidgets()
                    if w.isVisible())
+    type_text(main.lock_screen.password, PASSWORD)
+    qtbot.keyClick(main.lock_screen.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not main.lock_controller.is_locked)
+    assert form.isVisible() and form.pronouns.text() == "xe/xem"  # nothing typed was lost
 
 
 def test_idle_time_on_the_clock_locks(qtbot: QtBot, main: MainWindow, clock: FakeClock) -> None:

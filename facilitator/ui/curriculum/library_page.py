@@ -202,9 +202,14 @@ class LibraryPage(QWidget):
     def _on_add(self) -> None:
         form = TopicForm(self._clinic_modules(), lambda key, d: authoring.add_topic(
             self.ws, key, d), module_key=self._module_key(), parent=self)
-        if window_modal(form).exec():
-            self._done(self.tr("Topic added."))
-            self.refresh()
+        form.accepted.connect(self._on_topic_added)
+        # open(), not exec(): window-modal, and the lock screen can hide it and bring it back
+        # with what was typed (hiding an exec() dialog would end it).
+        form.open()
+
+    def _on_topic_added(self) -> None:
+        self._done(self.tr("Topic added."))
+        self.refresh()
 
     def _on_add_module(self) -> None:
         title, ok = text_input(self, self.tr("Add module"), self.tr("Module title:"))
@@ -220,10 +225,13 @@ class LibraryPage(QWidget):
         form = TopicForm(self._clinic_modules(), lambda _k, d: authoring.edit_topic(
             self.ws, t.key, d), draft=authoring.draft_from(t), module_key=t.module_key,
             parent=self)
-        if window_modal(form).exec():
-            self._done(self.tr("Saved as a new version; earlier deliveries keep their text."))
-            self._reload_topics()
-            self._on_topic_selected()
+        form.accepted.connect(self._on_topic_edited)
+        form.open()
+
+    def _on_topic_edited(self) -> None:
+        self._done(self.tr("Saved as a new version; earlier deliveries keep their text."))
+        self._reload_topics()
+        self._on_topic_selected()
 
     def _on_retire(self) -> None:
         t = self.current

@@ -100,3 +100,23 @@ def test_a_broken_library_file_is_named_and_the_rest_loads(
     text = page.library.error.text()
     assert "dbt-mindfulness.json" in text and "rest of the library works" in text
     assert page.library.topics.rowCount() >= 60
+
+
+def test_add_topic_opens_a_window_modal_form_that_does_not_block(qtbot: QtBot,
+                                                                 ws: Workspace) -> None:
+    authoring.add_module(ws, ModuleDraft("Clinic Extras"))
+    page = CurriculumPage(ws)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.mouseClick(page.library.add_button, Qt.MouseButton.LeftButton)  # returns at once
+    [form] = [w for w in page.findChildren(TopicForm) if w.isVisible()]
+    assert form.windowModality() == Qt.WindowModality.WindowModal
+    type_text(form.title, "Pause Button")
+    type_text(form.objectives, "Use a pause")
+    type_text(form.key_points, "Pause before acting")
+    type_text(form.activity, "Practice a pause")
+    type_text(form.prompts, "When did you pause?")
+    with qtbot.waitSignal(form.accepted):
+        qtbot.mouseClick(form.buttons.button(QDialogButtonBox.StandardButton.Save),
+                         Qt.MouseButton.LeftButton)
+    assert page.library.info.text() == "Topic added."
