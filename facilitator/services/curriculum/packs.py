@@ -14,6 +14,7 @@ version of the local topic, or keep both under a new id).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -70,6 +71,7 @@ class PackItem:
 class PackPreview:
     title: str
     items: tuple[PackItem, ...]
+    checksum: str = ""  # SHA-256 of the file as previewed; import refuses a changed file
 
 
 @dataclass(frozen=True)
@@ -137,11 +139,17 @@ def parse_pack(data: object, source: str = "pack") -> Pack:
 
 def read_pack(path: Path) -> Pack:
     """Read and validate a pack file; every problem is a ``ValidationError`` naming the field."""
+    return _read(path)[0]
+
+
+def _read(path: Path) -> tuple[Pack, str]:
+    """The validated pack and the SHA-256 of the exact bytes it was read from."""
     name = path.name
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise _fail("pack", f"{name}: the file is too large to be a curriculum pack.")
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
         data = json.loads(text, object_pairs_hook=_no_duplicates)
     except OSError as error:
         raise _fail("pack", f"{name}: cannot be read ({error.strerror or error}).") from error
@@ -152,7 +160,7 @@ def read_pack(path: Path) -> Pack:
                             f"{error.colno}: {error.msg}.") from error
     except (ValueError, RecursionError) as error:
         raise _fail("pack", f"{name}: invalid JSON: {error}.") from error
-    return parse_pack(data, name)
+    return parse_pack(data, name), hashlib.sha256(raw).hexdigest()
 
 
 def export_pack(ws: Workspace, module_keys: Iterable[str], path: Path, title: str = ""
@@ -206,16 +214,22 @@ def _classify(s: Session, pack: Pack) -> list[tuple[PackItem, TopicDef]]:
 
 def preview_pack(ws: Workspace, path: Path) -> PackPreview:
     """What importing ``path`` would do, topic by topic; changes nothing."""
-    pack = read_pack(path)
+    pack, checksum = _read(path)
     with ws.transaction() as s:
-        return PackPreview(pack.title, tuple(item for item, _t in _classify(s, pack)))
+        return PackPreview(pack.title, tuple(item for item, _t in _classify(s, pack)),
+                           checksum)
 
 
-def import_pack(ws: Workspace, path: Path, choices: Mapping[str, str] | None = None
-                ) -> ImportReport:
+def import_pack(ws: Workspace, path: Path, choices: Mapping[str, str] | None = None,
+                previewed: str | None = None) -> ImportReport:
     """Import a pack in one transaction. ``choices`` maps topic id → skip / new_version /
-    keep_both / import; topics not named get their status's default (see ``PackItem``)."""
-    pack = read_pack(path)
+    keep_both / import; topics not named get their status's default (see ``PackItem``).
+    ``previewed``: the preview's checksum; a file changed since then is refused, so what is
+    imported is exactly what the user saw."""
+    pack, checksum = _read(path)
+    if previewed is not None and checksum != previewed:
+        raise _fail("pack", f"{path.name} changed after the preview; open it again to see what "
+                            "would be imported.")
     choices = dict(choices or {})
     with ws.transaction() as s:
         items = _classify(s, pack)

@@ -272,12 +272,13 @@ class LibraryPage(QWidget):
         if preview is None:
             return None
         dialog = ImportPreviewDialog(preview, self)
-        dialog.accepted.connect(lambda: self._import(path, dialog.choices()))
+        dialog.accepted.connect(lambda: self._import(path, dialog.choices(), preview.checksum))
         dialog.open()
         return dialog
 
-    def _import(self, path: Path, choices: dict[str, str]) -> None:
-        report = attempt(lambda: packs.import_pack(self.ws, path, choices), self.show_error)
+    def _import(self, path: Path, choices: dict[str, str], previewed: str) -> None:
+        report = attempt(lambda: packs.import_pack(self.ws, path, choices, previewed),
+                         self.show_error)
         if report:
             self._done(self.tr("Imported: {0} new, {1} new versions, {2} kept both, "
                                "{3} skipped.").format(report.added, report.new_versions,

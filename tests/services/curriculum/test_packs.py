@@ -154,3 +154,19 @@ def test_exporting_a_module_with_a_50000_character_handout(ws: Workspace, tmp_pa
     path = tmp_path / "long.json"
     packs.export_pack(ws, [module.key], path)
     assert len(packs.read_pack(path).modules[0].topics[0].handout) == 50_000
+
+
+def test_a_pack_changed_after_its_preview_is_refused(ws: Workspace,
+                                                     clinic_pack: tuple[Path, str]) -> None:
+    path, key = clinic_pack
+    _edit_pack(path, title="Sleep and Mood", version=2)
+    preview = packs.preview_pack(ws, path)
+    assert [i.status for i in preview.items] == [packs.NEWER]
+    _edit_pack(path, title="Something else entirely", version=3)  # changed behind the preview
+    before = _counts(ws)
+    with pytest.raises(ValidationError, match="changed after the preview"):
+        packs.import_pack(ws, path, {key: packs.NEW_VERSION}, preview.checksum)
+    assert _counts(ws) == before
+    fresh = packs.preview_pack(ws, path)
+    report = packs.import_pack(ws, path, {key: packs.NEW_VERSION}, fresh.checksum)
+    assert report.new_versions == 1
