@@ -7,8 +7,6 @@ keep their place; pending ones can be moved, added or skipped. Positions stay 0.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -208,35 +206,47 @@ def skip_segment(ws: Workspace, segment_id: int) -> SessionView:
 def set_segment_topic(ws: Workspace, segment_id: int, text: str,
                       topic_version_id: int | None = None) -> SessionView:
     """Topics delivered in a segment, as text, optionally naming the library topic version
-    (``topics.deliver_topic`` records the delivery and then calls this). Free text (no version)
-    replaces a library topic chosen earlier for the segment: that delivery is removed, and undo
-    brings it back."""
-    return apply_segment_topic(ws, segment_id, text, topic_version_id, None)
-
-
-def apply_segment_topic(ws: Workspace, segment_id: int, text: str, topic_version_id: int | None,
-                        delivery_change: dict[str, Any] | None) -> SessionView:
-    """``set_segment_topic`` plus, for undo, the change a delivery just recorded made."""
-    c = Checker()
-    cleaned = c.text("topic", "The topic", text, required=False, max_len=MAX_TEXT)
-    c.raise_if_any()
+    (``topics.deliver_topic`` records a library topic's delivery along with it). Free text (no
+    version) replaces a library topic chosen earlier for the segment: that delivery is removed in
+    the same transaction, and undo brings it back."""
+    cleaned = checked_topic(text)
     with ws.transaction() as s:
-        seg = s.get(Segment, segment_id)
-        if seg is None:
-            raise NotFound("That segment no longer exists.")
-        sess = load_session(s, seg.session_id)
-        require_status(sess, "planned", "running", "ended")
+        sess, seg = topic_segment(s, segment_id)
         log = ActionLog(s, ws, sess)
-        log.updating(seg, "topic_text", "topic_version_id")
-        seg.topic_text, seg.topic_version_id = cleaned, topic_version_id
-        removed = 0
-        if topic_version_id is None:
-            for old in s.scalars(select(TopicDelivery).where(TopicDelivery.segment_id == seg.id)):
-                log.deleting(old)
-                s.delete(old)
-                removed += 1
-        if delivery_change is not None:
-            log.changes.append(delivery_change)
+        removed = write_segment_topic(log, seg, cleaned, topic_version_id)
         log.commit("segment.topic", "Record topics", segment_id=seg.id,
                    topic_version_id=topic_version_id, deliveries_removed=removed)
         return session_view(s, sess)
+
+
+def checked_topic(text: str) -> str:
+    """The topic text as stored; ValidationError (field "topic") when it is too long."""
+    c = Checker()
+    cleaned = c.text("topic", "The topic", text, required=False, max_len=MAX_TEXT)
+    c.raise_if_any()
+    return cleaned
+
+
+def topic_segment(s: Session, segment_id: int) -> tuple[GroupSession, Segment]:
+    """A segment whose topic may be set (its block is planned, running or ended)."""
+    seg = s.get(Segment, segment_id)
+    if seg is None:
+        raise NotFound("That segment no longer exists.")
+    sess = load_session(s, seg.session_id)
+    require_status(sess, "planned", "running", "ended")
+    return sess, seg
+
+
+def write_segment_topic(log: ActionLog, seg: Segment, cleaned: str,
+                        topic_version_id: int | None) -> int:
+    """Inside the caller's action: set the segment's topic fields (undoable); free text removes
+    the segment's deliveries (undo re-inserts them). Returns how many were removed."""
+    log.updating(seg, "topic_text", "topic_version_id")
+    seg.topic_text, seg.topic_version_id = cleaned, topic_version_id
+    removed = 0
+    if topic_version_id is None:
+        for old in log.s.scalars(select(TopicDelivery).where(TopicDelivery.segment_id == seg.id)):
+            log.deleting(old)
+            log.s.delete(old)
+            removed += 1
+    return removed

@@ -4,8 +4,9 @@ picker's choices, and recording the topic taught in a segment.
 A module segment's *slot* is its index among the session's module segments (in running order),
 which is how rotation plans address them (``curriculum.planning``). The topic a segment shows is
 the library version chosen for it, else (if nothing was typed either) the plan's topic.
-``deliver_topic`` records the delivery through ``curriculum.delivery.record_delivery`` (the
-authoritative record of delivered topics) and sets the segment's topic, as one undoable action.
+``deliver_topic`` records the delivery through ``curriculum.delivery.record_delivery_in`` (the
+authoritative record of delivered topics) and sets the segment's topic, in one transaction and as
+one undoable action.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from ..curriculum import delivery, library, planning
 from ..curriculum.dto import TopicView
 from ..errors import NotFound
 from ..workspace import Workspace
-from ._common import load_session, ordered_segments, require_status
+from ._common import load_session, ordered_segments, session_view
 from .dto import SessionView, TopicChoice
-from .segments import apply_segment_topic
+from .segments import checked_topic, topic_segment, write_segment_topic
 from .undo import ActionLog, row_snapshot
 
 
@@ -107,27 +108,27 @@ def topic_choices(ws: Workspace, segment_id: int, query: str = "", limit: int = 
 
 
 def deliver_topic(ws: Workspace, segment_id: int, topic_key: str) -> SessionView:
-    """Record ``topic_key`` as taught in the segment (``record_delivery``) and show it as the
-    segment's topic; one console action, so Ctrl+Z reverts both."""
+    """Record ``topic_key`` as taught in the segment (as ``record_delivery`` does) and show it as
+    the segment's topic. One transaction and one console action: the delivery, the segment's
+    topic, their audit events and the undo entry are stored together or not at all, and Ctrl+Z
+    reverts both."""
     with ws.transaction() as s:
-        seg = s.get(Segment, segment_id)
-        if seg is None:
-            raise NotFound("That segment no longer exists.")
-        sess = load_session(s, seg.session_id)
-        require_status(sess, "planned", "running", "ended")
-        ActionLog(s, ws, sess)  # refuses a clock that went back before anything is written
+        sess, seg = topic_segment(s, segment_id)
+        log = ActionLog(s, ws, sess)  # refuses a clock that went back before anything is written
         prior = s.scalar(select(TopicDelivery).where(TopicDelivery.segment_id == seg.id)
                          .order_by(TopicDelivery.id).limit(1))
-        before = None if prior is None else row_snapshot(prior)
-        session_id = sess.id
-    done = delivery.record_delivery(ws, session_id, segment_id, topic_key)
-    change: dict[str, Any]
-    if before is None:
-        change = {"op": "insert", "table": "topic_deliveries", "pk": {"id": done.id}}
-    else:
-        change = {"op": "update", "table": "topic_deliveries", "pk": {"id": before.pop("id")},
-                  "before": before}
-    return apply_segment_topic(ws, segment_id, done.title, done.topic_version_id, change)
+        before = None if prior is None else row_snapshot(prior)  # before the swap changes it
+        done = delivery.record_delivery_in(s, ws, sess.id, seg.id, topic_key)
+        write_segment_topic(log, seg, checked_topic(done.title), done.topic_version_id)
+        if before is None:
+            log.changes.append({"op": "insert", "table": TopicDelivery.__tablename__,
+                                "pk": {"id": done.id}})
+        else:
+            log.changes.append({"op": "update", "table": TopicDelivery.__tablename__,
+                                "pk": {"id": before.pop("id")}, "before": before})
+        log.commit("segment.topic", "Record topics", segment_id=seg.id,
+                   topic_version_id=done.topic_version_id, deliveries_removed=0)
+        return session_view(s, sess)
 
 
 def adopt_planned_topic(ws: Workspace, session: SessionView) -> SessionView:

@@ -1,7 +1,8 @@
 """Which topic was taught in which session (and segment), and what to teach next.
 
-``record_delivery`` is the live console's call when a module segment's topic is set or swapped:
-it stores the topic's *current version* so the note and the chart keep the text as taught.
+``record_delivery`` stores the topic's *current version* so the note and the chart keep the text
+as taught. The live console sets or swaps a module segment's topic through ``record_delivery_in``
+(the same, inside its own transaction) so the delivery and the console action commit together.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
 from ...models.curriculum import CurriculumTopic, TopicDelivery, TopicVersion
 from ...models.roster import Enrollment
@@ -37,32 +39,39 @@ def record_delivery(ws: Workspace, session_id: int, segment_id: int | None, topi
     segment, recording the same topic twice for a session keeps one record. Audited.
     """
     with ws.transaction() as s:
-        if s.get(GroupSession, session_id) is None:
-            raise NotFound("That session no longer exists.")
-        if segment_id is not None:
-            seg = s.get(Segment, segment_id)
-            if seg is None or seg.session_id != session_id:
-                raise NotFound("That segment is not part of the session.")
-        t = _store.topic_by_key(s, topic_key)
-        v = _store.latest_version(s, t.id)
-        now = ws.clock.now()
-        existing = s.scalar(select(TopicDelivery).where(
-            TopicDelivery.session_id == session_id,
-            TopicDelivery.segment_id == segment_id if segment_id is not None else and_(
-                TopicDelivery.segment_id.is_(None), TopicDelivery.topic_id == t.id))
-            .limit(1))
-        if existing is None:
-            existing = TopicDelivery(session_id=session_id, segment_id=segment_id,
-                                     topic_id=t.id, topic_version_id=v.id, delivered_at=now,
-                                     created_at=now, created_by_id=ws.actor.user_id)
-            s.add(existing)
-        else:
-            existing.topic_id, existing.topic_version_id = t.id, v.id
-            existing.updated_at, existing.updated_by_id = now, ws.actor.user_id
-        s.flush()
-        audit.record(s, ws, "topic.delivered", "session", session_id, segment_id=segment_id,
-                     topic=t.key, version=v.version)
-        return _view(existing, t, v)
+        return record_delivery_in(s, ws, session_id, segment_id, topic_key)
+
+
+def record_delivery_in(s: Session, ws: Workspace, session_id: int, segment_id: int | None,
+                       topic_key: str) -> DeliveryView:
+    """``record_delivery`` inside the caller's transaction, so a caller (the live console) can
+    store the delivery, its audit event and its own changes as one commit."""
+    if s.get(GroupSession, session_id) is None:
+        raise NotFound("That session no longer exists.")
+    if segment_id is not None:
+        seg = s.get(Segment, segment_id)
+        if seg is None or seg.session_id != session_id:
+            raise NotFound("That segment is not part of the session.")
+    t = _store.topic_by_key(s, topic_key)
+    v = _store.latest_version(s, t.id)
+    now = ws.clock.now()
+    existing = s.scalar(select(TopicDelivery).where(
+        TopicDelivery.session_id == session_id,
+        TopicDelivery.segment_id == segment_id if segment_id is not None else and_(
+            TopicDelivery.segment_id.is_(None), TopicDelivery.topic_id == t.id))
+        .order_by(TopicDelivery.id).limit(1))
+    if existing is None:
+        existing = TopicDelivery(session_id=session_id, segment_id=segment_id,
+                                 topic_id=t.id, topic_version_id=v.id, delivered_at=now,
+                                 created_at=now, created_by_id=ws.actor.user_id)
+        s.add(existing)
+    else:
+        existing.topic_id, existing.topic_version_id = t.id, v.id
+        existing.updated_at, existing.updated_by_id = now, ws.actor.user_id
+    s.flush()
+    audit.record(s, ws, "topic.delivered", "session", session_id, segment_id=segment_id,
+                 topic=t.key, version=v.version)
+    return _view(existing, t, v)
 
 
 def remove_delivery(ws: Workspace, delivery_id: int) -> None:
