@@ -3,10 +3,8 @@ They collect input; the page calls the service and hands errors back to show nex
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLineEdit,
@@ -18,22 +16,15 @@ from facilitator.services.users import UserDraft, UserView
 from facilitator.services.validation import MIN_PASSWORD
 
 from ..errors import FieldErrors
-from ..widgets import ErrorLabel, InfoLabel, add_field
+from ..form_dialog import ServiceFormDialog
+from ..widgets import ErrorLabel, InfoLabel, add_field, password_edit
 
 ROLE_TEXT = {"therapist": "Therapist", "supervisor": "Clinical supervisor",
              "admin": "Administrator"}
 
 
-def _password_edit() -> QLineEdit:
-    edit = QLineEdit()
-    edit.setEchoMode(QLineEdit.EchoMode.Password)
-    return edit
-
-
-class _FormDialog(QDialog):
-    save_requested = Signal()
-    """Save pressed: the page reads the fields, calls the service, then ``saved()`` or
-    ``show_error()``."""
+class _FormDialog(ServiceFormDialog):
+    CONFLICT_FIELD = "login"
 
     def _finish(self, form: QFormLayout, general: ErrorLabel, intro: str = "") -> None:
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
@@ -47,17 +38,6 @@ class _FormDialog(QDialog):
         lay.addWidget(general)
         lay.addWidget(self.buttons)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
-
-    def accept(self) -> None:
-        self.errors.clear()
-        self.save_requested.emit()
-
-    def saved(self) -> None:
-        super().accept()
-
-    def show_error(self, error: BaseException) -> None:
-        self.errors.show(error, conflict_field="login")
-        self.adjustSize()  # make room for the messages under the fields
 
 
 class UserForm(_FormDialog):
@@ -80,8 +60,8 @@ class UserForm(_FormDialog):
         self.errors.add("credentials", add_field(form, self.tr("&Credentials"),
                                                  self.credentials))
         self.errors.add("role", add_field(form, self.tr("&Role"), self.role))
-        self.password = _password_edit()
-        self.password_again = _password_edit()
+        self.password = password_edit()
+        self.password_again = password_edit()
         if user is None:
             self.password.setPlaceholderText(self.tr("At least {0} characters")
                                              .format(MIN_PASSWORD))
@@ -117,10 +97,10 @@ class PasswordForm(_FormDialog):
         self.reactivate = reactivate
         self.setWindowTitle(self.tr("Reactivate account") if reactivate
                             else self.tr("Reset password"))
-        self.password = _password_edit()
+        self.password = password_edit()
         self.password.setPlaceholderText(self.tr("At least {0} characters")
                                          .format(MIN_PASSWORD))
-        self.password_again = _password_edit()
+        self.password_again = password_edit()
         form = QFormLayout()
         self.errors = FieldErrors(ErrorLabel())
         self.errors.add("password", add_field(form, self.tr("New &password"), self.password))

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLineEdit,
@@ -22,14 +20,15 @@ from facilitator.services.programs import ProgramView
 from facilitator.services.roster import ParticipantDraft, ParticipantView
 
 from ..errors import FieldErrors
+from ..form_dialog import ServiceFormDialog
 from ..widgets import ErrorLabel, OptionalDateEdit, add_field, date_edit, from_qdate, to_qdate
 from .participant_model import STATUS_TEXT
 
 
-class ParticipantForm(QDialog):
-    save_requested = Signal()
-    """The user pressed Save; read ``draft()``, call the service, then ``saved()`` or
-    ``show_error()``. No data travels in the signal."""
+class ParticipantForm(ServiceFormDialog):
+    """Add or edit a participant; the page reads ``draft()`` and calls the service."""
+
+    CONFLICT_FIELD = "chart_id"
 
     def __init__(self, programs: list[ProgramView], today: date,
                  participant: ParticipantView | None = None,
@@ -116,15 +115,3 @@ class ParticipantForm(QDialog):
             level_of_care=self.level_of_care.text(),
             program_id=self.program.currentData(),
         )
-
-    # -- the page answers ------------------------------------------------------------------
-    def accept(self) -> None:
-        self.errors.clear()
-        self.save_requested.emit()
-
-    def saved(self) -> None:
-        super().accept()
-
-    def show_error(self, error: BaseException) -> None:
-        self.errors.show(error, conflict_field="chart_id")
-        self.adjustSize()  # make room for the messages under the fields

@@ -1,0 +1,30 @@
+"""The dialog shape shared by every edit form: it collects input and asks to save; the page calls
+the service and answers with ``saved()`` or ``show_error()``, whose messages appear next to the
+fields (STYLE: dialogs collect input and return it; the caller calls the service)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog
+
+from .errors import FieldErrors
+
+
+class ServiceFormDialog(QDialog):
+    save_requested = Signal()
+    """Save pressed: the page reads the fields, calls the service, then ``saved()`` or
+    ``show_error()``. No data travels in the signal."""
+
+    CONFLICT_FIELD = ""  # the field a Conflict (e.g. a duplicate) is shown next to
+    errors: FieldErrors  # built by the subclass with its fields
+
+    def accept(self) -> None:
+        self.errors.clear()
+        self.save_requested.emit()
+
+    def saved(self) -> None:
+        super().accept()
+
+    def show_error(self, error: BaseException) -> None:
+        self.errors.show(error, conflict_field=self.CONFLICT_FIELD)
+        self.adjustSize()  # make room for the messages under the fields
