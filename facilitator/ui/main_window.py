@@ -7,11 +7,13 @@ from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QScrollArea,
     QStackedWidget,
     QWidget,
 )
@@ -37,6 +39,7 @@ class MainWindow(QMainWindow):
         self.ws = ws
         self._signed_out = False
         self._pages: dict[str, QWidget] = {}
+        self._holders: dict[str, QScrollArea] = {}
         self._hidden_dialogs: list[QDialog] = []  # hidden by the lock, shown again on unlock
         self.specs: list[PageSpec] = pages_for(ws.actor.role)
         self.lock_controller = LockController(ws, self)
@@ -110,8 +113,11 @@ class MainWindow(QMainWindow):
         geometry = QSettings().value(GEOMETRY_KEY)
         if isinstance(geometry, QByteArray | bytes) and self.restoreGeometry(geometry):
             return
+        # First run: most of the screen (a clinic laptop is often 1366 x 768), never more.
         font = self.fontMetrics()
-        self.resize(font.averageCharWidth() * 150, font.height() * 40)
+        area = self.screen().availableGeometry()
+        self.resize(min(area.width(), max(font.averageCharWidth() * 150, area.width() * 85 // 100)),
+                    min(area.height(), max(font.height() * 40, area.height() * 85 // 100)))
 
     # -- pages -----------------------------------------------------------------------------
     def page(self, key: str) -> QWidget | None:
@@ -127,7 +133,13 @@ class MainWindow(QMainWindow):
             widget = QLabel(user_message(errors[0]) if errors else "")
             widget.setWordWrap(True)
         self._pages[key] = widget
-        self.stack.addWidget(widget)
+        # Scrolls instead of clipping or squeezing when the window is smaller than the page.
+        holder = QScrollArea()
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setWidget(widget)
+        self._holders[key] = holder
+        self.stack.addWidget(holder)
         return widget
 
     def show_page(self, key: str) -> None:
@@ -140,7 +152,7 @@ class MainWindow(QMainWindow):
         widget = self.page(key)
         if widget is None:
             return
-        self.stack.setCurrentWidget(widget)
+        self.stack.setCurrentWidget(self._holders[key])
         refresh = getattr(widget, "refresh", None)
         if callable(refresh) and widget.property("_shown_once"):
             attempt(refresh, self.status_error)
