@@ -15,9 +15,12 @@ from facilitator.services.console.dto import ConsoleState
 from .header import format_duration
 from .style import ICON_SHIELD, scaled_font
 
+_KIND_TEXT = {"checkin": "Check-in", "module": "Skills module", "break": "Break",
+              "process": "Process group", "checkout": "Check-out", "other": "Group in session"}
+
 
 class PrivacyShield(QFrame):
-    """Shows only: "privacy shield on", the segment title, time left, how to return."""
+    """Shows only: "privacy shield on", the kind of segment, time left, how to return."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,7 +50,8 @@ class PrivacyShield(QFrame):
             self.segment.setText("")
             self.time_left.setText("")
             return
-        self.segment.setText(seg.title)
+        # The kind, not the title: a segment title is free text and could name someone.
+        self.segment.setText(self.tr(_KIND_TEXT.get(seg.kind, "Group in session")))
         if state.overrun:
             self.time_left.setText(self.tr("Over time by {time}").format(
                 time=format_duration(state.overrun_s)))

@@ -207,3 +207,18 @@ def test_item_models(qtmodeltester, therapist_ws: Workspace, demo_group: DemoGro
     summary.set_rows(svc.end_session(ws, sid).rows)
     qtmodeltester.check(summary)
     assert summary.rowCount() == 4
+
+
+def test_privacy_shield_shows_the_segment_kind_not_its_free_text_title(
+        qtbot: QtBot, therapist_ws: Workspace, demo_group: DemoGroup) -> None:
+    ws = therapist_ws
+    sid = running_session(ws, demo_group)
+    # A facilitator typed a segment title that names someone.
+    added = svc.add_segment(ws, sid, "process", "Robin's relapse review", 20)
+    new = next(g for g in added.segments if g.title == "Robin's relapse review")
+    while not next(g for g in svc.get_session(ws, sid).segments if g.id == new.id).running:
+        svc.start_next_segment(ws, sid)
+    window = console(qtbot, ws, sid)
+    press(qtbot, window, Qt.Key.Key_F12)
+    shielded = visible_text(window)
+    assert "Process group" in shielded and "Robin" not in shielded
