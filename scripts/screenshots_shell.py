@@ -1,6 +1,7 @@
 """Screenshots of the application shell (offscreen): set-up, recovery key, sign-in, roster,
-lock screen, users, audit and backups pages, written to docs/screenshots/. Uses the demo clinic in a
-temporary folder with a fast key derivation, so it runs in seconds.
+lock screen, programs & groups, users, audit and backups pages, written to
+docs/screenshots/. Uses the demo clinic in a temporary folder with a fast key derivation, so it
+runs in seconds.
 
     .venv/bin/python scripts/screenshots_shell.py
 """
@@ -82,6 +83,11 @@ def main() -> int:
         form.buttons.button(form.buttons.StandardButton.Save).click()
         shots.shoot(app, form, "participant_form")
         form.reject()
+        window.show_page("programs")
+        programs_page = window.page("programs")
+        assert programs_page is not None
+        programs_page.groups.table.selectRow(0)  # type: ignore[attr-defined]
+        shots.shoot(app, window, "programs")
         window.show_page("users")
         shots.shoot(app, window, "users")
         window.show_page("audit")

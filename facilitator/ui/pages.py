@@ -48,6 +48,8 @@ PAGES: list[PageSpec] = [
     PageSpec("roster", "Roster", lazy("facilitator.ui.roster.roster_page", "RosterPage")),
     PageSpec("curriculum", "Library & planning",
              lazy("facilitator.ui.curriculum.curriculum_page", "CurriculumPage")),
+    PageSpec("programs", "Programs & groups",
+             lazy("facilitator.ui.admin.programs_page", "ProgramsPage"), ("admin",)),
     PageSpec("users", "Users", lazy("facilitator.ui.admin.users_page", "UsersPage"),
              ("admin",)),
     PageSpec("audit", "Audit log", lazy("facilitator.ui.admin.audit_page", "AuditPage"),

@@ -97,7 +97,8 @@ def test_week_minutes_count_only_the_programs_own_sessions(cl: Clinic) -> None:
     ada = cl.people[0]
     mh = programs.add_program(ws, programs.ProgramDraft("MH IOP", "mh"))
     early = programs.add_group(ws, programs.GroupDraft(
-        "Early MH group", mh.id, (1,), local(6).time(), local(8).time()))
+        "Early MH group", mh.id, (1,), local(6).time(), local(8).time(),
+        template=({"kind": "process", "title": "Group", "minutes": 60},)))
     roster.enroll(ws, ada, early.id, date(2026, 2, 2))
     cl.at(6)
     other = c.open_today_session(ws, early.id).id

@@ -52,7 +52,8 @@ def test_whole_group_absent_in_one_action(cl: Clinic) -> None:
 
 def test_walk_in_and_rolling_admission(cl: Clinic) -> None:
     other = programs.add_group(cl.ws, programs.GroupDraft(
-        "Evening group", cl.program.id, (1,), local(0).time(), local(1).time()))
+        "Evening group", cl.program.id, (1,), local(0).time(), local(1).time(),
+        template=({"kind": "process", "title": "Group", "minutes": 60},)))
     guest = roster.add_participant(cl.ws, roster.ParticipantDraft(
         chart_id="W-1", legal_name="Wes Walkin", admission_date=date(2026, 2, 1)))
     roster.enroll(cl.ws, guest.id, other.id, date(2026, 2, 1))

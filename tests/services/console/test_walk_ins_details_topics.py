@@ -32,10 +32,12 @@ def person(cl: Clinic, chart: str, name: str, group_id: int, *, start: date = da
 def test_walk_in_candidates_follow_the_rule(cl: Clinic) -> None:
     sid = started(cl)  # the list is made now, at the start
     evening = programs.add_group(cl.ws, programs.GroupDraft(
-        "Evening group", cl.program.id, (1,), local(0).time(), local(1).time()))
+        "Evening group", cl.program.id, (1,), local(0).time(), local(1).time(),
+        template=({"kind": "process", "title": "Group", "minutes": 60},)))
     other_program = programs.add_program(cl.ws, programs.ProgramDraft("MH IOP", "mh"))
     elsewhere = programs.add_group(cl.ws, programs.GroupDraft(
-        "MH group", other_program.id, (1,), local(0).time(), local(1).time()))
+        "MH group", other_program.id, (1,), local(0).time(), local(1).time(),
+        template=({"kind": "process", "title": "Group", "minutes": 60},)))
     late_admit = person(cl, "N-1", "Nia Newcomer", cl.group.id, start=date(2026, 3, 2))
     visitor = person(cl, "V-1", "Val Visitor", evening.id)
     gone = person(cl, "D-1", "Dan Discharged", evening.id, status="discharged")
