@@ -95,7 +95,9 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
         self.go_menu = self.menuBar().addMenu(self.tr("&Go"))
         for i, spec in enumerate(self.specs[:9]):
-            action = QAction(QCoreApplication.translate("pages", spec.title), self)
+            # "&" would be read as a mnemonic marker ("Library & planning"): double it.
+            title = QCoreApplication.translate("pages", spec.title).replace("&", "&&")
+            action = QAction(title, self)
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             action.triggered.connect(lambda _=False, key=spec.key: self.show_page(key))
             self.go_menu.addAction(action)

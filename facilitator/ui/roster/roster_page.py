@@ -191,6 +191,9 @@ class RosterPage(QWidget):
         program_list = attempt(lambda: programs.list_programs(self.ws), self._fail)
         if program_list is None:
             return
+        # Active programs, plus the participant's own even if it was deactivated since.
+        own = participant.program_id if participant else None
+        program_list = [p for p in program_list if p.active or p.id == own]
         self.form = ParticipantForm(program_list, self._today(), participant, self)
         self.form.save_requested.connect(self._on_form_save)
         self.form.finished.connect(self._on_form_finished)
