@@ -11,9 +11,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -131,3 +133,26 @@ def password_edit(placeholder: str = "") -> QLineEdit:
     edit.setEchoMode(QLineEdit.EchoMode.Password)
     edit.setPlaceholderText(placeholder)
     return edit
+
+
+class ConfirmBar(QFrame):
+    """An inline "are you sure?" strip (never a modal box): ``ask(text)`` shows it with the
+    focus on the confirming button; Cancel hides it. Connect ``confirm_button.clicked``."""
+
+    def __init__(self, confirm_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.text = InfoLabel()
+        self.confirm_button = QPushButton(confirm_text)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        row = QHBoxLayout(self)
+        row.addWidget(self.text, 1)
+        row.addWidget(self.confirm_button)
+        row.addWidget(self.cancel_button)
+        self.cancel_button.clicked.connect(self.hide)
+        self.hide()
+
+    def ask(self, text: str) -> None:
+        self.text.setText(text)
+        self.show()
+        self.confirm_button.setFocus()

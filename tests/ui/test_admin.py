@@ -97,8 +97,8 @@ def test_deactivate_reactivate_and_reset(qtbot: QtBot, main: MainWindow, ws: Wor
     page.refresh()
     page.select_login("dana")
     qtbot.mouseClick(page.active_button, Qt.MouseButton.LeftButton)
-    assert page.confirm_bar.isVisible() and "Dana Therapist" in page.confirm_text.text()
-    qtbot.mouseClick(page.confirm_button, Qt.MouseButton.LeftButton)
+    assert page.confirm_bar.isVisible() and "Dana Therapist" in page.confirm_bar.text.text()
+    qtbot.mouseClick(page.confirm_bar.confirm_button, Qt.MouseButton.LeftButton)
     assert not page.selected().active
     with pytest.raises(AuthError):
         auth.sign_in(vault, clock, "dana", DANA_PASSWORD)

@@ -187,19 +187,19 @@ def test_deactivate_inline_and_conflict(qtbot: QtBot, main: MainWindow, ws: Work
     page.programs.select_id(p.id)
     _click(qtbot, page.programs.active_button)
     assert page.programs.confirm_bar.isVisible()
-    _click(qtbot, page.programs.confirm_button)
+    _click(qtbot, page.programs.confirm_bar.confirm_button)
     assert "still has 1 active group" in page.programs.error.text()
     assert page.programs.error.isVisible()
 
     page.groups.select_id(g.id)
     _click(qtbot, page.groups.active_button)
-    assert "Morning Recovery" in page.groups.confirm_text.text()
-    _click(qtbot, page.groups.confirm_button)
+    assert "Morning Recovery" in page.groups.confirm_bar.text.text()
+    _click(qtbot, page.groups.confirm_bar.confirm_button)
     assert _column(page.groups, 7) == ["Deactivated"]
     assert "Reactivate" in page.groups.active_button.text()
     page.programs.select_id(p.id)
     _click(qtbot, page.programs.active_button)
-    _click(qtbot, page.programs.confirm_button)
+    _click(qtbot, page.programs.confirm_bar.confirm_button)
     assert _column(page.programs, 7) == ["Deactivated"]
     assert not page.groups.add_button.isEnabled()
     # Reactivating the group first is refused inline; the program, then the group, works.

@@ -9,7 +9,6 @@ from typing import Generic, TypeVar
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -27,7 +26,7 @@ from facilitator.services.workspace import Workspace
 
 from ..errors import attempt, user_message
 from ..table_model import Column, RowsModel
-from ..widgets import ErrorLabel, InfoLabel, compact_rows
+from ..widgets import ConfirmBar, ErrorLabel, InfoLabel, compact_rows
 from .program_forms import KIND_TEXT, MODALITY_TEXT, GroupForm, ProgramForm
 
 R = TypeVar("R", ProgramView, GroupView)
@@ -59,23 +58,13 @@ class _Section(QGroupBox, Generic[R]):
         for b in (self.add_button, self.edit_button, self.active_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        self.confirm_bar = QFrame()
-        self.confirm_bar.setFrameShape(QFrame.Shape.StyledPanel)
-        self.confirm_text = InfoLabel()
-        self.confirm_button = QPushButton(self.tr("Yes, deactivate"))
-        self.cancel_button = QPushButton(self.tr("Cancel"))
-        bar = QHBoxLayout(self.confirm_bar)
-        bar.addWidget(self.confirm_text, 1)
-        bar.addWidget(self.confirm_button)
-        bar.addWidget(self.cancel_button)
-        self.confirm_bar.hide()
+        self.confirm_bar = ConfirmBar(self.tr("Yes, deactivate"))
         self.error = ErrorLabel()
         lay = QVBoxLayout(self)
         lay.addLayout(buttons)
         lay.addWidget(self.confirm_bar)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.error)
-        self.cancel_button.clicked.connect(self.confirm_bar.hide)
         self.table.selectionModel().selectionChanged.connect(self.update_buttons)
         self.update_buttons()
 
@@ -105,9 +94,7 @@ class _Section(QGroupBox, Generic[R]):
 
     def ask(self, text: str) -> None:
         self.error.setText("")
-        self.confirm_text.setText(text)
-        self.confirm_bar.show()
-        self.confirm_button.setFocus()
+        self.confirm_bar.ask(text)
 
 
 class ProgramsPage(QWidget):
@@ -169,12 +156,12 @@ class ProgramsPage(QWidget):
         p.edit_button.clicked.connect(self._on_edit_program)
         p.table.doubleClicked.connect(self._on_edit_program)
         p.active_button.clicked.connect(self._on_program_active)
-        p.confirm_button.clicked.connect(self._on_program_deactivate_confirmed)
+        p.confirm_bar.confirm_button.clicked.connect(self._on_program_deactivate_confirmed)
         g.add_button.clicked.connect(self._on_add_group)
         g.edit_button.clicked.connect(self._on_edit_group)
         g.table.doubleClicked.connect(self._on_edit_group)
         g.active_button.clicked.connect(self._on_group_active)
-        g.confirm_button.clicked.connect(self._on_group_deactivate_confirmed)
+        g.confirm_bar.confirm_button.clicked.connect(self._on_group_deactivate_confirmed)
 
     # -- data ------------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
@@ -22,7 +21,7 @@ from facilitator.services.workspace import Workspace
 
 from ..errors import attempt, user_message
 from ..table_model import Column, RowsModel
-from ..widgets import ErrorLabel, InfoLabel, compact_rows
+from ..widgets import ConfirmBar, ErrorLabel, InfoLabel, compact_rows
 from .user_forms import ROLE_TEXT, PasswordForm, UserForm
 
 
@@ -68,16 +67,7 @@ class UsersPage(QWidget):
         buttons.addStretch(1)
 
         # Deactivating stops a colleague's password at once: ask, but without a modal box.
-        self.confirm_bar = QFrame()
-        self.confirm_bar.setFrameShape(QFrame.Shape.StyledPanel)
-        self.confirm_text = InfoLabel()
-        self.confirm_button = QPushButton(self.tr("Yes, deactivate"))
-        self.cancel_button = QPushButton(self.tr("Cancel"))
-        bar = QHBoxLayout(self.confirm_bar)
-        bar.addWidget(self.confirm_text, 1)
-        bar.addWidget(self.confirm_button)
-        bar.addWidget(self.cancel_button)
-        self.confirm_bar.hide()
+        self.confirm_bar = ConfirmBar(self.tr("Yes, deactivate"))
 
         self.info = InfoLabel()
         self.error = ErrorLabel()
@@ -94,8 +84,7 @@ class UsersPage(QWidget):
         self.table.doubleClicked.connect(self._on_edit)
         self.active_button.clicked.connect(self._on_active)
         self.reset_button.clicked.connect(self._on_reset)
-        self.confirm_button.clicked.connect(self._on_confirm_deactivate)
-        self.cancel_button.clicked.connect(self.confirm_bar.hide)
+        self.confirm_bar.confirm_button.clicked.connect(self._on_confirm_deactivate)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
 
     # -- data ------------------------------------------------------------------------------
@@ -183,11 +172,9 @@ class UsersPage(QWidget):
         if user is None:
             return
         if user.active:
-            self.confirm_text.setText(self.tr(
+            self.confirm_bar.ask(self.tr(
                 "Deactivate {0}? Their password stops working at once; you can reactivate the "
                 "account later with a new password.").format(user.display_name))
-            self.confirm_bar.show()
-            self.confirm_button.setFocus()
         else:
             self._open(PasswordForm(user, True, self), self._on_password)
 
