@@ -4,6 +4,8 @@ fields (STYLE: dialogs collect input and return it; the caller calls the service
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog
 
@@ -17,6 +19,14 @@ class ServiceFormDialog(QDialog):
 
     CONFLICT_FIELD = ""  # the field a Conflict (e.g. a duplicate) is shown next to
     errors: FieldErrors  # built by the subclass with its fields
+
+    def open_with(self, on_save: Callable[[], None], on_closed: Callable[[], None]) -> None:
+        """Open window-modal (never blocking a running console); Save calls ``on_save``; when
+        the dialog closes, ``on_closed`` runs (the page forgets it) and the dialog is deleted."""
+        self.save_requested.connect(on_save)
+        self.finished.connect(lambda _result: on_closed())
+        self.finished.connect(self.deleteLater)
+        self.open()
 
     def accept(self) -> None:
         self.errors.clear()

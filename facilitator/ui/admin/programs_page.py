@@ -211,14 +211,10 @@ class ProgramsPage(QWidget):
     def _open(self, dialog: ProgramForm | GroupForm, on_save: Callable[[], None]) -> None:
         self._say("")
         self.dialog = dialog
-        dialog.save_requested.connect(on_save)
-        dialog.finished.connect(self._on_dialog_finished)
-        dialog.open()
+        dialog.open_with(on_save, self._forget_dialog)
 
-    def _on_dialog_finished(self) -> None:
-        if self.dialog is not None:
-            self.dialog.deleteLater()
-            self.dialog = None
+    def _forget_dialog(self) -> None:
+        self.dialog = None
 
     def _on_add_program(self) -> None:
         self._open(ProgramForm(None, self), self._on_program_save)

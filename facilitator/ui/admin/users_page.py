@@ -3,6 +3,7 @@ password."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtWidgets import (
@@ -124,18 +125,14 @@ class UsersPage(QWidget):
         self.confirm_bar.hide()
 
     # -- dialogs ---------------------------------------------------------------------------
-    def _open(self, dialog: UserForm | PasswordForm, on_save: object) -> None:
+    def _open(self, dialog: UserForm | PasswordForm, on_save: Callable[[], None]) -> None:
         self.error.setText("")
         self.info.setText("")
         self.dialog = dialog
-        dialog.save_requested.connect(on_save)
-        dialog.finished.connect(self._on_dialog_finished)
-        dialog.open()
+        dialog.open_with(on_save, self._forget_dialog)
 
-    def _on_dialog_finished(self) -> None:
-        if self.dialog is not None:
-            self.dialog.deleteLater()
-            self.dialog = None
+    def _forget_dialog(self) -> None:
+        self.dialog = None
 
     def _on_add(self) -> None:
         self._open(UserForm(None, self), self._on_user_save)

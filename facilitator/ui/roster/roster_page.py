@@ -195,9 +195,7 @@ class RosterPage(QWidget):
         own = participant.program_id if participant else None
         program_list = [p for p in program_list if p.active or p.id == own]
         self.form = ParticipantForm(program_list, self._today(), participant, self)
-        self.form.save_requested.connect(self._on_form_save)
-        self.form.finished.connect(self._on_form_finished)
-        self.form.open()
+        self.form.open_with(self._on_form_save, self._forget_form)
 
     def _on_form_save(self) -> None:
         form = self.form
@@ -218,7 +216,5 @@ class RosterPage(QWidget):
         self.refresh()
         self.select_id(saved.id)
 
-    def _on_form_finished(self, _result: int) -> None:
-        if self.form is not None:
-            self.form.deleteLater()
-            self.form = None
+    def _forget_form(self) -> None:
+        self.form = None
