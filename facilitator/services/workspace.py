@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exc as sa_exc
@@ -51,10 +52,33 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        session = self.db.session()
-        try:
-            with session.begin():
+        """One write unit of work: ``BEGIN IMMEDIATE``, committed when the block ends."""
+        with self._mapped_errors(self.db.session()) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """One read-only unit of work for query services: a deferred transaction that takes no
+        write lock (WAL readers and the writer proceed together) and is always rolled back.
+        Adding or changing rows inside it is a programming error and raises."""
+        with self._mapped_errors(self.db.read_session()) as session:
+            session.begin()
+            try:
                 yield session
+                if session.new or session.dirty or session.deleted:
+                    raise RuntimeError("a read-only unit of work tried to change rows")
+            finally:
+                session.rollback()
+
+    def today(self) -> date:
+        """The clinic's calendar date now."""
+        return self.clock.now().astimezone(self.timezone).date()
+
+    @contextmanager
+    def _mapped_errors(self, session: Session) -> Iterator[Session]:
+        """Close ``session`` at the end and turn driver errors into messages safe to show."""
+        try:
+            yield session
         except StorageError as error:
             raise StorageProblem(str(error)) from error
         except (sa_exc.OperationalError, sa_exc.DatabaseError) as error:

@@ -19,6 +19,9 @@ from sqlalchemy.pool import QueuePool
 
 from .errors import DataDirProblem, NotADatabase
 
+# Execution option that marks a read-only unit of work (deferred BEGIN, no write lock).
+READ_ONLY = "facilitator_read_only"
+
 _FULL_DISK = ("database or disk is full", "disk i/o error")
 _READ_ONLY = ("readonly database", "read-only", "unable to open database")
 _NOT_OURS = ("file is not a database", "database disk image is malformed")
@@ -78,9 +81,14 @@ def build_engine(path: Path, key: bytes, *, connect: Any = open_raw, module: Any
     )
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Any) -> None:
-        # Take the write lock at BEGIN so two writers never interleave the audit hash chain.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(connection: Any) -> None:
+        # Writers take the write lock at BEGIN so two never interleave the audit hash chain.
+        # Readers begin deferred: in WAL mode they neither wait for nor block the one writer, so
+        # a long verify or export never stalls the live console.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -104,11 +112,18 @@ class Database:
         self._key = key
         self.engine = build_engine(path, key, **engine_options)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool and events, deferred BEGIN; no autoflush, so a read never writes by accident.
+        self._readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}),
+                                     expire_on_commit=False, autoflush=False)
         _OPEN[id(self)] = Path(path).resolve()
         weakref.finalize(self, _OPEN.pop, id(self), None)  # dropped without close()
 
     def session(self) -> Session:
         return self._sessions()
+
+    def read_session(self) -> Session:
+        """A session for queries only: its transaction begins deferred (see ``_begin``)."""
+        return self._readers()
 
     def check_readable(self) -> None:
         """Fail fast with NotADatabase when the key or the file is wrong."""
