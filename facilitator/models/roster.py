@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, Time
+from sqlalchemy import ForeignKey, Index, String, Text, Time, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Tracked
@@ -30,6 +30,12 @@ class Program(Tracked, Base):
     note_deadline_hours: Mapped[int] = mapped_column(default=72)
     redisclosure_notice: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Progress notes: the default format, how units derive from minutes, and whether absent
+    # participants get a short absence note.
+    note_format: Mapped[str] = mapped_column(String(10), default="DAP", server_default="DAP")
+    unit_rule: Mapped[str] = mapped_column(String(20), default="per_diem",
+                                           server_default="per_diem")
+    absence_notes: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class Group(Tracked, Base):

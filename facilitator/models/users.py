@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text, true
+from sqlalchemy import String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Tracked
@@ -22,6 +22,11 @@ class User(Tracked, Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # Unlicensed or provisionally licensed staff: their signed notes wait for co-signature,
+    # by their assigned supervisor or any supervisor.
+    requires_cosign: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # No foreign key (see migration 0006): the users service checks it names a supervisor.
+    supervisor_id: Mapped[int | None]
 
 
 class Clinic(Tracked, Base):

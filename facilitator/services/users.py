@@ -25,6 +25,8 @@ class UserView:
     role: str
     active: bool
     last_login_at: datetime | None
+    requires_cosign: bool = False
+    supervisor_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class ClinicView:
 
 def _view(u: User) -> UserView:
     return UserView(u.id, u.login, u.display_name, u.credentials, u.role, u.active,
-                    u.last_login_at)
+                    u.last_login_at, u.requires_cosign, u.supervisor_id)
 
 
 def _check(draft: UserDraft) -> Checker:
@@ -104,6 +106,31 @@ def update_user(ws: Workspace, user_id: int, draft: UserDraft) -> UserView:
             setattr(user, k, v)
         user.updated_at, user.updated_by_id = ws.clock.now(), ws.actor.user_id
         audit.record(s, ws, "user.updated", "user", user.id, fields=sorted(changed))
+        return _view(user)
+
+
+def set_supervision(ws: Workspace, user_id: int, requires_cosign: bool,
+                    supervisor_id: int | None) -> UserView:
+    """Whether the user's signed notes wait for co-signature (unlicensed or provisionally
+    licensed staff), and the supervisor assigned to them (any supervisor may co-sign when
+    none is)."""
+    ws.require("admin")
+    with ws.transaction() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFound("That account no longer exists.")
+        if supervisor_id is not None:
+            sup = s.get(User, supervisor_id)
+            if sup is None or not sup.active or sup.role != "supervisor":
+                raise ValidationError({"supervisor": "Choose an active supervisor."})
+            if sup.id == user.id:
+                raise ValidationError({"supervisor": "Nobody supervises themselves."})
+        if requires_cosign and user.role == "admin":
+            raise ValidationError({"requires_cosign": "Admins do not sign clinical notes."})
+        user.requires_cosign, user.supervisor_id = requires_cosign, supervisor_id
+        user.updated_at, user.updated_by_id = ws.clock.now(), ws.actor.user_id
+        audit.record(s, ws, "user.supervision", "user", user.id,
+                     requires_cosign=requires_cosign, supervisor_id=supervisor_id)
         return _view(user)
 
 

@@ -19,8 +19,14 @@ from ..clock import Clock
 from ..storage.engine import Database, translate
 from ..storage.errors import StorageError
 from ..storage.vault import Vault
-from .errors import PermissionDenied, StorageProblem
+from .errors import Conflict, PermissionDenied, StorageProblem
 
+# Triggers (migration 0006) refuse changes to signed notes and to the facts they state with a
+# message starting with this marker.
+SIGNED_MARKER = "facilitator: signed"
+SIGNED_LOCKED = ("A signed note covers this: the facts it states (times, attendance, answers, "
+                 "segments, topics) and its text can no longer change. Nothing was changed. "
+                 "Record the correction as an addendum to the note, with its reason.")
 DAMAGED = ("The database could not be read: it may be damaged. Nothing was changed. Run"
            " 'verify' and restore from a backup if it reports a problem.")
 
@@ -82,6 +88,8 @@ class Workspace:
         except StorageError as error:
             raise StorageProblem(str(error)) from error
         except (sa_exc.OperationalError, sa_exc.DatabaseError) as error:
+            if SIGNED_MARKER in str(error.orig):
+                raise Conflict(SIGNED_LOCKED) from error
             mapped = translate(error)
             if mapped is None:
                 raise

@@ -1,0 +1,315 @@
+"""progress notes: notes, revisions, signatures, addenda, reviews, goal links, quick phrases,
+disclosures; note settings of programs and co-signature settings of users
+
+Revision ID: 0006
+Revises: 0005
+
+Triggers make the database itself keep signed content immutable: a signed revision, a
+signature, an addendum, a review and a disclosure record refuse UPDATE and DELETE. Once a
+participant's note for a session is signed, the facts it states (attendance, out-of-room time,
+answers, the session's times and segments, topics delivered, facilitators) refuse changes too;
+corrections go through a signed addendum. Every refusal message starts with "facilitator:
+signed", which the service layer turns into a sentence pointing to the addendum flow.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import facilitator.models.base
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+# A participant's note in a session is signed when any of its revisions carries a signature time.
+def _signed(session: str, participant: str) -> str:
+    return (f"EXISTS (SELECT 1 FROM progress_notes n JOIN note_revisions r ON r.note_id = n.id"
+            f" WHERE n.session_id = {session} AND n.participant_id = {participant}"
+            f" AND r.signed_at IS NOT NULL)")
+
+
+def _any_signed(session: str) -> str:
+    return (f"EXISTS (SELECT 1 FROM progress_notes n JOIN note_revisions r ON r.note_id = n.id"
+            f" WHERE n.session_id = {session} AND r.signed_at IS NOT NULL)")
+
+
+def _trigger(name: str, when: str, table: str, condition: str, message: str) -> str:
+    where = f" WHEN {condition}" if condition else ""
+    return (f"CREATE TRIGGER {name} BEFORE {when} ON {table} FOR EACH ROW{where}"
+            f" BEGIN SELECT RAISE(ABORT, 'facilitator: signed {message}'); END")
+
+
+_REVISION_SIGNED = "(SELECT signed_at FROM note_revisions WHERE id = {row}.revision_id) IS NOT NULL"
+_ATT = "(SELECT {col} FROM attendance WHERE id = {row}.attendance_id)"
+_SPECS = [
+    # Signed content itself.
+    ("note_revisions_signed_no_update", "UPDATE", "note_revisions", "OLD.signed_at IS NOT NULL",
+     "note revisions cannot change"),
+    ("note_revisions_signed_no_delete", "DELETE", "note_revisions", "OLD.signed_at IS NOT NULL",
+     "note revisions cannot change"),
+    ("note_goal_links_signed_no_insert", "INSERT", "note_goal_links",
+     _REVISION_SIGNED.format(row="NEW"), "note revisions cannot change"),
+    ("note_goal_links_signed_no_update", "UPDATE", "note_goal_links",
+     _REVISION_SIGNED.format(row="OLD"), "note revisions cannot change"),
+    ("note_goal_links_signed_no_delete", "DELETE", "note_goal_links",
+     _REVISION_SIGNED.format(row="OLD"), "note revisions cannot change"),
+]
+for _table, _what in (("signatures", "signatures"), ("note_addenda", "addenda"),
+                      ("note_reviews", "reviews"), ("disclosures", "disclosure records")):
+    for _verb in ("UPDATE", "DELETE"):
+        _SPECS.append((f"{_table}_no_{_verb.lower()}", _verb, _table, "",
+                       f"{_what} cannot change"))
+# The facts a signed note states.
+for _verb in ("UPDATE", "DELETE"):
+    _SPECS.append((f"attendance_signed_no_{_verb.lower()}", _verb, "attendance",
+                   _signed("OLD.session_id", "OLD.participant_id"), "note: facts locked"))
+for _verb, _row in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD")):
+    _SPECS.append((f"out_of_room_signed_no_{_verb.lower()}", _verb, "out_of_room",
+                   _signed(_ATT.format(col="session_id", row=_row),
+                           _ATT.format(col="participant_id", row=_row)), "note: facts locked"))
+    _SPECS.append((f"form_responses_signed_no_{_verb.lower()}", _verb, "form_responses",
+                   f"{_row}.session_id IS NOT NULL AND "
+                   + _signed(f"{_row}.session_id", f"{_row}.participant_id"),
+                   "note: facts locked"))
+    _SPECS.append((f"segments_signed_no_{_verb.lower()}",
+                   "UPDATE OF kind, actual_start, actual_end, skipped, topic_text,"
+                   " topic_version_id" if _verb == "UPDATE" else _verb,
+                   "segments", _any_signed(f"{_row}.session_id"), "note: facts locked"))
+    if _verb != "UPDATE":
+        for _table in ("topic_deliveries", "session_facilitators"):
+            _SPECS.append((f"{_table}_signed_no_{_verb.lower()}", _verb, _table,
+                           _any_signed(f"{_row}.session_id"), "note: facts locked"))
+_SPECS.append(("group_sessions_signed_no_update",
+               "UPDATE OF status, planned_start, planned_end, actual_start, actual_end, modality,"
+               " location, lead_facilitator_id", "group_sessions", _any_signed("OLD.id"),
+               "note: facts locked"))
+
+TRIGGERS = [_trigger(*spec) for spec in _SPECS]
+TRIGGER_NAMES = [spec[0] for spec in _SPECS]
+
+
+def upgrade() -> None:
+    # ### commands auto generated by Alembic - please adjust! ###
+    op.create_table('quick_phrases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('section', sa.String(length=30), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_quick_phrases_created_by_id_users')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_quick_phrases_updated_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quick_phrases'))
+    )
+    op.create_table('disclosures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('participant_id', sa.Integer(), nullable=False),
+    sa.Column('at', facilitator.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('recipient', sa.Text(), nullable=False),
+    sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('document_type', sa.String(length=30), nullable=False),
+    sa.Column('file_name', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_disclosures_participant_id_participants')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_disclosures_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disclosures'))
+    )
+    with op.batch_alter_table('disclosures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_disclosures_participant_id'), ['participant_id'], unique=False)
+
+    op.create_table('progress_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('participant_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('returned_comment', sa.Text(), nullable=False),
+    sa.Column('signed_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('final_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_progress_notes_author_id_users')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_progress_notes_created_by_id_users')),
+    sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_progress_notes_participant_id_participants')),
+    sa.ForeignKeyConstraint(['session_id'], ['group_sessions.id'], name=op.f('fk_progress_notes_session_id_group_sessions')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_progress_notes_updated_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_progress_notes')),
+    sa.UniqueConstraint('session_id', 'participant_id', name=op.f('uq_progress_notes_session_id'))
+    )
+    with op.batch_alter_table('progress_notes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_progress_notes_participant_id'), ['participant_id'], unique=False)
+        batch_op.create_index('ix_progress_notes_state_author', ['state', 'author_id'], unique=False)
+
+    op.create_table('session_group_sections',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('interventions', sa.Text(), nullable=False),
+    sa.Column('process', sa.Text(), nullable=False),
+    sa.Column('created_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_session_group_sections_created_by_id_users')),
+    sa.ForeignKeyConstraint(['session_id'], ['group_sessions.id'], name=op.f('fk_session_group_sections_session_id_group_sessions')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_session_group_sections_updated_by_id_users')),
+    sa.PrimaryKeyConstraint('session_id', name=op.f('pk_session_group_sections'))
+    )
+    op.create_table('note_addenda',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('written_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('content_sha256', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_note_addenda_author_id_users')),
+    sa.ForeignKeyConstraint(['note_id'], ['progress_notes.id'], name=op.f('fk_note_addenda_note_id_progress_notes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_note_addenda'))
+    )
+    with op.batch_alter_table('note_addenda', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_note_addenda_note_id'), ['note_id'], unique=False)
+
+    op.create_table('note_revisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('format', sa.String(length=10), nullable=False),
+    sa.Column('content', sa.JSON(), nullable=False),
+    sa.Column('facts', sa.JSON(), nullable=True),
+    sa.Column('late_entry', sa.Text(), nullable=False),
+    sa.Column('content_sha256', sa.String(length=64), nullable=False),
+    sa.Column('edit_seq', sa.Integer(), nullable=False),
+    sa.Column('created_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('saved_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('audited_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('signed_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_note_revisions_created_by_id_users')),
+    sa.ForeignKeyConstraint(['note_id'], ['progress_notes.id'], name=op.f('fk_note_revisions_note_id_progress_notes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_note_revisions')),
+    sa.UniqueConstraint('note_id', 'number', name=op.f('uq_note_revisions_note_id'))
+    )
+    with op.batch_alter_table('note_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_note_revisions_note_id'), ['note_id'], unique=False)
+
+    op.create_table('note_goal_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('revision_id', sa.Integer(), nullable=False),
+    sa.Column('goal_id', sa.Integer(), nullable=False),
+    sa.Column('rating', sa.String(length=20), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['goal_id'], ['treatment_goals.id'], name=op.f('fk_note_goal_links_goal_id_treatment_goals')),
+    sa.ForeignKeyConstraint(['revision_id'], ['note_revisions.id'], name=op.f('fk_note_goal_links_revision_id_note_revisions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_note_goal_links'))
+    )
+    with op.batch_alter_table('note_goal_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_note_goal_links_goal_id'), ['goal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_note_goal_links_revision_id'), ['revision_id'], unique=False)
+
+    op.create_table('note_reviews',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=False),
+    sa.Column('revision_id', sa.Integer(), nullable=False),
+    sa.Column('reviewer_id', sa.Integer(), nullable=False),
+    sa.Column('at', facilitator.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decision', sa.String(length=30), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['note_id'], ['progress_notes.id'], name=op.f('fk_note_reviews_note_id_progress_notes')),
+    sa.ForeignKeyConstraint(['reviewer_id'], ['users.id'], name=op.f('fk_note_reviews_reviewer_id_users')),
+    sa.ForeignKeyConstraint(['revision_id'], ['note_revisions.id'], name=op.f('fk_note_reviews_revision_id_note_revisions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_note_reviews'))
+    )
+    with op.batch_alter_table('note_reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_note_reviews_note_id'), ['note_id'], unique=False)
+
+    op.create_table('signatures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('revision_id', sa.Integer(), nullable=True),
+    sa.Column('addendum_id', sa.Integer(), nullable=True),
+    sa.Column('signer_id', sa.Integer(), nullable=False),
+    sa.Column('signer_name', sa.String(length=1000), nullable=False),
+    sa.Column('credentials', sa.String(length=100), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('meaning', sa.String(length=20), nullable=False),
+    sa.Column('signed_at', facilitator.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('content_sha256', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['addendum_id'], ['note_addenda.id'], name=op.f('fk_signatures_addendum_id_note_addenda')),
+    sa.ForeignKeyConstraint(['revision_id'], ['note_revisions.id'], name=op.f('fk_signatures_revision_id_note_revisions')),
+    sa.ForeignKeyConstraint(['signer_id'], ['users.id'], name=op.f('fk_signatures_signer_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_signatures'))
+    )
+    with op.batch_alter_table('signatures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_signatures_addendum_id'), ['addendum_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signatures_revision_id'), ['revision_id'], unique=False)
+
+    # Plain ADD COLUMN (no table rebuild): users and programs are referenced by most tables.
+    op.add_column("programs", sa.Column("note_format", sa.String(length=10),
+                                        server_default="DAP", nullable=False))
+    op.add_column("programs", sa.Column("unit_rule", sa.String(length=20),
+                                        server_default="per_diem", nullable=False))
+    op.add_column("programs", sa.Column("absence_notes", sa.Boolean(), server_default=sa.true(),
+                                        nullable=False))
+    op.add_column("users", sa.Column("requires_cosign", sa.Boolean(),
+                                     server_default=sa.false(), nullable=False))
+    # No foreign key on purpose: SQLite cannot drop a referencing column again without
+    # rebuilding users, which the many foreign keys to users forbid. The service checks it.
+    op.add_column("users", sa.Column("supervisor_id", sa.Integer(), nullable=True))
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in TRIGGERS:
+            op.execute(statement)
+
+    # ### end Alembic commands ###
+
+
+def downgrade() -> None:
+    # ### commands auto generated by Alembic - please adjust! ###
+    for name in TRIGGER_NAMES:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for table, column in (("users", "supervisor_id"), ("users", "requires_cosign"),
+                          ("programs", "absence_notes"), ("programs", "unit_rule"),
+                          ("programs", "note_format")):
+        op.drop_column(table, column)  # SQLite 3.35+ drops a plain column in place
+
+    with op.batch_alter_table('signatures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_signatures_revision_id'))
+        batch_op.drop_index(batch_op.f('ix_signatures_addendum_id'))
+
+    op.drop_table('signatures')
+    with op.batch_alter_table('note_reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_note_reviews_note_id'))
+
+    op.drop_table('note_reviews')
+    with op.batch_alter_table('note_goal_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_note_goal_links_revision_id'))
+        batch_op.drop_index(batch_op.f('ix_note_goal_links_goal_id'))
+
+    op.drop_table('note_goal_links')
+    with op.batch_alter_table('note_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_note_revisions_note_id'))
+
+    op.drop_table('note_revisions')
+    with op.batch_alter_table('note_addenda', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_note_addenda_note_id'))
+
+    op.drop_table('note_addenda')
+    op.drop_table('session_group_sections')
+    with op.batch_alter_table('progress_notes', schema=None) as batch_op:
+        batch_op.drop_index('ix_progress_notes_state_author')
+        batch_op.drop_index(batch_op.f('ix_progress_notes_participant_id'))
+
+    op.drop_table('progress_notes')
+    with op.batch_alter_table('disclosures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_disclosures_participant_id'))
+
+    op.drop_table('disclosures')
+    op.drop_table('quick_phrases')
+    # ### end Alembic commands ###
