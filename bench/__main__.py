@@ -40,6 +40,7 @@ def main() -> int:
         emit("rss_mb", "MB", "<= 200", lambda: foundation_bench.rss_mb_roster(data))
         _console(data)
         _curriculum(data)
+        _notes(data)
     return 0
 
 
@@ -70,6 +71,25 @@ def _curriculum(data: Path) -> None:
     finally:
         ws.close()
     emit("library_load_ms", "ms", "<= 200", curriculum_bench.library_load_ms)
+
+
+def _notes(data: Path) -> None:
+    from . import notes_bench
+
+    therapist = dataset.sign_in(data, "therapist")
+    try:
+        emit("note_prefill_ms", "ms", "<= 50", lambda: notes_bench.note_prefill_ms(therapist))
+        emit("note_autosave_p99_ms", "ms", "<= 10",
+             lambda: notes_bench.note_autosave_p99_ms(therapist))
+        emit("sign_note_ms", "ms", "<= 50", lambda: notes_bench.sign_note_ms(therapist))
+        emit("timeline_ms", "ms", "<= 100", lambda: notes_bench.timeline_ms(therapist))
+    finally:
+        therapist.close()
+    supervisor = dataset.sign_in(data, "supervisor")
+    try:
+        emit("review_queue_ms", "ms", "<= 100", lambda: notes_bench.review_queue_ms(supervisor))
+    finally:
+        supervisor.close()
 
 
 if __name__ == "__main__":

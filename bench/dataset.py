@@ -26,7 +26,7 @@ from facilitator.storage.device import NoDeviceSecrets
 from facilitator.storage.vault import Vault
 
 PASSWORD = "bench password 1"
-GENERATOR_VERSION = "4"  # 4: production Argon2id cost raised to 128 MiB
+GENERATOR_VERSION = "5"  # 5: progress notes (signed, reviewed, drafts, co-signature)
 CACHE = Path(__file__).resolve().parents[1] / ".bench-cache"
 GROUPS = (
     ("SUD Morning A", 0, (1, 3, 5), time(9), time(12)),
@@ -57,15 +57,22 @@ def generate(target: Path, *, years: int = 5, participants: int = 1500, seed: in
     try:
         therapist = users.add_user(ws, users.UserDraft("therapist", "Bench Therapist", "LCSW",
                                                        "therapist"), PASSWORD)
-        users.add_user(ws, users.UserDraft("supervisor", "Bench Supervisor", "LCSW-S",
-                                           "supervisor"), PASSWORD)
+        supervisor = users.add_user(ws, users.UserDraft("supervisor", "Bench Supervisor",
+                                                        "LCSW-S", "supervisor"), PASSWORD)
+        associate = users.add_user(ws, users.UserDraft("associate", "Bench Associate", "LSW",
+                                                       "therapist"), PASSWORD)
+        users.set_supervision(ws, associate.id, True, supervisor.id)
         progs = [programs.add_program(ws, programs.ProgramDraft("SUD IOP", "sud")),
                  programs.add_program(ws, programs.ProgramDraft("MH IOP", "mh"))]
         groups = [programs.add_group(ws, programs.GroupDraft(
-            name, progs[p].id, days, start, end, facilitator_ids=(therapist.id,)))
+            name, progs[p].id, days, start, end,
+            facilitator_ids=(associate.id,) if name == "MH Evening" else (therapist.id,)))
             for name, p, days, start, end in GROUPS]
         _roster(ws, rng, groups, years, participants)
         _history(ws, rng, years)
+        from facilitator.services.notes.demo import add_demo_notes
+
+        add_demo_notes(ws, rng, supervisor_id=supervisor.id)
     finally:
         ws.close()
 
@@ -126,5 +133,5 @@ def working_copy(dest: Path) -> Path:
     return dest
 
 
-def sign_in(path: Path) -> Workspace:
-    return auth.sign_in(open_vault(path), SystemClock(), "admin", PASSWORD)
+def sign_in(path: Path, login: str = "admin") -> Workspace:
+    return auth.sign_in(open_vault(path), SystemClock(), login, PASSWORD)

@@ -93,7 +93,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ws, recovery = create_demo(vault, SystemClock(), _password("Password for the demo users: "))
     ws.close()
     print(f"Demo clinic created in {vault.data_dir}")
-    print("Users: admin, therapist, supervisor (the password you gave)")
+    print("Users: admin, therapist, supervisor, associate (all with the password you gave)")
     print(f"Recovery key (shown once, store it safely): {recovery}")
     return OK
 

@@ -44,8 +44,9 @@ def demo_names(count: int, rng: random.Random) -> list[tuple[str, str]]:
 
 def create_demo(vault: Vault, clock: Clock, password: str, *, participants: int = 30,
                 seed: int = 7) -> tuple[Workspace, str]:
-    """Create the demo clinic in an empty data folder. Users ``admin``, ``therapist`` and
-    ``supervisor`` all get ``password``. Returns the admin's workspace and the recovery key."""
+    """Create the demo clinic in an empty data folder. Users ``admin``, ``therapist``,
+    ``supervisor`` and ``associate`` (needs co-signature) all get ``password``. Returns the
+    admin's workspace and the recovery key."""
     rng = random.Random(seed)
     ws, recovery = create_clinic(vault, clock, ClinicSetup(
         clinic_name="Maple Grove Behavioral Health (DEMO)", timezone="America/Chicago",
@@ -55,8 +56,13 @@ def create_demo(vault: Vault, clock: Clock, password: str, *, participants: int 
     ))
     therapist = users.add_user(ws, users.UserDraft("therapist", "Terry Therapist (demo)", "LCSW",
                                                    "therapist"), password)
-    users.add_user(ws, users.UserDraft("supervisor", "Sam Supervisor (demo)", "LCSW-S",
-                                       "supervisor"), password)
+    supervisor = users.add_user(ws, users.UserDraft("supervisor", "Sam Supervisor (demo)",
+                                                    "LCSW-S", "supervisor"), password)
+    # A provisionally licensed therapist whose signed notes wait for Sam's co-signature; she
+    # leads the evening group.
+    associate = users.add_user(ws, users.UserDraft("associate", "Alex Associate (demo)", "LSW",
+                                                   "therapist"), password)
+    users.set_supervision(ws, associate.id, True, supervisor.id)
     progs = [
         programs.add_program(ws, programs.ProgramDraft(
             "Substance Use IOP (demo)", "sud", billing_code="H0015")),
@@ -66,7 +72,8 @@ def create_demo(vault: Vault, clock: Clock, password: str, *, participants: int 
     groups = [
         programs.add_group(ws, programs.GroupDraft(
             name, progs[p].id, days, start, end, modality=modality, location=where,
-            facilitator_ids=(therapist.id,)))
+            facilitator_ids=(associate.id,) if "Evening" in name
+            else (therapist.id,)))
         for name, p, days, start, end, modality, where in GROUPS
     ]
     today = clock.now().astimezone(ws.timezone).date()
@@ -90,7 +97,9 @@ def create_demo(vault: Vault, clock: Clock, password: str, *, participants: int 
     # ready to start today for each group that meets today.
     from .console.demo_history import add_history
     from .curriculum.demo import add_plans_and_deliveries
+    from .notes.demo import add_demo_notes
 
     add_history(ws, weeks=8, rng=rng)
     add_plans_and_deliveries(ws, rng)  # rotation plans, and topics delivered in past blocks
+    add_demo_notes(ws, rng, supervisor_id=supervisor.id)  # signed, reviewed, drafts, owed
     return ws, recovery

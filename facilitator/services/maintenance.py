@@ -33,7 +33,7 @@ from ..storage.backup import (
 )
 from ..storage.errors import StorageError
 from ..storage.vault import Vault
-from . import audit
+from . import audit, notes
 from .errors import NotFound, StorageProblem
 from .validation import Checker
 from .workspace import Workspace
@@ -88,11 +88,18 @@ def verify(ws: Workspace) -> IntegrityReport:
             "sessions": s.scalar(select(func.count()).select_from(GroupSession)) or 0,
             "attendance records": s.scalar(select(func.count()).select_from(Attendance)) or 0,
         }
+        signatures, bad_signatures = notes.verify_signatures(s)
     if chain.ok:
         lines.append(f"Audit chain: intact ({chain.events} events)")
     else:
         problems.append(f"audit chain broken at event {chain.first_bad_id}")
         lines.append(f"Audit chain: BROKEN at event {chain.first_bad_id}")
+    if not bad_signatures:
+        lines.append(f"Note signatures: all {signatures:,} match their signed content")
+    else:
+        lines.append(f"Note signatures: {len(bad_signatures)} of {signatures:,} do NOT match")
+        for bad in bad_signatures:
+            problems.append(f"signature {bad.signature_id} (note {bad.note_id}): {bad.what}")
     current, head = migrate.current_revision(ws.db), migrate.head_revision()
     lines.append(f"Schema: {current} (this app expects {head})")
     if current != head:
