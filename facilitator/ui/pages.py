@@ -45,6 +45,8 @@ PAGES: list[PageSpec] = [
     # The live console ("today", first) and "curriculum" are added here by their owners.
     PageSpec("today", "Today / Console", lazy("facilitator.ui.console.today", "TodayPage"),
              ("therapist", "supervisor", "admin")),
+    PageSpec("notes", "Notes", lazy("facilitator.ui.notes.notes_page", "NotesPage"),
+             ("therapist", "supervisor")),
     PageSpec("roster", "Roster", lazy("facilitator.ui.roster.roster_page", "RosterPage")),
     PageSpec("curriculum", "Library & planning",
              lazy("facilitator.ui.curriculum.curriculum_page", "CurriculumPage")),
