@@ -1,7 +1,7 @@
 """The end-of-block summary: attendance and minutes per participant, and what is unfinished.
 
-"Write notes" is shown but disabled: progress notes arrive in a later release, and the button
-says so in its tooltip rather than pretending to work.
+"Write notes" asks for the notes queue at this session (``notes_requested``); the console
+window passes that on to the main window.
 """
 
 from __future__ import annotations
@@ -69,9 +69,11 @@ class SummaryModel(RowsModel[EndRow]):
 
 
 class EndSummaryView(QFrame):
-    """Table, unfinished items, the (disabled) notes entry point and a close button."""
+    """Table, unfinished items, the way to the notes and a close button."""
 
     close_requested = Signal()
+    notes_requested = Signal()
+    """The therapist wants to write this block's progress notes now."""
 
     def __init__(self, timezone: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,15 +95,13 @@ class EndSummaryView(QFrame):
         self.unfinished = QLabel()
         self.unfinished.setWordWrap(True)
         self.unfinished.setFont(scaled_font(1.15))
-        self.notes_button = QPushButton(self.tr("Write notes"))
-        self.notes_button.setEnabled(False)
-        self.notes_button.setToolTip(self.tr("Progress notes arrive in a later release"))
-        notes_hint = QLabel(self.tr("Progress notes arrive in a later release."))
+        self.notes_button = QPushButton(self.tr("Write &notes"))
+        self.notes_button.setToolTip(self.tr("Open the notes queue at this session"))
+        self.notes_button.clicked.connect(self.notes_requested)
         self.close_button = QPushButton(self.tr("Close console"))
         self.close_button.clicked.connect(self.close_requested)
         buttons = QHBoxLayout()
         buttons.addWidget(self.notes_button)
-        buttons.addWidget(notes_hint)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         box = QVBoxLayout(self)

@@ -202,11 +202,24 @@ class TodayPage(QWidget):
             window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             # A bound slot (not a lambda) so Qt drops the connection if this page goes first.
             window.closed.connect(self._on_console_closed)
+            window.notes_requested.connect(self._on_notes_requested)
             self.consoles[session_id] = window
         window.show()
         window.raise_()
         window.activateWindow()
         return window
+
+    def _on_notes_requested(self, session_id: int) -> None:
+        """The end summary's "Write notes": the main window's notes page, at that session."""
+        main = self.window()
+        page = getattr(main, "page", None)
+        notes_page = page("notes") if page is not None else None
+        if notes_page is None:
+            return  # a role without the notes page (admins do not write notes)
+        main.show_page("notes")
+        notes_page.open_session(session_id)
+        main.raise_()
+        main.activateWindow()
 
     def _on_console_closed(self, session_id: int) -> None:
         self.consoles.pop(session_id, None)

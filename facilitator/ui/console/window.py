@@ -57,6 +57,8 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
 
     closed = Signal(int)
     """The window of this session id was closed (the block keeps running until ended)."""
+    notes_requested = Signal(int)
+    """"Write notes" in the end summary: the session whose notes to open."""
 
     def __init__(self, ws: Workspace, session_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -150,6 +152,7 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
         self.walk_in.chosen.connect(self._on_walk_in_chosen)
         self.details.save_requested.connect(self._on_details_save)
         self.summary.close_requested.connect(self.close)
+        self.summary.notes_requested.connect(lambda: self.notes_requested.emit(self.session_id))
         self.overlay.closed.connect(self._on_overlay_closed)
 
     # -- state ----------------------------------------------------------------------------------

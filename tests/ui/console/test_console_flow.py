@@ -137,5 +137,8 @@ def test_full_block_by_keyboard(qtbot: QtBot, therapist_ws: Workspace, demo_grou
     summary_text = visible_text(window.summary)
     assert window.board_model.row_view(0).short_name in summary_text
     assert "missing" in summary_text  # nobody checked out
-    assert not window.summary.notes_button.isEnabled()
-    assert "later release" in window.summary.notes_button.toolTip()
+    # "Write notes" asks for this session's notes.
+    assert window.summary.notes_button.isEnabled()
+    with qtbot.waitSignal(window.notes_requested) as asked:
+        window.summary.notes_button.click()
+    assert asked.args == [sid]
