@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 from facilitator.services import notes
 from facilitator.ui.notes.notes_page import NotesPage
 from tests.conftest import PASSWORD
-from tests.services.notes.conftest import NotesClinic, nc  # noqa: F401 - the fixture
+from tests.services.notes.conftest import NotesClinic
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 WORDS = {
