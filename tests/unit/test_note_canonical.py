@@ -104,3 +104,14 @@ def test_name_check_whole_words_any_case_any_script() -> None:
                               {"Ben", "נועה"})
     assert sorted(f.name for f in found) == ["BEN", "נועה"]
     assert checks.name_candidates("Ada Example", "Addie") == {"Ada Example", "Ada", "Addie"}
+
+
+def test_group_section_draft_from_topics_and_their_phrases() -> None:
+    from facilitator.services.notes.prefill import interventions_text
+
+    text = interventions_text([
+        {"title": "TIPP", "module": "Distress tolerance",
+         "phrases": ["Taught temperature and paced breathing", "Rehearsed in pairs."]},
+        {"title": "Free-text topic", "module": "", "phrases": []}])
+    assert text == ("TIPP (Distress tolerance): Taught temperature and paced breathing. "
+                    "Rehearsed in pairs.\nFree-text topic.")

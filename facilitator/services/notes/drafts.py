@@ -42,6 +42,7 @@ from ._common import (
 )
 from .dto import GoalEntry, NoteRow, SessionNotes
 from .formats import ALL_SECTION_KEYS, GROUP
+from .prefill import interventions_text, session_facts
 from .views import note_view
 
 AUDIT_EVERY = timedelta(minutes=10)
@@ -114,7 +115,10 @@ def open_note(ws: Workspace, session_id: int, participant_id: int):  # -> NoteVi
                                late_entry="", content_sha256="", edit_seq=0, created_at=now,
                                created_by_id=ws.actor.user_id, audited_at=now))
             if s.get(SessionGroupSection, sess.id) is None:
-                s.add(SessionGroupSection(session_id=sess.id, interventions="", process="",
+                topics = session_facts(s, sess, now, only=participant_id).get(
+                    participant_id, {}).get("topics", [])
+                s.add(SessionGroupSection(session_id=sess.id,
+                                          interventions=interventions_text(topics), process="",
                                           created_at=now, created_by_id=ws.actor.user_id))
             s.flush()
             audit.record(s, ws, "note.created", "participant", participant_id, note_id=note.id,

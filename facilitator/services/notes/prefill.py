@@ -80,8 +80,11 @@ def _topics(s: Session, sess: GroupSession) -> list[dict[str, Any]]:
     topics = [{"title": t, "version": v, "module": m, "phrases": list(p or [])}
               for t, v, p, m in rows]
     linked = {t["title"] for t in topics}
+    delivered_in = set(s.scalars(select(TopicDelivery.segment_id)
+                                 .where(TopicDelivery.session_id == sess.id)))
     for seg in sess.segments:  # free-text topics typed in the console, not from the library
-        if seg.topic_text and seg.topic_version_id is None and seg.topic_text not in linked:
+        if (seg.topic_text and seg.topic_version_id is None and seg.id not in delivered_in
+                and seg.topic_text not in linked):
             topics.append({"title": seg.topic_text, "version": None, "module": "",
                            "phrases": []})
     return topics
@@ -144,3 +147,14 @@ def session_facts(s: Session, sess: GroupSession, now: datetime,
             "flags": flags.get(v.participant_id, []),
         })
     return out
+
+
+def interventions_text(topics: list[dict[str, Any]]) -> str:
+    """A first draft of the shared group section from the topics as taught: each topic with
+    its note-ready intervention phrases from the curriculum (the clinician edits it)."""
+    parts = []
+    for t in topics:
+        title = t["title"] + (f" ({t['module']})" if t.get("module") else "")
+        phrases = " ".join(p if p.endswith(".") else p + "." for p in t.get("phrases", []))
+        parts.append(f"{title}: {phrases}".strip().rstrip(":") + ("" if phrases else "."))
+    return "\n".join(parts)

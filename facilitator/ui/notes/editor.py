@@ -9,7 +9,7 @@ note may be signed (``notes.check_note`` does).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,7 +31,7 @@ from facilitator.services.workspace import Workspace
 
 from ..errors import attempt, user_message
 from ..widgets import scaled_font
-from .parts import AddendumBox, FindingsBox, FlagsBox, GoalsBox
+from .parts import AddendumBox, FindingsBox, FlagsBox, GoalsBox, clear_layout
 from .render import facts_html, note_html
 
 AUTOSAVE_MS = 700
@@ -43,7 +43,12 @@ class SectionEdit(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTabChangesFocus(True)
-        self.setMinimumHeight(70)
+        self.setMinimumHeight(64)
+
+    def sizeHint(self) -> QSize:  # about five lines: sections stack without a long scroll
+        hint = super().sizeHint()
+        hint.setHeight(self.fontMetrics().lineSpacing() * 5 + 12)
+        return hint
 
 
 class NoteEditor(QWidget):
@@ -218,10 +223,7 @@ class NoteEditor(QWidget):
         return f"<h4>{self.tr('Jots about them (not in the note)')}</h4><ul>{items}</ul>"
 
     def _build_sections(self, note: notes.NoteView) -> None:
-        while self.sections_layout.count():
-            item = self.sections_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        clear_layout(self.sections_layout)
         self.section_edits = {}
         for spec in note.sections_spec:
             label = QLabel(f"<b>{spec.title}</b>" + ("" if spec.required

@@ -47,17 +47,21 @@ class QueueModel(RowsModel[notes.QueueEntry]):
 
         def due(e: notes.QueueEntry) -> str:
             overdue = ws.clock.now() > e.deadline and e.owed
-            text = f"{e.deadline.astimezone(tz):%a %d %b %H:%M}"
-            return ("⚠ " + _t("overdue since ") + text) if overdue else text
+            text = f"{e.deadline.astimezone(tz):%a %H:%M}"
+            return ("⚠ " + _t("overdue")) if overdue else text
+
+        def detail(e: notes.QueueEntry) -> str:
+            return _t("{needed} notes: {drafted} drafted, {signed} signed, {ret} returned; "
+                      "due by {due}").format(needed=e.needed, drafted=e.drafted,
+                                             signed=e.signed, ret=e.returned,
+                                             due=f"{e.deadline.astimezone(tz):%a %d %b %H:%M}")
 
         super().__init__([
-            Column(_t("Date"), lambda e: f"{e.session_date:%a %d %b %Y}",
-                   sort=lambda e: (e.session_date, e.planned_start)),
-            Column(_t("Group"), lambda e: e.group_name),
-            Column(_t("Owed"), lambda e: str(e.owed), sort=lambda e: e.owed),
-            Column(_t("Drafts"), lambda e: str(e.drafted), sort=lambda e: e.drafted),
-            Column(_t("Signed"), lambda e: f"{e.signed} / {e.needed}", sort=lambda e: e.signed),
-            Column(_t("Due by"), due, sort=lambda e: e.deadline),
+            Column(_t("Date"), lambda e: f"{e.session_date:%a %d %b}",
+                   sort=lambda e: (e.session_date, e.planned_start), tooltip=detail),
+            Column(_t("Group"), lambda e: e.group_name, tooltip=detail),
+            Column(_t("Owed"), lambda e: str(e.owed), sort=lambda e: e.owed, tooltip=detail),
+            Column(_t("Due by"), due, sort=lambda e: e.deadline, tooltip=detail),
         ], parent)
 
 
@@ -101,6 +105,8 @@ class NotesPage(QWidget):
         self.show_done = QCheckBox(self.tr("Show finished sessions"))
         self.queue_model = QueueModel(self.ws, self)
         self.queue = self._table(self.queue_model, self.tr("Sessions with notes owed"))
+        self.queue.horizontalHeader().setStretchLastSection(False)
+        self.queue.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.people_model = ParticipantsModel(self.ready, self)
         self.people = self._table(self.people_model, self.tr("Participants of the session"))
         left = QWidget()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -24,6 +25,18 @@ from ..widgets import password_edit
 
 RATINGS = (("none", "No progress"), ("some", "Some progress"), ("good", "Good progress"),
            ("met", "Goal met"), ("regressed", "Regressed"))
+
+
+def clear_layout(layout: QLayout, keep: QWidget | None = None) -> None:
+    """Remove every widget from ``layout`` at once (hidden now, deleted later), so a reload
+    never paints the old rows under the new ones."""
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget()
+        if widget is not None and widget is not keep:
+            widget.hide()
+            widget.setParent(None)
+            widget.deleteLater()
 
 
 class GoalsBox(QFrame):
@@ -41,10 +54,7 @@ class GoalsBox(QFrame):
         self.empty.setWordWrap(True)
 
     def set_goals(self, goals: tuple[notes.GoalEntry, ...], editable: bool) -> None:
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget() is not None and item.widget() is not self.empty:
-                item.widget().deleteLater()
+        clear_layout(self.grid, keep=self.empty)
         self._rows = []
         if not goals:
             self.grid.addWidget(self.empty, 0, 0)
@@ -67,11 +77,12 @@ class GoalsBox(QFrame):
             box.toggled.connect(self.changed)
             rating.currentIndexChanged.connect(self.changed)
             comment.textEdited.connect(self.changed)
-            self.grid.addWidget(box, n, 0)
-            self.grid.addWidget(rating, n, 1)
-            self.grid.addWidget(comment, n, 2)
+            # The goal's own words on one line, today's rating and sentence under it.
+            self.grid.addWidget(box, 2 * n, 0, 1, 2)
+            self.grid.addWidget(rating, 2 * n + 1, 0)
+            self.grid.addWidget(comment, 2 * n + 1, 1)
             self._rows.append((g, box, rating, comment))
-        self.grid.setColumnStretch(2, 1)
+        self.grid.setColumnStretch(1, 1)
 
     def entries(self) -> list[notes.GoalEntry]:
         return [notes.GoalEntry(g.goal_id, g.text, g.status, box.isChecked(),
@@ -133,10 +144,7 @@ class FlagsBox(QFrame):
         self.box.setContentsMargins(0, 0, 0, 0)
 
     def set_flags(self, flags: tuple[notes.FlagItem, ...]) -> None:
-        while self.box.count():
-            item = self.box.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        clear_layout(self.box)
         for f in flags:
             if not f.open:
                 label = QLabel("✓ " + self.tr("Flag: {m} — addressed: {f}").format(

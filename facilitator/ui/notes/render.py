@@ -5,7 +5,7 @@ Everything user-typed is escaped. Times show in the clinic's zone."""
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication
@@ -52,7 +52,7 @@ def fact_rows(facts: dict, tz: ZoneInfo) -> list[tuple[str, str]]:
         return []
     ses, att, svc = facts["session"], facts["attendance"], facts["service"]
     rows = [
-        (_t("Date"), ses["date"]),
+        (_t("Date"), f"{date.fromisoformat(ses['date']):%a %d %b %Y}"),
         (_t("Planned"), f"{hhmm(ses['planned_start'], tz)}–{hhmm(ses['planned_end'], tz)}"),
         (_t("Actual"), f"{hhmm(ses['actual_start'], tz)}–{hhmm(ses['actual_end'], tz)}"),
         (_t("Attendance"), _t(STATUS.get(att["status"], att["status"]))),

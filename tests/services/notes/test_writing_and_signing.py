@@ -52,6 +52,8 @@ def test_a_new_note_is_prefilled_with_the_stored_facts(nc: NotesClinic) -> None:
     assert facts["session"]["location"] == "Room 1"
     assert [f["name"] for f in facts["facilitators"]] == ["Tara Therapist"]
     assert facts["topics"][0]["title"] == "Paced breathing"
+    # The shared group section starts from the topics as taught (the clinician edits it).
+    assert note.group_sections["interventions"] == "Paced breathing."
     assert ["Mood (0–10)", "6"] in facts["checkin"]
     # Per diem below the 180-minute daily minimum: never billed as a full day.
     assert facts["service"]["units"] == 0 and "not billable" in facts["service"]["explanation"]
