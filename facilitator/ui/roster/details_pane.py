@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facilitator.services import programs, roster
+from facilitator.services import notes, programs, roster
 from facilitator.services.roster import (
     DRUG_TEST_RESULTS,
     DrugTestView,
@@ -70,6 +70,10 @@ class DetailsPane(QWidget):
         self.tabs.addTab(self._enrollments_tab(), self.tr("Enrollments"))
         self.tabs.addTab(self._goals_tab(), self.tr("Goals"))
         self.tabs.addTab(self._tests_tab(), self.tr("Drug tests"))
+        from ..notes.timeline_tab import TimelineTab  # notes UI loads with the roster page
+
+        self.timeline = TimelineTab(self.ws)
+        self.tabs.addTab(self.timeline, self.tr("Timeline && notes"))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.title)
@@ -119,7 +123,19 @@ class DetailsPane(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.goal_text, 1)
         row.addWidget(self.goal_button)
-        return self._tab(self.goal_view, row, None, self.goal_error)
+        # The selected goal: its status, and the thread of notes that addressed it.
+        self.goal_status = QComboBox()
+        for code, label in (("open", self.tr("Open")), ("met", self.tr("Met")),
+                            ("dropped", self.tr("Dropped"))):
+            self.goal_status.addItem(label, code)
+        self.goal_status_button = QPushButton(self.tr("Set &status"))
+        self.goal_thread = QLabel()
+        self.goal_thread.setWordWrap(True)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.goal_thread, 1)
+        row2.addWidget(self.goal_status)
+        row2.addWidget(self.goal_status_button)
+        return self._tab(self.goal_view, row, row2, self.goal_error)
 
     def _tests_tab(self) -> QWidget:
         self.test_model: RowsModel[DrugTestView] = RowsModel([
@@ -160,6 +176,8 @@ class DetailsPane(QWidget):
         self.goal_button.clicked.connect(self._on_goal_clicked)
         self.goal_text.returnPressed.connect(self._on_goal_clicked)
         self.test_button.clicked.connect(self._on_test_clicked)
+        self.goal_status_button.clicked.connect(self._on_goal_status_clicked)
+        self.goal_view.selectionModel().currentRowChanged.connect(self._on_goal_selected)
 
     # -- data ------------------------------------------------------------------------------
     def _today(self) -> date:
@@ -185,9 +203,11 @@ class DetailsPane(QWidget):
                                        "drug tests."))
             for model in (self.enrollment_model, self.goal_model, self.test_model):
                 model.set_rows([])
+            self.timeline.show_participant(None)
             return
         self.title.setText(f"{p.display_name} · {p.chart_id}")
         self._reload()
+        self.timeline.show_participant(p.id)
 
     def _reload(self) -> None:
         p = self.participant
@@ -239,6 +259,35 @@ class DetailsPane(QWidget):
         text = self.goal_text.text()
         if self._run(self.goal_error, lambda pid: roster.add_goal(self.ws, pid, text)):
             self.goal_text.clear()
+
+    def _selected_goal(self) -> GoalView | None:
+        row = self.goal_view.currentIndex().row()
+        return self.goal_model.row_at(row) if row >= 0 else None
+
+    def _on_goal_selected(self, *_: object) -> None:
+        goal = self._selected_goal()
+        if goal is None:
+            self.goal_thread.setText("")
+            return
+        self.goal_status.setCurrentIndex(max(0, self.goal_status.findData(goal.status)))
+        thread = attempt(lambda: notes.goal_thread(self.ws, goal.id),
+                         lambda e: self._fail(self.goal_error, e))
+        if thread is None:
+            return
+        if not thread:
+            self.goal_thread.setText(self.tr("No note has addressed this goal yet."))
+            return
+        recent = "; ".join(f"{t.session_date:%d %b} {t.rating}" for t in thread[:6])
+        self.goal_thread.setText(self.tr("Addressed in {n} note(s): {recent}").format(
+            n=len(thread), recent=recent))
+
+    def _on_goal_status_clicked(self) -> None:
+        goal = self._selected_goal()
+        if goal is None:
+            return
+        status = self.goal_status.currentData()
+        self._run(self.goal_error, lambda _pid: notes.update_goal(self.ws, goal.id,
+                                                                  status=status))
 
     def _on_test_clicked(self) -> None:
         when = from_qdate(self.test_date.date())
