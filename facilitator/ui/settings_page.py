@@ -46,6 +46,10 @@ class SettingsPage(QWidget):
             self.clinic_box = self._clinic_box()
             inner.addWidget(self.clinic_box)
         inner.addWidget(self._password_box())
+        from .notes.phrases_box import PhrasesBox
+
+        self.phrases = PhrasesBox(ws)
+        inner.addWidget(self.phrases)
         inner.addStretch(1)
         lay = QHBoxLayout(self)
         lay.addWidget(column, 1)

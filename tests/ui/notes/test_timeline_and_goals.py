@@ -52,3 +52,24 @@ def test_admins_cannot_change_clinical_goals(qtbot: QtBot, nc: NotesClinic) -> N
     pane.goal_status_button.click()
     assert "cannot do this" in pane.goal_error.text()
     assert roster.goals(nc.admin, nc.people[0])[0].status == "open"
+
+
+def test_clinic_phrases_replace_the_starters_and_reach_the_editor(
+        qtbot: QtBot, nc: NotesClinic) -> None:
+    from facilitator.ui.notes.phrases_box import PhrasesBox
+
+    tara = nc.sign_in("tara")
+    box = PhrasesBox(tara)
+    qtbot.addWidget(box)
+    starters = box.model.rowCount()
+    box.section.setCurrentIndex(box.section.findData("plan"))
+    qtbot.keyClicks(box.text, "{name} will call {their} sponsor tonight.")
+    box.add_button.click()
+    assert box.model.rowCount() == starters + 1
+    plan = notes.list_phrases(tara, "plan")
+    assert plan[-1].text == "{name} will call {their} sponsor tonight."
+    assert notes.expand(plan[-1].text, "Ada", "she/her") == "Ada will call her sponsor tonight."
+    assert all(p.section in ("*", "plan") for p in plan)
+    box.table.selectRow(box.model.rowCount() - 1)
+    box.remove_button.click()
+    assert box.model.rowCount() == starters
