@@ -97,3 +97,29 @@ def test_no_demo_phi_in_any_file(demo_dir: tuple[Path, Path]) -> None:
         for needle in needles:
             assert needle.encode("utf-8") not in blob, f"{needle!r} in plaintext in {f.name}"
             assert needle.encode("utf-16-le") not in blob
+
+
+def test_verify_names_a_tampered_note_signature(demo_dir: tuple[Path, Path],
+                                                tmp_path: Path) -> None:
+    import shutil
+
+    from sqlalchemy import text
+
+    copy = tmp_path / "data"
+    shutil.copytree(demo_dir[0], copy)
+    first = run("verify", "--user", "admin", "--data-dir", str(copy), "--no-keyring")
+    assert first.returncode == 0 and "Note signatures: all" in first.stdout
+    ws = auth.sign_in(Vault(copy, device=NoDeviceSecrets()), SystemClock(), "admin", PASSWORD)
+    try:  # someone with the key drops the guard and edits one signed note
+        with ws.db.engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER note_revisions_signed_no_update"))
+            note_id = conn.execute(text(
+                "UPDATE note_revisions SET content = json_set(content, '$.sections.plan', "
+                "'Edited later') WHERE id = (SELECT min(id) FROM note_revisions WHERE "
+                "signed_at IS NOT NULL) RETURNING note_id")).scalar()
+    finally:
+        ws.close()
+    result = run("verify", "--user", "admin", "--data-dir", str(copy), "--no-keyring")
+    assert result.returncode == 1, result.stdout
+    assert f"(note {note_id}): the signed note content no longer matches" in result.stdout
+    assert "Traceback" not in result.stderr

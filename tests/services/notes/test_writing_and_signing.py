@@ -292,3 +292,16 @@ def test_signature_rows_store_credentials_at_signing_time(nc: NotesClinic) -> No
                                                             "therapist"))
     with tara.read() as s:
         assert s.scalar(select(Signature.credentials)) == "LCSW"
+
+
+def test_wrong_signing_passwords_count_toward_the_login_back_off(nc: NotesClinic) -> None:
+    tara = nc.sign_in("tara")
+    note = notes.open_note(tara, nc.session_id, nc.people[0])
+    seq = write(tara, note, "Ada")
+    for _ in range(3):
+        with pytest.raises(AuthError, match="not correct"):
+            notes.sign_notes(tara, [(note.note_id, seq)], "not my password")
+    assert tara.vault.lockout.retry_after("tara", nc.clock.now()) > 0
+    with pytest.raises(AuthError):  # even the right password waits out the back-off
+        notes.sign_notes(tara, [(note.note_id, seq)], PASSWORD)
+    assert notes.open_note(tara, nc.session_id, nc.people[0]).state == "draft"
