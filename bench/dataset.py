@@ -26,7 +26,7 @@ from facilitator.storage.device import NoDeviceSecrets
 from facilitator.storage.vault import Vault
 
 PASSWORD = "bench password 1"
-GENERATOR_VERSION = "5"  # 5: progress notes (signed, reviewed, drafts, co-signature)
+GENERATOR_VERSION = "6"  # 6: progress notes (signed, reviewed, drafts, co-signature)
 CACHE = Path(__file__).resolve().parents[1] / ".bench-cache"
 GROUPS = (
     ("SUD Morning A", 0, (1, 3, 5), time(9), time(12)),

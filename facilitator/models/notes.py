@@ -34,7 +34,9 @@ UNIT_RULES = ("per_diem", "per_session", "per_15_min")
 class ProgressNote(Tracked, Base):
     __tablename__ = "progress_notes"
     __table_args__ = (UniqueConstraint("session_id", "participant_id"),
-                      Index("ix_progress_notes_state_author", "state", "author_id"))
+                      Index("ix_progress_notes_state_author", "state", "author_id"),
+                      # The review queue's newest signed notes without reading them all.
+                      Index("ix_progress_notes_state_signed", "state", "signed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id"))

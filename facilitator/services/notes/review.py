@@ -25,6 +25,7 @@ from ._common import COSIGN_AGING_DAYS, current_revision, load_note, require_rev
 from .dto import NoteCounts, QueueEntry, ReviewRow
 
 REVIEW_DECISIONS = ("reviewed", "addendum_requested")
+FINAL_LIMIT = 300  # the newest unreviewed final notes a supervisor's queue shows
 
 
 def return_note(ws: Workspace, note_id: int, comment: str) -> None:
@@ -126,14 +127,16 @@ def _queue(s: Session, ws: Workspace, include_done: bool) -> list[QueueEntry]:
 def review_queue(ws: Workspace, *, status: str = "awaiting_cosign", author_id: int | None = None,
                  group_id: int | None = None, since: date | None = None,
                  until: date | None = None) -> list[ReviewRow]:
-    """Notes for a supervisor: ``awaiting_cosign`` (default), ``final`` (signed, for optional
-    review) or ``draft`` (unsigned drafts, to watch for late notes); oldest first, filtered by
-    author, group and session date (``until`` inclusive)."""
+    """Notes for a supervisor: ``awaiting_cosign`` (default) or ``draft`` (unsigned drafts, to
+    watch for late notes), oldest first; or ``final`` (signed, not yet reviewed), the newest
+    ``FINAL_LIMIT``. Filtered by author, group and session date (``until`` inclusive)."""
     # A non-supervisor sees only the notes of staff assigned to them.
     assigned = ws.actor.role not in ("supervisor", "admin")
     now = ws.clock.now()
     with ws.read() as s:
-        q = (select(ProgressNote, Participant.legal_name, Participant.preferred_name, Group.name,
+        q = (select(ProgressNote.id, ProgressNote.session_id, ProgressNote.participant_id,
+                    ProgressNote.author_id, ProgressNote.state, ProgressNote.signed_at,
+                    Participant.legal_name, Participant.preferred_name, Group.name,
                     GroupSession.session_date, GroupSession.actual_end, GroupSession.planned_end,
                     Program.note_deadline_hours, User.display_name)
              .join(Participant, Participant.id == ProgressNote.participant_id)
@@ -141,8 +144,7 @@ def review_queue(ws: Workspace, *, status: str = "awaiting_cosign", author_id: i
              .join(Group, Group.id == GroupSession.group_id)
              .join(Program, Program.id == Group.program_id)
              .join(User, User.id == ProgressNote.author_id)
-             .where(ProgressNote.state == status)
-             .order_by(GroupSession.session_date, ProgressNote.id))
+             .where(ProgressNote.state == status))
         if assigned:
             q = q.where(User.supervisor_id == ws.actor.user_id)
         if author_id is not None:
@@ -154,21 +156,24 @@ def review_queue(ws: Workspace, *, status: str = "awaiting_cosign", author_id: i
         if until is not None:
             q = q.where(GroupSession.session_date <= until)
         if status == "final":
-            reviewed = select(NoteReview.note_id).where(
-                NoteReview.decision.in_(("reviewed", "addendum_requested", "cosigned")))
-            q = q.where(ProgressNote.id.not_in(reviewed)).limit(1000)
+            # Signed notes nobody has reviewed yet, newest first: supervisors sample recent
+            # work; five years of final notes are not a to-do list.
+            reviewed = select(NoteReview.id).where(NoteReview.note_id == ProgressNote.id)
+            q = (q.where(~reviewed.exists())
+                 .order_by(ProgressNote.signed_at.desc()).limit(FINAL_LIMIT))
+        else:
+            q = q.order_by(GroupSession.session_date, ProgressNote.id)
         rows = []
-        for note, legal, preferred, group, day, aend, pend, hours, author in s.execute(q):
+        for (nid, sid, pid, author_id_, state, signed_at, legal, preferred, group, day, aend,
+             pend, hours, author) in s.execute(q):
             ended: datetime = aend or pend
-            since_when = note.signed_at or ended
-            age = (now - since_when).total_seconds() / 86400
-            if note.state == "awaiting_cosign":
+            age = (now - (signed_at or ended)).total_seconds() / 86400
+            if state == "awaiting_cosign":
                 aging = age > COSIGN_AGING_DAYS
             else:
-                aging = note.signed_at is None and now > ended + timedelta(hours=hours)
-            rows.append(ReviewRow(note.id, note.session_id, note.participant_id,
-                                  preferred or legal, group, day, author, note.author_id,
-                                  note.state, note.signed_at, age, aging))
+                aging = signed_at is None and now > ended + timedelta(hours=hours)
+            rows.append(ReviewRow(nid, sid, pid, preferred or legal, group, day, author,
+                                  author_id_, state, signed_at, age, aging))
         return rows
 
 

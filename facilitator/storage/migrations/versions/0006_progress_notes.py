@@ -149,6 +149,7 @@ def upgrade() -> None:
     with op.batch_alter_table('progress_notes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_progress_notes_participant_id'), ['participant_id'], unique=False)
         batch_op.create_index('ix_progress_notes_state_author', ['state', 'author_id'], unique=False)
+        batch_op.create_index('ix_progress_notes_state_signed', ['state', 'signed_at'], unique=False)
 
     op.create_table('session_group_sections',
     sa.Column('session_id', sa.Integer(), nullable=False),
@@ -303,6 +304,7 @@ def downgrade() -> None:
     op.drop_table('note_addenda')
     op.drop_table('session_group_sections')
     with op.batch_alter_table('progress_notes', schema=None) as batch_op:
+        batch_op.drop_index('ix_progress_notes_state_signed')
         batch_op.drop_index('ix_progress_notes_state_author')
         batch_op.drop_index(batch_op.f('ix_progress_notes_participant_id'))
 
