@@ -1,0 +1,147 @@
+"""Paragraph and table styles, and the ``Writer`` that turns plain text into flowables.
+
+Every string from the document model goes through ``Writer.p``: it is escaped, split into font
+runs and ordered for display (``fonts.markup``); paragraphs with Arabic or Hebrew get HarfBuzz
+shaping, the rest skip it because shaping every word costs time and changes nothing for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
+
+from . import fonts
+
+INK = colors.HexColor("#1c1c1c")
+MUTED = colors.HexColor("#5a5a5a")
+RULE = colors.HexColor("#b8b8b8")
+SHADE = colors.HexColor("#eef1f4")
+ACCENT = colors.HexColor("#1f4e79")
+
+_BASE = ParagraphStyle("body", fontName=fonts.REGULAR, fontSize=9.5, leading=12.5, textColor=INK,
+                       splitLongWords=True)
+STYLES: dict[str, ParagraphStyle] = {
+    "body": _BASE,
+    "small": ParagraphStyle("small", parent=_BASE, fontSize=8, leading=10, textColor=MUTED),
+    "cell": ParagraphStyle("cell", parent=_BASE, fontSize=8.5, leading=10.5),
+    "label": ParagraphStyle("label", parent=_BASE, fontName=fonts.BOLD, fontSize=8,
+                            leading=10.5, textColor=MUTED),
+    "title": ParagraphStyle("title", parent=_BASE, fontName=fonts.BOLD, fontSize=15,
+                            leading=19, textColor=ACCENT, spaceAfter=2 * mm),
+    "h2": ParagraphStyle("h2", parent=_BASE, fontName=fonts.BOLD, fontSize=11, leading=14,
+                         textColor=ACCENT, spaceBefore=3.5 * mm, spaceAfter=1.2 * mm),
+    "h3": ParagraphStyle("h3", parent=_BASE, fontName=fonts.BOLD, fontSize=9.5, leading=12.5,
+                         spaceBefore=2 * mm, spaceAfter=0.6 * mm),
+    "notice": ParagraphStyle("notice", parent=_BASE, fontName=fonts.BOLD, fontSize=9,
+                             leading=11.5),
+    "center": ParagraphStyle("center", parent=_BASE, alignment=TA_CENTER),
+    "right": ParagraphStyle("right", parent=_BASE, fontSize=8, leading=10, textColor=MUTED,
+                            alignment=TA_RIGHT),
+}
+_BOLD_STYLES = {"label", "title", "h2", "h3", "notice"}
+_SHAPED = {name: ParagraphStyle(f"{name}-shaped", parent=s, shaping=1)
+           for name, s in STYLES.items()}
+
+# Table cells set their own font before drawing, even around a Paragraph: not Helvetica, which
+# would be the one font left unembedded.
+_CELL_FONT = ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR)
+GRID = TableStyle([
+    _CELL_FONT,
+    ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+    ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+    ("FONTNAME", (0, 0), (-1, 0), fonts.BOLD),
+    ("FONTSIZE", (0, 0), (-1, 0), 8),
+    ("TEXTCOLOR", (0, 0), (-1, 0), MUTED),
+    ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+    ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("TOPPADDING", (0, 0), (-1, -1), 2),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+])
+FACTS = TableStyle([
+    _CELL_FONT,
+    ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+    ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("TOPPADDING", (0, 0), (-1, -1), 1),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ("LINEBELOW", (0, 0), (-1, -1), 0.25, SHADE),
+])
+
+
+class Writer:
+    """Builds flowables for one document and collects the characters it had to replace."""
+
+    def __init__(self) -> None:
+        fonts.ensure_base_fonts()
+        self.replaced = fonts.Replacements()
+
+    def markup(self, text: str, bold: bool = False) -> str:
+        return fonts.markup(text, self.replaced, bold=bold)
+
+    def p(self, text: str, style: str = "body") -> Paragraph:
+        """A paragraph of plain text (any script, any length)."""
+        bold = style in _BOLD_STYLES
+        chosen = _SHAPED[style] if fonts.needs_shaping(text) else STYLES[style]
+        return Paragraph(self.markup(text, bold), chosen)
+
+    def cell(self, text: str, style: str, width: float) -> str | Paragraph:
+        """A table cell: the plain string when it is plain ASCII and fits on one line (a table
+        draws that far faster than a Paragraph), else a wrapping, font-split paragraph."""
+        st = STYLES[style]
+        if fonts.is_plain(text) and stringWidth(text, st.fontName, st.fontSize) <= width - 7:
+            return text
+        return self.p(text, style)
+
+    def text_block(self, text: str, style: str = "body") -> list[Flowable]:
+        """Free text: one paragraph per blank-line-separated block, so a very long text splits
+        across pages paragraph by paragraph (and a single huge paragraph still splits by line).
+        """
+        blocks = [b for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
+        if not blocks:
+            return [self.p("—", "small")]
+        return [self.p(b, style) for b in blocks]
+
+    def facts(self, pairs: Iterable[tuple[str, str]], width: float,
+              columns: int = 2) -> Table | Spacer:
+        """Label/value pairs laid out in ``columns`` pairs per row."""
+        pairs = list(pairs)
+        if not pairs:
+            return Spacer(0, 0)
+        label_w = 30 * mm
+        value_w = width / columns - label_w
+        rows = []
+        for i in range(0, len(pairs), columns):
+            row: list[object] = []
+            for label, value in pairs[i:i + columns]:
+                row += [self.cell(label, "label", label_w), self.cell(value, "cell", value_w)]
+            row += [""] * (2 * columns - len(row))
+            rows.append(row)
+        table = Table(rows, colWidths=[label_w, value_w] * columns, hAlign="LEFT")
+        table.setStyle(FACTS)
+        for c in range(0, 2 * columns, 2):  # label columns as the "label" style draws them
+            table.setStyle(TableStyle([
+                ("FONTNAME", (c, 0), (c, -1), fonts.BOLD),
+                ("FONTSIZE", (c, 0), (c, -1), STYLES["label"].fontSize),
+                ("TEXTCOLOR", (c, 0), (c, -1), MUTED),
+            ]))
+        return table
+
+    def grid(self, header: Sequence[str], rows: Iterable[Sequence[str]],
+             widths: Sequence[float], empty: str = "None recorded.") -> Flowable:
+        """A ruled table with a shaded header row that repeats on every page it spans."""
+        body = [[self.cell(c, "cell", w) for c, w in zip(row, widths, strict=True)]
+                for row in rows]
+        if not body:
+            return self.p(empty, "small")
+        data = [[self.cell(h, "label", w) for h, w in zip(header, widths, strict=True)], *body]
+        table = Table(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
+        table.setStyle(GRID)
+        return table
