@@ -23,11 +23,12 @@ def render_disclosure_log(doc: DisclosureLogDoc) -> RenderResult:
         Spacer(0, 2 * mm),
         participant_facts(page, doc.participant),
         w.p("Disclosures", "h2"),
-        w.grid(("When", "By", "Recipient", "Purpose", "Document", "File"),
-               [(fmt.moment(r.when, tz), r.by, r.recipient, r.purpose, r.document_type,
-                 r.file_name) for r in sorted(doc.rows, key=lambda r: r.when)],
-               (CONTENT_W * 0.15, CONTENT_W * 0.15, CONTENT_W * 0.19, CONTENT_W * 0.17,
-                CONTENT_W * 0.12, CONTENT_W * 0.22),
+        w.grid(("When", "By", "Recipient", "Purpose", "Document and file"),
+               [(fmt.moment(r.when, tz), r.by, r.recipient, r.purpose,
+                 f"{r.document_type}\n{r.file_name}")
+                for r in sorted(doc.rows, key=lambda r: r.when)],
+               (CONTENT_W * 0.15, CONTENT_W * 0.16, CONTENT_W * 0.19, CONTENT_W * 0.19,
+                CONTENT_W * 0.31),
                empty="No disclosures have been recorded for this participant."),
     ]
     return page.build(story)

@@ -27,7 +27,7 @@ FALLBACK = "DroidSansFallback"
 _FILES = {
     REGULAR: "DejaVuSans.ttf",
     BOLD: "DejaVuSans-Bold.ttf",
-    FALLBACK: "DroidSansFallbackFull.ttf",
+    FALLBACK: "DroidSansFallback.ttf",  # not "Full": this one has Hangul
 }
 #: Printed in place of a character no shipped font has (DejaVu Sans draws it).
 REPLACEMENT = "\ufffd"

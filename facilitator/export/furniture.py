@@ -73,7 +73,9 @@ class Page:
         self.w = Writer()
         self.state = PageState()
         self.pages = 0
-        self._clinic = self.w.markup(clinic.name, bold=True)
+        self._clinic = (f"{self.w.markup(clinic.name, bold=True)}<br/>"
+                        f'<font name="{fonts.REGULAR}" size="7.5" color="#5a5a5a">'
+                        f"{self.w.markup(clinic.address)}</font>")
         released = "" if meta.purpose == "internal" else f" · Released for: {meta.purpose}"
         self._footer = self.w.markup(
             f"Exported {fmt.moment(meta.exported_at, clinic.timezone)} by {meta.exported_by}"
@@ -89,13 +91,13 @@ class Page:
     # --- drawing -------------------------------------------------------------------------
     def _page_end(self, canv: Canvas, doc: BaseDocTemplate) -> None:
         canv.saveState()
-        top = PAGE_H - 11 * mm
-        _draw(canv, self._clinic, STYLES["h3"], MARGIN_X, top, CONTENT_W * 0.5)
+        top = PAGE_H - 10 * mm
+        _draw(canv, self._clinic, STYLES["header"], MARGIN_X, top, CONTENT_W * 0.5)
         _draw(canv, self.state.header_right, STYLES["small"], PAGE_X_RIGHT, top, CONTENT_W * 0.5,
               right=True)
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.5)
-        canv.line(MARGIN_X, top - 5.5 * mm, PAGE_W - MARGIN_X, top - 5.5 * mm)
+        canv.line(MARGIN_X, top - 9 * mm, PAGE_W - MARGIN_X, top - 9 * mm)
         if self.state.draft:
             _watermark(canv)
         canv.restoreState()

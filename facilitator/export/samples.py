@@ -1,8 +1,8 @@
 """Invented documents for the renderer's tests, benchmarks and README page images.
 
-Every person here is obviously fictional (the names mean "example" in their scripts). The set
-deliberately mixes scripts, Arabic, Hebrew, CJK, Cyrillic, Greek and accented Latin, plus a
-character no shipped font has, so one sample exercises every path of the text pipeline.
+Every person here is obviously fictional (most names mean "example" in their scripts). The set
+mixes Arabic, Hebrew, CJK, Hangul, Cyrillic, Greek and accented Latin on purpose, plus a character
+no shipped font has, so one sample exercises every path of the text pipeline.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ PEOPLE = (
     ParticipantInfo("Moss <b>& Fernsby-Example", "Moss", "DEMO-1009", date(2000, 12, 24)),
     ParticipantInfo("Quinn Placeholder", "", "DEMO-1010", date(1975, 6, 1)),
     ParticipantInfo("Juniper Mockingbird", "June", "DEMO-1011", date(1998, 3, 17)),
-    ParticipantInfo("Otto Exemplar", "", "DEMO-1012", date(1969, 8, 8)),
+    ParticipantInfo("김 예시", "예시", "DEMO-1012", date(1969, 8, 8)),
 )
 FACILITATORS = ("Robin Testwell, LCSW", "Sam Notareal, LADC")
 

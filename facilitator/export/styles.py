@@ -40,11 +40,13 @@ STYLES: dict[str, ParagraphStyle] = {
                          spaceBefore=2 * mm, spaceAfter=0.6 * mm),
     "notice": ParagraphStyle("notice", parent=_BASE, fontName=fonts.BOLD, fontSize=9,
                              leading=11.5),
+    "header": ParagraphStyle("header", parent=_BASE, fontName=fonts.BOLD, fontSize=9.5,
+                             leading=11),
     "center": ParagraphStyle("center", parent=_BASE, alignment=TA_CENTER),
     "right": ParagraphStyle("right", parent=_BASE, fontSize=8, leading=10, textColor=MUTED,
                             alignment=TA_RIGHT),
 }
-_BOLD_STYLES = {"label", "title", "h2", "h3", "notice"}
+_BOLD_STYLES = {"label", "title", "h2", "h3", "notice", "header"}
 _SHAPED = {name: ParagraphStyle(f"{name}-shaped", parent=s, shaping=1)
            for name, s in STYLES.items()}
 
