@@ -115,6 +115,8 @@ def _strong_of(t: str) -> str | None:
 
 
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
+_MIRROR = {**_OPENERS, **{v: k for k, v in _OPENERS.items()},
+           "<": ">", ">": "<", "«": "»", "»": "«", "‹": "›", "›": "‹"}
 _CLOSERS = frozenset(_OPENERS.values())
 
 
@@ -202,16 +204,33 @@ def visual_runs(text: str, paragraph_level: int | None = None) -> list[tuple[str
                 i = j
             else:
                 i += 1
+    return _shaper_runs([(text[p], levels[p] % 2 == 1) for p in order])
+
+
+def _shaper_runs(visual: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Group a display-ordered line into runs the way ReportLab will shape them.
+
+    ReportLab shapes each space-separated word as one HarfBuzz buffer, and HarfBuzz lays a
+    buffer with Arabic or Hebrew in it out right to left, mirroring brackets. So a word holding
+    any right-to-left character is handed over reversed (its letters back in logical order), with
+    the brackets that must *not* turn pre-mirrored; "«اليوم" then prints as written, where
+    shaping the display order would print "اليوم»"."""
     runs: list[tuple[str, bool]] = []
-    i = 0
-    while i < len(order):
-        rtl = levels[order[i]] % 2 == 1 and not text[order[i]].isspace()
+    i, n = 0, len(visual)
+    while i < n:
+        space = visual[i][0].isspace()
         j = i
-        while j < len(order) and (levels[order[j]] % 2 == 1 and not text[order[j]].isspace()) \
-                == rtl:
+        while j < n and visual[j][0].isspace() == space:
             j += 1
-        chunk = "".join(text[p] for p in order[i:j])
-        # A right-to-left word goes back to logical order: the shaper lays it out reversed.
-        runs.append((chunk[::-1] if rtl else chunk, rtl))
+        token = visual[i:j]
+        if not space and any(rtl for _, rtl in token):
+            runs.append(("".join(ch if rtl else _MIRROR.get(ch, ch)
+                                 for ch, rtl in reversed(token)), True))
+        else:
+            chunk = "".join(ch for ch, _ in token)
+            if runs and not runs[-1][1]:
+                runs[-1] = (runs[-1][0] + chunk, False)
+            else:
+                runs.append((chunk, False))
         i = j
     return runs

@@ -49,6 +49,15 @@ def test_brackets_around_a_right_to_left_name_stay_with_it() -> None:
     assert [r for r, rtl in runs if rtl] == [f"({ARABIC_1})", ARABIC_1, ARABIC_2]
 
 
+def test_a_word_mixing_directions_is_handed_to_the_shaper_so_it_prints_as_written() -> None:
+    # Logical «ليلى» inside English: the quote marks stay put (display: «, the name, »). The
+    # shaper lays each right-to-left word out reversed and mirrors its quote marks, so the word
+    # arrives reversed with the marks that must not turn pre-mirrored.
+    runs = bidi.visual_runs(f"said «{ARABIC_1} {ARABIC_2}» ok")
+    assert runs == [("said ", False), (f"{ARABIC_2}»", True), (" ", False),
+                    (f"«{ARABIC_1}", True), (" ok", False)]
+
+
 def test_numbers_inside_right_to_left_text_keep_their_digit_order() -> None:
     runs = bidi.visual_runs(f"{HEBREW_1} 123 {HEBREW_2}")
     text = "".join(r for r, _ in runs)
