@@ -141,7 +141,8 @@ def font_runs(text: str, bold: bool, replaced: Replacements) -> list[tuple[str, 
     return runs
 
 
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
+    """Line ends unified, tabs as spaces, other control characters as spaces."""
     # Tabs read as spaces; other control characters would print as nothing or as boxes.
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     if any(ord(c) < 0x20 and c != "\n" for c in text):
@@ -149,12 +150,14 @@ def _clean(text: str) -> str:
     return text
 
 
-def _line_markup(line: str, bold: bool, replaced: Replacements) -> str:
+def line_markup(line: str, bold: bool, replaced: Replacements,
+                level: int | None = None) -> str:
+    """Markup for one line (no line breaks in it), right-to-left runs in display order."""
     if not line:
         return ""
     if all(c in _PLAIN for c in line):
         return line  # the fast path: nothing to split, escape or reorder
-    pieces = bidi.visual_runs(line) if bidi.has_rtl(line) else [(line, False)]
+    pieces = bidi.visual_runs(line, level) if bidi.has_rtl(line) else [(line, False)]
     out: list[str] = []
     primary = _CHAINS[bold][0]
     for piece, _rtl in pieces:
@@ -167,10 +170,10 @@ def _line_markup(line: str, bold: bool, replaced: Replacements) -> str:
 def markup(text: str, replaced: Replacements, bold: bool = False) -> str:
     """Paragraph markup for plain ``text``: escaped, font runs, right-to-left runs ordered for
     display, line breaks kept. The paragraph's own font must be the chain's first font."""
-    text = _clean(text)
+    text = clean(text)
     if "\n" not in text:
-        return _line_markup(text, bold, replaced)
-    return "<br/>".join(_line_markup(line, bold, replaced) for line in text.split("\n"))
+        return line_markup(text, bold, replaced)
+    return "<br/>".join(line_markup(line, bold, replaced) for line in text.split("\n"))
 
 
 def needs_shaping(text: str) -> bool:

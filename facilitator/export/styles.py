@@ -16,7 +16,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from . import fonts
+from . import bidi, fonts
+from .bidipara import BidiParagraph
 
 INK = colors.HexColor("#1c1c1c")
 MUTED = colors.HexColor("#5a5a5a")
@@ -88,13 +89,15 @@ class Writer:
     def markup(self, text: str, bold: bool = False) -> str:
         return fonts.markup(text, self.replaced, bold=bold)
 
-    def p(self, text: str, style: str = "body") -> Paragraph:
+    def p(self, text: str, style: str = "body") -> Flowable:
         """A paragraph of plain text (any script, any length)."""
         bold = style in _BOLD_STYLES
+        if bidi.has_rtl(text):  # wrapped first, each line reordered after (bidipara)
+            return BidiParagraph(text, _SHAPED[style], bold, self.replaced)
         chosen = _SHAPED[style] if fonts.needs_shaping(text) else STYLES[style]
         return Paragraph(self.markup(text, bold), chosen)
 
-    def cell(self, text: str, style: str, width: float) -> str | Paragraph:
+    def cell(self, text: str, style: str, width: float) -> str | Flowable:
         """A table cell: the plain string when it is plain ASCII and fits on one line (a table
         draws that far faster than a Paragraph), else a wrapping, font-split paragraph."""
         st = STYLES[style]

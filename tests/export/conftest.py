@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -46,3 +48,14 @@ def pdf_tools(tmp_path: Path):
             return [r[0].split("+")[-1] for r in pdffonts_rows(pdf, tmp_path)]
 
     return Tools()
+
+
+def placed_words(pdf: bytes, folder: Path, page: int = 1) -> list[tuple[float, float, str]]:
+    """(top, left, text) of every word poppler finds on a page, glyphs in the order they are
+    drawn left to right: the page as a reader sees it, unlike pypdf's bidi-reordered text."""
+    path = folder / "words.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path),
+                          "-"], capture_output=True, text=True, check=True).stdout
+    found = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', out)
+    return [(float(y), float(x), html.unescape(t)) for x, y, t in found]

@@ -21,7 +21,7 @@ from facilitator.export.note import render_note
 from facilitator.export.participant_record import render_participant_record
 from facilitator.export.session_packet import render_session_packet
 
-from .conftest import page_texts
+from .conftest import page_texts, placed_words
 
 LATIN = samples.PEOPLE[0]
 
@@ -210,3 +210,31 @@ def test_the_disclosure_log_lists_every_release(pdf_tools) -> None:
 def test_model_refuses_naive_times() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         replace(samples.sample_note(), arrival=datetime(2026, 3, 2, 9, 12))
+
+
+def _line_of(words: list[tuple[float, float, str]], marker: str) -> list[str]:
+    top = next(y for y, _, t in words if t == marker)
+    return [t for y, _, t in sorted(w for w in words if abs(w[0] - top) < 2)]
+
+
+def test_right_to_left_words_are_drawn_in_reading_order(tmp_path) -> None:
+    # Logical: X «א ב» Y. On the page, left to right: X, «ב, א», Y (each word's glyphs drawn
+    # left to right, so א» is the glyph א then »).
+    result = _note(note_text="MARK X «א ב» Y. (שלום) end")
+    line = _line_of(placed_words(result.pdf, tmp_path), "MARK")
+    assert line == ["MARK", "X", "«ב", "א»", "Y.", "(םולש)", "end"]
+
+
+def test_a_long_right_to_left_paragraph_wraps_before_it_is_reordered(tmp_path) -> None:
+    words = [f"מילה{chr(0x05D0 + i % 22)}{chr(0x05D0 + i // 22)}" for i in range(60)]
+    result = _note(note_text=" ".join(words))
+    placed = [w for w in placed_words(result.pdf, tmp_path) if w[2][::-1] in words]
+    assert len(placed) == len(words)
+    lines = sorted({round(y) for y, _, _ in placed})
+    assert len(lines) >= 3
+    first = sorted((x, t[::-1]) for y, x, t in placed if round(y) == lines[0])
+    last = sorted((x, t[::-1]) for y, x, t in placed if round(y) == lines[-1])
+    # A wholly Hebrew paragraph: the first line holds the first words, read from the right.
+    assert first[-1][1] == words[0]
+    assert [t for _, t in reversed(first)] == words[:len(first)]
+    assert last[0][1] == words[-1]
