@@ -22,15 +22,16 @@ _SLACK = 0.99  # room for rounding: a line the Paragraph must wrap again would l
 
 
 class BidiParagraph(Flowable):
-    """Logical-order text in any mix of directions; a wholly right-to-left paragraph aligns
+    """Logical-order text in any mix of directions. With ``align_rtl`` (running text, not a
+    form's value cell, which stays beside its label) a wholly right-to-left paragraph aligns
     right."""
 
     def __init__(self, text: str, style: ParagraphStyle, bold: bool,
-                 replaced: fonts.Replacements) -> None:
+                 replaced: fonts.Replacements, align_rtl: bool = False) -> None:
         super().__init__()
         self.text, self.bold, self.replaced = fonts.clean(text), bold, replaced
         self.style = style
-        if bidi.base_level(self.text) == 1:
+        if align_rtl and bidi.base_level(self.text) == 1:
             self.style = ParagraphStyle(f"{style.name}-rtl", parent=style, alignment=TA_RIGHT)
         self._para: Paragraph | None = None
         self._width: float | None = None

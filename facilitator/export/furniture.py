@@ -11,6 +11,7 @@ the finished pages back and stamps the footers when the document is saved.
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -157,14 +158,28 @@ class Page:
 PAGE_X_RIGHT = PAGE_W - MARGIN_X
 
 
+# Per thread: a Paragraph remembers the canvas it is drawing on, so two batches rendering at once
+# must not share one.
+_local = threading.local()
+
+
 def _draw(canv: Canvas, markup: str, style: ParagraphStyle, x: float, y_top: float,
           width: float, right: bool = False) -> None:
-    """A line or two of furniture text (any script) with its top at ``y_top``."""
+    """A line or two of furniture text (any script) with its top at ``y_top``. The same header
+    and footer repeat on every page, so each is laid out once and drawn many times."""
     if not markup:
         return
-    para = Paragraph(markup, STYLES["right"] if right else style)
-    _w, h = para.wrap(width, 40 * mm)
-    para.drawOn(canv, x - width if right else x, y_top - h)
+    style = STYLES["right"] if right else style
+    key = (markup, style.name, width)
+    _wrapped: dict[tuple[str, str, float], tuple[Paragraph, float]]
+    _wrapped = _local.__dict__.setdefault("wrapped", {})
+    if key not in _wrapped:
+        if len(_wrapped) > 256:  # a long batch of different participants: start over
+            _wrapped.clear()
+        para = Paragraph(markup, style)
+        _wrapped[key] = (para, para.wrap(width, 40 * mm)[1])
+    para, height = _wrapped[key]
+    para.drawOn(canv, x - width if right else x, y_top - height)
 
 
 def _watermark(canv: Canvas) -> None:

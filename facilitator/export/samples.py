@@ -149,7 +149,8 @@ def sample_packet(participants: int = 12, day: date = date(2026, 3, 2),
     people = [PEOPLE[i % len(PEOPLE)] for i in range(participants)]
     notes = tuple(sample_note(p, day=day, program=program, signed=i % 4 != 3)
                   for i, p in enumerate(people))
-    rows = tuple(SignInRow(p.preferred_name or p.legal_name, _at(day, 9, 0 + i % 15),
+    rows = tuple(SignInRow(f"{p.legal_name} ({p.preferred_name})" if p.preferred_name
+                           else p.legal_name, _at(day, 9, 0 + i % 15),
                            _at(day, 12, 0), 180 - i % 15, "late" if i % 15 else "present")
                  for i, p in enumerate(people))
     segments = (

@@ -93,7 +93,8 @@ class Writer:
         """A paragraph of plain text (any script, any length)."""
         bold = style in _BOLD_STYLES
         if bidi.has_rtl(text):  # wrapped first, each line reordered after (bidipara)
-            return BidiParagraph(text, _SHAPED[style], bold, self.replaced)
+            return BidiParagraph(text, _SHAPED[style], bold, self.replaced,
+                                 align_rtl=style == "body")
         chosen = _SHAPED[style] if fonts.needs_shaping(text) else STYLES[style]
         return Paragraph(self.markup(text, bold), chosen)
 
