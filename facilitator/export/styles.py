@@ -16,7 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from . import bidi, fonts
+from . import bidi, fonts, shaping
 from .bidipara import BidiParagraph
 
 INK = colors.HexColor("#1c1c1c")
@@ -84,6 +84,7 @@ class Writer:
 
     def __init__(self) -> None:
         fonts.ensure_base_fonts()
+        shaping.install()
         self.replaced = fonts.Replacements()
 
     def markup(self, text: str, bold: bool = False) -> str:

@@ -238,3 +238,12 @@ def test_a_long_right_to_left_paragraph_wraps_before_it_is_reordered(tmp_path) -
     assert first[-1][1] == words[0]
     assert [t for _, t in reversed(first)] == words[:len(first)]
     assert last[0][1] == words[-1]
+
+
+def test_a_word_that_changes_font_inside_a_shaped_paragraph_keeps_its_glyphs(tmp_path) -> None:
+    # Arabic makes the paragraph shaped; "(花子)" then mixes DejaVu brackets and CJK glyphs in
+    # one word, which ReportLab alone shapes with the wrong font (boxes, wild spacing).
+    result = _note(note_text="MARK ليلى met 山田 (花子) and (김예시) today")
+    line = _line_of(placed_words(result.pdf, tmp_path), "MARK")
+    assert "(花子)" in line and "(김예시)" in line
+    assert line[-1] == "today"
