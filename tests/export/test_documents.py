@@ -247,3 +247,11 @@ def test_a_word_that_changes_font_inside_a_shaped_paragraph_keeps_its_glyphs(tmp
     line = _line_of(placed_words(result.pdf, tmp_path), "MARK")
     assert "(花子)" in line and "(김예시)" in line
     assert line[-1] == "today"
+
+
+def test_a_release_names_its_purpose_on_every_page() -> None:
+    meta = replace(samples.META, purpose="payer audit")
+    doc = replace(samples.sample_packet(2), meta=meta)
+    pages = page_texts(render_session_packet(doc).pdf)
+    assert all("Released for: payer audit" in t.replace("\n", " ") for t in pages)
+    assert not any("Released for" in t for t in page_texts(_note().pdf))
