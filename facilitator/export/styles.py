@@ -67,16 +67,6 @@ GRID = TableStyle([
     ("TOPPADDING", (0, 0), (-1, -1), 2),
     ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
 ])
-FACTS = TableStyle([
-    _CELL_FONT,
-    ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-    ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("TOPPADDING", (0, 0), (-1, -1), 1),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-    ("LINEBELOW", (0, 0), (-1, -1), 0.25, SHADE),
-])
 
 
 class Writer:
@@ -117,29 +107,19 @@ class Writer:
         return [self.p(b, style) for b in blocks]
 
     def facts(self, pairs: Iterable[tuple[str, str]], width: float,
-              columns: int = 2) -> Table | Spacer:
+              columns: int = 2) -> Flowable:
         """Label/value pairs laid out in ``columns`` pairs per row."""
+        from .facts import FactsBlock  # it draws in this module's colours
+
         pairs = list(pairs)
         if not pairs:
             return Spacer(0, 0)
         label_w = 30 * mm
         value_w = width / columns - label_w
-        rows = []
-        for i in range(0, len(pairs), columns):
-            row: list[object] = []
-            for label, value in pairs[i:i + columns]:
-                row += [self.cell(label, "label", label_w), self.cell(value, "cell", value_w)]
-            row += [""] * (2 * columns - len(row))
-            rows.append(row)
-        table = Table(rows, colWidths=[label_w, value_w] * columns, hAlign="LEFT")
-        table.setStyle(FACTS)
-        for c in range(0, 2 * columns, 2):  # label columns as the "label" style draws them
-            table.setStyle(TableStyle([
-                ("FONTNAME", (c, 0), (c, -1), fonts.BOLD),
-                ("FONTSIZE", (c, 0), (c, -1), STYLES["label"].fontSize),
-                ("TEXTCOLOR", (c, 0), (c, -1), MUTED),
-            ]))
-        return table
+        cells = [(self.cell(label, "label", label_w), self.cell(value, "cell", value_w))
+                 for label, value in pairs]
+        return FactsBlock([cells[i:i + columns] for i in range(0, len(cells), columns)],
+                          label_w, value_w)
 
     def grid(self, header: Sequence[str], rows: Iterable[Sequence[str]],
              widths: Sequence[float], empty: str = "None recorded.") -> Flowable:

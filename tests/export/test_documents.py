@@ -255,3 +255,12 @@ def test_a_release_names_its_purpose_on_every_page() -> None:
     pages = page_texts(render_session_packet(doc).pdf)
     assert all("Released for: payer audit" in t.replace("\n", " ") for t in pages)
     assert not any("Released for" in t for t in page_texts(_note().pdf))
+
+
+def test_a_long_list_of_facts_splits_between_rows_across_pages() -> None:
+    facts = tuple((f"Item {i:03d}", f"answer {i:03d}") for i in range(240))
+    doc = replace(samples.sample_note(), check_facts=facts)
+    pages = page_texts(render_note(NoteExportDoc(samples.CLINIC, samples.META, doc)).pdf)
+    text = "\n".join(pages)
+    assert len(pages) >= 4
+    assert all(f"Item {i:03d}" in text and f"answer {i:03d}" in text for i in range(240))
