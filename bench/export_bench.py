@@ -101,11 +101,11 @@ def batch_export_notes_per_s(count: int = BATCH) -> float:
     render_note(docs[0])  # warm-up
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        for doc in docs:
-            result = render_note(doc)
-            name = files.safe_file_name(doc.note.participant.chart_id, doc.note.session_date,
-                                        "note")
-            files.write_atomic(Path(folder), name, result.pdf)
+        with files.ExportFolder(Path(folder)) as target:
+            for doc in docs:
+                result = render_note(doc)
+                target.write(files.safe_file_name(doc.note.participant.chart_id,
+                                                  doc.note.session_date, "note"), result.pdf)
         elapsed = time.perf_counter() - start
     return count / elapsed
 

@@ -60,29 +60,58 @@ def _human(error: OSError, folder: Path) -> ExportError:
                        "Nothing was saved.")
 
 
+class ExportFolder:
+    """The target folder of one export or batch: each ``write`` lands whole under a free name;
+    the folder entry itself is synced once, on ``close`` (or leaving the ``with`` block), which
+    spares a batch one disk flush per file. Files already written stay if a batch is cancelled."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+        _check_folder(self.folder)
+        self._dirty = False
+
+    def write(self, name: str, data: bytes) -> Path:
+        """Write ``data`` as ``name``, or ``name`` with a "-2"-style suffix when that name is
+        taken, and return the final path. Raises ``ExportError``; leaves no partial file."""
+        if Path(name).name != name or name in ("", ".", ".."):
+            raise ValueError("the file name must not contain a folder")
+        tmp_path: str | None = None
+        try:
+            fd, tmp_path = tempfile.mkstemp(prefix=".facilitator-", suffix=".part",
+                                            dir=self.folder)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            final = _link_unique(Path(tmp_path), self.folder, name)
+            self._dirty = True
+            return final
+        except OSError as error:
+            raise _human(error, self.folder) from error
+        finally:
+            if tmp_path is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp_path)  # gone already after a successful link
+
+    def close(self) -> None:
+        if self._dirty:
+            try:
+                _fsync_dir(self.folder)
+            except OSError as error:
+                raise _human(error, self.folder) from error
+            self._dirty = False
+
+    def __enter__(self) -> ExportFolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def write_atomic(folder: Path | str, name: str, data: bytes) -> Path:
-    """Write ``data`` as ``folder/name`` (or ``name`` with a "-2"-style suffix when that name is
-    taken) and return the final path. Raises ``ExportError``; leaves no partial file behind."""
-    folder = Path(folder)
-    _check_folder(folder)
-    if Path(name).name != name or name in ("", ".", ".."):
-        raise ValueError("the file name must not contain a folder")
-    tmp_path: str | None = None
-    try:
-        fd, tmp_path = tempfile.mkstemp(prefix=".facilitator-", suffix=".part", dir=folder)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        final = _link_unique(Path(tmp_path), folder, name)
-        _fsync_dir(folder)
-        return final
-    except OSError as error:
-        raise _human(error, folder) from error
-    finally:
-        if tmp_path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_path)  # gone already after a successful link
+    """One file into ``folder`` (see ``ExportFolder.write``), durable when this returns."""
+    with ExportFolder(folder) as target:
+        return target.write(name, data)
 
 
 def _link_unique(tmp: Path, folder: Path, name: str) -> Path:

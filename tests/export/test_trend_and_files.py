@@ -115,3 +115,23 @@ def test_an_unwritable_folder_is_refused_before_writing(tmp_path: Path,
 def test_a_name_with_a_folder_in_it_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="folder"):
         files.write_atomic(tmp_path, "../escape.pdf", b"x")
+
+
+def test_a_batch_cancelled_halfway_keeps_the_finished_files_and_no_partial_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_fsync = os.fsync
+    calls = {"n": 0}
+
+    def cancel_on_third(fd: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # the user pressed Cancel while file 3 was being written
+        real_fsync(fd)
+
+    monkeypatch.setattr(files.os, "fsync", cancel_on_third)
+    written = []
+    with pytest.raises(KeyboardInterrupt), files.ExportFolder(tmp_path) as target:
+        for i in range(5):
+            written.append(target.write(f"note-{i}.pdf", b"data %d" % i))
+    assert sorted(os.listdir(tmp_path)) == ["note-0.pdf", "note-1.pdf"]
+    assert [p.read_bytes() for p in written] == [b"data 0", b"data 1"]
