@@ -60,24 +60,28 @@ class FactsBlock(Flowable):
 
     def draw(self) -> None:
         canv, top = self.canv, self.height
+        # All one-line strings go into one text object: a text object per cell costs more
+        # than drawing the text.
+        text = canv.beginText()
+        look: tuple | None = None
         canv.setStrokeColor(SHADE)
         canv.setLineWidth(0.25)
         for row, height in zip(self.rows, self._heights, strict=True):
             x = 0.0
             for label, value in row:
-                self._cell(label, x, top, _LABEL)
-                self._cell(value, x + self.label_w, top, _VALUE)
+                for cell, left, this in ((label, x, _LABEL), (value, x + self.label_w, _VALUE)):
+                    width = self.label_w if this is _LABEL else self.value_w
+                    if not isinstance(cell, str):
+                        _w, h = cell.wrap(width - _GAP, 10_000)  # as in _row_height
+                        cell.drawOn(canv, left, top - _PAD_TOP - h)
+                        continue
+                    if look is not this:
+                        text.setFont(this[0], this[1])
+                        text.setFillColor(this[2])
+                        look = this
+                    text.setTextOrigin(left, top - _PAD_TOP - this[1])
+                    text.textOut(cell)
                 x += self.label_w + self.value_w
             top -= height
             canv.line(0, top, self.width, top)
-
-    def _cell(self, cell: Cell, x: float, top: float, look: tuple) -> None:
-        if isinstance(cell, str):
-            font, size, color = look
-            self.canv.setFont(font, size)
-            self.canv.setFillColor(color)
-            self.canv.drawString(x, top - _PAD_TOP - size, cell)
-        else:
-            width = self.label_w if look is _LABEL else self.value_w
-            _w, h = cell.wrap(width - _GAP, 10_000)  # as measured in _row_height
-            cell.drawOn(self.canv, x, top - _PAD_TOP - h)
+        canv.drawText(text)
