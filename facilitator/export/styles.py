@@ -69,6 +69,47 @@ GRID = TableStyle([
 ])
 
 
+class PlainLine(Flowable):
+    """Plain ASCII text that fits on one line is drawn as a string (headings, labels, short
+    values: most paragraphs of a note); anything longer becomes a Paragraph when wrapped.
+    Parsing markup for every short heading was a large share of a note's render time."""
+
+    def __init__(self, text: str, style: ParagraphStyle) -> None:
+        super().__init__()
+        self.text, self.style = text, style
+        self._para: Paragraph | None = None
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        st = self.style
+        if self._para is None and stringWidth(self.text, st.fontName, st.fontSize) <= \
+                avail_width - st.leftIndent - st.rightIndent:
+            self.width, self.height = avail_width, st.leading
+            return self.width, self.height
+        if self._para is None:
+            self._para = Paragraph(self.text, st)  # plain: nothing to escape
+        self.width, self.height = self._para.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        self.wrap(avail_width, avail_height)
+        return self._para.split(avail_width, avail_height) if self._para is not None else []
+
+    def draw(self) -> None:
+        if self._para is not None:
+            self._para.drawOn(self.canv, 0, 0)
+            return
+        st = self.style
+        self.canv.setFont(st.fontName, st.fontSize)
+        self.canv.setFillColor(st.textColor)
+        self.canv.drawString(st.leftIndent, self.height - st.fontSize, self.text)
+
+    def getSpaceBefore(self) -> float:
+        return self.style.spaceBefore
+
+    def getSpaceAfter(self) -> float:
+        return self.style.spaceAfter
+
+
 class Writer:
     """Builds flowables for one document and collects the characters it had to replace."""
 
@@ -86,6 +127,8 @@ class Writer:
         if bidi.has_rtl(text):  # wrapped first, each line reordered after (bidipara)
             return BidiParagraph(text, _SHAPED[style], bold, self.replaced,
                                  align_rtl=style == "body")
+        if fonts.is_plain(text) and STYLES[style].alignment == 0:
+            return PlainLine(text, STYLES[style])
         chosen = _SHAPED[style] if fonts.needs_shaping(text) else STYLES[style]
         return Paragraph(self.markup(text, bold), chosen)
 
