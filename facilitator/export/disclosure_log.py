@@ -21,9 +21,9 @@ def render_disclosure_log(doc: DisclosureLogDoc) -> RenderResult:
         w.p("Accounting of disclosures", "title"),
         *page.notice(doc.program),
         Spacer(0, 2 * mm),
-        participant_facts(page, doc.participant),
+        *participant_facts(page, doc.participant),
         w.p("Disclosures", "h2"),
-        w.grid(("When", "By", "Recipient", "Purpose", "Document and file"),
+        *w.grid(("When", "By", "Recipient", "Purpose", "Document and file"),
                [(fmt.moment(r.when, tz), r.by, r.recipient, r.purpose,
                  f"{r.document_type}\n{r.file_name}")
                 for r in sorted(doc.rows, key=lambda r: r.when)],

@@ -31,7 +31,7 @@ def participant_header(p: ParticipantInfo) -> str:
     return f"{name} · Chart {p.chart_id}"
 
 
-def participant_facts(page: Page, p: ParticipantInfo) -> Flowable:
+def participant_facts(page: Page, p: ParticipantInfo) -> list[Flowable]:
     return page.w.facts([
         ("Legal name", p.legal_name),
         ("Preferred name", p.preferred_name or fmt.NONE),
@@ -59,19 +59,19 @@ def note_story(page: Page, note: NoteDoc, notice: bool = False) -> list[Flowable
         story.append(w.p(note.late_entry_label, "notice"))
     if not note.signed:
         story.append(w.p("This note is a draft: it has not been signed.", "notice"))
-    story += [w.p("Participant", "h2"), participant_facts(page, note.participant),
-              w.p("Service", "h2"), w.facts(_service_facts(note, tz), CONTENT_W)]
+    story += [w.p("Participant", "h2"), *participant_facts(page, note.participant),
+              w.p("Service", "h2"), *w.facts(_service_facts(note, tz), CONTENT_W)]
     story += _sections(page, "Group session", note.group_sections)
     story += _sections(page, f"Individual ({note.note_format})", note.individual_sections)
     if note.check_facts:
-        story += [w.p("Check-in and check-out", "h2"), w.facts(note.check_facts, CONTENT_W)]
+        story += [w.p("Check-in and check-out", "h2"), *w.facts(note.check_facts, CONTENT_W)]
     story += _tables(page, note)
     story += _signature_block(page, "Signatures", note.signatures)
     for addendum in note.addenda:
         story += _addendum(page, addendum)
     if note.review is not None:
         r = note.review
-        story += [w.p("Supervisor review", "h2"), w.facts([
+        story += [w.p("Supervisor review", "h2"), *w.facts([
             ("Status", r.status), ("Reviewer", r.reviewer),
             ("Reviewed", fmt.moment(r.at, tz)), ("Comment", r.comment or fmt.NONE),
         ], CONTENT_W)]
@@ -116,26 +116,27 @@ def _sections(page: Page, heading: str,
 def _tables(page: Page, note: NoteDoc) -> list[Flowable]:
     w, out = page.w, []
     if note.scores:
-        out.append(_titled(w.p("Scores", "h2"), w.grid(
+        out += _titled(w.p("Scores", "h2"), w.grid(
             ("Measure", "Total", "Band"),
             [(s.measure, f"{s.total:g}", s.band) for s in note.scores],
-            (50 * mm, 25 * mm, CONTENT_W - 75 * mm))))
+            (50 * mm, 25 * mm, CONTENT_W - 75 * mm)))
     if note.goals:
-        out.append(_titled(w.p("Goals addressed", "h2"), w.grid(
+        out += _titled(w.p("Goals addressed", "h2"), w.grid(
             ("Goal", "Progress", "Comment"),
             [(g.goal, g.rating or fmt.NONE, g.comment or fmt.NONE) for g in note.goals],
-            (CONTENT_W * 0.42, 28 * mm, CONTENT_W * 0.58 - 28 * mm))))
+            (CONTENT_W * 0.42, 28 * mm, CONTENT_W * 0.58 - 28 * mm)))
     if note.safety_flags:
-        out.append(_titled(w.p("Safety", "h2"), w.grid(
+        out += _titled(w.p("Safety", "h2"), w.grid(
             ("Flag", "Follow-up"),
             [(f.message, f.follow_up or "No follow-up recorded.") for f in note.safety_flags],
-            (CONTENT_W * 0.5, CONTENT_W * 0.5))))
+            (CONTENT_W * 0.5, CONTENT_W * 0.5)))
     return out
 
 
-def _titled(heading: Flowable, table: Flowable) -> Flowable:
-    """A heading and its (short) table on one page; a table too long for that still splits."""
-    return KeepTogether([heading, table])
+def _titled(heading: Flowable, table: list[Flowable]) -> list[Flowable]:
+    """A heading and its (short) table on one page; a table too long for that still splits.
+    Long cells set below the table follow freely."""
+    return [KeepTogether([heading, table[0]]), *table[1:]]
 
 
 def _signature_block(page: Page, heading: str, signatures: tuple[SignatureInfo, ...],
@@ -146,7 +147,7 @@ def _signature_block(page: Page, heading: str, signatures: tuple[SignatureInfo, 
     table = w.grid(("Signed by", "Role", "Meaning", "Signed", "SHA-256 (start)"), rows,
                    (CONTENT_W * 0.27, CONTENT_W * 0.15, CONTENT_W * 0.13, CONTENT_W * 0.22,
                     CONTENT_W * 0.23), empty="Not signed.")
-    return [_titled(w.p(heading, level), table)]
+    return _titled(w.p(heading, level), table)
 
 
 def _addendum(page: Page, a: AddendumDoc) -> list[Flowable]:
@@ -154,7 +155,7 @@ def _addendum(page: Page, a: AddendumDoc) -> list[Flowable]:
     out: list[Flowable] = [
         CondPageBreak(25 * mm),
         w.p(f"Addendum written {fmt.moment(a.written_at, page.tz)} by {a.author}", "h2"),
-        w.facts([("Reason", a.reason or fmt.NONE)], CONTENT_W, columns=1),
+        *w.facts([("Reason", a.reason or fmt.NONE)], CONTENT_W, columns=1),
         *w.text_block(a.text),
     ]
     return out + _signature_block(page, "Addendum signatures", a.signatures, "h3")

@@ -26,8 +26,8 @@ def render_participant_record(doc: ParticipantRecordDoc) -> RenderResult:
         w.p("Participant record", "title"),
         *page.notice(doc.program),
         Spacer(0, 2 * mm),
-        participant_facts(page, doc.participant),
-        w.facts([("Program", doc.program.name), ("Period", range_text),
+        *participant_facts(page, doc.participant),
+        *w.facts([("Program", doc.program.name), ("Period", range_text),
                  ("Notes in period", str(len(doc.notes))),
                  ("Minutes attended", fmt.minutes(attended))], CONTENT_W),
         w.p("Trend", "h2"),
@@ -40,13 +40,13 @@ def render_participant_record(doc: ParticipantRecordDoc) -> RenderResult:
     story += [
         CondPageBreak(40 * mm),
         w.p("Weekly hours", "h2"),
-        w.grid(("Week of", "Attended", "Program minimum", "Met"),
+        *w.grid(("Week of", "Attended", "Program minimum", "Met"),
                [(fmt.day(r.week_start), fmt.hours(r.minutes), fmt.hours(r.weekly_minimum),
                  "yes" if r.minutes >= r.weekly_minimum else "NO, below minimum")
                 for r in doc.weekly_hours],
                (CONTENT_W * 0.3, CONTENT_W * 0.2, CONTENT_W * 0.25, CONTENT_W * 0.25)),
         w.p("Attendance", "h2"),
-        w.grid(("Date", "Group", "Status", "Minutes"),
+        *w.grid(("Date", "Group", "Status", "Minutes"),
                [(fmt.day(r.day), r.group, r.status, str(r.minutes)) for r in doc.attendance],
                (CONTENT_W * 0.25, CONTENT_W * 0.45, CONTENT_W * 0.15, CONTENT_W * 0.15)),
     ]

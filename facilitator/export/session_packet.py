@@ -22,7 +22,7 @@ def render_session_packet(doc: SessionPacketDoc) -> RenderResult:
         w.p(f"Session packet · {doc.group_name}", "title"),
         *page.notice(doc.program),
         Spacer(0, 2 * mm),
-        w.facts([
+        *w.facts([
             ("Group", doc.group_name),
             ("Program", doc.program.name),
             ("Date", fmt.day(doc.session_date)),
@@ -33,7 +33,7 @@ def render_session_packet(doc: SessionPacketDoc) -> RenderResult:
         w.p("Facilitators", "h2"),
         w.p("; ".join(doc.facilitators) or fmt.NONE),
         w.p("Segments", "h2"),
-        w.grid(("Segment", "Kind", "Actual time"),
+        *w.grid(("Segment", "Kind", "Actual time"),
                [(s.title, s.kind,
                  "skipped" if s.skipped else fmt.span(s.actual_start, s.actual_end, tz))
                 for s in doc.segments],
@@ -43,7 +43,7 @@ def render_session_packet(doc: SessionPacketDoc) -> RenderResult:
         PageBreak(),
         page.mark(header),
         w.p(f"Sign-in sheet · {fmt.day(doc.session_date)}", "title"),
-        w.grid(("Participant", "Arrival", "Departure", "Minutes", "Status"),
+        *w.grid(("Participant", "Arrival", "Departure", "Minutes", "Status"),
                [(r.participant, fmt.time(r.arrival, tz), fmt.time(r.departure, tz),
                  str(r.minutes), r.status) for r in doc.sign_in],
                (CONTENT_W * 0.4, CONTENT_W * 0.14, CONTENT_W * 0.14, CONTENT_W * 0.12,

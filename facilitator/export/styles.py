@@ -14,7 +14,7 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from . import bidi, fonts, shaping
 from .bidipara import BidiParagraph
@@ -47,6 +47,8 @@ STYLES: dict[str, ParagraphStyle] = {
     "right": ParagraphStyle("right", parent=_BASE, fontSize=8, leading=10, textColor=MUTED,
                             alignment=TA_RIGHT),
 }
+_LONG_FACT = 400  # characters: longer values are set as text below their label
+_LONG_CELL = 1500  # characters: longer table cells are set in full below their table
 _BOLD_STYLES = {"label", "title", "h2", "h3", "notice", "header"}
 _SHAPED = {name: ParagraphStyle(f"{name}-shaped", parent=s, shaping=1)
            for name, s in STYLES.items()}
@@ -150,28 +152,56 @@ class Writer:
         return [self.p(b, style) for b in blocks]
 
     def facts(self, pairs: Iterable[tuple[str, str]], width: float,
-              columns: int = 2) -> Flowable:
-        """Label/value pairs laid out in ``columns`` pairs per row."""
+              columns: int = 2) -> list[Flowable]:
+        """Label/value pairs, ``columns`` pairs per row. A long value (free text typed into a
+        fact) is set full width after its label instead, where it can run across pages."""
         from .facts import FactsBlock  # it draws in this module's colours
 
-        pairs = list(pairs)
-        if not pairs:
-            return Spacer(0, 0)
         label_w = 30 * mm
         value_w = width / columns - label_w
-        cells = [(self.cell(label, "label", label_w), self.cell(value, "cell", value_w))
-                 for label, value in pairs]
-        return FactsBlock([cells[i:i + columns] for i in range(0, len(cells), columns)],
-                          label_w, value_w)
+        out: list[Flowable] = []
+        cells: list[tuple[str | Flowable, str | Flowable]] = []
+
+        def flush() -> None:
+            if cells:
+                out.append(FactsBlock([cells[i:i + columns]
+                                       for i in range(0, len(cells), columns)],
+                                      label_w, value_w))
+                cells.clear()
+
+        for label, value in pairs:
+            if len(value) > _LONG_FACT or value.count("\n") > 3:
+                flush()
+                out += [self.p(label, "label"), *self.text_block(value, "cell")]
+            else:
+                cells.append((self.cell(label, "label", label_w),
+                              self.cell(value, "cell", value_w)))
+        flush()
+        return out
 
     def grid(self, header: Sequence[str], rows: Iterable[Sequence[str]],
-             widths: Sequence[float], empty: str = "None recorded.") -> Flowable:
-        """A ruled table with a shaded header row that repeats on every page it spans."""
-        body = [[self.cell(c, "cell", w) for c, w in zip(row, widths, strict=True)]
-                for row in rows]
+             widths: Sequence[float], empty: str = "None recorded.") -> list[Flowable]:
+        """A ruled table with a shaded header row that repeats on every page it spans. A very
+        long cell (free text pasted into a comment) is set full width below the table, under
+        a label naming its column and row: a table row must fit a page, and splitting inside a
+        row costs time that grows with the square of its length."""
+        body, below = [], []
+        for n, row in enumerate(rows, start=1):
+            cells = []
+            for c, (text, width) in enumerate(zip(row, widths, strict=True)):
+                if len(text) > _LONG_CELL:
+                    owner = row[0] if c and len(row[0]) <= 60 else f"row {n}"
+                    below += [self.p(f"{header[c]} ({owner}), in full:", "label"),
+                              *self.text_block(text, "cell")]
+                    text = "In full below the table."
+                cells.append(self.cell(text, "cell", width))
+            body.append(cells)
         if not body:
-            return self.p(empty, "small")
+            return [self.p(empty, "small")]
         data = [[self.cell(h, "label", w) for h, w in zip(header, widths, strict=True)], *body]
-        table = Table(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
+        # splitInRow: a row still taller than a page splits inside itself rather than failing
+        # the layout; pieces shorter than two lines move on instead.
+        table = Table(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT",
+                      splitInRow=24)
         table.setStyle(GRID)
-        return table
+        return [table, *below]

@@ -12,10 +12,13 @@ from facilitator.export.disclosure_log import render_disclosure_log
 from facilitator.export.furniture import WATERMARK
 from facilitator.export.model import (
     PART2_SHORT_NOTICE,
+    GoalDoc,
     NoteExportDoc,
     ParticipantRecordDoc,
     ProgramInfo,
     RenderResult,
+    ReviewInfo,
+    SafetyFlagDoc,
 )
 from facilitator.export.note import render_note
 from facilitator.export.participant_record import render_participant_record
@@ -168,6 +171,7 @@ def test_markup_in_a_name_prints_literally() -> None:
     assert person.legal_name in text
 
 
+@pytest.mark.slow
 def test_a_100000_character_note_splits_across_pages(pdf_tools) -> None:
     words = " ".join(f"word{i:05d}" for i in range(9_000))  # one paragraph, no blank line
     long_text = f"{words} {'y' * (99_992 - len(words))} THE-END"  # and one very long "word"
@@ -264,3 +268,17 @@ def test_a_long_list_of_facts_splits_between_rows_across_pages() -> None:
     text = "\n".join(pages)
     assert len(pages) >= 4
     assert all(f"Item {i:03d}" in text and f"answer {i:03d}" in text for i in range(240))
+
+
+@pytest.mark.slow
+def test_huge_free_text_in_tables_and_facts_splits_instead_of_failing() -> None:
+    big = " ".join(f"w{i:05d}" for i in range(15_000)) + " LAST"  # about 100,000 characters
+    doc = replace(samples.sample_note(),
+                  goals=(GoalDoc("Reduce cravings", "progressing", big),),
+                  safety_flags=(SafetyFlagDoc("Flag", big),),
+                  check_facts=(("Mood (0–10)", "6"), ("Plan until next group", big)),
+                  review=ReviewInfo("returned", "Alex Supervisorsen, LPC-S", None, big))
+    pages = page_texts(render_note(NoteExportDoc(samples.CLINIC, samples.META, doc)).pdf)
+    text = "".join(pages)
+    assert text.count("LAST") == 4
+    assert text.count("w14999") == 4
