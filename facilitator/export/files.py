@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import hmac
 import os
 import re
 import tempfile
@@ -27,14 +28,19 @@ class ExportError(Exception):
 
 
 def safe_file_name(chart_id: str, day: date | None, document_type: str,
-                   extension: str = "pdf") -> str:
-    """A name like ``note-3f9a1c2e-20260302.pdf``: the document type, a short hash of the chart
-    ID (so one participant's files group together without naming them) and the date.
+                   extension: str = "pdf", key: bytes | None = None) -> str:
+    """A name like ``note-3f9a1c2e-20260302.pdf``: the document type, a short fingerprint of the
+    chart ID (one participant's files group together without naming them) and the date.
 
-    The hash is a fingerprint, not a secret: it keeps names off file listings and e-mail
-    subjects; the PDF inside is the protected thing."""
+    Chart IDs are often sequential, so a plain hash of one can be undone by trying them all:
+    pass ``key`` (a secret the clinic's database keeps) to make the fingerprint an HMAC that only
+    the clinic can recompute. Without it the name still keeps the ID off file listings."""
     kind = _KIND.sub("-", document_type.lower()).strip("-") or "export"
-    digest = hashlib.sha256(f"facilitator-export:{chart_id}".encode()).hexdigest()[:8]
+    message = f"facilitator-export:{chart_id}".encode()
+    if key:
+        digest = hmac.new(key, message, hashlib.sha256).hexdigest()[:8]
+    else:
+        digest = hashlib.sha256(message).hexdigest()[:8]
     stamp = f"-{day:%Y%m%d}" if day is not None else ""
     return f"{kind}-{digest}{stamp}.{extension}"
 

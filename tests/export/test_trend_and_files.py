@@ -50,6 +50,14 @@ def test_the_file_name_carries_no_phi_and_differs_by_participant_date_and_type()
     assert name != files.safe_file_name(person.chart_id, date(2026, 3, 2), "note")
 
 
+def test_a_clinic_key_makes_the_fingerprint_one_only_the_clinic_can_recompute() -> None:
+    plain = files.safe_file_name("DEMO-1001", date(2026, 3, 2), "note")
+    keyed = files.safe_file_name("DEMO-1001", date(2026, 3, 2), "note", key=b"k" * 32)
+    other = files.safe_file_name("DEMO-1001", date(2026, 3, 2), "note", key=b"j" * 32)
+    assert len({plain, keyed, other}) == 3
+    assert keyed == files.safe_file_name("DEMO-1001", date(2026, 3, 2), "note", key=b"k" * 32)
+
+
 def test_write_is_whole_and_leaves_no_temporary_file(tmp_path: Path) -> None:
     path = files.write_atomic(tmp_path, "note-abc.pdf", b"%PDF-1.4 demo")
     assert path == tmp_path / "note-abc.pdf"
