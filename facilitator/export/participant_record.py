@@ -5,7 +5,7 @@ minimum, the trend chart, then every note in the range (with its addenda), each 
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, PageBreakIfNotEmpty, Spacer
 
 from . import fmt
 from .furniture import CONTENT_W, Page
@@ -53,6 +53,6 @@ def render_participant_record(doc: ParticipantRecordDoc) -> RenderResult:
     if not doc.notes:
         story.append(w.p("No progress notes in this period.", "h2"))
     for note in doc.notes:
-        story.append(PageBreak())
+        story.append(PageBreakIfNotEmpty())
         story += note_story(page, note)
     return page.build(story)

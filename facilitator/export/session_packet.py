@@ -4,7 +4,7 @@ a new page (so a note's pages can be filed in that participant's chart on their 
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Spacer
+from reportlab.platypus import Flowable, PageBreakIfNotEmpty, Spacer
 
 from . import fmt
 from .furniture import CONTENT_W, Page
@@ -40,7 +40,7 @@ def render_session_packet(doc: SessionPacketDoc) -> RenderResult:
                (CONTENT_W * 0.55, CONTENT_W * 0.2, CONTENT_W * 0.25)),
         w.p("Topics delivered", "h2"),
         *([w.p(f"• {t}") for t in doc.topics] or [w.p("None recorded.", "small")]),
-        PageBreak(),
+        PageBreakIfNotEmpty(),
         page.mark(header),
         w.p(f"Sign-in sheet · {fmt.day(doc.session_date)}", "title"),
         *w.grid(("Participant", "Arrival", "Departure", "Minutes", "Status"),
@@ -50,6 +50,6 @@ def render_session_packet(doc: SessionPacketDoc) -> RenderResult:
                 CONTENT_W * 0.2), empty="Nobody signed in."),
     ]
     for note in doc.notes:
-        story.append(PageBreak())
+        story.append(PageBreakIfNotEmpty())
         story += note_story(page, note)
     return page.build(story)
