@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import dataset, foundation_bench
 
+
 def emit(name: str, unit: str, target: str, measure: Callable[[], float]) -> None:
     row: dict[str, object] = {"name": name, "unit": unit, "target": target}
     try:
