@@ -1,0 +1,264 @@
+"""PDF exports for the chart: one note, a session packet, a participant's record for a date
+range, and the accounting of disclosures.
+
+Each export is one user intent: the document is assembled in a read-only unit of work (a long
+export never stalls a live console), rendered, written atomically into the chosen folder under
+a PHI-free name, and then audited (who, what type, which participants, the file name, internal
+or a release) in one transaction. A release outside the clinic also records a disclosure per
+participant. If that transaction fails the file is removed again: no export exists unaudited.
+Batches check ``cancelled`` between documents; files already written stay (and are audited).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ...export import model as doc
+from ...export.disclosure_log import render_disclosure_log
+from ...export.files import ExportError, ExportFolder, safe_file_name
+from ...export.note import render_note
+from ...export.participant_record import render_participant_record
+from ...export.session_packet import render_session_packet
+from ...models.notes import Disclosure, ProgressNote
+from ...models.roster import Participant, Program
+from ...models.users import User
+from .. import audit
+from ..errors import NotFound, ServiceError, ValidationError
+from ..notes import participant_timeline
+from ..validation import Checker
+from ..workspace import Workspace
+from . import assemble
+
+DOCUMENT_TYPES = ("note", "session-packet", "participant-record", "disclosure-log")
+
+
+class ExportFailed(ServiceError):
+    """The file could not be written (folder, disk); nothing was left behind."""
+
+
+class ExportCancelled(ServiceError):
+    """The person cancelled a batch; the files written before that stay."""
+
+
+@dataclass(frozen=True)
+class Release:
+    """An export leaving the clinic (records request, payer audit, court order)."""
+
+    recipient: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    path: Path
+    pages: int
+    replaced_characters: tuple[str, ...]  # drawn as a visible mark: no shipped font has them
+
+
+@dataclass(frozen=True)
+class DisclosureView:
+    at: datetime
+    by: str
+    recipient: str
+    purpose: str
+    document_type: str
+    file_name: str
+
+
+def _check_release(release: Release | None) -> Release | None:
+    if release is None:
+        return None
+    c = Checker()
+    recipient = c.text("recipient", "The recipient", release.recipient)
+    purpose = c.text("purpose", "The purpose", release.purpose)
+    c.raise_if_any()
+    return Release(recipient, purpose)
+
+
+def _name_key(ws: Workspace) -> bytes:
+    # File names carry an HMAC of the chart ID under a key only this clinic's data key yields:
+    # sequential chart IDs cannot be recovered from a file listing by trying them all.
+    return hashlib.sha256(b"facilitator export file names\0" + ws.db.raw_key()).digest()
+
+
+def _write(ws: Workspace, folder: ExportFolder, name: str, result: doc.RenderResult,
+           kind: str, participant_ids: Sequence[int], release: Release | None,
+           entity: str, entity_id: object) -> ExportOutcome:
+    path = folder.write(name, result.pdf)
+    try:
+        with ws.transaction() as s:
+            now = ws.clock.now()
+            if release is not None:
+                for pid in participant_ids:
+                    s.add(Disclosure(participant_id=pid, at=now, user_id=ws.actor.user_id,
+                                     recipient=release.recipient, purpose=release.purpose,
+                                     document_type=kind, file_name=path.name))
+            audit.record(s, ws, f"export.{kind}", entity, entity_id,
+                         participants=sorted(set(participant_ids)), file=path.name,
+                         pages=result.pages, release=release is not None)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.unlink()  # an export that could not be audited must not exist
+        raise
+    return ExportOutcome(path, result.pages, result.replaced_characters)
+
+
+def _folder(target: Path | str) -> ExportFolder:
+    try:
+        return ExportFolder(target)
+    except ExportError as error:
+        raise ExportFailed(str(error)) from error
+
+
+def _purpose(release: Release | None) -> str:
+    return f"{release.purpose} — to {release.recipient}" if release else "internal"
+
+
+def export_note(ws: Workspace, note_id: int, target: Path | str, *,
+                release: Release | None = None) -> ExportOutcome:
+    """One progress note (unsigned ones carry a DRAFT watermark)."""
+    release = _check_release(release)
+    with ws.read() as s:
+        note, note_doc = assemble.note_by_id(ws, s, note_id)
+        export = doc.NoteExportDoc(assemble.clinic_info(s, ws), assemble.meta(
+            ws, _purpose(release)), note_doc)
+        chart = note_doc.participant.chart_id
+        pid = note.participant_id
+    result = render_note(export)
+    try:
+        with _folder(target) as folder:
+            return _write(ws, folder, safe_file_name(chart, note_doc.session_date, "note",
+                                                     key=_name_key(ws)),
+                          result, "note", [pid], release, "participant", pid)
+    except ExportError as error:
+        raise ExportFailed(str(error)) from error
+
+
+def export_session(ws: Workspace, session_id: int, target: Path | str, *,
+                   release: Release | None = None) -> ExportOutcome:
+    """The session packet: cover, sign-in sheet, then every participant's note."""
+    release = _check_release(release)
+    with ws.read() as s:
+        packet, pids = assemble.session_packet(ws, s, session_id, _purpose(release))
+    result = render_session_packet(packet)
+    try:
+        with _folder(target) as folder:
+            return _write(ws, folder, safe_file_name(f"session:{session_id}",
+                                                     packet.session_date, "session-packet",
+                                                     key=_name_key(ws)),
+                          result, "session-packet", pids, release, "session", session_id)
+    except ExportError as error:
+        raise ExportFailed(str(error)) from error
+
+
+def export_participant_record(ws: Workspace, participant_id: int, start: date, end: date,
+                              target: Path | str, *, release: Release | None = None,
+                              include_drafts: bool = False) -> ExportOutcome:
+    """Every signed note in the range with addenda, attendance, weekly hours and the trend
+    chart. Raises ValidationError for a range that ends before it starts."""
+    release = _check_release(release)
+    timeline = participant_timeline(ws, participant_id, start, end)  # checks the range
+    with ws.read() as s:
+        participant = s.get(Participant, participant_id)
+        if participant is None:
+            raise NotFound("That participant no longer exists.")
+        record = assemble.participant_record(ws, s, participant, start, end, timeline,
+                                             _purpose(release), include_drafts)
+        chart = participant.chart_id
+    result = render_participant_record(record)
+    try:
+        with _folder(target) as folder:
+            return _write(ws, folder, safe_file_name(chart, end, "participant-record",
+                                                     key=_name_key(ws)),
+                          result, "participant-record", [participant_id], release,
+                          "participant", participant_id)
+    except ExportError as error:
+        raise ExportFailed(str(error)) from error
+
+
+def disclosures(ws: Workspace, participant_id: int) -> list[DisclosureView]:
+    """The accounting of disclosures of one participant, newest first."""
+    with ws.read() as s:
+        rows = s.execute(select(Disclosure, User.display_name)
+                         .join(User, User.id == Disclosure.user_id)
+                         .where(Disclosure.participant_id == participant_id)
+                         .order_by(Disclosure.at.desc(), Disclosure.id.desc())).all()
+        return [DisclosureView(d.at, name, d.recipient, d.purpose, d.document_type, d.file_name)
+                for d, name in rows]
+
+
+def export_disclosure_log(ws: Workspace, participant_id: int, target: Path | str
+                          ) -> ExportOutcome:
+    rows = disclosures(ws, participant_id)
+    with ws.read() as s:
+        participant = s.get(Participant, participant_id)
+        if participant is None:
+            raise NotFound("That participant no longer exists.")
+        program = s.get(Program, participant.program_id) if participant.program_id else None
+        log = doc.DisclosureLogDoc(
+            assemble.clinic_info(s, ws), assemble.meta(ws),
+            assemble.participant_info(participant),
+            tuple(doc.DisclosureRow(r.at, r.by, r.recipient, r.purpose, r.document_type,
+                                    r.file_name) for r in rows),
+            assemble.program_info(program) if program else None)
+        chart = participant.chart_id
+    result = render_disclosure_log(log)
+    try:
+        with _folder(target) as folder:
+            return _write(ws, folder, safe_file_name(chart, None, "disclosure-log",
+                                                     key=_name_key(ws)),
+                          result, "disclosure-log", [participant_id], None, "participant",
+                          participant_id)
+    except ExportError as error:
+        raise ExportFailed(str(error)) from error
+
+
+def export_notes_batch(ws: Workspace, note_ids: Sequence[int], target: Path | str, *,
+                       release: Release | None = None,
+                       progress: Callable[[int, int], None] = lambda done, total: None,
+                       cancelled: Callable[[], bool] = lambda: False) -> list[ExportOutcome]:
+    """Many notes, one file each, into one folder. ``cancelled`` is asked between notes;
+    raises ExportCancelled (the notes already written stay, each audited)."""
+    release = _check_release(release)
+    if not note_ids:
+        raise ValidationError({"notes": "Choose at least one note to export."})
+    key = _name_key(ws)
+    out: list[ExportOutcome] = []
+    try:
+        with _folder(target) as folder:
+            for n, note_id in enumerate(note_ids):
+                if cancelled():
+                    raise ExportCancelled(f"Cancelled after {n} of {len(note_ids)} notes; "
+                                          "those are saved.")
+                with ws.read() as s:
+                    note, note_doc = assemble.note_by_id(ws, s, note_id)
+                    export = doc.NoteExportDoc(assemble.clinic_info(s, ws), assemble.meta(
+                        ws, _purpose(release)), note_doc)
+                    pid = note.participant_id
+                result = render_note(export)
+                out.append(_write(ws, folder, safe_file_name(
+                    note_doc.participant.chart_id, note_doc.session_date, "note", key=key),
+                    result, "note", [pid], release, "participant", pid))
+                progress(n + 1, len(note_ids))
+    except ExportError as error:
+        raise ExportFailed(str(error)) from error
+    return out
+
+
+def session_note_ids(ws: Workspace, session_id: int) -> list[int]:
+    with ws.read() as s:
+        return list(s.scalars(select(ProgressNote.id).where(
+            ProgressNote.session_id == session_id).order_by(ProgressNote.id)))
+
+
+__all__ = ["DOCUMENT_TYPES", "DisclosureView", "ExportCancelled", "ExportFailed",
+           "ExportOutcome", "Release", "disclosures", "export_disclosure_log",
+           "export_note", "export_notes_batch", "export_participant_record", "export_session",
+           "session_note_ids"]
