@@ -68,7 +68,7 @@ def test_session_packet_and_release_records_disclosures(nc: NotesClinic, tmp_pat
     release = exports.Release("Payer audit office (demo)", "Payer audit")
     out = exports.export_session(admin, nc.session_id, tmp_path, release=release)
     text = text_of(out.path)
-    assert "Morning group" in text and "Sign-in" in text or "sign-in" in text.lower()
+    assert ("Morning group" in text and "Sign-in" in text) or "sign-in" in text.lower()
     pages = PdfReader(out.path).pages
     for n, page in enumerate(pages, start=1):
         assert f"Page {n} of {len(pages)}" in page.extract_text()
