@@ -1,4 +1,4 @@
-"""Command line for admins and scripts: demo, verify, backup, restore.
+"""Command line for admins and scripts: demo, verify, backup, restore, export.
 
 Exit codes: 0 ok, 1 a check failed, 2 usage, 3 wrong password or locked out. Errors are one line
 on stderr, never a traceback. The password comes from ``FACILITATOR_PASSWORD`` when set,
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
+from . import __version__, cli_export
 from .clock import SystemClock
 from .services import auth, maintenance
 from .services.errors import AuthError, ServiceError
@@ -23,7 +23,7 @@ from .storage.device import KeyringSecrets, NoDeviceSecrets
 from .storage.vault import Vault, default_data_dir
 
 OK, CHECK_FAILED, USAGE, AUTH = 0, 1, 2, 3
-COMMANDS = ("demo", "verify", "backup", "restore")
+COMMANDS = ("demo", "verify", "backup", "restore", "export")
 
 
 class CliError(Exception):
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="restore a backup into a new, empty folder")
     _common(restore)
     restore.add_argument("--from", type=Path, required=True, dest="source")
+    cli_export.add_parser(sub, _common)
     return parser
 
 
@@ -130,8 +131,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    ws = _sign_in(args)
+    try:
+        print(cli_export.run(args, ws, lambda message: CliError(message, USAGE)))
+    finally:
+        auth.sign_out(ws)
+    return OK
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo, "verify": cmd_verify, "backup": cmd_backup, "restore": cmd_restore,
+    "export": cmd_export,
 }
 
 

@@ -123,3 +123,53 @@ def test_verify_names_a_tampered_note_signature(demo_dir: tuple[Path, Path],
     assert result.returncode == 1, result.stdout
     assert f"(note {note_id}): the signed note content no longer matches" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_export_session_and_chart_with_a_release(demo_dir: tuple[Path, Path],
+                                                  tmp_path: Path) -> None:
+    import shutil
+
+    from facilitator.services import exports
+
+    copy = tmp_path / "data"
+    shutil.copytree(demo_dir[0], copy)
+    ws = auth.sign_in(Vault(copy, device=NoDeviceSecrets()), SystemClock(), "admin", PASSWORD)
+    try:
+        from sqlalchemy import text
+
+        from facilitator.services.notes import review_queue  # noqa: F401 - notes exist
+
+        with ws.read() as s:
+            group, day, chart = s.execute(text(
+                "SELECT g.name, gs.session_date, p.chart_id FROM group_sessions gs "
+                "JOIN groups g ON g.id = gs.group_id JOIN attendance a ON a.session_id = gs.id "
+                "JOIN participants p ON p.id = a.participant_id WHERE gs.status = 'ended' "
+                "ORDER BY gs.session_date LIMIT 1")).one()
+    finally:
+        ws.close()
+    out = tmp_path / "out"
+    out.mkdir()
+    common = ("--user", "admin", "--data-dir", str(copy), "--no-keyring", "--out", str(out))
+    result = run("export", "session", *common, "--group", group, "--date", str(day),
+                 "--disclose-to", "County court (demo)", "--purpose", "Court order")
+    assert result.returncode == 0, result.stderr
+    [packet] = list(out.iterdir())
+    assert "Exported" in result.stdout and packet.suffix == ".pdf"
+    assert chart not in packet.name
+    assert subprocess.run(["qpdf", "--check", str(packet)], capture_output=True).returncode == 0
+    chart_run = run("export", "chart", *common, "--participant", chart, "--from", str(day),
+                    "--to", str(day))
+    assert chart_run.returncode == 0, chart_run.stderr
+    backwards = run("export", "chart", *common, "--participant", chart, "--from", str(day),
+                    "--to", "2000-01-01")
+    assert backwards.returncode != 0 and "before the start" in backwards.stderr
+    assert backwards.stderr.strip().count("\n") == 0
+    missing = run("export", "session", *common)
+    assert missing.returncode == 2 and "--session-id" in missing.stderr
+    ws = auth.sign_in(Vault(copy, device=NoDeviceSecrets()), SystemClock(), "admin", PASSWORD)
+    try:
+        pid = exports.find_participant(ws, chart)
+        [d] = exports.disclosures(ws, pid)
+        assert (d.recipient, d.purpose) == ("County court (demo)", "Court order")
+    finally:
+        ws.close()

@@ -252,6 +252,33 @@ def export_notes_batch(ws: Workspace, note_ids: Sequence[int], target: Path | st
     return out
 
 
+def find_session(ws: Workspace, group_name: str, day: date) -> int:
+    """The id of the group's session on ``day`` (for the CLI's --group/--date)."""
+    from ...models.roster import Group
+    from ...models.sessions import GroupSession
+
+    with ws.read() as s:
+        ids = list(s.scalars(select(GroupSession.id).join(Group, Group.id == GroupSession.group_id)
+                             .where(Group.name == group_name.strip(),
+                                    GroupSession.session_date == day)
+                             .order_by(GroupSession.id)))
+    if not ids:
+        raise NotFound(f"No session of a group named {group_name.strip()!r} on {day:%Y-%m-%d}.")
+    if len(ids) > 1:
+        raise ValidationError({"session": f"{len(ids)} sessions of that group on that day: "
+                                          "choose one with --session-id."})
+    return ids[0]
+
+
+def find_participant(ws: Workspace, chart_id: str) -> int:
+    """The id of the participant with this chart ID (for the CLI's --participant)."""
+    with ws.read() as s:
+        pid = s.scalar(select(Participant.id).where(Participant.chart_id == chart_id.strip()))
+    if pid is None:
+        raise NotFound("No participant has that chart ID.")
+    return pid
+
+
 def session_note_ids(ws: Workspace, session_id: int) -> list[int]:
     with ws.read() as s:
         return list(s.scalars(select(ProgressNote.id).where(
@@ -261,4 +288,4 @@ def session_note_ids(ws: Workspace, session_id: int) -> list[int]:
 __all__ = ["DOCUMENT_TYPES", "DisclosureView", "ExportCancelled", "ExportFailed",
            "ExportOutcome", "Release", "disclosures", "export_disclosure_log",
            "export_note", "export_notes_batch", "export_participant_record", "export_session",
-           "session_note_ids"]
+           "find_participant", "find_session", "session_note_ids"]
