@@ -4,7 +4,9 @@
 ``on_success(result)`` or ``on_failure(error)`` back on the GUI thread (queued signals). While it
 runs, the widgets named in ``busy`` are disabled and a button among them may show ``busy_text``
 ("Signing in…"); ``progress`` receives that text and anything the work reports through
-``Op.report``. Failures never show a traceback: the default handler shows
+``Op.report``. ``run_cancellable`` hands the work its ``Op`` so a long batch can report
+progress and stop at ``op.cancelled()`` after a Cancel button called ``op.cancel()``. Failures
+never show a traceback: the default handler shows
 ``errors.user_message`` in the window's status bar (or a message box before sign-in).
 
 The work must not touch widgets: it calls services, which are Qt-free. Each service call opens
@@ -13,6 +15,7 @@ its own short transaction, so a worker and the GUI thread never share an ORM ses
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -107,6 +110,16 @@ class Op(QObject):
         self._saved_texts: dict[int, str] = {}
         self.running = False
         self._relay = _Relay(self)
+        self._cancel = threading.Event()
+        self._cancel_button: QAbstractButton | None = None
+
+    def cancel(self) -> None:
+        """Ask the work to stop (GUI thread); the work checks ``cancelled()`` between steps."""
+        self._cancel.set()
+
+    def cancelled(self) -> bool:
+        """True once ``cancel`` was called (safe from the worker thread)."""
+        return self._cancel.is_set()
 
     def report(self, text: str) -> None:
         """Progress text from the work (any thread); shown through ``progress``."""
@@ -131,6 +144,10 @@ class Op(QObject):
             self._progress(text)
 
     def _restore_widgets(self) -> None:
+        button = self._cancel_button
+        if button is not None and shiboken6.isValid(button):
+            button.clicked.disconnect(self.cancel)
+            button.hide()
         for widget in self._busy:
             if not shiboken6.isValid(widget):
                 continue
@@ -187,3 +204,23 @@ def run_in_background(parent: QWidget, work: Callable[[], T], *,
     ``Op`` (its ``finished`` signal is what tests wait on)."""
     return Op(parent, work, on_success=on_success, on_failure=on_failure, busy=busy,
               busy_text=busy_text, progress=progress).start()
+
+
+def run_cancellable(parent: QWidget, work: Callable[[Op], T], *,
+                    on_success: Callable[[T], None],
+                    on_failure: Callable[[BaseException], None] | None = None,
+                    busy: Sequence[QWidget] = (), busy_text: str | None = None,
+                    progress: Callable[[str], None] | None = None,
+                    cancel_button: QAbstractButton | None = None) -> Op:
+    """Like ``run_in_background``, but ``work`` receives its ``Op`` (to ``report`` progress and
+    stop when ``cancelled()``); ``cancel_button`` is shown while it runs and cancels it."""
+    holder: list[Op] = []
+    op = Op(parent, lambda: work(holder[0]), on_success=on_success, on_failure=on_failure,
+            busy=busy, busy_text=busy_text, progress=progress)
+    holder.append(op)
+    if cancel_button is not None:
+        op._cancel_button = cancel_button
+        cancel_button.clicked.connect(op.cancel)
+        cancel_button.setEnabled(True)
+        cancel_button.show()
+    return op.start()

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facilitator.services import notes
+from facilitator.services import exports, notes
 from facilitator.services.workspace import Workspace
 
 from ..console.style import MessageStrip
@@ -33,6 +33,7 @@ from ..errors import attempt, user_message
 from ..table_model import Column, RowsModel
 from ..widgets import scaled_font
 from .editor import NoteEditor
+from .export_bar import ExportBar, outcome_text
 from .parts import PasswordBar
 from .render import STATE, STATUS
 
@@ -117,6 +118,12 @@ class NotesPage(QWidget):
         lbox.addWidget(self.show_done)
         lbox.addWidget(QLabel(self.tr("<b>Participants</b>")))
         lbox.addWidget(self.people, 3)
+        self.packet_button = QPushButton(self.tr("Export session packet…"))
+        self.batch_button = QPushButton(self.tr("Export each note…"))
+        exports_row = QHBoxLayout()
+        exports_row.addWidget(self.packet_button)
+        exports_row.addWidget(self.batch_button)
+        lbox.addLayout(exports_row)
         self.editor = NoteEditor(self.ws)
         self.sign_bar = PasswordBar(self.tr("Sign"))
         self.prev_button = QPushButton(self.tr("◀ Previous"))
@@ -132,17 +139,21 @@ class NotesPage(QWidget):
                                             "one password (Ctrl+Return)"))
         self.addendum_button = QPushButton(self.tr("Addendum…"))
         self.addendum_button.setToolTip("Ctrl+D")
+        self.export_button = QPushButton(self.tr("Export note…"))
+        self.export_bar = ExportBar()
         buttons = QHBoxLayout()
         for b in (self.prev_button, self.next_button, self.check_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        for b in (self.addendum_button, self.ready_button, self.sign_button):
+        for b in (self.export_button, self.addendum_button, self.ready_button,
+                  self.sign_button):
             buttons.addWidget(b)
         right = QWidget()
         rbox = QVBoxLayout(right)
         rbox.setContentsMargins(0, 0, 0, 0)
         rbox.addWidget(self.editor, 1)
         rbox.addWidget(self.sign_bar)
+        rbox.addWidget(self.export_bar)
         rbox.addLayout(buttons)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -183,6 +194,9 @@ class NotesPage(QWidget):
         self.sign_button.clicked.connect(self.ask_sign)
         self.addendum_button.clicked.connect(self.editor.open_addendum)
         self.sign_bar.confirmed.connect(self.sign)
+        self.export_button.clicked.connect(self.ask_export_note)
+        self.packet_button.clicked.connect(self.ask_export_packet)
+        self.batch_button.clicked.connect(self.ask_export_batch)
         self.editor.message.connect(self._on_message)
         self.editor.changed_note.connect(self._reload_current)
         self.editor.saved.connect(self._update_buttons)
@@ -320,6 +334,40 @@ class NotesPage(QWidget):
         self.refresh()
         self._reload_current()
 
+    # -- exports --------------------------------------------------------------------------------
+    def ask_export_note(self) -> None:
+        note = self.editor.note
+        if note is None:
+            return
+        ws, note_id = self.ws, note.note_id
+        self.export_bar.ask(self.tr("Export this note as PDF"), lambda folder, release, _op:
+                            outcome_text(self, exports.export_note(ws, note_id, folder,
+                                                                   release=release)))
+
+    def ask_export_packet(self) -> None:
+        sid, ws = self._session_id, self.ws
+        if sid is None:
+            return
+        self.export_bar.ask(self.tr("Export the session packet (cover, sign-in sheet, every "
+                                    "note) as one PDF"),
+                            lambda folder, release, _op: outcome_text(
+                                self, exports.export_session(ws, sid, folder, release=release)))
+
+    def ask_export_batch(self) -> None:
+        sid, ws = self._session_id, self.ws
+        if sid is None:
+            return
+
+        def job(folder, release, op) -> str:  # type: ignore[no-untyped-def]
+            ids = exports.session_note_ids(ws, sid)
+            done = exports.export_notes_batch(
+                ws, ids, folder, release=release, cancelled=op.cancelled,
+                progress=lambda n, total: op.report(self.tr("Exported {n} of {total}…").format(
+                    n=n, total=total)))
+            return self.tr("Saved {n} notes, one file each.").format(n=len(done))
+
+        self.export_bar.ask(self.tr("Export every note of this session, one PDF each"), job)
+
     def _update_buttons(self) -> None:
         note = self.editor.note
         editable = note is not None and note.editable
@@ -327,6 +375,7 @@ class NotesPage(QWidget):
             b.setEnabled(editable)
         self.sign_button.setEnabled(editable or bool(self.ready))
         self.addendum_button.setEnabled(note is not None and note.state != "draft")
+        self.export_button.setEnabled(note is not None)
 
     def _on_message(self, text: str, error: bool) -> None:
         if error:

@@ -3,9 +3,9 @@ flags over a date range, newest first; Enter on a row shows that note read-only 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facilitator.services import notes
+from facilitator.services import exports, notes
 from facilitator.services.workspace import Workspace
 
 from ..errors import attempt, user_message
 from ..table_model import Column, RowsModel
 from ..widgets import ErrorLabel, date_edit, from_qdate
+from .export_bar import ExportBar, outcome_text
 from .render import STATE, STATUS, note_html
 
 DEFAULT_DAYS = 90
@@ -35,8 +36,7 @@ def _num(value: float | None) -> str:
 
 
 class TimelineTab(QWidget):
-    export_requested = Signal(int, date, date)
-    """Export this participant's record for the shown range (participant id, from, to)."""
+    """The timeline, exports of the record for the range, and the accounting of disclosures."""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +71,30 @@ class TimelineTab(QWidget):
         self.end = date_edit(today)
         self.show_button = QPushButton(self.tr("Show"))
         self.export_button = QPushButton(self.tr("Export record (PDF)…"))
+        self.disclosures_button = QPushButton(self.tr("Disclosures…"))
+        self.disclosures_button.setCheckable(True)
+        self.export_bar = ExportBar()
+        self.disclosure_model: RowsModel[exports.DisclosureView] = RowsModel([
+            Column(self.tr("When"), lambda d: f"{d.at.astimezone(ws.timezone):%d %b %Y %H:%M}",
+                   sort=lambda d: d.at),
+            Column(self.tr("By"), lambda d: d.by),
+            Column(self.tr("Recipient"), lambda d: d.recipient),
+            Column(self.tr("Purpose"), lambda d: d.purpose),
+            Column(self.tr("Document"), lambda d: f"{d.document_type} · {d.file_name}"),
+        ], self)
+        self.disclosure_table = QTableView()
+        self.disclosure_table.setModel(self.disclosure_model)
+        self.disclosure_table.verticalHeader().hide()
+        self.disclosure_table.horizontalHeader().setStretchLastSection(True)
+        self.disclosure_log_button = QPushButton(self.tr("Export the disclosure log…"))
+        self.disclosure_box = QWidget()
+        dbox = QVBoxLayout(self.disclosure_box)
+        dbox.setContentsMargins(0, 0, 0, 0)
+        dbox.addWidget(QLabel(self.tr("<b>Accounting of disclosures</b> (releases outside the "
+                                      "clinic)")))
+        dbox.addWidget(self.disclosure_table)
+        dbox.addWidget(self.disclosure_log_button)
+        self.disclosure_box.hide()
         self.summary = QLabel()
         self.error = ErrorLabel()
         self.note = QTextBrowser()
@@ -83,6 +107,7 @@ class TimelineTab(QWidget):
         row.addWidget(self.show_button)
         row.addWidget(self.summary, 1)
         row.addWidget(self.export_button)
+        row.addWidget(self.disclosures_button)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.note)
@@ -90,14 +115,21 @@ class TimelineTab(QWidget):
         box.addLayout(row)
         box.addWidget(self.error)
         box.addWidget(split, 1)
+        box.addWidget(self.disclosure_box)
+        box.addWidget(self.export_bar)
         self.show_button.clicked.connect(self.reload)
+        self.disclosures_button.toggled.connect(self._on_disclosures_toggled)
+        self.disclosure_log_button.clicked.connect(self._on_export_log)
+        self.export_bar.finished.connect(lambda _ok: self._load_disclosures())
         self.table.selectionModel().currentRowChanged.connect(self._on_row)
         self.export_button.clicked.connect(self._on_export)
 
     def show_participant(self, participant_id: int | None) -> None:
         self.participant_id = participant_id
         self.note.clear()
+        self.export_bar.hide()
         self.reload()
+        self._load_disclosures()
 
     def reload(self) -> None:
         self.error.setText("")
@@ -128,6 +160,35 @@ class TimelineTab(QWidget):
             self.note.setHtml(note_html(view, self.ws.timezone))
 
     def _on_export(self) -> None:
-        if self.participant_id is not None:
-            self.export_requested.emit(self.participant_id, from_qdate(self.start.date()),
-                                       from_qdate(self.end.date()))
+        pid, ws = self.participant_id, self.ws
+        if pid is None:
+            return
+        start, end = from_qdate(self.start.date()), from_qdate(self.end.date())
+        self.export_bar.ask(
+            self.tr("Export the record {start} – {end}: signed notes with addenda, attendance, "
+                    "weekly hours and the trend chart").format(start=f"{start:%d %b %Y}",
+                                                               end=f"{end:%d %b %Y}"),
+            lambda folder, release, _op: outcome_text(self, exports.export_participant_record(
+                ws, pid, start, end, folder, release=release)))
+
+    def _on_export_log(self) -> None:
+        pid, ws = self.participant_id, self.ws
+        if pid is not None:
+            self.export_bar.ask(self.tr("Export the accounting of disclosures"),
+                                lambda folder, _release, _op: outcome_text(
+                                    self, exports.export_disclosure_log(ws, pid, folder)),
+                                allow_release=False)
+
+    def _on_disclosures_toggled(self, shown: bool) -> None:
+        self.disclosure_box.setVisible(shown)
+        if shown:
+            self._load_disclosures()
+
+    def _load_disclosures(self) -> None:
+        if self.participant_id is None or not self.disclosure_box.isVisible():
+            return
+        pid = self.participant_id
+        rows = attempt(lambda: exports.disclosures(self.ws, pid),
+                       lambda e: self.error.setText(user_message(e)))
+        if rows is not None:
+            self.disclosure_model.set_rows(rows)
