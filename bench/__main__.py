@@ -40,6 +40,7 @@ def main() -> int:
         _console(data)
         _curriculum(data)
         _notes(data)
+        _export_db(data)
     _export()
     return 0
 
@@ -87,6 +88,25 @@ def _notes(data: Path) -> None:
         emit("review_queue_ms", "ms", "<= 100", lambda: notes_bench.review_queue_ms(supervisor))
     finally:
         supervisor.close()
+
+def _export_db(data: Path) -> None:
+    from . import export_db_bench as e
+
+    ws = dataset.sign_in(data)
+    try:
+        sid = e.busiest_session(ws)
+        emit("session_packet_s", "s", "<= 0.5", lambda: e.session_packet_s(ws, sid))
+        emit("session_packet_vs_raw_ratio", "ratio", "<= 2",
+             lambda: e.session_packet_vs_raw_ratio(ws, sid))
+        emit("chart_90_days_s", "s", "<= 1", lambda: e.chart_90_days_s(ws))
+        figures: list[float] = []
+        emit("batch_export_notes_per_s", "notes/s", ">= 50",
+             lambda: figures.extend(e.batch(ws)) or figures[0])
+        emit("rss_mb_during_500_note_batch", "MB", "<= 200",
+             lambda: figures[1] if figures else float("nan"))
+    finally:
+        ws.close()
+
 
 def _export() -> None:
     # Synthetic documents for now: the services that assemble them from the database come with
