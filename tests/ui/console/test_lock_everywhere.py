@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from facilitator.clock import FakeClock
@@ -37,8 +37,15 @@ def _console(qtbot: QtBot, main: MainWindow) -> ConsoleWindow:
     page.start_selected()
     [console] = page.consoles.values()
     qtbot.waitExposed(console)
-    console.activateWindow()
+    _activate(qtbot, console)
     return console
+
+
+def _activate(qtbot: QtBot, window: QWidget) -> None:
+    """Make ``window`` the active one, as the therapist's click on it would: the keys must not
+    reach the main window's own shortcut."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
 
 
 def test_ctrl_l_in_the_live_console_locks_and_hides_it(qtbot: QtBot, main: MainWindow) -> None:
@@ -65,6 +72,7 @@ def test_ctrl_l_in_the_presenter_locks(qtbot: QtBot, main: MainWindow) -> None:
     press(qtbot, console, Qt.Key.Key_V)
     presenter = console.topics.presenter
     assert presenter is not None and presenter.isVisible()
+    _activate(qtbot, presenter)
     press(qtbot, presenter, Qt.Key.Key_L, CTRL)
     assert main.lock_controller.is_locked and not console.isVisible()
 
@@ -75,6 +83,7 @@ def test_ctrl_l_in_a_dialog_locks(qtbot: QtBot, main: MainWindow) -> None:
     QVBoxLayout(dialog).addWidget(field)
     dialog.show()
     qtbot.waitExposed(dialog)
+    _activate(qtbot, dialog)
     qtbot.keyClick(field, Qt.Key.Key_L, CTRL)
     assert main.lock_controller.is_locked and not dialog.isVisible()
 
