@@ -107,7 +107,7 @@ class ConsoleActions:
 
     def open_segments(self) -> None:
         self._open(self.segments)
-        self.segments.focus_list()
+        self.segments.focus_list(at_running=True)
 
     # -- go-around ------------------------------------------------------------------------------
     def start_go_around(self) -> None:

@@ -125,6 +125,11 @@ class SegmentModel(QAbstractTableModel):
                 title=self._planned[seg.id])
         return seg.topic_text
 
+    def running_or_next(self) -> int:
+        """Row of the running segment, else of the first pending one, else -1."""
+        running = next((i for i, s in enumerate(self._rows) if s.running), -1)
+        return running if running >= 0 else self._first_pending()
+
     def _first_pending(self) -> int:
         return next((i for i, s in enumerate(self._rows) if s.pending), -1)
 
@@ -192,10 +197,11 @@ class SegmentsPanel(QFrame):
     def model(self) -> SegmentModel:
         return self.table.model()  # type: ignore[return-value]
 
-    def focus_list(self) -> None:
-        if not self.table.currentIndex().isValid() and self.model.rowCount():
-            pending = self.model._first_pending()
-            self.table.selectRow(max(0, pending))
+    def focus_list(self, *, at_running: bool = False) -> None:
+        """Keys to the table; ``at_running`` (S from the board) selects the running segment,
+        or the next one when none runs: what T is most likely meant for."""
+        if self.model.rowCount() and (at_running or not self.table.currentIndex().isValid()):
+            self.table.selectRow(max(0, self.model.running_or_next()))
         self.table.setFocus()
 
     def selected(self) -> SegmentView | None:
