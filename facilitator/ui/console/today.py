@@ -257,16 +257,15 @@ class TodayPage(QWidget):
             return
         try:
             session_id = self._session_id(entry)
-            rows = svc.mark_all_absent(self.ws, session_id)
+            result = svc.mark_all_absent(self.ws, session_id)
         except Exception as error:  # shown in the strip
             self.strip.show_error(user_message(error))
             self.refresh()
             return
         self._undo_session = session_id
         self.undo_button.show()
-        absent = sum(r.status == "absent" for r in rows)
         self.strip.show_info(self.tr("{n} marked absent for {group}. Undo reverts it.").format(
-            n=absent, group=entry.group_name))
+            n=result.marked, group=entry.group_name))
         self.refresh()
 
     def undo(self) -> None:
