@@ -99,12 +99,12 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
         for panel in (self.segments, self.go_around, self.jots, self.flags, self.adjust,
                       self.walk_in, self.details, self.topic_picker):
             self.side.addWidget(panel)
+        # One line, never wrapped (a wrap moves the board): the most used keys; F1 has all.
         self.footer = QLabel(self.tr(
-            "1–9 pick · P present · L late · O out/back · D left · A absent (Shift+A: all) · "
-            "W walk-in · Space next segment · B break · G go-around · J jot · F flags · "
-            "S segments · I info · V presenter · Ctrl+Z undo · F12 privacy · F1 all keys"))
-        self.footer.setWordWrap(True)
-        self.footer.setFont(scaled_font(1.0))
+            "1–9 pick · P present · L late · O out/back · D left · A absent · W walk-in · "
+            "Space next · B break · G go-around · J jot · F flags · S segments · "
+            "Ctrl+Z undo · F12 privacy · Ctrl+L lock · F1 all keys"))
+        self.footer.setFont(scaled_font(0.95))
         middle = QHBoxLayout()
         middle.addWidget(self.board, 7)
         middle.addWidget(self.side, 4)
