@@ -60,7 +60,7 @@ from .dto import (
     WeekMinutes,
 )
 from .ending import end_session, end_summary
-from .flags import address_flag, open_flags, raise_flag, session_flags
+from .flags import address_flag, open_flags, participant_open_flags, raise_flag, session_flags
 from .jots import add_jot, list_jots, participant_jots
 from .segments import (
     add_segment,
@@ -139,6 +139,7 @@ __all__ = [
     "module_slot",
     "move_segment",
     "open_flags",
+    "participant_open_flags",
     "open_today_session",
     "participant_jots",
     "plan_ad_hoc_session",

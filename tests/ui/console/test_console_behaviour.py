@@ -150,3 +150,24 @@ def test_f1_lists_ctrl_l_and_the_legend_is_one_line(qtbot: QtBot, therapist_ws: 
     press(qtbot, window, Qt.Key.Key_F1)
     shown = visible_text(window.overlay)
     assert "Ctrl+L" in shown and "Lock the screen" in shown
+
+
+def test_an_open_flag_is_addressed_from_the_end_summary(
+        qtbot: QtBot, therapist_ws: Workspace, demo_group: DemoGroup) -> None:
+    ws = therapist_ws
+    sid = running_session(ws, demo_group)
+    pid = demo_group.participant_ids[0]
+    svc.mark_present(ws, sid, pid)
+    svc.raise_flag(ws, sid, pid, "Not sure they are safe tonight")
+    window = console(qtbot, ws, sid)
+    press(qtbot, window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert window.stack.currentWidget() is window.summary
+    assert window.summary.flags.isVisible()
+    type_keys(qtbot, window, "Crisis line given, plan agreed")
+    press(qtbot, window, Qt.Key.Key_Return)
+    assert svc.participant_open_flags(ws, pid) == []
+    [flag] = svc.session_flags(ws, sid)
+    assert flag.follow_up == "Crisis line given, plan agreed"
+    assert svc.get_session(ws, sid).status == "ended"
+    assert not window.summary.flags.isVisible()
