@@ -10,7 +10,6 @@ earlier session of a participant on today's roster is shown too: it was never ad
 from __future__ import annotations
 
 from sqlalchemy import select
-
 from sqlalchemy.orm import Session
 
 from ...models.sessions import Attendance, GroupSession, SafetyFlag, SessionFacilitator
