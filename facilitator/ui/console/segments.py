@@ -118,8 +118,9 @@ class SegmentModel(QAbstractTableModel):
             if seg.actual_start is None:
                 return ""
             start = f"{seg.actual_start.astimezone(self._tz):%H:%M}"
-            end = f"{seg.actual_end.astimezone(self._tz):%H:%M}" if seg.actual_end else "…"
-            return f"{start}–{end}"
+            if seg.actual_end is None:  # "14:37–…" read as text cut off
+                return self.tr("since {time}").format(time=start)
+            return f"{start}–{seg.actual_end.astimezone(self._tz):%H:%M}"
         if not seg.topic_text and seg.id in self._planned:
             return f"{ICON_PLANNED} " + self.tr("Planned: {title}").format(
                 title=self._planned[seg.id])
@@ -175,10 +176,21 @@ class SegmentsPanel(QFrame):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # The times column is as wide as its widest text from the start, so the table does
+        # not shift as segments start and end.
+        metrics = self.table.fontMetrics()
+        times = max(metrics.horizontalAdvance(t) for t in (
+            "00:00–00:00", self.tr("since {time}").format(time="00:00"))) + \
+            3 * metrics.averageCharWidth()
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(3, times)
+        # Segment and topic titles share the spare width and wrap onto more lines rather
+        # than being cut; rows grow to fit (the tooltip has the text too).
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        # A long topic title must not push the table wider than the panel: it shares the
-        # spare width with the segment title and is elided (the tooltip has it in full).
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.line = QLineEdit()
         self.line.setFont(scaled_font(1.2))
