@@ -82,7 +82,7 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
     def _build_ui(self) -> None:
         tz = self.ws.timezone
         self.header = ConsoleHeader(tz)
-        self.strip = MessageStrip()
+        self.strip = MessageStrip(keep_place=True)
         self.board_model = BoardModel(tz, self)
         self.board = BoardView()
         self.board.setModel(self.board_model)
@@ -121,7 +121,9 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
         self.overlay = ShortcutsOverlay(self.stack)
-        self.resize(1280, 800)
+        # Never taller or wider than the screen (a 1280×720 laptop cut the footer off).
+        area = self.screen().availableGeometry()
+        self.resize(min(1280, area.width()), min(800, area.height()))
 
     def _connect_signals(self) -> None:
         self.go_around.save_requested.connect(self._on_go_around_save)
@@ -347,6 +349,8 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
         if getattr(self, "_was_visible", False):
             self.refresh()
             self.show()
+            self.raise_()  # back in front of the main window that showed the lock screen
+            self.activateWindow()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()
