@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -14,17 +11,9 @@ from facilitator.ui.admin.audit_page import AuditPage
 from facilitator.ui.main_window import MainWindow
 
 from .console.conftest import DemoGroup, demo_group
+from .test_admin import main
 
-__all__ = ["demo_group"]  # the console fixture, re-used
-
-
-@pytest.fixture
-def main(qtbot: QtBot, ws: Workspace) -> Iterator[MainWindow]:
-    window = MainWindow(ws)
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.close()
+__all__ = ["demo_group", "main"]  # fixtures, re-used
 
 
 def _details(page: AuditPage) -> list[str]:
