@@ -137,7 +137,6 @@ def test_export_session_and_chart_with_a_release(demo_dir: tuple[Path, Path],
     try:
         from sqlalchemy import text
 
-        from facilitator.services.notes import review_queue  # noqa: F401 - notes exist
 
         with ws.read() as s:
             group, day, chart = s.execute(text(
@@ -173,3 +172,15 @@ def test_export_session_and_chart_with_a_release(demo_dir: tuple[Path, Path],
         assert (d.recipient, d.purpose) == ("County court (demo)", "Court order")
     finally:
         ws.close()
+
+
+def test_errors_are_one_line_and_refused_input_is_usage(tmp_path: Path) -> None:
+    for args in (("bogus",), ("verify", "--data-dir", str(tmp_path))):
+        result = run(*args)
+        assert result.returncode == 2
+        assert result.stderr.strip().count("\n") == 0, result.stderr
+        assert "--help" in result.stderr and "usage:" not in result.stderr
+    short = run("demo", "--data-dir", str(tmp_path / "d"), "--no-keyring", password="short")
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+    assert short.stderr.strip().count("\n") == 0
+    assert "usage:" in run("--help").stdout  # help stays in full

@@ -23,7 +23,7 @@ from ..validation import MAX_TEXT, Checker
 from ..workspace import Workspace
 from . import minutes as mins
 from ._common import clock_text, enrolled_on, load_session, program_of, require_status
-from .dto import ATTENDING, LATE_GRACE_MINUTES, AttendanceView, OutOfRoomView
+from .dto import ATTENDING, LATE_GRACE_MINUTES, AllAbsent, AttendanceView, OutOfRoomView
 from .state import build_attendance, participant_minutes
 from .undo import ActionLog
 
@@ -190,8 +190,9 @@ def mark_left(ws: Workspace, session_id: int, participant_id: int) -> Attendance
     return _act(ws, session_id, participant_id, "attendance.left", "Mark departure", _leave)
 
 
-def mark_all_absent(ws: Workspace, session_id: int) -> list[AttendanceView]:
-    """Everyone not yet marked (status expected) becomes absent, in one action (one undo)."""
+def mark_all_absent(ws: Workspace, session_id: int) -> AllAbsent:
+    """Everyone not yet marked (status expected) becomes absent, in one action (one undo);
+    ``marked`` counts only them, not who was absent before."""
     from .blocks import add_roster
 
     with ws.transaction() as s:
@@ -211,7 +212,7 @@ def mark_all_absent(ws: Workspace, session_id: int) -> list[AttendanceView]:
         s.flush()
         s.expire_all()
         views, _ = build_attendance(s, sess, program_of(s, sess), log.now)
-        return views
+        return AllAbsent(len(rows), views)
 
 
 def add_walk_in(ws: Workspace, session_id: int, participant_id: int) -> AttendanceView:
@@ -275,6 +276,24 @@ def _check_times(ws: Workspace, now: datetime, **times: datetime | None) -> None
     c.raise_if_any()
 
 
+def _check_inside_presence(ws: Workspace, arrived: datetime | None, departed: datetime | None,
+                           gaps: list[tuple[datetime, datetime]], field: str) -> None:
+    """Time out of the room lies within the participant's presence: an interval outside it
+    would be clipped away by the minutes arithmetic, so moving one there would quietly *add*
+    minutes that were not delivered."""
+    if not gaps:
+        return
+    if arrived is None:
+        raise ValidationError({field: "Time out of the room needs an arrival time."})
+    here = (f"{clock_text(arrived, ws.timezone)}–"
+            f"{clock_text(departed, ws.timezone) if departed else 'now'}")
+    for left, back in gaps:
+        if left < arrived or (departed is not None and back > departed):
+            raise ValidationError({field: (
+                f"Time out of the room ({clock_text(left, ws.timezone)}–"
+                f"{clock_text(back, ws.timezone)}) must lie within their time here ({here}).")})
+
+
 def _recache(s: Session, sess: GroupSession, row: Attendance, log: ActionLog) -> None:
     """Keep the cached minutes of an ended session in step with corrected times."""
     if sess.status == "ended":
@@ -321,6 +340,9 @@ def adjust_times(ws: Workspace, session_id: int, participant_id: int, *, reason:
         if new_arrival and new_departure and new_departure < new_arrival:
             c.fail("departed_at", "The departure time is before the arrival time.")
         c.raise_if_any()
+        _check_inside_presence(ws, new_arrival, new_departure,
+                               [(o.left_at, o.returned_at or log.now) for o in row.out_of_room],
+                               "arrived_at" if arrived_at is not _KEEP else "departed_at")
         old = {"arrived_at": row.arrived_at, "departed_at": row.departed_at}
         log.updating(row, *_ROW)
         row.arrived_at, row.departed_at = new_arrival, new_departure
@@ -358,6 +380,7 @@ def adjust_out_of_room(ws: Workspace, interval_id: int, *, left_at: datetime,
             c.fail("returned_at", "The block has ended: a return time is needed.")
         c.raise_if_any()
         end = returned_at or log.now
+        _check_inside_presence(ws, row.arrived_at, row.departed_at, [(left_at, end)], "left_at")
         for other in row.out_of_room:
             if other.id == gap.id:
                 continue

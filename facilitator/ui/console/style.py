@@ -8,7 +8,7 @@ reads as icon *and* word, never colour alone, and screenshots need no image file
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QWidget
 
 # Glyphs paired with words wherever a state is shown.
@@ -53,7 +53,7 @@ class MessageStrip(QFrame):
     dismissed = Signal()
     """Emitted when the message is cleared (timeout or ``clear``)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, keep_place: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("messageStrip")
         self._icon = QLabel()
@@ -66,6 +66,15 @@ class MessageStrip(QFrame):
         row.setContentsMargins(12, 4, 12, 4)
         row.addWidget(self._icon)
         row.addWidget(self._text, 1)
+        if keep_place:
+            # The strip keeps its place (two lines) while empty or hidden: in the console a
+            # message appearing or going must never move the tiles about to be pressed.
+            margins = row.contentsMargins()
+            self.setFixedHeight(QFontMetrics(font).lineSpacing() * 2 + margins.top()
+                                + margins.bottom())
+            policy = self.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            self.setSizePolicy(policy)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.clear)
@@ -80,6 +89,7 @@ class MessageStrip(QFrame):
     def _show(self, icon: str, text: str, bg: str, fg: str, msec: int) -> None:
         self._icon.setText(icon)
         self._text.setText(text)
+        self._text.setToolTip(text)  # in full, should it ever need more than the two lines
         self.setStyleSheet(f"#messageStrip {{ background: {bg}; border-radius: 4px; }}"
                            f" #messageStrip QLabel {{ color: {fg}; }}")
         self.show()
