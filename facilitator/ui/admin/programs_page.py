@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from facilitator.services import programs, users
+from facilitator.services.notes.units import RULE_LABELS
 from facilitator.services.programs import FACILITATOR_ROLES, GroupView, ProgramView
 from facilitator.services.users import UserView
 from facilitator.services.workspace import Workspace
@@ -111,6 +112,12 @@ class ProgramsPage(QWidget):
     def _status(self, active: bool) -> str:
         return self.tr("Active") if active else self.tr("Deactivated")
 
+    def _note_settings(self, p: ProgramView) -> str:
+        """"DAP · per diem · absence notes": the program's note settings at a glance."""
+        parts = [p.note_format, self.tr(RULE_LABELS.get(p.unit_rule, p.unit_rule))]
+        parts.append(self.tr("absence notes") if p.absence_notes else self.tr("no absence notes"))
+        return " · ".join(parts)
+
     def _build_ui(self) -> None:
         self.programs: _Section[ProgramView] = _Section(self.tr("Programs"), [
             Column(self.tr("Program"), lambda p: p.name),
@@ -128,6 +135,7 @@ class ProgramsPage(QWidget):
                    lambda p: self.tr("{0} h").format(p.note_deadline_hours),
                    sort=lambda p: p.note_deadline_hours),
             Column(self.tr("Status"), lambda p: self._status(p.active)),
+            Column(self.tr("Notes"), self._note_settings),
         ], self.tr("&Add program…"), self.tr("program"))
         self.groups: _Section[GroupView] = _Section(self.tr("Groups"), [
             Column(self.tr("Group"), lambda g: g.name),
