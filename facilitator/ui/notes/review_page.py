@@ -16,18 +16,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QObject, QSettings, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import (
+    QByteArray,
+    QCoreApplication,
+    QItemSelection,
+    QItemSelectionModel,
+    QSettings,
+    Qt,
+    QTimer,
+)
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -39,9 +41,10 @@ from facilitator.services.workspace import Workspace
 
 from ..console.style import MessageStrip, scaled_font
 from ..errors import user_message
-from ..widgets import OptionalDateEdit, compact_rows, password_edit
+from ..widgets import OptionalDateEdit
 from .render import note_html
-from .review_model import AGING, ReviewModel
+from .review_bars import ReviewBars
+from .review_model import AGING, ReviewModel, ReviewTable
 
 SETTINGS = "reviewPage"
 STATUSES = (("awaiting_cosign", "Awaiting co-signature"), ("final", "Signed, not reviewed"),
@@ -75,6 +78,11 @@ class ReviewPage(QWidget):
             self.status.addItem(_t(text), key)
         self.author = QComboBox()
         self.group = QComboBox()
+        # Long staff or group names must not push the page wider than a laptop screen.
+        for combo in (self.author, self.group):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(14)
         today = self.ws.today()
         self.since = OptionalDateEdit(today.replace(day=1), None)
         self.until = OptionalDateEdit(today, None)
@@ -91,38 +99,31 @@ class ReviewPage(QWidget):
         filters.addStretch(1)
 
         self.model = ReviewModel(self.ws, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        # Shift+Up/Down (or Ctrl+A) select several notes to co-sign with one password.
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        compact_rows(self.table)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        self.table = ReviewTable(self.model)
         self.count = QLabel()
         self.viewer = QTextBrowser()
         self.viewer.setOpenLinks(False)
         self.viewer.setPlaceholderText(self.tr("Select a note to read it here."))
 
-        self._build_bars()
+        self.bars = ReviewBars()
+        b = self.bars  # the fields and buttons, by their own names, for shorter code and tests
+        self.password, self.cosign_button, self.cosign_bar = b.password, b.cosign_button, \
+            b.cosign_bar
+        self.return_comment, self.return_button, self.return_bar = b.return_comment, \
+            b.return_button, b.return_bar
+        self.review_comment, self.reviewed_button, self.addendum_button, self.review_bar = \
+            b.review_comment, b.reviewed_button, b.addendum_button, b.review_bar
         left = QWidget()
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(0, 0, 0, 0)
         left_lay.addWidget(self.table, 1)
         left_lay.addWidget(self.count)
-        left_lay.addWidget(self.cosign_bar)
-        left_lay.addWidget(self.return_bar)
-        left_lay.addWidget(self.review_bar)
-        left_lay.addWidget(self.draft_hint)
+        left_lay.addWidget(self.bars)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.viewer)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
 
         lay = QVBoxLayout(self)
@@ -130,40 +131,6 @@ class ReviewPage(QWidget):
         lay.addWidget(self.strip)
         lay.addLayout(filters)
         lay.addWidget(self.splitter, 1)
-
-    def _bar(self, caption: str, field: QWidget, *buttons: QPushButton) -> QWidget:
-        bar = QWidget()
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(0, 0, 0, 0)
-        label = QLabel(caption)
-        label.setBuddy(field)
-        row.addWidget(label)
-        row.addWidget(field, 1)
-        for b in buttons:
-            row.addWidget(b)
-        return bar
-
-    def _build_bars(self) -> None:
-        self.password = password_edit(self.tr("Your password, to co-sign"))
-        self.cosign_button = QPushButton(self.tr("&Co-sign"))
-        self.cosign_button.setToolTip(self.tr("Co-sign every selected note with one password "
-                                              "(Enter in the password field)"))
-        self.cosign_bar = self._bar(self.tr("&Password:"), self.password, self.cosign_button)
-        self.return_comment = QLineEdit()
-        self.return_comment.setPlaceholderText(self.tr("What should the author change?"))
-        self.return_button = QPushButton(self.tr("&Return to author"))
-        self.return_bar = self._bar(self.tr("Co&mment:"), self.return_comment,
-                                    self.return_button)
-        self.review_comment = QLineEdit()
-        self.review_comment.setPlaceholderText(self.tr(
-            "Comment (needed to request an addendum)"))
-        self.reviewed_button = QPushButton(self.tr("Mark re&viewed"))
-        self.addendum_button = QPushButton(self.tr("Request &addendum"))
-        self.review_bar = self._bar(self.tr("Co&mment:"), self.review_comment,
-                                    self.reviewed_button, self.addendum_button)
-        self.draft_hint = QLabel(self.tr("Unsigned drafts are shown to watch for late notes; "
-                                         "their authors sign them."))
-        self.draft_hint.setWordWrap(True)
 
     def _connect_signals(self) -> None:
         for combo in (self.status, self.author, self.group):
@@ -173,7 +140,7 @@ class ReviewPage(QWidget):
             edit.none.toggled.connect(self._on_filter_changed)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         self.table.selectionModel().selectionChanged.connect(self._update_bars)
-        self.table.installEventFilter(self)
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
         self.cosign_button.clicked.connect(self.cosign_selected)
         self.password.returnPressed.connect(self.cosign_selected)
         self.return_button.clicked.connect(self.return_current)
@@ -186,11 +153,12 @@ class ReviewPage(QWidget):
     def _load_state(self) -> None:
         settings = QSettings()
         header = settings.value(f"{SETTINGS}/header")
-        if isinstance(header, QByteArray | bytes):
-            self.table.horizontalHeader().restoreState(header)
+        self._fit_columns = not (isinstance(header, QByteArray | bytes)
+                                 and self.table.horizontalHeader().restoreState(header))
         splitter = settings.value(f"{SETTINGS}/splitter")
-        if isinstance(splitter, QByteArray | bytes):
-            self.splitter.restoreState(splitter)
+        self._table_want = 0
+        self._fit_split = not (isinstance(splitter, QByteArray | bytes)
+                               and self.splitter.restoreState(splitter))
         status = settings.value(f"{SETTINGS}/status")
         self.status.setCurrentIndex(max(0, self.status.findData(status)))
         self._saved_author = settings.value(f"{SETTINGS}/author")
@@ -203,6 +171,26 @@ class ReviewPage(QWidget):
         settings.setValue(f"{SETTINGS}/status", self.status.currentData())
         settings.setValue(f"{SETTINGS}/author", self.author.currentData() or 0)
         settings.setValue(f"{SETTINGS}/group", self.group.currentData() or 0)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self._fit_split:  # after the layout pass, when the splitter's width is known
+            QTimer.singleShot(0, self._fit_splitter)
+
+    def _on_splitter_moved(self, *_: object) -> None:
+        self._fit_split = False  # the user's choice from now on
+
+    def _fit_splitter(self) -> None:
+        """Until the user drags the splitter: the table as wide as its columns need (at least
+        half), the note the rest, so neither is cut off on a laptop nor the table stretched
+        on a large screen."""
+        total = sum(self.splitter.sizes())
+        if total <= 0 or not self._fit_split:
+            return
+        want = (self._table_want + 2 * self.table.frameWidth()
+                + self.table.verticalScrollBar().sizeHint().width() + 4)
+        table = max(total // 2, min(want, total - self.fontMetrics().averageCharWidth() * 40))
+        self.splitter.setSizes([table, total - table])
 
     def hideEvent(self, event: Any) -> None:
         self.save_state()
@@ -238,8 +226,12 @@ class ReviewPage(QWidget):
                          [(g.id, g.name) for g in groups], group)
 
     def refresh(self) -> None:
-        """Reload the filters' choices and the queue, keeping the position in the list."""
+        """Reload the filters' choices and the queue, keeping the position in the list and
+        the notes still selected (a failed batch co-signature must not lose the batch)."""
         current = self.table.currentIndex().row()
+        current_id = self.current_row().note_id if self.current_row() else None
+        selected = {self.model.row_at(i.row()).note_id
+                    for i in self.table.selectionModel().selectedRows()}
         try:
             self._load_filters()
             rows = notes.review_queue(
@@ -250,12 +242,32 @@ class ReviewPage(QWidget):
             self.strip.show_error(user_message(error))
             return
         self.model.set_rows(rows)
+        if rows and self._fit_columns:  # first use: fit the text; then the user's widths
+            self._fit_columns = False
+            self._table_want = self.table.fit_columns()
+            self._fit_splitter()
         self.count.setText(self._count_text(rows))
         if rows:
-            self.table.selectRow(max(0, min(current, len(rows) - 1)))
+            self._reselect(rows, current, current_id, selected)
         else:
             self.viewer.clear()
         self._update_bars()
+
+    def _reselect(self, rows: list[ReviewRow], current: int, current_id: int | None,
+                  selected: set[int]) -> None:
+        ids = [r.note_id for r in rows]
+        row = ids.index(current_id) if current_id in ids else max(0, min(current, len(rows) - 1))
+        keep = [i for i, nid in enumerate(ids) if nid in selected]
+        if len(keep) < 2:
+            self.table.selectRow(row)
+            return
+        last = self.model.columnCount() - 1
+        chosen = QItemSelection()
+        for i in keep:
+            chosen.select(self.model.index(i, 0), self.model.index(i, last))
+        flags = QItemSelectionModel.SelectionFlag
+        self.table.selectionModel().select(chosen, flags.ClearAndSelect | flags.Rows)
+        self.table.selectionModel().setCurrentIndex(self.model.index(row, 0), flags.NoUpdate)
 
     def _count_text(self, rows: list[ReviewRow]) -> str:
         aging = sum(r.aging for r in rows)
@@ -295,38 +307,8 @@ class ReviewPage(QWidget):
         self.viewer.setHtml(note_html(view, self.ws.timezone))
 
     def _update_bars(self, *_: object) -> None:
-        status = self.status.currentData()
         has = self.current_row() is not None
-        self.cosign_bar.setVisible(status == "awaiting_cosign")
-        self.return_bar.setVisible(status == "awaiting_cosign")
-        self.review_bar.setVisible(status == "final")
-        self.draft_hint.setVisible(status == "draft")
-        n = len(self.selected_rows()) if has else 0
-        self.cosign_button.setText(self.tr("&Co-sign {n} notes").format(n=n) if n > 1
-                                   else self.tr("&Co-sign"))
-        for b in (self.cosign_button, self.return_button, self.reviewed_button,
-                  self.addendum_button):
-            b.setEnabled(has)
-
-    # -- keyboard ---------------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # J/K move like Down/Up (as in mail readers); the table keeps its own keys otherwise.
-        if watched is self.table and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            step = {Qt.Key.Key_J: 1, Qt.Key.Key_K: -1}.get(Qt.Key(event.key()))
-            plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier,
-                                          Qt.KeyboardModifier.KeypadModifier)
-            if step is not None and plain:
-                self.move(step)
-                return True
-        return super().eventFilter(watched, event)
-
-    def move(self, step: int) -> None:
-        """Select the next (``step`` 1) or previous (-1) note."""
-        if not self.model.rowCount():
-            return
-        row = self.table.currentIndex().row()
-        self.table.selectRow(max(0, min(row + step, self.model.rowCount() - 1)))
+        self.bars.show_for(str(self.status.currentData()), len(self.selected_rows()) if has else 0)
 
     # -- actions ----------------------------------------------------------------------------
     def _act(self, call: Callable[[], object]) -> tuple[bool, object]:

@@ -97,6 +97,8 @@ def test_return_one_then_cosign_two_with_one_password(qtbot: QtBot, signed: Sign
 def test_wrong_password_cosigns_nothing_then_the_right_one_does(qtbot: QtBot,
                                                                 signed: Signed) -> None:
     page = _page(qtbot, signed)
+    ada, ben, _, _ = signed.note_ids
+    _key(qtbot, page.table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
     page.password.setFocus()
     _type_enter(qtbot, page.password, "not my password")
     assert "password is not correct" in page.strip.text()
@@ -105,12 +107,13 @@ def test_wrong_password_cosigns_nothing_then_the_right_one_does(qtbot: QtBot,
     assert [e.action for e in audit.list_events(signed.nc.admin,
                                                 action_prefix="note.cosign")] == [
         "note.cosign.failed"]
-    # The comment typed for a return is kept while the password is retyped.
+    # Nothing chosen is lost: the batch stays selected, a comment typed for a return stays.
+    assert [r.note_id for r in page.selected_rows()] == [ada, ben]
     page.return_comment.setText("half a thought")
     page.password.setFocus()
     _type_enter(qtbot, page.password, PASSWORD)
-    assert _names(page) == ["Ben Sample", "Cy Demo"]
-    assert "1 note(s) co-signed" in page.strip.text()
+    assert _names(page) == ["Cy Demo"]
+    assert "2 note(s) co-signed" in page.strip.text()
     assert page.return_comment.text() == "half a thought"
 
 
