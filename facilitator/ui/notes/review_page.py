@@ -228,10 +228,11 @@ class ReviewPage(QWidget):
     def refresh(self) -> None:
         """Reload the filters' choices and the queue, keeping the position in the list and
         the notes still selected (a failed batch co-signature must not lose the batch)."""
-        current = self.table.currentIndex().row()
+        chosen = [i.row() for i in self.table.selectionModel().selectedRows()]
+        # Where a batch that an action removes was, the next note is found.
+        current = min(chosen, default=self.table.currentIndex().row())
         current_id = self.current_row().note_id if self.current_row() else None
-        selected = {self.model.row_at(i.row()).note_id
-                    for i in self.table.selectionModel().selectedRows()}
+        selected = {self.model.row_at(r).note_id for r in chosen}
         try:
             self._load_filters()
             rows = notes.review_queue(
@@ -349,7 +350,7 @@ class ReviewPage(QWidget):
         if failed:
             self.strip.show_error(self.tr("%n co-signed.", "", done) + " " + " ".join(failed))
         else:
-            self.strip.show_info(self.tr("✔ %n note(s) co-signed.", "", done))
+            self.strip.show_info(self.tr("%n note(s) co-signed.", "", done))
 
     def return_current(self) -> None:
         """Return the current note to its author with the comment typed."""
@@ -362,7 +363,7 @@ class ReviewPage(QWidget):
             self.return_comment.setFocus()
             return
         self.return_comment.clear()
-        self.strip.show_info(self.tr("↩ Returned {name}'s note to {author}.").format(
+        self.strip.show_info(self.tr("Returned {name}'s note to {author}.").format(
             name=row.short_name, author=row.author))
         self.refresh()
         self.table.setFocus()
@@ -378,8 +379,8 @@ class ReviewPage(QWidget):
             self.review_comment.setFocus()
             return
         self.review_comment.clear()
-        self.strip.show_info(self.tr("✔ Marked reviewed.") if decision == "reviewed"
-                             else self.tr("✔ Addendum requested from {author}.").format(
+        self.strip.show_info(self.tr("Marked reviewed.") if decision == "reviewed"
+                             else self.tr("Addendum requested from {author}.").format(
                                  author=row.author))
         self.refresh()
         self.table.setFocus()
