@@ -113,10 +113,10 @@ class ProgramsPage(QWidget):
         return self.tr("Active") if active else self.tr("Deactivated")
 
     def _note_settings(self, p: ProgramView) -> str:
-        """"DAP · per diem · absence notes": the program's note settings at a glance."""
-        parts = [p.note_format, self.tr(RULE_LABELS.get(p.unit_rule, p.unit_rule))]
-        parts.append(self.tr("absence notes") if p.absence_notes else self.tr("no absence notes"))
-        return " · ".join(parts)
+        """"DAP · 72 h": the default format and the deadline; absence notes only when off
+        (the usual case needs no words in a narrow column)."""
+        text = self.tr("{0} · {1} h").format(p.note_format, p.note_deadline_hours)
+        return text if p.absence_notes else text + self.tr(" · no absence notes")
 
     def _build_ui(self) -> None:
         self.programs: _Section[ProgramView] = _Section(self.tr("Programs"), [
@@ -130,12 +130,16 @@ class ProgramsPage(QWidget):
             Column(self.tr("Weekly minimum"),
                    lambda p: self.tr("{0:g} h").format(p.weekly_minimum_minutes / 60),
                    sort=lambda p: p.weekly_minimum_minutes),
-            Column(self.tr("Billing code"), lambda p: p.billing_code),
-            Column(self.tr("Notes due within"),
-                   lambda p: self.tr("{0} h").format(p.note_deadline_hours),
-                   sort=lambda p: p.note_deadline_hours),
+            Column(self.tr("Billing"), lambda p: " · ".join(
+                x for x in (p.billing_code, self.tr(RULE_LABELS.get(p.unit_rule, p.unit_rule)))
+                if x)),
+            Column(self.tr("Notes"), self._note_settings, sort=lambda p: p.note_deadline_hours,
+                   tooltip=lambda p: self.tr(
+                       "{0} notes, due within {1} hours of the session; absent participants "
+                       "{2}").format(p.note_format, p.note_deadline_hours,
+                                     self.tr("get a short absence note") if p.absence_notes
+                                     else self.tr("need no note"))),
             Column(self.tr("Status"), lambda p: self._status(p.active)),
-            Column(self.tr("Notes"), self._note_settings),
         ], self.tr("&Add program…"), self.tr("program"))
         self.groups: _Section[GroupView] = _Section(self.tr("Groups"), [
             Column(self.tr("Group"), lambda g: g.name),

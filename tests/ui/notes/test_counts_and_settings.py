@@ -121,7 +121,7 @@ def test_program_form_sets_the_note_settings(qtbot: QtBot, admin_window: MainWin
     [stored] = programs.list_programs(nc.admin)
     assert (stored.note_format, stored.unit_rule, stored.absence_notes) == (
         "GIRP", "per_session", False)
-    row = page.programs.model.rows().index(stored)
-    notes_column = page.programs.model.columnCount() - 1
-    assert page.programs.model.data(page.programs.model.index(row, notes_column)) == (
-        "GIRP · per session · no absence notes")
+    model = page.programs.model
+    row = model.rows().index(stored)
+    cells = [model.data(model.index(row, c)) for c in range(model.columnCount())]
+    assert "GIRP · 72 h · no absence notes" in cells and "per session" in cells
