@@ -34,13 +34,13 @@ class ReviewBars(QWidget):
         self.return_comment = QLineEdit()
         self.return_comment.setPlaceholderText(self.tr("What should the author change?"))
         self.return_button = QPushButton(self.tr("&Return to author"))
-        self.return_bar = _bar(self.tr("Co&mment:"), self.return_comment, self.return_button)
+        self.return_bar = _bar(self.tr("Comme&nt:"), self.return_comment, self.return_button)
         self.review_comment = QLineEdit()
         self.review_comment.setPlaceholderText(self.tr(
             "Comment (needed to request an addendum)"))
         self.reviewed_button = QPushButton(self.tr("Mark re&viewed"))
         self.addendum_button = QPushButton(self.tr("Request &addendum"))
-        self.review_bar = _bar(self.tr("Co&mment:"), self.review_comment,
+        self.review_bar = _bar(self.tr("Comme&nt:"), self.review_comment,
                                self.reviewed_button, self.addendum_button)
         self.draft_hint = QLabel(self.tr("Unsigned drafts are shown to watch for late notes; "
                                          "their authors sign them."))

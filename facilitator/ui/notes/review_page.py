@@ -89,8 +89,8 @@ class ReviewPage(QWidget):
         filters = QHBoxLayout()
         for caption, field in ((self.tr("&Show:"), self.status),
                                (self.tr("A&uthor:"), self.author),
-                               (self.tr("&Group:"), self.group),
-                               (self.tr("&From:"), self.since),
+                               (self.tr("Gr&oup:"), self.group),
+                               (self.tr("Fro&m:"), self.since),
                                (self.tr("&To:"), self.until)):
             label = QLabel(caption)
             label.setBuddy(field)
