@@ -161,3 +161,15 @@ def test_filters_and_column_widths_are_remembered_without_phi(qtbot: QtBot,
     stored = " ".join(str(settings.value(k)) for k in settings.allKeys())
     for name in ("Dee", "Mock", "Tara", "Morning group"):
         assert name not in stored
+
+
+def test_request_an_addendum_with_a_comment(qtbot: QtBot, signed: Signed) -> None:
+    page = _page(qtbot, signed)
+    page.status.setCurrentIndex(page.status.findData("final"))
+    page.review_comment.setFocus()
+    qtbot.keyClicks(page.review_comment, "Add the plan for the missed group.")
+    qtbot.mouseClick(page.addendum_button, Qt.MouseButton.LeftButton)
+    assert _names(page) == [] and "Addendum requested from Tara Therapist" in page.strip.text()
+    view = notes.open_note(signed.sam, signed.nc.session_id, signed.nc.people[3])
+    assert [(r.decision, r.comment) for r in view.reviews] == [
+        ("addendum_requested", "Add the plan for the missed group.")]
