@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
+from ..models.notes import NOTE_FORMATS, UNIT_RULES
 from ..models.roster import MODALITIES, PART2_SHORT_NOTICE, PROGRAM_KINDS
 from ..models.sessions import SEGMENT_KINDS
 from .validation import MAX_TEXT, Checker
@@ -34,6 +35,12 @@ def check_program(d: ProgramDraft) -> None:
     c.text("billing_code", "The billing code", d.billing_code, required=False, max_len=20)
     if not 1 <= d.note_deadline_hours <= 24 * 14:
         c.fail("note_deadline_hours", "The note deadline must be between 1 hour and 14 days.")
+    if d.note_format not in NOTE_FORMATS:
+        c.fail("note_format", f"The note format must be one of {', '.join(NOTE_FORMATS)}.")
+    if d.unit_rule not in UNIT_RULES:
+        c.fail("unit_rule", "Units are counted per diem, per session or per 15 minutes.")
+    if not isinstance(d.absence_notes, bool):
+        c.fail("absence_notes", "Absence notes are either on or off.")
     if d.redisclosure_notice is not None:
         notice = c.text("redisclosure_notice", "The redisclosure notice", d.redisclosure_notice,
                         required=False, max_len=MAX_TEXT)

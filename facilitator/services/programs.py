@@ -52,6 +52,9 @@ class ProgramView:
     note_deadline_hours: int
     redisclosure_notice: str
     active: bool = True
+    note_format: str = "DAP"
+    unit_rule: str = "per_diem"
+    absence_notes: bool = True
 
     @property
     def is_part2(self) -> bool:
@@ -69,6 +72,11 @@ class ProgramDraft:
     billing_code: str = ""
     note_deadline_hours: int = 72
     redisclosure_notice: str | None = None  # None: the default for the program kind
+    # Progress notes: the default format (a note may override it), how service units derive
+    # from minutes of service, and whether absent participants get a short absence note.
+    note_format: str = "DAP"
+    unit_rule: str = "per_diem"
+    absence_notes: bool = True
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,8 @@ class GroupDraft:
 def program_view(p: Program) -> ProgramView:
     return ProgramView(p.id, p.name, p.kind, p.level_of_care, p.daily_minimum_minutes,
                        p.weekly_minimum_minutes, p.break_counts_as_service, p.billing_code,
-                       p.note_deadline_hours, p.redisclosure_notice, p.active)
+                       p.note_deadline_hours, p.redisclosure_notice, p.active, p.note_format,
+                       p.unit_rule, p.absence_notes)
 
 
 def _default_notice(kind: str) -> str:
@@ -131,8 +140,9 @@ def add_program(ws: Workspace, d: ProgramDraft) -> ProgramView:
                     weekly_minimum_minutes=d.weekly_minimum_minutes,
                     break_counts_as_service=d.break_counts_as_service,
                     billing_code=d.billing_code.strip(), note_deadline_hours=d.note_deadline_hours,
-                    redisclosure_notice=notice.strip(), active=True, created_at=ws.clock.now(),
-                    created_by_id=ws.actor.user_id)
+                    redisclosure_notice=notice.strip(), active=True, note_format=d.note_format,
+                    unit_rule=d.unit_rule, absence_notes=d.absence_notes,
+                    created_at=ws.clock.now(), created_by_id=ws.actor.user_id)
         s.add(p)
         s.flush()
         audit.record(s, ws, "program.created", "program", p.id)
@@ -162,7 +172,8 @@ def update_program(ws: Workspace, program_id: int, d: ProgramDraft) -> ProgramVi
             "weekly_minimum_minutes": d.weekly_minimum_minutes,
             "break_counts_as_service": d.break_counts_as_service,
             "billing_code": d.billing_code.strip(), "note_deadline_hours": d.note_deadline_hours,
-            "redisclosure_notice": notice.strip(),
+            "redisclosure_notice": notice.strip(), "note_format": d.note_format,
+            "unit_rule": d.unit_rule, "absence_notes": d.absence_notes,
         }
         changed = sorted(k for k, v in values.items() if getattr(p, k) != v)
         for k in changed:

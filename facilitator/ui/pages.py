@@ -47,6 +47,8 @@ PAGES: list[PageSpec] = [
              ("therapist", "supervisor", "admin")),
     PageSpec("notes", "Notes", lazy("facilitator.ui.notes.notes_page", "NotesPage"),
              ("therapist", "supervisor")),
+    PageSpec("review", "Review notes", lazy("facilitator.ui.notes.review_page", "ReviewPage"),
+             ("supervisor",)),
     PageSpec("roster", "Roster", lazy("facilitator.ui.roster.roster_page", "RosterPage")),
     PageSpec("curriculum", "Library & planning",
              lazy("facilitator.ui.curriculum.curriculum_page", "CurriculumPage")),

@@ -50,6 +50,13 @@ BILLING_CODES = (("H0015", "Alcohol/drug IOP: at least 3 h a day, 3 days a week"
                  ("S9480", "Psychiatric IOP, per diem"),
                  ("90853", "Group psychotherapy, per participant per session"))
 LEVELS_OF_CARE = ("ASAM 2.1", "ASAM 2.5")
+NOTE_FORMAT_TEXT = {"DAP": "DAP — Data, Assessment, Plan",
+                    "BIRP": "BIRP — Behavior, Intervention, Response, Plan",
+                    "SOAP": "SOAP — Subjective, Objective, Assessment, Plan",
+                    "GIRP": "GIRP — Goals, Intervention, Response, Plan"}
+UNIT_RULE_TEXT = {"per_diem": "Per diem (one unit for a day at the daily minimum)",
+                  "per_session": "Per session (one unit when any service was given)",
+                  "per_15_min": "Per 15 minutes (whole 15-minute units only)"}
 
 
 def _to_qtime(value: time) -> QTime:
@@ -121,6 +128,18 @@ class ProgramForm(_FormDialog):
         self.note_deadline.setRange(1, 24 * 14)
         self.note_deadline.setSuffix(self.tr(" h"))
         self.note_deadline.setValue(72)
+        self.note_format = QComboBox()
+        for key, text in NOTE_FORMAT_TEXT.items():
+            self.note_format.addItem(self.tr(text), key)
+        self.note_format.setToolTip(self.tr("The default for new notes; a note may use another "
+                                            "format."))
+        self.unit_rule = QComboBox()
+        for key, text in UNIT_RULE_TEXT.items():
+            self.unit_rule.addItem(self.tr(text), key)
+        self.unit_rule.setToolTip(self.tr("How a note derives billing units from minutes of "
+                                          "service. Never rounded up."))
+        self.absence_notes = QCheckBox(self.tr("Absent participants get a short absence note"))
+        self.absence_notes.setChecked(True)
         self.notice = QPlainTextEdit()
         self.notice.setTabChangesFocus(True)
         self.notice.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
@@ -149,6 +168,9 @@ class ProgramForm(_FormDialog):
             ("break_counts_as_service", self.tr("Breaks"), self.break_counts),
             ("billing_code", self.tr("&Billing code"), self.billing_code),
             ("note_deadline_hours", self.tr("Note &deadline"), self.note_deadline),
+            ("note_format", self.tr("Note &format"), self.note_format),
+            ("unit_rule", self.tr("Service &units"), self.unit_rule),
+            ("absence_notes", self.tr("Absences"), self.absence_notes),
             ("redisclosure_notice", self.tr("&Redisclosure notice"), notice_box),
         ):
             self.errors.add(key, add_field(form, label, field))
@@ -167,6 +189,9 @@ class ProgramForm(_FormDialog):
         self.break_counts.setChecked(p.break_counts_as_service)
         self.billing_code.setCurrentText(p.billing_code)
         self.note_deadline.setValue(p.note_deadline_hours)
+        self.note_format.setCurrentIndex(max(0, self.note_format.findData(p.note_format)))
+        self.unit_rule.setCurrentIndex(max(0, self.unit_rule.findData(p.unit_rule)))
+        self.absence_notes.setChecked(p.absence_notes)
         self.notice.setPlainText(p.redisclosure_notice)
 
     def _on_kind_changed(self) -> None:
@@ -186,7 +211,9 @@ class ProgramForm(_FormDialog):
             self.name.text(), str(self.kind.currentData()), self.level_of_care.currentText(),
             self.daily_minimum.value(), round(self.weekly_minimum.value() * 60),
             self.break_counts.isChecked(), self.billing_code.currentText(),
-            self.note_deadline.value(), self.notice.toPlainText() if sud else "")
+            self.note_deadline.value(), self.notice.toPlainText() if sud else "",
+            str(self.note_format.currentData()), str(self.unit_rule.currentData()),
+            self.absence_notes.isChecked())
 
 
 class GroupForm(_FormDialog):

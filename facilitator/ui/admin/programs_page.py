@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from facilitator.services import programs, users
+from facilitator.services.notes.units import RULE_LABELS
 from facilitator.services.programs import FACILITATOR_ROLES, GroupView, ProgramView
 from facilitator.services.users import UserView
 from facilitator.services.workspace import Workspace
@@ -111,6 +112,12 @@ class ProgramsPage(QWidget):
     def _status(self, active: bool) -> str:
         return self.tr("Active") if active else self.tr("Deactivated")
 
+    def _note_settings(self, p: ProgramView) -> str:
+        """"DAP · 72 h": the default format and the deadline; absence notes only when off
+        (the usual case needs no words in a narrow column)."""
+        text = self.tr("{0} · {1} h").format(p.note_format, p.note_deadline_hours)
+        return text if p.absence_notes else text + self.tr(" · no absence notes")
+
     def _build_ui(self) -> None:
         self.programs: _Section[ProgramView] = _Section(self.tr("Programs"), [
             Column(self.tr("Program"), lambda p: p.name),
@@ -123,10 +130,15 @@ class ProgramsPage(QWidget):
             Column(self.tr("Weekly minimum"),
                    lambda p: self.tr("{0:g} h").format(p.weekly_minimum_minutes / 60),
                    sort=lambda p: p.weekly_minimum_minutes),
-            Column(self.tr("Billing code"), lambda p: p.billing_code),
-            Column(self.tr("Notes due within"),
-                   lambda p: self.tr("{0} h").format(p.note_deadline_hours),
-                   sort=lambda p: p.note_deadline_hours),
+            Column(self.tr("Billing"), lambda p: " · ".join(
+                x for x in (p.billing_code, self.tr(RULE_LABELS.get(p.unit_rule, p.unit_rule)))
+                if x)),
+            Column(self.tr("Notes"), self._note_settings, sort=lambda p: p.note_deadline_hours,
+                   tooltip=lambda p: self.tr(
+                       "{0} notes, due within {1} hours of the session; absent participants "
+                       "{2}").format(p.note_format, p.note_deadline_hours,
+                                     self.tr("get a short absence note") if p.absence_notes
+                                     else self.tr("need no note"))),
             Column(self.tr("Status"), lambda p: self._status(p.active)),
         ], self.tr("&Add program…"), self.tr("program"))
         self.groups: _Section[GroupView] = _Section(self.tr("Groups"), [

@@ -1,13 +1,22 @@
-"""Dialogs of the users page: an account (add/edit) and a new password (reset/reactivate).
-They collect input; the page calls the service and hands errors back to show next to fields."""
+"""Dialogs of the users page: an account (add/edit) and a new password (reset/reactivate), and
+the inline supervision bar (co-signature needed, assigned supervisor). They collect input; the
+page calls the service and hands errors back to show next to fields."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +30,71 @@ from ..widgets import ErrorLabel, InfoLabel, add_field, password_edit
 
 ROLE_TEXT = {"therapist": "Therapist", "supervisor": "Clinical supervisor",
              "admin": "Administrator"}
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("UsersPage", text)
+
+
+def supervision_text(user: UserView, names: dict[int, str]) -> str:
+    """The users table's cell: "Co-sign: Sam Supervisor", "Co-sign: any supervisor" or ""."""
+    if not user.requires_cosign:
+        return ""
+    who = names.get(user.supervisor_id or 0) if user.supervisor_id else None
+    return _t("Co-sign: {0}").format(who or _t("any supervisor"))
+
+
+class SupervisionBar(QFrame):
+    """Inline, under the users table (no dialog): whether the selected clinician's signed notes
+    wait for co-signature, and their assigned supervisor. Connect ``save_button.clicked``; the
+    page reads ``values()`` and calls the service."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.user_id: int | None = None
+        self.caption = QLabel()
+        self.requires_cosign = QCheckBox(self.tr("Notes need &co-signature"))
+        self.requires_cosign.setToolTip(self.tr(
+            "For unlicensed or provisionally licensed staff: their signed notes wait until a "
+            "supervisor co-signs them."))
+        self.supervisor = QComboBox()
+        supervisor_label = QLabel(self.tr("Assigned &supervisor:"))
+        supervisor_label.setBuddy(self.supervisor)
+        self.save_button = QPushButton(self.tr("Save supervision"))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.error = ErrorLabel()
+        row = QHBoxLayout()
+        row.addWidget(self.caption)
+        row.addWidget(self.requires_cosign)
+        row.addWidget(supervisor_label)
+        row.addWidget(self.supervisor, 1)
+        row.addWidget(self.save_button)
+        row.addWidget(self.cancel_button)
+        lay = QVBoxLayout(self)
+        lay.addLayout(row)
+        lay.addWidget(self.error)
+        self.cancel_button.clicked.connect(self.hide)
+        self.hide()
+
+    def open_for(self, user: UserView, supervisors: Sequence[UserView]) -> None:
+        self.user_id = user.id
+        self.caption.setText(self.tr("{0}:").format(user.display_name))
+        self.requires_cosign.setChecked(user.requires_cosign)
+        self.supervisor.clear()
+        self.supervisor.addItem(self.tr("None (any supervisor)"), None)
+        for s in supervisors:
+            if s.id != user.id and s.active:
+                self.supervisor.addItem(s.display_name, s.id)
+        self.supervisor.setCurrentIndex(max(0, self.supervisor.findData(user.supervisor_id))
+                                        if user.supervisor_id else 0)
+        self.error.setText("")
+        self.show()
+        self.requires_cosign.setFocus()
+
+    def values(self) -> tuple[bool, int | None]:
+        data = self.supervisor.currentData()
+        return self.requires_cosign.isChecked(), int(data) if data is not None else None
 
 
 class _FormDialog(ServiceFormDialog):

@@ -1,5 +1,5 @@
 """Staff accounts: list, add (with an initial password), edit, deactivate/reactivate, reset a
-password."""
+password, and supervision (notes need co-signature; the assigned supervisor)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from facilitator.services.workspace import Workspace
 from ..errors import attempt, user_message
 from ..table_model import Column, RowsModel
 from ..widgets import ConfirmBar, ErrorLabel, InfoLabel, compact_rows
-from .user_forms import ROLE_TEXT, PasswordForm, UserForm
+from .user_forms import ROLE_TEXT, PasswordForm, SupervisionBar, UserForm, supervision_text
 
 
 class UsersPage(QWidget):
@@ -46,8 +46,10 @@ class UsersPage(QWidget):
             Column(self.tr("Role"), lambda u: self.tr(ROLE_TEXT.get(u.role, u.role))),
             Column(self.tr("Status"),
                    lambda u: self.tr("Active") if u.active else self.tr("Deactivated")),
+            Column(self.tr("Supervision"), lambda u: supervision_text(u, self._names)),
             Column(self.tr("Last sign-in"), lambda u: self._when(u.last_login_at)),
         ], self)
+        self._names: dict[int, str] = {}
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -62,19 +64,23 @@ class UsersPage(QWidget):
         self.edit_button = QPushButton(self.tr("&Edit…"))
         self.active_button = QPushButton(self.tr("&Deactivate"))
         self.reset_button = QPushButton(self.tr("&Reset password…"))
+        self.supervision_button = QPushButton(self.tr("Super&vision…"))
         buttons = QHBoxLayout()
-        for b in (self.add_button, self.edit_button, self.active_button, self.reset_button):
+        for b in (self.add_button, self.edit_button, self.active_button, self.reset_button,
+                  self.supervision_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
 
         # Deactivating stops a colleague's password at once: ask, but without a modal box.
         self.confirm_bar = ConfirmBar(self.tr("Yes, deactivate"))
+        self.supervision_bar = SupervisionBar()
 
         self.info = InfoLabel()
         self.error = ErrorLabel()
         lay = QVBoxLayout(self)
         lay.addLayout(buttons)
         lay.addWidget(self.confirm_bar)
+        lay.addWidget(self.supervision_bar)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.info)
         lay.addWidget(self.error)
@@ -86,6 +92,8 @@ class UsersPage(QWidget):
         self.active_button.clicked.connect(self._on_active)
         self.reset_button.clicked.connect(self._on_reset)
         self.confirm_bar.confirm_button.clicked.connect(self._on_confirm_deactivate)
+        self.supervision_button.clicked.connect(self._on_supervision)
+        self.supervision_bar.save_button.clicked.connect(self._on_supervision_save)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
 
     # -- data ------------------------------------------------------------------------------
@@ -94,6 +102,7 @@ class UsersPage(QWidget):
         rows = attempt(lambda: users.list_users(self.ws), self._fail)
         if rows is None:
             return
+        self._names = {u.id: u.display_name for u in rows}
         self.model.set_rows(rows)
         if selected is not None and (row := self.model.row_of_id(selected.id)) >= 0:
             self.table.selectRow(row)
@@ -120,9 +129,13 @@ class UsersPage(QWidget):
         for b in (self.edit_button, self.active_button, self.reset_button):
             b.setEnabled(user is not None)
         self.reset_button.setEnabled(user is not None and user.active)
+        # Admins do not sign clinical notes, so they have no supervision to set.
+        self.supervision_button.setEnabled(user is not None and user.role != "admin")
         self.active_button.setText(self.tr("Re&activate…") if user and not user.active
                                    else self.tr("&Deactivate"))
         self.confirm_bar.hide()
+        if user is None or user.id != self.supervision_bar.user_id:
+            self.supervision_bar.hide()
 
     # -- dialogs ---------------------------------------------------------------------------
     def _open(self, dialog: UserForm | PasswordForm, on_save: Callable[[], None]) -> None:
@@ -203,3 +216,24 @@ class UsersPage(QWidget):
         if done is not None:
             self.refresh()
             self._say(self.tr("✓ {0} was deactivated.").format(user.login))
+
+    def _on_supervision(self) -> None:
+        user = self.selected()
+        if user is not None:
+            self._say("")
+            self.supervision_bar.open_for(user, [u for u in self.model.rows()
+                                                 if u.role == "supervisor"])
+
+    def _on_supervision_save(self) -> None:
+        bar = self.supervision_bar
+        if bar.user_id is None:
+            return
+        requires, supervisor = bar.values()
+        uid = bar.user_id
+        saved = attempt(lambda: users.set_supervision(self.ws, uid, requires, supervisor),
+                        lambda e: bar.error.setText(user_message(e)))
+        if saved is None:
+            return  # the bar stays open with what was chosen and the message
+        bar.hide()
+        self.refresh()
+        self._say(self.tr("✓ Saved supervision for {0}.").format(saved.display_name))

@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from facilitator.services import console as svc
-from facilitator.services import programs
+from facilitator.services import notes, programs
 from facilitator.services.console.dto import TodayEntry
 from facilitator.services.workspace import Workspace
 
-from ..errors import user_message
+from ..errors import attempt, user_message
 from ..table_model import Column, RowsModel
 from ..widgets import ConfirmBar
 from .ad_hoc import AdHocBar
@@ -62,6 +62,17 @@ class TodayModel(RowsModel[TodayEntry]):
         return self.row_at(row) if 0 <= row < self.rowCount() else None
 
 
+def note_counts_text(ws: Workspace) -> str:
+    """"Notes: 3 owed (1 overdue), 1 returned", and for a supervisor the co-signature line."""
+    c = notes.my_counts(ws)
+    text = _t("Notes: {owed} owed ({overdue} overdue), {returned} returned").format(
+        owed=c.owed, overdue=c.overdue, returned=c.returned)
+    if ws.actor.role == "supervisor" or c.awaiting_my_cosign:
+        text += " · " + _t("Co-signature: {waiting} waiting ({aging} over 2 days)").format(
+            waiting=c.awaiting_my_cosign, aging=c.aging_cosign)
+    return text
+
+
 class TodayPage(QWidget):
     """Lists today's sessions; opens one ``ConsoleWindow`` per session."""
 
@@ -80,6 +91,8 @@ class TodayPage(QWidget):
         self.resume_banner.setFont(scaled_font(1.2, bold=True))
         self.resume_banner.hide()
         self.strip = MessageStrip()
+        self.note_counts = QLabel()  # the signed-in clinician's own notes (none for admins)
+        self.note_counts.setVisible(self.ws.actor.role != "admin")
         # A broken form file must not stop the block: say which file and item, carry on.
         self.forms_problem = QLabel()
         self.forms_problem.setWordWrap(True)
@@ -120,6 +133,7 @@ class TodayPage(QWidget):
         box = QVBoxLayout(self)
         box.addWidget(title)
         box.addWidget(self.resume_banner)
+        box.addWidget(self.note_counts)
         box.addWidget(self.strip)
         box.addWidget(self.forms_problem)
         box.addWidget(self.table, 1)
@@ -166,6 +180,10 @@ class TodayPage(QWidget):
                                    if running else "")
         self.resume_banner.setVisible(bool(running))
         self._update_buttons()
+        if self.ws.actor.role != "admin":
+            counts = attempt(lambda: note_counts_text(self.ws),
+                             lambda e: self.strip.show_error(user_message(e)))
+            self.note_counts.setText(counts or "")
 
     def _on_row_changed(self) -> None:
         self.start_confirm.hide()  # the question was about the row selected before
