@@ -148,6 +148,8 @@ class NoteEditor(QWidget):
         facts_title.setWordWrap(True)
         fbox.addWidget(facts_title)
         fbox.addWidget(self.facts, 1)
+        self.facts.setMinimumWidth(160)
+        scroll.setMinimumWidth(280)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(scroll)
         split.addWidget(facts_col)
@@ -205,7 +207,7 @@ class NoteEditor(QWidget):
             self.sections_box.setVisible(note.editable)
             self.signed_view.setVisible(not note.editable)
             if not note.editable:
-                self.signed_view.setHtml(note_html(note, tz, with_facts=False))
+                self.signed_view.setHtml(note_html(note, tz, with_facts=False, with_title=False))
             self.addendum.hide()
             self.status.setText(self.tr("Autosaves as you type.") if note.editable else "")
         finally:

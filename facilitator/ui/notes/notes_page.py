@@ -18,9 +18,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -48,8 +50,7 @@ class QueueModel(RowsModel[notes.QueueEntry]):
 
         def due(e: notes.QueueEntry) -> str:
             overdue = ws.clock.now() > e.deadline and e.owed
-            text = f"{e.deadline.astimezone(tz):%a %H:%M}"
-            return ("⚠ " + _t("overdue")) if overdue else text
+            return f"⚠ {e.owed} " + _t("overdue") if overdue else str(e.owed)
 
         def detail(e: notes.QueueEntry) -> str:
             return _t("{needed} notes: {drafted} drafted, {signed} signed, {ret} returned; "
@@ -57,12 +58,11 @@ class QueueModel(RowsModel[notes.QueueEntry]):
                                              signed=e.signed, ret=e.returned,
                                              due=f"{e.deadline.astimezone(tz):%a %d %b %H:%M}")
 
+        # Two columns so the list stays readable in a narrow left pane; the rest in tooltips.
         super().__init__([
-            Column(_t("Date"), lambda e: f"{e.session_date:%a %d %b}",
+            Column(_t("Session"), lambda e: f"{e.session_date:%a %d %b} · {e.group_name}",
                    sort=lambda e: (e.session_date, e.planned_start), tooltip=detail),
-            Column(_t("Group"), lambda e: e.group_name, tooltip=detail),
-            Column(_t("Owed"), lambda e: str(e.owed), sort=lambda e: e.owed, tooltip=detail),
-            Column(_t("Due by"), due, sort=lambda e: e.deadline, tooltip=detail),
+            Column(_t("Owed"), due, sort=lambda e: (e.owed, e.deadline), tooltip=detail),
         ], parent)
 
 
@@ -78,11 +78,13 @@ class ParticipantsModel(RowsModel[notes.NoteRow]):
                 text = "✓ " + _t("Ready to sign")
             return text
 
+        def attendance(r: notes.NoteRow) -> str:
+            return _t(STATUS.get(r.attendance_status, r.attendance_status))
+
         super().__init__([
-            Column(_t("Participant"), lambda r: r.short_name),
-            Column(_t("Attendance"), lambda r: _t(STATUS.get(r.attendance_status,
-                                                             r.attendance_status))),
-            Column(_t("Note"), state),
+            Column(_t("Participant"), lambda r: r.short_name, tooltip=attendance),
+            Column(_t("Note"), lambda r: (_t("Absence") + " · " if r.kind == "absence" else "")
+                   + state(r), tooltip=attendance),
         ], parent)
 
 
@@ -106,10 +108,12 @@ class NotesPage(QWidget):
         self.show_done = QCheckBox(self.tr("Show finished sessions"))
         self.queue_model = QueueModel(self.ws, self)
         self.queue = self._table(self.queue_model, self.tr("Sessions with notes owed"))
-        self.queue.horizontalHeader().setStretchLastSection(False)
-        self.queue.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.people_model = ParticipantsModel(self.ready, self)
         self.people = self._table(self.people_model, self.tr("Participants of the session"))
+        for view in (self.queue, self.people):
+            view.horizontalHeader().setStretchLastSection(False)
+            view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            view.setWordWrap(True)
         left = QWidget()
         lbox = QVBoxLayout(left)
         lbox.setContentsMargins(0, 0, 0, 0)
@@ -118,28 +122,35 @@ class NotesPage(QWidget):
         lbox.addWidget(self.show_done)
         lbox.addWidget(QLabel(self.tr("<b>Participants</b>")))
         lbox.addWidget(self.people, 3)
-        self.packet_button = QPushButton(self.tr("Export session packet…"))
-        self.batch_button = QPushButton(self.tr("Export each note…"))
-        exports_row = QHBoxLayout()
-        exports_row.addWidget(self.packet_button)
-        exports_row.addWidget(self.batch_button)
-        lbox.addLayout(exports_row)
+
         self.editor = NoteEditor(self.ws)
         self.sign_bar = PasswordBar(self.tr("Sign"))
-        self.prev_button = QPushButton(self.tr("◀ Previous"))
-        self.prev_button.setToolTip("Ctrl+PgUp")
-        self.next_button = QPushButton(self.tr("Next ▶"))
-        self.next_button.setToolTip("Ctrl+PgDown")
+        # Short labels (tooltips say more) so the row fits a 1280×720 laptop beside the list.
+        self.prev_button = QPushButton("◀")
+        self.prev_button.setToolTip(self.tr("Previous participant (Ctrl+PgUp)"))
+        self.prev_button.setAccessibleName(self.tr("Previous participant"))
+        self.next_button = QPushButton("▶")
+        self.next_button.setToolTip(self.tr("Next participant (Ctrl+PgDown)"))
+        self.next_button.setAccessibleName(self.tr("Next participant"))
         self.check_button = QPushButton(self.tr("Check"))
         self.check_button.setToolTip(self.tr("Run the pre-signing checks (F7)"))
-        self.ready_button = QPushButton(self.tr("Ready to sign"))
+        self.ready_button = QPushButton(self.tr("Ready ✓"))
         self.ready_button.setToolTip(self.tr("Mark reviewed and go to the next (Ctrl+R)"))
         self.sign_button = QPushButton(self.tr("Sign…"))
         self.sign_button.setToolTip(self.tr("Sign this note and every note marked ready, with "
                                             "one password (Ctrl+Return)"))
         self.addendum_button = QPushButton(self.tr("Addendum…"))
         self.addendum_button.setToolTip("Ctrl+D")
-        self.export_button = QPushButton(self.tr("Export note…"))
+        self.export_button = QToolButton()
+        self.export_button.setText(self.tr("Export"))
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        self.export_note_action = menu.addAction(self.tr("This note…"), self.ask_export_note)
+        menu.addAction(self.tr("Session packet (cover, sign-in sheet, every note)…"),
+                       self.ask_export_packet)
+        menu.addAction(self.tr("Every note of the session, one file each…"),
+                       self.ask_export_batch)
+        self.export_button.setMenu(menu)
         self.export_bar = ExportBar()
         buttons = QHBoxLayout()
         for b in (self.prev_button, self.next_button, self.check_button):
@@ -160,7 +171,8 @@ class NotesPage(QWidget):
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 3)
-        split.setSizes([360, 1000])
+        split.setSizes([300, 1000])
+        left.setMinimumWidth(220)
         box = QVBoxLayout(self)
         header = QHBoxLayout()
         header.addWidget(title)
@@ -194,9 +206,6 @@ class NotesPage(QWidget):
         self.sign_button.clicked.connect(self.ask_sign)
         self.addendum_button.clicked.connect(self.editor.open_addendum)
         self.sign_bar.confirmed.connect(self.sign)
-        self.export_button.clicked.connect(self.ask_export_note)
-        self.packet_button.clicked.connect(self.ask_export_packet)
-        self.batch_button.clicked.connect(self.ask_export_batch)
         self.editor.message.connect(self._on_message)
         self.editor.changed_note.connect(self._reload_current)
         self.editor.saved.connect(self._update_buttons)
@@ -375,7 +384,7 @@ class NotesPage(QWidget):
             b.setEnabled(editable)
         self.sign_button.setEnabled(editable or bool(self.ready))
         self.addendum_button.setEnabled(note is not None and note.state != "draft")
-        self.export_button.setEnabled(note is not None)
+        self.export_note_action.setEnabled(note is not None)
 
     def _on_message(self, text: str, error: bool) -> None:
         if error:

@@ -95,11 +95,12 @@ def signature_line(g: SignatureView, tz: ZoneInfo) -> str:
         when=when(g.signed_at, tz), sha=g.sha256[:12])
 
 
-def note_html(note: NoteView, tz: ZoneInfo, *, with_facts: bool = True) -> str:
+def note_html(note: NoteView, tz: ZoneInfo, *, with_facts: bool = True,
+              with_title: bool = True) -> str:
     """The whole note as a supervisor or records clerk reads it."""
     parts = [f"<h2>{e(note.display_name)} — {e(note.group_name)}, "
-             f"{note.session_date:%a %d %b %Y}</h2>",
-             f"<p><b>{e(_t(STATE.get(note.state, note.state)))}</b> · {e(note.format)} · "
+             f"{note.session_date:%a %d %b %Y}</h2>"] if with_title else []
+    parts += [f"<p><b>{e(_t(STATE.get(note.state, note.state)))}</b> · {e(note.format)} · "
              f"{e(_t('Author'))}: {e(note.author)}</p>"]
     if note.late_entry and note.state != "draft":
         parts.append(f"<p><b>{e(note.late_entry)}</b></p>")
