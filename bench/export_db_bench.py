@@ -20,6 +20,7 @@ from facilitator.services.exports import assemble
 from facilitator.services.workspace import Workspace
 
 from . import export_bench
+from .notes_bench import busiest_participant
 
 BATCH = 500
 
@@ -68,12 +69,7 @@ def session_packet_vs_raw_ratio(ws: Workspace, session_id: int) -> float:
 
 def chart_90_days_s(ws: Workspace) -> float:
     """The participant with the most sessions: 90 days ending at their last session."""
-    with ws.read() as s:
-        pid = s.scalar(select(Attendance.participant_id).group_by(Attendance.participant_id)
-                       .order_by(func.count().desc()).limit(1))
-        last = s.scalar(select(func.max(GroupSession.session_date))
-                        .join(Attendance, Attendance.session_id == GroupSession.id)
-                        .where(Attendance.participant_id == pid))
+    pid, last = busiest_participant(ws)
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         exports.export_participant_record(ws, pid, last - timedelta(days=89), last, folder)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -97,8 +97,8 @@ def review_queue_ms(ws: Workspace) -> float:
     return statistics.median(_ms(both) for _ in range(5))
 
 
-def timeline_ms(ws: Workspace) -> float:
-    """The participant with the most sessions, two years ending at their last session."""
+def busiest_participant(ws: Workspace) -> tuple[int, date]:
+    """The participant with the most sessions, and the date of their last one."""
     from facilitator.models.sessions import GroupSession
 
     with ws.read() as s:
@@ -107,6 +107,12 @@ def timeline_ms(ws: Workspace) -> float:
         last = s.scalar(select(func.max(GroupSession.session_date))
                         .join(Attendance, Attendance.session_id == GroupSession.id)
                         .where(Attendance.participant_id == pid))
+    return pid, last
+
+
+def timeline_ms(ws: Workspace) -> float:
+    """The participant with the most sessions, two years ending at their last session."""
+    pid, last = busiest_participant(ws)
     return statistics.median(
         _ms(lambda: notes.participant_timeline(ws, pid, last - timedelta(days=730), last))
         for _ in range(10))
