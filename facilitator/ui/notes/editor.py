@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPlainTextEdit,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QTextBrowser,
@@ -58,6 +59,8 @@ class NoteEditor(QWidget):
     """The note's state changed (signed, addendum, flag addressed)."""
     message = Signal(str, bool)
     """A sentence for the page's message strip, and whether it is an error."""
+    correct_session_requested = Signal(int)
+    """Open this session's console to correct a fact (times, attendance, answers)."""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,6 +151,12 @@ class NoteEditor(QWidget):
         facts_title.setWordWrap(True)
         fbox.addWidget(facts_title)
         fbox.addWidget(self.facts, 1)
+        self.correct_button = QPushButton(self.tr("Correct the session…"))
+        self.correct_button.setToolTip(self.tr("Open the session's console to correct times, "
+                                               "attendance or answers (E adjusts times)"))
+        self.correct_button.clicked.connect(
+            lambda: self.note and self.correct_session_requested.emit(self.note.session_id))
+        fbox.addWidget(self.correct_button)
         self.facts.setMinimumWidth(160)
         scroll.setMinimumWidth(280)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -193,6 +202,8 @@ class NoteEditor(QWidget):
             self.format.setEnabled(note.editable and note.kind == "session")
             self.flags.set_flags(note.flags)
             self.facts.setHtml(facts_html(note.facts, tz) + self._jots_html(note))
+            # Once signed, facts change only through an addendum (the database refuses more).
+            self.correct_button.setVisible(note.state == "draft")
             for key, edit in self.group_edits.items():
                 edit.setPlainText(note.group_sections.get(key, ""))
                 edit.setReadOnly(not note.editable)

@@ -209,6 +209,7 @@ class NotesPage(QWidget):
         self.editor.message.connect(self._on_message)
         self.editor.changed_note.connect(self._reload_current)
         self.editor.saved.connect(self._update_buttons)
+        self.editor.correct_session_requested.connect(self._on_correct_session)
         for keys, slot in (("Ctrl+PgDown", lambda: self.step(1)),
                            ("Ctrl+PgUp", lambda: self.step(-1)),
                            ("F7", self.editor.run_checks), ("Ctrl+R", self.mark_ready),
@@ -385,6 +386,18 @@ class NotesPage(QWidget):
         self.sign_button.setEnabled(editable or bool(self.ready))
         self.addendum_button.setEnabled(note is not None and note.state != "draft")
         self.export_note_action.setEnabled(note is not None)
+
+    def _on_correct_session(self, session_id: int) -> None:
+        """The console of the (ended) session, where a wrong time or answer is corrected; the
+        draft's facts follow when the note is shown again."""
+        main = self.window()
+        page = getattr(main, "page", None)
+        today = page("today") if page is not None else None
+        if today is None or not hasattr(today, "open_console"):
+            self.strip.show_info(self.tr("Open the session from the Today page to correct it."))
+            return
+        self.editor.save()
+        today.open_console(session_id)
 
     def _on_message(self, text: str, error: bool) -> None:
         if error:

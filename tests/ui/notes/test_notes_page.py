@@ -108,3 +108,18 @@ def test_quick_phrase_fills_the_name(qtbot: QtBot, nc: NotesClinic) -> None:
     menu = page.editor._phrase_menu
     menu.actions()[0].trigger()
     assert edit.toPlainText().startswith("Ada Example arrived on time")
+
+
+def test_correct_the_session_path_for_drafts_only(qtbot: QtBot, nc: NotesClinic) -> None:
+    page = page_for(qtbot, nc)
+    editor = page.editor
+    assert editor.correct_button.isVisible()
+    with qtbot.waitSignal(editor.correct_session_requested) as asked:
+        editor.correct_button.click()
+    assert asked.args == [nc.session_id]
+    type_sections(qtbot, page, WORDS["Ada"])
+    key(qtbot, page, Qt.Key.Key_Return, CTRL)
+    qtbot.keyClicks(page.sign_bar.password, PASSWORD)
+    qtbot.keyClick(page.sign_bar.password, Qt.Key.Key_Return)
+    page.people.selectRow(0)
+    assert editor.note.state == "final" and not editor.correct_button.isVisible()
