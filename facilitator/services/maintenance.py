@@ -88,11 +88,11 @@ def verify(ws: Workspace) -> IntegrityReport:
             "sessions": s.scalar(select(func.count()).select_from(GroupSession)) or 0,
             "attendance records": s.scalar(select(func.count()).select_from(Attendance)) or 0,
         }
-    if chain.ok:
+    if chain.problem is None:
         lines.append(f"Audit chain: intact ({chain.events} events)")
     else:
-        problems.append(f"audit chain broken at event {chain.first_bad_id}")
-        lines.append(f"Audit chain: BROKEN at event {chain.first_bad_id}")
+        problems.append(chain.problem)
+        lines.append(f"Audit chain: BROKEN ({chain.problem})")
     current, head = migrate.current_revision(ws.db), migrate.head_revision()
     lines.append(f"Schema: {current} (this app expects {head})")
     if current != head:
