@@ -17,7 +17,7 @@ from pathlib import Path
 from . import __version__
 from .clock import SystemClock
 from .services import auth, maintenance
-from .services.errors import AuthError, ServiceError
+from .services.errors import AuthError, DatabaseDamaged, ServiceError
 from .services.workspace import Workspace
 from .storage.device import KeyringSecrets, NoDeviceSecrets
 from .storage.vault import Vault, default_data_dir
@@ -77,11 +77,11 @@ def _vault(args: argparse.Namespace) -> Vault:
     return Vault(args.data_dir or default_data_dir(), device=device)
 
 
-def _sign_in(args: argparse.Namespace) -> Workspace:
+def _sign_in(args: argparse.Namespace, *, check_first: bool = False) -> Workspace:
     vault = _vault(args)
     if not vault.exists():
         raise CliError(f"no Facilitator data in {vault.data_dir}", USAGE)
-    return auth.sign_in(vault, SystemClock(), args.user, _password())
+    return auth.sign_in(vault, SystemClock(), args.user, _password(), check_first=check_first)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -99,7 +99,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    ws = _sign_in(args)
+    try:
+        # The checks run before the sign-in writes its login event: never into damaged data.
+        ws = _sign_in(args, check_first=True)
+    except DatabaseDamaged as damaged:
+        if not damaged.problems:
+            raise
+        print(f"Database file: {len(damaged.problems)} problem(s)")
+        print("\n".join(f"Problem: {p}" for p in damaged.problems))
+        print("Nothing was written to the database.")
+        print(f"verify failed: {damaged.problems[0]}", file=sys.stderr)
+        return CHECK_FAILED
     try:
         report = maintenance.verify(ws)
     finally:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..clock import Clock
 from ..models.users import Clinic, User
-from ..storage import migrate
+from ..storage import integrity, migrate
 from ..storage.backup import (
     clear_restore_marker,
     read_restore_marker,
@@ -137,8 +137,15 @@ def _first_records(vault: Vault, db: Database, clock: Clock, setup: ClinicSetup,
         session.close()
 
 
-def sign_in(vault: Vault, clock: Clock, login: str, password: str) -> Workspace:
-    """Unlock the database with a user's password and record the login (and earlier failures)."""
+def sign_in(vault: Vault, clock: Clock, login: str, password: str, *,
+            check_first: bool = False) -> Workspace:
+    """Unlock the database with a user's password and record the login (and earlier failures).
+
+    ``check_first`` (``verify``): run the integrity checks right after the key opened the file
+    and before anything (migration, login event) is written; damage raises DatabaseDamaged with
+    the problems found and leaves the file as it was. Not on every sign-in: reading every page
+    would cost seconds on a large database, and a damaged page met during sign-in rolls the
+    sign-in transaction back anyway."""
     now = clock.now()
     try:
         unlocked = vault.unlock(login, password, now)
@@ -153,6 +160,13 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str) -> Workspace:
     except StorageError as error:
         raise StorageProblem(str(error)) from error
     db = unlocked.db
+    if check_first:
+        problems = integrity.check(db)
+        if problems:
+            db.close()
+            raise DatabaseDamaged(
+                f"The database file is damaged ({problems[0]}). Nothing was written to it;"
+                " restore it from a backup.", tuple(problems))
     try:
         return _open_workspace(vault, db, clock, unlocked, now)
     except (sa_exc.DatabaseError, MemoryError) as error:

@@ -81,7 +81,7 @@ def verify(ws: Workspace) -> IntegrityReport:
     if problems:  # damaged pages: reading further would only fail on them
         lines.extend(f"Problem: {p}" for p in problems)
         return IntegrityReport(False, lines, problems[0])
-    with ws.transaction() as s:
+    with ws.read() as s:
         chain = audit.verify_chain(s)
         counts = {
             "participants": s.scalar(select(func.count()).select_from(Participant)) or 0,
@@ -93,6 +93,10 @@ def verify(ws: Workspace) -> IntegrityReport:
     else:
         problems.append(chain.problem)
         lines.append(f"Audit chain: BROKEN ({chain.problem})")
+    guard_problems = integrity.check_guards(ws.db)
+    lines.append("Protective triggers: " + ("in place" if not guard_problems
+                                             else f"{len(guard_problems)} problem(s)"))
+    problems.extend(guard_problems)
     current, head = migrate.current_revision(ws.db), migrate.head_revision()
     lines.append(f"Schema: {current} (this app expects {head})")
     if current != head:

@@ -97,3 +97,21 @@ def test_no_demo_phi_in_any_file(demo_dir: tuple[Path, Path]) -> None:
         for needle in needles:
             assert needle.encode("utf-8") not in blob, f"{needle!r} in plaintext in {f.name}"
             assert needle.encode("utf-16-le") not in blob
+
+
+def test_verify_of_a_damaged_file_reports_it_and_writes_nothing(demo_dir: tuple[Path, Path],
+                                                                tmp_path: Path) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir[0], data)
+    db = data / "facilitator.db"
+    blob = bytearray(db.read_bytes())
+    blob[4096 * 5 + 200] ^= 0x01  # one bit inside page 6
+    db.write_bytes(bytes(blob))
+    before = sorted((p.name, p.read_bytes()) for p in data.iterdir() if p.is_file())
+    result = run("verify", "--user", "admin", "--data-dir", str(data), "--no-keyring")
+    assert result.returncode == 1
+    assert "encryption check" in result.stdout and "Nothing was written" in result.stdout
+    after = sorted((p.name, p.read_bytes()) for p in data.iterdir() if p.is_file())
+    assert after == before

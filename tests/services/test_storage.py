@@ -169,3 +169,50 @@ def test_driver_errors_become_safe_messages(driver_message: str, expected: str) 
     from facilitator.storage.engine import translate
 
     assert expected in str(translate(Exception(driver_message)))
+
+
+def _flip_a_byte(ws: Workspace, vault: Vault) -> None:
+    from facilitator.storage.engine import open_raw
+
+    for i in range(50):
+        roster.add_participant(ws, draft(f"C-{i}", f"Person {i}"))
+    ws.close()
+    raw = open_raw(vault.db_path, ws.db.raw_key())
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the main file
+    raw.close()
+    data = bytearray(vault.db_path.read_bytes())
+    data[4096 * 3 + 100] ^= 0xFF  # one byte inside page 4
+    vault.db_path.write_bytes(bytes(data))
+
+
+def test_verify_writes_nothing_into_a_damaged_file(clinic, vault: Vault, clock: FakeClock
+                                                   ) -> None:
+    from facilitator.services.errors import DatabaseDamaged
+
+    _flip_a_byte(clinic[0], vault)
+    files = {p.name: p.read_bytes() for p in vault.data_dir.glob("facilitator.db*")}
+    with pytest.raises(DatabaseDamaged) as err:
+        auth.sign_in(vault, clock, "admin", PASSWORD, check_first=True)
+    assert err.value.problems and "encryption check" in err.value.problems[0]
+    assert {p.name: p.read_bytes() for p in vault.data_dir.glob("facilitator.db*")} == files
+    assert not list(vault.backups_dir.glob("*.fbak"))  # no pre-upgrade backup either
+
+
+@pytest.mark.parametrize("change", [
+    "DROP TRIGGER audit_events_no_delete",
+    "DROP TRIGGER topic_versions_no_update",
+    # Same name, no longer guarding anything that matters.
+    "DROP TRIGGER audit_events_no_update; CREATE TRIGGER audit_events_no_update BEFORE UPDATE"
+    " OF hash ON audit_events WHEN 0 BEGIN SELECT RAISE(ABORT, 'x'); END",
+])
+def test_verify_reports_a_dropped_or_altered_guard(ws: Workspace, change: str) -> None:
+    raw = ws.db.engine.raw_connection()
+    try:
+        raw.executescript(change)
+    finally:
+        raw.close()
+    report = maintenance.verify(ws)
+    assert not report.ok
+    name = change.split()[2].rstrip(";")
+    assert any(name in line and ("missing" in line or "altered" in line)
+               for line in report.lines)

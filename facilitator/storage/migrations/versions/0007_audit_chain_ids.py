@@ -29,6 +29,7 @@ from alembic import op
 
 import facilitator.models.base
 from facilitator.models.audit import GENESIS, event_digest
+from facilitator.storage.guards import GUARDS
 
 revision: str = "0007"
 down_revision: str | None = "0005"
@@ -67,14 +68,9 @@ def _table(name: str) -> sa.TableClause:
 
 
 def _triggers() -> None:
-    for verb in ("UPDATE", "DELETE"):
-        op.execute(f"""
-            CREATE TRIGGER audit_events_no_{verb.lower()}
-            BEFORE {verb} ON audit_events
-            BEGIN
-                SELECT RAISE(ABORT, 'the audit log is append-only');
-            END
-            """)
+    for guard in GUARDS:
+        if guard.table == "audit_events":
+            op.execute(guard.sql())
 
 
 def _rebuild(*, autoincrement: bool, old: Digest, new: Digest) -> None:
