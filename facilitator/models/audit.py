@@ -19,6 +19,9 @@ from .base import Base
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first event of a chain."""
+CHAIN_FORMAT = 2
+"""2: ids hashed, AUTOINCREMENT ids (migration 0007); 1 before. Anchors recorded in another
+format (e.g. in a backup taken before 0007 rehashed the chain) cannot be compared."""
 
 
 def event_digest(prev: str, event_id: int, at: datetime, user_id: int | None, login: str,

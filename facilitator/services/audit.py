@@ -23,8 +23,8 @@ from ..models.audit import GENESIS, AuditEvent, event_digest
 from ..models.users import Clinic
 from .workspace import Workspace
 
-__all__ = ["GENESIS", "AuditRow", "ChainReport", "append", "list_events", "record",
-           "verify_chain"]
+__all__ = ["GENESIS", "AuditRow", "ChainHead", "ChainReport", "append", "chain_head",
+           "list_events", "record", "verify_chain"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,23 @@ class ChainReport:
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    events: int
+    head_hash: str
+
+
+def chain_head(ws: Workspace) -> ChainHead:
+    """The number and hash of the newest event. Written down on paper now and then, it lets a
+    clinic prove later that no event up to it was removed or rewritten, even by someone holding
+    the key (admins and supervisors)."""
+    ws.require("admin", "supervisor")
+    with ws.read() as s:
+        row = s.execute(select(AuditEvent.id, AuditEvent.hash)
+                        .order_by(AuditEvent.id.desc()).limit(1)).first()
+    return ChainHead(row.id, row.hash) if row is not None else ChainHead(0, GENESIS)
 
 
 def _sequence(session: Session) -> int:

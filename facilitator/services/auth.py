@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from ..clock import Clock
 from ..models.users import Clinic, User
-from ..storage import integrity, migrate
+from ..storage import anchor, integrity, migrate
 from ..storage.backup import (
     clear_restore_marker,
     read_restore_marker,
@@ -253,8 +254,11 @@ def _password_ok(ws: Workspace, password: str) -> bool:
 
 
 def sign_out(ws: Workspace) -> None:
+    """Record the logout, then anchor the chain outside the database (storage.anchor)."""
     with ws.transaction() as s:
         audit.record(s, ws, "logout")
+    with contextlib.suppress(StorageError):  # e.g. the key file vanished: still sign out
+        anchor.advance(ws.vault.anchor_file(ws.db), ws.db, ws.clock.now())
     ws.close()
 
 

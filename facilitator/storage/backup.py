@@ -24,7 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from ..models.audit import CHAIN_FORMAT
+from .anchor import ANCHOR_NAME, Anchor
 from .engine import Database, is_open, open_raw
 from .errors import BackupError, DataDirProblem
 from .vault import DB_NAME, KEYS_NAME, Vault
@@ -41,7 +44,7 @@ _AUTO_NAME = re.compile(r"^auto-\d{8}-\d{6}(-\d+)?\.fbak$")
 # The files that make up a data folder's database; everything else (backups, logs, the
 # instance lock, back-off state) stays where it is on restore.
 _DB_FILES = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", KEYS_NAME,
-             RESTORE_MARKER)
+             RESTORE_MARKER, ANCHOR_NAME)
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,11 @@ def write_backup(
             dest = open_raw(copy, db.raw_key())
             try:
                 source.backup(dest)
+                # The anchor is the copy's own head: the live chain may have moved on.
+                head = dest.execute(
+                    "SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
+                table = dest.execute("SELECT sql FROM sqlite_master WHERE type = 'table'"
+                                     " AND name = 'audit_events'").fetchone()
             finally:
                 dest.close()
                 source.close()
@@ -104,6 +112,12 @@ def write_backup(
                 "created_at": now.isoformat(),
                 "revision": revision,
                 "sha256": _sha256(copy),
+                "db_id": vault.db_id(),
+                "audit_events": head[0] if head else 0,
+                "audit_head": head[1] if head else "",
+                # Migration 0007 made the table AUTOINCREMENT and rehashed the chain: a copy
+                # taken before it (the pre-upgrade backup) holds hashes in the old format.
+                "audit_format": CHAIN_FORMAT if "AUTOINCREMENT" in str(table).upper() else 1,
             }
             partial = Path(tmp) / "backup.zip"
             with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as zf:
@@ -147,6 +161,26 @@ def read_manifest(source: Path) -> dict[str, str]:
     if manifest.get("format") != _FORMAT or not {DB_NAME, KEYS_NAME} <= names:
         raise BackupError(f"{source.name} is not a Facilitator backup.")
     return manifest
+
+
+def backup_anchors(files: Iterable[BackupFile], db_id: str) -> list[Anchor]:
+    """The audit anchors recorded in the manifests of ``files`` that belong to ``db_id``
+    (backups of other clinics, from before anchors, or in another hash format are skipped)."""
+    found = []
+    for backup in files:
+        if not backup.readable:
+            continue
+        try:
+            manifest: dict[str, Any] = read_manifest(backup.path)
+            if (manifest.get("db_id") != db_id or "audit_head" not in manifest
+                    or manifest.get("audit_format") != CHAIN_FORMAT):
+                continue
+            found.append(Anchor(int(manifest["audit_events"]), str(manifest["audit_head"]),
+                                datetime.fromisoformat(manifest["created_at"]),
+                                backup.path.name))
+        except (BackupError, KeyError, ValueError, TypeError):
+            continue
+    return found
 
 
 def backup_kind(path: Path) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
+from .anchor import AnchorFile
 from .device import DeviceSecrets, KeyringSecrets
 from .errors import DataDirProblem, KeychainUnavailable, LockedOut, NotADatabase, WrongPassword
 from .keys import (
@@ -220,6 +221,19 @@ class Vault:
         keys = self._keys()
         if keys.slots.pop(user_slot_name(login), None) is not None:
             self._save(keys)
+
+    def anchor_file(self, db: Database) -> AnchorFile:
+        """The audit anchor of this folder, sealed with a key derived from ``db``'s data key and
+        the device secret where there is one."""
+        keys = self._keys()
+        try:
+            secret = self.device.get(keys.db_id)
+        except KeychainUnavailable:
+            secret = None  # a keychain-sealed anchor then reads as "cannot be checked here"
+        return AnchorFile(self.data_dir, keys.db_id, db.raw_key(), secret)
+
+    def db_id(self) -> str:
+        return self._keys().db_id
 
     def _save(self, keys: KeyFile) -> None:
         try:

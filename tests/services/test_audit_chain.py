@@ -13,17 +13,22 @@ from facilitator.models.audit import GENESIS, event_digest
 from facilitator.services import audit, auth, maintenance, roster
 from facilitator.services.workspace import Workspace
 from facilitator.storage import migrate
+from facilitator.storage.guards import GUARDS
 from tests.conftest import PASSWORD
 from tests.services.test_roster import draft
 
 
 def _raw(ws: Workspace, *statements: str) -> None:
-    """What only someone holding the key could do: drop our triggers and rewrite the log."""
+    """What only someone holding the key could do: drop our triggers, rewrite the log and put
+    the triggers back as they were."""
     with ws.db.engine.begin() as conn:
         conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_update")
         conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_delete")
         for statement in statements:
             conn.exec_driver_sql(statement)
+        for guard in GUARDS:
+            if guard.table == "audit_events":
+                conn.exec_driver_sql(guard.sql())
 
 
 def _last_id(ws: Workspace) -> int:

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -96,6 +96,12 @@ class AuditPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.count = QLabel()
+        # The head hash, so a clinic can note it on paper (see README: the audit trail).
+        self.head = QLabel()
+        self.head.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.head.setToolTip(self.tr(
+            "Note this number and hash on paper now and then: later, 'Verify' and the"
+            " backups can prove that no event up to it was removed or rewritten."))
         self.error = ErrorLabel()
         self.verify_result = InfoLabel()
         self.verify_lines = QPlainTextEdit()
@@ -108,6 +114,7 @@ class AuditPage(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.table, 1)
+        lay.addWidget(self.head)
         lay.addWidget(self.error)
         lay.addLayout(bottom)
         lay.addWidget(self.verify_result)
@@ -138,6 +145,10 @@ class AuditPage(QWidget):
             return
         self.model.set_rows(rows)
         self.count.setText(self.tr("%n event(s)", "", len(rows)))
+        head = attempt(lambda: audit.chain_head(self.ws), self._fail)
+        if head is not None:
+            self.head.setText(self.tr("Newest event: #{0}   hash {1}").format(
+                head.events, head.head_hash))
 
     def _fail(self, error: BaseException) -> None:
         self.error.setText(user_message(error))
