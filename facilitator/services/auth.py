@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..clock import Clock
 from ..models.users import Clinic, User
@@ -28,6 +29,7 @@ from ..storage.errors import (
     WrongPassword,
 )
 from ..storage.keys import normalise_login
+from ..storage.lockout import RECOVERY
 from ..storage.vault import Unlocked, Vault
 from . import audit
 from .errors import AuthError, DatabaseDamaged, StorageProblem
@@ -183,6 +185,15 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str, *,
         raise
 
 
+def _audit_failures(session: Session, unlocked: Unlocked) -> None:
+    """The failed attempts the back-off file was holding, into the sign-in's transaction."""
+    for failure in unlocked.failed_attempts:
+        audit.append(session, at=failure.at, user_id=None, login=failure.login,
+                     action="recovery_key.failed" if failure.login == RECOVERY
+                     else "login.failed",
+                     details={"tried_hash": failure.tried} if failure.tried else None)
+
+
 def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked,
                     now: datetime) -> Workspace:
     _migrate(vault, db, now)
@@ -193,9 +204,7 @@ def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked
             if restored is not None:
                 audit.append(session, at=now, user_id=None, login=unlocked.login,
                              action="backup.restored", details=restored)
-            for failure in unlocked.failed_attempts:
-                audit.append(session, at=failure.at, user_id=None, login=failure.login,
-                             action="login.failed")
+            _audit_failures(session, unlocked)
             user = session.scalar(select(User).where(User.login == unlocked.login))
             clinic = session.scalar(select(Clinic))
             if user is None or not user.active or clinic is None:
@@ -228,22 +237,30 @@ def lock(ws: Workspace) -> None:
 def unlock(ws: Workspace, password: str) -> None:
     """Re-enter the password after a lock. The database stays open while locked, so work that
     was running (a live block) goes on; only the screen was hidden."""
+    if not _checked_password(ws, password, "unlock.failed"):
+        raise AuthError("The password is not correct.")
+    with ws.transaction() as s:
+        audit.record(s, ws, "session.unlocked")
+
+
+def _checked_password(ws: Workspace, password: str, failed_action: str) -> bool:
+    """The signed-in user's password, under the same back-off as sign-in; a wrong one is
+    audited as ``failed_action`` at once (the database is open)."""
     now = ws.clock.now()
     wait = ws.vault.lockout.retry_after(ws.actor.login, now)
     if wait > 0:
         raise AuthError(str(LockedOut(wait)))
-    if not _password_ok(ws, password):
-        try:
-            with ws.transaction() as s:
-                audit.record(s, ws, "unlock.failed")
-        except StorageProblem:
-            ws.vault.lockout.record_failure(ws.actor.login, now)  # audited at next sign-in
-            raise
-        ws.vault.lockout.record_failure(ws.actor.login, now, audited=True)
-        raise AuthError("The password is not correct.")
-    ws.vault.lockout.reset(ws.actor.login)
-    with ws.transaction() as s:
-        audit.record(s, ws, "session.unlocked")
+    if _password_ok(ws, password):
+        ws.vault.lockout.reset(ws.actor.login)
+        return True
+    try:
+        with ws.transaction() as s:
+            audit.record(s, ws, failed_action)
+    except StorageProblem:
+        ws.vault.lockout.record_failure(ws.actor.login, now)  # audited at next sign-in
+        raise
+    ws.vault.lockout.record_failure(ws.actor.login, now, audited=True)
+    return False
 
 
 def _password_ok(ws: Workspace, password: str) -> bool:
@@ -270,15 +287,17 @@ def reset_password_with_recovery(
     c.password("password", new_password)
     c.raise_if_any()
     try:
-        db = vault.unlock_with_recovery(recovery_key)
-    except WrongPassword as error:
+        unlocked = vault.unlock_with_recovery(recovery_key, clock.now())
+    except (WrongPassword, LockedOut) as error:
         raise AuthError(str(error)) from None
     except StorageError as error:
         raise StorageProblem(str(error)) from error
+    db = unlocked.db
     try:
         _migrate(vault, db, clock.now())
         session = db.session()
         with session.begin():
+            _audit_failures(session, unlocked)
             user = session.scalar(select(User).where(User.login == login))
             if user is None or not user.active:
                 raise AuthError("No active account with that login.")
@@ -288,6 +307,7 @@ def reset_password_with_recovery(
             # Last: a slot that cannot be written (keychain, full disk) rolls the event back.
             vault.set_password(db, login, new_password)
         session.close()
+        vault.lockout.signed_in(RECOVERY)  # committed: the failures are in the log
     except StorageError as error:
         raise StorageProblem(str(error)) from error
     finally:
@@ -296,7 +316,7 @@ def reset_password_with_recovery(
 
 def change_password(ws: Workspace, old: str, new: str, new_again: str) -> None:
     c = Checker()
-    if not _password_ok(ws, old):
+    if not _checked_password(ws, old, "password.change_failed"):
         c.fail("old", "The current password is not correct.")
     c.password("new", new)
     if new != new_again:

@@ -18,7 +18,14 @@ import platformdirs
 
 from .anchor import AnchorFile
 from .device import DeviceSecrets, KeyringSecrets
-from .errors import DataDirProblem, KeychainUnavailable, LockedOut, NotADatabase, WrongPassword
+from .errors import (
+    DataDirProblem,
+    KeychainUnavailable,
+    LockedOut,
+    NoSuchAccount,
+    NotADatabase,
+    WrongPassword,
+)
 from .keys import (
     RECOVERY_SLOT,
     KdfParams,
@@ -31,7 +38,7 @@ from .keys import (
     open_slot,
     user_slot_name,
 )
-from .lockout import FailedAttempt, Lockout
+from .lockout import RECOVERY, UNKNOWN, FailedAttempt, Lockout
 
 if TYPE_CHECKING:
     from .engine import Database
@@ -144,17 +151,19 @@ class Vault:
             raise NotADatabase("The database file is truncated. Restore it from a backup.")
 
     def unlock(self, login: str, password: str, now: datetime) -> Unlocked:
+        typed = login
         login = normalise_login(login)
-        wait = self.lockout.retry_after(login, now)
+        keys = self._keys()
+        slot = keys.slots.get(user_slot_name(login))
+        # Logins without a slot share one bucket: junk names get no free tries of their own.
+        bucket = login if slot is not None else UNKNOWN
+        wait = self.lockout.retry_after(bucket, now)
         if wait > 0:
             raise LockedOut(wait)
-        keys = self._keys()
         self._check_file()
-        try:
-            slot = keys.slot_for(user_slot_name(login))
-        except WrongPassword:
-            self._record_failure(login, now)
-            raise
+        if slot is None:
+            self._record_failure(UNKNOWN, now, tried=typed)
+            raise NoSuchAccount("The login or password is not correct.")
         # Raised before any password check: a missing keychain is not a failed attempt.
         device_secret = self._device_secret(keys, slot)
         try:
@@ -165,11 +174,11 @@ class Vault:
         db = self._open(data_key)
         return Unlocked(db, login, tuple(self.lockout.pending()))
 
-    def _record_failure(self, login: str, now: datetime) -> None:
+    def _record_failure(self, login: str, now: datetime, *, tried: str = "") -> None:
         # A back-off file that cannot be written (read-only or full folder) must not turn a
         # wrong password into a crash; whoever can make the folder read-only could delete it.
         with contextlib.suppress(OSError):
-            self.lockout.record_failure(login, now)
+            self.lockout.record_failure(login, now, tried=tried)
 
     def _device_secret(self, keys: KeyFile, slot: Slot) -> bytes | None:
         if not slot.device_bound:
@@ -183,14 +192,20 @@ class Vault:
             )
         return secret
 
-    def unlock_with_recovery(self, recovery_key: str) -> Database:
+    def unlock_with_recovery(self, recovery_key: str, now: datetime) -> Unlocked:
+        """Open the database with the recovery key, under the same back-off as passwords (its
+        own bucket); failures wait in the back-off file for the next sign-in to audit."""
+        wait = self.lockout.retry_after(RECOVERY, now)
+        if wait > 0:
+            raise LockedOut(wait)
         keys = self._keys()
         self._check_file()
         try:
             data_key = open_slot(keys.slot_for(RECOVERY_SLOT), recovery_key, None)
         except WrongPassword:
+            self._record_failure(RECOVERY, now)
             raise WrongPassword("The recovery key is not correct.") from None
-        return self._open(data_key)
+        return Unlocked(self._open(data_key), RECOVERY, tuple(self.lockout.pending()))
 
     # -- slots ---------------------------------------------------------------------------------
     def set_password(self, db: Database, login: str, password: str) -> None:
