@@ -57,18 +57,28 @@ def build_parser() -> argparse.ArgumentParser:
     _common(backup)
     backup.add_argument("--user", required=True)
     backup.add_argument("--to", type=Path, required=True, dest="target")
-    restore = sub.add_parser("restore", help="restore a backup into a new, empty folder")
+    restore = sub.add_parser(
+        "restore", help="restore a backup into a new, empty folder (needs a password of the"
+        " backup, or its recovery key)")
     _common(restore)
     restore.add_argument("--from", type=Path, required=True, dest="source")
+    restore.add_argument("--user", default="",
+                         help="a login of the backup; without it, the recovery key is asked for"
+                         " (or read from FACILITATOR_RECOVERY_KEY)")
     return parser
 
 
 def _password(prompt: str = "Password: ") -> str:
-    env = os.environ.get("FACILITATOR_PASSWORD")
+    return _secret("FACILITATOR_PASSWORD", prompt)
+
+
+def _secret(variable: str, prompt: str) -> str:
+    env = os.environ.get(variable)
     if env:
         return env
     if not sys.stdin.isatty():
-        raise CliError("no password: set FACILITATOR_PASSWORD or run in a terminal", USAGE)
+        raise CliError(f"no {prompt.split(':')[0].lower()}: set {variable} or run in a"
+                       " terminal", USAGE)
     return getpass.getpass(prompt)
 
 
@@ -135,8 +145,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
     target = args.data_dir
     if target is None:
         raise CliError("restore needs --data-dir NEW (a new, empty folder)", USAGE)
-    manifest = maintenance.restore(args.source, target)
-    print(f"Restored the backup of {manifest.get('created_at', '?')} into {target}")
+    maintenance.check_target(target)
+    if args.user:
+        secret = _password(f"Password of {args.user} in the backup: ")
+    else:
+        secret = _secret("FACILITATOR_RECOVERY_KEY", "Recovery key of the backup: ")
+    device = NoDeviceSecrets() if args.no_keyring else KeyringSecrets()
+    outcome = maintenance.restore(args.source, target, device, SystemClock(), args.user, secret)
+    when = f"{outcome.backup_created_at:%Y-%m-%d %H:%M} UTC" if outcome.backup_created_at else "?"
+    print(f"Restored the backup of {when} into {target}")
     return OK
 
 

@@ -14,12 +14,7 @@ from sqlalchemy.orm import Session
 from ..clock import Clock
 from ..models.users import Clinic, User
 from ..storage import anchor, integrity, migrate
-from ..storage.backup import (
-    clear_restore_marker,
-    read_restore_marker,
-    upgrade_backup_path,
-    write_backup,
-)
+from ..storage.backup import upgrade_backup_path, write_backup
 from ..storage.engine import Database, translate
 from ..storage.errors import (
     KeychainUnavailable,
@@ -200,10 +195,6 @@ def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked
     session = db.session()
     try:
         with session.begin():
-            restored = read_restore_marker(vault.data_dir)
-            if restored is not None:
-                audit.append(session, at=now, user_id=None, login=unlocked.login,
-                             action="backup.restored", details=restored)
             _audit_failures(session, unlocked)
             user = session.scalar(select(User).where(User.login == unlocked.login))
             clinic = session.scalar(select(Clinic))
@@ -219,10 +210,8 @@ def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked
                 ws = _workspace(vault, db, clock, user, clinic)
     finally:
         session.close()
-    # Committed: only now may the pending failures and the restore leave their files.
+    # Committed: only now may the pending failures leave the back-off file.
     vault.lockout.signed_in(unlocked.login)
-    if restored is not None:
-        clear_restore_marker(vault.data_dir)
     if refused:
         db.close()
         raise AuthError("This account is deactivated. Ask an administrator.")

@@ -16,7 +16,6 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..clock import Clock
 from ..models.roster import Participant
 from ..models.sessions import Attendance, GroupSession
 from ..models.users import Clinic
@@ -28,20 +27,25 @@ from ..storage.backup import (
     backup_anchors,
     list_backup_files,
     prune_automatic,
-    restore_backup,
-    restore_setting_aside,
     write_backup,
 )
 from ..storage.errors import StorageError
-from ..storage.vault import Vault
 from . import audit
 from .errors import NotFound, StorageProblem
+from .restoring import (
+    RestoreOutcome,
+    backup_warnings,
+    check_target,
+    restore,
+    restore_damaged,
+)
 from .validation import Checker
 from .workspace import Workspace
 
 __all__ = [
     "BackupFile", "BackupInfo", "BackupSettings", "IntegrityReport", "RestoreOutcome",
-    "auto_backup_if_due", "backup", "backup_settings", "default_backup_name", "list_backups",
+    "auto_backup_if_due", "backup", "backup_settings", "backup_warnings", "check_target",
+    "default_backup_name", "list_backups",
     "restore", "restore_damaged", "update_backup_settings", "verify",
 ]
 
@@ -65,13 +69,6 @@ class BackupSettings:
     keep: int
     automatic: bool
     last_automatic_at: datetime | None
-
-
-@dataclass(frozen=True)
-class RestoreOutcome:
-    backup_created_at: datetime | None
-    set_aside: Path | None
-    """The folder holding the files that were replaced (None if there were none)."""
 
 
 def verify(ws: Workspace) -> IntegrityReport:
@@ -256,32 +253,3 @@ def auto_backup_if_due(ws: Workspace) -> BackupInfo | None:
                      pruned=len(pruned))
     advance_anchor(ws)
     return info
-
-
-def restore(source: Path, data_dir: Path) -> dict[str, str]:
-    """Unpack a backup into a new, empty data folder.
-
-    Nothing can be written to the encrypted audit log without a password, so storage leaves a
-    marker (no PHI) that the next sign-in turns into a ``backup.restored`` audit event."""
-    try:
-        return restore_backup(source, data_dir)
-    except StorageError as error:
-        raise StorageProblem(str(error)) from error
-
-
-def restore_damaged(vault: Vault, clock: Clock, source: Path) -> RestoreOutcome:
-    """Replace the (damaged or missing) database of ``vault``'s folder with a backup, from the
-    sign-in window. The backup's checksum is verified first (a bad backup moves nothing); the
-    current files are moved, never deleted, into ``set-aside-<UTC time>/`` in the data folder.
-    The next sign-in audits ``backup.restored``. Refused while this process has the database
-    open."""
-    try:
-        done = restore_setting_aside(Path(source), vault.data_dir, clock.now())
-    except StorageError as error:
-        raise StorageProblem(str(error)) from error
-    created = done.manifest.get("created_at")
-    try:
-        when = datetime.fromisoformat(created) if created else None
-    except ValueError:
-        when = None
-    return RestoreOutcome(when, done.set_aside)

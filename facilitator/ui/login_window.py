@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -212,12 +214,29 @@ class LoginWindow(QWidget):
             return
         self.error.setText("")
         self.info.hide()
+        from facilitator.services import maintenance
+
+        warnings = attempt(lambda: maintenance.backup_warnings(self.vault, Path(path)),
+                           self._on_restore_failed)
+        if warnings is None:
+            return
+        if warnings and QMessageBox.question(
+                self, self.tr("Restore this backup?"),
+                "\n\n".join([*warnings, self.tr("Restore it anyway?")])
+        ) != QMessageBox.StandardButton.Yes:
+            return
+        login = self.login.text()
+        secret, ok = QInputDialog.getText(
+            self, self.tr("Prove you may open this backup"),
+            self.tr("The password of {0} as it was when the backup was made, or the clinic's"
+                    " recovery key:").format(login.strip() or self.tr("your login")),
+            QLineEdit.EchoMode.Password)
+        if not ok or not secret:
+            return
         vault, clock = self.vault, self.clock
 
         def restore() -> RestoreOutcome:  # on a worker thread
-            from facilitator.services import maintenance
-
-            return maintenance.restore_damaged(vault, clock, Path(path))
+            return maintenance.restore_damaged(vault, clock, Path(path), login, secret)
 
         self._op = run_in_background(
             self, restore, on_success=self._on_restored, on_failure=self._on_restore_failed,

@@ -71,10 +71,12 @@ def test_backup_restore_cli(demo_dir: tuple[Path, Path], tmp_path: Path) -> None
                  str(demo_dir[0]), "--no-keyring")
     assert result.returncode == 0, result.stderr
     restored = tmp_path / "restored"
-    assert run("restore", "--from", str(target), "--data-dir", str(restored)).returncode == 0
+    assert run("restore", "--from", str(target), "--data-dir", str(restored), "--user", "admin",
+               "--no-keyring").returncode == 0
     check = run("verify", "--user", "supervisor", "--data-dir", str(restored), "--no-keyring")
     assert check.returncode == 0, check.stderr
-    again = run("restore", "--from", str(target), "--data-dir", str(restored))
+    again = run("restore", "--from", str(target), "--data-dir", str(restored), "--user",
+                "admin")
     assert again.returncode == 1 and "not empty" in again.stderr
 
 

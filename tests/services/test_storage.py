@@ -96,9 +96,11 @@ def test_backup_and_restore_round_trip(ws: Workspace, tmp_path: Path, clock: Fak
     assert info.path.exists() and b"Backup Person" not in info.path.read_bytes()
     roster.add_participant(ws, draft("C-10", "After Backup"))
     target = tmp_path / "restored"
-    maintenance.restore(info.path, target)
     from facilitator.storage.device import KeyringSecrets
     from tests.conftest import FAST_KDF
+
+    maintenance.restore(info.path, target, KeyringSecrets(keyring_backend), clock, "admin",
+                        PASSWORD)
 
     restored = auth.sign_in(Vault(target, device=KeyringSecrets(keyring_backend), kdf=FAST_KDF),
                             clock, "admin", PASSWORD)
@@ -108,26 +110,29 @@ def test_backup_and_restore_round_trip(ws: Workspace, tmp_path: Path, clock: Fak
         from facilitator.services import audit
 
         assert audit.list_events(restored)[1].action == "backup.restored"
+        assert audit.list_events(restored)[1].details["proof"] == "password"
         assert maintenance.verify(restored).ok
     finally:
         restored.close()
 
 
-def test_restore_refuses_non_empty_folder_and_damaged_backup(ws: Workspace, tmp_path: Path
+def test_restore_refuses_non_empty_folder_and_damaged_backup(ws: Workspace, tmp_path: Path,
+                                                             vault: Vault, clock: FakeClock
                                                              ) -> None:
     info = maintenance.backup(ws, tmp_path / "b.fbak")
     occupied = tmp_path / "occupied"
     occupied.mkdir()
     (occupied / "keep.txt").write_text("mine")
     with pytest.raises(StorageProblem, match="not empty"):
-        maintenance.restore(info.path, occupied)
+        maintenance.restore(info.path, occupied, vault.device, clock, "admin", PASSWORD)
     assert (occupied / "keep.txt").read_text() == "mine"
     damaged = tmp_path / "damaged.fbak"
     damaged.write_bytes(info.path.read_bytes()[:-5000])
     with pytest.raises(StorageProblem, match=r"damaged|not a Facilitator backup"):
-        maintenance.restore(damaged, tmp_path / "new")
+        maintenance.restore(damaged, tmp_path / "new", vault.device, clock, "admin", PASSWORD)
     with pytest.raises(StorageProblem, match="No backup file"):
-        maintenance.restore(tmp_path / "missing.fbak", tmp_path / "new2")
+        maintenance.restore(tmp_path / "missing.fbak", tmp_path / "new2", vault.device, clock,
+                            "admin", PASSWORD)
 
 
 def test_second_instance_is_refused(tmp_path: Path) -> None:

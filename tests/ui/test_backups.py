@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 from pytestqt.qtbot import QtBot
 
 from facilitator.clock import FakeClock
@@ -174,6 +174,8 @@ def test_damaged_database_offers_restore_and_signing_in_works_after_it(
     picked = [str(bad)]
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *args: (picked[0], "")))
+    # The proof: the admin's password as it was in the backup.
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *args: (PASSWORD, True)))
     qtbot.mouseClick(w.restore_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "not a Facilitator backup" in w.error.text(), timeout=WAIT)
     assert w.restore_button.isVisible()
