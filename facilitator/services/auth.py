@@ -23,11 +23,11 @@ from ..storage.errors import (
     StorageError,
     WrongPassword,
 )
-from ..storage.keys import normalise_login
+from ..storage.keys import Slot, normalise_login
 from ..storage.lockout import RECOVERY
 from ..storage.vault import Unlocked, Vault
 from . import audit
-from .errors import AuthError, DatabaseDamaged, StorageProblem
+from .errors import AuthError, DatabaseDamaged, ServiceError, StorageProblem
 from .validation import Checker
 from .workspace import DAMAGED, Actor, Workspace
 
@@ -91,7 +91,8 @@ def create_clinic(vault: Vault, clock: Clock, setup: ClinicSetup) -> tuple[Works
     c.text("admin_display_name", "Your name", setup.admin_display_name)
     c.text("admin_credentials", "Credentials", setup.admin_credentials, required=False,
            max_len=100)
-    c.password("password", setup.password)
+    c.password("password", setup.password,
+               (setup.admin_login, setup.admin_display_name, setup.clinic_name))
     if setup.password != setup.password_again:
         c.fail("password_again", "The two passwords are not the same.")
     c.raise_if_any()
@@ -273,7 +274,7 @@ def reset_password_with_recovery(
 ) -> None:
     c = Checker()
     login = check_login(c, "login", login)
-    c.password("password", new_password)
+    c.password("password", new_password, (login,))
     c.raise_if_any()
     try:
         unlocked = vault.unlock_with_recovery(recovery_key, clock.now())
@@ -284,6 +285,7 @@ def reset_password_with_recovery(
     db = unlocked.db
     try:
         _migrate(vault, db, clock.now())
+        slot = vault.new_slot(db, login, new_password)
         session = db.session()
         with session.begin():
             _audit_failures(session, unlocked)
@@ -293,10 +295,11 @@ def reset_password_with_recovery(
             audit.append(session, at=clock.now(), user_id=user.id, login=login,
                          action="password.reset_with_recovery_key", entity="user",
                          entity_id=user.id)
-            # Last: a slot that cannot be written (keychain, full disk) rolls the event back.
-            vault.set_password(db, login, new_password)
         session.close()
         vault.lockout.signed_in(RECOVERY)  # committed: the failures are in the log
+        # Only after the commit (see store_slot); a failure here leaves the old password valid
+        # and the reset to be tried again.
+        vault.put_slot(slot)
     except StorageError as error:
         raise StorageProblem(str(error)) from error
     finally:
@@ -307,15 +310,43 @@ def change_password(ws: Workspace, old: str, new: str, new_again: str) -> None:
     c = Checker()
     if not _checked_password(ws, old, "password.change_failed"):
         c.fail("old", "The current password is not correct.")
-    c.password("new", new)
+    c.password("new", new, (ws.actor.login, ws.actor.display_name))
     if new != new_again:
         c.fail("new_again", "The two new passwords are not the same.")
     c.raise_if_any()
+    slot = new_slot(ws, ws.actor.login, new)
     with ws.transaction() as s:
         audit.record(s, ws, "password.changed", "user", ws.actor.user_id)
-        # Last, inside the transaction: a slot that cannot be written rolls the event back
-        # (and its StorageError becomes a StorageProblem with a message to show).
-        ws.vault.set_password(ws.db, ws.actor.login, new)
+    store_slot(ws, slot, ws.actor.user_id)
+
+
+def new_slot(ws: Workspace, login: str, password: str) -> Slot:
+    """The key slot for ``login``'s new password (the slow KDF), not yet stored."""
+    try:
+        return ws.vault.new_slot(ws.db, login, password)
+    except StorageError as error:  # e.g. the keychain is locked: nothing was changed
+        raise StorageProblem(str(error)) from error
+
+
+def store_slot(ws: Workspace, slot: Slot, user_id: int) -> None:
+    """Store a password's key slot *after* the transaction that audited it has committed, so a
+    password is never changed without its audit event. When the slot cannot be written, the
+    log says so (``password.not_saved``) and the old password stays valid."""
+    try:
+        ws.vault.put_slot(slot)
+    except StorageError as error:
+        with contextlib.suppress(ServiceError), ws.transaction() as s:
+            audit.record(s, ws, "password.not_saved", "user", user_id, reason=str(error))
+        raise StorageProblem(f"{error} The password was not changed.") from error
+
+
+def remove_slot(ws: Workspace, login: str) -> None:
+    """Remove a deactivated account's slot after the deactivation committed."""
+    try:
+        ws.vault.remove_login(login)
+    except StorageError as error:
+        raise StorageProblem(f"{error} The account is deactivated (sign-in refuses it), but"
+                             " its key slot is still in the key file.") from error
 
 
 def idle_lock_minutes(ws: Workspace) -> int:

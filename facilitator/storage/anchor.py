@@ -22,7 +22,6 @@ import contextlib
 import hashlib
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from .files import write_atomic
 
 if TYPE_CHECKING:  # the sign-in window must not wait for SQLAlchemy to load
     from .engine import Database
@@ -124,12 +125,7 @@ class AnchorFile:
         device_bound = self._device_secret is not None
         body = _body(self.db_id, anchor, device_bound)
         body["mac"] = _mac(_key(self._data_key, self.db_id, self._device_secret), body)
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(body, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        write_atomic(self.path, json.dumps(body).encode("utf-8"))
 
 
 def extends(db: Database, anchor: Anchor) -> bool:

@@ -30,6 +30,7 @@ from ..models.audit import CHAIN_FORMAT
 from .anchor import ANCHOR_NAME, Anchor
 from .engine import Database, open_raw
 from .errors import BackupError, DataDirProblem
+from .files import PRIVATE_FILE, fsync_dir, make_private, private_dir
 from .vault import DB_NAME, KEYS_NAME, Vault
 
 _FORMAT = "facilitator.backup/2"
@@ -85,17 +86,6 @@ def manifest_mac(manifest: dict[str, Any], data_key: bytes, db_id: str) -> str:
     return hmac.new(key, body.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX); Windows cannot open a folder for this."""
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_backup(
     vault: Vault, db: Database, target: Path, now: datetime, revision: str | None
 ) -> BackupInfo:
@@ -106,7 +96,10 @@ def write_backup(
         raise BackupError(f"{target.name} is a file of the data folder itself; choose another"
                           " name or folder for the backup.")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent == vault.backups_dir:
+            private_dir(target.parent)
+        else:  # a folder the clinic chose (an external drive): created, its mode left alone
+            target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".facilitator-") as tmp:
             copy = Path(tmp) / DB_NAME
             source = open_raw(db.path, db.raw_key())
@@ -140,7 +133,9 @@ def write_backup(
             }
             manifest["mac"] = manifest_mac(manifest, db.raw_key(), db_id)
             partial = Path(tmp) / "backup.zip"
-            with open(partial, "wb") as raw:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+                         | getattr(os, "O_BINARY", 0), PRIVATE_FILE)
+            with open(fd, "wb") as raw:
                 with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED) as zf:
                     zf.writestr("manifest.json", json.dumps(manifest))
                     zf.writestr(KEYS_NAME, keys_bytes)
@@ -148,6 +143,7 @@ def write_backup(
                 raw.flush()
                 # Through the write handle: fsync on a read-only handle fails on Windows.
                 os.fsync(raw.fileno())
+            make_private(partial)
             os.replace(partial, target)
             fsync_dir(target.parent)
     except OSError as exc:

@@ -20,13 +20,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from .files import write_atomic
 
 FREE_ATTEMPTS = 3
 MAX_DELAY_S = 300.0
@@ -116,12 +117,7 @@ class Lockout:
                 if audited > _KEEP_AUDITED:
                     continue
             keep.append(e)
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(list(reversed(keep)), fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        write_atomic(self.path, json.dumps(list(reversed(keep))).encode("utf-8"))
 
     def retry_after(self, login: str, now: datetime) -> float:
         """Seconds to wait before the next attempt for ``login`` (a login with a key slot, or a

@@ -28,10 +28,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .backup import DB_FILES, SET_ASIDE_PREFIX, fsync_dir, manifest_mac, read_manifest, sha256_file
+from .backup import DB_FILES, SET_ASIDE_PREFIX, manifest_mac, read_manifest, sha256_file
 from .device import DeviceSecrets
 from .engine import Database, is_open
 from .errors import BackupError, DataDirProblem, NotADatabase, WrongPassword
+from .files import fsync_dir, private_dir
 from .keys import KeyFile, normalise_recovery_key
 from .vault import DB_NAME, KEYS_NAME, Vault
 
@@ -158,7 +159,7 @@ def _staged_files(staged: Staged) -> list[str]:
 def place_in_new_folder(staged: Staged, data_dir: Path) -> None:
     check_new_folder(data_dir)
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         for name in _staged_files(staged):
             shutil.move(staged.folder / name, data_dir / name)
         fsync_dir(data_dir)

@@ -26,6 +26,7 @@ from .errors import (
     NotADatabase,
     WrongPassword,
 )
+from .files import make_private, private_dir
 from .keys import (
     RECOVERY_SLOT,
     KdfParams,
@@ -109,7 +110,7 @@ class Vault:
         if self.exists():
             raise DataDirProblem("The data folder already holds a Facilitator database.")
         try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.data_dir)
             probe = self.data_dir / ".write-test"
             probe.write_bytes(b"")
             probe.unlink()
@@ -127,6 +128,8 @@ class Vault:
         try:
             keys.save()
             db = self._open(data_key)
+            # SQLite creates the -wal and -shm files with the database file's mode.
+            make_private(self.db_path)
         except OSError as exc:
             raise _dir_problem(exc, self.data_dir) from exc
         return db, recovery
@@ -208,16 +211,22 @@ class Vault:
         return Unlocked(self._open(data_key), RECOVERY, tuple(self.lockout.pending()))
 
     # -- slots ---------------------------------------------------------------------------------
-    def set_password(self, db: Database, login: str, password: str) -> None:
-        """Create or rewrap ``login``'s slot (new user, password change, recovery reset)."""
+    def new_slot(self, db: Database, login: str, password: str) -> Slot:
+        """``login``'s slot for ``password`` (the slow KDF runs here), not yet stored: store it
+        with ``put_slot`` once the database change it belongs to has committed, so a password
+        change is never real but unaudited."""
         keys = self._keys()
         name = user_slot_name(login)
         device_secret = self.device.get(keys.db_id)
         if device_secret is None and self.device.available:
             device_secret = self.device.create(keys.db_id)
-        keys.slots[name] = make_slot(
-            name, password, db.raw_key(), params=self.kdf, device_secret=device_secret
-        )
+        return make_slot(name, password, db.raw_key(), params=self.kdf,
+                         device_secret=device_secret)
+
+    def put_slot(self, slot: Slot) -> None:
+        """Store ``slot`` (new or replacing the one of the same name)."""
+        keys = self._keys()  # read again: the file may have changed since new_slot
+        keys.slots[slot.name] = slot
         self._save(keys)
 
     def verify_password(self, login: str, password: str) -> bool:
