@@ -10,13 +10,22 @@ from typing import IO
 from .errors import AlreadyOpen
 
 
+def open_lock_file(path: Path) -> IO[str]:
+    """The lock file, positioned at offset 0. ``msvcrt.locking`` locks bytes from the current
+    position, and "a+" opens at the *end*: a second instance would lock the byte after the
+    first one's PID and both would run. Every instance must lock the same byte, byte 0."""
+    fh = open(path, "a+", encoding="ascii")  # noqa: SIM115 - held for the app's life
+    fh.seek(0)
+    return fh
+
+
 class InstanceLock:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fh: IO[str] | None = None
 
     def acquire(self) -> None:
-        fh = open(self.path, "a+", encoding="ascii")  # noqa: SIM115 - held for the app's life
+        fh = open_lock_file(self.path)
         try:
             if sys.platform == "win32":
                 import msvcrt

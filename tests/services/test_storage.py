@@ -221,3 +221,23 @@ def test_verify_reports_a_dropped_or_altered_guard(ws: Workspace, change: str) -
     name = change.split()[2].rstrip(";")
     assert any(name in line and ("missing" in line or "altered" in line)
                for line in report.lines)
+
+
+def test_durability_and_memory_pragmas(ws: Workspace) -> None:
+    with ws.db.engine.connect() as conn:
+        values = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                  for name in ("fullfsync", "checkpoint_fullfsync", "temp_store", "synchronous")}
+    assert values == {"fullfsync": 1, "checkpoint_fullfsync": 1, "temp_store": 2,
+                      "synchronous": 2}
+
+
+def test_every_instance_locks_the_same_byte(tmp_path: Path) -> None:
+    from facilitator.storage.instance import open_lock_file
+
+    lock = tmp_path / "facilitator.lock"
+    lock.write_text("123456")  # the first instance's PID
+    fh = open_lock_file(lock)
+    try:
+        assert fh.tell() == 0  # msvcrt.locking locks from here: byte 0 for every instance
+    finally:
+        fh.close()
