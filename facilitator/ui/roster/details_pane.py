@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facilitator.services import programs, roster
+from facilitator.services import access, programs, roster
 from facilitator.services.roster import (
     DRUG_TEST_RESULTS,
     DrugTestView,
@@ -176,6 +176,9 @@ class DetailsPane(QWidget):
             self.group_combo.setCurrentIndex(max(0, self.group_combo.findData(current)))
 
     def show_participant(self, p: ParticipantView | None) -> None:
+        # Opening a different record is audited once; re-showing the same one (after a refresh
+        # or an edit) is not a new access.
+        opened = p is not None and (self.participant is None or self.participant.id != p.id)
         self.participant = p
         for label in (self.enrollment_error, self.goal_error, self.test_error):
             label.setText("")
@@ -187,19 +190,18 @@ class DetailsPane(QWidget):
                 model.set_rows([])
             return
         self.title.setText(f"{p.display_name} · {p.chart_id}")
-        self._reload()
+        self._reload(log=opened)
 
-    def _reload(self) -> None:
+    def _reload(self, *, log: bool = False) -> None:
         p = self.participant
         if p is None:
             return
-
-        def load() -> None:
-            self.enrollment_model.set_rows(roster.enrollments(self.ws, p.id))
-            self.goal_model.set_rows(roster.goals(self.ws, p.id))
-            self.test_model.set_rows(roster.drug_tests(self.ws, p.id))
-
-        attempt(load, lambda e: self._fail(self.enrollment_error, e))
+        record = attempt(lambda: access.open_participant(self.ws, p.id, log=log),
+                         lambda e: self._fail(self.enrollment_error, e))
+        if record is not None:
+            self.enrollment_model.set_rows(record.enrollments)
+            self.goal_model.set_rows(record.goals)
+            self.test_model.set_rows(record.drug_tests)
 
     def _fail(self, label: ErrorLabel, error: BaseException) -> None:
         label.setText(user_message(error))
