@@ -152,3 +152,16 @@ def test_warnings_for_another_clinic_and_an_older_backup(clinic, vault: Vault, c
     finally:
         other.close()
     assert any("different clinic" in w for w in maintenance.backup_warnings(vault, theirs))
+
+
+def test_a_backup_made_before_sealed_manifests_still_restores(clinic, vault: Vault, clock,
+                                                              backed_up: Path,
+                                                              tmp_path: Path) -> None:
+    manifest = _manifest(backed_up)
+    old = {k: manifest[k] for k in ("created_at", "revision", "sha256")}
+    old["format"] = "facilitator.backup/1"
+    older = _rezip(backed_up, tmp_path / "older.fbak", manifest=old)
+    with pytest.raises(AuthError):
+        maintenance.restore(older, tmp_path / "x", vault.device, clock, "admin", "wrong one")
+    maintenance.restore(older, tmp_path / "new", vault.device, clock, "admin", PASSWORD)
+    assert (tmp_path / "new" / "facilitator.db").exists()
