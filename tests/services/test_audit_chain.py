@@ -64,22 +64,25 @@ def test_ids_run_from_one_without_gaps(ws: Workspace) -> None:
     assert ids == list(range(1, len(ids) + 1))
 
 
-def test_cut_tail_is_reported(ws: Workspace) -> None:
+def _events_then_cut(ws: Workspace) -> int:
+    """Some events, then the newest two deleted; returns the id the log had reached."""
     for i in range(4):
         roster.add_participant(ws, draft(f"C-{i}", f"Person {i}"))
     last = _last_id(ws)
     _raw(ws, f"DELETE FROM audit_events WHERE id > {last - 2}")
+    return last
+
+
+def test_cut_tail_is_reported(ws: Workspace) -> None:
+    _events_then_cut(ws)
     report = maintenance.verify(ws)
     assert not report.ok
     assert report.first_problem is not None and "deleted" in report.first_problem
 
 
 def test_cut_tail_then_new_events_leave_a_gap(ws: Workspace) -> None:
-    for i in range(4):
-        roster.add_participant(ws, draft(f"C-{i}", f"Person {i}"))
-    last = _last_id(ws)
-    # The cut also hides itself from the sequence counter; the next id is still never reused.
-    _raw(ws, f"DELETE FROM audit_events WHERE id > {last - 2}")
+    last = _events_then_cut(ws)
+    # The next id is never one of the deleted ones: the gap stays visible.
     roster.add_participant(ws, draft("C-9", "After the cut"))
     assert _last_id(ws) == last + 1
     report = maintenance.verify(ws)
@@ -87,10 +90,7 @@ def test_cut_tail_then_new_events_leave_a_gap(ws: Workspace) -> None:
 
 
 def test_renumbering_to_close_the_gap_breaks_the_hash(ws: Workspace) -> None:
-    for i in range(4):
-        roster.add_participant(ws, draft(f"C-{i}", f"Person {i}"))
-    last = _last_id(ws)
-    _raw(ws, f"DELETE FROM audit_events WHERE id > {last - 2}")
+    last = _events_then_cut(ws)
     roster.add_participant(ws, draft("C-9", "After the cut"))
     # Close the gap and reset the counter: only the id inside the hash still tells.
     _raw(ws, f"UPDATE audit_events SET id = {last - 1} WHERE id = {last + 1}",
