@@ -121,7 +121,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"verify failed: {damaged.problems[0]}", file=sys.stderr)
         return CHECK_FAILED
     try:
-        report = maintenance.verify(ws)
+        report = maintenance.verify(ws, file_checked=True)
     finally:
         auth.sign_out(ws)
     print("\n".join(report.lines))

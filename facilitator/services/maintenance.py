@@ -71,10 +71,12 @@ class BackupSettings:
     last_automatic_at: datetime | None
 
 
-def verify(ws: Workspace) -> IntegrityReport:
-    """Check page encryption, structure, references, the audit chain and the schema level."""
+def verify(ws: Workspace, *, file_checked: bool = False) -> IntegrityReport:
+    """Check page encryption, structure, references, the audit chain, the protective triggers,
+    the anchors and the schema level. ``file_checked``: the page checks already ran moments ago
+    (``auth.sign_in(check_first=True)``); reading every page again would double the wait."""
     lines: list[str] = []
-    problems = integrity.check(ws.db)
+    problems = [] if file_checked else integrity.check(ws.db)
     lines.append("Database file: " + ("sound" if not problems else f"{len(problems)} problem(s)"))
     if problems:  # damaged pages: reading further would only fail on them
         lines.extend(f"Problem: {p}" for p in problems)
