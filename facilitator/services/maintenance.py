@@ -19,18 +19,18 @@ from sqlalchemy.orm import Session
 from ..models.roster import Participant
 from ..models.sessions import Attendance, GroupSession
 from ..models.users import Clinic
-from ..storage import anchor, integrity, migrate
+from ..storage import integrity, migrate
 from ..storage.backup import (
     BackupFile,
     BackupInfo,
     automatic_backup_path,
-    backup_anchors,
     list_backup_files,
     prune_automatic,
     write_backup,
 )
 from ..storage.errors import StorageError
 from . import audit
+from .anchoring import advance_anchor, check_anchors
 from .errors import NotFound, StorageProblem
 from .restoring import (
     RestoreOutcome,
@@ -102,7 +102,8 @@ def verify(ws: Workspace, *, file_checked: bool = False) -> IntegrityReport:
     if current != head:
         problems.append(f"schema at {current}, expected {head}")
     lines.extend(f"{name.capitalize()}: {n:,}" for name, n in counts.items())
-    anchor_lines, anchor_problems = _check_anchors(ws)
+    settings = backup_settings(ws)
+    anchor_lines, anchor_problems = check_anchors(ws, [settings.folder, settings.default_folder])
     lines.extend(anchor_lines)
     problems.extend(anchor_problems)
     with ws.transaction() as s:
@@ -111,41 +112,6 @@ def verify(ws: Workspace, *, file_checked: bool = False) -> IntegrityReport:
         advance_anchor(ws)
     return IntegrityReport(not problems, lines + [f"Problem: {p}" for p in problems],
                            problems[0] if problems else None)
-
-
-def _check_anchors(ws: Workspace) -> tuple[list[str], list[str]]:
-    """Report lines and problems: does the live chain extend the newest anchor in sight (the
-    anchor file, the manifests of the backups in the clinic's backup folders)?"""
-    problems: list[str] = []
-    found, file_problem, note = ws.vault.anchor_file(ws.db).read()
-    if file_problem is not None:
-        problems.append(file_problem)
-    lines = [f"Anchor: {note}"] if note else []
-    settings = backup_settings(ws)
-    anchors = backup_anchors(list_backup_files([settings.folder, settings.default_folder]),
-                             ws.vault.db_id())
-    newest = anchor.newest(anchors + ([found] if found is not None else []))
-    if newest is None:
-        lines.append("Anchor: none yet (one is written at sign-out and with every backup)")
-        return lines, problems
-    where = (f"{newest.events} events, {newest.at.astimezone(ws.timezone):%Y-%m-%d %H:%M},"
-             f" {newest.source}")
-    if anchor.extends(ws.db, newest):
-        lines.append(f"Anchor: the chain extends the newest anchor ({where})")
-    else:
-        lines.append(f"Anchor: the chain does NOT extend the newest anchor ({where})")
-        problems.append(f"audit chain does not extend the anchor in {newest.source}: events"
-                        f" up to {newest.events} were deleted or the chain was rewritten")
-    return lines, problems
-
-
-def advance_anchor(ws: Workspace) -> None:
-    """Record the committed chain head in the data folder's anchor file (see storage.anchor);
-    an anchor that the chain no longer extends is kept as evidence."""
-    try:
-        anchor.advance(ws.vault.anchor_file(ws.db), ws.db, ws.clock.now())
-    except StorageError as error:
-        raise StorageProblem(str(error)) from error
 
 
 def _write(ws: Workspace, target: Path) -> BackupInfo:

@@ -10,10 +10,11 @@ in itself. An *anchor* is (number of events, hash of the newest) recorded somewh
   or edited by hand is reported;
 * every backup's manifest.
 
-``verify`` checks that the live chain *extends* the newest anchor it can see: the event with
-the anchor's number still has the anchor's hash. What this does not stop: a person who holds the
-data key (any signed-in user's machine) can compute a new seal; the anchors in backups on
-another drive, and a head hash written down on paper, are what such a person cannot reach.
+``verify`` checks that the live chain *extends* every anchor it can see: the event with the
+anchor's number still has the anchor's hash (``services.anchoring``). What this does not stop:
+a person who holds the data key (any signed-in user's machine) can compute a new seal; the
+anchors in backups on another drive, and a head hash written down on paper, are what such a
+person cannot reach.
 """
 
 from __future__ import annotations

@@ -79,7 +79,8 @@ def test_anchor_advances_at_sign_out_and_reports_status(clinic, vault: Vault, cl
     try:
         report = maintenance.verify(again)
         assert report.ok, report.lines
-        assert any(line.startswith("Anchor: the chain extends") for line in report.lines)
+        assert any(line.startswith("Anchors: 1 checked") and "all extended" in line
+                   for line in report.lines)
     finally:
         again.close()
 
@@ -104,3 +105,37 @@ def test_an_anchor_the_chain_does_not_extend_is_kept_as_evidence(ws: Workspace,
     maintenance.verify(ws)
     maintenance.backup(ws, vault.backups_dir / "later.fbak")
     assert (vault.data_dir / ANCHOR_NAME).read_bytes() == before
+
+
+def test_a_restore_of_an_older_backup_is_not_a_cut(clinic, vault: Vault, clock) -> None:
+    from tests.conftest import PASSWORD
+    from tests.services.test_backups import _damage
+
+    ws = clinic[0]
+    _some_events(ws, 2)
+    older = maintenance.backup(ws, vault.backups_dir / "older.fbak").path
+    clock.advance(hours=1)
+    roster.add_participant(ws, draft("C-8", "Later One"))
+    maintenance.backup(ws, vault.backups_dir / "newer.fbak")
+    ws.close()
+    _damage(vault)
+    clock.advance(hours=1)
+    maintenance.restore_damaged(vault, clock, older, "admin", PASSWORD)
+    restored = auth.sign_in(vault, clock, "admin", PASSWORD)
+    try:
+        report = maintenance.verify(restored)
+        assert report.ok, report.lines
+        assert any("between a restored backup and its restore" in line for line in report.lines)
+    finally:
+        restored.close()
+
+
+def test_every_anchor_is_checked_not_only_the_newest(ws: Workspace, vault: Vault) -> None:
+    _some_events(ws)
+    maintenance.backup(ws, vault.backups_dir / "first.fbak")
+    head = audit.chain_head(ws)
+    _cut_tail_cleanly(ws, head.events - 2)  # the backup's own head is one before its event
+    (vault.data_dir / ANCHOR_NAME).unlink()
+    maintenance.advance_anchor(ws)  # a fresh, newer anchor of the cut chain
+    report = maintenance.verify(ws)
+    assert report.first_problem is not None and "first.fbak" in report.first_problem
