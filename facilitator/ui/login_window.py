@@ -2,8 +2,10 @@
 window (no message boxes), including the back-off after repeated failures.
 
 Signing in (Argon2id unlock, then any migration) runs off the GUI thread. When the database
-turns out damaged or missing, the window offers "Restore from a backup…": the current files are
-set aside (moved, never deleted) and the chosen backup put in their place."""
+turns out damaged or missing, the window offers "Restore from a backup…": after a confirmation
+when the backup is of another clinic or older than one in sight, and the password of the backup
+(or its recovery key), the current files are set aside (moved, never deleted) and the chosen
+backup put in their place."""
 
 from __future__ import annotations
 
@@ -220,10 +222,12 @@ class LoginWindow(QWidget):
                            self._on_restore_failed)
         if warnings is None:
             return
+        buttons = QMessageBox.StandardButton
         if warnings and QMessageBox.question(
                 self, self.tr("Restore this backup?"),
-                "\n\n".join([*warnings, self.tr("Restore it anyway?")])
-        ) != QMessageBox.StandardButton.Yes:
+                "\n\n".join([*warnings, self.tr("Restore it anyway?")]),
+                buttons.Yes | buttons.No, buttons.No,  # replacing data: No is the default
+        ) != buttons.Yes:
             return
         login = self.login.text()
         secret, ok = QInputDialog.getText(

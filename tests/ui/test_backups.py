@@ -197,3 +197,41 @@ def test_damaged_database_offers_restore_and_signing_in_works_after_it(
         assert audit.list_events(restored, action_prefix="backup.restored")
     finally:
         restored.close()
+
+
+def test_restoring_an_older_backup_asks_first_and_no_keeps_everything(
+        qtbot: QtBot, clinic: tuple[Workspace, str], vault: Vault, clock: FakeClock,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    ws = clinic[0]
+    older = maintenance.backup(ws, tmp_path / "usb" / "older.fbak").path
+    clock.advance(days=1)
+    maintenance.backup(ws, tmp_path / "usb" / "newer.fbak")
+    ws.close()
+    _damage(vault)
+    w = LoginWindow(vault, clock)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.keyClicks(w.login, "admin")
+    qtbot.keyClicks(w.password, PASSWORD)
+    qtbot.keyClick(w.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.restore_button.isVisible(), timeout=WAIT)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *args: (str(older), "")))
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.No]
+
+    def question(_parent, _title, text, *_args):  # type: ignore[no-untyped-def]
+        asked.append(text)
+        return answer[0]
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *args: (PASSWORD, True)))
+    qtbot.mouseClick(w.restore_button, Qt.MouseButton.LeftButton)
+    assert "newer backup exists" in asked[0]
+    assert not any(p.name.startswith("set-aside-") for p in vault.data_dir.iterdir())
+    answer[0] = QMessageBox.StandardButton.Yes
+    qtbot.mouseClick(w.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.info.isVisible(), timeout=WAIT)
+    assert "was restored" in w.info.text()
