@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import IO
 
 from .errors import AlreadyOpen
+from .files import make_private
 
 
 def open_lock_file(path: Path) -> IO[str]:
@@ -15,6 +16,7 @@ def open_lock_file(path: Path) -> IO[str]:
     position, and "a+" opens at the *end*: a second instance would lock the byte after the
     first one's PID and both would run. Every instance must lock the same byte, byte 0."""
     fh = open(path, "a+", encoding="ascii")  # noqa: SIM115 - held for the app's life
+    make_private(path)
     fh.seek(0)
     return fh
 

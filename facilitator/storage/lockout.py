@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .files import write_atomic
+from .files import make_private, write_atomic
 
 FREE_ATTEMPTS = 3
 MAX_DELAY_S = 300.0
@@ -74,7 +74,9 @@ class Lockout:
     def _locked(self) -> Iterator[None]:
         """An exclusive OS lock on a side file for one read-modify-write (blocking: the other
         holder is a process that writes a small file and exits)."""
-        with open(self.path.with_suffix(".lock"), "a+b") as fh:
+        lock = self.path.with_suffix(".lock")
+        with open(lock, "a+b") as fh:
+            make_private(lock)
             if sys.platform == "win32":
                 import msvcrt
 
