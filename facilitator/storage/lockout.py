@@ -164,6 +164,8 @@ class Lockout:
         self._rewrite(lambda e: e["login"] != login.casefold(), audited=False)
 
     def _rewrite(self, keep: Callable[[dict[str, Any]], bool], *, audited: bool) -> None:
+        if not self._read():
+            return  # nothing to rewrite: no lock file either
         # Unwritable: the same failures are handed over again next time (a duplicate audit
         # line is better than a lost one or a refused sign-in).
         with contextlib.suppress(OSError), self._locked():
