@@ -18,7 +18,7 @@ from typing import NoReturn
 from . import __version__, cli_export
 from .clock import SystemClock
 from .services import auth, maintenance
-from .services.errors import AuthError, ServiceError, ValidationError
+from .services.errors import AuthError, DatabaseDamaged, ServiceError, ValidationError
 from .services.workspace import Workspace
 from .storage.device import KeyringSecrets, NoDeviceSecrets
 from .storage.vault import Vault, default_data_dir
@@ -65,19 +65,29 @@ def build_parser() -> argparse.ArgumentParser:
     _common(backup)
     backup.add_argument("--user", required=True)
     backup.add_argument("--to", type=Path, required=True, dest="target")
-    restore = sub.add_parser("restore", help="restore a backup into a new, empty folder")
+    restore = sub.add_parser(
+        "restore", help="restore a backup into a new, empty folder (needs a password of the"
+        " backup, or its recovery key)")
     _common(restore)
     restore.add_argument("--from", type=Path, required=True, dest="source")
+    restore.add_argument("--user", default="",
+                         help="a login of the backup; without it, the recovery key is asked for"
+                         " (or read from FACILITATOR_RECOVERY_KEY)")
     cli_export.add_parser(sub, _common)
     return parser
 
 
 def _password(prompt: str = "Password: ") -> str:
-    env = os.environ.get("FACILITATOR_PASSWORD")
+    return _secret("FACILITATOR_PASSWORD", prompt)
+
+
+def _secret(variable: str, prompt: str) -> str:
+    env = os.environ.get(variable)
     if env:
         return env
     if not sys.stdin.isatty():
-        raise CliError("no password: set FACILITATOR_PASSWORD or run in a terminal", USAGE)
+        raise CliError(f"no {prompt.split(':')[0].lower()}: set {variable} or run in a"
+                       " terminal", USAGE)
     return getpass.getpass(prompt)
 
 
@@ -86,11 +96,11 @@ def _vault(args: argparse.Namespace) -> Vault:
     return Vault(args.data_dir or default_data_dir(), device=device)
 
 
-def _sign_in(args: argparse.Namespace) -> Workspace:
+def _sign_in(args: argparse.Namespace, *, check_first: bool = False) -> Workspace:
     vault = _vault(args)
     if not vault.exists():
         raise CliError(f"no Facilitator data in {vault.data_dir}", USAGE)
-    return auth.sign_in(vault, SystemClock(), args.user, _password())
+    return auth.sign_in(vault, SystemClock(), args.user, _password(), check_first=check_first)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -108,9 +118,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    ws = _sign_in(args)
     try:
-        report = maintenance.verify(ws)
+        # The checks run before the sign-in writes its login event: never into damaged data.
+        ws = _sign_in(args, check_first=True)
+    except DatabaseDamaged as damaged:
+        if not damaged.problems:
+            raise
+        print(f"Database file: {len(damaged.problems)} problem(s)")
+        print("\n".join(f"Problem: {p}" for p in damaged.problems))
+        print("Nothing was written to the database.")
+        print(f"verify failed: {damaged.problems[0]}", file=sys.stderr)
+        return CHECK_FAILED
+    try:
+        report = maintenance.verify(ws, file_checked=True)
     finally:
         auth.sign_out(ws)
     print("\n".join(report.lines))
@@ -134,8 +154,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
     target = args.data_dir
     if target is None:
         raise CliError("restore needs --data-dir NEW (a new, empty folder)", USAGE)
-    manifest = maintenance.restore(args.source, target)
-    print(f"Restored the backup of {manifest.get('created_at', '?')} into {target}")
+    maintenance.check_target(target)
+    if args.user:
+        secret = _password(f"Password of {args.user} in the backup: ")
+    else:
+        secret = _secret("FACILITATOR_RECOVERY_KEY", "Recovery key of the backup: ")
+    device = NoDeviceSecrets() if args.no_keyring else KeyringSecrets()
+    outcome = maintenance.restore(args.source, target, device, SystemClock(), args.user, secret)
+    when = f"{outcome.backup_created_at:%Y-%m-%d %H:%M} UTC" if outcome.backup_created_at else "?"
+    print(f"Restored the backup of {when} into {target}")
     return OK
 
 

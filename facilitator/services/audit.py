@@ -1,26 +1,30 @@
 """The audit log: append-only and hash-chained.
 
-Each event stores SHA-256 over its own content and the previous event's hash, so any edit, deletion
-or reordering breaks the chain at the first tampered row, which ``verify_chain`` names. Triggers in
-the database refuse UPDATE and DELETE on the table as well.
+Each event stores SHA-256 over its id, its own content and the previous event's hash
+(``models.audit.event_digest``), so any edit, deletion or reordering breaks the chain at the first
+tampered row, which ``verify_chain`` names. Ids run 1, 2, 3… and are never handed out twice
+(AUTOINCREMENT): a gap, or a sequence counter ahead of the newest row, shows that events were
+deleted. Triggers in the database refuse UPDATE and DELETE on the table as well. What the
+database alone cannot show (someone with the key rewriting the whole chain) is caught by the
+anchors kept outside it (``storage.anchor``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from ..models.audit import AuditEvent
+from ..models.audit import GENESIS, AuditEvent, event_digest
+from ..models.users import Clinic
 from .workspace import Workspace
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "AuditRow", "ChainHead", "ChainReport", "append", "chain_head",
+           "list_events", "record", "verify_chain"]
 
 
 @dataclass(frozen=True)
@@ -37,20 +41,41 @@ class AuditRow:
 @dataclass(frozen=True)
 class ChainReport:
     events: int
+    """Events verified, from the first up to the first problem (all of them when intact)."""
     first_bad_id: int | None
+    head_hash: str = GENESIS
+    """The hash of the last verified event (what a clinic can note on paper)."""
+    problem: str | None = None
+    """One line without PHI saying what is wrong; None when the chain is intact."""
 
     @property
     def ok(self) -> bool:
-        return self.first_bad_id is None
+        return self.problem is None
 
 
-def _digest(prev: str, at: datetime, user_id: int | None, login: str, action: str,
-            entity: str, entity_id: str, details: dict[str, Any]) -> str:
-    payload = json.dumps(
-        [prev, at.isoformat(), user_id, login, action, entity, entity_id, details],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+@dataclass(frozen=True)
+class ChainHead:
+    events: int
+    head_hash: str
+
+
+def chain_head(ws: Workspace) -> ChainHead:
+    """The number and hash of the newest event. Written down on paper now and then, it lets a
+    clinic prove later that no event up to it was removed or rewritten, even by someone holding
+    the key (admins and supervisors)."""
+    ws.require("admin", "supervisor")
+    with ws.read() as s:
+        row = s.execute(select(AuditEvent.id, AuditEvent.hash)
+                        .order_by(AuditEvent.id.desc()).limit(1)).first()
+    return ChainHead(row.id, row.hash) if row is not None else ChainHead(0, GENESIS)
+
+
+def _sequence(session: Session) -> int:
+    """The highest id SQLite has ever handed out for the log (0 elsewhere or before any)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return 0
+    seq = session.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'"))
+    return int(seq or 0)
 
 
 def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
@@ -83,13 +108,19 @@ def append(
     if at.tzinfo is None:
         raise ValueError("naive datetime given to the audit log")
     at = at.astimezone(UTC)
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    prev = prev or GENESIS
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    prev = last.hash if last is not None else GENESIS
+    # The id is hashed, so it is chosen here rather than by the INSERT; the caller's BEGIN
+    # IMMEDIATE holds the write lock, so no other writer can take the same one meanwhile.
+    event_id = max(_sequence(session), last.id if last is not None else 0) + 1
     clean = _jsonable(details or {})
     event = AuditEvent(
-        at=at, user_id=user_id, login=login, action=action, entity=entity,
+        id=event_id, at=at, user_id=user_id, login=login, action=action, entity=entity,
         entity_id=str(entity_id), details=clean, prev_hash=prev,
-        hash=_digest(prev, at, user_id, login, action, entity, str(entity_id), clean),
+        hash=event_digest(prev, event_id, at, user_id, login, action, entity, str(entity_id),
+                          clean),
     )
     session.add(event)
     session.flush()
@@ -106,24 +137,33 @@ def record(session: Session, ws: Workspace, action: str, entity: str = "",
 
 
 def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
+    """Walk the whole log in id order and report the first event that does not follow from the
+    one before it (edited, inserted, renumbered, or with events missing before it), a log whose
+    newest events were deleted, and an empty log in a clinic that exists (set-up itself writes
+    the first events)."""
     prev = GENESIS
-    count = 0
     last_id = 0
     while True:
         rows: Sequence[AuditEvent] = session.scalars(
             select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
         ).all()
         if not rows:
-            return ChainReport(count, None)
+            break
         for ev in rows:
-            expected = _digest(prev, ev.at, ev.user_id, ev.login, ev.action, ev.entity,
-                               ev.entity_id, ev.details)
-            if ev.prev_hash != prev or ev.hash != expected:
-                return ChainReport(count, ev.id)
+            expected = event_digest(prev, ev.id, ev.at, ev.user_id, ev.login, ev.action,
+                                    ev.entity, ev.entity_id, ev.details)
+            if ev.id != last_id + 1 or ev.prev_hash != prev or ev.hash != expected:
+                return ChainReport(last_id, ev.id, prev,
+                                   f"audit chain broken at event {ev.id}")
             prev = ev.hash
-            count += 1
             last_id = ev.id
         session.expunge_all()
+    if _sequence(session) > last_id:
+        return ChainReport(last_id, None, prev, f"audit log cut: the events after {last_id}"
+                           f" (up to {_sequence(session)}) were deleted")
+    if last_id == 0 and session.scalar(select(func.count()).select_from(Clinic)):
+        return ChainReport(0, None, prev, "audit log empty although the clinic exists")
+    return ChainReport(last_id, None, prev)
 
 
 def list_events(

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..clock import Clock
 from ..models.users import Clinic, User
-from ..storage import migrate
-from ..storage.backup import (
-    clear_restore_marker,
-    read_restore_marker,
-    upgrade_backup_path,
-    write_backup,
-)
+from ..storage import anchor, integrity, migrate
+from ..storage.backup import upgrade_backup_path, write_backup
 from ..storage.engine import Database, translate
 from ..storage.errors import (
     KeychainUnavailable,
@@ -26,10 +23,11 @@ from ..storage.errors import (
     StorageError,
     WrongPassword,
 )
-from ..storage.keys import normalise_login
+from ..storage.keys import Slot, normalise_login
+from ..storage.lockout import RECOVERY
 from ..storage.vault import Unlocked, Vault
 from . import audit
-from .errors import AuthError, DatabaseDamaged, StorageProblem
+from .errors import AuthError, DatabaseDamaged, ServiceError, StorageProblem
 from .validation import Checker
 from .workspace import DAMAGED, Actor, Workspace
 
@@ -93,7 +91,8 @@ def create_clinic(vault: Vault, clock: Clock, setup: ClinicSetup) -> tuple[Works
     c.text("admin_display_name", "Your name", setup.admin_display_name)
     c.text("admin_credentials", "Credentials", setup.admin_credentials, required=False,
            max_len=100)
-    c.password("password", setup.password)
+    c.password("password", setup.password,
+               (setup.admin_login, setup.admin_display_name, setup.clinic_name))
     if setup.password != setup.password_again:
         c.fail("password_again", "The two passwords are not the same.")
     c.raise_if_any()
@@ -137,8 +136,15 @@ def _first_records(vault: Vault, db: Database, clock: Clock, setup: ClinicSetup,
         session.close()
 
 
-def sign_in(vault: Vault, clock: Clock, login: str, password: str) -> Workspace:
-    """Unlock the database with a user's password and record the login (and earlier failures)."""
+def sign_in(vault: Vault, clock: Clock, login: str, password: str, *,
+            check_first: bool = False) -> Workspace:
+    """Unlock the database with a user's password and record the login (and earlier failures).
+
+    ``check_first`` (``verify``): run the integrity checks right after the key opened the file
+    and before anything (migration, login event) is written; damage raises DatabaseDamaged with
+    the problems found and leaves the file as it was. Not on every sign-in: reading every page
+    would cost seconds on a large database, and a damaged page met during sign-in rolls the
+    sign-in transaction back anyway."""
     now = clock.now()
     try:
         unlocked = vault.unlock(login, password, now)
@@ -153,6 +159,13 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str) -> Workspace:
     except StorageError as error:
         raise StorageProblem(str(error)) from error
     db = unlocked.db
+    if check_first:
+        problems = integrity.check(db)
+        if problems:
+            db.close()
+            raise DatabaseDamaged(
+                f"The database file is damaged ({problems[0]}). Nothing was written to it;"
+                " restore it from a backup.", tuple(problems))
     try:
         return _open_workspace(vault, db, clock, unlocked, now)
     except (sa_exc.DatabaseError, MemoryError) as error:
@@ -168,19 +181,22 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str) -> Workspace:
         raise
 
 
+def _audit_failures(session: Session, unlocked: Unlocked) -> None:
+    """The failed attempts the back-off file was holding, into the sign-in's transaction."""
+    for failure in unlocked.failed_attempts:
+        audit.append(session, at=failure.at, user_id=None, login=failure.login,
+                     action="recovery_key.failed" if failure.login == RECOVERY
+                     else "login.failed",
+                     details={"tried_hash": failure.tried} if failure.tried else None)
+
+
 def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked,
                     now: datetime) -> Workspace:
     _migrate(vault, db, now)
     session = db.session()
     try:
         with session.begin():
-            restored = read_restore_marker(vault.data_dir)
-            if restored is not None:
-                audit.append(session, at=now, user_id=None, login=unlocked.login,
-                             action="backup.restored", details=restored)
-            for failure in unlocked.failed_attempts:
-                audit.append(session, at=failure.at, user_id=None, login=failure.login,
-                             action="login.failed")
+            _audit_failures(session, unlocked)
             user = session.scalar(select(User).where(User.login == unlocked.login))
             clinic = session.scalar(select(Clinic))
             if user is None or not user.active or clinic is None:
@@ -195,10 +211,8 @@ def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked
                 ws = _workspace(vault, db, clock, user, clinic)
     finally:
         session.close()
-    # Committed: only now may the pending failures and the restore leave their files.
+    # Committed: only now may the pending failures leave the back-off file.
     vault.lockout.signed_in(unlocked.login)
-    if restored is not None:
-        clear_restore_marker(vault.data_dir)
     if refused:
         db.close()
         raise AuthError("This account is deactivated. Ask an administrator.")
@@ -213,22 +227,30 @@ def lock(ws: Workspace) -> None:
 def unlock(ws: Workspace, password: str) -> None:
     """Re-enter the password after a lock. The database stays open while locked, so work that
     was running (a live block) goes on; only the screen was hidden."""
+    if not _checked_password(ws, password, "unlock.failed"):
+        raise AuthError("The password is not correct.")
+    with ws.transaction() as s:
+        audit.record(s, ws, "session.unlocked")
+
+
+def _checked_password(ws: Workspace, password: str, failed_action: str) -> bool:
+    """The signed-in user's password, under the same back-off as sign-in; a wrong one is
+    audited as ``failed_action`` at once (the database is open)."""
     now = ws.clock.now()
     wait = ws.vault.lockout.retry_after(ws.actor.login, now)
     if wait > 0:
         raise AuthError(str(LockedOut(wait)))
-    if not _password_ok(ws, password):
-        try:
-            with ws.transaction() as s:
-                audit.record(s, ws, "unlock.failed")
-        except StorageProblem:
-            ws.vault.lockout.record_failure(ws.actor.login, now)  # audited at next sign-in
-            raise
-        ws.vault.lockout.record_failure(ws.actor.login, now, audited=True)
-        raise AuthError("The password is not correct.")
-    ws.vault.lockout.reset(ws.actor.login)
-    with ws.transaction() as s:
-        audit.record(s, ws, "session.unlocked")
+    if _password_ok(ws, password):
+        ws.vault.lockout.reset(ws.actor.login)
+        return True
+    try:
+        with ws.transaction() as s:
+            audit.record(s, ws, failed_action)
+    except StorageProblem:
+        ws.vault.lockout.record_failure(ws.actor.login, now)  # audited at next sign-in
+        raise
+    ws.vault.lockout.record_failure(ws.actor.login, now, audited=True)
+    return False
 
 
 def _password_ok(ws: Workspace, password: str) -> bool:
@@ -239,8 +261,11 @@ def _password_ok(ws: Workspace, password: str) -> bool:
 
 
 def sign_out(ws: Workspace) -> None:
+    """Record the logout, then anchor the chain outside the database (storage.anchor)."""
     with ws.transaction() as s:
         audit.record(s, ws, "logout")
+    with contextlib.suppress(StorageError):  # e.g. the key file vanished: still sign out
+        anchor.advance(ws.vault.anchor_file(ws.db), ws.db, ws.clock.now())
     ws.close()
 
 
@@ -249,27 +274,32 @@ def reset_password_with_recovery(
 ) -> None:
     c = Checker()
     login = check_login(c, "login", login)
-    c.password("password", new_password)
+    c.password("password", new_password, (login,))
     c.raise_if_any()
     try:
-        db = vault.unlock_with_recovery(recovery_key)
-    except WrongPassword as error:
+        unlocked = vault.unlock_with_recovery(recovery_key, clock.now())
+    except (WrongPassword, LockedOut) as error:
         raise AuthError(str(error)) from None
     except StorageError as error:
         raise StorageProblem(str(error)) from error
+    db = unlocked.db
     try:
         _migrate(vault, db, clock.now())
+        slot = vault.new_slot(db, login, new_password)
         session = db.session()
         with session.begin():
+            _audit_failures(session, unlocked)
             user = session.scalar(select(User).where(User.login == login))
             if user is None or not user.active:
                 raise AuthError("No active account with that login.")
             audit.append(session, at=clock.now(), user_id=user.id, login=login,
                          action="password.reset_with_recovery_key", entity="user",
                          entity_id=user.id)
-            # Last: a slot that cannot be written (keychain, full disk) rolls the event back.
-            vault.set_password(db, login, new_password)
         session.close()
+        vault.lockout.signed_in(RECOVERY)  # committed: the failures are in the log
+        # Only after the commit (see store_slot); a failure here leaves the old password valid
+        # and the reset to be tried again.
+        vault.put_slot(slot)
     except StorageError as error:
         raise StorageProblem(str(error)) from error
     finally:
@@ -278,17 +308,45 @@ def reset_password_with_recovery(
 
 def change_password(ws: Workspace, old: str, new: str, new_again: str) -> None:
     c = Checker()
-    if not _password_ok(ws, old):
+    if not _checked_password(ws, old, "password.change_failed"):
         c.fail("old", "The current password is not correct.")
-    c.password("new", new)
+    c.password("new", new, (ws.actor.login, ws.actor.display_name))
     if new != new_again:
         c.fail("new_again", "The two new passwords are not the same.")
     c.raise_if_any()
+    slot = new_slot(ws, ws.actor.login, new)
     with ws.transaction() as s:
         audit.record(s, ws, "password.changed", "user", ws.actor.user_id)
-        # Last, inside the transaction: a slot that cannot be written rolls the event back
-        # (and its StorageError becomes a StorageProblem with a message to show).
-        ws.vault.set_password(ws.db, ws.actor.login, new)
+    store_slot(ws, slot, ws.actor.user_id)
+
+
+def new_slot(ws: Workspace, login: str, password: str) -> Slot:
+    """The key slot for ``login``'s new password (the slow KDF), not yet stored."""
+    try:
+        return ws.vault.new_slot(ws.db, login, password)
+    except StorageError as error:  # e.g. the keychain is locked: nothing was changed
+        raise StorageProblem(str(error)) from error
+
+
+def store_slot(ws: Workspace, slot: Slot, user_id: int) -> None:
+    """Store a password's key slot *after* the transaction that audited it has committed, so a
+    password is never changed without its audit event. When the slot cannot be written, the
+    log says so (``password.not_saved``) and the old password stays valid."""
+    try:
+        ws.vault.put_slot(slot)
+    except StorageError as error:
+        with contextlib.suppress(ServiceError), ws.transaction() as s:
+            audit.record(s, ws, "password.not_saved", "user", user_id, reason=str(error))
+        raise StorageProblem(f"{error} The password was not changed.") from error
+
+
+def remove_slot(ws: Workspace, login: str) -> None:
+    """Remove a deactivated account's slot after the deactivation committed."""
+    try:
+        ws.vault.remove_login(login)
+    except StorageError as error:
+        raise StorageProblem(f"{error} The account is deactivated (sign-in refuses it), but"
+                             " its key slot is still in the key file.") from error
 
 
 def idle_lock_minutes(ws: Workspace) -> int:

@@ -45,4 +45,9 @@ class StorageProblem(ServiceError):
 
 class DatabaseDamaged(StorageProblem):
     """The database file is missing, truncated, corrupted or not ours: restoring a backup is
-    the way out (the sign-in window offers it)."""
+    the way out (the sign-in window offers it). ``problems``: what a check found, one short
+    line each (no PHI), when the damage was found by a check rather than by a failed read."""
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems

@@ -16,7 +16,6 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..clock import Clock
 from ..models.roster import Participant
 from ..models.sessions import Attendance, GroupSession
 from ..models.users import Clinic
@@ -27,20 +26,26 @@ from ..storage.backup import (
     automatic_backup_path,
     list_backup_files,
     prune_automatic,
-    restore_backup,
-    restore_setting_aside,
     write_backup,
 )
 from ..storage.errors import StorageError
-from ..storage.vault import Vault
 from . import audit, notes
+from .anchoring import advance_anchor, check_anchors
 from .errors import NotFound, StorageProblem
+from .restoring import (
+    RestoreOutcome,
+    backup_warnings,
+    check_target,
+    restore,
+    restore_damaged,
+)
 from .validation import Checker
 from .workspace import Workspace
 
 __all__ = [
     "BackupFile", "BackupInfo", "BackupSettings", "IntegrityReport", "RestoreOutcome",
-    "auto_backup_if_due", "backup", "backup_settings", "default_backup_name", "list_backups",
+    "auto_backup_if_due", "backup", "backup_settings", "backup_warnings", "check_target",
+    "default_backup_name", "list_backups",
     "restore", "restore_damaged", "update_backup_settings", "verify",
 ]
 
@@ -66,22 +71,17 @@ class BackupSettings:
     last_automatic_at: datetime | None
 
 
-@dataclass(frozen=True)
-class RestoreOutcome:
-    backup_created_at: datetime | None
-    set_aside: Path | None
-    """The folder holding the files that were replaced (None if there were none)."""
-
-
-def verify(ws: Workspace) -> IntegrityReport:
-    """Check page encryption, structure, references, the audit chain and the schema level."""
+def verify(ws: Workspace, *, file_checked: bool = False) -> IntegrityReport:
+    """Check page encryption, structure, references, the audit chain, the protective triggers,
+    the anchors and the schema level. ``file_checked``: the page checks already ran moments ago
+    (``auth.sign_in(check_first=True)``); reading every page again would double the wait."""
     lines: list[str] = []
-    problems = integrity.check(ws.db)
+    problems = [] if file_checked else integrity.check(ws.db)
     lines.append("Database file: " + ("sound" if not problems else f"{len(problems)} problem(s)"))
     if problems:  # damaged pages: reading further would only fail on them
         lines.extend(f"Problem: {p}" for p in problems)
         return IntegrityReport(False, lines, problems[0])
-    with ws.transaction() as s:
+    with ws.read() as s:
         chain = audit.verify_chain(s)
         counts = {
             "participants": s.scalar(select(func.count()).select_from(Participant)) or 0,
@@ -89,11 +89,15 @@ def verify(ws: Workspace) -> IntegrityReport:
             "attendance records": s.scalar(select(func.count()).select_from(Attendance)) or 0,
         }
         signatures, bad_signatures = notes.verify_signatures(s)
-    if chain.ok:
+    if chain.problem is None:
         lines.append(f"Audit chain: intact ({chain.events} events)")
     else:
-        problems.append(f"audit chain broken at event {chain.first_bad_id}")
-        lines.append(f"Audit chain: BROKEN at event {chain.first_bad_id}")
+        problems.append(chain.problem)
+        lines.append(f"Audit chain: BROKEN ({chain.problem})")
+    guard_problems = integrity.check_guards(ws.db)
+    lines.append("Protective triggers: " + ("in place" if not guard_problems
+                                             else f"{len(guard_problems)} problem(s)"))
+    problems.extend(guard_problems)
     if not bad_signatures:
         lines.append(f"Note signatures: all {signatures:,} match their signed content")
     else:
@@ -105,8 +109,14 @@ def verify(ws: Workspace) -> IntegrityReport:
     if current != head:
         problems.append(f"schema at {current}, expected {head}")
     lines.extend(f"{name.capitalize()}: {n:,}" for name, n in counts.items())
+    settings = backup_settings(ws)
+    anchor_lines, anchor_problems = check_anchors(ws, [settings.folder, settings.default_folder])
+    lines.extend(anchor_lines)
+    problems.extend(anchor_problems)
     with ws.transaction() as s:
         audit.record(s, ws, "integrity.verified", ok=not problems)
+    if not problems:
+        advance_anchor(ws)
     return IntegrityReport(not problems, lines + [f"Problem: {p}" for p in problems],
                            problems[0] if problems else None)
 
@@ -125,6 +135,7 @@ def backup(ws: Workspace, target: Path) -> BackupInfo:
     info = _write(ws, Path(target))
     with ws.transaction() as s:
         audit.record(s, ws, "backup.created", kind="manual", size_bytes=info.size_bytes)
+    advance_anchor(ws)
     return info
 
 
@@ -215,33 +226,5 @@ def auto_backup_if_due(ws: Workspace) -> BackupInfo | None:
         row.last_auto_backup_at = now
         audit.record(s, ws, "backup.created", kind="automatic", size_bytes=info.size_bytes,
                      pruned=len(pruned))
+    advance_anchor(ws)
     return info
-
-
-def restore(source: Path, data_dir: Path) -> dict[str, str]:
-    """Unpack a backup into a new, empty data folder.
-
-    Nothing can be written to the encrypted audit log without a password, so storage leaves a
-    marker (no PHI) that the next sign-in turns into a ``backup.restored`` audit event."""
-    try:
-        return restore_backup(source, data_dir)
-    except StorageError as error:
-        raise StorageProblem(str(error)) from error
-
-
-def restore_damaged(vault: Vault, clock: Clock, source: Path) -> RestoreOutcome:
-    """Replace the (damaged or missing) database of ``vault``'s folder with a backup, from the
-    sign-in window. The backup's checksum is verified first (a bad backup moves nothing); the
-    current files are moved, never deleted, into ``set-aside-<UTC time>/`` in the data folder.
-    The next sign-in audits ``backup.restored``. Refused while this process has the database
-    open."""
-    try:
-        done = restore_setting_aside(Path(source), vault.data_dir, clock.now())
-    except StorageError as error:
-        raise StorageProblem(str(error)) from error
-    created = done.manifest.get("created_at")
-    try:
-        when = datetime.fromisoformat(created) if created else None
-    except ValueError:
-        when = None
-    return RestoreOutcome(when, done.set_aside)

@@ -174,10 +174,14 @@ def update_participant(ws: Workspace, participant_id: int, draft: ParticipantDra
         if clash:
             raise Conflict(f"Chart ID {d.chart_id} is already used by another participant.")
         changed = sorted(k for k, v in _fields(d).items() if getattr(p, k) != v)
+        # Old and new values go into the (encrypted) audit log, so an overwritten value can be
+        # recovered from it.
+        values = {k: [getattr(p, k), getattr(d, k)] for k in changed}
         for k in changed:
             setattr(p, k, getattr(d, k))
         p.updated_at, p.updated_by_id = ws.clock.now(), ws.actor.user_id
-        audit.record(s, ws, "participant.updated", "participant", p.id, fields=changed)
+        audit.record(s, ws, "participant.updated", "participant", p.id, fields=changed,
+                     changes=values)
         return _view(s, p, _today(ws))
 
 

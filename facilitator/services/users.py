@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..models.users import ROLES, Clinic, User
 from ..storage.keys import normalise_login
 from . import audit
-from .auth import check_login, check_timezone
+from .auth import check_login, check_timezone, new_slot, remove_slot, store_slot
 from .errors import Conflict, NotFound, ValidationError
 from .validation import Checker
 from .workspace import Workspace
@@ -68,9 +68,13 @@ def list_users(ws: Workspace) -> list[UserView]:
 def add_user(ws: Workspace, draft: UserDraft, password: str) -> UserView:
     ws.require("admin")
     c = _check(draft)
-    c.password("password", password)
+    c.password("password", password, (draft.login, draft.display_name))
     c.raise_if_any()
     login = normalise_login(draft.login)
+    with ws.read() as s:
+        if s.scalar(select(User.id).where(User.login == login)) is not None:
+            raise Conflict(f"The login {login!r} is taken.")
+    slot = new_slot(ws, login, password)  # the slow KDF, outside the write lock
     with ws.transaction() as s:
         if s.scalar(select(User.id).where(User.login == login)) is not None:
             raise Conflict(f"The login {login!r} is taken.")
@@ -80,9 +84,9 @@ def add_user(ws: Workspace, draft: UserDraft, password: str) -> UserView:
         s.add(user)
         s.flush()
         audit.record(s, ws, "user.created", "user", user.id, role=user.role)
-        # The slot is written inside the transaction so a failed write rolls the user back.
-        ws.vault.set_password(ws.db, login, password)
-        return _view(user)
+        view = _view(user)
+    store_slot(ws, slot, view.id)  # only after the commit: never a password that is unaudited
+    return view
 
 
 def update_user(ws: Workspace, user_id: int, draft: UserDraft) -> UserView:
@@ -144,6 +148,7 @@ def set_active(ws: Workspace, user_id: int, active: bool, password: str = "") ->
         c = Checker()
         c.password("password", password)
         c.raise_if_any()
+    slot = new_slot(ws, _login(ws, user_id), password) if active else None
     with ws.transaction() as s:
         user = s.get(User, user_id)
         if user is None:
@@ -151,11 +156,22 @@ def set_active(ws: Workspace, user_id: int, active: bool, password: str = "") ->
         user.active = active
         user.updated_at, user.updated_by_id = ws.clock.now(), ws.actor.user_id
         audit.record(s, ws, "user.activated" if active else "user.deactivated", "user", user.id)
-        if active:
-            ws.vault.set_password(ws.db, user.login, password)
-        else:
-            ws.vault.remove_login(user.login)
-        return _view(user)
+        view = _view(user)
+    # After the commit. A slot left behind by a failed removal opens nothing: sign-in refuses
+    # an inactive account.
+    if slot is not None:
+        store_slot(ws, slot, view.id)
+    else:
+        remove_slot(ws, view.login)
+    return view
+
+
+def _login(ws: Workspace, user_id: int) -> str:
+    with ws.read() as s:
+        login = s.scalar(select(User.login).where(User.id == user_id))
+    if login is None:
+        raise NotFound("That account no longer exists.")
+    return login
 
 
 def reset_password(ws: Workspace, user_id: int, password: str) -> None:
@@ -163,12 +179,13 @@ def reset_password(ws: Workspace, user_id: int, password: str) -> None:
     c = Checker()
     c.password("password", password)
     c.raise_if_any()
+    slot = new_slot(ws, _login(ws, user_id), password)
     with ws.transaction() as s:
         user = s.get(User, user_id)
         if user is None or not user.active:
             raise NotFound("No active account with that id.")
         audit.record(s, ws, "password.reset_by_admin", "user", user.id)
-        ws.vault.set_password(ws.db, user.login, password)
+    store_slot(ws, slot, user_id)
 
 
 def clinic(ws: Workspace) -> ClinicView:

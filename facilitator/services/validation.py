@@ -8,6 +8,9 @@ from datetime import date
 MAX_NAME = 1000
 MAX_TEXT = 100_000
 MIN_PASSWORD = 10
+# zxcvbn's score 3: about 10^8 guesses or more. Below, the password is a common one, a keyboard
+# walk, a dictionary word with digits, or built from the user's own login or names.
+MIN_PASSWORD_SCORE = 3
 
 
 def visible(text: str) -> bool:
@@ -43,9 +46,20 @@ class Checker:
         if earlier is not None and later is not None and later < earlier:
             self.fail(field, message)
 
-    def password(self, field: str, value: str) -> None:
+    def password(self, field: str, value: str, context: tuple[str, ...] = ()) -> None:
+        """At least MIN_PASSWORD characters and not easy to guess; ``context``: the login, the
+        person's and the clinic's names, which a guesser tries first."""
         if len(value) < MIN_PASSWORD:
             self.fail(field, f"The password needs at least {MIN_PASSWORD} characters.")
+            return
+        from zxcvbn import zxcvbn  # loads its word lists: only when a password is set
+
+        result = zxcvbn(value[:100], user_inputs=[c for c in context if c])
+        if result["score"] < MIN_PASSWORD_SCORE:
+            hint = result["feedback"].get("warning") or ""
+            self.fail(field, "This password is too easy to guess"
+                      + (f" ({hint.rstrip('.').lower()})" if hint else "")
+                      + ". A few unrelated words make a strong one.")
 
     def raise_if_any(self) -> None:
         if self.errors:

@@ -41,6 +41,12 @@ def _configure(conn: sqlcipher.Connection) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     # Clinical writes must survive a power cut the moment the therapist sees them acknowledged.
     conn.execute("PRAGMA synchronous = FULL")
+    # On macOS fsync() only reaches the drive's cache; F_FULLFSYNC reaches the platter/flash.
+    # Elsewhere SQLite falls back to a plain fsync, so the pragmas are set on every OS.
+    conn.execute("PRAGMA fullfsync = ON")
+    conn.execute("PRAGMA checkpoint_fullfsync = ON")
+    # Sorts and temporary indexes stay in memory: never decrypted pages in a temp file.
+    conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA foreign_keys = ON")
 
 

@@ -8,6 +8,17 @@ from pathlib import Path
 from typing import IO
 
 from .errors import AlreadyOpen
+from .files import make_private
+
+
+def open_lock_file(path: Path) -> IO[str]:
+    """The lock file, positioned at offset 0. ``msvcrt.locking`` locks bytes from the current
+    position, and "a+" opens at the *end*: a second instance would lock the byte after the
+    first one's PID and both would run. Every instance must lock the same byte, byte 0."""
+    fh = open(path, "a+", encoding="ascii")  # noqa: SIM115 - held for the app's life
+    make_private(path)
+    fh.seek(0)
+    return fh
 
 
 class InstanceLock:
@@ -16,7 +27,7 @@ class InstanceLock:
         self._fh: IO[str] | None = None
 
     def acquire(self) -> None:
-        fh = open(self.path, "a+", encoding="ascii")  # noqa: SIM115 - held for the app's life
+        fh = open_lock_file(self.path)
         try:
             if sys.platform == "win32":
                 import msvcrt

@@ -1,4 +1,6 @@
-"""Low-level integrity checks of an open encrypted database (page HMACs, B-trees, foreign keys).
+"""Low-level integrity checks of an open encrypted database (page HMACs, B-trees, foreign keys,
+the protective triggers). Nothing here writes to the database: a check must not change what it
+checks, so callers run these *before* anything is written (sign-in for ``verify`` included).
 
 A page whose HMAC fails surfaces from SQLCipher as ``MemoryError`` (SQLITE_NOMEM) or "SQL logic
 error" on whatever statement touches it, so the checks run on a raw keyed connection, page
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import sqlcipher3.dbapi2 as sqlcipher
 
+from . import guards
 from .engine import Database, open_raw
 
 
@@ -33,3 +36,17 @@ def check(db: Database) -> list[str]:
         return ["the database file is damaged and cannot be read"]
     finally:
         conn.close()
+
+
+def check_guards(db: Database) -> list[str]:
+    """Protective triggers that were dropped or altered (read from the schema only)."""
+    conn = open_raw(db.path, db.raw_key())
+    try:
+        schema = conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+    except (sqlcipher.Error, MemoryError):
+        return ["the database schema cannot be read"]
+    finally:
+        conn.close()
+    triggers = {name: sql for kind, name, sql in schema if kind == "trigger"}
+    tables = {name for kind, name, _ in schema if kind == "table"}
+    return guards.problems(triggers, tables)

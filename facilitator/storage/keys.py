@@ -14,8 +14,9 @@ salts, KDF parameters and ciphertext only.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
-import os
+import re
 import secrets
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -29,11 +30,19 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .errors import NoSuchAccount, NotADatabase, WrongPassword
+from .files import write_atomic
 
 KEY_BYTES = 32
 RECOVERY_SLOT = "recovery"
 _RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
 _FORMAT = "facilitator.keyslots/1"
+# Bounds on the KDF cost a key file may ask for. A damaged or hostile file must not make the app
+# allocate gigabytes or spin for minutes before it can say anything (the default is 128 MiB x 3).
+_MEMORY_KIB = (8 * 1024, 1024 * 1024)
+_TIME_COST = (1, 20)
+_PARALLELISM = (1, 16)
+_SIZES = {"salt": 16, "nonce": 12, "wrapped": KEY_BYTES + 16}  # AES-GCM adds a 16-byte tag
+_DB_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,46 @@ def open_slot(slot: Slot, secret: str, device_secret: bytes | None) -> bytes:
         raise WrongPassword("The password is not correct.") from exc
 
 
+def _check_slot(raw: Any) -> Slot:
+    """One slot of a key file, fully checked; raises ValueError naming what is wrong (no
+    secrets: names, sizes and numbers only)."""
+    if not isinstance(raw, dict) or set(raw) != set(Slot.__dataclass_fields__):
+        raise ValueError("a slot has unexpected fields")
+    slot = Slot(**raw)
+    if not isinstance(slot.name, str) or not (
+            slot.name == RECOVERY_SLOT or re.fullmatch(r"user:[^\s:]{1,64}", slot.name)):
+        raise ValueError("a slot has an invalid name")
+    expected_kdf = "hkdf" if slot.name == RECOVERY_SLOT else "argon2id"
+    if slot.kdf != expected_kdf:
+        raise ValueError(f"slot {slot.name}: key derivation must be {expected_kdf}")
+    for part, size in _SIZES.items():
+        value = getattr(slot, part)
+        try:
+            decoded = base64.b64decode(value.encode("ascii"), validate=True)
+        except (AttributeError, UnicodeEncodeError, binascii.Error):
+            raise ValueError(f"slot {slot.name}: {part} is not base64") from None
+        if len(decoded) != size:
+            raise ValueError(f"slot {slot.name}: {part} has {len(decoded)} bytes, not {size}")
+    if not isinstance(slot.device_bound, bool):
+        raise ValueError(f"slot {slot.name}: device_bound is not true or false")
+    if not isinstance(slot.params, dict):
+        raise ValueError(f"slot {slot.name}: parameters are not a table")
+    if slot.kdf == "hkdf":
+        if slot.params or slot.device_bound:
+            raise ValueError(f"slot {slot.name}: unexpected parameters")
+        return slot
+    if set(slot.params) != {"time_cost", "memory_kib", "parallelism"}:
+        raise ValueError(f"slot {slot.name}: Argon2id parameters missing or unexpected")
+    for key, (low, high) in (("memory_kib", _MEMORY_KIB), ("time_cost", _TIME_COST),
+                             ("parallelism", _PARALLELISM)):
+        value = slot.params[key]
+        if type(value) is not int or not low <= value <= high:
+            raise ValueError(f"slot {slot.name}: {key} must be between {low} and {high}")
+    if slot.params["memory_kib"] < 8 * slot.params["parallelism"]:
+        raise ValueError(f"slot {slot.name}: memory_kib too small for its parallelism")
+    return slot
+
+
 class KeyFile:
     """The slot file beside the database. Written atomically; never holds the data key in clear."""
 
@@ -162,16 +211,31 @@ class KeyFile:
 
     @classmethod
     def load(cls, path: Path) -> KeyFile:
+        """Read and fully check a key file (structure, base64 and sizes, KDF cost bounds);
+        anything wrong raises NotADatabase naming the problem, never a crash or a hang."""
         try:
+            if path.stat().st_size > 1 << 20:
+                raise ValueError("the file is far too large")
             raw: Any = json.loads(path.read_text("utf-8"))
-            if raw.get("format") != _FORMAT:
-                raise ValueError("format")
-            slots = {s["name"]: Slot(**s) for s in raw["slots"]}
-            return cls(path, str(raw["db_id"]), slots)
+            if not isinstance(raw, dict) or raw.get("format") != _FORMAT:
+                raise ValueError("unknown format")
+            db_id = raw.get("db_id")
+            if not isinstance(db_id, str) or not _DB_ID.match(db_id):
+                raise ValueError("invalid database id")
+            if not isinstance(raw.get("slots"), list):
+                raise ValueError("no slot list")
+            slots: dict[str, Slot] = {}
+            for entry in raw["slots"]:
+                slot = _check_slot(entry)
+                if slot.name in slots:
+                    raise ValueError(f"slot {slot.name} appears twice")
+                slots[slot.name] = slot
+            return cls(path, db_id, slots)
         except FileNotFoundError:
             raise
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise NotADatabase(f"The key file {path.name} is damaged or not ours.") from exc
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise NotADatabase(f"The key file {path.name} is damaged or not ours ({exc})."
+                               " Restore it from a backup.") from exc
 
     def save(self) -> None:
         data = {
@@ -179,12 +243,7 @@ class KeyFile:
             "db_id": self.db_id,
             "slots": [asdict(s) for s in self.slots.values()],
         }
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        write_atomic(self.path, json.dumps(data, indent=1).encode("utf-8"))
 
     def slot_for(self, name: str) -> Slot:
         try:

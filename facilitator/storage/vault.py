@@ -16,8 +16,17 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
+from .anchor import AnchorFile
 from .device import DeviceSecrets, KeyringSecrets
-from .errors import DataDirProblem, KeychainUnavailable, LockedOut, NotADatabase, WrongPassword
+from .errors import (
+    DataDirProblem,
+    KeychainUnavailable,
+    LockedOut,
+    NoSuchAccount,
+    NotADatabase,
+    WrongPassword,
+)
+from .files import make_private, private_dir
 from .keys import (
     RECOVERY_SLOT,
     KdfParams,
@@ -30,7 +39,7 @@ from .keys import (
     open_slot,
     user_slot_name,
 )
-from .lockout import FailedAttempt, Lockout
+from .lockout import RECOVERY, UNKNOWN, FailedAttempt, Lockout
 
 if TYPE_CHECKING:
     from .engine import Database
@@ -101,7 +110,7 @@ class Vault:
         if self.exists():
             raise DataDirProblem("The data folder already holds a Facilitator database.")
         try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.data_dir)
             probe = self.data_dir / ".write-test"
             probe.write_bytes(b"")
             probe.unlink()
@@ -119,6 +128,8 @@ class Vault:
         try:
             keys.save()
             db = self._open(data_key)
+            # SQLite creates the -wal and -shm files with the database file's mode.
+            make_private(self.db_path)
         except OSError as exc:
             raise _dir_problem(exc, self.data_dir) from exc
         return db, recovery
@@ -143,17 +154,19 @@ class Vault:
             raise NotADatabase("The database file is truncated. Restore it from a backup.")
 
     def unlock(self, login: str, password: str, now: datetime) -> Unlocked:
+        typed = login
         login = normalise_login(login)
-        wait = self.lockout.retry_after(login, now)
+        keys = self._keys()
+        slot = keys.slots.get(user_slot_name(login))
+        # Logins without a slot share one bucket: junk names get no free tries of their own.
+        bucket = login if slot is not None else UNKNOWN
+        wait = self.lockout.retry_after(bucket, now)
         if wait > 0:
             raise LockedOut(wait)
-        keys = self._keys()
         self._check_file()
-        try:
-            slot = keys.slot_for(user_slot_name(login))
-        except WrongPassword:
-            self._record_failure(login, now)
-            raise
+        if slot is None:
+            self._record_failure(UNKNOWN, now, tried=typed)
+            raise NoSuchAccount("The login or password is not correct.")
         # Raised before any password check: a missing keychain is not a failed attempt.
         device_secret = self._device_secret(keys, slot)
         try:
@@ -164,11 +177,11 @@ class Vault:
         db = self._open(data_key)
         return Unlocked(db, login, tuple(self.lockout.pending()))
 
-    def _record_failure(self, login: str, now: datetime) -> None:
+    def _record_failure(self, login: str, now: datetime, *, tried: str = "") -> None:
         # A back-off file that cannot be written (read-only or full folder) must not turn a
         # wrong password into a crash; whoever can make the folder read-only could delete it.
         with contextlib.suppress(OSError):
-            self.lockout.record_failure(login, now)
+            self.lockout.record_failure(login, now, tried=tried)
 
     def _device_secret(self, keys: KeyFile, slot: Slot) -> bytes | None:
         if not slot.device_bound:
@@ -182,26 +195,38 @@ class Vault:
             )
         return secret
 
-    def unlock_with_recovery(self, recovery_key: str) -> Database:
+    def unlock_with_recovery(self, recovery_key: str, now: datetime) -> Unlocked:
+        """Open the database with the recovery key, under the same back-off as passwords (its
+        own bucket); failures wait in the back-off file for the next sign-in to audit."""
+        wait = self.lockout.retry_after(RECOVERY, now)
+        if wait > 0:
+            raise LockedOut(wait)
         keys = self._keys()
         self._check_file()
         try:
             data_key = open_slot(keys.slot_for(RECOVERY_SLOT), recovery_key, None)
         except WrongPassword:
+            self._record_failure(RECOVERY, now)
             raise WrongPassword("The recovery key is not correct.") from None
-        return self._open(data_key)
+        return Unlocked(self._open(data_key), RECOVERY, tuple(self.lockout.pending()))
 
     # -- slots ---------------------------------------------------------------------------------
-    def set_password(self, db: Database, login: str, password: str) -> None:
-        """Create or rewrap ``login``'s slot (new user, password change, recovery reset)."""
+    def new_slot(self, db: Database, login: str, password: str) -> Slot:
+        """``login``'s slot for ``password`` (the slow KDF runs here), not yet stored: store it
+        with ``put_slot`` once the database change it belongs to has committed, so a password
+        change is never real but unaudited."""
         keys = self._keys()
         name = user_slot_name(login)
         device_secret = self.device.get(keys.db_id)
         if device_secret is None and self.device.available:
             device_secret = self.device.create(keys.db_id)
-        keys.slots[name] = make_slot(
-            name, password, db.raw_key(), params=self.kdf, device_secret=device_secret
-        )
+        return make_slot(name, password, db.raw_key(), params=self.kdf,
+                         device_secret=device_secret)
+
+    def put_slot(self, slot: Slot) -> None:
+        """Store ``slot`` (new or replacing the one of the same name)."""
+        keys = self._keys()  # read again: the file may have changed since new_slot
+        keys.slots[slot.name] = slot
         self._save(keys)
 
     def verify_password(self, login: str, password: str) -> bool:
@@ -220,6 +245,19 @@ class Vault:
         keys = self._keys()
         if keys.slots.pop(user_slot_name(login), None) is not None:
             self._save(keys)
+
+    def anchor_file(self, db: Database) -> AnchorFile:
+        """The audit anchor of this folder, sealed with a key derived from ``db``'s data key and
+        the device secret where there is one."""
+        keys = self._keys()
+        try:
+            secret = self.device.get(keys.db_id)
+        except KeychainUnavailable:
+            secret = None  # a keychain-sealed anchor then reads as "cannot be checked here"
+        return AnchorFile(self.data_dir, keys.db_id, db.raw_key(), secret)
+
+    def db_id(self) -> str:
+        return self._keys().db_id
 
     def _save(self, keys: KeyFile) -> None:
         try:

@@ -2,8 +2,10 @@
 window (no message boxes), including the back-off after repeated failures.
 
 Signing in (Argon2id unlock, then any migration) runs off the GUI thread. When the database
-turns out damaged or missing, the window offers "Restore from a backup…": the current files are
-set aside (moved, never deleted) and the chosen backup put in their place."""
+turns out damaged or missing, the window offers "Restore from a backup…": after a confirmation
+when the backup is of another clinic or older than one in sight, and the password of the backup
+(or its recovery key), the current files are set aside (moved, never deleted) and the chosen
+backup put in their place."""
 
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -212,12 +216,31 @@ class LoginWindow(QWidget):
             return
         self.error.setText("")
         self.info.hide()
+        from facilitator.services import maintenance
+
+        warnings = attempt(lambda: maintenance.backup_warnings(self.vault, Path(path)),
+                           self._on_restore_failed)
+        if warnings is None:
+            return
+        buttons = QMessageBox.StandardButton
+        if warnings and QMessageBox.question(
+                self, self.tr("Restore this backup?"),
+                "\n\n".join([*warnings, self.tr("Restore it anyway?")]),
+                buttons.Yes | buttons.No, buttons.No,  # replacing data: No is the default
+        ) != buttons.Yes:
+            return
+        login = self.login.text()
+        secret, ok = QInputDialog.getText(
+            self, self.tr("Prove you may open this backup"),
+            self.tr("The password of {0} as it was when the backup was made, or the clinic's"
+                    " recovery key:").format(login.strip() or self.tr("your login")),
+            QLineEdit.EchoMode.Password)
+        if not ok or not secret:
+            return
         vault, clock = self.vault, self.clock
 
         def restore() -> RestoreOutcome:  # on a worker thread
-            from facilitator.services import maintenance
-
-            return maintenance.restore_damaged(vault, clock, Path(path))
+            return maintenance.restore_damaged(vault, clock, Path(path), login, secret)
 
         self._op = run_in_background(
             self, restore, on_success=self._on_restored, on_failure=self._on_restore_failed,

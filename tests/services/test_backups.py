@@ -164,7 +164,7 @@ def test_damaged_database_is_set_aside_and_the_backup_restored(
     with pytest.raises(DatabaseDamaged, match="restore it from a backup"):
         auth.sign_in(vault, clock, "admin", PASSWORD)
     clock.advance(minutes=5)
-    outcome = maintenance.restore_damaged(vault, clock, info.path)
+    outcome = maintenance.restore_damaged(vault, clock, info.path, "admin", PASSWORD)
 
     assert outcome.backup_created_at == datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
     aside = outcome.set_aside
@@ -177,7 +177,7 @@ def test_damaged_database_is_set_aside_and_the_backup_restored(
         assert [p.legal_name for p in roster.list_participants(restored)] == ["Before Backup"]
         _action, details = _actions(restored, "backup.restored")[0]
         assert details == {"backup_created_at": "2026-03-02T15:00:00+00:00",
-                           "set_aside": aside.name}
+                           "set_aside": aside.name, "proof": "password"}
         assert maintenance.verify(restored).ok
     finally:
         restored.close()
@@ -190,7 +190,7 @@ def test_missing_database_can_be_restored_too(clinic: tuple[Workspace, str], vau
     vault.db_path.unlink()
     with pytest.raises(DatabaseDamaged, match="missing"):
         auth.sign_in(vault, clock, "admin", PASSWORD)
-    outcome = maintenance.restore_damaged(vault, clock, info.path)
+    outcome = maintenance.restore_damaged(vault, clock, info.path, "admin", PASSWORD)
     assert outcome.set_aside is not None and (outcome.set_aside / "keys.json").exists()
     auth.sign_in(vault, clock, "admin", PASSWORD).close()
 
@@ -214,11 +214,11 @@ def test_bad_backup_moves_nothing(clinic: tuple[Workspace, str], vault: Vault,
     before = sorted(p.name for p in vault.data_dir.iterdir())
     bad = _tampered(info.path, tmp_path / "tampered.fbak")
     with pytest.raises(StorageProblem, match="checksum does not match"):
-        maintenance.restore_damaged(vault, clock, bad)
+        maintenance.restore_damaged(vault, clock, bad, "admin", PASSWORD)
     not_zip = tmp_path / "notes.fbak"
     not_zip.write_bytes(b"hello")
     with pytest.raises(StorageProblem, match="not a Facilitator backup"):
-        maintenance.restore_damaged(vault, clock, not_zip)
+        maintenance.restore_damaged(vault, clock, not_zip, "admin", PASSWORD)
     assert sorted(p.name for p in vault.data_dir.iterdir()) == before
     assert vault.db_path.read_bytes() == damaged
     assert json.loads(vault.keys_path.read_text())  # still the original key slots
@@ -229,8 +229,8 @@ def test_restore_refuses_the_folder_this_process_has_open(ws: Workspace, vault: 
                                                           tmp_path: Path) -> None:
     info = maintenance.backup(ws, tmp_path / "good.fbak")
     with pytest.raises(StorageProblem, match="this window has open"):
-        maintenance.restore_damaged(vault, clock, info.path)
+        maintenance.restore_damaged(vault, clock, info.path, "admin", PASSWORD)
     with pytest.raises(StorageProblem, match="this window has open"):
-        maintenance.restore(info.path, vault.data_dir)
+        maintenance.restore(info.path, vault.data_dir, vault.device, clock, "admin", PASSWORD)
     assert not any(p.name.startswith("set-aside-") for p in vault.data_dir.iterdir())
     assert maintenance.verify(ws).ok

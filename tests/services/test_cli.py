@@ -71,10 +71,12 @@ def test_backup_restore_cli(demo_dir: tuple[Path, Path], tmp_path: Path) -> None
                  str(demo_dir[0]), "--no-keyring")
     assert result.returncode == 0, result.stderr
     restored = tmp_path / "restored"
-    assert run("restore", "--from", str(target), "--data-dir", str(restored)).returncode == 0
+    assert run("restore", "--from", str(target), "--data-dir", str(restored), "--user", "admin",
+               "--no-keyring").returncode == 0
     check = run("verify", "--user", "supervisor", "--data-dir", str(restored), "--no-keyring")
     assert check.returncode == 0, check.stderr
-    again = run("restore", "--from", str(target), "--data-dir", str(restored))
+    again = run("restore", "--from", str(target), "--data-dir", str(restored), "--user",
+                "admin")
     assert again.returncode == 1 and "not empty" in again.stderr
 
 
@@ -122,6 +124,7 @@ def test_verify_names_a_tampered_note_signature(demo_dir: tuple[Path, Path],
     result = run("verify", "--user", "admin", "--data-dir", str(copy), "--no-keyring")
     assert result.returncode == 1, result.stdout
     assert f"(note {note_id}): the signed note content no longer matches" in result.stdout
+    assert "note_revisions_signed_no_update is missing" in result.stdout
     assert "Traceback" not in result.stderr
 
 
@@ -136,7 +139,6 @@ def test_export_session_and_chart_with_a_release(demo_dir: tuple[Path, Path],
     ws = auth.sign_in(Vault(copy, device=NoDeviceSecrets()), SystemClock(), "admin", PASSWORD)
     try:
         from sqlalchemy import text
-
 
         with ws.read() as s:
             group, day, chart = s.execute(text(
@@ -184,3 +186,21 @@ def test_errors_are_one_line_and_refused_input_is_usage(tmp_path: Path) -> None:
     assert short.returncode == 2 and "at least 10 characters" in short.stderr
     assert short.stderr.strip().count("\n") == 0
     assert "usage:" in run("--help").stdout  # help stays in full
+
+
+def test_verify_of_a_damaged_file_reports_it_and_writes_nothing(demo_dir: tuple[Path, Path],
+                                                                tmp_path: Path) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir[0], data)
+    db = data / "facilitator.db"
+    blob = bytearray(db.read_bytes())
+    blob[4096 * 5 + 200] ^= 0x01  # one bit inside page 6
+    db.write_bytes(bytes(blob))
+    before = sorted((p.name, p.read_bytes()) for p in data.iterdir() if p.is_file())
+    result = run("verify", "--user", "admin", "--data-dir", str(data), "--no-keyring")
+    assert result.returncode == 1
+    assert "encryption check" in result.stdout and "Nothing was written" in result.stdout
+    after = sorted((p.name, p.read_bytes()) for p in data.iterdir() if p.is_file())
+    assert after == before

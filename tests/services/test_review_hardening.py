@@ -87,9 +87,10 @@ def vault_on(data_dir: Path, backend: PlaintextKeyring) -> Vault:
 def test_failed_slot_write_on_password_change_is_a_clear_error(
         ws: Workspace, vault: Vault, clock: FakeClock) -> None:
     (vault.data_dir / "keys.tmp").mkdir()  # the atomic write of keys.json cannot happen
-    with pytest.raises(StorageProblem):
+    with pytest.raises(StorageProblem, match="not changed"):
         auth.change_password(ws, PASSWORD, "a brand new password", "a brand new password")
-    assert "password.changed" not in actions(ws)
+    # The change was audited before the slot was written, and its failure right after it.
+    assert actions(ws)[-2:] == ["password.changed", "password.not_saved"]
     (vault.data_dir / "keys.tmp").rmdir()
     ws.close()
     auth.sign_in(vault, clock, "admin", PASSWORD).close()

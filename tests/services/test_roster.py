@@ -60,7 +60,8 @@ def test_update_records_changed_fields_in_audit(ws: Workspace) -> None:
     p = roster.add_participant(ws, draft("C-1", "Pat Example"))
     roster.update_participant(ws, p.id, replace(draft("C-1", "Pat Example"), pronouns="they/them"))
     event = audit.list_events(ws, action_prefix="participant.updated")[0]
-    assert event.details == {"fields": ["pronouns"]} and event.entity_id == str(p.id)
+    assert event.details == {"fields": ["pronouns"], "changes": {"pronouns": ["", "they/them"]}}
+    assert event.entity_id == str(p.id)
 
 
 def test_rolling_enrollment(ws: Workspace) -> None:

@@ -96,9 +96,11 @@ def test_backup_and_restore_round_trip(ws: Workspace, tmp_path: Path, clock: Fak
     assert info.path.exists() and b"Backup Person" not in info.path.read_bytes()
     roster.add_participant(ws, draft("C-10", "After Backup"))
     target = tmp_path / "restored"
-    maintenance.restore(info.path, target)
     from facilitator.storage.device import KeyringSecrets
     from tests.conftest import FAST_KDF
+
+    maintenance.restore(info.path, target, KeyringSecrets(keyring_backend), clock, "admin",
+                        PASSWORD)
 
     restored = auth.sign_in(Vault(target, device=KeyringSecrets(keyring_backend), kdf=FAST_KDF),
                             clock, "admin", PASSWORD)
@@ -108,26 +110,29 @@ def test_backup_and_restore_round_trip(ws: Workspace, tmp_path: Path, clock: Fak
         from facilitator.services import audit
 
         assert audit.list_events(restored)[1].action == "backup.restored"
+        assert audit.list_events(restored)[1].details["proof"] == "password"
         assert maintenance.verify(restored).ok
     finally:
         restored.close()
 
 
-def test_restore_refuses_non_empty_folder_and_damaged_backup(ws: Workspace, tmp_path: Path
+def test_restore_refuses_non_empty_folder_and_damaged_backup(ws: Workspace, tmp_path: Path,
+                                                             vault: Vault, clock: FakeClock
                                                              ) -> None:
     info = maintenance.backup(ws, tmp_path / "b.fbak")
     occupied = tmp_path / "occupied"
     occupied.mkdir()
     (occupied / "keep.txt").write_text("mine")
     with pytest.raises(StorageProblem, match="not empty"):
-        maintenance.restore(info.path, occupied)
+        maintenance.restore(info.path, occupied, vault.device, clock, "admin", PASSWORD)
     assert (occupied / "keep.txt").read_text() == "mine"
     damaged = tmp_path / "damaged.fbak"
     damaged.write_bytes(info.path.read_bytes()[:-5000])
     with pytest.raises(StorageProblem, match=r"damaged|not a Facilitator backup"):
-        maintenance.restore(damaged, tmp_path / "new")
+        maintenance.restore(damaged, tmp_path / "new", vault.device, clock, "admin", PASSWORD)
     with pytest.raises(StorageProblem, match="No backup file"):
-        maintenance.restore(tmp_path / "missing.fbak", tmp_path / "new2")
+        maintenance.restore(tmp_path / "missing.fbak", tmp_path / "new2", vault.device, clock,
+                            "admin", PASSWORD)
 
 
 def test_second_instance_is_refused(tmp_path: Path) -> None:
@@ -169,3 +174,70 @@ def test_driver_errors_become_safe_messages(driver_message: str, expected: str) 
     from facilitator.storage.engine import translate
 
     assert expected in str(translate(Exception(driver_message)))
+
+
+def _flip_a_byte(ws: Workspace, vault: Vault) -> None:
+    from facilitator.storage.engine import open_raw
+
+    for i in range(50):
+        roster.add_participant(ws, draft(f"C-{i}", f"Person {i}"))
+    ws.close()
+    raw = open_raw(vault.db_path, ws.db.raw_key())
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the main file
+    raw.close()
+    data = bytearray(vault.db_path.read_bytes())
+    data[4096 * 3 + 100] ^= 0xFF  # one byte inside page 4
+    vault.db_path.write_bytes(bytes(data))
+
+
+def test_verify_writes_nothing_into_a_damaged_file(clinic, vault: Vault, clock: FakeClock
+                                                   ) -> None:
+    from facilitator.services.errors import DatabaseDamaged
+
+    _flip_a_byte(clinic[0], vault)
+    files = {p.name: p.read_bytes() for p in vault.data_dir.glob("facilitator.db*")}
+    with pytest.raises(DatabaseDamaged) as err:
+        auth.sign_in(vault, clock, "admin", PASSWORD, check_first=True)
+    assert err.value.problems and "encryption check" in err.value.problems[0]
+    assert {p.name: p.read_bytes() for p in vault.data_dir.glob("facilitator.db*")} == files
+    assert not list(vault.backups_dir.glob("*.fbak"))  # no pre-upgrade backup either
+
+
+@pytest.mark.parametrize("change", [
+    "DROP TRIGGER audit_events_no_delete",
+    "DROP TRIGGER topic_versions_no_update",
+    # Same name, no longer guarding anything that matters.
+    "DROP TRIGGER audit_events_no_update; CREATE TRIGGER audit_events_no_update BEFORE UPDATE"
+    " OF hash ON audit_events WHEN 0 BEGIN SELECT RAISE(ABORT, 'x'); END",
+])
+def test_verify_reports_a_dropped_or_altered_guard(ws: Workspace, change: str) -> None:
+    raw = ws.db.engine.raw_connection()
+    try:
+        raw.executescript(change)
+    finally:
+        raw.close()
+    report = maintenance.verify(ws)
+    assert not report.ok
+    name = change.split()[2].rstrip(";")
+    assert any(name in line and ("missing" in line or "altered" in line)
+               for line in report.lines)
+
+
+def test_durability_and_memory_pragmas(ws: Workspace) -> None:
+    with ws.db.engine.connect() as conn:
+        values = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                  for name in ("fullfsync", "checkpoint_fullfsync", "temp_store", "synchronous")}
+    assert values == {"fullfsync": 1, "checkpoint_fullfsync": 1, "temp_store": 2,
+                      "synchronous": 2}
+
+
+def test_every_instance_locks_the_same_byte(tmp_path: Path) -> None:
+    from facilitator.storage.instance import open_lock_file
+
+    lock = tmp_path / "facilitator.lock"
+    lock.write_text("123456")  # the first instance's PID
+    fh = open_lock_file(lock)
+    try:
+        assert fh.tell() == 0  # msvcrt.locking locks from here: byte 0 for every instance
+    finally:
+        fh.close()

@@ -135,6 +135,10 @@ def test_audit_page_lists_filters_and_verifies(qtbot: QtBot, main: MainWindow, w
     actions = [page.model.row_at(r).action for r in range(page.model.rowCount())]
     assert {"clinic.created", "user.created", "login"} <= set(actions)
     assert actions[0] == "login"  # newest first
+    # The head hash is on the page, to be noted on paper.
+    from facilitator.services import audit
+
+    assert audit.chain_head(ws).head_hash in page.head.text()
 
     qtbot.keyClicks(page.action, "login")
     qtbot.keyClick(page.action, Qt.Key.Key_Return)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog
 from pytestqt.qtbot import QtBot
 
 from facilitator.clock import FakeClock
@@ -174,6 +174,8 @@ def test_damaged_database_offers_restore_and_signing_in_works_after_it(
     picked = [str(bad)]
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *args: (picked[0], "")))
+    # The proof: the admin's password as it was in the backup.
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *args: (PASSWORD, True)))
     qtbot.mouseClick(w.restore_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "not a Facilitator backup" in w.error.text(), timeout=WAIT)
     assert w.restore_button.isVisible()
@@ -205,3 +207,41 @@ def test_backups_page_uses_the_whole_width(qtbot: QtBot, main: MainWindow, width
     QApplication.processEvents()
     right_gap = page.width() - page.layout().itemAt(0).widget().geometry().right()
     assert right_gap <= page.layout().contentsMargins().right() + 2  # no empty strip
+
+
+def test_restoring_an_older_backup_asks_first_and_no_keeps_everything(
+        qtbot: QtBot, clinic: tuple[Workspace, str], vault: Vault, clock: FakeClock,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    ws = clinic[0]
+    older = maintenance.backup(ws, tmp_path / "usb" / "older.fbak").path
+    clock.advance(days=1)
+    maintenance.backup(ws, tmp_path / "usb" / "newer.fbak")
+    ws.close()
+    _damage(vault)
+    w = LoginWindow(vault, clock)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.keyClicks(w.login, "admin")
+    qtbot.keyClicks(w.password, PASSWORD)
+    qtbot.keyClick(w.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.restore_button.isVisible(), timeout=WAIT)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *args: (str(older), "")))
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.No]
+
+    def question(_parent, _title, text, *_args):  # type: ignore[no-untyped-def]
+        asked.append(text)
+        return answer[0]
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *args: (PASSWORD, True)))
+    qtbot.mouseClick(w.restore_button, Qt.MouseButton.LeftButton)
+    assert "newer backup exists" in asked[0]
+    assert not any(p.name.startswith("set-aside-") for p in vault.data_dir.iterdir())
+    answer[0] = QMessageBox.StandardButton.Yes
+    qtbot.mouseClick(w.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.info.isVisible(), timeout=WAIT)
+    assert "was restored" in w.info.text()

@@ -148,6 +148,11 @@ def test_add_participant_with_emoji_and_rtl_names_then_search(
     assert page.search.hasFocus()
     qtbot.keyClicks(page.search, "ZOË")
     assert page.proxy.rowCount() == 1
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)  # a finished search is audited once
+    from facilitator.services import audit
+
+    searched = audit.list_events(page.ws, action_prefix="participant.searched")
+    assert [e.details for e in searched] == [{"text": "ZOË", "matches": 1}]
     page.search.clear()
     type_text(page.search, "ار")  # part of the RTL preferred name
     assert page.proxy.rowCount() == 1
@@ -231,6 +236,11 @@ def test_enroll_goals_drug_tests_and_group_members(
     details.test_result.setCurrentText("negative")
     qtbot.mouseClick(details.test_button, Qt.MouseButton.LeftButton)
     assert [t.result for t in roster.drug_tests(ws, clinic_data["Lee Park"])] == ["negative"]
+    # Opened once, edited several times and refreshed: one access event, not one per reload.
+    from facilitator.services import audit
+
+    viewed = audit.list_events(ws, action_prefix="participant.viewed")
+    assert [e.entity_id for e in viewed] == [str(clinic_data["Lee Park"])]
 
     page.tabs.setCurrentWidget(page.members)
     members = page.members

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -111,6 +111,12 @@ class AuditPage(QWidget):
         self.count = QLabel()
         self.raw_box = QCheckBox(self.tr("Show &raw details"))
         self.raw_box.setToolTip(self.tr("The details exactly as stored in the audit chain"))
+        # The head hash, so a clinic can note it on paper (see README: the audit trail).
+        self.head = QLabel()
+        self.head.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.head.setToolTip(self.tr(
+            "Note this number and hash on paper now and then: later, 'Verify' and the"
+            " backups can prove that no event up to it was removed or rewritten."))
         self.error = ErrorLabel()
         self.verify_result = InfoLabel()
         self.verify_lines = QPlainTextEdit()
@@ -124,6 +130,7 @@ class AuditPage(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.table, 1)
+        lay.addWidget(self.head)
         lay.addWidget(self.error)
         lay.addLayout(bottom)
         lay.addWidget(self.verify_result)
@@ -155,6 +162,10 @@ class AuditPage(QWidget):
             return
         self.model.set_rows(rows)
         self.count.setText(self.tr("%n event(s)", "", len(rows)))
+        head = attempt(lambda: audit.chain_head(self.ws), self._fail)
+        if head is not None:
+            self.head.setText(self.tr("Newest event: #{0}   hash {1}").format(
+                head.events, head.head_hash))
 
     def _fail(self, error: BaseException) -> None:
         self.error.setText(user_message(error))

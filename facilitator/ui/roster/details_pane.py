@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facilitator.services import console, notes, programs, roster
+from facilitator.services import access, console, notes, programs, roster
 from facilitator.services.console.dto import FlagView
 from facilitator.services.roster import (
     DRUG_TEST_RESULTS,
@@ -219,6 +219,9 @@ class DetailsPane(QWidget):
             self.group_combo.setCurrentIndex(max(0, self.group_combo.findData(current)))
 
     def show_participant(self, p: ParticipantView | None) -> None:
+        # Opening a different record is audited once; re-showing the same one (after a refresh
+        # or an edit) is not a new access.
+        opened = p is not None and (self.participant is None or self.participant.id != p.id)
         self.participant = p
         for label in (self.enrollment_error, self.goal_error, self.test_error, self.flag_error):
             label.setText("")
@@ -232,27 +235,30 @@ class DetailsPane(QWidget):
             self.timeline.show_participant(None)
             return
         self.title.setText(f"{p.display_name} · {p.chart_id}")
-        self._reload()
+        self._reload(log=opened)
         self.timeline.show_participant(p.id)
 
-    def _reload(self) -> None:
+    def _reload(self, *, log: bool = False) -> None:
         p = self.participant
         if p is None:
             return
+        record = attempt(lambda: access.open_participant(self.ws, p.id, log=log),
+                         lambda e: self._fail(self.enrollment_error, e))
+        if record is not None:
+            self.enrollment_model.set_rows(record.enrollments)
+            self.goal_model.set_rows(record.goals)
+            self.test_model.set_rows(record.drug_tests)
 
-        def load() -> None:
-            self.enrollment_model.set_rows(roster.enrollments(self.ws, p.id))
-            self.goal_model.set_rows(roster.goals(self.ws, p.id))
-            self.test_model.set_rows(roster.drug_tests(self.ws, p.id))
-            flags = console.participant_open_flags(self.ws, p.id)
-            self.flag_model.set_rows(flags)
-            if flags:
+        def flags() -> None:
+            found = console.participant_open_flags(self.ws, p.id)
+            self.flag_model.set_rows(found)
+            if found:
                 self.flag_view.selectRow(0)
             self.tabs.setTabText(self.tabs.indexOf(self.flags_tab), self.tr(
-                "⚑ Safety flags ({n} open)").format(n=len(flags)) if flags
+                "⚑ Safety flags ({n} open)").format(n=len(found)) if found
                 else self.tr("Safety flags"))
 
-        attempt(load, lambda e: self._fail(self.enrollment_error, e))
+        attempt(flags, lambda e: self._fail(self.enrollment_error, e))
 
     def _fail(self, label: ErrorLabel, error: BaseException) -> None:
         label.setText(user_message(error))

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facilitator.services import programs, roster
+from facilitator.services import access, programs, roster
 from facilitator.services.errors import NeedsConfirmation
 from facilitator.services.roster import ParticipantView
 from facilitator.services.workspace import Workspace
@@ -34,6 +34,8 @@ from .participant_model import ParticipantFilterProxy, ParticipantTableModel
 
 
 class RosterPage(QWidget):
+    _last_search = ""
+
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
@@ -102,6 +104,7 @@ class RosterPage(QWidget):
 
     def _connect_signals(self) -> None:
         self.search.textChanged.connect(self._on_search_changed)
+        self.search.editingFinished.connect(self._on_search_finished)
         self.add_button.clicked.connect(self._on_add_clicked)
         self.edit_button.clicked.connect(self._on_edit_clicked)
         self.table.doubleClicked.connect(self._on_edit_clicked)
@@ -169,6 +172,14 @@ class RosterPage(QWidget):
     def _on_search_changed(self, text: str) -> None:
         self.proxy.set_search_text(text)
         self._update_count()
+
+    def _on_search_finished(self) -> None:
+        # One audit event per finished search (Enter or leaving the box), not per keystroke.
+        text = self.search.text().strip()
+        if text and text != self._last_search:
+            self._last_search = text
+            attempt(lambda: access.record_search(self.ws, text, self.proxy.rowCount()),
+                    self._fail)
 
     def _on_selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
         self.details.show_participant(self.selected())

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import facilitator.models.base
+from facilitator.storage.guards import SIGNED_GUARDS
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -25,71 +26,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-# A participant's note in a session is signed when any of its revisions carries a signature time.
-def _signed(session: str, participant: str) -> str:
-    return (f"EXISTS (SELECT 1 FROM progress_notes n JOIN note_revisions r ON r.note_id = n.id"
-            f" WHERE n.session_id = {session} AND n.participant_id = {participant}"
-            f" AND r.signed_at IS NOT NULL)")
-
-
-def _any_signed(session: str) -> str:
-    return (f"EXISTS (SELECT 1 FROM progress_notes n JOIN note_revisions r ON r.note_id = n.id"
-            f" WHERE n.session_id = {session} AND r.signed_at IS NOT NULL)")
-
-
-def _trigger(name: str, when: str, table: str, condition: str, message: str) -> str:
-    where = f" WHEN {condition}" if condition else ""
-    return (f"CREATE TRIGGER {name} BEFORE {when} ON {table} FOR EACH ROW{where}"
-            f" BEGIN SELECT RAISE(ABORT, 'facilitator: signed {message}'); END")
-
-
-_REVISION_SIGNED = "(SELECT signed_at FROM note_revisions WHERE id = {row}.revision_id) IS NOT NULL"
-_ATT = "(SELECT {col} FROM attendance WHERE id = {row}.attendance_id)"
-_SPECS = [
-    # Signed content itself.
-    ("note_revisions_signed_no_update", "UPDATE", "note_revisions", "OLD.signed_at IS NOT NULL",
-     "note revisions cannot change"),
-    ("note_revisions_signed_no_delete", "DELETE", "note_revisions", "OLD.signed_at IS NOT NULL",
-     "note revisions cannot change"),
-    ("note_goal_links_signed_no_insert", "INSERT", "note_goal_links",
-     _REVISION_SIGNED.format(row="NEW"), "note revisions cannot change"),
-    ("note_goal_links_signed_no_update", "UPDATE", "note_goal_links",
-     _REVISION_SIGNED.format(row="OLD"), "note revisions cannot change"),
-    ("note_goal_links_signed_no_delete", "DELETE", "note_goal_links",
-     _REVISION_SIGNED.format(row="OLD"), "note revisions cannot change"),
-]
-for _table, _what in (("signatures", "signatures"), ("note_addenda", "addenda"),
-                      ("note_reviews", "reviews"), ("disclosures", "disclosure records")):
-    for _verb in ("UPDATE", "DELETE"):
-        _SPECS.append((f"{_table}_no_{_verb.lower()}", _verb, _table, "",
-                       f"{_what} cannot change"))
-# The facts a signed note states.
-for _verb in ("UPDATE", "DELETE"):
-    _SPECS.append((f"attendance_signed_no_{_verb.lower()}", _verb, "attendance",
-                   _signed("OLD.session_id", "OLD.participant_id"), "note: facts locked"))
-for _verb, _row in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD")):
-    _SPECS.append((f"out_of_room_signed_no_{_verb.lower()}", _verb, "out_of_room",
-                   _signed(_ATT.format(col="session_id", row=_row),
-                           _ATT.format(col="participant_id", row=_row)), "note: facts locked"))
-    _SPECS.append((f"form_responses_signed_no_{_verb.lower()}", _verb, "form_responses",
-                   f"{_row}.session_id IS NOT NULL AND "
-                   + _signed(f"{_row}.session_id", f"{_row}.participant_id"),
-                   "note: facts locked"))
-    _SPECS.append((f"segments_signed_no_{_verb.lower()}",
-                   "UPDATE OF kind, actual_start, actual_end, skipped, topic_text,"
-                   " topic_version_id" if _verb == "UPDATE" else _verb,
-                   "segments", _any_signed(f"{_row}.session_id"), "note: facts locked"))
-    if _verb != "UPDATE":
-        for _table in ("topic_deliveries", "session_facilitators"):
-            _SPECS.append((f"{_table}_signed_no_{_verb.lower()}", _verb, _table,
-                           _any_signed(f"{_row}.session_id"), "note: facts locked"))
-_SPECS.append(("group_sessions_signed_no_update",
-               "UPDATE OF status, planned_start, planned_end, actual_start, actual_end, modality,"
-               " location, lead_facilitator_id", "group_sessions", _any_signed("OLD.id"),
-               "note: facts locked"))
-
-TRIGGERS = [_trigger(*spec) for spec in _SPECS]
-TRIGGER_NAMES = [spec[0] for spec in _SPECS]
+# The trigger texts live in storage/guards.py, so `verify` compares the database against the
+# very statements this migration created.
+TRIGGERS = [guard.sql() for guard in SIGNED_GUARDS]
+TRIGGER_NAMES = [guard.name for guard in SIGNED_GUARDS]
 
 
 def upgrade() -> None:

@@ -1,0 +1,128 @@
+"""The triggers that make records append-only or immutable in the database itself.
+
+One registry, so ``verify`` can tell a guard that was dropped or altered (someone with the key
+and a SQL shell) from one that is in place, and migrations that rebuild a guarded table re-create
+exactly the same text. SQLite keeps each trigger's CREATE statement verbatim in
+``sqlite_master``; comparison ignores whitespace only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Guard:
+    name: str
+    table: str
+    verb: str  # "UPDATE" or "DELETE"
+    message: str
+
+    def sql(self) -> str:
+        return (f"CREATE TRIGGER {self.name}\nBEFORE {self.verb} ON {self.table}\nBEGIN\n"
+                f"    SELECT RAISE(ABORT, '{self.message}');\nEND")
+
+
+@dataclass(frozen=True)
+class ExactGuard:
+    """A guard given by its whole CREATE statement (conditions, several verbs)."""
+
+    name: str
+    table: str
+    create: str
+
+    def sql(self) -> str:
+        return self.create
+
+
+# -- progress notes (migration 0006): signed content and the facts it states ------------------
+# A participant's note in a session is signed when any of its revisions carries a signature time.
+def _signed(session: str, participant: str) -> str:
+    return (f"EXISTS (SELECT 1 FROM progress_notes n JOIN note_revisions r ON r.note_id = n.id"
+            f" WHERE n.session_id = {session} AND n.participant_id = {participant}"
+            f" AND r.signed_at IS NOT NULL)")
+
+
+def _any_signed(session: str) -> str:
+    return (f"EXISTS (SELECT 1 FROM progress_notes n JOIN note_revisions r ON r.note_id = n.id"
+            f" WHERE n.session_id = {session} AND r.signed_at IS NOT NULL)")
+
+
+def _trigger(name: str, when: str, table: str, condition: str, message: str) -> ExactGuard:
+    where = f" WHEN {condition}" if condition else ""
+    return ExactGuard(name, table, f"CREATE TRIGGER {name} BEFORE {when} ON {table} FOR EACH ROW"
+                      f"{where} BEGIN SELECT RAISE(ABORT, 'facilitator: signed {message}'); END")
+
+
+_REVISION_SIGNED = "(SELECT signed_at FROM note_revisions WHERE id = {row}.revision_id) IS NOT NULL"
+_ATT = "(SELECT {col} FROM attendance WHERE id = {row}.attendance_id)"
+_SPECS = [
+    # Signed content itself.
+    ("note_revisions_signed_no_update", "UPDATE", "note_revisions", "OLD.signed_at IS NOT NULL",
+     "note revisions cannot change"),
+    ("note_revisions_signed_no_delete", "DELETE", "note_revisions", "OLD.signed_at IS NOT NULL",
+     "note revisions cannot change"),
+    ("note_goal_links_signed_no_insert", "INSERT", "note_goal_links",
+     _REVISION_SIGNED.format(row="NEW"), "note revisions cannot change"),
+    ("note_goal_links_signed_no_update", "UPDATE", "note_goal_links",
+     _REVISION_SIGNED.format(row="OLD"), "note revisions cannot change"),
+    ("note_goal_links_signed_no_delete", "DELETE", "note_goal_links",
+     _REVISION_SIGNED.format(row="OLD"), "note revisions cannot change"),
+]
+for _table, _what in (("signatures", "signatures"), ("note_addenda", "addenda"),
+                      ("note_reviews", "reviews"), ("disclosures", "disclosure records")):
+    for _verb in ("UPDATE", "DELETE"):
+        _SPECS.append((f"{_table}_no_{_verb.lower()}", _verb, _table, "",
+                       f"{_what} cannot change"))
+# The facts a signed note states.
+for _verb in ("UPDATE", "DELETE"):
+    _SPECS.append((f"attendance_signed_no_{_verb.lower()}", _verb, "attendance",
+                   _signed("OLD.session_id", "OLD.participant_id"), "note: facts locked"))
+for _verb, _row in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD")):
+    _SPECS.append((f"out_of_room_signed_no_{_verb.lower()}", _verb, "out_of_room",
+                   _signed(_ATT.format(col="session_id", row=_row),
+                           _ATT.format(col="participant_id", row=_row)), "note: facts locked"))
+    _SPECS.append((f"form_responses_signed_no_{_verb.lower()}", _verb, "form_responses",
+                   f"{_row}.session_id IS NOT NULL AND "
+                   + _signed(f"{_row}.session_id", f"{_row}.participant_id"),
+                   "note: facts locked"))
+    _SPECS.append((f"segments_signed_no_{_verb.lower()}",
+                   "UPDATE OF kind, actual_start, actual_end, skipped, topic_text,"
+                   " topic_version_id" if _verb == "UPDATE" else _verb,
+                   "segments", _any_signed(f"{_row}.session_id"), "note: facts locked"))
+    if _verb != "UPDATE":
+        for _table in ("topic_deliveries", "session_facilitators"):
+            _SPECS.append((f"{_table}_signed_no_{_verb.lower()}", _verb, _table,
+                           _any_signed(f"{_row}.session_id"), "note: facts locked"))
+_SPECS.append(("group_sessions_signed_no_update",
+               "UPDATE OF status, planned_start, planned_end, actual_start, actual_end, modality,"
+               " location, lead_facilitator_id", "group_sessions", _any_signed("OLD.id"),
+               "note: facts locked"))
+
+SIGNED_GUARDS: tuple[ExactGuard, ...] = tuple(_trigger(*spec) for spec in _SPECS)
+
+GUARDS: tuple[Guard | ExactGuard, ...] = (
+    Guard("audit_events_no_update", "audit_events", "UPDATE", "the audit log is append-only"),
+    Guard("audit_events_no_delete", "audit_events", "DELETE", "the audit log is append-only"),
+    Guard("topic_versions_no_update", "topic_versions", "UPDATE",
+          "topic versions are immutable; add a new version"),
+    *SIGNED_GUARDS,
+)
+
+
+def normalised(sql: str | None) -> str:
+    return " ".join((sql or "").split())
+
+
+def problems(triggers: dict[str, str | None], tables: set[str]) -> list[str]:
+    """Each missing or altered guard, given ``{name: sql}`` of the database's triggers and its
+    table names (a database older than the guard's table has nothing to guard yet)."""
+    found = []
+    for guard in GUARDS:
+        if guard.table not in tables:
+            continue
+        if guard.name not in triggers:
+            found.append(f"the protective trigger {guard.name} is missing")
+        elif normalised(triggers[guard.name]) != normalised(guard.sql()):
+            found.append(f"the protective trigger {guard.name} was altered")
+    return found
