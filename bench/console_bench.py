@@ -4,6 +4,7 @@ running block after a crash. Each function returns one float; ``bench/__main__.p
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -92,6 +93,39 @@ def console_tick_ms(ws: Workspace, session_id: int) -> float:
         c.console_state(ws, session_id)
         samples.append((time.perf_counter() - start) * 1000)
     return statistics.median(samples)
+
+
+def console_refresh_p99_ms_during_verify(ws: Workspace, session_id: int,
+                                         minimum: int = 200) -> float:
+    """``console_state`` refreshes of ``session_id`` while a full ``maintenance.verify`` (page
+    checks and the whole audit-chain walk, as the audit page runs it on a worker thread) runs in
+    another thread; p99 in ms over at least ``minimum`` refreshes, each taken while a verify was
+    under way (verify is run again until enough are taken). Before reads stopped taking the
+    write lock, a refresh could wait out the 5 s busy timeout here."""
+    from facilitator.services import maintenance
+
+    c.console_state(ws, session_id)  # warm the connection pool and statement cache
+    samples: list[float] = []
+    failures: list[BaseException] = []
+    while len(samples) < minimum:
+        def verify() -> None:
+            try:
+                maintenance.verify(ws)
+            except BaseException as error:  # reported below, not lost in the thread
+                failures.append(error)
+
+        worker = threading.Thread(target=verify)
+        worker.start()
+        while worker.is_alive():
+            start = time.perf_counter()
+            c.console_state(ws, session_id)
+            if worker.is_alive():  # only refreshes that overlapped the verify count
+                samples.append((time.perf_counter() - start) * 1000)
+            time.sleep(0.01)  # the console refreshes at 1 Hz; 100 Hz is a harder test
+        worker.join()
+        if failures:
+            raise failures[0]
+    return _p99(samples)
 
 
 def resume_after_crash_s(data_dir: Path, password: str, login: str = "admin") -> float:

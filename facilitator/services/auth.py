@@ -292,6 +292,6 @@ def change_password(ws: Workspace, old: str, new: str, new_again: str) -> None:
 
 
 def idle_lock_minutes(ws: Workspace) -> int:
-    with ws.transaction() as s:
+    with ws.read() as s:
         clinic = s.scalar(select(Clinic))
         return clinic.idle_lock_minutes if clinic else 10

@@ -81,7 +81,7 @@ def verify(ws: Workspace) -> IntegrityReport:
     if problems:  # damaged pages: reading further would only fail on them
         lines.extend(f"Problem: {p}" for p in problems)
         return IntegrityReport(False, lines, problems[0])
-    with ws.transaction() as s:
+    with ws.read() as s:  # a long walk: it must not hold the write lock the console needs
         chain = audit.verify_chain(s)
         counts = {
             "participants": s.scalar(select(func.count()).select_from(Participant)) or 0,
@@ -143,7 +143,7 @@ def _settings(ws: Workspace, row: Clinic) -> BackupSettings:
 
 def backup_settings(ws: Workspace) -> BackupSettings:
     """The clinic's backup policy."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         return _settings(ws, _clinic(s))
 
 

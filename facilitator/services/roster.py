@@ -167,7 +167,7 @@ def update_participant(ws: Workspace, participant_id: int, draft: ParticipantDra
 
 
 def get_participant(ws: Workspace, participant_id: int) -> ParticipantView:
-    with ws.transaction() as s:
+    with ws.read() as s:
         p = s.get(Participant, participant_id)
         if p is None:
             raise NotFound("That participant no longer exists.")
@@ -177,7 +177,7 @@ def get_participant(ws: Workspace, participant_id: int) -> ParticipantView:
 def list_participants(ws: Workspace, *, status: str | None = None) -> list[ParticipantView]:
     """All participants with their current groups, in two queries (the roster table's data)."""
     today = _today(ws)
-    with ws.transaction() as s:
+    with ws.read() as s:
         programs = dict(s.execute(select(Program.id, Program.name)).all())
         groups: dict[int, list[str]] = {}
         rows = s.execute(
@@ -246,7 +246,7 @@ def end_enrollment(ws: Workspace, enrollment_id: int, end: date) -> EnrollmentVi
 
 
 def enrollments(ws: Workspace, participant_id: int) -> list[EnrollmentView]:
-    with ws.transaction() as s:
+    with ws.read() as s:
         rows = s.execute(
             select(Enrollment, Group.name).join(Group, Group.id == Enrollment.group_id)
             .where(Enrollment.participant_id == participant_id)
@@ -259,7 +259,7 @@ def group_members(ws: Workspace, group_id: int, on: date | None = None
                   ) -> list[ParticipantView]:
     """Participants enrolled in a group on a date (today by default)."""
     on = on or _today(ws)
-    with ws.transaction() as s:
+    with ws.read() as s:
         rows = s.scalars(
             select(Participant).join(Enrollment, Enrollment.participant_id == Participant.id)
             .where(Enrollment.group_id == group_id, _current(on))
@@ -285,7 +285,7 @@ def add_goal(ws: Workspace, participant_id: int, text: str) -> GoalView:
 
 
 def goals(ws: Workspace, participant_id: int) -> list[GoalView]:
-    with ws.transaction() as s:
+    with ws.read() as s:
         rows = s.scalars(select(TreatmentGoal).where(
             TreatmentGoal.participant_id == participant_id).order_by(TreatmentGoal.id))
         return [GoalView(g.id, g.text, g.status) for g in rows]
@@ -313,7 +313,7 @@ def add_drug_test(ws: Workspace, participant_id: int, collected_on: date, result
 
 
 def drug_tests(ws: Workspace, participant_id: int) -> list[DrugTestView]:
-    with ws.transaction() as s:
+    with ws.read() as s:
         rows = s.scalars(select(DrugTest).where(DrugTest.participant_id == participant_id)
                          .order_by(DrugTest.collected_on.desc()))
         return [DrugTestView(t.id, t.collected_on, t.result, t.substances) for t in rows]

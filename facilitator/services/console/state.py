@@ -162,7 +162,7 @@ def load_context(s: Session, ws: Workspace, session_id: int
 def console_state(ws: Workspace, session_id: int) -> ConsoleState:
     """Session, segments, timers, attendance with live minutes, open flags and undo target,
     all at now (read only)."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         sess, group, program, now, problem = load_context(s, ws, session_id)
         view = session_view(s, sess, group.name, group.program_id)
         by_id = {g.id: g for g in view.segments}
@@ -200,7 +200,7 @@ def week_minutes(ws: Workspace, participant_ids: list[int], on: date | None = No
     day = on or today(ws)
     first, last = _week(day)
     pids = list(dict.fromkeys(participant_ids))
-    with ws.transaction() as s:
+    with ws.read() as s:
         own = dict(s.execute(select(Participant.id, Participant.program_id)
                              .where(Participant.id.in_(pids))).all()) if pids else {}
 

@@ -215,7 +215,7 @@ def _classify(s: Session, pack: Pack) -> list[tuple[PackItem, TopicDef]]:
 def preview_pack(ws: Workspace, path: Path) -> PackPreview:
     """What importing ``path`` would do, topic by topic; changes nothing."""
     pack, checksum = _read(path)
-    with ws.transaction() as s:
+    with ws.read() as s:
         return PackPreview(pack.title, tuple(item for item, _t in _classify(s, pack)),
                            checksum)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from facilitator.services import console as svc
+from facilitator.services.console.corrections import KEEP
 from facilitator.services.console.dto import AttendanceView, ConsoleState
 from facilitator.services.errors import ServiceError, ValidationError
 from facilitator.services.workspace import Workspace
@@ -235,18 +236,12 @@ class ConsoleActions:
         if changes.empty:
             self.adjust.show_problem(self.tr("Nothing changed: edit a time first."))
             return
-        if changes.times is not None:
-            arrived, departed = changes.times
-            if not self._act(svc.adjust_times, self.session_id, participant_id,
-                             reason=changes.reason, arrived_at=arrived, departed_at=departed):
-                self.adjust.show_problem(self._last_error)
-                return
-            self.adjust.accept_times()
-        for interval_id, left, back in changes.intervals:
-            if not self._act(svc.adjust_out_of_room, interval_id, left_at=left, returned_at=back,
-                             reason=changes.reason):
-                self.adjust.show_problem(self._last_error)
-                return
+        arrived, departed = changes.times if changes.times is not None else (KEEP, KEEP)
+        if not self._act(svc.correct_attendance, self.session_id, participant_id,
+                         reason=changes.reason, arrived_at=arrived, departed_at=departed,
+                         intervals=changes.intervals):
+            self.adjust.show_problem(self._last_error)
+            return
         self.strip.show_info(self.tr("Times adjusted."))
         self.back_to_board()
 
@@ -289,18 +284,14 @@ class ConsoleActions:
             return
         session = self.state.session
         modality, location, co = self.details.values()
-        changed = False
-        if (modality, location) != (session.modality, session.location):
-            if not self._act(svc.set_modality, self.session_id, modality, location):
-                self.details.show_problem(self._last_error)
-                return
-            changed = True
         lead = session.lead_facilitator_id
-        if co != set(session.facilitator_ids) - {lead}:
-            if not self._act(svc.set_facilitators, self.session_id, sorted(co), lead):
-                self.details.show_problem(self._last_error)
-                return
-            changed = True
+        changed = ((modality, location) != (session.modality, session.location)
+                   or co != set(session.facilitator_ids) - {lead})
+        if changed and not self._act(svc.update_session_info, self.session_id,
+                                     modality=modality, location=location,
+                                     co_facilitator_ids=sorted(co)):
+            self.details.show_problem(self._last_error)
+            return
         self.strip.show_info(self.tr("Session info saved.") if changed
                              else self.tr("Nothing changed."))
         self.back_to_board()

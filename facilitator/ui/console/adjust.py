@@ -3,9 +3,9 @@ reason (inline, no modal).
 
 E on the board opens it for the selected participant. Times are typed as HH:MM in the clinic's
 time zone on the session date; a blank departure means "has not left", a blank return "still
-out". Only the fields edited are sent, each to its service (``adjust_times``,
-``adjust_out_of_room``), which checks the order of times and overlaps, requires the reason and
-audits the change.
+out". Only the fields edited are sent, all in one call (``correct_attendance``: one
+transaction and one undo entry), which checks the order of times and overlaps, requires the
+reason and audits the change; a refused part leaves every part unchanged.
 """
 
 from __future__ import annotations
@@ -152,11 +152,6 @@ class AdjustPanel(QFrame):
                     raise ValueError(left.text())
                 intervals.append((interval_id, out, parse_clock(back.text(), day, tz)))
         return AdjustChanges(times, tuple(intervals), self.reason.text())
-
-    def accept_times(self) -> None:
-        """Arrival and departure were saved: only further edits count as changes."""
-        for edit in (self.arrived, self.departed):
-            self._original[edit] = edit.text().strip()
 
     def show_problem(self, message: str) -> None:
         self.error.setText("⚠ " + message)

@@ -184,10 +184,13 @@ class TodayPage(QWidget):
         entry = self.selected_entry()
         if entry is None:
             return None
-        try:
-            session_id = self._session_id(entry)
-            if entry.status in ("unplanned", "planned"):
-                svc.start_session(self.ws, session_id)
+        try:  # one call each: planning and starting commit together or not at all
+            if entry.status == "unplanned":
+                session_id = svc.start_today_session(self.ws, entry.group_id).id
+            elif entry.status == "planned" and entry.session_id is not None:
+                session_id = svc.start_session(self.ws, entry.session_id).id
+            else:
+                session_id = self._session_id(entry)
         except Exception as error:  # shown in the strip
             self.strip.show_error(user_message(error))
             self.refresh()
@@ -222,9 +225,8 @@ class TodayPage(QWidget):
         """Plan a session for ``group_id`` from now, start it and open its console."""
         now = self.ws.clock.now()
         try:
-            planned = svc.plan_ad_hoc_session(self.ws, group_id, now,
-                                              now + timedelta(minutes=minutes))
-            svc.start_session(self.ws, planned.id)
+            planned = svc.start_ad_hoc_session(self.ws, group_id, now,
+                                               now + timedelta(minutes=minutes))
         except Exception as error:  # shown in the strip
             self.strip.show_error(user_message(error))
             return None
