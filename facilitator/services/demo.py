@@ -69,7 +69,7 @@ def create_demo(vault: Vault, clock: Clock, password: str, *, participants: int 
             facilitator_ids=(therapist.id,)))
         for name, p, days, start, end, modality, where in GROUPS
     ]
-    today = clock.now().astimezone(ws.timezone).date()
+    today = ws.today()
     for i, (legal, preferred) in enumerate(demo_names(participants, rng)):
         group = groups[i % len(groups)]
         admitted = today - timedelta(days=rng.randint(3, 56))

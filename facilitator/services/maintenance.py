@@ -123,7 +123,7 @@ def backup(ws: Workspace, target: Path) -> BackupInfo:
 
 def default_backup_name(ws: Workspace) -> str:
     """The suggested file name for a manual backup: the clinic's date, never a PHI name."""
-    day = ws.clock.now().astimezone(ws.timezone).date()
+    day = ws.today()
     return f"facilitator-backup-{day.isoformat()}.fbak"
 
 
@@ -183,8 +183,7 @@ def _due(ws: Workspace, settings: BackupSettings) -> bool:
         return False
     if settings.last_automatic_at is None:
         return True
-    today = ws.clock.now().astimezone(ws.timezone).date()
-    return settings.last_automatic_at.astimezone(ws.timezone).date() < today
+    return settings.last_automatic_at.astimezone(ws.timezone).date() < ws.today()
 
 
 def auto_backup_if_due(ws: Workspace) -> BackupInfo | None:

@@ -129,10 +129,6 @@ def _current(on: date):  # type: ignore[no-untyped-def] - a SQL expression
                 or_(Enrollment.end_date.is_(None), Enrollment.end_date >= on))
 
 
-def _today(ws: Workspace) -> date:
-    return ws.clock.now().astimezone(ws.timezone).date()
-
-
 def add_participant(ws: Workspace, draft: ParticipantDraft) -> ParticipantView:
     _check(draft)
     d = _clean(draft)
@@ -143,7 +139,7 @@ def add_participant(ws: Workspace, draft: ParticipantDraft) -> ParticipantView:
         s.add(p)
         s.flush()
         audit.record(s, ws, "participant.created", "participant", p.id)
-        return _view(s, p, _today(ws))
+        return _view(s, p, ws.today())
 
 
 def update_participant(ws: Workspace, participant_id: int, draft: ParticipantDraft
@@ -163,7 +159,7 @@ def update_participant(ws: Workspace, participant_id: int, draft: ParticipantDra
             setattr(p, k, getattr(d, k))
         p.updated_at, p.updated_by_id = ws.clock.now(), ws.actor.user_id
         audit.record(s, ws, "participant.updated", "participant", p.id, fields=changed)
-        return _view(s, p, _today(ws))
+        return _view(s, p, ws.today())
 
 
 def get_participant(ws: Workspace, participant_id: int) -> ParticipantView:
@@ -171,12 +167,12 @@ def get_participant(ws: Workspace, participant_id: int) -> ParticipantView:
         p = s.get(Participant, participant_id)
         if p is None:
             raise NotFound("That participant no longer exists.")
-        return _view(s, p, _today(ws))
+        return _view(s, p, ws.today())
 
 
 def list_participants(ws: Workspace, *, status: str | None = None) -> list[ParticipantView]:
     """All participants with their current groups, in two queries (the roster table's data)."""
-    today = _today(ws)
+    today = ws.today()
     with ws.read() as s:
         programs = dict(s.execute(select(Program.id, Program.name)).all())
         groups: dict[int, list[str]] = {}
@@ -258,7 +254,7 @@ def enrollments(ws: Workspace, participant_id: int) -> list[EnrollmentView]:
 def group_members(ws: Workspace, group_id: int, on: date | None = None
                   ) -> list[ParticipantView]:
     """Participants enrolled in a group on a date (today by default)."""
-    on = on or _today(ws)
+    on = on or ws.today()
     with ws.read() as s:
         rows = s.scalars(
             select(Participant).join(Enrollment, Enrollment.participant_id == Participant.id)
@@ -296,7 +292,7 @@ def add_drug_test(ws: Workspace, participant_id: int, collected_on: date, result
     c = Checker()
     if result not in DRUG_TEST_RESULTS:
         c.fail("result", f"Result must be one of {', '.join(DRUG_TEST_RESULTS)}.")
-    if collected_on > _today(ws):
+    if collected_on > ws.today():
         c.fail("collected_on", "The collection date is in the future.")
     cleaned = c.text("substances", "Substances", substances, required=False)
     c.raise_if_any()

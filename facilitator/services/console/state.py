@@ -31,7 +31,6 @@ from ._common import (
     next_pending,
     running_segment,
     session_view,
-    today,
 )
 from .dto import (
     NOT_ATTENDING,
@@ -197,7 +196,7 @@ def week_minutes(ws: Workspace, participant_ids: list[int], on: date | None = No
     """Minutes of service in the ISO week (clinic time zone) containing ``on`` (default today):
     cached minutes of ended sessions plus live minutes of running ones, in the participant's
     own program (every program when they have none)."""
-    day = on or today(ws)
+    day = on or ws.today()
     first, last = _week(day)
     pids = list(dict.fromkeys(participant_ids))
     with ws.read() as s:

@@ -83,7 +83,7 @@ def get_plan(ws: Workspace, group_id: int) -> PlanView:
     with ws.read() as s:
         g = _group(s, group_id)
         plan = s.scalar(select(RotationPlan).where(RotationPlan.group_id == g.id))
-        return _plan_view(s, g, plan, _store.today(ws))
+        return _plan_view(s, g, plan, ws.today())
 
 
 def save_plan(ws: Workspace, group_id: int, cycle_weeks: int, entries: Sequence[PlanEntry],
@@ -117,7 +117,7 @@ def save_plan(ws: Workspace, group_id: int, cycle_weeks: int, entries: Sequence[
         now = ws.clock.now()
         if plan is None:
             plan = RotationPlan(group_id=g.id, cycle_weeks=cycle_weeks,
-                                start_date=monday_of(start_date or _store.today(ws)),
+                                start_date=monday_of(start_date or ws.today()),
                                 created_at=now, created_by_id=ws.actor.user_id)
             s.add(plan)
             s.flush()
@@ -132,7 +132,7 @@ def save_plan(ws: Workspace, group_id: int, cycle_weeks: int, entries: Sequence[
         s.flush()
         audit.record(s, ws, "plan.saved", "group", g.id, cycle_weeks=cycle_weeks,
                      entries=len(entries))
-        return _plan_view(s, g, plan, _store.today(ws))
+        return _plan_view(s, g, plan, ws.today())
 
 
 def planned_topic(ws: Workspace, group_id: int, day: date, slot: int) -> TopicView | None:
@@ -167,9 +167,9 @@ def calendar(ws: Workspace, group_id: int, start: date | None = None, weeks: int
     with ws.read() as s:
         g = _group(s, group_id)
         plan = s.scalar(select(RotationPlan).where(RotationPlan.group_id == g.id))
-        view = _plan_view(s, g, plan, _store.today(ws))
+        view = _plan_view(s, g, plan, ws.today())
         by_cell = {(c.week, c.weekday, c.slot): c for c in view.cells}
-        first = start or _store.today(ws)
+        first = start or ws.today()
         days: list[CalendarDay] = []
         for offset in range(weeks * 7):
             day = first + timedelta(days=offset)

@@ -120,7 +120,7 @@ class AuditPage(QWidget):
         self.verify_button.clicked.connect(self._on_verify)
 
     def _today(self) -> date:
-        return self.ws.clock.now().astimezone(self.ws.timezone).date()
+        return self.ws.today()
 
     def _utc(self, day: date) -> datetime:
         """Midnight of ``day`` in the clinic's zone, as UTC (the stored form)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialogButtonBox,
     QFormLayout,
     QLineEdit,
     QVBoxLayout,
@@ -27,16 +26,12 @@ class _FormDialog(ServiceFormDialog):
     CONFLICT_FIELD = "login"
 
     def _finish(self, form: QFormLayout, general: ErrorLabel, intro: str = "") -> None:
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         if intro:
             lay.addWidget(InfoLabel(intro))
         lay.addLayout(form)
         lay.addWidget(general)
-        lay.addWidget(self.buttons)
+        lay.addWidget(self.save_cancel_buttons())
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
 
 

@@ -12,11 +12,12 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from facilitator.services.console.dto import ConsoleState
 
+from ..widgets import SEGMENT_KIND_TEXT
 from .header import format_duration
 from .style import ICON_SHIELD, scaled_font
 
-_KIND_TEXT = {"checkin": "Check-in", "module": "Skills module", "break": "Break",
-              "process": "Process group", "checkout": "Check-out", "other": "Group in session"}
+# An "other" segment's own title could say too much on a projector: a neutral text instead.
+_KIND_TEXT = {**SEGMENT_KIND_TEXT, "other": "Group in session"}
 
 
 class PrivacyShield(QFrame):

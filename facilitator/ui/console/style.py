@@ -8,8 +8,9 @@ reads as icon *and* word, never colour alone, and screenshots need no image file
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+from ..widgets import scaled_font
 
 # Glyphs paired with words wherever a state is shown.
 ICON_PRESENT = "✔"
@@ -29,18 +30,6 @@ ICON_DONE_BOX = "☑"
 ICON_OPEN_BOX = "☐"
 ICON_TOPIC = "❖"
 ICON_PLANNED = "☆"
-
-
-def scaled_font(factor: float, *, bold: bool = False) -> QFont:
-    """The application font scaled by ``factor``."""
-    font = QFont(QApplication.font())
-    size = font.pointSizeF()
-    if size <= 0:  # pixel-sized fonts report -1
-        font.setPixelSize(max(8, round(font.pixelSize() * factor)))
-    else:
-        font.setPointSizeF(size * factor)
-    font.setBold(bold)
-    return font
 
 
 class MessageStrip(QFrame):

@@ -39,7 +39,7 @@ class CoveragePage(QWidget):
         self.participant.setAccessibleName(self.tr("Participant"))
         self.participant.setMinimumContentsLength(24)
         self.verdict = QLabel()
-        self.verdict.setFont(scaled_font(self, 1.2, bold=True))
+        self.verdict.setFont(scaled_font(1.2, bold=True, base=self))
         self.verdict.setWordWrap(True)
         self.modules_model = module_coverage_model(self)
         self.modules = QTableView()

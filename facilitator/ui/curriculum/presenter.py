@@ -83,12 +83,12 @@ class PresenterWindow(QWidget):
         base = QWidget()
         base.setFont(QGuiApplication.font())
         z = self.zoom
-        self.module.setFont(scaled_font(base, BODY_SCALE * 0.75 * z))
-        self.title.setFont(scaled_font(base, TITLE_SCALE * z, bold=True))
+        self.module.setFont(scaled_font(BODY_SCALE * 0.75 * z, base=base))
+        self.title.setFont(scaled_font(TITLE_SCALE * z, bold=True, base=base))
         for head in (self.key_points_head, self.activity_head, self.prompts_head):
-            head.setFont(scaled_font(base, HEAD_SCALE * z, bold=True))
+            head.setFont(scaled_font(HEAD_SCALE * z, bold=True, base=base))
         for text in (self.key_points, self.activity, self.prompts):
-            text.setFont(scaled_font(base, BODY_SCALE * z))
+            text.setFont(scaled_font(BODY_SCALE * z, base=base))
 
     def set_zoom(self, zoom: float) -> None:
         self.zoom = min(MAX_ZOOM, max(MIN_ZOOM, zoom))

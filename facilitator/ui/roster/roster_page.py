@@ -132,7 +132,7 @@ class RosterPage(QWidget):
         self.error.setText(user_message(error))
 
     def _today(self) -> date:
-        return self.ws.clock.now().astimezone(self.ws.timezone).date()
+        return self.ws.today()
 
     def _update_count(self) -> None:
         self.count.setText(self.tr("{0} of {1}").format(self.proxy.rowCount(),
