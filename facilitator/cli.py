@@ -13,11 +13,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .clock import SystemClock
 from .services import auth, maintenance
-from .services.errors import AuthError, ServiceError
+from .services.errors import AuthError, ServiceError, ValidationError
 from .services.workspace import Workspace
 from .storage.device import KeyringSecrets, NoDeviceSecrets
 from .storage.vault import Vault, default_data_dir
@@ -32,6 +33,13 @@ class CliError(Exception):
         self.code = code
 
 
+class _Parser(argparse.ArgumentParser):
+    """Errors in one line on stderr, exit 2 (usage); ``--help`` stays in full."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     # Accepted before or after the command; SUPPRESS on the subcommand keeps a value given
     # before it from being overwritten by the subcommand's default.
@@ -43,7 +51,7 @@ def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="facilitator", description="Facilitator: IOP group console. No command: the app.")
     parser.add_argument("--version", action="version", version=f"Facilitator {__version__}")
     _common(parser, top=True)
@@ -142,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as done:  # argparse already printed usage or --version
         return int(done.code or 0)
     if args.command is None:
-        parser.print_usage(sys.stderr)
+        print("facilitator: no command given (see facilitator --help)", file=sys.stderr)
         return USAGE
     try:
         return HANDLERS[args.command](args)
@@ -152,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuthError as error:
         print(f"facilitator: {error}", file=sys.stderr)
         return AUTH
+    except ValidationError as error:  # input refused (a too-short password…): a usage error
+        print(f"facilitator: {error}", file=sys.stderr)
+        return USAGE
     except ServiceError as error:
         print(f"facilitator: {error}", file=sys.stderr)
         return CHECK_FAILED

@@ -18,6 +18,11 @@ class ValidationError(ServiceError):
         super().__init__(" ".join(self.fields.values()))
 
 
+class NeedsConfirmation(ValidationError):
+    """Input that may be right but looks like a slip (an admission years ahead): the caller
+    may save again with the service's ``confirm`` flag once the person confirms it."""
+
+
 class NotFound(ServiceError):
     pass
 

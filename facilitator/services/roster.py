@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from ..models.roster import (
     TreatmentGoal,
 )
 from . import audit
-from .errors import Conflict, NotFound
+from .errors import Conflict, NeedsConfirmation, NotFound
 from .validation import MAX_TEXT, Checker
 from .workspace import Workspace
 
@@ -83,7 +83,11 @@ class DrugTestView:
     substances: str
 
 
-def _check(d: ParticipantDraft) -> None:
+# An admission further ahead than this is asked about: more likely a typed year than a plan.
+ADMISSION_AHEAD_DAYS = 30
+
+
+def _check(d: ParticipantDraft, today: date, confirm_admission: bool) -> None:
     c = Checker()
     c.text("chart_id", "The chart ID", d.chart_id, max_len=64)
     c.text("legal_name", "The legal name", d.legal_name)
@@ -93,11 +97,18 @@ def _check(d: ParticipantDraft) -> None:
         c.fail("status", f"Status must be one of {', '.join(PARTICIPANT_STATUSES)}.")
     c.order("discharge_date", d.admission_date, d.discharge_date,
             "The discharge date is before the admission date.")
+    if d.date_of_birth is not None and d.date_of_birth > today:
+        c.fail("date_of_birth", f"The date of birth ({d.date_of_birth:%d %b %Y}) is after "
+                                "today.")
     c.order("date_of_birth", d.date_of_birth, d.admission_date,
             "The date of birth is after the admission date.")
     if d.status == "discharged" and d.discharge_date is None:
         c.fail("discharge_date", "A discharged participant needs a discharge date.")
     c.raise_if_any()
+    if not confirm_admission and d.admission_date > today + timedelta(days=ADMISSION_AHEAD_DAYS):
+        raise NeedsConfirmation({"admission_date": (
+            f"The admission date ({d.admission_date:%d %b %Y}) is more than "
+            f"{ADMISSION_AHEAD_DAYS} days ahead. Check the year, or save again to keep it.")})
 
 
 def _clean(d: ParticipantDraft) -> ParticipantDraft:
@@ -129,8 +140,11 @@ def _current(on: date):  # type: ignore[no-untyped-def] - a SQL expression
                 or_(Enrollment.end_date.is_(None), Enrollment.end_date >= on))
 
 
-def add_participant(ws: Workspace, draft: ParticipantDraft) -> ParticipantView:
-    _check(draft)
+def add_participant(ws: Workspace, draft: ParticipantDraft, *,
+                    confirm_admission: bool = False) -> ParticipantView:
+    """Add a participant; an admission more than ``ADMISSION_AHEAD_DAYS`` ahead raises
+    ``NeedsConfirmation`` unless ``confirm_admission``."""
+    _check(draft, ws.today(), confirm_admission)
     d = _clean(draft)
     with ws.transaction() as s:
         if s.scalar(select(Participant.id).where(Participant.chart_id == d.chart_id)):
@@ -142,9 +156,10 @@ def add_participant(ws: Workspace, draft: ParticipantDraft) -> ParticipantView:
         return _view(s, p, ws.today())
 
 
-def update_participant(ws: Workspace, participant_id: int, draft: ParticipantDraft
-                       ) -> ParticipantView:
-    _check(draft)
+def update_participant(ws: Workspace, participant_id: int, draft: ParticipantDraft, *,
+                       confirm_admission: bool = False) -> ParticipantView:
+    """Change a participant's details (dates checked as in ``add_participant``)."""
+    _check(draft, ws.today(), confirm_admission)
     d = _clean(draft)
     with ws.transaction() as s:
         p = s.get(Participant, participant_id)

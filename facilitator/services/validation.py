@@ -28,7 +28,11 @@ class Checker:
     def text(self, field: str, label: str, value: str, *, required: bool = True,
              max_len: int = MAX_NAME) -> str:
         cleaned = value.strip()
-        if required and not visible(cleaned):
+        if any("\ud800" <= ch <= "\udfff" for ch in cleaned):
+            # Half of a character (a bad paste, a broken file): it cannot be stored as text.
+            self.fail(field, f"{label} contains a broken character (perhaps from a paste); "
+                             "retype it.")
+        elif required and not visible(cleaned):
             self.fail(field, f"{label} is required.")
         elif len(cleaned) > max_len:
             self.fail(field, f"{label} is too long ({len(cleaned):,} of at most {max_len:,}"

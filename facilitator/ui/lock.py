@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QKeyCombination, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -29,6 +30,7 @@ _INPUT_EVENTS = frozenset({
     QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
     QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TabletPress,
 })
+LOCK_KEYS = QKeyCombination(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_L)
 
 
 class LockController(QObject):
@@ -62,6 +64,12 @@ class LockController(QObject):
         # Runs for every event in the app: keep it to a set lookup and a clock read.
         if event.type() in _INPUT_EVENTS:
             self.last_activity = self.ws.clock.now()
+            # Ctrl+L locks from every window (the console, the presenter, any dialog), not only
+            # where the menu's shortcut lives: a window shortcut never sees keys typed elsewhere.
+            if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                    and event.keyCombination() == LOCK_KEYS):
+                self.lock()
+                return True
         return False
 
     def set_idle_minutes(self, minutes: int) -> None:

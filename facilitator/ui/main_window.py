@@ -196,6 +196,11 @@ class MainWindow(QMainWindow):
         self.go_menu.setEnabled(False)
         self.lock_action.setEnabled(False)
         self.statusBar().clearMessage()
+        # Locked from another window (the console hides itself): the lock screen comes forward.
+        if self.isMinimized():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
         self.lock_screen.prepare()
 
     def _on_unlocked(self) -> None:

@@ -97,3 +97,15 @@ def test_no_demo_phi_in_any_file(demo_dir: tuple[Path, Path]) -> None:
         for needle in needles:
             assert needle.encode("utf-8") not in blob, f"{needle!r} in plaintext in {f.name}"
             assert needle.encode("utf-16-le") not in blob
+
+
+def test_errors_are_one_line_and_refused_input_is_usage(tmp_path: Path) -> None:
+    for args in (("bogus",), ("verify", "--data-dir", str(tmp_path))):
+        result = run(*args)
+        assert result.returncode == 2
+        assert result.stderr.strip().count("\n") == 0, result.stderr
+        assert "--help" in result.stderr and "usage:" not in result.stderr
+    short = run("demo", "--data-dir", str(tmp_path / "d"), "--no-keyring", password="short")
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+    assert short.stderr.strip().count("\n") == 0
+    assert "usage:" in run("--help").stdout  # help stays in full

@@ -38,6 +38,7 @@ from .dto import (
     LATE_GRACE_MINUTES,
     NOT_ATTENDING,
     ActionView,
+    AllAbsent,
     AttendanceView,
     ClockMovedBack,
     ConsoleState,
@@ -57,7 +58,7 @@ from .dto import (
     WeekMinutes,
 )
 from .ending import end_session, end_summary
-from .flags import address_flag, open_flags, raise_flag, session_flags
+from .flags import address_flag, open_flags, participant_open_flags, raise_flag, session_flags
 from .jots import add_jot, list_jots, participant_jots
 from .segments import (
     add_segment,
@@ -92,6 +93,7 @@ __all__ = [
     "LATE_GRACE_MINUTES",
     "NOT_ATTENDING",
     "ActionView",
+    "AllAbsent",
     "AttendanceView",
     "ClockMovedBack",
     "ConsoleState",
@@ -142,6 +144,7 @@ __all__ = [
     "open_flags",
     "open_today_session",
     "participant_jots",
+    "participant_open_flags",
     "plan_ad_hoc_session",
     "planned_topic",
     "planned_topics",

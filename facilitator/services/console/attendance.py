@@ -21,7 +21,7 @@ from ...models.sessions import Attendance, GroupSession, OutOfRoom
 from ..errors import Conflict, NotFound, ValidationError
 from ..workspace import Workspace
 from ._common import enrolled_on, load_session, program_of, require_status
-from .dto import ATTENDING, LATE_GRACE_MINUTES, AttendanceView
+from .dto import ATTENDING, LATE_GRACE_MINUTES, AllAbsent, AttendanceView
 from .state import build_attendance
 from .undo import UndoEntry
 
@@ -187,8 +187,9 @@ def mark_left(ws: Workspace, session_id: int, participant_id: int) -> Attendance
     return _act(ws, session_id, participant_id, "attendance.left", "Mark departure", _leave)
 
 
-def mark_all_absent(ws: Workspace, session_id: int) -> list[AttendanceView]:
-    """Everyone not yet marked (status expected) becomes absent, in one action (one undo)."""
+def mark_all_absent(ws: Workspace, session_id: int) -> AllAbsent:
+    """Everyone not yet marked (status expected) becomes absent, in one action (one undo);
+    ``marked`` counts only them, not who was absent before."""
     from .blocks import add_roster
 
     with ws.transaction() as s:
@@ -208,7 +209,7 @@ def mark_all_absent(ws: Workspace, session_id: int) -> list[AttendanceView]:
         s.flush()
         s.expire_all()
         views, _ = build_attendance(s, sess, program_of(s, sess), log.now)
-        return views
+        return AllAbsent(len(rows), views)
 
 
 def add_walk_in(ws: Workspace, session_id: int, participant_id: int) -> AttendanceView:

@@ -50,6 +50,26 @@ def _check_times(ws: Workspace, now: datetime, **times: datetime | None) -> None
     c.raise_if_any()
 
 
+def _check_inside_presence(ws: Workspace, row: Attendance, now: datetime, field: str) -> None:
+    """Time out of the room lies within the participant's presence: an interval outside it
+    would be clipped away by the minutes arithmetic, so moving one there would quietly *add*
+    minutes that were not delivered. Checked once every part of a correction is applied, so
+    a later arrival and a later interval corrected together are judged together."""
+    gaps = [(o.left_at, o.returned_at or now) for o in row.out_of_room]
+    if not gaps:
+        return
+    arrived, departed = row.arrived_at, row.departed_at
+    if arrived is None:
+        raise ValidationError({field: "Time out of the room needs an arrival time."})
+    here = (f"{clock_text(arrived, ws.timezone)}–"
+            f"{clock_text(departed, ws.timezone) if departed else 'now'}")
+    for left, back in gaps:
+        if left < arrived or (departed is not None and back > departed):
+            raise ValidationError({field: (
+                f"Time out of the room ({clock_text(left, ws.timezone)}–"
+                f"{clock_text(back, ws.timezone)}) must lie within their time here ({here}).")})
+
+
 def _recache(s: Session, sess: GroupSession, row: Attendance, log: UndoEntry) -> None:
     """Keep the cached minutes of an ended session in step with corrected times."""
     if sess.status == "ended":
@@ -149,6 +169,8 @@ def adjust_times(ws: Workspace, session_id: int, participant_id: int, *, reason:
         require_status(sess, "running", "ended")
         log = UndoEntry(s, ws, sess)
         details = _times_in(s, ws, sess, log, participant_id, arrived_at, departed_at)
+        _check_inside_presence(ws, attendance_row(s, ws, sess, participant_id, log), log.now,
+                               "arrived_at" if arrived_at is not KEEP else "departed_at")
         log.store("attendance.adjusted", "Correct arrival or departure", "participant",
                   participant_id, reason=why, **details)
         s.flush()
@@ -167,6 +189,7 @@ def adjust_out_of_room(ws: Workspace, interval_id: int, *, left_at: datetime,
         require_status(sess, "running", "ended")
         log = UndoEntry(s, ws, sess)
         details = _interval_in(s, ws, sess, log, gap, row, left_at, returned_at)
+        _check_inside_presence(ws, row, log.now, "left_at")
         log.store("attendance.out_of_room_adjusted", "Correct a time out of the room",
                   "participant", row.participant_id, reason=why, **details)
         return OutOfRoomView(gap.id, gap.left_at, gap.returned_at)
@@ -195,6 +218,8 @@ def correct_attendance(ws: Workspace, session_id: int, participant_id: int, *, r
             changed.append(_interval_in(s, ws, sess, log, gap, row, left_at, returned_at))
         if times is None and not changed:
             raise ValidationError({"reason": "Nothing to correct: change a time first."})
+        _check_inside_presence(ws, attendance_row(s, ws, sess, participant_id, log), log.now,
+                               "arrived_at" if times is not None else "left_at")
         log.store("attendance.corrected", "Correct times", "participant", participant_id,
                   reason=why, times=times, intervals=changed)
         s.flush()

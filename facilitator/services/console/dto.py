@@ -140,6 +140,14 @@ class AttendanceView:
 
 
 @dataclass(frozen=True)
+class AllAbsent:
+    """What "everyone absent" did: how many it marked now (not those absent already)."""
+
+    marked: int
+    attendance: list[AttendanceView]
+
+
+@dataclass(frozen=True)
 class FlagView:
     id: int
     participant_id: int

@@ -10,10 +10,11 @@ earlier session of a participant on today's roster is shown too: it was never ad
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ...models.sessions import Attendance, SafetyFlag
+from ...models.sessions import Attendance, GroupSession, SafetyFlag, SessionFacilitator
 from .. import audit
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, NotFound, PermissionDenied
 from ..validation import MAX_TEXT, Checker
 from ..workspace import Workspace
 from ._common import load_session, require_on_roster, require_status
@@ -45,11 +46,25 @@ def raise_flag(ws: Workspace, session_id: int, participant_id: int, message: str
         return flag_view(flag)
 
 
+def _facilitated(s: Session, user_id: int, session_ids: set[int]) -> bool:
+    """True when the user led or co-facilitated one of these sessions."""
+    if not session_ids:
+        return False
+    if s.scalar(select(GroupSession.id).where(GroupSession.id.in_(session_ids),
+                                               GroupSession.lead_facilitator_id == user_id)):
+        return True
+    return s.scalar(select(SessionFacilitator.session_id).where(
+        SessionFacilitator.session_id.in_(session_ids),
+        SessionFacilitator.user_id == user_id)) is not None
+
+
 def address_flag(ws: Workspace, flag_id: int, follow_up_text: str,
                  session_id: int | None = None) -> FlagView:
     """Record the follow-up (text and now); the flag stops being open. Undoable in the block
     it was addressed from: ``session_id`` (the console's session, e.g. today's block for a flag
-    raised last week), else the flag's own session."""
+    raised last week), else the flag's own session. Also after the block has ended (from the
+    end summary, or later from the participant's record), by a facilitator of the flag's
+    session or of ``session_id``, or by a supervisor."""
     c = Checker()
     cleaned = c.text("follow_up", "The follow-up", follow_up_text, max_len=MAX_TEXT)
     c.raise_if_any()
@@ -59,6 +74,10 @@ def address_flag(ws: Workspace, flag_id: int, follow_up_text: str,
             raise NotFound("That safety flag no longer exists.")
         if flag.addressed_at is not None:
             raise Conflict("This flag has already been addressed.")
+        sessions = {i for i in (flag.session_id, session_id) if i is not None}
+        if ws.actor.role != "supervisor" and not _facilitated(s, ws.actor.user_id, sessions):
+            raise PermissionDenied("Only a facilitator of the block or a supervisor can "
+                                   "address a safety flag.")
         fields = ("addressed_at", "addressed_by_id", "follow_up", "updated_at", "updated_by_id")
         # Logged in the console's own block, so its Ctrl+Z reverts this and not, say, the
         # last arrival marked in that block.
@@ -100,4 +119,14 @@ def session_flags(ws: Workspace, session_id: int) -> list[FlagView]:
     with ws.read() as s:
         rows = s.scalars(select(SafetyFlag).where(SafetyFlag.session_id == session_id)
                          .order_by(SafetyFlag.raised_at, SafetyFlag.id))
+        return [flag_view(f) for f in rows]
+
+
+def participant_open_flags(ws: Workspace, participant_id: int) -> list[FlagView]:
+    """The participant's open (high, unaddressed) flags from any session, oldest first: what
+    their record offers to address with ``address_flag`` once the block is over."""
+    with ws.read() as s:
+        rows = s.scalars(select(SafetyFlag).where(
+            SafetyFlag.participant_id == participant_id, SafetyFlag.severity == "high",
+            SafetyFlag.addressed_at.is_(None)).order_by(SafetyFlag.raised_at, SafetyFlag.id))
         return [flag_view(f) for f in rows]

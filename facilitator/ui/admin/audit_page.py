@@ -3,13 +3,13 @@ hash chain (and the rest of the database) is intact."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -33,11 +33,16 @@ from ..errors import attempt, user_message
 from ..ops import run_in_background
 from ..table_model import Column, RowsModel
 from ..widgets import ErrorLabel, InfoLabel, OptionalDateEdit, compact_rows
+from . import audit_text
 
 
 class AuditTableModel(RowsModel[AuditRow]):
+    """Details as a sentence (``audit_text.describe``), the stored JSON in the tooltip and,
+    with ``set_raw(True)``, in the column itself."""
+
     def __init__(self, ws: Workspace, parent: QObject | None = None) -> None:
         tz = ws.timezone
+        self.raw = False
         super().__init__([
             Column(self.tr("Time"), lambda e: f"{e.at.astimezone(tz):%Y-%m-%d %H:%M:%S}",
                    sort=lambda e: e.id),
@@ -45,9 +50,17 @@ class AuditTableModel(RowsModel[AuditRow]):
             Column(self.tr("Action"), lambda e: e.action),
             Column(self.tr("Entity"), lambda e: e.entity),
             Column(self.tr("ID"), lambda e: e.entity_id),
-            Column(self.tr("Details"), lambda e: json.dumps(e.details, ensure_ascii=False,
-                                                            sort_keys=True) if e.details else ""),
+            Column(self.tr("Details"),
+                   lambda e: audit_text.raw(e.details) if self.raw
+                   else audit_text.describe(e.action, e.details),
+                   tooltip=lambda e: audit_text.raw(e.details)),
         ], parent)
+
+    def set_raw(self, raw: bool) -> None:
+        self.raw = raw
+        if self.rowCount():
+            last = self.columnCount() - 1
+            self.dataChanged.emit(self.index(0, last), self.index(self.rowCount() - 1, last))
 
 
 class AuditPage(QWidget):
@@ -96,6 +109,8 @@ class AuditPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.count = QLabel()
+        self.raw_box = QCheckBox(self.tr("Show &raw details"))
+        self.raw_box.setToolTip(self.tr("The details exactly as stored in the audit chain"))
         self.error = ErrorLabel()
         self.verify_result = InfoLabel()
         self.verify_lines = QPlainTextEdit()
@@ -104,6 +119,7 @@ class AuditPage(QWidget):
         self.verify_lines.hide()
         bottom = QHBoxLayout()
         bottom.addWidget(self.count, 1)
+        bottom.addWidget(self.raw_box)
         bottom.addWidget(self.verify_button)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
@@ -118,6 +134,7 @@ class AuditPage(QWidget):
         self.action.returnPressed.connect(self.refresh)
         self.login.returnPressed.connect(self.refresh)
         self.verify_button.clicked.connect(self._on_verify)
+        self.raw_box.toggled.connect(self.model.set_raw)
 
     def _today(self) -> date:
         return self.ws.today()

@@ -24,6 +24,7 @@ from .board import BoardModel, BoardView
 from .details import SessionDetailsPanel
 from .flags import FlagsPanel
 from .go_around import GoAroundPanel
+from .header import off_schedule_question
 from .jots import GROUP, JotPanel
 from .segments import SegmentsPanel
 from .style import MessageStrip
@@ -46,6 +47,7 @@ class ConsoleActions:
     session_id: int
     state: ConsoleState | None
     _last_error: str
+    _start_armed = False
     strip: MessageStrip
     board: BoardView
     board_model: BoardModel
@@ -85,6 +87,15 @@ class ConsoleActions:
 
     def next_segment(self) -> None:
         planned = self.state is not None and self.state.session.status == "planned"
+        if planned and self.state is not None:
+            # Far off the planned time: ask once in the strip; the same key again starts.
+            question = off_schedule_question(self.state.session.planned_start,
+                                             self.ws.clock.now(), self.ws.timezone)
+            if question and not self._start_armed:
+                self._start_armed = True
+                self.strip.show_info(question + " " + self.tr("Press Space again to start."))
+                return
+        self._start_armed = False
         self._act(svc.start_session if planned else svc.start_next_segment, self.session_id)
 
     def toggle_break(self) -> None:
@@ -108,7 +119,7 @@ class ConsoleActions:
 
     def open_segments(self) -> None:
         self._open(self.segments)
-        self.segments.focus_list()
+        self.segments.focus_list(at_running=True)
 
     # -- go-around ------------------------------------------------------------------------------
     def start_go_around(self) -> None:

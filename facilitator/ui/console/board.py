@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractListModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -188,25 +189,59 @@ class BoardModel(QAbstractListModel):
 
 
 class TileDelegate(QStyledItemDelegate):
-    """Paints a tile: key badge and name on top, then status, minutes, out and flag lines."""
+    """Paints a tile: key badge and name on top, then status, minutes, out and flag lines.
+
+    ``BoardView.fit`` sets ``scale`` (fonts shrink so the whole group fits the board without
+    scrolling), ``lines`` (the detail lines reserved on every tile) and ``name_lines`` (2 when
+    a name does not fit on one line at this width: names are never cut)."""
+
+    PADDING = 28  # frame inset, inner margins and the gap under the name, in pixels
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.name_font = scaled_font(1.6, bold=True)
-        self.line_font = scaled_font(1.2)
-        self.alert_font = scaled_font(1.2, bold=True)
-
+        self.lines = 4
+        self.name_lines = 1
+        self.set_scale(1.0)
         self.tile_width = self.minimum_width()
+
+    def set_scale(self, scale: float) -> None:
+        self.scale = scale
+        self.name_font = scaled_font(1.6 * scale, bold=True)
+        self.line_font = scaled_font(1.2 * scale)
+        self.alert_font = scaled_font(1.2 * scale, bold=True)
 
     def minimum_width(self) -> int:
         name = QFontMetrics(self.name_font)
         line = QFontMetrics(self.line_font)
-        return max(name.horizontalAdvance("M") * 11, line.horizontalAdvance("M") * 17)
+        return max(name.horizontalAdvance("M") * 7, line.horizontalAdvance("M") * 12)
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
+    def name_width(self, tile_width: int) -> int:
+        """Room for the name beside the key badge on a tile this wide."""
+        return tile_width - 6 - 20 - QFontMetrics(self.name_font).height() - 10
+
+    def split_name(self, name: str, width: int) -> list[str]:
+        """The name on one line, or on two at a space or after a hyphen when it does not fit
+        (the second line is elided only when even two lines cannot hold it)."""
+        metrics = QFontMetrics(self.name_font)
+        if metrics.horizontalAdvance(name) <= width or self.name_lines < 2:
+            return [metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)]
+        breaks = [i + 1 for i, ch in enumerate(name) if ch in " -"]
+        fitting = [b for b in breaks if metrics.horizontalAdvance(name[:b].rstrip()) <= width]
+        cut = fitting[-1] if fitting else len(metrics.elidedText(
+            name, Qt.TextElideMode.ElideNone, width))
+        while cut > 1 and metrics.horizontalAdvance(name[:cut]) > width:
+            cut -= 1  # one long word: break it where it overflows
+        rest = name[cut:].strip()
+        return [name[:cut].rstrip(), metrics.elidedText(rest, Qt.TextElideMode.ElideRight,
+                                                        width)]
+
+    def tile_height(self) -> int:
         name = QFontMetrics(self.name_font)
         line = QFontMetrics(self.line_font)
-        return QSize(self.tile_width, name.height() + 5 * line.height() + 28)
+        return self.name_lines * name.height() + self.lines * line.height() + self.PADDING
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
+        return QSize(self.tile_width, self.tile_height())
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         painter.save()
@@ -239,12 +274,14 @@ class TileDelegate(QStyledItemDelegate):
             painter.drawRect(badge)
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, key)
         painter.setPen(QColor("#111111") if not absent else QColor("#555555"))
-        name_rect = QRect(badge.right() + 10, inner.top(), inner.width() - name_h - 10, name_h)
-        name = QFontMetrics(self.name_font).elidedText(
-            str(index.data(Qt.ItemDataRole.DisplayRole) or ""), Qt.TextElideMode.ElideRight,
-            name_rect.width())
-        painter.drawText(name_rect, Qt.AlignmentFlag.AlignVCenter, name)
-        top = inner.top() + name_h + 6
+        name_left = badge.right() + 10
+        names = self.split_name(str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
+                                inner.right() - name_left)
+        for n, part in enumerate(names):
+            painter.drawText(QRect(name_left, inner.top() + n * name_h,
+                                   inner.right() - name_left, name_h),
+                             Qt.AlignmentFlag.AlignVCenter, part)
+        top = inner.top() + self.name_lines * name_h + 6
         lines: list[tuple[str, object, str]] = [
             (status, self.line_font, "#222222"),
             (str(index.data(MinutesRole) or ""), self.line_font, "#222222"),
@@ -296,17 +333,77 @@ class BoardView(QListView):
         event.ignore()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        # Stretch the tiles to fill whole columns: no dead strip at the right edge, and names
-        # get every pixel the window allows.
-        spacing = self.spacing()
-        free = self.viewport().width() - spacing
-        minimum = self.tiles.minimum_width()
-        columns = max(1, free // (minimum + 2 * spacing))
-        width = max(minimum, free // columns - 2 * spacing)
-        if width != self.tiles.tile_width:
-            self.tiles.tile_width = width
-            self.doItemsLayout()
+        self.fit()
         super().resizeEvent(event)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:  # Qt override
+        super().setModel(model)
+        if model is not None:
+            for signal in (model.modelReset, model.dataChanged, model.rowsInserted,
+                           model.rowsRemoved):
+                signal.connect(self.fit)
+
+    def fit(self, *_args: object) -> None:
+        """Size the tiles so the whole group fits the board without scrolling: the largest
+        font scale (1.5 down to 0.5) at which some column count fits every tile with every
+        name whole (two lines where one is short); tiles stretch to fill whole columns."""
+        model = self.model()
+        count = model.rowCount() if model is not None else 0
+        tiles = self.tiles
+        spacing = self.spacing()
+        # The whole inside of the frame: a scroll bar shown before this fit must not narrow it.
+        area = self.contentsRect()
+        free_w, free_h = area.width() - spacing, area.height() - spacing
+        names = [str(model.index(r, 0).data()) for r in range(count)] if model else []
+        lines = max([4, *(self._lines(r) for r in range(count))])
+        # Called on every refresh (dataChanged each second): only work when something that
+        # decides the layout changed.
+        key = (tuple(names), lines, free_w, free_h)
+        if key == getattr(self, "_fit_key", None):
+            return
+        self._fit_key = key
+        tiles.lines = lines
+        chosen: tuple[float, int] | None = None
+        for step in range(21):  # 1.5 (a big screen, glanceable from further) down to 0.5
+            tiles.set_scale(1.5 - step * 0.05)
+            for columns in range(1, max(1, count) + 1):
+                width = free_w // columns - 2 * spacing
+                if width < tiles.minimum_width():
+                    break
+                if not self._names_whole(names, width):
+                    continue
+                if -(-count // columns) * (tiles.tile_height() + 2 * spacing) <= free_h:
+                    chosen = (tiles.scale, width)
+                    break
+            if chosen is not None:
+                break
+        if chosen is None:  # a tiny window: the smallest tiles, and the board scrolls
+            columns = max(1, free_w // (tiles.minimum_width() + 2 * spacing))
+            chosen = (tiles.scale, max(tiles.minimum_width(), free_w // columns - 2 * spacing))
+            self._names_whole(names, chosen[1])
+        tiles.set_scale(chosen[0])
+        self._names_whole(names, chosen[1])  # sets name_lines for this width
+        if (chosen[1], chosen[0], tiles.name_lines) != (tiles.tile_width,
+                                                        getattr(self, "_fitted", None),
+                                                        getattr(self, "_name_lines", None)):
+            tiles.tile_width = chosen[1]
+            self._fitted, self._name_lines = chosen[0], tiles.name_lines
+            self.doItemsLayout()
+
+    def _names_whole(self, names: list[str], width: int) -> bool:
+        """Set the tiles' name lines (1, or 2 if a name needs it) for tiles ``width`` wide;
+        True when every name then shows whole."""
+        tiles = self.tiles
+        room = tiles.name_width(width)
+        metrics = QFontMetrics(tiles.name_font)
+        tiles.name_lines = 2 if any(metrics.horizontalAdvance(n) > room for n in names) else 1
+        return all("".join(tiles.split_name(n, room)).replace(" ", "") == n.replace(" ", "")
+                   for n in names)
+
+    def _lines(self, row: int) -> int:
+        """Detail lines this tile needs: status and minutes, then forms, out, flag if shown."""
+        index = self.model().index(row, 0)
+        return 2 + sum(1 for role in (FormsRole, OutRole, FlagRole) if index.data(role))
 
     def select_row(self, row: int) -> None:
         model = self.model()

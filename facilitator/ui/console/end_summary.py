@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facilitator.services.console.dto import EndRow, EndSummary
+from facilitator.services.console.dto import EndRow, EndSummary, FlagView
 
 from ..table_model import Column, RowsModel
+from .flags import FlagsModel, FlagsPanel
 from .style import ICON_CHECK, ICON_FLAG, ICON_OVERRUN, scaled_font
 
 _STATUS = {"expected": "Not marked", "present": "Present", "late": "Late",
@@ -93,6 +94,9 @@ class EndSummaryView(QFrame):
         self.unfinished = QLabel()
         self.unfinished.setWordWrap(True)
         self.unfinished.setFont(scaled_font(1.15))
+        # Open safety flags stay addressable after the block: type the follow-up, Enter.
+        self.flags = FlagsPanel(FlagsModel(timezone, self))
+        self.flags.hide()
         self.notes_button = QPushButton(self.tr("Write notes"))
         self.notes_button.setEnabled(False)
         self.notes_button.setToolTip(self.tr("Progress notes arrive in a later release"))
@@ -109,6 +113,7 @@ class EndSummaryView(QFrame):
         box.addWidget(self.table, 1)
         box.addWidget(self.unfinished_title)
         box.addWidget(self.unfinished)
+        box.addWidget(self.flags)
         box.addLayout(buttons)
 
     def show_summary(self, summary: EndSummary) -> None:
@@ -122,3 +127,12 @@ class EndSummaryView(QFrame):
         else:
             self.unfinished.setText(f"{ICON_CHECK} " + self.tr("Nothing left open."))
         self.close_button.setFocus()
+
+    def show_flags(self, flags: list[FlagView], names: dict[int, str]) -> None:
+        """The open safety flags, addressable here; the keys go to the follow-up first."""
+        self.flags.model.set_flags(flags, names)
+        self.flags.setVisible(bool(flags))
+        if flags:
+            self.flags.begin_address()
+            self.flags.hint.setText(self.tr("↑/↓ choose a flag · Enter records the follow-up "
+                                            "with the time · Tab to Close console"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from facilitator.forms import FormDefinition, Item
 from facilitator.services.console.dto import GoAroundEntry
@@ -51,7 +51,8 @@ class GoAroundPanel(QFrame):
         self.person.setFont(scaled_font(2.2, bold=True))
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(16)
-        self.grid.setColumnStretch(1, 1)
+        self.grid.setColumnStretch(0, 3)
+        self.grid.setColumnStretch(1, 2)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setFont(scaled_font(1.2, bold=True))
@@ -133,6 +134,12 @@ class GoAroundPanel(QFrame):
             question.setWordWrap(True)
             answer = QLabel()
             answer.setFont(scaled_font(1.4, bold=True))
+            # Column widths come from the stretch factors alone, never from the text: an answer
+            # being typed must not squeeze the questions into a new wrap (the panel jumped).
+            for label in (question, answer):
+                policy = label.sizePolicy()
+                policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+                label.setSizePolicy(policy)
             self.grid.addWidget(question, row, 0)
             self.grid.addWidget(answer, row, 1)
             self._labels.append((question, answer))
@@ -159,9 +166,13 @@ class GoAroundPanel(QFrame):
             marker = "▶ " if is_current else "   "
             question.setText(marker + item.text)
             question.setEnabled(enabled)
-            font = scaled_font(1.25, bold=is_current)
-            question.setFont(font)
-            answer.setText(self._answer_text(item, entry) if enabled else self.tr("(not asked)"))
+            # The marker shows the current question; bold would re-wrap it as it moves.
+            text = self._answer_text(item, entry) if enabled else self.tr("(not asked)")
+            # One line whatever is typed (a wrap would push the questions below down): a long
+            # answer shows its end, where the typing is; the whole of it in the tooltip.
+            answer.setText(answer.fontMetrics().elidedText(
+                text, Qt.TextElideMode.ElideLeft, max(answer.width(), 1)))
+            answer.setToolTip(text if answer.text() != text else "")
         self.hint.setText(self._hint(current))
 
     def _answer_text(self, item: Item, entry: AnswerEntry) -> str:

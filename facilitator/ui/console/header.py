@@ -9,8 +9,10 @@ header is right after sleep, lock or a crash.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 
 from facilitator.services.console.dto import ConsoleState
@@ -24,6 +26,28 @@ def format_duration(seconds: int) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+# A start this far from the planned time is asked about once: more likely the wrong group (or
+# the wrong day) than a block that really starts hours early.
+START_CONFIRM = timedelta(minutes=30)
+
+
+def off_schedule_question(planned: datetime, now: datetime, timezone: ZoneInfo) -> str | None:
+    """"Planned for 18:00; it is 14:40 (3 h 20 min early). Start now?" — or None when the
+    start is within ``START_CONFIRM`` of the planned time."""
+    offset = now - planned
+    if abs(offset) <= START_CONFIRM:
+        return None
+    hours, minutes = divmod(int(abs(offset).total_seconds()) // 60, 60)
+    amount = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    tr = QCoreApplication.translate
+    text = tr("ConsoleHeader", "This block is planned for {planned}; it is {now} ({amount} "
+              "{when}). Start it now?")
+    return text.format(planned=f"{planned.astimezone(timezone):%H:%M}",
+                       now=f"{now.astimezone(timezone):%H:%M}", amount=amount,
+                       when=tr("ConsoleHeader", "early") if offset < timedelta(0)
+                       else tr("ConsoleHeader", "late"))
 
 
 def status_running(state: ConsoleState) -> bool:

@@ -77,7 +77,8 @@ class JotPanel(QFrame):
         self.recent = QLabel()
         self.recent.setWordWrap(True)
         self.recent.setFont(scaled_font(1.05))
-        hint = QLabel(self.tr("Enter saves with the time · Esc closes"))
+        hint = QLabel(self.tr("Enter saves with the time · Tab: about someone else · "
+                              "Esc closes"))
         box = QVBoxLayout(self)
         box.setContentsMargins(16, 12, 16, 12)
         for widget in (title, self.who, self.match, self.text_edit, hint, self.recent):
@@ -89,7 +90,7 @@ class JotPanel(QFrame):
         self.who.escaped.connect(self.close_requested)
         self.text_edit.returnPressed.connect(self._on_text_done)
         self.text_edit.escaped.connect(self.close_requested)
-        self.text_edit.tabbed.connect(lambda: self.who.setFocus())
+        self.text_edit.tabbed.connect(self._on_text_tabbed)
 
     def set_people(self, people: list[Pickable]) -> None:
         self._people = people
@@ -102,12 +103,19 @@ class JotPanel(QFrame):
         self.who.clear()
         self.text_edit.clear()
         self._chosen = next((p for p in self._people if p.participant_id == preselected), None)
-        if self._chosen is not None:
-            # Shown selected: Enter/Tab keeps them, a digit or a name replaces them.
-            self.who.setText(self._chosen.name)
-            self.who.selectAll()
         self._show_match()
+        if self._chosen is not None:
+            # The keys go straight into the note about them: typing must never overwrite the
+            # name (and turn the jot into one about the whole group). Someone else: Tab first.
+            self.who.setText(self._chosen.name)
+            self.text_edit.setFocus()
+        else:
+            self.who.setFocus()
+
+    def _on_text_tabbed(self) -> None:
+        # A deliberate step to change who the jot is about: the name is selected to be replaced.
         self.who.setFocus()
+        self.who.selectAll()
 
     def text(self) -> str:
         return self.text_edit.text()

@@ -59,6 +59,8 @@ BOARD_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(("Ctrl+Z",), "undo", _n("Undo the last action")),
     KeyAction(("Ctrl+E",), "end", _n("End the block (press twice)")),
     KeyAction(("F12",), "privacy", _n("Privacy shield: hide / show everything personal")),
+    KeyAction(("Ctrl+L",), "lock", _n("Lock the screen (the block keeps running; password "
+                                      "to return)")),
     KeyAction(("F1", "?"), "help", _n("Show / hide this overview")),
     KeyAction(("Esc",), "back", _n("Close the open panel, back to the board")),
 )

@@ -118,12 +118,18 @@ class SegmentModel(QAbstractTableModel):
             if seg.actual_start is None:
                 return ""
             start = f"{seg.actual_start.astimezone(self._tz):%H:%M}"
-            end = f"{seg.actual_end.astimezone(self._tz):%H:%M}" if seg.actual_end else "…"
-            return f"{start}–{end}"
+            if seg.actual_end is None:  # "14:37–…" read as text cut off
+                return self.tr("since {time}").format(time=start)
+            return f"{start}–{seg.actual_end.astimezone(self._tz):%H:%M}"
         if not seg.topic_text and seg.id in self._planned:
             return f"{ICON_PLANNED} " + self.tr("Planned: {title}").format(
                 title=self._planned[seg.id])
         return seg.topic_text
+
+    def running_or_next(self) -> int:
+        """Row of the running segment, else of the first pending one, else -1."""
+        running = next((i for i, s in enumerate(self._rows) if s.running), -1)
+        return running if running >= 0 else self._first_pending()
 
     def _first_pending(self) -> int:
         return next((i for i, s in enumerate(self._rows) if s.pending), -1)
@@ -170,10 +176,21 @@ class SegmentsPanel(QFrame):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # The times column is as wide as its widest text from the start, so the table does
+        # not shift as segments start and end.
+        metrics = self.table.fontMetrics()
+        times = max(metrics.horizontalAdvance(t) for t in (
+            "00:00–00:00", self.tr("since {time}").format(time="00:00"))) + \
+            3 * metrics.averageCharWidth()
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(3, times)
+        # Segment and topic titles share the spare width and wrap onto more lines rather
+        # than being cut; rows grow to fit (the tooltip has the text too).
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        # A long topic title must not push the table wider than the panel: it shares the
-        # spare width with the segment title and is elided (the tooltip has it in full).
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.line = QLineEdit()
         self.line.setFont(scaled_font(1.2))
@@ -192,10 +209,11 @@ class SegmentsPanel(QFrame):
     def model(self) -> SegmentModel:
         return self.table.model()  # type: ignore[return-value]
 
-    def focus_list(self) -> None:
-        if not self.table.currentIndex().isValid() and self.model.rowCount():
-            pending = self.model._first_pending()
-            self.table.selectRow(max(0, pending))
+    def focus_list(self, *, at_running: bool = False) -> None:
+        """Keys to the table; ``at_running`` (S from the board) selects the running segment,
+        or the next one when none runs: what T is most likely meant for."""
+        if self.model.rowCount() and (at_running or not self.table.currentIndex().isValid()):
+            self.table.selectRow(max(0, self.model.running_or_next()))
         self.table.setFocus()
 
     def selected(self) -> SegmentView | None:

@@ -8,6 +8,7 @@ reads as icon *and* word, never colour alone, and screenshots need no image file
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from ..widgets import scaled_font
@@ -55,6 +56,14 @@ class MessageStrip(QFrame):
         row.setContentsMargins(12, 4, 12, 4)
         row.addWidget(self._icon)
         row.addWidget(self._text, 1)
+        # The strip keeps its place (two lines) while empty or hidden: a message appearing or
+        # going must never move the tiles the therapist is about to press a key for.
+        margins = row.contentsMargins()
+        self.setFixedHeight(QFontMetrics(font).lineSpacing() * 2 + margins.top()
+                            + margins.bottom())
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.clear)
@@ -69,6 +78,7 @@ class MessageStrip(QFrame):
     def _show(self, icon: str, text: str, bg: str, fg: str, msec: int) -> None:
         self._icon.setText(icon)
         self._text.setText(text)
+        self._text.setToolTip(text)  # in full, should it ever need more than the two lines
         self.setStyleSheet(f"#messageStrip {{ background: {bg}; border-radius: 4px; }}"
                            f" #messageStrip QLabel {{ color: {fg}; }}")
         self.show()

@@ -30,7 +30,9 @@ from facilitator.services.workspace import Workspace
 
 from ..errors import user_message
 from ..table_model import Column, RowsModel
+from ..widgets import ConfirmBar
 from .ad_hoc import AdHocBar
+from .header import off_schedule_question
 from .style import MessageStrip, scaled_font
 from .window import ConsoleWindow
 
@@ -102,6 +104,7 @@ class TodayPage(QWidget):
         self.ad_hoc_button.setToolTip(self.tr("A session outside the schedule, started now"))
         self.ad_hoc = AdHocBar()
         self.ad_hoc.hide()
+        self.start_confirm = ConfirmBar(self.tr("&Yes, start now"))
         self._undo_session: int | None = None
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(self.tr("Why was it not held? Enter records it"))
@@ -120,17 +123,20 @@ class TodayPage(QWidget):
         box.addWidget(self.strip)
         box.addWidget(self.forms_problem)
         box.addWidget(self.table, 1)
+        box.addWidget(self.start_confirm)
         box.addLayout(buttons)
         box.addWidget(self.ad_hoc)
         self.ad_hoc_button.clicked.connect(self._on_ad_hoc_clicked)
         self.ad_hoc.start_requested.connect(self.start_ad_hoc)
         self.start_button.clicked.connect(self.start_selected)
+        self.start_confirm.confirm_button.clicked.connect(
+            lambda: self.start_selected(confirmed=True))
         self.not_held_button.clicked.connect(self._on_not_held_clicked)
         self.absent_button.clicked.connect(self.mark_everyone_absent)
         self.undo_button.clicked.connect(self.undo)
         self.reason.returnPressed.connect(self._on_reason_entered)
         self.table.activated.connect(lambda _index: self.start_selected())
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
 
     def _connect_lock(self, parent: QWidget | None) -> None:
         lock = getattr(parent, "lock_controller", None)
@@ -161,6 +167,10 @@ class TodayPage(QWidget):
         self.resume_banner.setVisible(bool(running))
         self._update_buttons()
 
+    def _on_row_changed(self) -> None:
+        self.start_confirm.hide()  # the question was about the row selected before
+        self._update_buttons()
+
     def selected_entry(self) -> TodayEntry | None:
         return self.model.entry(self.table.currentIndex().row())
 
@@ -179,10 +189,17 @@ class TodayPage(QWidget):
             return entry.session_id
         return svc.open_today_session(self.ws, entry.group_id).id
 
-    def start_selected(self) -> ConsoleWindow | None:
-        """Start (or resume) the selected session and open its console."""
+    def start_selected(self, *, confirmed: bool = False) -> ConsoleWindow | None:
+        """Start (or resume) the selected session and open its console. A start more than
+        half an hour off the planned time is asked about first, in the inline bar."""
         entry = self.selected_entry()
         if entry is None:
+            return None
+        self.start_confirm.hide()
+        question = off_schedule_question(entry.planned_start, self.ws.clock.now(),
+                                         self.ws.timezone)
+        if entry.status in ("unplanned", "planned") and question and not confirmed:
+            self.start_confirm.ask(question)
             return None
         try:  # one call each: planning and starting commit together or not at all
             if entry.status == "unplanned":
@@ -259,16 +276,15 @@ class TodayPage(QWidget):
             return
         try:
             session_id = self._session_id(entry)
-            rows = svc.mark_all_absent(self.ws, session_id)
+            result = svc.mark_all_absent(self.ws, session_id)
         except Exception as error:  # shown in the strip
             self.strip.show_error(user_message(error))
             self.refresh()
             return
         self._undo_session = session_id
         self.undo_button.show()
-        absent = sum(r.status == "absent" for r in rows)
         self.strip.show_info(self.tr("{n} marked absent for {group}. Undo reverts it.").format(
-            n=absent, group=entry.group_name))
+            n=result.marked, group=entry.group_name))
         self.refresh()
 
     def undo(self) -> None:

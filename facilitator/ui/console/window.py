@@ -99,12 +99,12 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
         for panel in (self.segments, self.go_around, self.jots, self.flags, self.adjust,
                       self.walk_in, self.details, self.topic_picker):
             self.side.addWidget(panel)
+        # One line, never wrapped (a wrap moves the board): the most used keys; F1 has all.
         self.footer = QLabel(self.tr(
-            "1–9 pick · P present · L late · O out/back · D left · A absent (Shift+A: all) · "
-            "W walk-in · Space next segment · B break · G go-around · J jot · F flags · "
-            "S segments · I info · V presenter · Ctrl+Z undo · F12 privacy · F1 all keys"))
-        self.footer.setWordWrap(True)
-        self.footer.setFont(scaled_font(1.0))
+            "1–9 pick · P present · L late · O out/back · D left · A absent · W walk-in · "
+            "Space next · B break · G go-around · J jot · F flags · S segments · "
+            "Ctrl+Z undo · F12 privacy · Ctrl+L lock · F1 all keys"))
+        self.footer.setFont(scaled_font(0.95))
         middle = QHBoxLayout()
         middle.addWidget(self.board, 7)
         middle.addWidget(self.side, 4)
@@ -150,6 +150,8 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
         self.walk_in.chosen.connect(self._on_walk_in_chosen)
         self.details.save_requested.connect(self._on_details_save)
         self.summary.close_requested.connect(self.close)
+        self.summary.flags.address_requested.connect(self._on_summary_flag_address)
+        self.summary.flags.close_requested.connect(self.summary.close_button.setFocus)
         self.overlay.closed.connect(self._on_overlay_closed)
 
     # -- state ----------------------------------------------------------------------------------
@@ -314,7 +316,26 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
         self.timer.stop()
         self.refresh()
         self.summary.show_summary(summary)
+        self._show_summary_flags()
         self.stack.setCurrentWidget(self.summary)
+
+    def _show_summary_flags(self) -> None:
+        if self.state is not None:
+            self.summary.show_flags(self.state.open_flags, {
+                a.participant_id: a.short_name for a in self.state.attendance})
+
+    def _on_summary_flag_address(self, flag_id: int) -> None:
+        """A flag addressed after the block, from the summary (the block stays ended)."""
+        text = self.summary.flags.text()
+        try:
+            svc.address_flag(self.ws, flag_id, text, self.session_id)
+            summary = svc.end_summary(self.ws, self.session_id)
+        except ServiceError as error:
+            self.summary.flags.hint.setText("⚠ " + user_message(error))
+            return
+        self.refresh()
+        self.summary.show_summary(summary)
+        self._show_summary_flags()
 
     # -- lock -----------------------------------------------------------------------------------
     def hide_for_lock(self) -> None:

@@ -60,15 +60,15 @@ class LibraryPage(QWidget):
         self.topic_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.topic_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.topic_view.verticalHeader().hide()
-        self.topic_view.setWordWrap(False)
+        # Titles and module names wrap onto a second line rather than being cut (the pane is
+        # narrow at 1280 px); minutes and source are sized to their content.
+        self.topic_view.setWordWrap(True)
         header = self.topic_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(1, self.fontMetrics().horizontalAdvance("M" * 11))
-        for col in range(2, self.topics.columnCount()):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        self.topic_view.verticalHeader().setDefaultSectionSize(
-            self.fontMetrics().height() + 10)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.topic_view.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
         self.add_button = QPushButton(self.tr("&Add topic…"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -85,9 +85,9 @@ class DetailsPane(QWidget):
         ], self)
         self.enrollment_view = _table(self.enrollment_model)
         self.group_combo = QComboBox()
-        self.group_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.group_combo.setMinimumContentsLength(12)
+        # As wide as the longest group name ("Monday Morning IOP (demo)" was cut), each
+        # item with its name as a tooltip should the pane still be narrower.
+        self.group_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.enroll_start = date_edit(self._today())
         self.enroll_button = QPushButton(self.tr("&Enroll"))
         self.end_date = date_edit(self._today())
@@ -172,6 +172,8 @@ class DetailsPane(QWidget):
                          lambda e: self._fail(self.enrollment_error, e))
         for g in groups or []:
             self.group_combo.addItem(g.name, g.id)
+            self.group_combo.setItemData(self.group_combo.count() - 1, g.name,
+                                         Qt.ItemDataRole.ToolTipRole)
         if current is not None:
             self.group_combo.setCurrentIndex(max(0, self.group_combo.findData(current)))
 

@@ -34,6 +34,8 @@ class ParticipantForm(ServiceFormDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.participant_id = participant.id if participant else None
+        self.asked_about: ParticipantDraft | None = None
+        """The draft last refused with "check the year": saving it unchanged confirms it."""
         self._today = today
         self._build_ui(programs)
         self._load(participant)

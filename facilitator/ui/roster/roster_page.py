@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from facilitator.services import programs, roster
+from facilitator.services.errors import NeedsConfirmation
 from facilitator.services.roster import ParticipantView
 from facilitator.services.workspace import Workspace
 
@@ -203,11 +204,17 @@ class RosterPage(QWidget):
             return
         draft = form.draft()
         pid = form.participant_id
+        # Saving the same draft again after "check the year" confirms the far admission date.
+        confirm = draft == form.asked_about
         try:
             if pid is None:
-                saved = roster.add_participant(self.ws, draft)
+                saved = roster.add_participant(self.ws, draft, confirm_admission=confirm)
             else:
-                saved = roster.update_participant(self.ws, pid, draft)
+                saved = roster.update_participant(self.ws, pid, draft, confirm_admission=confirm)
+        except NeedsConfirmation as error:
+            form.asked_about = draft
+            form.show_error(error)
+            return
         except Exception as error:
             form.show_error(error)
             return

@@ -107,8 +107,9 @@ def test_full_block_by_keyboard(qtbot: QtBot, therapist_ws: Workspace, demo_grou
     press(qtbot, window, Qt.Key.Key_B)
     assert not window.state.on_break
 
-    # A jot about participant 2, picked by digit key.
+    # A jot about participant 2 while someone else is picked: Tab to the name, digit key.
     press(qtbot, window, Qt.Key.Key_J)
+    press(qtbot, window, Qt.Key.Key_Tab)
     type_keys(qtbot, window, "2Shared a coping plan")
     press(qtbot, window, Qt.Key.Key_Return)
     jots = svc.list_jots(ws, sid)

@@ -98,7 +98,9 @@ def test_segments_reorder_skip_add(qtbot: QtBot, therapist_ws: Workspace,
     window = console(qtbot, ws, sid)
     press(qtbot, window, Qt.Key.Key_S)
     titles = [s.title for s in svc.get_session(ws, sid).segments]
-    assert window.segments.selected().title == titles[1]  # first pending one
+    assert window.segments.selected().title == titles[0]  # the running one (T picks its topic)
+    press(qtbot, window, Qt.Key.Key_Down)
+    assert window.segments.selected().title == titles[1]  # the first pending one
     press(qtbot, window, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
     after = [s.title for s in svc.get_session(ws, sid).segments]
     assert after[1:3] == [titles[2], titles[1]]

@@ -1,0 +1,71 @@
+"""The console with 15 participants at 1280×720 and at 1920×1080 (offscreen), written to
+docs/screenshots/console-1280x720.png and console-1920x1080.png: the whole board must fit
+without scrolling, names whole. Fictional data in a temporary folder, a fake clock.
+
+    .venv/bin/python scripts/screenshots_console_fit.py
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import shots
+from PySide6.QtCore import QSize
+from screenshots_console import keys
+
+from facilitator.clock import FakeClock
+from facilitator.services import auth, programs, roster
+from facilitator.services import console as svc
+from facilitator.ui.console.window import ConsoleWindow
+
+# Invented names, obviously demo data; some long on purpose.
+NAMES = ("Robin Sampleton", "Casey Demoford", "Jordan Mockridge", "Rowan Fictori",
+         "Sky Testwell", "Quinn Placeholt", "Morgan Examplar", "Reese Pretendo",
+         "Ash Storybrook", "Sage Notreal", "Emery Madeupson", "Bellamy Demoforth-Whitacre",
+         "Blake Imaginary", "Harper Inventedsworth", "Lou Fabricant")
+
+
+def main() -> int:
+    app = shots.app()
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = FakeClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # Mon 09:00 in Chicago
+        ws, _ = auth.create_clinic(shots.scratch_vault(Path(tmp) / "data"), clock,
+                                   auth.ClinicSetup(
+            clinic_name="Lakeside Recovery (demo)", timezone="America/Chicago",
+            address="1 Example Way", admin_login="terry", admin_display_name="Terry Therapist",
+            admin_credentials="LCSW", password=shots.PASSWORD, password_again=shots.PASSWORD))
+        program = programs.add_program(ws, programs.ProgramDraft("Recovery IOP (demo)", "sud"))
+        group = programs.add_group(ws, programs.GroupDraft(
+            "Monday Morning IOP (demo)", program.id, (1, 3, 5), time(9), time(12),
+            location="Room 2"))
+        for n, name in enumerate(NAMES, 1):
+            p = roster.add_participant(ws, roster.ParticipantDraft(
+                f"DEMO-{n:03d}", name, date(2026, 2, 1), program_id=program.id))
+            roster.enroll(ws, p.id, group.id, date(2026, 2, 2))
+        session = svc.open_today_session(ws, group.id)
+        svc.start_session(ws, session.id)
+        window = ConsoleWindow(ws, session.id)
+        window.resize(1280, 720)
+        window.show()
+        app.processEvents()
+        keys(app, window, "1p2p3p4p5p6p7p8p9p0p")
+        clock.advance(minutes=9)
+        keys(app, window, "cphpkpmqa")
+        rows = svc.roster(ws, session.id)
+        svc.raise_flag(ws, session.id, rows[3].participant_id, "Positive safety screen")
+        clock.advance(minutes=20)
+        keys(app, window, "5o")
+        clock.advance(minutes=6)
+        window.refresh()
+        window.board.select_row(11)
+        shots.shoot(app, window, "console-1280x720", QSize(1280, 720))
+        shots.shoot(app, window, "console-1920x1080", QSize(1920, 1080))
+        window.close()
+        ws.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""The audit log reads as sentences, with the stored details on demand (issue 10)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from facilitator.services import console as svc
+from facilitator.services.workspace import Workspace
+from facilitator.ui.admin.audit_page import AuditPage
+from facilitator.ui.main_window import MainWindow
+
+from .console.conftest import DemoGroup, demo_group
+
+__all__ = ["demo_group"]  # the console fixture, re-used
+
+
+@pytest.fixture
+def main(qtbot: QtBot, ws: Workspace) -> Iterator[MainWindow]:
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.close()
+
+
+def _details(page: AuditPage) -> list[str]:
+    last = page.model.columnCount() - 1
+    return [str(page.model.index(r, last).data()) for r in range(page.model.rowCount())]
+
+
+def test_details_are_sentences_and_raw_json_on_demand(qtbot: QtBot, main: MainWindow,
+                                                       ws: Workspace,
+                                                       demo_group: DemoGroup) -> None:
+    session = svc.open_today_session(ws, demo_group.group_id)
+    svc.start_session(ws, session.id)
+    svc.mark_present(ws, session.id, demo_group.participant_ids[0])
+    main.show_page("audit")
+    page = main.page("audit")
+    assert isinstance(page, AuditPage)
+    page.refresh()
+    details = _details(page)
+    assert f"Marked an arrival in session {session.id} (action 2)." in details
+    assert f"Started the block in session {session.id} (action 1)." in details
+    assert not any(d.startswith("{") for d in details)
+    last = page.model.columnCount() - 1
+    tooltip = page.model.index(0, last).data(Qt.ItemDataRole.ToolTipRole)
+    assert tooltip and tooltip.startswith("{")
+    page.raw_box.setFocus()
+    qtbot.keyClick(page.raw_box, Qt.Key.Key_Space)
+    assert any(f'"session_id": {session.id}' in d for d in _details(page))
