@@ -13,11 +13,13 @@ from pathlib import Path
 
 import shots
 from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QApplication
 from screenshots_console import keys
 
 from facilitator.clock import FakeClock
 from facilitator.services import auth, programs, roster
 from facilitator.services import console as svc
+from facilitator.services.workspace import Workspace
 from facilitator.ui.console.window import ConsoleWindow
 
 # Invented names, obviously demo data; some long on purpose.
@@ -27,39 +29,44 @@ NAMES = ("Robin Sampleton", "Casey Demoford", "Jordan Mockridge", "Rowan Fictori
          "Blake Imaginary", "Harper Inventedsworth", "Lou Fabricant")
 
 
+def running_console(app: QApplication, folder: Path) -> tuple[Workspace, ConsoleWindow]:
+    """A running block of 15 invented participants, 35 minutes in, in a console window."""
+    clock = FakeClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # Mon 09:00 in Chicago
+    ws, _ = auth.create_clinic(shots.scratch_vault(folder / "data"), clock, auth.ClinicSetup(
+        clinic_name="Lakeside Recovery (demo)", timezone="America/Chicago",
+        address="1 Example Way", admin_login="terry", admin_display_name="Terry Therapist",
+        admin_credentials="LCSW", password=shots.PASSWORD, password_again=shots.PASSWORD))
+    program = programs.add_program(ws, programs.ProgramDraft("Recovery IOP (demo)", "sud"))
+    group = programs.add_group(ws, programs.GroupDraft(
+        "Monday Morning IOP (demo)", program.id, (1, 3, 5), time(9), time(12),
+        location="Room 2"))
+    for n, name in enumerate(NAMES, 1):
+        p = roster.add_participant(ws, roster.ParticipantDraft(
+            f"DEMO-{n:03d}", name, date(2026, 2, 1), program_id=program.id))
+        roster.enroll(ws, p.id, group.id, date(2026, 2, 2))
+    session = svc.open_today_session(ws, group.id)
+    svc.start_session(ws, session.id)
+    window = ConsoleWindow(ws, session.id)
+    window.resize(1280, 720)
+    window.show()
+    app.processEvents()
+    keys(app, window, "1p2p3p4p5p6p7p8p9p0p")
+    clock.advance(minutes=9)
+    keys(app, window, "cphpkpmqa")
+    rows = svc.roster(ws, session.id)
+    svc.raise_flag(ws, session.id, rows[3].participant_id, "Positive safety screen")
+    clock.advance(minutes=20)
+    keys(app, window, "5o")
+    clock.advance(minutes=6)
+    window.refresh()
+    window.board.select_row(11)
+    return ws, window
+
+
 def main() -> int:
     app = shots.app()
     with tempfile.TemporaryDirectory() as tmp:
-        clock = FakeClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # Mon 09:00 in Chicago
-        ws, _ = auth.create_clinic(shots.scratch_vault(Path(tmp) / "data"), clock,
-                                   auth.ClinicSetup(
-            clinic_name="Lakeside Recovery (demo)", timezone="America/Chicago",
-            address="1 Example Way", admin_login="terry", admin_display_name="Terry Therapist",
-            admin_credentials="LCSW", password=shots.PASSWORD, password_again=shots.PASSWORD))
-        program = programs.add_program(ws, programs.ProgramDraft("Recovery IOP (demo)", "sud"))
-        group = programs.add_group(ws, programs.GroupDraft(
-            "Monday Morning IOP (demo)", program.id, (1, 3, 5), time(9), time(12),
-            location="Room 2"))
-        for n, name in enumerate(NAMES, 1):
-            p = roster.add_participant(ws, roster.ParticipantDraft(
-                f"DEMO-{n:03d}", name, date(2026, 2, 1), program_id=program.id))
-            roster.enroll(ws, p.id, group.id, date(2026, 2, 2))
-        session = svc.open_today_session(ws, group.id)
-        svc.start_session(ws, session.id)
-        window = ConsoleWindow(ws, session.id)
-        window.resize(1280, 720)
-        window.show()
-        app.processEvents()
-        keys(app, window, "1p2p3p4p5p6p7p8p9p0p")
-        clock.advance(minutes=9)
-        keys(app, window, "cphpkpmqa")
-        rows = svc.roster(ws, session.id)
-        svc.raise_flag(ws, session.id, rows[3].participant_id, "Positive safety screen")
-        clock.advance(minutes=20)
-        keys(app, window, "5o")
-        clock.advance(minutes=6)
-        window.refresh()
-        window.board.select_row(11)
+        ws, window = running_console(app, Path(tmp))
         shots.shoot(app, window, "console-1280x720", QSize(1280, 720))
         shots.shoot(app, window, "console-1920x1080", QSize(1920, 1080))
         window.close()

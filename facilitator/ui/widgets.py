@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .theme import follow
+
 WARNING_SIGN = "⚠"
 # What each segment kind is called on screen (template editor, console, privacy shield).
 SEGMENT_KIND_TEXT = {"checkin": "Check-in", "module": "Skills module", "break": "Break",
@@ -37,7 +39,7 @@ class ErrorLabel(QLabel):
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setStyleSheet("color: #b3261e;")
+        follow(self, lambda t: self.setStyleSheet(f"color: {t.alert};"))
         self.setAccessibleName(self.tr("Error"))
         self.hide()
 

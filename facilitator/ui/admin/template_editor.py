@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from facilitator.services.program_rules import SEGMENT_KINDS, SEGMENT_MINUTES
 
+from ..theme import theme
 from ..widgets import SEGMENT_KIND_TEXT, WARNING_SIGN, InfoLabel
 
 KIND, TITLE, MINUTES = range(3)
@@ -185,4 +186,4 @@ class TemplateEditor(QWidget):
             text = self.tr("Total {0} of {1} min: the block is fully planned.").format(
                 total, block)
         self.total.setText(text)
-        self.total.setStyleSheet("color: #b3261e;" if 0 < block < total else "")
+        self.total.setStyleSheet(f"color: {theme().alert};" if 0 < block < total else "")

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from facilitator.services.console.dto import AttendanceView
 
+from ..theme import follow, panel_style
 from .style import scaled_font
 
 _HHMM = re.compile(r"^\s*(\d{1,2})[:.h]?(\d{2})\s*$")
@@ -70,8 +71,7 @@ class AdjustPanel(QFrame):
     def __init__(self, timezone: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("adjustPanel")
-        self.setStyleSheet("#adjustPanel { background: #ffffff; border: 2px solid #1d4f91;"
-                           " border-radius: 6px; }")
+        follow(self, lambda t: self.setStyleSheet(panel_style("adjustPanel", t)))
         self._tz = timezone
         self._pid: int | None = None
         self._date: date | None = None
@@ -80,10 +80,13 @@ class AdjustPanel(QFrame):
         self.arrived = QLineEdit()
         self.departed = QLineEdit()
         self.reason = QLineEdit()
+        self.arrived.setAccessibleName(self.tr("Arrived (HH:MM)"))
+        self.departed.setAccessibleName(self.tr("Left (HH:MM)"))
+        self.reason.setAccessibleName(self.tr("Reason for the correction"))
         self.reason.setPlaceholderText(self.tr("Required, e.g. 'arrived before I marked it'"))
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #8a1c12;")
+        follow(self.error, lambda t: self.error.setStyleSheet(f"color: {t.alert};"))
         self._original: dict[QLineEdit, str] = {}
         self._intervals: list[tuple[int, QLineEdit, QLineEdit]] = []
         self.form = QFormLayout()
@@ -117,6 +120,8 @@ class AdjustPanel(QFrame):
             back.setPlaceholderText(self.tr("still out"))
             row = QHBoxLayout()
             for edit, word in ((left, self.tr("out")), (back, self.tr("back"))):
+                edit.setAccessibleName(self.tr("Out of the room {n}: {word} (HH:MM)").format(
+                    n=n, word=word))
                 self._setup(edit)
                 row.addWidget(QLabel(word))
                 row.addWidget(edit, 1)

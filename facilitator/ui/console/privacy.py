@@ -26,6 +26,7 @@ class PrivacyShield(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("privacyShield")
+        # Deliberately dark in either scheme (a projector, a room): background *and* text set.
         self.setStyleSheet("#privacyShield { background: #2b3440; }"
                            " #privacyShield QLabel { color: #f4f4f4; }")
         self.title = QLabel(f"{ICON_SHIELD} " + self.tr("Privacy shield on"))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..theme import follow
 from .keymap import BOARD_ACTIONS, GO_AROUND_KEYS, KeyAction, describe
 from .style import scaled_font
 
@@ -33,11 +34,11 @@ class ShortcutsOverlay(QFrame):
         self.setObjectName("shortcutsOverlay")
         self.setAutoFillBackground(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setStyleSheet(
-            "#shortcutsOverlay { background: rgba(250, 250, 247, 245); }"
-            " QLabel[role='key'] { border: 1px solid #555; border-radius: 4px;"
-            " padding: 1px 6px; background: #fff; }"
-        )
+        follow(self, lambda t: self.setStyleSheet(
+            f"#shortcutsOverlay {{ background: {t.surface}; }}"
+            f" #shortcutsOverlay QLabel {{ color: {t.text}; }}"
+            f" QLabel[role='key'] {{ border: 1px solid {t.border}; border-radius: 4px;"
+            f" padding: 1px 6px; background: {t.surface_dim}; }}"))
         self._build_ui()
         parent.installEventFilter(self)
         self.hide()

@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
+from ..theme import theme
 from ..widgets import scaled_font
 
 # Glyphs paired with words wherever a state is shown.
@@ -70,10 +71,12 @@ class MessageStrip(QFrame):
         self.hide()
 
     def show_error(self, text: str, msec: int = 12_000) -> None:
-        self._show("⚠", self.tr("Not saved:") + " " + text, "#fdecea", "#8a1c12", msec)
+        t = theme()
+        self._show("⚠", self.tr("Not saved:") + " " + text, t.alert_surface, t.alert, msec)
 
     def show_info(self, text: str, msec: int = 6_000) -> None:
-        self._show("ℹ", text, "#e8f1fb", "#123b66", msec)
+        t = theme()
+        self._show("ℹ", text, t.info_surface, t.info_text, msec)
 
     def _show(self, icon: str, text: str, bg: str, fg: str, msec: int) -> None:
         self._icon.setText(icon)

@@ -9,6 +9,7 @@ console was closed) shows as "running" with Resume; its timers come back from th
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
@@ -136,6 +137,14 @@ class TodayPage(QWidget):
         self.undo_button.clicked.connect(self.undo)
         self.reason.returnPressed.connect(self._on_reason_entered)
         self.table.activated.connect(lambda _index: self.start_selected())
+        self.table.setAccessibleName(self.tr("Today's sessions"))
+        self.reason.setAccessibleName(self.tr("Reason the session was not held"))
+        # Tab follows the screen: the sessions, then the buttons left to right (the reason
+        # field sits where it appears, after the buttons that open it).
+        chain = [self.table, self.start_button, self.not_held_button, self.absent_button,
+                 self.undo_button, self.reason, self.ad_hoc_button]
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
 
     def _connect_lock(self, parent: QWidget | None) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from facilitator.services.curriculum.dto import TopicView
 
+from ..theme import follow
 from ..widgets import scaled_font
 
 TITLE_SCALE, HEAD_SCALE, BODY_SCALE = 3.4, 2.1, 2.0
@@ -34,8 +35,9 @@ class PresenterWindow(QWidget):
     def _build_ui(self) -> None:
         self.setWindowTitle(self.tr("Facilitator — presenter view"))
         self.setObjectName("presenter")
-        self.setStyleSheet("#presenter, #presenterBody { background: #fbfaf6; }"
-                           " QLabel { color: #1c1b1a; }")
+        follow(self, lambda t: self.setStyleSheet(
+            f"#presenter, #presenterBody {{ background: {t.surface}; }}"
+            f" QLabel {{ color: {t.text}; }}"))
         self.module = QLabel()
         self.title = QLabel()
         self.key_points_head = QLabel(self.tr("Key points"))
