@@ -172,7 +172,7 @@ def test_settings_clinic_and_change_my_password(qtbot: QtBot, main: MainWindow, 
     page.timezone.setCurrentText("America/Denver")
     page.idle_minutes.setValue(3)
     qtbot.mouseClick(page.clinic_save, Qt.MouseButton.LeftButton)
-    assert "✓" in page.clinic_saved.text()
+    assert "✓" in page.clinic_saved_label.text()
     assert main.clinic_label.text() == "Lakeside North"
     assert main.lock_controller.idle_minutes == 3
     assert users.clinic(ws).timezone == "America/Denver"

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 from ..errors import attempt, user_message
 from ..ops import run_in_background
+from ..pages import Page
 from ..table_model import Column, RowsModel
 from ..widgets import ErrorLabel, InfoLabel, OptionalDateEdit, compact_rows
 from . import audit_text
@@ -63,7 +64,7 @@ class AuditTableModel(RowsModel[AuditRow]):
             self.dataChanged.emit(self.index(0, last), self.index(self.rowCount() - 1, last))
 
 
-class AuditPage(QWidget):
+class AuditPage(Page):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws

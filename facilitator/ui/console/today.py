@@ -30,6 +30,7 @@ from facilitator.services.console.dto import TodayEntry
 from facilitator.services.workspace import Workspace
 
 from ..errors import user_message
+from ..pages import Page, PageHost
 from ..table_model import Column, RowsModel
 from ..widgets import ConfirmBar
 from .ad_hoc import AdHocBar
@@ -63,7 +64,7 @@ class TodayModel(RowsModel[TodayEntry]):
         return self.row_at(row) if 0 <= row < self.rowCount() else None
 
 
-class TodayPage(QWidget):
+class TodayPage(Page):
     """Lists today's sessions; opens one ``ConsoleWindow`` per session."""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
@@ -148,10 +149,10 @@ class TodayPage(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
 
     def _connect_lock(self, parent: QWidget | None) -> None:
-        lock = getattr(parent, "lock_controller", None)
-        if lock is not None:
-            lock.locked.connect(self._on_locked)
-            lock.unlocked.connect(self._on_unlocked)
+        if isinstance(parent, PageHost):
+            lock = parent.lock_controller
+            lock.locked.connect(self._on_locked)  # type: ignore[attr-defined]
+            lock.unlocked.connect(self._on_unlocked)  # type: ignore[attr-defined]
 
     # -- data -----------------------------------------------------------------------------------
     def refresh(self) -> None:

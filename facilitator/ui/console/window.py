@@ -4,7 +4,7 @@ Widgets emit intent signals; this window calls ``facilitator.services.console`` 
 committed transaction) and then refreshes from ``console_state``. A 1-second QTimer refreshes the
 view; times come from stored wall-clock times and ``ws.clock.now()``, never from counting ticks,
 so a hidden (locked) or resumed window is right at once. Errors show in the message strip; no
-dialog ever opens while the block runs. What each key or panel does lives in ``actions.py``;
+dialog ever opens while the block runs. What each key or panel does lives in ``commands.py``;
 the curriculum link (planned topics, presenter window) in ``topic_link.py``.
 """
 
@@ -24,9 +24,9 @@ from facilitator.services.errors import ServiceError
 from facilitator.services.workspace import Workspace
 
 from ..errors import user_message
-from .actions import PARTICIPANT_ACTIONS, ConsoleActions
 from .adjust import AdjustPanel
 from .board import BoardModel, BoardView
+from .commands import PARTICIPANT_COMMANDS, ConsoleCommands
 from .details import SessionDetailsPanel
 from .end_summary import EndSummaryView
 from .flags import FlagsModel, FlagsPanel
@@ -35,8 +35,8 @@ from .header import ConsoleHeader
 from .jots import JotPanel, Pickable
 from .keymap import (
     CONSOLE_WIDE,
-    KEY_TO_ACTION,
-    SHIFT_TO_ACTION,
+    KEY_TO_COMMAND,
+    SHIFT_TO_COMMAND,
     participant_index,
     participant_key,
 )
@@ -52,7 +52,7 @@ REFRESH_MS = 1000
 END_CONFIRM_SECONDS = 10
 
 
-class ConsoleWindow(ConsoleActions, QMainWindow):
+class ConsoleWindow(ConsoleCommands, QMainWindow):
     """The live console of one session (running, planned or ended)."""
 
     closed = Signal(int)
@@ -217,11 +217,11 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
             super().keyPressEvent(event)
             return
         shifted = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        action = ("help" if event.text() == "?" else SHIFT_TO_ACTION.get(event.key()) if shifted
-                  else KEY_TO_ACTION.get(event.key()))
+        command = ("help" if event.text() == "?" else SHIFT_TO_COMMAND.get(event.key()) if shifted
+                   else KEY_TO_COMMAND.get(event.key()))
         index = participant_index(event.text()) if len(event.text()) == 1 else None
-        if action is not None:
-            self.run_action(action)
+        if command is not None:
+            self.run_command(command)
         elif index is not None:
             self.board.select_row(index)
             self.board.setFocus()
@@ -230,15 +230,15 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
             return
         event.accept()
 
-    def run_action(self, action: str) -> None:
-        """One board action by name (see ``keymap.BOARD_ACTIONS``)."""
-        if action in PARTICIPANT_ACTIONS:
+    def run_command(self, command: str) -> None:
+        """One board command by name (see ``keymap.BOARD_COMMANDS``)."""
+        if command in PARTICIPANT_COMMANDS:
             chosen = self.selected()
             if chosen is None:
                 self.strip.show_info(self.tr("Pick a participant first: press the key on "
                                              "their tile (1–9, 0, …)."))
                 return
-            self.participant_action(action, chosen)
+            self.participant_command(command, chosen)
             return
         handlers: dict[str, Callable[[], None]] = {
             "next_segment": self.next_segment, "break": self.toggle_break,
@@ -247,7 +247,7 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
             "walk_in": self.open_walk_in, "all_absent": self.mark_everyone_absent,
             "info": self.open_details, "presenter": self.toggle_presenter,
         }
-        handler = handlers.get(action)
+        handler = handlers.get(command)
         if handler is not None:
             handler()
 
@@ -290,9 +290,9 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
     def undo(self) -> None:
         if self.shielded or self.stack.currentWidget() is self.summary:
             return
-        action = self._act(svc.undo_last, self.session_id)
-        if action is not None and action is not True:
-            self.strip.show_info(self.tr("Undone: {what}").format(what=action.label))
+        undone = self._act(svc.undo_last, self.session_id)
+        if undone is not None and undone is not True:
+            self.strip.show_info(self.tr("Undone: {what}").format(what=undone.label))
 
     def end_block(self) -> None:
         """Ctrl+E twice within a few seconds ends the block (no dialog)."""

@@ -22,11 +22,12 @@ from facilitator.services.curriculum.dto import CoverageView
 from facilitator.services.workspace import Workspace
 
 from ..errors import attempt, user_message
+from ..pages import Page
 from ..widgets import ErrorLabel, scaled_font
 from .item_models import attended_model, module_coverage_model
 
 
-class CoveragePage(QWidget):
+class CoveragePage(Page):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws

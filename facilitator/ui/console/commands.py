@@ -1,6 +1,6 @@
 """What the console does when a board key or a side panel asks for something.
 
-``ConsoleActions`` is mixed into ``ConsoleWindow`` so the window stays a small composition and
+``ConsoleCommands`` is mixed into ``ConsoleWindow`` so the window stays a small composition and
 key dispatcher: each method here turns one intent (a key, a panel's Enter) into service calls
 through the window's ``_act`` (one committed transaction, then a refresh; errors in the strip).
 """
@@ -37,10 +37,10 @@ ATTENDANCE_CALLS: dict[str, Callable[[Workspace, int, int], AttendanceView]] = {
     "present": svc.mark_present, "late": svc.mark_late, "departed": svc.mark_left,
     "absent": svc.mark_absent, "excused": svc.mark_excused, "telehealth": svc.mark_telehealth,
 }
-PARTICIPANT_ACTIONS = (*ATTENDANCE_CALLS, "out", "raise_flag", "adjust")
+PARTICIPANT_COMMANDS = (*ATTENDANCE_CALLS, "out", "raise_flag", "adjust")
 
 
-class ConsoleActions:
+class ConsoleCommands:
     """Handlers of ``ConsoleWindow``; they rely on the attributes the window builds."""
 
     ws: Workspace
@@ -72,16 +72,16 @@ class ConsoleActions:
         def tr(self, text: str) -> str: ...
 
     # -- board keys -----------------------------------------------------------------------------
-    def participant_action(self, action: str, chosen: AttendanceView) -> None:
-        if action in ATTENDANCE_CALLS:
-            self._act(ATTENDANCE_CALLS[action], self.session_id, chosen.participant_id)
-        elif action == "out":
+    def participant_command(self, command: str, chosen: AttendanceView) -> None:
+        if command in ATTENDANCE_CALLS:
+            self._act(ATTENDANCE_CALLS[command], self.session_id, chosen.participant_id)
+        elif command == "out":
             call = svc.step_back if chosen.is_out else svc.step_out
             self._act(call, self.session_id, chosen.participant_id)
-        elif action == "raise_flag":
+        elif command == "raise_flag":
             self._open(self.flags)
             self.flags.begin_raise(chosen.participant_id, chosen.short_name)
-        elif action == "adjust" and self.state is not None:
+        elif command == "adjust" and self.state is not None:
             self._open(self.adjust)
             self.adjust.begin(chosen, self.state.session.session_date)
 
