@@ -33,7 +33,7 @@ def main() -> int:
             dark.setColor(role, QColor(colour))
         app.setPalette(dark)
         shots.shoot(app, window, "console-dark", QSize(1280, 720))
-        window.open_jot()
+        window.commands.open_jot()
         window.jots.text_edit.setText("Used the breathing exercise when the topic got hard.")
         window.strip.show_error("The disk refused the write.")
         shots.shoot(app, window, "console-dark-panel", QSize(1280, 720))
