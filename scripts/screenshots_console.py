@@ -22,6 +22,7 @@ from facilitator.services import auth, programs, roster, users
 from facilitator.services import console as svc
 from facilitator.services.curriculum import library, planning
 from facilitator.services.curriculum.dto import PlanEntry
+from facilitator.services.workspace import Workspace
 from facilitator.ui.console.window import ConsoleWindow
 
 PASSWORD = shots.PASSWORD
@@ -51,23 +52,29 @@ def special(app: QApplication, window: QWidget, key: Qt.Key) -> None:
     app.processEvents()
 
 
+def demo_group(folder: Path, clock: FakeClock, names: tuple[str, ...]
+               ) -> tuple[Workspace, programs.ProgramView, programs.GroupView]:
+    """A fictional clinic in ``folder`` with one Monday 09:00–12:00 group of ``names``."""
+    ws, _ = auth.create_clinic(shots.scratch_vault(folder / "data"), clock, auth.ClinicSetup(
+        clinic_name="Lakeside Recovery (demo)", timezone="America/Chicago",
+        address="1 Example Way", admin_login="terry", admin_display_name="Terry Therapist",
+        admin_credentials="LCSW", password=PASSWORD, password_again=PASSWORD))
+    program = programs.add_program(ws, programs.ProgramDraft("Recovery IOP (demo)", "sud"))
+    group = programs.add_group(ws, programs.GroupDraft(
+        "Monday Morning IOP (demo)", program.id, (1, 3, 5), time(9), time(12),
+        location="Room 2"))
+    for n, name in enumerate(names, 1):
+        p = roster.add_participant(ws, roster.ParticipantDraft(
+            f"DEMO-{n:03d}", name, date(2026, 2, 1), program_id=program.id))
+        roster.enroll(ws, p.id, group.id, date(2026, 2, 2))
+    return ws, program, group
+
+
 def main() -> int:
     app = shots.app()
     with tempfile.TemporaryDirectory() as tmp:
         clock = FakeClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # Mon 09:00 in Chicago
-        vault = shots.scratch_vault(Path(tmp) / "data")
-        ws, _ = auth.create_clinic(vault, clock, auth.ClinicSetup(
-            clinic_name="Lakeside Recovery (demo)", timezone="America/Chicago",
-            address="1 Example Way", admin_login="terry", admin_display_name="Terry Therapist",
-            admin_credentials="LCSW", password=PASSWORD, password_again=PASSWORD))
-        program = programs.add_program(ws, programs.ProgramDraft("Recovery IOP (demo)", "sud"))
-        group = programs.add_group(ws, programs.GroupDraft(
-            "Monday Morning IOP (demo)", program.id, (1, 3, 5), time(9), time(12),
-            location="Room 2"))
-        for n, name in enumerate(NAMES, 1):
-            p = roster.add_participant(ws, roster.ParticipantDraft(
-                f"DEMO-{n:03d}", name, date(2026, 2, 1), program_id=program.id))
-            roster.enroll(ws, p.id, group.id, date(2026, 2, 2))
+        ws, program, group = demo_group(Path(tmp), clock, NAMES)
         evening = programs.add_group(ws, programs.GroupDraft(
             "Evening IOP (demo)", program.id, (1, 3), time(18), time(21)))
         visitor = roster.add_participant(ws, roster.ParticipantDraft(

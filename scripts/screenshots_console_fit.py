@@ -8,16 +8,15 @@ without scrolling, names whole. Fictional data in a temporary folder, a fake clo
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import shots
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication
-from screenshots_console import keys
+from screenshots_console import demo_group, keys
 
 from facilitator.clock import FakeClock
-from facilitator.services import auth, programs, roster
 from facilitator.services import console as svc
 from facilitator.services.workspace import Workspace
 from facilitator.ui.console.window import ConsoleWindow
@@ -32,18 +31,7 @@ NAMES = ("Robin Sampleton", "Casey Demoford", "Jordan Mockridge", "Rowan Fictori
 def running_console(app: QApplication, folder: Path) -> tuple[Workspace, ConsoleWindow]:
     """A running block of 15 invented participants, 35 minutes in, in a console window."""
     clock = FakeClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # Mon 09:00 in Chicago
-    ws, _ = auth.create_clinic(shots.scratch_vault(folder / "data"), clock, auth.ClinicSetup(
-        clinic_name="Lakeside Recovery (demo)", timezone="America/Chicago",
-        address="1 Example Way", admin_login="terry", admin_display_name="Terry Therapist",
-        admin_credentials="LCSW", password=shots.PASSWORD, password_again=shots.PASSWORD))
-    program = programs.add_program(ws, programs.ProgramDraft("Recovery IOP (demo)", "sud"))
-    group = programs.add_group(ws, programs.GroupDraft(
-        "Monday Morning IOP (demo)", program.id, (1, 3, 5), time(9), time(12),
-        location="Room 2"))
-    for n, name in enumerate(NAMES, 1):
-        p = roster.add_participant(ws, roster.ParticipantDraft(
-            f"DEMO-{n:03d}", name, date(2026, 2, 1), program_id=program.id))
-        roster.enroll(ws, p.id, group.id, date(2026, 2, 2))
+    ws, _program, group = demo_group(folder, clock, NAMES)
     session = svc.open_today_session(ws, group.id)
     svc.start_session(ws, session.id)
     window = ConsoleWindow(ws, session.id)

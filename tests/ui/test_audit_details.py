@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -15,16 +12,7 @@ from facilitator.ui.main_window import MainWindow
 
 from .console.conftest import DemoGroup, demo_group
 
-__all__ = ["demo_group"]  # the console fixture, re-used
-
-
-@pytest.fixture
-def main(qtbot: QtBot, ws: Workspace) -> Iterator[MainWindow]:
-    window = MainWindow(ws)
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.close()
+__all__ = ["demo_group"]  # a fixture, re-used ("main" comes from tests/ui/conftest.py)
 
 
 def _details(page: AuditPage) -> list[str]:

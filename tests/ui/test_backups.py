@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
 from facilitator.clock import FakeClock
@@ -185,3 +185,13 @@ def test_damaged_database_offers_restore_and_signing_in_works_after_it(
         assert audit.list_events(restored, action_prefix="backup.restored")
     finally:
         restored.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_backups_page_uses_the_whole_width(qtbot: QtBot, main: MainWindow, width: int) -> None:
+    main.resize(width, 720)
+    qtbot.waitUntil(lambda: main.width() == width)
+    page = _backup_page(main)
+    QApplication.processEvents()
+    right_gap = page.width() - page.layout().itemAt(0).widget().geometry().right()
+    assert right_gap <= page.layout().contentsMargins().right() + 2  # no empty strip

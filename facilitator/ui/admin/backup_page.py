@@ -87,8 +87,8 @@ class BackupPage(Page):
 
     # -- building --------------------------------------------------------------------------
     def _build_ui(self) -> None:
-        column = QWidget()
-        column.setMaximumWidth(self.fontMetrics().averageCharWidth() * 170)
+        # The page's whole width (a maximum width left an empty strip on the right).
+        self.column = column = QWidget()
         inner = QVBoxLayout(column)
         inner.setContentsMargins(0, 0, 0, 0)
         inner.addWidget(self._now_box())
@@ -100,7 +100,6 @@ class BackupPage(Page):
         inner.addLayout(bottom)
         lay = QHBoxLayout(self)
         lay.addWidget(column, 1)
-        lay.addStretch(0)
 
     def _now_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Back up now"))

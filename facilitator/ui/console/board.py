@@ -355,8 +355,9 @@ class BoardView(QListView):
 
     def fit(self, *_args: object) -> None:
         """Size the tiles so the whole group fits the board without scrolling: the largest
-        font scale (1.5 down to 0.5) at which some column count fits every tile with every
-        name whole (two lines where one is short); tiles stretch to fill whole columns."""
+        font scale at which some column count fits every tile with every name whole (two
+        lines where one is short), preferring the detail lines whole too; tiles stretch to
+        fill whole columns."""
         model = self.model()
         count = model.rowCount() if model is not None else 0
         tiles = self.tiles
@@ -365,32 +366,27 @@ class BoardView(QListView):
         area = self.contentsRect()
         free_w, free_h = area.width() - spacing, area.height() - spacing
         names = [str(model.index(r, 0).data()) for r in range(count)] if model else []
+        details = [str(model.index(r, 0).data(role) or "") for r in range(count)
+                   for role in (StatusRole, MinutesRole, FormsRole)] if model else []
         lines = max([4, *(self._lines(r) for r in range(count))])
         # Called on every refresh (dataChanged each second): only work when something that
         # decides the layout changed.
-        key = (tuple(names), lines, free_w, free_h)
+        key = (tuple(names), tuple(details), lines, free_w, free_h)
         if key == getattr(self, "_fit_key", None):
             return
         self._fit_key = key
         tiles.lines = lines
         chosen: tuple[float, int] | None = None
-        for step in range(21):  # 1.5 (a big screen, glanceable from further) down to 0.5
-            tiles.set_scale(1.5 - step * 0.05)
-            for columns in range(1, max(1, count) + 1):
-                width = free_w // columns - 2 * spacing
-                if width < tiles.minimum_width():
-                    break
-                if not self._names_whole(names, width):
-                    continue
-                if -(-count // columns) * (tiles.tile_height() + 2 * spacing) <= free_h:
-                    chosen = (tiles.scale, width)
-                    break
+        # First with the detail lines whole as well, down to a readable 0.7; else only the
+        # names whole (details may elide; the tile's tooltip has them) down to 0.5.
+        for details_whole, lowest in ((True, 0.7), (False, 0.5)):
+            chosen = self._largest_fit(count, names, details if details_whole else [],
+                                       lowest, free_w, free_h)
             if chosen is not None:
                 break
         if chosen is None:  # a tiny window: the smallest tiles, and the board scrolls
             columns = max(1, free_w // (tiles.minimum_width() + 2 * spacing))
             chosen = (tiles.scale, max(tiles.minimum_width(), free_w // columns - 2 * spacing))
-            self._names_whole(names, chosen[1])
         tiles.set_scale(chosen[0])
         self._names_whole(names, chosen[1])  # sets name_lines for this width
         if (chosen[1], chosen[0], tiles.name_lines) != (tiles.tile_width,
@@ -399,6 +395,27 @@ class BoardView(QListView):
             tiles.tile_width = chosen[1]
             self._fitted, self._name_lines = chosen[0], tiles.name_lines
             self.doItemsLayout()
+
+    def _largest_fit(self, count: int, names: list[str], details: list[str], lowest: float,
+                     free_w: int, free_h: int) -> tuple[float, int] | None:
+        """(scale, tile width) of the largest scale from 1.5 down to ``lowest`` at which some
+        column count fits all tiles with the names and ``details`` whole, or None."""
+        tiles = self.tiles
+        spacing = self.spacing()
+        for step in range(round((1.5 - lowest) / 0.05) + 1):
+            tiles.set_scale(1.5 - step * 0.05)
+            metrics = QFontMetrics(tiles.line_font)
+            needed = max([tiles.minimum_width(),
+                          *(metrics.horizontalAdvance(d) + 32 for d in details)])
+            for columns in range(1, max(1, count) + 1):
+                width = free_w // columns - 2 * spacing
+                if width < needed:
+                    break
+                if not self._names_whole(names, width):
+                    continue
+                if -(-count // columns) * (tiles.tile_height() + 2 * spacing) <= free_h:
+                    return tiles.scale, width
+        return None
 
     def _names_whole(self, names: list[str], width: int) -> bool:
         """Set the tiles' name lines (1, or 2 if a name needs it) for tiles ``width`` wide;

@@ -97,6 +97,8 @@ class EndSummaryView(QFrame):
         self.unfinished.setFont(scaled_font(1.15))
         # Open safety flags stay addressable after the block: type the follow-up, Enter.
         self.flags = FlagsPanel(FlagsModel(timezone, self))
+        # A few flags at a time: the attendance table above keeps the room.
+        self.flags.list.setMaximumHeight(self.flags.list.fontMetrics().lineSpacing() * 5)
         self.flags.hide()
         self.notes_button = QPushButton(self.tr("Write notes"))
         self.notes_button.setEnabled(False)

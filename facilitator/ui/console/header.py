@@ -41,7 +41,8 @@ def off_schedule_question(planned: datetime, now: datetime, timezone: ZoneInfo) 
     if abs(offset) <= START_CONFIRM:
         return None
     hours, minutes = divmod(int(abs(offset).total_seconds()) // 60, 60)
-    amount = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    amount = (f"{hours} h {minutes} min" if minutes else f"{hours} h") if hours \
+        else f"{minutes} min"
     tr = QCoreApplication.translate
     text = tr("ConsoleHeader", "This block is planned for {planned}; it is {now} ({amount} "
               "{when}). Start it now?")

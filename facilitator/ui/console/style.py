@@ -44,7 +44,7 @@ class MessageStrip(QFrame):
     dismissed = Signal()
     """Emitted when the message is cleared (timeout or ``clear``)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, keep_place: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("messageStrip")
         self._icon = QLabel()
@@ -57,14 +57,15 @@ class MessageStrip(QFrame):
         row.setContentsMargins(12, 4, 12, 4)
         row.addWidget(self._icon)
         row.addWidget(self._text, 1)
-        # The strip keeps its place (two lines) while empty or hidden: a message appearing or
-        # going must never move the tiles the therapist is about to press a key for.
-        margins = row.contentsMargins()
-        self.setFixedHeight(QFontMetrics(font).lineSpacing() * 2 + margins.top()
-                            + margins.bottom())
-        policy = self.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self.setSizePolicy(policy)
+        if keep_place:
+            # The strip keeps its place (two lines) while empty or hidden: in the console a
+            # message appearing or going must never move the tiles about to be pressed.
+            margins = row.contentsMargins()
+            self.setFixedHeight(QFontMetrics(font).lineSpacing() * 2 + margins.top()
+                                + margins.bottom())
+            policy = self.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            self.setSizePolicy(policy)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.clear)

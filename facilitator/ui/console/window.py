@@ -85,7 +85,7 @@ class ConsoleWindow(QMainWindow):
     def _build_ui(self) -> None:
         tz = self.ws.timezone
         self.header = ConsoleHeader(tz)
-        self.strip = MessageStrip()
+        self.strip = MessageStrip(keep_place=True)
         self.board_model = BoardModel(tz, self)
         self.board = BoardView()
         self.board.setModel(self.board_model)
@@ -125,7 +125,9 @@ class ConsoleWindow(QMainWindow):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
         self.overlay = ShortcutsOverlay(self.stack)
-        self.resize(1280, 800)
+        # Never taller or wider than the screen (a 1280×720 laptop cut the footer off).
+        area = self.screen().availableGeometry()
+        self.resize(min(1280, area.width()), min(800, area.height()))
 
     def _connect_signals(self) -> None:
         self.controller.state_changed.connect(self._show_state)
@@ -340,6 +342,8 @@ class ConsoleWindow(QMainWindow):
         if getattr(self, "_was_visible", False):
             self.refresh()
             self.show()
+            self.raise_()  # back in front of the main window that showed the lock screen
+            self.activateWindow()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()

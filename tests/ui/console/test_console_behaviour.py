@@ -98,7 +98,7 @@ def test_space_far_from_the_planned_time_asks_first(
     window = console(qtbot, ws, sid)
     press(qtbot, window, Qt.Key.Key_Space)
     assert svc.get_session(ws, sid).status == "planned"
-    assert "5 h 0 min late" in window.strip.text()
+    assert "5 h late" in window.strip.text()
     press(qtbot, window, Qt.Key.Key_Space)
     assert svc.get_session(ws, sid).status == "running"
 
