@@ -4,9 +4,7 @@ the write lock (a long write, or the 1 Hz console refresh during a supervisor's 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -17,31 +15,9 @@ from facilitator.services.curriculum import coverage, delivery, library, plannin
 from facilitator.services.curriculum.dto import PlanEntry
 from facilitator.services.workspace import Workspace
 
+from ..write_lock import write_lock_held
 from .conftest import Clinic
 from .test_bad_input import started
-
-
-@contextmanager
-def write_lock_held(ws: Workspace) -> Iterator[None]:
-    """Another thread holds ``BEGIN IMMEDIATE`` (the write lock) until the block ends."""
-    holding, release = threading.Event(), threading.Event()
-
-    def writer() -> None:
-        with ws.transaction() as s:
-            s.connection()  # BEGIN IMMEDIATE runs here
-            holding.set()
-            release.wait(30)
-
-    t = threading.Thread(target=writer)
-    t.start()
-    try:
-        assert holding.wait(10)
-        yield
-        assert t.is_alive()  # the lock was held throughout: the queries did not wait for it
-    finally:
-        release.set()
-        t.join()
-
 
 Query = Callable[[Clinic, int, int, int], object]
 
