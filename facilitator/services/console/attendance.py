@@ -187,29 +187,43 @@ def mark_left(ws: Workspace, session_id: int, participant_id: int) -> Attendance
     return _act(ws, session_id, participant_id, "attendance.left", "Mark departure", _leave)
 
 
+def _all_absent_in(s: Session, ws: Workspace, sess: GroupSession) -> AllAbsent:
+    from .blocks import add_roster
+
+    require_status(sess, "planned", "running", "ended")
+    log = UndoEntry(s, ws, sess)
+    add_roster(s, ws, sess, log)
+    rows = s.scalars(select(Attendance).where(Attendance.session_id == sess.id,
+                                              Attendance.status == "expected")).all()
+    if not rows:
+        raise Conflict("Everyone on the roster is already marked.")
+    for row in rows:
+        log.updating(row, *ROW_FIELDS)
+        row.status, row.updated_at, row.updated_by_id = "absent", log.now, ws.actor.user_id
+        row.minutes = 0 if sess.status == "ended" else None
+    log.store("attendance.all_absent", "Mark everyone left absent", count=len(rows))
+    s.flush()
+    s.expire_all()
+    views, _ = build_attendance(s, sess, program_of(s, sess), log.now)
+    return AllAbsent(len(rows), views)
+
+
 def mark_all_absent(ws: Workspace, session_id: int) -> AllAbsent:
     """Everyone not yet marked (status expected) becomes absent, in one action (one undo);
     ``marked`` counts only them, not who was absent before."""
-    from .blocks import add_roster
+    with ws.transaction() as s:
+        return _all_absent_in(s, ws, load_session(s, session_id))
+
+
+def mark_today_absent(ws: Workspace, group_id: int) -> tuple[int, AllAbsent]:
+    """The Today page's "everyone absent" for a group: today's session, planned if need be, and
+    everyone not yet marked absent, in one transaction (nobody to mark plans nothing).
+    Returns the session id with the result."""
+    from .blocks import today_session_in
 
     with ws.transaction() as s:
-        sess = load_session(s, session_id)
-        require_status(sess, "planned", "running", "ended")
-        log = UndoEntry(s, ws, sess)
-        add_roster(s, ws, sess, log)
-        rows = s.scalars(select(Attendance).where(Attendance.session_id == sess.id,
-                                                  Attendance.status == "expected")).all()
-        if not rows:
-            raise Conflict("Everyone on the roster is already marked.")
-        for row in rows:
-            log.updating(row, *ROW_FIELDS)
-            row.status, row.updated_at, row.updated_by_id = "absent", log.now, ws.actor.user_id
-            row.minutes = 0 if sess.status == "ended" else None
-        log.store("attendance.all_absent", "Mark everyone left absent", count=len(rows))
-        s.flush()
-        s.expire_all()
-        views, _ = build_attendance(s, sess, program_of(s, sess), log.now)
-        return AllAbsent(len(rows), views)
+        sess, _group = today_session_in(s, ws, group_id)
+        return sess.id, _all_absent_in(s, ws, sess)
 
 
 def add_walk_in(ws: Workspace, session_id: int, participant_id: int) -> AttendanceView:

@@ -126,7 +126,7 @@ def _group(s: Session, group_id: int) -> Group:
     return group
 
 
-def _today_in(s: Session, ws: Workspace, group_id: int) -> tuple[GroupSession, Group]:
+def today_session_in(s: Session, ws: Workspace, group_id: int) -> tuple[GroupSession, Group]:
     """Today's session of a group inside the caller's transaction (planned and audited when
     there is none yet)."""
     day = ws.today()
@@ -148,7 +148,7 @@ def open_today_session(ws: Workspace, group_id: int) -> SessionView:
     """Today's session of a group: the existing one (not counting ones recorded as not held),
     or a new planned one from the group's schedule and template."""
     with ws.transaction() as s:
-        sess, group = _today_in(s, ws, group_id)
+        sess, group = today_session_in(s, ws, group_id)
         return session_view(s, sess, group.name, group.program_id)
 
 
@@ -156,7 +156,7 @@ def start_today_session(ws: Workspace, group_id: int) -> SessionView:
     """The Today page's Start: today's session of the group, planned if need be and started
     (unless it already runs), in one transaction: a failure leaves no half-planned block."""
     with ws.transaction() as s:
-        sess, group = _today_in(s, ws, group_id)
+        sess, group = today_session_in(s, ws, group_id)
         if sess.status == "planned":
             _start_in(s, ws, sess)
         return session_view(s, sess, group.name, group.program_id)
@@ -245,16 +245,37 @@ def start_session(ws: Workspace, session_id: int) -> SessionView:
         return session_view(s, sess)
 
 
-def record_not_held(ws: Workspace, session_id: int, reason: str) -> SessionView:
-    """Record a planned session as not held (reason required)."""
+def _reason_not_held(reason: str) -> str:
     c = Checker()
     cleaned = c.text("reason", "The reason", reason, max_len=MAX_TEXT)
     c.raise_if_any()
+    return cleaned
+
+
+def _not_held_in(s: Session, ws: Workspace, sess: GroupSession, cleaned: str) -> None:
+    require_status(sess, "planned")
+    log = UndoEntry(s, ws, sess)
+    log.updating(sess, "status", "not_held_reason")
+    sess.status, sess.not_held_reason = "not_held", cleaned
+    log.store("session.not_held", "Record the block as not held")
+
+
+def record_not_held(ws: Workspace, session_id: int, reason: str) -> SessionView:
+    """Record a planned session as not held (reason required)."""
+    cleaned = _reason_not_held(reason)
     with ws.transaction() as s:
         sess = load_session(s, session_id)
-        require_status(sess, "planned")
-        log = UndoEntry(s, ws, sess)
-        log.updating(sess, "status", "not_held_reason")
-        sess.status, sess.not_held_reason = "not_held", cleaned
-        log.store("session.not_held", "Record the block as not held")
+        _not_held_in(s, ws, sess, cleaned)
         return session_view(s, sess)
+
+
+def record_today_not_held(ws: Workspace, group_id: int, reason: str) -> SessionView:
+    """The Today page's "not held" for a group: today's session, planned if need be, recorded
+    as not held in one transaction (a missing reason plans nothing)."""
+    cleaned = _reason_not_held(reason)
+    with ws.transaction() as s:
+        sess, group = today_session_in(s, ws, group_id)
+        _not_held_in(s, ws, sess, cleaned)
+        return session_view(s, sess, group.name, group.program_id)
+
+

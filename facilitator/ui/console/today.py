@@ -270,7 +270,10 @@ class TodayPage(Page):
         if entry is None:
             return
         try:
-            svc.record_not_held(self.ws, self._session_id(entry), self.reason.text())
+            if entry.session_id is None:  # one call: planning and "not held" together
+                svc.record_today_not_held(self.ws, entry.group_id, self.reason.text())
+            else:
+                svc.record_not_held(self.ws, entry.session_id, self.reason.text())
         except Exception as error:  # shown in the strip
             self.strip.show_error(user_message(error))
             return
@@ -285,8 +288,11 @@ class TodayPage(Page):
         if entry is None:
             return
         try:
-            session_id = self._session_id(entry)
-            result = svc.mark_all_absent(self.ws, session_id)
+            if entry.session_id is None:  # one call: planning and marking together
+                session_id, result = svc.mark_today_absent(self.ws, entry.group_id)
+            else:
+                session_id = entry.session_id
+                result = svc.mark_all_absent(self.ws, session_id)
         except Exception as error:  # shown in the strip
             self.strip.show_error(user_message(error))
             self.refresh()

@@ -10,11 +10,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from facilitator.services import audit, users
+from facilitator.services import audit, roster, users
 from facilitator.services import console as c
 from facilitator.services.curriculum import delivery, library, planning
 from facilitator.services.curriculum.dto import PlanEntry
-from facilitator.services.errors import NotFound, StorageProblem, ValidationError
+from facilitator.services.errors import Conflict, NotFound, StorageProblem, ValidationError
 
 from .conftest import Clinic, local
 from .test_bad_input import started, unchanged
@@ -189,3 +189,33 @@ def test_next_segment_adopts_the_planned_topic_undone_in_two_steps(
     assert next(g for g in c.get_session(cl.ws, sid).segments if g.running).kind == "module"
     c.undo_last(cl.ws, sid)  # second: the segment start
     assert next(g for g in c.get_session(cl.ws, sid).segments if g.running).kind == "checkin"
+
+
+def test_not_held_without_a_reason_plans_nothing(cl: Clinic) -> None:
+    cl.at(9)
+    before = _today(cl)
+    with pytest.raises(ValidationError, match="reason"):
+        c.record_today_not_held(cl.ws, cl.group.id, "  ")
+    assert _today(cl) == before  # no planned session left behind by the refused intent
+    view = c.record_today_not_held(cl.ws, cl.group.id, "Facilitator ill, no cover")
+    assert (view.status, view.not_held_reason) == ("not_held", "Facilitator ill, no cover")
+
+
+def test_everyone_absent_with_nobody_to_mark_plans_nothing(cl: Clinic) -> None:
+    for pid in cl.people:  # nobody enrolled on the day: nothing to mark
+        [enrolment] = roster.enrollments(cl.ws, pid)
+        roster.end_enrollment(cl.ws, enrolment.id, DAY - timedelta(days=1))
+    cl.at(9)
+    before = _today(cl)
+    with pytest.raises(Conflict, match="already marked"):
+        c.mark_today_absent(cl.ws, cl.group.id)
+    assert _today(cl) == before
+
+
+def test_everyone_absent_from_today_is_one_undo(cl: Clinic) -> None:
+    cl.at(9)
+    sid, result = c.mark_today_absent(cl.ws, cl.group.id)
+    assert result.marked == len(cl.people)
+    assert {a.status for a in c.roster(cl.ws, sid)} == {"absent"}
+    c.undo_last(cl.ws, sid)
+    assert {a.status for a in c.roster(cl.ws, sid)} == {"expected"}
