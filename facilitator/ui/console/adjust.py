@@ -89,6 +89,7 @@ class AdjustPanel(QFrame):
         follow(self.error, lambda t: self.error.setStyleSheet(f"color: {t.alert};"))
         self._original: dict[QLineEdit, str] = {}
         self._intervals: list[tuple[int, QLineEdit, QLineEdit]] = []
+        self._cycle: list[QLineEdit] = []
         self.form = QFormLayout()
         for label, edit in ((self.tr("Arrived (HH:MM)"), self.arrived),
                             (self.tr("Left (HH:MM, blank: still here)"), self.departed),
@@ -130,9 +131,7 @@ class AdjustPanel(QFrame):
             self._intervals.append((gap.id, left, back))
         edits = [self.arrived, self.departed] + [e for _i, a, b in self._intervals for e in (a, b)]
         self._original = {edit: edit.text() for edit in edits}
-        for before, after in zip([*edits, self.reason], [*edits[1:], self.reason, self.arrived],
-                                 strict=True):
-            QWidget.setTabOrder(before, after)
+        self._cycle = [*edits, self.reason]  # Tab order; focusNextPrevChild keeps Tab inside
         self.reason.clear()
         self.error.clear()
         self.reason.setFocus()
@@ -167,6 +166,20 @@ class AdjustPanel(QFrame):
     def _on_enter(self) -> None:
         if self._pid is not None:
             self.apply_requested.emit(self._pid)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        # Tab and Shift+Tab go round the panel's fields and never leave it: past the last field
+        # the keys would reach the board, where letters are one-key clinical actions (typing a
+        # reason there marked people absent and raised a flag). setTabOrder cannot close a
+        # cycle (each call moves its second widget), hence this override.
+        current = self.focusWidget()
+        cycle = self._cycle
+        if current in cycle:
+            step = 1 if next else -1
+            cycle[(cycle.index(current) + step) % len(cycle)].setFocus(
+                Qt.FocusReason.TabFocusReason if next else Qt.FocusReason.BacktabFocusReason)
+            return True
+        return super().focusNextPrevChild(next)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:

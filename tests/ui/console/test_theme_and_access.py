@@ -26,6 +26,7 @@ from facilitator.ui.console.today import TodayPage
 from facilitator.ui.theme import Theme, theme
 
 from .conftest import DemoGroup
+from .helpers import press, type_keys
 from .test_console_panels import console, running_session
 
 Role = QPalette.ColorRole
@@ -152,3 +153,28 @@ def test_today_page_tab_order_follows_the_screen(qtbot: QtBot, therapist_ws: Wor
 
     assert next_tab(page.table) is page.start_button
     assert next_tab(page.start_button) is page.not_held_button
+
+
+def test_tab_stays_inside_the_adjust_panel(qtbot: QtBot, therapist_ws: Workspace,
+                                           demo_group: DemoGroup) -> None:
+    """Tab past the last field once led to the board, where the reason being typed became
+    one-key actions (absent, raise a flag). It must go round the panel's fields instead."""
+    ws = therapist_ws
+    sid = running_session(ws, demo_group)
+    window = console(qtbot, ws, sid)
+    svc.mark_present(ws, sid, svc.roster(ws, sid)[0].participant_id)
+    window.refresh()
+    before = svc.actions(ws, sid)
+    window.board.select_row(0)
+    press(qtbot, window, Qt.Key.Key_E)
+    panel = window.adjust
+    assert window.focusWidget() is panel.reason
+    seen = []
+    for _ in range(4):  # reason -> arrived -> departed -> reason -> arrived
+        press(qtbot, window, Qt.Key.Key_Tab)
+        seen.append(window.focusWidget())
+    assert seen == [panel.arrived, panel.departed, panel.reason, panel.arrived]
+    press(qtbot, window, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    assert window.focusWidget() is panel.reason
+    type_keys(qtbot, window, "Arrived before I marked it")
+    assert svc.actions(ws, sid) == before  # nothing reached the board
