@@ -1,5 +1,6 @@
 """The selected participant's enrollments (enroll in a group, end an enrollment), treatment-plan
-goals and drug-test results."""
+goals, drug-test results and open safety flags (addressed here after the block, by a facilitator
+of that block or a supervisor)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facilitator.services import programs, roster
+from facilitator.services import console, programs, roster
+from facilitator.services.console.dto import FlagView
 from facilitator.services.roster import (
     DRUG_TEST_RESULTS,
     DrugTestView,
@@ -70,6 +72,8 @@ class DetailsPane(QWidget):
         self.tabs.addTab(self._enrollments_tab(), self.tr("Enrollments"))
         self.tabs.addTab(self._goals_tab(), self.tr("Goals"))
         self.tabs.addTab(self._tests_tab(), self.tr("Drug tests"))
+        self.flags_tab = self._flags_tab()
+        self.tabs.addTab(self.flags_tab, self.tr("Safety flags"))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.title)
@@ -143,6 +147,23 @@ class DetailsPane(QWidget):
         row.addWidget(self.test_button)
         return self._tab(self.test_view, row, None, self.test_error)
 
+    def _flags_tab(self) -> QWidget:
+        tz = self.ws.timezone
+        self.flag_model: RowsModel[FlagView] = RowsModel([
+            Column(self.tr("Raised"), lambda f: f"{f.raised_at.astimezone(tz):%Y-%m-%d %H:%M}"),
+            Column(self.tr("Concern"), lambda f: f.message),
+        ], self)
+        self.flag_view = _table(self.flag_model)
+        self.follow_up = QLineEdit()
+        self.follow_up.setPlaceholderText(self.tr("Follow-up taken (what you did, who you "
+                                                  "told)"))
+        self.address_button = QPushButton(self.tr("Record follow-&up"))
+        self.flag_error = ErrorLabel()
+        row = QHBoxLayout()
+        row.addWidget(self.follow_up, 1)
+        row.addWidget(self.address_button)
+        return self._tab(self.flag_view, row, None, self.flag_error)
+
     def _tab(self, view: QTableView, row: QHBoxLayout, row2: QHBoxLayout | None,
              error: ErrorLabel) -> QWidget:
         tab = QWidget()
@@ -160,6 +181,8 @@ class DetailsPane(QWidget):
         self.goal_button.clicked.connect(self._on_goal_clicked)
         self.goal_text.returnPressed.connect(self._on_goal_clicked)
         self.test_button.clicked.connect(self._on_test_clicked)
+        self.address_button.clicked.connect(self._on_address_clicked)
+        self.follow_up.returnPressed.connect(self._on_address_clicked)
 
     # -- data ------------------------------------------------------------------------------
     def _today(self) -> date:
@@ -179,13 +202,14 @@ class DetailsPane(QWidget):
 
     def show_participant(self, p: ParticipantView | None) -> None:
         self.participant = p
-        for label in (self.enrollment_error, self.goal_error, self.test_error):
+        for label in (self.enrollment_error, self.goal_error, self.test_error, self.flag_error):
             label.setText("")
         self.tabs.setEnabled(p is not None)
         if p is None:
             self.title.setText(self.tr("Select a participant to see enrollments, goals and "
                                        "drug tests."))
-            for model in (self.enrollment_model, self.goal_model, self.test_model):
+            for model in (self.enrollment_model, self.goal_model, self.test_model,
+                          self.flag_model):
                 model.set_rows([])
             return
         self.title.setText(f"{p.display_name} · {p.chart_id}")
@@ -200,6 +224,13 @@ class DetailsPane(QWidget):
             self.enrollment_model.set_rows(roster.enrollments(self.ws, p.id))
             self.goal_model.set_rows(roster.goals(self.ws, p.id))
             self.test_model.set_rows(roster.drug_tests(self.ws, p.id))
+            flags = console.participant_open_flags(self.ws, p.id)
+            self.flag_model.set_rows(flags)
+            if flags:
+                self.flag_view.selectRow(0)
+            self.tabs.setTabText(self.tabs.indexOf(self.flags_tab), self.tr(
+                "⚑ Safety flags ({n} open)").format(n=len(flags)) if flags
+                else self.tr("Safety flags"))
 
         attempt(load, lambda e: self._fail(self.enrollment_error, e))
 
@@ -248,3 +279,14 @@ class DetailsPane(QWidget):
         if self._run(self.test_error,
                      lambda pid: roster.add_drug_test(self.ws, pid, when, result, substances)):
             self.test_substances.clear()
+
+    def _on_address_clicked(self) -> None:
+        rows = self.flag_view.selectionModel().selectedRows()
+        if not rows:
+            self.flag_error.setText(self.tr("There is no open safety flag to address."))
+            return
+        flag_id = int(rows[0].data(ROW_ID_ROLE))
+        text = self.follow_up.text()
+        if self._run(self.flag_error,
+                     lambda _pid: console.address_flag(self.ws, flag_id, text)):
+            self.follow_up.clear()
