@@ -46,7 +46,7 @@ dist: $(STAMP)
 
 # README pictures, from fictional data in a temporary folder (offscreen Qt).
 screenshots: $(STAMP)
-	for s in shell console console_fit curriculum pdf notes; do $(BIN)/python scripts/screenshots_$$s.py || exit 1; done
+	for s in shell console console_fit console_theme curriculum pdf notes; do $(BIN)/python scripts/screenshots_$$s.py || exit 1; done
 
 demo: $(STAMP)
 	$(BIN)/python -m facilitator demo $(ARGS)

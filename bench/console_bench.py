@@ -4,6 +4,7 @@ running block after a crash. Each function returns one float; ``bench/__main__.p
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -92,6 +93,46 @@ def console_tick_ms(ws: Workspace, session_id: int) -> float:
         c.console_state(ws, session_id)
         samples.append((time.perf_counter() - start) * 1000)
     return statistics.median(samples)
+
+
+def console_refresh_p99_ms_during_verify(ws: Workspace, session_id: int,
+                                         minimum: int = 300, every_ms: float = 20.0) -> float:
+    """``console_state`` refreshes of ``session_id`` while a full ``maintenance.verify`` (page
+    checks and the whole audit-chain walk, as the audit page runs it on a worker thread) runs in
+    another thread; p99 in ms over at least ``minimum`` refreshes due while a verify ran (verify
+    is run again until there are enough).
+
+    Refreshes are due every ``every_ms`` and each is timed from when it was *due*, so a refresh
+    stuck behind a lock also counts the ticks queued behind it (timing only the calls that ran
+    would hide a 3 s stall as one slow sample among hundreds). Before reads stopped taking the
+    write lock, refreshes here waited for the whole chain walk."""
+    from facilitator.services import maintenance
+
+    c.console_state(ws, session_id)  # warm the connection pool and statement cache
+    samples: list[float] = []
+    failures: list[BaseException] = []
+    every = every_ms / 1000
+    while len(samples) < minimum:
+        def verify() -> None:
+            try:
+                maintenance.verify(ws)
+            except BaseException as error:  # reported below, not lost in the thread
+                failures.append(error)
+
+        worker = threading.Thread(target=verify)
+        worker.start()
+        due = time.perf_counter()
+        while worker.is_alive():
+            time.sleep(max(0.0, due - time.perf_counter()))
+            c.console_state(ws, session_id)
+            done = time.perf_counter()
+            while due <= done:  # every tick that fell due meanwhile waited until now
+                samples.append((done - due) * 1000)
+                due += every
+        worker.join()
+        if failures:
+            raise failures[0]
+    return _p99(samples)
 
 
 def resume_after_crash_s(data_dir: Path, password: str, login: str = "admin") -> float:

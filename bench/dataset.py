@@ -3,7 +3,9 @@
 ~8 groups meeting 3–5 days a week, ~1,500 participants with rolling 10–20 week enrollments,
 ~9,000 sessions and ~100,000 attendance records (session history comes from the console's demo
 history generator, curriculum plans and deliveries from the curriculum's). Bulk inserts: no
-per-row audit events, one ``bench.generated`` event instead.
+per-row audit events, one ``bench.generated`` event instead, then a hash chain of ~35 events per
+session (what five years of audited console actions leave behind), so that a full verify walks a
+realistically long chain.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import tempfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from facilitator.clock import SystemClock
 from facilitator.models.roster import Enrollment, Participant
@@ -26,7 +28,7 @@ from facilitator.storage.device import NoDeviceSecrets
 from facilitator.storage.vault import Vault
 
 PASSWORD = "bench password 1"
-GENERATOR_VERSION = "6"  # 6: progress notes (signed, reviewed, drafts, co-signature)
+GENERATOR_VERSION = "7"  # 7: notes and a five-year audit chain (4: Argon2id 128 MiB)
 CACHE = Path(__file__).resolve().parents[1] / ".bench-cache"
 GROUPS = (
     ("SUD Morning A", 0, (1, 3, 5), time(9), time(12)),
@@ -73,6 +75,7 @@ def generate(target: Path, *, years: int = 5, participants: int = 1500, seed: in
         from facilitator.services.notes.demo import add_demo_notes
 
         add_demo_notes(ws, rng, supervisor_id=supervisor.id)
+        _audit_chain(ws, rng)
     finally:
         ws.close()
 
@@ -113,6 +116,45 @@ def _history(ws: Workspace, rng: random.Random, years: int) -> None:
     except ImportError:  # curriculum not merged yet
         return
     add_plans_and_deliveries(ws, rng)
+
+
+AUDITED = ("console.attendance.present", "console.attendance.late", "console.checkin.recorded",
+           "console.jot.added", "console.segment.next", "console.break.start",
+           "console.checkout.recorded", "topic.delivered", "participant.viewed")
+
+
+def _audit_chain(ws: Workspace, rng: random.Random, per_session: int = 35,
+                 batch: int = 20_000) -> None:
+    """Append ``per_session`` audit events per stored session, hash-chained exactly as
+    ``audit.append`` chains them (bulk inserted: ``append`` flushes per event)."""
+    from facilitator.models.audit import AuditEvent
+    from facilitator.models.sessions import GroupSession
+
+    with ws.transaction() as s:
+        sessions = s.execute(select(GroupSession.id, GroupSession.planned_start)
+                             .order_by(GroupSession.planned_start)).all()
+        prev = s.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev = prev or audit.GENESIS
+    rows: list[dict[str, object]] = []
+    for session_id, start in sessions:
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+        for n in range(per_session):
+            at = (start + timedelta(seconds=20 * n)).astimezone(UTC)
+            action = rng.choice(AUDITED)
+            details = {"session_id": session_id, "seq": n + 1}
+            digest = audit._digest(prev, at, 2, "therapist", action, "session", str(session_id),
+                                   details)
+            rows.append(dict(at=at, user_id=2, login="therapist", action=action,
+                             entity="session", entity_id=str(session_id), details=details,
+                             prev_hash=prev, hash=digest))
+            prev = digest
+            if len(rows) >= batch:
+                with ws.transaction() as s:
+                    s.execute(insert(AuditEvent), rows)
+                rows = []
+    if rows:
+        with ws.transaction() as s:
+            s.execute(insert(AuditEvent), rows)
 
 
 def ensure_dataset() -> Path:

@@ -240,7 +240,8 @@ def module_to_dict(module: ModuleDef) -> dict[str, Any]:
     }
 
 
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for curriculum files and packs: a repeated key is a ValueError."""
     # json.loads keeps the last duplicate silently, which would hide an editing mistake.
     result: dict[str, Any] = {}
     for key, value in pairs:
@@ -264,7 +265,7 @@ def read_module_file(path: Path) -> ModuleDef:
     except UnicodeDecodeError as exc:
         raise CurriculumError(name, "", f"is not valid UTF-8 (byte {exc.start})") from exc
     try:
-        data = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+        data = json.loads(text, object_pairs_hook=reject_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise CurriculumError(name, "", f"invalid JSON at line {exc.lineno} column "
                                         f"{exc.colno}: {exc.msg}") from exc

@@ -177,7 +177,7 @@ def list_events(
 ) -> list[AuditRow]:
     """Newest first, filtered; admins and supervisors only."""
     ws.require("admin", "supervisor")
-    with ws.transaction() as s:
+    with ws.read() as s:
         q = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
         if action_prefix:
             q = q.where(AuditEvent.action.startswith(action_prefix))

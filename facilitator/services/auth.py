@@ -350,6 +350,6 @@ def remove_slot(ws: Workspace, login: str) -> None:
 
 
 def idle_lock_minutes(ws: Workspace) -> int:
-    with ws.transaction() as s:
+    with ws.read() as s:
         clinic = s.scalar(select(Clinic))
         return clinic.idle_lock_minutes if clinic else 10

@@ -76,7 +76,7 @@ def create_demo(vault: Vault, clock: Clock, password: str, *, participants: int 
             else (therapist.id,)))
         for name, p, days, start, end, modality, where in GROUPS
     ]
-    today = clock.now().astimezone(ws.timezone).date()
+    today = ws.today()
     for i, (legal, preferred) in enumerate(demo_names(participants, rng)):
         group = groups[i % len(groups)]
         admitted = today - timedelta(days=rng.randint(3, 56))

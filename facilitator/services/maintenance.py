@@ -81,7 +81,7 @@ def verify(ws: Workspace, *, file_checked: bool = False) -> IntegrityReport:
     if problems:  # damaged pages: reading further would only fail on them
         lines.extend(f"Problem: {p}" for p in problems)
         return IntegrityReport(False, lines, problems[0])
-    with ws.read() as s:
+    with ws.read() as s:  # a long walk: it must not hold the write lock the console needs
         chain = audit.verify_chain(s)
         counts = {
             "participants": s.scalar(select(func.count()).select_from(Participant)) or 0,
@@ -141,7 +141,7 @@ def backup(ws: Workspace, target: Path) -> BackupInfo:
 
 def default_backup_name(ws: Workspace) -> str:
     """The suggested file name for a manual backup: the clinic's date, never a PHI name."""
-    day = ws.clock.now().astimezone(ws.timezone).date()
+    day = ws.today()
     return f"facilitator-backup-{day.isoformat()}.fbak"
 
 
@@ -161,7 +161,7 @@ def _settings(ws: Workspace, row: Clinic) -> BackupSettings:
 
 def backup_settings(ws: Workspace) -> BackupSettings:
     """The clinic's backup policy."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         return _settings(ws, _clinic(s))
 
 
@@ -201,8 +201,7 @@ def _due(ws: Workspace, settings: BackupSettings) -> bool:
         return False
     if settings.last_automatic_at is None:
         return True
-    today = ws.clock.now().astimezone(ws.timezone).date()
-    return settings.last_automatic_at.astimezone(ws.timezone).date() < today
+    return settings.last_automatic_at.astimezone(ws.timezone).date() < ws.today()
 
 
 def auto_backup_if_due(ws: Workspace) -> BackupInfo | None:

@@ -1,25 +1,64 @@
-"""The rules a program or group draft must meet before it is saved: pure checks that name the
-field a message belongs to (the forms show it next to that field). No database here."""
+"""Program and group drafts (what the admin forms collect) and the rules a draft must meet
+before it is saved: pure checks that name the field a message belongs to (the forms show it next
+to that field). No database here."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..models.notes import NOTE_FORMATS, UNIT_RULES
 from ..models.roster import MODALITIES, PART2_SHORT_NOTICE, PROGRAM_KINDS
 from ..models.sessions import SEGMENT_KINDS
 from .validation import MAX_TEXT, Checker
 
-if TYPE_CHECKING:
-    from .programs import GroupDraft, ProgramDraft
-
-__all__ = ["MAX_SEGMENT_TITLE", "SEGMENT_KINDS", "SEGMENT_MINUTES", "block_minutes",
-           "check_group", "check_program", "clean_template", "template_minutes"]
+__all__ = ["DEFAULT_TEMPLATE", "MAX_SEGMENT_TITLE", "SEGMENT_KINDS", "SEGMENT_MINUTES",
+           "GroupDraft", "ProgramDraft", "block_minutes", "check_group", "check_program",
+           "clean_template", "template_minutes"]
 
 SEGMENT_MINUTES = (5, 240)  # shortest and longest segment a template may hold
 MAX_SEGMENT_TITLE = 200
+DEFAULT_TEMPLATE: tuple[dict[str, Any], ...] = (
+    {"kind": "checkin", "title": "Check-in", "minutes": 30},
+    {"kind": "module", "title": "Skills module", "minutes": 45},
+    {"kind": "break", "title": "Break", "minutes": 15},
+    {"kind": "process", "title": "Skills practice and process group", "minutes": 60},
+    {"kind": "checkout", "title": "Check-out", "minutes": 30},
+)
+
+
+@dataclass(frozen=True)
+class ProgramDraft:
+    name: str
+    kind: str
+    level_of_care: str = "ASAM 2.1"
+    daily_minimum_minutes: int = 180
+    weekly_minimum_minutes: int = 540
+    break_counts_as_service: bool = False
+    billing_code: str = ""
+    note_deadline_hours: int = 72
+    redisclosure_notice: str | None = None  # None: the default for the program kind
+    # Progress notes: the default format (a note may override it), how service units derive
+    # from minutes of service, and whether absent participants get a short absence note.
+    note_format: str = "DAP"
+    unit_rule: str = "per_diem"
+    absence_notes: bool = True
+
+
+@dataclass(frozen=True)
+class GroupDraft:
+    name: str
+    program_id: int
+    weekdays: tuple[int, ...]
+    block_start: time
+    block_end: time
+    capacity: int = 12
+    modality: str = "in_person"
+    location: str = ""
+    template: tuple[dict[str, Any], ...] = DEFAULT_TEMPLATE
+    facilitator_ids: tuple[int, ...] = field(default_factory=tuple)
 
 
 def check_program(d: ProgramDraft) -> None:

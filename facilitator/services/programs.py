@@ -9,7 +9,7 @@ sessions planned afterwards; sessions already planned keep their own segments an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
@@ -25,16 +25,12 @@ from ..models.roster import (
 from ..models.users import User
 from . import audit
 from .errors import Conflict, NotFound, ValidationError
+from .program_rules import DEFAULT_TEMPLATE as DEFAULT_TEMPLATE  # re-exported: the drafts and
+from .program_rules import GroupDraft as GroupDraft  # their default live next to their rules
+from .program_rules import ProgramDraft as ProgramDraft
 from .program_rules import check_group, check_program, clean_template
 from .workspace import Workspace
 
-DEFAULT_TEMPLATE: tuple[dict[str, Any], ...] = (
-    {"kind": "checkin", "title": "Check-in", "minutes": 30},
-    {"kind": "module", "title": "Skills module", "minutes": 45},
-    {"kind": "break", "title": "Break", "minutes": 15},
-    {"kind": "process", "title": "Skills practice and process group", "minutes": 60},
-    {"kind": "checkout", "title": "Check-out", "minutes": 30},
-)
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FACILITATOR_ROLES = ("therapist", "supervisor")  # who may lead a group
 
@@ -62,24 +58,6 @@ class ProgramView:
 
 
 @dataclass(frozen=True)
-class ProgramDraft:
-    name: str
-    kind: str
-    level_of_care: str = "ASAM 2.1"
-    daily_minimum_minutes: int = 180
-    weekly_minimum_minutes: int = 540
-    break_counts_as_service: bool = False
-    billing_code: str = ""
-    note_deadline_hours: int = 72
-    redisclosure_notice: str | None = None  # None: the default for the program kind
-    # Progress notes: the default format (a note may override it), how service units derive
-    # from minutes of service, and whether absent participants get a short absence note.
-    note_format: str = "DAP"
-    unit_rule: str = "per_diem"
-    absence_notes: bool = True
-
-
-@dataclass(frozen=True)
 class GroupView:
     id: int
     name: str
@@ -99,20 +77,6 @@ class GroupView:
     def schedule_text(self) -> str:
         days = ", ".join(WEEKDAY_NAMES[d - 1] for d in self.weekdays)
         return f"{days} {self.block_start:%H:%M}–{self.block_end:%H:%M}"
-
-
-@dataclass(frozen=True)
-class GroupDraft:
-    name: str
-    program_id: int
-    weekdays: tuple[int, ...]
-    block_start: time
-    block_end: time
-    capacity: int = 12
-    modality: str = "in_person"
-    location: str = ""
-    template: tuple[dict[str, Any], ...] = DEFAULT_TEMPLATE
-    facilitator_ids: tuple[int, ...] = field(default_factory=tuple)
 
 
 # -- programs -------------------------------------------------------------------------------------
@@ -206,7 +170,7 @@ def set_program_active(ws: Workspace, program_id: int, active: bool) -> ProgramV
 
 def list_programs(ws: Workspace) -> list[ProgramView]:
     """Every program, active or not (see ``ProgramView.active``), by name."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         return [program_view(p) for p in s.scalars(select(Program).order_by(Program.name))]
 
 
@@ -336,7 +300,7 @@ def set_group_active(ws: Workspace, group_id: int, active: bool) -> GroupView:
 
 
 def list_groups(ws: Workspace, *, include_inactive: bool = False) -> list[GroupView]:
-    with ws.transaction() as s:
+    with ws.read() as s:
         q = select(Group).order_by(Group.name)
         if not include_inactive:
             q = q.where(Group.active.is_(True))

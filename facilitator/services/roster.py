@@ -140,15 +140,11 @@ def _current(on: date):  # type: ignore[no-untyped-def] - a SQL expression
                 or_(Enrollment.end_date.is_(None), Enrollment.end_date >= on))
 
 
-def _today(ws: Workspace) -> date:
-    return ws.clock.now().astimezone(ws.timezone).date()
-
-
 def add_participant(ws: Workspace, draft: ParticipantDraft, *,
                     confirm_admission: bool = False) -> ParticipantView:
     """Add a participant; an admission more than ``ADMISSION_AHEAD_DAYS`` ahead raises
     ``NeedsConfirmation`` unless ``confirm_admission``."""
-    _check(draft, _today(ws), confirm_admission)
+    _check(draft, ws.today(), confirm_admission)
     d = _clean(draft)
     with ws.transaction() as s:
         if s.scalar(select(Participant.id).where(Participant.chart_id == d.chart_id)):
@@ -157,13 +153,13 @@ def add_participant(ws: Workspace, draft: ParticipantDraft, *,
         s.add(p)
         s.flush()
         audit.record(s, ws, "participant.created", "participant", p.id)
-        return _view(s, p, _today(ws))
+        return _view(s, p, ws.today())
 
 
 def update_participant(ws: Workspace, participant_id: int, draft: ParticipantDraft, *,
                        confirm_admission: bool = False) -> ParticipantView:
     """Change a participant's details (dates checked as in ``add_participant``)."""
-    _check(draft, _today(ws), confirm_admission)
+    _check(draft, ws.today(), confirm_admission)
     d = _clean(draft)
     with ws.transaction() as s:
         p = s.get(Participant, participant_id)
@@ -182,21 +178,21 @@ def update_participant(ws: Workspace, participant_id: int, draft: ParticipantDra
         p.updated_at, p.updated_by_id = ws.clock.now(), ws.actor.user_id
         audit.record(s, ws, "participant.updated", "participant", p.id, fields=changed,
                      changes=values)
-        return _view(s, p, _today(ws))
+        return _view(s, p, ws.today())
 
 
 def get_participant(ws: Workspace, participant_id: int) -> ParticipantView:
-    with ws.transaction() as s:
+    with ws.read() as s:
         p = s.get(Participant, participant_id)
         if p is None:
             raise NotFound("That participant no longer exists.")
-        return _view(s, p, _today(ws))
+        return _view(s, p, ws.today())
 
 
 def list_participants(ws: Workspace, *, status: str | None = None) -> list[ParticipantView]:
     """All participants with their current groups, in two queries (the roster table's data)."""
-    today = _today(ws)
-    with ws.transaction() as s:
+    today = ws.today()
+    with ws.read() as s:
         programs = dict(s.execute(select(Program.id, Program.name)).all())
         groups: dict[int, list[str]] = {}
         rows = s.execute(
@@ -265,7 +261,7 @@ def end_enrollment(ws: Workspace, enrollment_id: int, end: date) -> EnrollmentVi
 
 
 def enrollments(ws: Workspace, participant_id: int) -> list[EnrollmentView]:
-    with ws.transaction() as s:
+    with ws.read() as s:
         rows = s.execute(
             select(Enrollment, Group.name).join(Group, Group.id == Enrollment.group_id)
             .where(Enrollment.participant_id == participant_id)
@@ -277,8 +273,8 @@ def enrollments(ws: Workspace, participant_id: int) -> list[EnrollmentView]:
 def group_members(ws: Workspace, group_id: int, on: date | None = None
                   ) -> list[ParticipantView]:
     """Participants enrolled in a group on a date (today by default)."""
-    on = on or _today(ws)
-    with ws.transaction() as s:
+    on = on or ws.today()
+    with ws.read() as s:
         rows = s.scalars(
             select(Participant).join(Enrollment, Enrollment.participant_id == Participant.id)
             .where(Enrollment.group_id == group_id, _current(on))
@@ -304,7 +300,7 @@ def add_goal(ws: Workspace, participant_id: int, text: str) -> GoalView:
 
 
 def goals(ws: Workspace, participant_id: int) -> list[GoalView]:
-    with ws.transaction() as s:
+    with ws.read() as s:
         rows = s.scalars(select(TreatmentGoal).where(
             TreatmentGoal.participant_id == participant_id).order_by(TreatmentGoal.id))
         return [GoalView(g.id, g.text, g.status) for g in rows]
@@ -315,7 +311,7 @@ def add_drug_test(ws: Workspace, participant_id: int, collected_on: date, result
     c = Checker()
     if result not in DRUG_TEST_RESULTS:
         c.fail("result", f"Result must be one of {', '.join(DRUG_TEST_RESULTS)}.")
-    if collected_on > _today(ws):
+    if collected_on > ws.today():
         c.fail("collected_on", "The collection date is in the future.")
     cleaned = c.text("substances", "Substances", substances, required=False)
     c.raise_if_any()
@@ -332,7 +328,7 @@ def add_drug_test(ws: Workspace, participant_id: int, collected_on: date, result
 
 
 def drug_tests(ws: Workspace, participant_id: int) -> list[DrugTestView]:
-    with ws.transaction() as s:
+    with ws.read() as s:
         rows = s.scalars(select(DrugTest).where(DrugTest.participant_id == participant_id)
                          .order_by(DrugTest.collected_on.desc()))
         return [DrugTestView(t.id, t.collected_on, t.result, t.substances) for t in rows]

@@ -61,7 +61,7 @@ def _check(draft: UserDraft) -> Checker:
 
 
 def list_users(ws: Workspace) -> list[UserView]:
-    with ws.transaction() as s:
+    with ws.read() as s:
         return [_view(u) for u in s.scalars(select(User).order_by(User.display_name))]
 
 
@@ -189,7 +189,7 @@ def reset_password(ws: Workspace, user_id: int, password: str) -> None:
 
 
 def clinic(ws: Workspace) -> ClinicView:
-    with ws.transaction() as s:
+    with ws.read() as s:
         row = s.scalar(select(Clinic))
         if row is None:
             raise NotFound("The clinic record is missing.")

@@ -74,6 +74,9 @@ class Workspace:
                 if session.new or session.dirty or session.deleted:
                     raise RuntimeError("a read-only unit of work tried to change rows")
             finally:
+                # Detach first: a rollback expires what was loaded, and query services (like
+                # ``transaction``'s callers, expire_on_commit=False) may read rows after the block.
+                session.expunge_all()
                 session.rollback()
 
     def today(self) -> date:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from .errors import FieldErrors
 
@@ -19,6 +19,16 @@ class ServiceFormDialog(QDialog):
 
     CONFLICT_FIELD = ""  # the field a Conflict (e.g. a duplicate) is shown next to
     errors: FieldErrors  # built by the subclass with its fields
+    buttons: QDialogButtonBox
+
+    def save_cancel_buttons(self) -> QDialogButtonBox:
+        """The Save / Cancel row every form ends with (``self.buttons``): Save asks to save,
+        Cancel closes."""
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        return self.buttons
 
     def open_with(self, on_save: Callable[[], None], on_closed: Callable[[], None]) -> None:
         """Open window-modal (never blocking a running console); Save calls ``on_save``; when

@@ -111,7 +111,7 @@ class LockScreen(QWidget):
         super().__init__(parent)
         self.controller = controller
         title = QLabel(self.tr("Facilitator is locked"))
-        title.setFont(scaled_font(self, 1.8, bold=True))
+        title.setFont(scaled_font(1.8, bold=True, base=self))
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         who = QLabel(self.tr("Signed in: {0}").format(controller.ws.actor.signature_name))
         who.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -67,7 +67,7 @@ class LoginWindow(QWidget):
     def _login_page(self) -> QWidget:
         page = QWidget()
         title = QLabel(self.tr("Facilitator"))
-        title.setFont(scaled_font(self, 1.8, bold=True))
+        title.setFont(scaled_font(1.8, bold=True, base=self))
         self.login = QLineEdit()
         self.login.setAccessibleName(self.tr("Login"))
         self.password = password_edit()
@@ -123,7 +123,7 @@ class LoginWindow(QWidget):
     def _recovery_page(self) -> QWidget:
         page = QWidget()
         title = QLabel(self.tr("Reset a password with the recovery key"))
-        title.setFont(scaled_font(self, 1.3, bold=True))
+        title.setFont(scaled_font(1.3, bold=True, base=self))
         explain = InfoLabel(self.tr(
             "Type the recovery key you stored when the clinic was set up, the login whose "
             "password you want to reset, and a new password."))

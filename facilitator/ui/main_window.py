@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from facilitator.services import auth, maintenance, users
+from facilitator.services.users import ClinicView
 from facilitator.services.workspace import Workspace
 
 from .errors import attempt, user_message
 from .lock import LockController, LockScreen
-from .pages import PageSpec, pages_for
+from .pages import Page, PageSpec, pages_for
 
 GEOMETRY_KEY = "main_window/geometry"
 
@@ -134,6 +135,8 @@ class MainWindow(QMainWindow):
         if widget is None:
             widget = QLabel(user_message(errors[0]) if errors else "")
             widget.setWordWrap(True)
+        else:
+            widget.clinic_saved.connect(self._on_clinic_saved)
         self._pages[key] = widget
         # Scrolls instead of clipping or squeezing when the window is smaller than the page.
         holder = QScrollArea()
@@ -155,9 +158,8 @@ class MainWindow(QMainWindow):
         if widget is None:
             return
         self.stack.setCurrentWidget(self._holders[key])
-        refresh = getattr(widget, "refresh", None)
-        if callable(refresh) and widget.property("_shown_once"):
-            attempt(refresh, self.status_error)
+        if isinstance(widget, Page) and widget.property("_shown_once"):
+            attempt(widget.refresh, self.status_error)
         widget.setProperty("_shown_once", True)
 
     def _on_nav_row_changed(self, row: int) -> None:
@@ -177,6 +179,10 @@ class MainWindow(QMainWindow):
 
     def status_error(self, error: BaseException) -> None:
         self.status_message(user_message(error), 12_000)
+
+    def _on_clinic_saved(self, view: ClinicView) -> None:
+        self.lock_controller.set_idle_minutes(view.idle_lock_minutes)
+        self.set_clinic_name(view.name)
 
     def set_clinic_name(self, name: str) -> None:
         self.clinic_name = name
@@ -222,9 +228,8 @@ class MainWindow(QMainWindow):
         QSettings().setValue(GEOMETRY_KEY, self.saveGeometry())
         for widget in self._pages.values():
             # Pages holding their own resources (a running console) may clean up.
-            closing = getattr(widget, "close_page", None)
-            if callable(closing):
-                attempt(closing, lambda e: None)
+            if isinstance(widget, Page):
+                attempt(widget.close_page, lambda e: None)
         # The clinic's automatic backup (at most once a day). Here rather than in auth.sign_out
         # so CLI commands never take one. Failures are audited by the service (backup.failed)
         # and must not stop the sign-out.

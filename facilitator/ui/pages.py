@@ -1,9 +1,11 @@
 """The pages of the main window, in navigation order, and who may see them.
 
-A page factory gets the signed-in ``Workspace`` and the ``MainWindow`` (which offers
-``lock_controller`` with ``locked``/``unlocked`` signals, and ``status_message``). Factories
-import their module lazily so the window opens fast and a page's import cost is paid on first
-use. A page may define ``refresh()``; the window calls it each time the page is shown.
+A page is a ``Page``: ``refresh()`` runs each time the page is shown again, ``close_page()`` at
+sign-out, and ``clinic_saved`` tells the window the clinic's name or idle lock changed (no page
+reaches into the window). A page factory gets the signed-in ``Workspace`` and the window (a
+``PageHost``: ``lock_controller`` with ``locked``/``unlocked`` signals).
+Factories import their module lazily so the window opens fast and a page's import cost is paid
+on first use.
 
 To add a page, append a ``PageSpec`` to ``PAGES`` (or call ``register``) below.
 """
@@ -13,14 +15,38 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from facilitator.services.workspace import Workspace
 
 ALL_ROLES = ("therapist", "supervisor", "admin")
 
-PageFactory = Callable[[Workspace, QWidget], QWidget]
+
+class Page(QWidget):
+    """A page of the main window (and a tab of a page with tabs)."""
+
+    clinic_saved = Signal(object)
+    """A ``ClinicView`` was saved: the window shows the new name and applies the idle lock."""
+
+    def refresh(self) -> None:
+        """Reload what the page shows from the services (each time it is shown again)."""
+
+    def close_page(self) -> None:
+        """Signing out: release what the page holds (e.g. a running console's windows)."""
+
+
+@runtime_checkable
+class PageHost(Protocol):
+    """What a page may use of the window that holds it: the lock controller (``locked`` and
+    ``unlocked`` signals), e.g. to hide a console while the screen is locked."""
+
+    @property
+    def lock_controller(self) -> QObject: ...
+
+PageFactory = Callable[[Workspace, QWidget], Page]
 
 
 @dataclass(frozen=True)
@@ -34,9 +60,11 @@ class PageSpec:
 def lazy(module: str, class_name: str) -> PageFactory:
     """A factory that imports ``module`` on first use and builds ``class_name(ws, parent)``."""
 
-    def build(ws: Workspace, parent: QWidget) -> QWidget:
+    def build(ws: Workspace, parent: QWidget) -> Page:
         cls = getattr(importlib.import_module(module), class_name)
-        return cls(ws, parent)  # type: ignore[no-any-return]
+        page = cls(ws, parent)
+        assert isinstance(page, Page), f"{class_name} must be a pages.Page"
+        return page
 
     return build
 

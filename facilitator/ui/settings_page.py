@@ -21,6 +21,7 @@ from facilitator.services.users import ClinicView
 from facilitator.services.workspace import Workspace
 
 from .errors import FieldErrors, attempt
+from .pages import Page
 from .setup_window import timezone_combo
 from .widgets import ErrorLabel, InfoLabel, add_field
 
@@ -31,11 +32,10 @@ def _password_field() -> QLineEdit:
     return edit
 
 
-class SettingsPage(QWidget):
+class SettingsPage(Page):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
-        self._window = parent
         # Forms at a readable width rather than stretched across a wide window.
         column = QWidget()
         column.setMaximumWidth(self.fontMetrics().averageCharWidth() * 90)
@@ -78,11 +78,11 @@ class SettingsPage(QWidget):
         self.clinic_errors.add("timezone", add_field(form, self.tr("&Time zone"), self.timezone))
         self.clinic_errors.add("idle_lock_minutes",
                                add_field(form, self.tr("&Lock after idle"), self.idle_minutes))
-        self.clinic_saved = InfoLabel()
+        self.clinic_saved_label = InfoLabel()
         self.clinic_save = QPushButton(self.tr("Save clinic settings"))
         self.clinic_save.clicked.connect(self._on_clinic_save)
         row = QHBoxLayout()
-        row.addWidget(self.clinic_saved, 1)
+        row.addWidget(self.clinic_saved_label, 1)
         row.addWidget(self.clinic_save)
         lay = QVBoxLayout(box)
         lay.addLayout(form)
@@ -103,21 +103,14 @@ class SettingsPage(QWidget):
 
     def _on_clinic_save(self) -> None:
         self.clinic_errors.clear()
-        self.clinic_saved.clear()
+        self.clinic_saved_label.clear()
         view = ClinicView(self.clinic_name.text(), self.timezone.currentText(),
                           self.address.toPlainText(), self.idle_minutes.value())
         saved = attempt(lambda: users.update_clinic(self.ws, view), self.clinic_errors.show)
         if saved is None:
             return
-        self.clinic_saved.setText(self.tr("✓ Clinic settings saved."))
-        window = self._window
-        if window is not None:
-            controller = getattr(window, "lock_controller", None)
-            if controller is not None:
-                controller.set_idle_minutes(saved.idle_lock_minutes)
-            setter = getattr(window, "set_clinic_name", None)
-            if callable(setter):
-                setter(saved.name)
+        self.clinic_saved_label.setText(self.tr("✓ Clinic settings saved."))
+        self.clinic_saved.emit(saved)  # the window shows the name and applies the idle lock
 
     # -- password --------------------------------------------------------------------------
     def _password_box(self) -> QGroupBox:

@@ -60,7 +60,7 @@ class RecoveryKeyPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         title = QLabel(self.tr("Your recovery key"))
-        title.setFont(scaled_font(self, 1.5, bold=True))
+        title.setFont(scaled_font(1.5, bold=True, base=self))
         explain = InfoLabel(self.tr(
             "If every administrator forgets their password, this key is the only way into the "
             "data. It is shown now and never again. Write it down or print it, and keep it "
@@ -139,7 +139,7 @@ class SetupWindow(QWidget):
     def _setup_page(self) -> QWidget:
         page = QWidget()
         title = QLabel(self.tr("Welcome to Facilitator"))
-        title.setFont(scaled_font(self, 1.6, bold=True))
+        title.setFont(scaled_font(1.6, bold=True, base=self))
         intro = InfoLabel(self.tr(
             "Set up your clinic and the first administrator account. Everything is stored "
             "encrypted in {0}.").format(app_state.data_dir(self.vault)))

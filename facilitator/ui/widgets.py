@@ -8,6 +8,7 @@ from datetime import date
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDateEdit,
     QFormLayout,
@@ -21,7 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .theme import follow
+
 WARNING_SIGN = "⚠"
+# What each segment kind is called on screen (template editor, console, privacy shield).
+SEGMENT_KIND_TEXT = {"checkin": "Check-in", "module": "Skills module", "break": "Break",
+                     "process": "Process group", "checkout": "Check-out", "other": "Other"}
 
 
 class ErrorLabel(QLabel):
@@ -33,7 +39,7 @@ class ErrorLabel(QLabel):
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setStyleSheet("color: #b3261e;")
+        follow(self, lambda t: self.setStyleSheet(f"color: {t.alert};"))
         self.setAccessibleName(self.tr("Error"))
         self.hide()
 
@@ -70,10 +76,15 @@ def add_field(form: QFormLayout, label: str, field: QWidget) -> ErrorLabel:
     return error
 
 
-def scaled_font(widget: QWidget, factor: float, *, bold: bool = False) -> QFont:
-    """The widget's font scaled relative to the system size (never fixed pixel sizes)."""
-    font = QFont(widget.font())
-    font.setPointSizeF(font.pointSizeF() * factor)
+def scaled_font(factor: float, *, bold: bool = False, base: QWidget | None = None) -> QFont:
+    """``base``'s font (default: the application's) scaled by ``factor``, so sizes follow the
+    system font (never fixed pixel sizes)."""
+    font = QFont(base.font() if base is not None else QApplication.font())
+    size = font.pointSizeF()
+    if size <= 0:  # pixel-sized fonts report -1
+        font.setPixelSize(max(8, round(font.pixelSize() * factor)))
+    else:
+        font.setPointSizeF(size * factor)
     font.setBold(bold)
     return font
 

@@ -21,6 +21,21 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QWidget,
 )
+from pytestqt.qtbot import QtBot
+
+from facilitator.services.workspace import Workspace
+from facilitator.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def main(qtbot: QtBot, ws: Workspace) -> Iterator[MainWindow]:
+    """The signed-in main window, shown (a test file may override it to add data first)."""
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.close()
 
 
 @pytest.fixture(autouse=True)

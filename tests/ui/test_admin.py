@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
@@ -23,15 +21,6 @@ from facilitator.ui.settings_page import SettingsPage
 from tests.conftest import PASSWORD
 
 DANA_PASSWORD = "dana's long password"
-
-
-@pytest.fixture
-def main(qtbot: QtBot, ws: Workspace) -> Iterator[MainWindow]:
-    window = MainWindow(ws)
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.close()
 
 
 def _page(main: MainWindow, key: str, cls: type) -> object:
@@ -187,7 +176,7 @@ def test_settings_clinic_and_change_my_password(qtbot: QtBot, main: MainWindow, 
     page.timezone.setCurrentText("America/Denver")
     page.idle_minutes.setValue(3)
     qtbot.mouseClick(page.clinic_save, Qt.MouseButton.LeftButton)
-    assert "✓" in page.clinic_saved.text()
+    assert "✓" in page.clinic_saved_label.text()
     assert main.clinic_label.text() == "Lakeside North"
     assert main.lock_controller.idle_minutes == 3
     assert users.clinic(ws).timezone == "America/Denver"

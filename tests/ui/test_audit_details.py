@@ -11,9 +11,8 @@ from facilitator.ui.admin.audit_page import AuditPage
 from facilitator.ui.main_window import MainWindow
 
 from .console.conftest import DemoGroup, demo_group
-from .test_admin import main
 
-__all__ = ["demo_group", "main"]  # fixtures, re-used
+__all__ = ["demo_group"]  # a fixture, re-used ("main" comes from tests/ui/conftest.py)
 
 
 def _details(page: AuditPage) -> list[str]:

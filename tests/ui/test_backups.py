@@ -4,7 +4,6 @@ path the person would have picked)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -28,15 +27,6 @@ from tests.services.test_backups import _damage
 from tests.ui.conftest import shows
 
 WAIT = 15_000
-
-
-@pytest.fixture
-def main(qtbot: QtBot, ws: Workspace) -> Iterator[MainWindow]:
-    window = MainWindow(ws)
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.close()
 
 
 def _backup_page(main: MainWindow) -> BackupPage:

@@ -3,7 +3,6 @@ and the participant table model."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, time, timedelta
 
 import pytest
@@ -41,15 +40,11 @@ def clinic_data(ws: Workspace) -> dict[str, int]:
 
 
 @pytest.fixture
-def main(qtbot: QtBot, ws: Workspace, clinic_data: dict[str, int]) -> Iterator[MainWindow]:
-    window = MainWindow(ws)
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitExposed(window)
-    window.show_page("roster")
-    yield window
-    window.close()
+def main(clinic_data: dict[str, int], main: MainWindow) -> MainWindow:
+    """The shared window (tests/ui/conftest.py), built after the data, on the roster page."""
+    main.activateWindow()
+    main.show_page("roster")
+    return main
 
 
 def roster_page(main: MainWindow) -> RosterPage:
@@ -252,8 +247,8 @@ def test_enroll_goals_drug_tests_and_group_members(
 def test_participant_table_model(qtmodeltester, ws: Workspace,  # type: ignore[no-untyped-def]
                                  clinic_data: dict[str, int]) -> None:
     model = ParticipantTableModel()
+    qtmodeltester.check(model, force_py=True)  # empty first: the fill below is checked too
     model.set_rows(roster.list_participants(ws))
-    qtmodeltester.check(model, force_py=True)
     assert model.rowCount() == 3 and model.columnCount() == 8
     idx = model.index(0, ParticipantTableModel.CHART_ID)
     assert model.data(idx, Qt.ItemDataRole.UserRole) == model.row_at(0).id

@@ -8,8 +8,6 @@ Every action is one short transaction, committed immediately, audited, and logge
 from . import demo_history
 from .attendance import (
     add_walk_in,
-    adjust_out_of_room,
-    adjust_times,
     mark_absent,
     mark_all_absent,
     mark_excused,
@@ -17,24 +15,26 @@ from .attendance import (
     mark_left,
     mark_present,
     mark_telehealth,
+    mark_today_absent,
     roster,
     step_back,
     step_out,
 )
 from .blocks import (
-    facilitator_choices,
     get_session,
     open_today_session,
     plan_ad_hoc_session,
     record_not_held,
+    record_today_not_held,
     running_sessions,
     sessions_on,
-    set_facilitators,
-    set_modality,
+    start_ad_hoc_session,
     start_session,
+    start_today_session,
     today_sessions,
 )
 from .checkins import forms_catalog, go_around_order, record_response, reload_forms, responses
+from .corrections import adjust_out_of_room, adjust_times, correct_attendance
 from .dto import (
     ATTENDING,
     LATE_GRACE_MINUTES,
@@ -72,9 +72,14 @@ from .segments import (
     start_break,
     start_next_segment,
 )
+from .session_info import (
+    facilitator_choices,
+    set_facilitators,
+    set_modality,
+    update_session_info,
+)
 from .state import console_state, week_minutes
 from .topics import (
-    adopt_planned_topic,
     deliver_topic,
     module_slot,
     planned_topic,
@@ -115,8 +120,8 @@ __all__ = [
     "address_flag",
     "adjust_out_of_room",
     "adjust_times",
-    "adopt_planned_topic",
     "console_state",
+    "correct_attendance",
     "deliver_topic",
     "demo_history",
     "end_break",
@@ -136,6 +141,7 @@ __all__ = [
     "mark_left",
     "mark_present",
     "mark_telehealth",
+    "mark_today_absent",
     "module_slot",
     "move_segment",
     "open_flags",
@@ -148,6 +154,7 @@ __all__ = [
     "raise_flag",
     "record_not_held",
     "record_response",
+    "record_today_not_held",
     "reload_forms",
     "responses",
     "roster",
@@ -159,14 +166,17 @@ __all__ = [
     "set_modality",
     "set_segment_topic",
     "skip_segment",
+    "start_ad_hoc_session",
     "start_break",
     "start_next_segment",
     "start_session",
+    "start_today_session",
     "step_back",
     "step_out",
     "today_sessions",
     "topic_choices",
     "undo_last",
+    "update_session_info",
     "walk_in_candidates",
     "week_minutes",
 ]

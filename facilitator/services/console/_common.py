@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from ...models.roster import Enrollment, Group, Program
 from ...models.sessions import Attendance, GroupSession, Segment, SessionFacilitator
 from ..errors import Conflict, NotFound, ValidationError
-from ..workspace import Workspace
 from .dto import SegmentView, SessionView
 
 CHECKIN_FORM = "checkin"
@@ -23,10 +22,6 @@ _STATUS_TEXT = {
     "ended": "has already ended",
     "not_held": "was recorded as not held",
 }
-
-
-def today(ws: Workspace) -> date:
-    return ws.clock.now().astimezone(ws.timezone).date()
 
 
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:

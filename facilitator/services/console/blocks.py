@@ -13,9 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models.roster import MODALITIES, Enrollment, Group
+from ...models.roster import Enrollment, Group
 from ...models.sessions import SEGMENT_KINDS, Attendance, GroupSession, Segment, SessionFacilitator
-from ...models.users import User
 from .. import audit
 from ..errors import NotFound, ValidationError
 from ..validation import MAX_TEXT, Checker
@@ -27,12 +26,10 @@ from ._common import (
     next_pending,
     require_status,
     session_view,
-    today,
 )
-from .dto import FacilitatorChoice, SessionView, TodayEntry
-from .undo import ActionLog
-
-FACILITATOR_ROLES = ("therapist", "supervisor")
+from .dto import SessionView, TodayEntry
+from .segment_topic import adopt_planned_in
+from .undo import UndoEntry
 
 
 def _weekdays(g: Group) -> set[int]:
@@ -42,8 +39,8 @@ def _weekdays(g: Group) -> set[int]:
 def today_sessions(ws: Workspace) -> list[TodayEntry]:
     """Groups meeting today (clinic time zone) by schedule, plus ad hoc sessions dated today,
     each with the state of its session. Read only: nothing is planned by calling this."""
-    day = today(ws)
-    with ws.transaction() as s:
+    day = ws.today()
+    with ws.read() as s:
         groups = {g.id: g for g in s.scalars(select(Group).where(Group.active.is_(True)))}
         sessions = list(s.scalars(select(GroupSession).where(GroupSession.session_date == day)
                                   .order_by(GroupSession.id)))
@@ -81,7 +78,7 @@ def _check_template(template: Sequence[dict[str, Any]]) -> None:
     c.raise_if_any()
 
 
-def add_roster(s: Session, ws: Workspace, sess: GroupSession, log: ActionLog | None) -> int:
+def add_roster(s: Session, ws: Workspace, sess: GroupSession, log: UndoEntry | None) -> int:
     """Attendance rows (status expected) for everyone enrolled on the session date who has none.
     Returns how many were added."""
     have = set(s.scalars(select(Attendance.participant_id)
@@ -129,50 +126,81 @@ def _group(s: Session, group_id: int) -> Group:
     return group
 
 
+def today_session_in(s: Session, ws: Workspace, group_id: int) -> tuple[GroupSession, Group]:
+    """Today's session of a group inside the caller's transaction (planned and audited when
+    there is none yet)."""
+    day = ws.today()
+    group = _group(s, group_id)
+    existing = s.scalar(select(GroupSession).where(
+        GroupSession.group_id == group_id, GroupSession.session_date == day,
+        GroupSession.status != "not_held").order_by(GroupSession.id).limit(1))
+    if existing is not None:
+        return existing, group
+    template = group.template or []
+    _check_template(template)
+    sess = plan(s, ws, group, day, local_instant(day, group.block_start, ws.timezone),
+                local_instant(day, group.block_end, ws.timezone), template)
+    audit.record(s, ws, "session.planned", "session", sess.id, group_id=group.id)
+    return sess, group
+
+
 def open_today_session(ws: Workspace, group_id: int) -> SessionView:
     """Today's session of a group: the existing one (not counting ones recorded as not held),
     or a new planned one from the group's schedule and template."""
-    day = today(ws)
     with ws.transaction() as s:
-        group = _group(s, group_id)
-        existing = s.scalar(select(GroupSession).where(
-            GroupSession.group_id == group_id, GroupSession.session_date == day,
-            GroupSession.status != "not_held").order_by(GroupSession.id).limit(1))
-        if existing is not None:
-            return session_view(s, existing, group.name, group.program_id)
-        template = group.template or []
-        _check_template(template)
-        sess = plan(s, ws, group, day, local_instant(day, group.block_start, ws.timezone),
-                    local_instant(day, group.block_end, ws.timezone), template)
-        audit.record(s, ws, "session.planned", "session", sess.id, group_id=group.id)
+        sess, group = today_session_in(s, ws, group_id)
         return session_view(s, sess, group.name, group.program_id)
+
+
+def start_today_session(ws: Workspace, group_id: int) -> SessionView:
+    """The Today page's Start: today's session of the group, planned if need be and started
+    (unless it already runs), in one transaction: a failure leaves no half-planned block."""
+    with ws.transaction() as s:
+        sess, group = today_session_in(s, ws, group_id)
+        if sess.status == "planned":
+            _start_in(s, ws, sess)
+        return session_view(s, sess, group.name, group.program_id)
+
+
+def _ad_hoc_in(s: Session, ws: Workspace, group_id: int, start: datetime, end: datetime,
+               template: Sequence[dict[str, Any]] | None) -> tuple[GroupSession, Group]:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValidationError({"start": "Times need a time zone."})
+    if end <= start:
+        raise ValidationError({"end": "The block must end after it starts."})
+    group = _group(s, group_id)
+    parts = list(template if template is not None else group.template or [])
+    _check_template(parts)
+    day = start.astimezone(ws.timezone).date()
+    sess = plan(s, ws, group, day, start, end, parts)
+    audit.record(s, ws, "session.planned", "session", sess.id, group_id=group.id, ad_hoc=True)
+    return sess, group
 
 
 def plan_ad_hoc_session(ws: Workspace, group_id: int, start: datetime, end: datetime,
                         template: Sequence[dict[str, Any]] | None = None) -> SessionView:
     """A planned session outside the schedule; ``template`` defaults to the group's."""
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValidationError({"start": "Times need a time zone."})
-    if end <= start:
-        raise ValidationError({"end": "The block must end after it starts."})
     with ws.transaction() as s:
-        group = _group(s, group_id)
-        parts = list(template if template is not None else group.template or [])
-        _check_template(parts)
-        day = start.astimezone(ws.timezone).date()
-        sess = plan(s, ws, group, day, start, end, parts)
-        audit.record(s, ws, "session.planned", "session", sess.id, group_id=group.id,
-                     ad_hoc=True)
+        sess, group = _ad_hoc_in(s, ws, group_id, start, end, template)
+        return session_view(s, sess, group.name, group.program_id)
+
+
+def start_ad_hoc_session(ws: Workspace, group_id: int, start: datetime, end: datetime,
+                         template: Sequence[dict[str, Any]] | None = None) -> SessionView:
+    """The Today page's ad hoc block: planned and started in one transaction."""
+    with ws.transaction() as s:
+        sess, group = _ad_hoc_in(s, ws, group_id, start, end, template)
+        _start_in(s, ws, sess)
         return session_view(s, sess, group.name, group.program_id)
 
 
 def get_session(ws: Workspace, session_id: int) -> SessionView:
-    with ws.transaction() as s:
+    with ws.read() as s:
         return session_view(s, load_session(s, session_id))
 
 
 def sessions_on(ws: Workspace, group_id: int, on: date) -> list[SessionView]:
-    with ws.transaction() as s:
+    with ws.read() as s:
         rows = s.scalars(select(GroupSession).where(GroupSession.group_id == group_id,
                                                     GroupSession.session_date == on)
                          .order_by(GroupSession.id))
@@ -181,109 +209,73 @@ def sessions_on(ws: Workspace, group_id: int, on: date) -> list[SessionView]:
 
 def running_sessions(ws: Workspace) -> list[SessionView]:
     """Sessions still running (e.g. after a crash): offer them for resume on the next unlock."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         rows = s.scalars(select(GroupSession).where(GroupSession.status == "running")
                          .order_by(GroupSession.actual_start))
         return [session_view(s, sess) for sess in rows]
 
 
+def _start_in(s: Session, ws: Workspace, sess: GroupSession) -> None:
+    require_status(sess, "planned")
+    log = UndoEntry(s, ws, sess)
+    log.updating(sess, "status", "actual_start", "lead_facilitator_id")
+    sess.status, sess.actual_start = "running", log.now
+    if sess.lead_facilitator_id is None:
+        sess.lead_facilitator_id = ws.actor.user_id
+    if not s.get(SessionFacilitator, (sess.id, sess.lead_facilitator_id)):
+        fac = SessionFacilitator(session_id=sess.id, user_id=sess.lead_facilitator_id)
+        s.add(fac)
+        log.inserted(fac)
+    add_roster(s, ws, sess, log)
+    first = next_pending(sess)
+    if first is not None:
+        log.updating(first, "actual_start")
+        first.actual_start = log.now
+    log.store("session.start", "Start the block")
+    adopt_planned_in(s, ws, sess)  # a block may open on a module segment
+
+
 def start_session(ws: Workspace, session_id: int) -> SessionView:
     """Start a planned session now: roster rows for everyone enrolled on the session date,
-    the signed-in user as lead facilitator (if none), and the first pending segment started."""
+    the signed-in user as lead facilitator (if none), and the first pending segment started
+    (adopting its planned topic if it is a module segment). One transaction."""
     with ws.transaction() as s:
         sess = load_session(s, session_id)
-        require_status(sess, "planned")
-        log = ActionLog(s, ws, sess)
-        log.updating(sess, "status", "actual_start", "lead_facilitator_id")
-        sess.status, sess.actual_start = "running", log.now
-        if sess.lead_facilitator_id is None:
-            sess.lead_facilitator_id = ws.actor.user_id
-        if not s.get(SessionFacilitator, (sess.id, sess.lead_facilitator_id)):
-            fac = SessionFacilitator(session_id=sess.id, user_id=sess.lead_facilitator_id)
-            s.add(fac)
-            log.inserted(fac)
-        add_roster(s, ws, sess, log)
-        first = next_pending(sess)
-        if first is not None:
-            log.updating(first, "actual_start")
-            first.actual_start = log.now
-        log.commit("session.start", "Start the block")
-        started = session_view(s, sess)
-    from .topics import adopt_planned_topic  # a block may open on a module segment
+        _start_in(s, ws, sess)
+        return session_view(s, sess)
 
-    return adopt_planned_topic(ws, started)
+
+def _reason_not_held(reason: str) -> str:
+    c = Checker()
+    cleaned = c.text("reason", "The reason", reason, max_len=MAX_TEXT)
+    c.raise_if_any()
+    return cleaned
+
+
+def _not_held_in(s: Session, ws: Workspace, sess: GroupSession, cleaned: str) -> None:
+    require_status(sess, "planned")
+    log = UndoEntry(s, ws, sess)
+    log.updating(sess, "status", "not_held_reason")
+    sess.status, sess.not_held_reason = "not_held", cleaned
+    log.store("session.not_held", "Record the block as not held")
 
 
 def record_not_held(ws: Workspace, session_id: int, reason: str) -> SessionView:
     """Record a planned session as not held (reason required)."""
-    c = Checker()
-    cleaned = c.text("reason", "The reason", reason, max_len=MAX_TEXT)
-    c.raise_if_any()
+    cleaned = _reason_not_held(reason)
     with ws.transaction() as s:
         sess = load_session(s, session_id)
-        require_status(sess, "planned")
-        log = ActionLog(s, ws, sess)
-        log.updating(sess, "status", "not_held_reason")
-        sess.status, sess.not_held_reason = "not_held", cleaned
-        log.commit("session.not_held", "Record the block as not held")
+        _not_held_in(s, ws, sess, cleaned)
         return session_view(s, sess)
 
 
-def facilitator_choices(ws: Workspace) -> list[FacilitatorChoice]:
-    """Active therapists and supervisors, by name: who can be picked as a co-facilitator."""
+def record_today_not_held(ws: Workspace, group_id: int, reason: str) -> SessionView:
+    """The Today page's "not held" for a group: today's session, planned if need be, recorded
+    as not held in one transaction (a missing reason plans nothing)."""
+    cleaned = _reason_not_held(reason)
     with ws.transaction() as s:
-        rows = s.scalars(select(User).where(User.active.is_(True),
-                                            User.role.in_(FACILITATOR_ROLES))
-                         .order_by(User.display_name, User.id))
-        return [FacilitatorChoice(u.id, u.display_name, u.credentials, u.role) for u in rows]
+        sess, group = today_session_in(s, ws, group_id)
+        _not_held_in(s, ws, sess, cleaned)
+        return session_view(s, sess, group.name, group.program_id)
 
-
-def set_facilitators(ws: Workspace, session_id: int, user_ids: Sequence[int],
-                     lead_id: int | None = None) -> SessionView:
-    """Who facilitates (co-facilitators included); the lead defaults to the signed-in user and
-    is always among the facilitators. Co-facilitators are active therapists or supervisors."""
-    lead = lead_id if lead_id is not None else ws.actor.user_id
-    wanted = set(user_ids) | {lead}
-    with ws.transaction() as s:
-        sess = load_session(s, session_id)
-        require_status(sess, "planned", "running", "ended")
-        found = dict(s.execute(select(User.id, User.role).where(User.id.in_(wanted),
-                                                                User.active.is_(True))).all())
-        if set(found) != wanted:
-            raise ValidationError({"facilitators": "A chosen facilitator is not an active user."})
-        if any(found[uid] not in FACILITATOR_ROLES for uid in wanted - {lead}):
-            raise ValidationError({"facilitators": "A co-facilitator must be a therapist or a "
-                                                   "supervisor."})
-        log = ActionLog(s, ws, sess)
-        current = {f.user_id: f for f in s.scalars(
-            select(SessionFacilitator).where(SessionFacilitator.session_id == sess.id))}
-        for uid, fac in current.items():
-            if uid not in wanted:
-                log.deleting(fac)
-                s.delete(fac)
-        for uid in sorted(wanted - set(current)):
-            fac = SessionFacilitator(session_id=sess.id, user_id=uid)
-            s.add(fac)
-            log.inserted(fac)
-        log.updating(sess, "lead_facilitator_id")
-        sess.lead_facilitator_id = lead
-        log.commit("session.facilitators", "Change facilitators", facilitators=sorted(wanted))
-        return session_view(s, sess)
-
-
-def set_modality(ws: Workspace, session_id: int, modality: str, location: str) -> SessionView:
-    """Modality (in person / telehealth) and location of this block."""
-    c = Checker()
-    if modality not in MODALITIES:
-        c.fail("modality", "Modality must be in person or telehealth.")
-    cleaned = c.text("location", "The location", location, required=False)
-    c.raise_if_any()
-    with ws.transaction() as s:
-        sess = load_session(s, session_id)
-        require_status(sess, "planned", "running", "ended")
-        log = ActionLog(s, ws, sess)
-        log.updating(sess, "modality", "location")
-        sess.modality, sess.location = modality, cleaned
-        log.commit("session.modality", "Change modality or location", modality=modality)
-        return session_view(s, sess)
 

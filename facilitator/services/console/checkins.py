@@ -20,7 +20,7 @@ from ..workspace import Workspace
 from ._common import load_session, program_of, require_on_roster, require_status
 from .dto import ATTENDING, GoAroundEntry, ResponseView
 from .state import build_attendance, flag_view
-from .undo import ActionLog
+from .undo import UndoEntry
 
 _folder: Path | None = None  # None: the shipped forms/ folder
 
@@ -54,7 +54,7 @@ def go_around_order(ws: Workspace, session_id: int, form_id: str | None = None
                     ) -> list[GoAroundEntry]:
     """Participants who are here (arrived, not departed; out of the room included) in roster
     order; ``answered`` tells who already has a response to ``form_id`` in this session."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         sess = load_session(s, session_id)
         views, _ = build_attendance(s, sess, program_of(s, sess), ws.clock.now())
         done: set[int] = set()
@@ -94,7 +94,7 @@ def record_response(ws: Workspace, session_id: int, participant_id: int, form_id
         require_status(sess, "running", "ended")
         require_on_roster(s, sess, participant_id)
         _require_attended(s, sess.id, participant_id)
-        log = ActionLog(s, ws, sess)
+        log = UndoEntry(s, ws, sess)
         response = FormResponse(session_id=sess.id, participant_id=participant_id,
                                 form_id=form.id, form_version=form.version, answers=clean,
                                 total=result.total, band=result.band, summary=result.summary,
@@ -110,7 +110,7 @@ def record_response(ws: Workspace, session_id: int, participant_id: int, form_id
             s.add(flag)
             log.inserted(flag)
             flags.append(flag)
-        log.commit("response.recorded", f"Record {form.title}", "participant", participant_id,
+        log.store("response.recorded", f"Record {form.title}", "participant", participant_id,
                    form_id=form.id, response_id=response.id, flags=[f.code for f in flags])
         return _view(response, flags)
 
@@ -118,7 +118,7 @@ def record_response(ws: Workspace, session_id: int, participant_id: int, form_id
 def responses(ws: Workspace, session_id: int, participant_id: int | None = None
               ) -> list[ResponseView]:
     """Responses recorded in a session (oldest first), optionally for one participant."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         q = select(FormResponse).where(FormResponse.session_id == session_id)
         if participant_id is not None:
             q = q.where(FormResponse.participant_id == participant_id)

@@ -32,7 +32,7 @@ from ...models.sessions import (
 from .. import audit
 from ..workspace import Workspace
 from . import minutes as mins
-from ._common import local_instant, today
+from ._common import local_instant
 from .blocks import plan
 from .checkins import forms_catalog
 
@@ -216,7 +216,7 @@ class _Generator:
 def add_history(ws: Workspace, weeks: int, rng: random.Random) -> dict[str, int]:
     """Generate ``weeks`` of ended past sessions for every active group (days without a session
     yet only) and a planned session today for each group meeting today. Returns row counts."""
-    day0 = today(ws)
+    day0 = ws.today()
     first = day0 - timedelta(weeks=weeks)
     with ws.transaction() as s:
         gen = _Generator(s, ws, rng)

@@ -13,7 +13,7 @@ from ..workspace import Workspace
 from ._common import load_session, program_of, require_status, running_segment, session_view
 from .dto import ATTENDING, EndRow, EndSummary
 from .state import build_attendance
-from .undo import ActionLog
+from .undo import UndoEntry
 
 
 def _summary(s: Session, sess: GroupSession, program: Program, now: datetime) -> EndSummary:
@@ -49,7 +49,7 @@ def end_session(ws: Workspace, session_id: int) -> EndSummary:
     with ws.transaction() as s:
         sess = load_session(s, session_id)
         require_status(sess, "running")
-        log = ActionLog(s, ws, sess)
+        log = UndoEntry(s, ws, sess)
         program = program_of(s, sess)
         current = running_segment(sess)
         if current is not None:
@@ -63,13 +63,13 @@ def end_session(ws: Workspace, session_id: int) -> EndSummary:
         for row in s.scalars(select(Attendance).where(Attendance.session_id == sess.id)):
             log.updating(row, "minutes")
             row.minutes = minutes.get(row.id, 0)
-        log.commit("session.end", "End the block")
+        log.store("session.end", "End the block")
         return _summary(s, sess, program, log.now)
 
 
 def end_summary(ws: Workspace, session_id: int) -> EndSummary:
     """The end-of-block summary without changing anything (at now while still running)."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         sess = load_session(s, session_id)
         require_status(sess, "running", "ended")
         return _summary(s, sess, program_of(s, sess), ws.clock.now())

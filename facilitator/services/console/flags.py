@@ -20,7 +20,7 @@ from ..workspace import Workspace
 from ._common import load_session, require_on_roster, require_status
 from .dto import FlagView
 from .state import flag_view
-from .undo import ActionLog
+from .undo import UndoEntry
 
 FACILITATOR_FLAG = "facilitator"
 
@@ -34,14 +34,14 @@ def raise_flag(ws: Workspace, session_id: int, participant_id: int, message: str
         sess = load_session(s, session_id)
         require_status(sess, "running", "ended")
         require_on_roster(s, sess, participant_id)
-        log = ActionLog(s, ws, sess)
+        log = UndoEntry(s, ws, sess)
         flag = SafetyFlag(participant_id=participant_id, session_id=sess.id, response_id=None,
                           code=FACILITATOR_FLAG, severity="high", message=cleaned,
                           raised_at=log.now, follow_up="", created_at=log.now,
                           created_by_id=ws.actor.user_id)
         s.add(flag)
         log.inserted(flag)
-        log.commit("flag.raised", "Raise a safety flag", "participant", participant_id,
+        log.store("flag.raised", "Raise a safety flag", "participant", participant_id,
                    flag_id=flag.id)
         return flag_view(flag)
 
@@ -87,7 +87,7 @@ def address_flag(ws: Workspace, flag_id: int, follow_up_text: str,
             if session_id is not None:
                 require_status(sess, "running", "ended")
                 require_on_roster(s, sess, flag.participant_id)
-            log = ActionLog(s, ws, sess)
+            log = UndoEntry(s, ws, sess)
             log.updating(flag, *fields)
             now = log.now
         else:
@@ -95,7 +95,7 @@ def address_flag(ws: Workspace, flag_id: int, follow_up_text: str,
         flag.addressed_at, flag.addressed_by_id, flag.follow_up = now, ws.actor.user_id, cleaned
         flag.updated_at, flag.updated_by_id = now, ws.actor.user_id
         if where is not None:
-            log.commit("flag.addressed", "Address a safety flag", "participant",
+            log.store("flag.addressed", "Address a safety flag", "participant",
                        flag.participant_id, flag_id=flag.id)
         else:
             audit.record(s, ws, "console.flag.addressed", "participant", flag.participant_id,
@@ -105,7 +105,7 @@ def address_flag(ws: Workspace, flag_id: int, follow_up_text: str,
 
 def open_flags(ws: Workspace, session_id: int) -> list[FlagView]:
     """Open (high, unaddressed) flags of the participants on this session's roster."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         load_session(s, session_id)
         pids = select(Attendance.participant_id).where(Attendance.session_id == session_id)
         rows = s.scalars(select(SafetyFlag).where(
@@ -116,7 +116,7 @@ def open_flags(ws: Workspace, session_id: int) -> list[FlagView]:
 
 def session_flags(ws: Workspace, session_id: int) -> list[FlagView]:
     """Every flag raised in this session, open or not, any severity."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         rows = s.scalars(select(SafetyFlag).where(SafetyFlag.session_id == session_id)
                          .order_by(SafetyFlag.raised_at, SafetyFlag.id))
         return [flag_view(f) for f in rows]

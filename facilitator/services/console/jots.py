@@ -10,7 +10,7 @@ from ..validation import MAX_TEXT
 from ..workspace import Workspace
 from ._common import load_session, require_on_roster, require_status
 from .dto import JotView
-from .undo import ActionLog
+from .undo import UndoEntry
 
 
 def _view(j: Jot) -> JotView:
@@ -30,12 +30,12 @@ def add_jot(ws: Workspace, session_id: int, participant_id: int | None, text: st
         require_status(sess, "running", "ended")
         if participant_id is not None:
             require_on_roster(s, sess, participant_id)
-        log = ActionLog(s, ws, sess)
+        log = UndoEntry(s, ws, sess)
         jot = Jot(session_id=sess.id, participant_id=participant_id, at=log.now, text=text,
                   created_at=log.now, created_by_id=ws.actor.user_id)
         s.add(jot)
         log.inserted(jot)
-        log.commit("jot.added", "Add a jot", "participant" if participant_id else "session",
+        log.store("jot.added", "Add a jot", "participant" if participant_id else "session",
                    participant_id if participant_id else sess.id, jot_id=jot.id)
         return _view(jot)
 
@@ -43,7 +43,7 @@ def add_jot(ws: Workspace, session_id: int, participant_id: int | None, text: st
 def list_jots(ws: Workspace, session_id: int, participant_id: int | None = None
               ) -> list[JotView]:
     """Jots of a session, oldest first, optionally for one participant."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         q = select(Jot).where(Jot.session_id == session_id).order_by(Jot.at, Jot.id)
         if participant_id is not None:
             q = q.where(Jot.participant_id == participant_id)
@@ -52,6 +52,6 @@ def list_jots(ws: Workspace, session_id: int, participant_id: int | None = None
 
 def participant_jots(ws: Workspace, participant_id: int) -> list[JotView]:
     """All jots about a participant, newest first."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         return [_view(j) for j in s.scalars(select(Jot).where(Jot.participant_id == participant_id)
                                             .order_by(Jot.at.desc(), Jot.id.desc()))]

@@ -7,13 +7,11 @@ keep their place; pending ones can be moved, added or skipped. Positions stay 0.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models.curriculum import TopicDelivery
 from ...models.sessions import SEGMENT_KINDS, GroupSession, Segment
 from ..errors import Conflict, NotFound, ValidationError
-from ..validation import MAX_TEXT, Checker
+from ..validation import Checker
 from ..workspace import Workspace
 from ._common import (
     load_session,
@@ -24,7 +22,8 @@ from ._common import (
     session_view,
 )
 from .dto import SessionView
-from .undo import ActionLog
+from .segment_topic import adopt_planned_in, checked_topic, topic_segment, write_segment_topic
+from .undo import UndoEntry
 
 
 def _running(s: Session, session_id: int) -> GroupSession:
@@ -33,17 +32,17 @@ def _running(s: Session, session_id: int) -> GroupSession:
     return sess
 
 
-def _end(log: ActionLog, seg: Segment) -> None:
+def _end(log: UndoEntry, seg: Segment) -> None:
     log.updating(seg, "actual_end")
     seg.actual_end = log.now
 
 
-def _start(log: ActionLog, seg: Segment) -> None:
+def _start(log: UndoEntry, seg: Segment) -> None:
     log.updating(seg, "actual_start")
     seg.actual_start = log.now
 
 
-def _renumber(log: ActionLog, order: list[Segment]) -> None:
+def _renumber(log: UndoEntry, order: list[Segment]) -> None:
     for n, seg in enumerate(order):
         if seg.position != n:
             log.updating(seg, "position")
@@ -51,23 +50,22 @@ def _renumber(log: ActionLog, order: list[Segment]) -> None:
 
 
 def start_next_segment(ws: Workspace, session_id: int) -> SessionView:
-    """End the running segment (if any) and start the next pending one. Conflict if none is
-    left (nothing is changed then)."""
+    """End the running segment (if any) and start the next pending one; a module segment with
+    nothing chosen adopts its planned topic (a second undo entry). One transaction. Conflict if
+    none is left (nothing is changed then)."""
     with ws.transaction() as s:
         sess = _running(s, session_id)
         nxt = next_pending(sess)
         if nxt is None:
             raise Conflict("There is no next segment. Add one or end the block.")
-        log = ActionLog(s, ws, sess)
+        log = UndoEntry(s, ws, sess)
         current = running_segment(sess)
         if current is not None:
             _end(log, current)
         _start(log, nxt)
-        log.commit("segment.next", "Start the next segment", segment_id=nxt.id)
-        started = session_view(s, sess)
-    from .topics import adopt_planned_topic  # topics builds on this module
-
-    return adopt_planned_topic(ws, started)
+        log.store("segment.next", "Start the next segment", segment_id=nxt.id)
+        adopt_planned_in(s, ws, sess)  # same transaction: both are stored or neither
+        return session_view(s, sess)
 
 
 def end_current_segment(ws: Workspace, session_id: int) -> SessionView:
@@ -77,9 +75,9 @@ def end_current_segment(ws: Workspace, session_id: int) -> SessionView:
         current = running_segment(sess)
         if current is None:
             raise Conflict("No segment is running, so there is none to end.")
-        log = ActionLog(s, ws, sess)
+        log = UndoEntry(s, ws, sess)
         _end(log, current)
-        log.commit("segment.end", "End the segment", segment_id=current.id)
+        log.store("segment.end", "End the segment", segment_id=current.id)
         return session_view(s, sess)
 
 
@@ -93,7 +91,7 @@ def start_break(ws: Workspace, session_id: int, minutes: int = 15) -> SessionVie
         current = running_segment(sess)
         if current is not None and current.kind == "break":
             raise Conflict("A break is already running.")
-        log = ActionLog(s, ws, sess)
+        log = UndoEntry(s, ws, sess)
         if current is not None:
             _end(log, current)
         nxt = next_pending(sess)
@@ -110,7 +108,7 @@ def start_break(ws: Workspace, session_id: int, minutes: int = 15) -> SessionVie
             log.inserted(brk)
             order.insert(at, brk)
             _renumber(log, order)
-        log.commit("break.start", "Start a break", segment_id=brk.id)
+        log.store("break.start", "Start a break", segment_id=brk.id)
         return session_view(s, sess)
 
 
@@ -121,12 +119,12 @@ def end_break(ws: Workspace, session_id: int) -> SessionView:
         current = running_segment(sess)
         if current is None or current.kind != "break":
             raise Conflict("No break is running.")
-        log = ActionLog(s, ws, sess)
+        log = UndoEntry(s, ws, sess)
         _end(log, current)
         nxt = next_pending(sess)
         if nxt is not None:
             _start(log, nxt)
-        log.commit("break.end", "End the break", segment_id=current.id)
+        log.store("break.end", "End the break", segment_id=current.id)
         return session_view(s, sess)
 
 
@@ -150,7 +148,7 @@ def add_segment(ws: Workspace, session_id: int, kind: str, title: str, minutes: 
     with ws.transaction() as s:
         sess = load_session(s, session_id)
         require_status(sess, "planned", "running")
-        log = ActionLog(s, ws, sess)
+        log = UndoEntry(s, ws, sess)
         order = ordered_segments(sess)
         at = len(order) if position is None else position
         at = min(max(at, _first_movable(order)), len(order))
@@ -161,7 +159,7 @@ def add_segment(ws: Workspace, session_id: int, kind: str, title: str, minutes: 
         log.inserted(seg)
         order.insert(at, seg)
         _renumber(log, order)
-        log.commit("segment.add", "Add a segment", segment_id=seg.id)
+        log.store("segment.add", "Add a segment", segment_id=seg.id)
         return session_view(s, sess)
 
 
@@ -180,13 +178,13 @@ def move_segment(ws: Workspace, segment_id: int, position: int) -> SessionView:
     """Move a pending segment to ``position``; started segments stay where they ran."""
     with ws.transaction() as s:
         sess, seg = _pending_segment(s, segment_id)
-        log = ActionLog(s, ws, sess)
+        log = UndoEntry(s, ws, sess)
         order = ordered_segments(sess)
         order.remove(seg)
         at = min(max(position, _first_movable(order)), len(order))
         order.insert(at, seg)
         _renumber(log, order)
-        log.commit("segment.move", "Move a segment", segment_id=seg.id, position=at)
+        log.store("segment.move", "Move a segment", segment_id=seg.id, position=at)
         return session_view(s, sess)
 
 
@@ -196,10 +194,10 @@ def skip_segment(ws: Workspace, segment_id: int) -> SessionView:
         sess, seg = _pending_segment(s, segment_id)
         if seg.skipped:
             raise Conflict("That segment is already skipped.")
-        log = ActionLog(s, ws, sess)
+        log = UndoEntry(s, ws, sess)
         log.updating(seg, "skipped")
         seg.skipped = True
-        log.commit("segment.skip", "Skip a segment", segment_id=seg.id)
+        log.store("segment.skip", "Skip a segment", segment_id=seg.id)
         return session_view(s, sess)
 
 
@@ -212,41 +210,8 @@ def set_segment_topic(ws: Workspace, segment_id: int, text: str,
     cleaned = checked_topic(text)
     with ws.transaction() as s:
         sess, seg = topic_segment(s, segment_id)
-        log = ActionLog(s, ws, sess)
+        log = UndoEntry(s, ws, sess)
         removed = write_segment_topic(log, seg, cleaned, topic_version_id)
-        log.commit("segment.topic", "Record topics", segment_id=seg.id,
+        log.store("segment.topic", "Record topics", segment_id=seg.id,
                    topic_version_id=topic_version_id, deliveries_removed=removed)
         return session_view(s, sess)
-
-
-def checked_topic(text: str) -> str:
-    """The topic text as stored; ValidationError (field "topic") when it is too long."""
-    c = Checker()
-    cleaned = c.text("topic", "The topic", text, required=False, max_len=MAX_TEXT)
-    c.raise_if_any()
-    return cleaned
-
-
-def topic_segment(s: Session, segment_id: int) -> tuple[GroupSession, Segment]:
-    """A segment whose topic may be set (its block is planned, running or ended)."""
-    seg = s.get(Segment, segment_id)
-    if seg is None:
-        raise NotFound("That segment no longer exists.")
-    sess = load_session(s, seg.session_id)
-    require_status(sess, "planned", "running", "ended")
-    return sess, seg
-
-
-def write_segment_topic(log: ActionLog, seg: Segment, cleaned: str,
-                        topic_version_id: int | None) -> int:
-    """Inside the caller's action: set the segment's topic fields (undoable); free text removes
-    the segment's deliveries (undo re-inserts them). Returns how many were removed."""
-    log.updating(seg, "topic_text", "topic_version_id")
-    seg.topic_text, seg.topic_version_id = cleaned, topic_version_id
-    removed = 0
-    if topic_version_id is None:
-        for old in log.s.scalars(select(TopicDelivery).where(TopicDelivery.segment_id == seg.id)):
-            log.deleting(old)
-            log.s.delete(old)
-            removed += 1
-    return removed

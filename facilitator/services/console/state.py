@@ -31,7 +31,6 @@ from ._common import (
     next_pending,
     running_segment,
     session_view,
-    today,
 )
 from .dto import (
     NOT_ATTENDING,
@@ -162,7 +161,7 @@ def load_context(s: Session, ws: Workspace, session_id: int
 def console_state(ws: Workspace, session_id: int) -> ConsoleState:
     """Session, segments, timers, attendance with live minutes, open flags and undo target,
     all at now (read only)."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         sess, group, program, now, problem = load_context(s, ws, session_id)
         view = session_view(s, sess, group.name, group.program_id)
         by_id = {g.id: g for g in view.segments}
@@ -197,10 +196,10 @@ def week_minutes(ws: Workspace, participant_ids: list[int], on: date | None = No
     """Minutes of service in the ISO week (clinic time zone) containing ``on`` (default today):
     cached minutes of ended sessions plus live minutes of running ones, in the participant's
     own program (every program when they have none)."""
-    day = on or today(ws)
+    day = on or ws.today()
     first, last = _week(day)
     pids = list(dict.fromkeys(participant_ids))
-    with ws.transaction() as s:
+    with ws.read() as s:
         own = dict(s.execute(select(Participant.id, Participant.program_id)
                              .where(Participant.id.in_(pids))).all()) if pids else {}
 

@@ -4,18 +4,15 @@ picker's choices, and recording the topic taught in a segment.
 A module segment's *slot* is its index among the session's module segments (in running order),
 which is how rotation plans address them (``curriculum.planning``). The topic a segment shows is
 the library version chosen for it, else (if nothing was typed either) the plan's topic.
-``deliver_topic`` records the delivery through ``curriculum.delivery.record_delivery_in`` (the
-authoritative record of delivered topics) and sets the segment's topic, in one transaction and as
-one undoable action.
+``deliver_topic`` records the delivery through ``segment_topic.deliver_in`` (the authoritative
+record of delivered topics) and sets the segment's topic, in one transaction and as one undoable
+action. Starting a module segment adopts its planned topic in ``segment_topic.adopt_planned_in``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from ...models.curriculum import TopicDelivery
 from ...models.sessions import Segment
 from ..curriculum import delivery, library, planning
 from ..curriculum.dto import TopicView
@@ -23,8 +20,8 @@ from ..errors import NotFound
 from ..workspace import Workspace
 from ._common import load_session, ordered_segments, session_view
 from .dto import SessionView, TopicChoice
-from .segments import checked_topic, topic_segment, write_segment_topic
-from .undo import ActionLog, row_snapshot
+from .segment_topic import deliver_in, topic_segment
+from .undo import UndoEntry
 
 
 def module_slot(session: SessionView, segment_id: int) -> int | None:
@@ -35,7 +32,7 @@ def module_slot(session: SessionView, segment_id: int) -> int | None:
 
 def _where(ws: Workspace, segment_id: int) -> tuple[int, int, Any, int | None, int | None, str]:
     """(session id, group id, date, slot, chosen version id, typed text) of a segment."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         seg = s.get(Segment, segment_id)
         if seg is None:
             raise NotFound("That segment no longer exists.")
@@ -54,7 +51,7 @@ def planned_topic(ws: Workspace, segment_id: int) -> TopicView | None:
 
 def planned_topics(ws: Workspace, session_id: int) -> dict[int, TopicView]:
     """Segment id → planned topic, for every module segment that has one."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         sess = load_session(s, session_id)
         modules = [g.id for g in ordered_segments(sess) if g.kind == "module"]
         group_id, day = sess.group_id, sess.session_date
@@ -114,36 +111,8 @@ def deliver_topic(ws: Workspace, segment_id: int, topic_key: str) -> SessionView
     reverts both."""
     with ws.transaction() as s:
         sess, seg = topic_segment(s, segment_id)
-        log = ActionLog(s, ws, sess)  # refuses a clock that went back before anything is written
-        prior = s.scalar(select(TopicDelivery).where(TopicDelivery.segment_id == seg.id)
-                         .order_by(TopicDelivery.id).limit(1))
-        before = None if prior is None else row_snapshot(prior)  # before the swap changes it
-        done = delivery.record_delivery_in(s, ws, sess.id, seg.id, topic_key)
-        write_segment_topic(log, seg, checked_topic(done.title), done.topic_version_id)
-        if before is None:
-            log.changes.append({"op": "insert", "table": TopicDelivery.__tablename__,
-                                "pk": {"id": done.id}})
-        else:
-            log.changes.append({"op": "update", "table": TopicDelivery.__tablename__,
-                                "pk": {"id": before.pop("id")}, "before": before})
-        log.commit("segment.topic", "Record topics", segment_id=seg.id,
-                   topic_version_id=done.topic_version_id, deliveries_removed=0)
+        log = UndoEntry(s, ws, sess)  # refuses a clock that went back before anything is written
+        version_id = deliver_in(s, ws, log, sess, seg, topic_key)
+        log.store("segment.topic", "Record topics", segment_id=seg.id,
+                  topic_version_id=version_id, deliveries_removed=0)
         return session_view(s, sess)
-
-
-def adopt_planned_topic(ws: Workspace, session: SessionView) -> SessionView:
-    """When a module segment starts with nothing chosen, its planned topic becomes the one
-    taught (the facilitator swaps it with T). Without this, a block run on the plan would leave
-    no delivery behind and every participant's coverage would miss the topic.
-
-    Recorded as its own console action, so the first Ctrl+Z takes the topic back and the next
-    one the segment start. A retired planned topic is not adopted: the picker flags it instead.
-    """
-    running = next((seg for seg in session.segments if seg.running), None)
-    if (running is None or running.kind != "module" or running.topic_version_id is not None
-            or running.topic_text):
-        return session
-    planned = planned_topic(ws, running.id)
-    if planned is None or planned.retired:
-        return session
-    return deliver_topic(ws, running.id, planned.key)

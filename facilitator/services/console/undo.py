@@ -1,10 +1,11 @@
-"""Undo for the live console: a per-session action log of row changes, reverted newest first.
+"""Undo for the live console: a per-session log of row changes, reverted newest first.
 
-Each console action opens an ``ActionLog`` inside its transaction, tells it which rows it inserts,
-updates (old values captured *before* the change) and deletes (whole row captured), and commits
-it as one ``ConsoleAction``. ``undo_last`` replays those changes backwards with plain SQL, so
-undo works for every kind of action without per-kind code. Opening a log also guards against a
-clock that jumped backwards: nothing is written when now is earlier than the last stored action.
+Each console action opens an ``UndoEntry`` inside its transaction, tells it which rows it
+inserts, updates (old values captured *before* the change) and deletes (whole row captured), and
+stores it as one ``ConsoleAction`` row (``UndoEntry.store``; the caller's transaction commits it).
+``undo_last`` replays those changes backwards with plain SQL, so undo works for every kind of
+action without per-kind code. Opening an entry also guards against a clock that jumped
+backwards: nothing is written when now is earlier than the last stored action.
 """
 
 from __future__ import annotations
@@ -73,8 +74,10 @@ def clock_problem(ws: Workspace, last: datetime | None, now: datetime) -> str | 
             "Nothing was saved; correct the clock and try again.")
 
 
-class ActionLog:
-    """Collects the row changes of one console action; ``commit`` stores and audits it."""
+class UndoEntry:
+    """Collects the row changes of one console action; ``store`` adds it (and its audit event)
+    to the caller's transaction. Several entries may share one transaction (e.g. starting a
+    segment and adopting its planned topic), each undone by its own Ctrl+Z."""
 
     def __init__(self, s: Session, ws: Workspace, sess: GroupSession) -> None:
         self.s, self.ws, self.sess = s, ws, sess
@@ -82,38 +85,45 @@ class ActionLog:
         problem = clock_problem(ws, last_event_at(s, sess), self.now)
         if problem:
             raise ClockMovedBack(problem)
-        self.changes: list[dict[str, Any]] = []
+        self._changes: list[dict[str, Any]] = []
 
     def inserted(self, obj: Base) -> None:
         """Call after adding ``obj`` (it is flushed here to learn its key)."""
         self.s.flush()
-        self.changes.append({"op": "insert", "table": obj.__tablename__, "pk": _pk(obj)})
+        self._changes.append({"op": "insert", "table": obj.__tablename__, "pk": _pk(obj)})
 
     def inserted_ids(self, model: type[Base]) -> set[object]:
         """Primary keys (single-column) of the ``model`` rows this action has inserted so far."""
         name = model.__tablename__
-        return {next(iter(c["pk"].values())) for c in self.changes
+        return {next(iter(c["pk"].values())) for c in self._changes
                 if c["op"] == "insert" and c["table"] == name and len(c["pk"]) == 1}
+
+    def updating_row(self, obj: Base) -> None:
+        """Call *before* changing any column of ``obj`` but its primary key."""
+        table = obj.__table__  # type: ignore[attr-defined]
+        self.updating(obj, *(c.key for c in table.columns if not c.primary_key))
 
     def updating(self, obj: Base, *columns: str) -> None:
         """Call *before* changing ``columns`` of ``obj``."""
         before = {c: _encode(getattr(obj, c)) for c in columns}
-        self.changes.append({"op": "update", "table": obj.__tablename__, "pk": _pk(obj),
+        self._changes.append({"op": "update", "table": obj.__tablename__, "pk": _pk(obj),
                              "before": before})
 
     def deleting(self, obj: Base) -> None:
         """Call *before* deleting ``obj``."""
-        self.changes.append({"op": "delete", "table": obj.__tablename__,
+        self._changes.append({"op": "delete", "table": obj.__tablename__,
                              "row": row_snapshot(obj)})
 
-    def commit(self, kind: str, label: str, entity: str = "session", entity_id: object = None,
-               **details: Any) -> int:
-        """Store the action (next sequence number of the session) and its audit event."""
+    def store(self, kind: str, label: str, entity: str = "session", entity_id: object = None,
+              **details: Any) -> int:
+        """Add the entry (next sequence number of the session) and its audit event to the
+        caller's transaction. Nothing is committed here: the service's ``ws.transaction()``
+        commits the entry together with the changes it describes."""
         seq = (self.s.scalar(select(func.max(ConsoleAction.seq))
                              .where(ConsoleAction.session_id == self.sess.id)) or 0) + 1
         self.s.add(ConsoleAction(session_id=self.sess.id, seq=seq, at=self.now,
                                  user_id=self.ws.actor.user_id, kind=kind, label=label,
-                                 payload={"changes": self.changes}, undone=False))
+                                 payload={"changes": self._changes}, undone=False))
         audit.record(self.s, self.ws, f"console.{kind}", entity,
                      self.sess.id if entity_id is None else entity_id,
                      session_id=self.sess.id, seq=seq, **details)
@@ -166,13 +176,13 @@ def undo_last(ws: Workspace, session_id: int) -> ActionView:
 
 def last_action(ws: Workspace, session_id: int) -> ActionView | None:
     """The action ``undo_last`` would revert, or None."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         action = _last(s, session_id)
         return _view(action) if action else None
 
 
 def actions(ws: Workspace, session_id: int) -> list[ActionView]:
     """The session's action log, oldest first."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         return [_view(a) for a in s.scalars(select(ConsoleAction).where(
             ConsoleAction.session_id == session_id).order_by(ConsoleAction.seq))]

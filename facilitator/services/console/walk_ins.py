@@ -25,7 +25,7 @@ from .dto import WalkInCandidate
 def walk_in_candidates(ws: Workspace, session_id: int) -> list[WalkInCandidate]:
     """Participants who may be added to the session as walk-ins, this group's members first,
     then by name (read only)."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         sess = load_session(s, session_id)
         program_id = program_of(s, sess).id
         on_list = select(Attendance.participant_id).where(Attendance.session_id == sess.id)

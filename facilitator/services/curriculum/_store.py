@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,10 +15,6 @@ from .dto import ModuleView, TopicSummary, TopicView
 
 TEXT_FIELDS = ("title", "duration_min", "objectives", "key_points", "activity",
                "discussion_prompts", "homework", "handout", "intervention_phrases")
-
-
-def today(ws: Workspace) -> date:
-    return ws.clock.now().astimezone(ws.timezone).date()
 
 
 def current_version_ids():  # type: ignore[no-untyped-def] - a SQL subquery

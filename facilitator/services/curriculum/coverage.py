@@ -98,8 +98,8 @@ def attended_deliveries(s: Session, participant_ids: Collection[int],
 
 def participant_coverage(ws: Workspace, participant_id: int) -> CoverageView:
     """Coverage of one participant (a handful of indexed queries; see the module docstring)."""
-    today = _store.today(ws)
-    with ws.transaction() as s:
+    today = ws.today()
+    with ws.read() as s:
         if s.get(Participant, participant_id) is None:
             raise NotFound("That participant no longer exists.")
         days: dict[int, dict[int, date]] = {}  # topic id -> session id -> date

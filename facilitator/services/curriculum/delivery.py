@@ -87,7 +87,7 @@ def remove_delivery(ws: Workspace, delivery_id: int) -> None:
 
 def session_deliveries(ws: Workspace, session_id: int) -> list[DeliveryView]:
     """Topics delivered in a session, in the order recorded, with the version as taught."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         rows = s.execute(
             select(TopicDelivery, CurriculumTopic, TopicVersion)
             .join(CurriculumTopic, CurriculumTopic.id == TopicDelivery.topic_id)
@@ -106,7 +106,7 @@ def suggest_topics(ws: Workspace, session_id: int, slot: int = 0, limit: int = 5
     this slot, then to library order. Retired topics and topics already taught in this session
     are never suggested.
     """
-    with ws.transaction() as s:
+    with ws.read() as s:
         gs = s.get(GroupSession, session_id)
         if gs is None:
             raise NotFound("That session no longer exists.")

@@ -57,7 +57,7 @@ def add_plans_and_deliveries(ws: Workspace, rng: random.Random) -> dict[str, int
         for g in groups:
             if g.id in plans:
                 continue
-            start = monday_of(first_day.get(g.id, _store.today(ws)))
+            start = monday_of(first_day.get(g.id, ws.today()))
             plan = RotationPlan(group_id=g.id, cycle_weeks=DEFAULT_CYCLE_WEEKS, start_date=start,
                                 created_at=now, created_by_id=ws.actor.user_id)
             s.add(plan)

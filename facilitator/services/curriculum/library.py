@@ -83,7 +83,7 @@ def sync_shipped_library(ws: Workspace, modules: Sequence[ModuleDef] | None = No
 
 def list_modules(ws: Workspace, *, include_retired: bool = False) -> list[ModuleView]:
     """Modules in library order, each with its number of (non-retired) topics."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         counts = dict(s.execute(
             select(CurriculumTopic.module_id, func.count())
             .where(CurriculumTopic.retired.is_(False)).group_by(CurriculumTopic.module_id)
@@ -103,7 +103,7 @@ def search_topics(ws: Workspace, query: str = "", *, module_key: str | None = No
                   include_retired: bool = False) -> list[TopicSummary]:
     """Current topics whose title, key points or module title contain every word of ``query``."""
     words = query.casefold().split()
-    with ws.transaction() as s:
+    with ws.read() as s:
         out = []
         for t, v, m in _store.current_rows(s):
             if module_key is not None and m.key != module_key:
@@ -118,7 +118,7 @@ def search_topics(ws: Workspace, query: str = "", *, module_key: str | None = No
 
 def get_topic(ws: Workspace, key: str, *, version_id: int | None = None) -> TopicView:
     """A topic's text, current by default or at one stored version (e.g. as delivered)."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         t = _store.topic_by_key(s, key)
         current = _store.latest_version(s, t.id)
         v = current
@@ -133,7 +133,7 @@ def get_topic(ws: Workspace, key: str, *, version_id: int | None = None) -> Topi
 
 def get_topic_version(ws: Workspace, topic_version_id: int) -> TopicView:
     """The exact text of a stored version (what a delivery points at)."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         v = s.get(TopicVersion, topic_version_id)
         if v is None:
             raise NotFound("That version of the topic does not exist.")
@@ -147,7 +147,7 @@ def get_topic_version(ws: Workspace, topic_version_id: int) -> TopicView:
 
 def topic_history(ws: Workspace, key: str) -> list[TopicView]:
     """Every stored version of a topic, oldest first."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         t = _store.topic_by_key(s, key)
         m = s.get(CurriculumModule, t.module_id)
         assert m is not None

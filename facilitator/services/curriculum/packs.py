@@ -20,13 +20,12 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...curriculum import CurriculumError, ModuleDef, TopicDef, module_to_dict, parse_module
-from ...curriculum.library import MAX_FILE_BYTES
+from ...curriculum.library import MAX_FILE_BYTES, reject_duplicate_keys
 from ...models.curriculum import CurriculumModule, CurriculumTopic
 from .. import audit
 from ..errors import ValidationError
@@ -94,15 +93,6 @@ def _fail(field: str, message: str) -> ValidationError:
     return ValidationError({field: message})
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
 def parse_pack(data: object, source: str = "pack") -> Pack:
     """Validate a decoded pack; ``ValidationError`` names the first bad field."""
     if not isinstance(data, dict):
@@ -150,7 +140,7 @@ def _read(path: Path) -> tuple[Pack, str]:
             raise _fail("pack", f"{name}: the file is too large to be a curriculum pack.")
         raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
+        data = json.loads(text, object_pairs_hook=reject_duplicate_keys)
     except OSError as error:
         raise _fail("pack", f"{name}: cannot be read ({error.strerror or error}).") from error
     except UnicodeDecodeError as error:
@@ -215,7 +205,7 @@ def _classify(s: Session, pack: Pack) -> list[tuple[PackItem, TopicDef]]:
 def preview_pack(ws: Workspace, path: Path) -> PackPreview:
     """What importing ``path`` would do, topic by topic; changes nothing."""
     pack, checksum = _read(path)
-    with ws.transaction() as s:
+    with ws.read() as s:
         return PackPreview(pack.title, tuple(item for item, _t in _classify(s, pack)),
                            checksum)
 

@@ -80,10 +80,10 @@ def _plan_view(s: Session, g: Group, plan: RotationPlan | None, today: date) -> 
 
 def get_plan(ws: Workspace, group_id: int) -> PlanView:
     """The group's rotation plan; an empty 4-week plan (``exists=False``) if none is saved."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         g = _group(s, group_id)
         plan = s.scalar(select(RotationPlan).where(RotationPlan.group_id == g.id))
-        return _plan_view(s, g, plan, _store.today(ws))
+        return _plan_view(s, g, plan, ws.today())
 
 
 def save_plan(ws: Workspace, group_id: int, cycle_weeks: int, entries: Sequence[PlanEntry],
@@ -117,7 +117,7 @@ def save_plan(ws: Workspace, group_id: int, cycle_weeks: int, entries: Sequence[
         now = ws.clock.now()
         if plan is None:
             plan = RotationPlan(group_id=g.id, cycle_weeks=cycle_weeks,
-                                start_date=monday_of(start_date or _store.today(ws)),
+                                start_date=monday_of(start_date or ws.today()),
                                 created_at=now, created_by_id=ws.actor.user_id)
             s.add(plan)
             s.flush()
@@ -132,7 +132,7 @@ def save_plan(ws: Workspace, group_id: int, cycle_weeks: int, entries: Sequence[
         s.flush()
         audit.record(s, ws, "plan.saved", "group", g.id, cycle_weeks=cycle_weeks,
                      entries=len(entries))
-        return _plan_view(s, g, plan, _store.today(ws))
+        return _plan_view(s, g, plan, ws.today())
 
 
 def planned_topic(ws: Workspace, group_id: int, day: date, slot: int) -> TopicView | None:
@@ -141,29 +141,35 @@ def planned_topic(ws: Workspace, group_id: int, day: date, slot: int) -> TopicVi
     For the live console: a retired topic is still returned, with ``retired=True``, so the
     console can show it flagged and let the facilitator swap it.
     """
-    with ws.transaction() as s:
-        plan = s.scalar(select(RotationPlan).where(RotationPlan.group_id == group_id))
-        if plan is None:
-            return None
-        topic_id = s.scalar(select(RotationEntry.topic_id).where(
-            RotationEntry.plan_id == plan.id, RotationEntry.slot == slot,
-            RotationEntry.weekday == day.isoweekday(),
-            RotationEntry.week == cycle_week(plan.start_date, plan.cycle_weeks, day)))
-        if topic_id is None:
-            return None
-        rows = _store.current_rows(s, topic_ids=[topic_id])
-        return _store.topic_view(*rows[0]) if rows else None
+    with ws.read() as s:
+        return planned_topic_in(s, group_id, day, slot)
+
+
+def planned_topic_in(s: Session, group_id: int, day: date, slot: int) -> TopicView | None:
+    """``planned_topic`` inside the caller's transaction (the console adopts the planned topic
+    in the same transaction that starts the segment)."""
+    plan = s.scalar(select(RotationPlan).where(RotationPlan.group_id == group_id))
+    if plan is None:
+        return None
+    topic_id = s.scalar(select(RotationEntry.topic_id).where(
+        RotationEntry.plan_id == plan.id, RotationEntry.slot == slot,
+        RotationEntry.weekday == day.isoweekday(),
+        RotationEntry.week == cycle_week(plan.start_date, plan.cycle_weeks, day)))
+    if topic_id is None:
+        return None
+    rows = _store.current_rows(s, topic_ids=[topic_id])
+    return _store.topic_view(*rows[0]) if rows else None
 
 
 def calendar(ws: Workspace, group_id: int, start: date | None = None, weeks: int = 4
              ) -> list[CalendarDay]:
     """Meeting days of the group from ``start`` (today) for ``weeks`` weeks, with planned topics."""
-    with ws.transaction() as s:
+    with ws.read() as s:
         g = _group(s, group_id)
         plan = s.scalar(select(RotationPlan).where(RotationPlan.group_id == g.id))
-        view = _plan_view(s, g, plan, _store.today(ws))
+        view = _plan_view(s, g, plan, ws.today())
         by_cell = {(c.week, c.weekday, c.slot): c for c in view.cells}
-        first = start or _store.today(ws)
+        first = start or ws.today()
         days: list[CalendarDay] = []
         for offset in range(weeks * 7):
             day = first + timedelta(days=offset)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 from ..errors import attempt, user_message
 from ..ops import run_in_background
+from ..pages import Page
 from ..table_model import Column, RowsModel
 from ..widgets import ErrorLabel, InfoLabel, OptionalDateEdit, compact_rows
 from . import audit_text
@@ -63,7 +64,7 @@ class AuditTableModel(RowsModel[AuditRow]):
             self.dataChanged.emit(self.index(0, last), self.index(self.rowCount() - 1, last))
 
 
-class AuditPage(QWidget):
+class AuditPage(Page):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
@@ -144,7 +145,7 @@ class AuditPage(QWidget):
         self.raw_box.toggled.connect(self.model.set_raw)
 
     def _today(self) -> date:
-        return self.ws.clock.now().astimezone(self.ws.timezone).date()
+        return self.ws.today()
 
     def _utc(self, day: date) -> datetime:
         """Midnight of ``day`` in the clinic's zone, as UTC (the stored form)."""

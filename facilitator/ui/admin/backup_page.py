@@ -39,6 +39,7 @@ from facilitator.services.workspace import Workspace
 from ..dialogs import existing_directory, save_file_name
 from ..errors import FieldErrors, attempt, user_message
 from ..ops import run_in_background
+from ..pages import Page
 from ..table_model import Column, RowsModel
 from ..widgets import ErrorLabel, InfoLabel, add_field, compact_rows
 
@@ -75,7 +76,7 @@ class BackupTableModel(RowsModel[BackupFile]):
         ], parent)
 
 
-class BackupPage(QWidget):
+class BackupPage(Page):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws

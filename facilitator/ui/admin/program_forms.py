@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -69,13 +68,6 @@ def _from_qtime(value: QTime) -> time:
 
 class _FormDialog(ServiceFormDialog):
     CONFLICT_FIELD = "name"
-
-    def _buttons(self) -> QDialogButtonBox:
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        return self.buttons
 
 
 class ProgramForm(_FormDialog):
@@ -177,7 +169,7 @@ class ProgramForm(_FormDialog):
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.errors.general)
-        lay.addWidget(self._buttons())
+        lay.addWidget(self.save_cancel_buttons())
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
 
     def _load(self, p: ProgramView) -> None:
@@ -310,7 +302,7 @@ class GroupForm(_FormDialog):
         lay = QVBoxLayout(self)
         lay.addLayout(columns, 1)
         lay.addWidget(self.errors.general)
-        lay.addWidget(self._buttons())
+        lay.addWidget(self.save_cancel_buttons())
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 150)
 
     def _connect_signals(self) -> None:

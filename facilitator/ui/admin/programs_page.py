@@ -26,6 +26,7 @@ from facilitator.services.users import UserView
 from facilitator.services.workspace import Workspace
 
 from ..errors import attempt, user_message
+from ..pages import Page
 from ..table_model import Column, RowsModel
 from ..widgets import ConfirmBar, ErrorLabel, InfoLabel, compact_rows
 from .program_forms import KIND_TEXT, MODALITY_TEXT, GroupForm, ProgramForm
@@ -98,7 +99,7 @@ class _Section(QGroupBox, Generic[R]):
         self.confirm_bar.ask(text)
 
 
-class ProgramsPage(QWidget):
+class ProgramsPage(Page):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws

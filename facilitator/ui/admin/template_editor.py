@@ -21,10 +21,9 @@ from PySide6.QtWidgets import (
 
 from facilitator.services.program_rules import SEGMENT_KINDS, SEGMENT_MINUTES
 
-from ..widgets import WARNING_SIGN, InfoLabel
+from ..theme import theme
+from ..widgets import SEGMENT_KIND_TEXT, WARNING_SIGN, InfoLabel
 
-KIND_TEXT = {"checkin": "Check-in", "module": "Skills module", "break": "Break",
-             "process": "Process group", "checkout": "Check-out", "other": "Other"}
 KIND, TITLE, MINUTES = range(3)
 
 
@@ -113,7 +112,7 @@ class TemplateEditor(QWidget):
         self.table.insertRow(row)
         kind_box = QComboBox()
         for key in SEGMENT_KINDS:
-            kind_box.addItem(self.tr(KIND_TEXT.get(key, key)), key)
+            kind_box.addItem(self.tr(SEGMENT_KIND_TEXT.get(key, key)), key)
         kind_box.setCurrentIndex(max(0, kind_box.findData(kind)))
         title_edit = QLineEdit(title)
         title_edit.setPlaceholderText(self.tr("Title"))
@@ -187,4 +186,4 @@ class TemplateEditor(QWidget):
             text = self.tr("Total {0} of {1} min: the block is fully planned.").format(
                 total, block)
         self.total.setText(text)
-        self.total.setStyleSheet("color: #b3261e;" if 0 < block < total else "")
+        self.total.setStyleSheet(f"color: {theme().alert};" if 0 < block < total else "")

@@ -10,7 +10,6 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -101,16 +100,12 @@ class _FormDialog(ServiceFormDialog):
     CONFLICT_FIELD = "login"
 
     def _finish(self, form: QFormLayout, general: ErrorLabel, intro: str = "") -> None:
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         if intro:
             lay.addWidget(InfoLabel(intro))
         lay.addLayout(form)
         lay.addWidget(general)
-        lay.addWidget(self.buttons)
+        lay.addWidget(self.save_cancel_buttons())
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
 
 

@@ -21,12 +21,13 @@ from facilitator.services.users import UserView
 from facilitator.services.workspace import Workspace
 
 from ..errors import attempt, user_message
+from ..pages import Page
 from ..table_model import Column, RowsModel
 from ..widgets import ConfirmBar, ErrorLabel, InfoLabel, compact_rows
 from .user_forms import ROLE_TEXT, PasswordForm, SupervisionBar, UserForm, supervision_text
 
 
-class UsersPage(QWidget):
+class UsersPage(Page):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws

@@ -22,6 +22,8 @@ class AdHocBar(QWidget):
         self.minutes.setRange(15, 600)
         self.minutes.setSingleStep(15)
         self.minutes.setSuffix(self.tr(" min"))
+        self.group.setAccessibleName(self.tr("Group of the ad hoc session"))
+        self.minutes.setAccessibleName(self.tr("Length of the ad hoc session"))
         self.start = QPushButton(self.tr("Start &now"))
         self.cancel = QPushButton(self.tr("Cancel"))
         row = QHBoxLayout(self)

@@ -3,9 +3,9 @@ reason (inline, no modal).
 
 E on the board opens it for the selected participant. Times are typed as HH:MM in the clinic's
 time zone on the session date; a blank departure means "has not left", a blank return "still
-out". Only the fields edited are sent, each to its service (``adjust_times``,
-``adjust_out_of_room``), which checks the order of times and overlaps, requires the reason and
-audits the change.
+out". Only the fields edited are sent, all in one call (``correct_attendance``: one
+transaction and one undo entry), which checks the order of times and overlaps, requires the
+reason and audits the change; a refused part leaves every part unchanged.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from facilitator.services.console.dto import AttendanceView
 
+from ..theme import follow, panel_style
 from .style import scaled_font
 
 _HHMM = re.compile(r"^\s*(\d{1,2})[:.h]?(\d{2})\s*$")
@@ -70,8 +71,7 @@ class AdjustPanel(QFrame):
     def __init__(self, timezone: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("adjustPanel")
-        self.setStyleSheet("#adjustPanel { background: #ffffff; border: 2px solid #1d4f91;"
-                           " border-radius: 6px; }")
+        follow(self, lambda t: self.setStyleSheet(panel_style("adjustPanel", t)))
         self._tz = timezone
         self._pid: int | None = None
         self._date: date | None = None
@@ -80,12 +80,16 @@ class AdjustPanel(QFrame):
         self.arrived = QLineEdit()
         self.departed = QLineEdit()
         self.reason = QLineEdit()
+        self.arrived.setAccessibleName(self.tr("Arrived (HH:MM)"))
+        self.departed.setAccessibleName(self.tr("Left (HH:MM)"))
+        self.reason.setAccessibleName(self.tr("Reason for the correction"))
         self.reason.setPlaceholderText(self.tr("Required, e.g. 'arrived before I marked it'"))
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #8a1c12;")
+        follow(self.error, lambda t: self.error.setStyleSheet(f"color: {t.alert};"))
         self._original: dict[QLineEdit, str] = {}
         self._intervals: list[tuple[int, QLineEdit, QLineEdit]] = []
+        self._cycle: list[QLineEdit] = []
         self.form = QFormLayout()
         for label, edit in ((self.tr("Arrived (HH:MM)"), self.arrived),
                             (self.tr("Left (HH:MM, blank: still here)"), self.departed),
@@ -117,6 +121,8 @@ class AdjustPanel(QFrame):
             back.setPlaceholderText(self.tr("still out"))
             row = QHBoxLayout()
             for edit, word in ((left, self.tr("out")), (back, self.tr("back"))):
+                edit.setAccessibleName(self.tr("Out of the room {n}: {word} (HH:MM)").format(
+                    n=n, word=word))
                 self._setup(edit)
                 row.addWidget(QLabel(word))
                 row.addWidget(edit, 1)
@@ -125,9 +131,7 @@ class AdjustPanel(QFrame):
             self._intervals.append((gap.id, left, back))
         edits = [self.arrived, self.departed] + [e for _i, a, b in self._intervals for e in (a, b)]
         self._original = {edit: edit.text() for edit in edits}
-        for before, after in zip([*edits, self.reason], [*edits[1:], self.reason, self.arrived],
-                                 strict=True):
-            QWidget.setTabOrder(before, after)
+        self._cycle = [*edits, self.reason]  # Tab order; focusNextPrevChild keeps Tab inside
         self.reason.clear()
         self.error.clear()
         self.reason.setFocus()
@@ -153,11 +157,6 @@ class AdjustPanel(QFrame):
                 intervals.append((interval_id, out, parse_clock(back.text(), day, tz)))
         return AdjustChanges(times, tuple(intervals), self.reason.text())
 
-    def accept_times(self) -> None:
-        """Arrival and departure were saved: only further edits count as changes."""
-        for edit in (self.arrived, self.departed):
-            self._original[edit] = edit.text().strip()
-
     def show_problem(self, message: str) -> None:
         self.error.setText("⚠ " + message)
 
@@ -167,6 +166,20 @@ class AdjustPanel(QFrame):
     def _on_enter(self) -> None:
         if self._pid is not None:
             self.apply_requested.emit(self._pid)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        # Tab and Shift+Tab go round the panel's fields and never leave it: past the last field
+        # the keys would reach the board, where letters are one-key clinical actions (typing a
+        # reason there marked people absent and raised a flag). setTabOrder cannot close a
+        # cycle (each call moves its second widget), hence this override.
+        current = self.focusWidget()
+        cycle = self._cycle
+        if current in cycle:
+            step = 1 if next else -1
+            cycle[(cycle.index(current) + step) % len(cycle)].setFocus(
+                Qt.FocusReason.TabFocusReason if next else Qt.FocusReason.BacktabFocusReason)
+            return True
+        return super().focusNextPrevChild(next)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from facilitator.services.console.dto import AttendanceView
 
+from ..theme import follow, theme
 from .keymap import participant_key
 from .style import (
     ICON_ABSENT,
@@ -59,6 +60,8 @@ FlagRole = Qt.ItemDataRole.UserRole + 5
 ParticipantIdRole = Qt.ItemDataRole.UserRole + 6
 MinimumMetRole = Qt.ItemDataRole.UserRole + 7
 FormsRole = Qt.ItemDataRole.UserRole + 8
+RawStatusRole = Qt.ItemDataRole.UserRole + 9  # the stored status ("absent"), not its text
+NOT_HERE = ("absent", "excused", "expected")
 
 STATUS_ICONS = {
     "expected": ICON_EXPECTED, "present": ICON_PRESENT, "late": ICON_LATE,
@@ -122,6 +125,8 @@ class BoardModel(QAbstractListModel):
             return participant_key(index.row())
         if role == StatusRole:
             return self.status_text(view)
+        if role == RawStatusRole:
+            return view.status
         if role == MinutesRole:
             # Weekly hours beside today's minutes: payers check both (REFERENCE: 3 h a day,
             # 9 h scheduled a week), and a shortfall is only visible if both are on screen.
@@ -253,12 +258,15 @@ class TileDelegate(QStyledItemDelegate):
         flag = index.data(FlagRole)
         out = index.data(OutRole)
         status = str(index.data(StatusRole) or "")
-        absent = status.startswith((ICON_ABSENT, ICON_EXCUSED, ICON_EXPECTED))
-        background = QColor("#ffffff") if not absent else QColor("#f1f1f1")
+        # From the stored status, never from the text shown: a departure line or a translated
+        # word must not decide who is dimmed.
+        absent = index.data(RawStatusRole) in NOT_HERE
+        t = theme()
+        background = QColor(t.surface_dim if absent else t.surface)
         if flag:
-            background = QColor("#fff1ee")
+            background = QColor(t.alert_surface)
         painter.fillRect(rect, background)
-        pen = QPen(QColor("#1d4f91") if selected else QColor("#9a9a9a"))
+        pen = QPen(QColor(t.selection) if selected else QColor(t.border))
         pen.setWidth(5 if selected else 1)
         painter.setPen(pen)
         painter.drawRect(rect)
@@ -270,13 +278,13 @@ class TileDelegate(QStyledItemDelegate):
         badge = QRect(inner.left(), inner.top(), name_h, name_h)
         painter.setFont(self.name_font)
         if selected:
-            painter.fillRect(badge, QColor("#1d4f91"))
-            painter.setPen(QColor("#ffffff"))
+            painter.fillRect(badge, QColor(t.selection))
+            painter.setPen(QColor(t.on_selection))
         else:
-            painter.setPen(QPen(QColor("#333333"), 2))
+            painter.setPen(QPen(QColor(t.text), 2))
             painter.drawRect(badge)
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, key)
-        painter.setPen(QColor("#111111") if not absent else QColor("#555555"))
+        painter.setPen(QColor(t.text_dim if absent else t.text))
         name_left = badge.right() + 10
         names = self.split_name(str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
                                 inner.right() - name_left)
@@ -286,16 +294,16 @@ class TileDelegate(QStyledItemDelegate):
                              Qt.AlignmentFlag.AlignVCenter, part)
         top = inner.top() + self.name_lines * name_h + self.gap
         lines: list[tuple[str, object, str]] = [
-            (status, self.line_font, "#222222"),
-            (str(index.data(MinutesRole) or ""), self.line_font, "#222222"),
+            (status, self.line_font, t.text),
+            (str(index.data(MinutesRole) or ""), self.line_font, t.text),
         ]
         forms = str(index.data(FormsRole) or "")
         if forms:
-            lines.append((forms, self.line_font, "#222222"))
+            lines.append((forms, self.line_font, t.text))
         if out:
-            lines.append((str(out), self.alert_font, "#5b3b00"))
+            lines.append((str(out), self.alert_font, t.caution))
         if flag:
-            lines.append((str(flag), self.alert_font, "#8a1c12"))
+            lines.append((str(flag), self.alert_font, t.alert))
         for text, font, colour in lines:
             painter.setFont(font)  # type: ignore[arg-type]
             painter.setPen(QColor(colour))
@@ -313,6 +321,7 @@ class BoardView(QListView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("attendanceBoard")
+        self.setAccessibleName(self.tr("Attendance board"))
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
@@ -323,7 +332,8 @@ class BoardView(QListView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tiles = TileDelegate(self)
         self.setItemDelegate(self.tiles)
-        self.setStyleSheet("#attendanceBoard { background: #e9e7e0; border: none; }")
+        follow(self, lambda t: self.setStyleSheet(
+            f"#attendanceBoard {{ background: {t.window}; border: none; }}"))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # The view's own type-ahead search would swallow the console's one-key actions.

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from facilitator.services.console.dto import FacilitatorChoice, SessionView
 
+from ..theme import follow, panel_style
 from .style import scaled_font
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -100,19 +101,21 @@ class SessionDetailsPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("detailsPanel")
         self.setFont(scaled_font(1.15))  # labels and hints inherit it
-        self.setStyleSheet("#detailsPanel { background: #ffffff; border: 2px solid #1d4f91;"
-                           " border-radius: 6px; }")
+        follow(self, lambda t: self.setStyleSheet(panel_style("detailsPanel", t)))
         title = QLabel(self.tr("Session info"))
         title.setFont(scaled_font(1.5, bold=True))
         self.lead = QLabel()
         self.lead.setWordWrap(True)
         self.modality = QComboBox()
+        self.modality.setAccessibleName(self.tr("Modality"))
         self.modality.addItem(self.tr("In person"), "in_person")
         self.modality.addItem(self.tr("Telehealth"), "telehealth")
         self.location = QLineEdit()
+        self.location.setAccessibleName(self.tr("Location"))
         self.location.setPlaceholderText(self.tr("Room or video link name"))
         self.people = FacilitatorModel(self)
         self.list = _List()
+        self.list.setAccessibleName(self.tr("Co-facilitators"))
         self.list.setModel(self.people)
         self.list.setFont(scaled_font(1.1))
         self.nobody = QLabel(self.tr("No other active therapist or supervisor: an administrator "
@@ -120,7 +123,7 @@ class SessionDetailsPanel(QFrame):
         self.nobody.setWordWrap(True)
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #8a1c12;")
+        follow(self.error, lambda t: self.error.setStyleSheet(f"color: {t.alert};"))
         form = QFormLayout()
         form.addRow(self.tr("Modality"), self.modality)
         form.addRow(self.tr("Location"), self.location)

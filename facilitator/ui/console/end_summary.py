@@ -83,6 +83,7 @@ class EndSummaryView(QFrame):
         self.title = QLabel()
         self.title.setFont(scaled_font(1.8, bold=True))
         self.table = QTableView()
+        self.table.setAccessibleName(self.tr("End-of-block summary"))
         self.table.setModel(self.model)
         self.table.setFont(scaled_font(1.15))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

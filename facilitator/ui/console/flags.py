@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListView, QVBoxLayout,
 
 from facilitator.services.console.dto import FlagView
 
+from ..theme import follow, panel_style
 from .style import ICON_FLAG, scaled_font
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -84,8 +85,7 @@ class FlagsPanel(QFrame):
     def __init__(self, model: FlagsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("flagsPanel")
-        self.setStyleSheet("#flagsPanel { background: #ffffff; border: 2px solid #8a1c12;"
-                           " border-radius: 6px; }")
+        follow(self, lambda t: self.setStyleSheet(panel_style("flagsPanel", t, frame=t.alert)))
         self._raise_for: int | None = None
         self.title = QLabel()
         self.title.setFont(scaled_font(1.5, bold=True))
@@ -103,6 +103,8 @@ class FlagsPanel(QFrame):
         box.setContentsMargins(16, 12, 16, 12)
         for widget in (self.title, self.list, self.input, self.hint):
             box.addWidget(widget)
+        self.list.setAccessibleName(self.tr("Open safety flags"))
+        self.input.setAccessibleName(self.tr("Safety flag text"))
         self.input.returnPressed.connect(self._on_enter)
         self.input.moved.connect(self._on_moved)
         self.input.escaped.connect(self.close_requested)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLay
 from facilitator.forms import FormDefinition, Item
 from facilitator.services.console.dto import GoAroundEntry
 
+from ..theme import follow, panel_style
 from .answer_keys import NUMBER_TYPES, TEXT_TYPES, AnswerEntry
 from .style import ICON_CHECK, scaled_font
 
@@ -43,8 +44,7 @@ class GoAroundPanel(QFrame):
         self._build_ui()
 
     def _build_ui(self) -> None:
-        self.setStyleSheet("#goAround { background: #ffffff; border: 2px solid #1d4f91;"
-                           " border-radius: 6px; }")
+        follow(self, lambda t: self.setStyleSheet(panel_style("goAround", t)))
         self.title = QLabel()
         self.title.setFont(scaled_font(1.2, bold=True))
         self.person = QLabel()
@@ -56,7 +56,7 @@ class GoAroundPanel(QFrame):
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setFont(scaled_font(1.2, bold=True))
-        self.hint.setStyleSheet("color: #123b66;")
+        follow(self.hint, lambda t: self.hint.setStyleSheet(f"color: {t.info_text};"))
         self.keys = QLabel(self.tr("Enter: save, next person · → skip person · ← previous "
                                    "person · Tab/↓ next question · Backspace clear · Esc leave"))
         self.keys.setWordWrap(True)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 
 from facilitator.services.console.dto import ConsoleState
 
+from ..theme import follow
 from .style import ICON_BREAK, ICON_OVERRUN, ICON_TOPIC, scaled_font
 
 
@@ -65,9 +66,10 @@ class ConsoleHeader(QFrame):
         self._build_ui()
 
     def _build_ui(self) -> None:
-        self.setStyleSheet("#consoleHeader { background: #f3f1ea; border-radius: 6px; }"
-                           " QLabel#overrun { color: #8a1c12; }"
-                           " QLabel#breakBadge { color: #5b3b00; }")
+        follow(self, lambda t: self.setStyleSheet(
+            f"#consoleHeader {{ background: {t.header_surface}; border-radius: 6px; }}"
+            f" #consoleHeader QLabel {{ color: {t.text}; }}"
+            f" QLabel#overrun {{ color: {t.alert}; }} QLabel#breakBadge {{ color: {t.caution}; }}"))
         self.segment = QLabel()
         self.segment.setObjectName("segment")
         self.segment.setFont(scaled_font(2.4, bold=True))

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from ..theme import follow, panel_style
 from .style import scaled_font
 
 GROUP = 0  # participant id used for a jot about the whole group
@@ -56,8 +57,7 @@ class JotPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("jotPanel")
-        self.setStyleSheet("#jotPanel { background: #ffffff; border: 2px solid #1d4f91;"
-                           " border-radius: 6px; }")
+        follow(self, lambda t: self.setStyleSheet(panel_style("jotPanel", t)))
         self._people: list[Pickable] = []
         self._chosen: Pickable | None = None
         title = QLabel(self.tr("Quick jot"))

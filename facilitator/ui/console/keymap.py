@@ -20,11 +20,14 @@ PARTICIPANT_KEYS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class KeyAction:
-    """One row of the map: the key labels shown to the user, the action id, a description."""
+class KeyCommand:
+    """One row of the map: the key labels shown to the user, the command id, a description.
+
+    "Command" is what a key asks for; the undo log's entries (``UndoEntry``, ``ActionView``)
+    are what the services stored. Keeping the words apart keeps the two from being confused."""
 
     keys: tuple[str, ...]
-    action: str
+    command: str
     label: str
 
 
@@ -33,51 +36,51 @@ def _n(text: str) -> str:
     return text
 
 
-# Board keys: a letter for each action (handled by the console window when the board has focus).
-BOARD_ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction(("1–9", "0", "C…Z"), "select", _n("Select a participant (key shown on the tile)")),
-    KeyAction(("P",), "present", _n("Mark selected participant present (arrived now)")),
-    KeyAction(("L",), "late", _n("Mark selected participant late (arrived now)")),
-    KeyAction(("O",), "out", _n("Stepped out / back in the room (toggle)")),
-    KeyAction(("D",), "departed", _n("Left early / departed now")),
-    KeyAction(("A",), "absent", _n("Mark absent")),
-    KeyAction(("Shift+A",), "all_absent", _n("Mark everyone not yet marked absent (one undo)")),
-    KeyAction(("X",), "excused", _n("Mark excused absence")),
-    KeyAction(("T",), "telehealth", _n("Mark attending by telehealth")),
-    KeyAction(("W",), "walk_in", _n("Add a walk-in: type part of a name, Enter adds")),
-    KeyAction(("Space", "N"), "next_segment", _n("Start the next segment")),
-    KeyAction(("B",), "break", _n("Start / end a break")),
-    KeyAction(("G",), "go_around", _n("Go-around: check-in or check-out, one person at a time")),
-    KeyAction(("J",), "jot", _n("Quick jot about a participant")),
-    KeyAction(("R",), "raise_flag", _n("Raise a safety flag for the selected participant")),
-    KeyAction(("F",), "flags", _n("Open safety flags: type a follow-up, Enter to address")),
-    KeyAction(("S",), "segments", _n("Segments: reorder, add, skip; T picks the topic")),
-    KeyAction(("E",), "adjust", _n("Adjust the selected participant's times and times out of "
+# Board keys: a letter for each command (handled by the console window when the board has focus).
+BOARD_COMMANDS: tuple[KeyCommand, ...] = (
+    KeyCommand(("1–9", "0", "C…Z"), "select", _n("Select a participant (key shown on the tile)")),
+    KeyCommand(("P",), "present", _n("Mark selected participant present (arrived now)")),
+    KeyCommand(("L",), "late", _n("Mark selected participant late (arrived now)")),
+    KeyCommand(("O",), "out", _n("Stepped out / back in the room (toggle)")),
+    KeyCommand(("D",), "departed", _n("Left early / departed now")),
+    KeyCommand(("A",), "absent", _n("Mark absent")),
+    KeyCommand(("Shift+A",), "all_absent", _n("Mark everyone not yet marked absent (one undo)")),
+    KeyCommand(("X",), "excused", _n("Mark excused absence")),
+    KeyCommand(("T",), "telehealth", _n("Mark attending by telehealth")),
+    KeyCommand(("W",), "walk_in", _n("Add a walk-in: type part of a name, Enter adds")),
+    KeyCommand(("Space", "N"), "next_segment", _n("Start the next segment")),
+    KeyCommand(("B",), "break", _n("Start / end a break")),
+    KeyCommand(("G",), "go_around", _n("Go-around: check-in or check-out, one person at a time")),
+    KeyCommand(("J",), "jot", _n("Quick jot about a participant")),
+    KeyCommand(("R",), "raise_flag", _n("Raise a safety flag for the selected participant")),
+    KeyCommand(("F",), "flags", _n("Open safety flags: type a follow-up, Enter to address")),
+    KeyCommand(("S",), "segments", _n("Segments: reorder, add, skip; T picks the topic")),
+    KeyCommand(("E",), "adjust", _n("Adjust the selected participant's times and times out of "
                                    "the room (with a reason)")),
-    KeyAction(("I",), "info", _n("Session info: co-facilitators, modality, location")),
-    KeyAction(("V",), "presenter", _n("Presenter view of the running topic (open / close)")),
-    KeyAction(("Ctrl+Z",), "undo", _n("Undo the last action")),
-    KeyAction(("Ctrl+E",), "end", _n("End the block (press twice)")),
-    KeyAction(("F12",), "privacy", _n("Privacy shield: hide / show everything personal")),
-    KeyAction(("Ctrl+L",), "lock", _n("Lock the screen (the block keeps running; password "
+    KeyCommand(("I",), "info", _n("Session info: co-facilitators, modality, location")),
+    KeyCommand(("V",), "presenter", _n("Presenter view of the running topic (open / close)")),
+    KeyCommand(("Ctrl+Z",), "undo", _n("Undo the last action")),
+    KeyCommand(("Ctrl+E",), "end", _n("End the block (press twice)")),
+    KeyCommand(("F12",), "privacy", _n("Privacy shield: hide / show everything personal")),
+    KeyCommand(("Ctrl+L",), "lock", _n("Lock the screen (the block keeps running; password "
                                       "to return)")),
-    KeyAction(("F1", "?"), "help", _n("Show / hide this overview")),
-    KeyAction(("Esc",), "back", _n("Close the open panel, back to the board")),
+    KeyCommand(("F1", "?"), "help", _n("Show / hide this overview")),
+    KeyCommand(("Esc",), "back", _n("Close the open panel, back to the board")),
 )
 
-GO_AROUND_KEYS: tuple[KeyAction, ...] = (
-    KeyAction(("0–9",), "", _n("0–10 scales: type the number; 10 is 1 then 0 (a lone 1 is "
+GO_AROUND_KEYS: tuple[KeyCommand, ...] = (
+    KeyCommand(("0–9",), "", _n("0–10 scales: type the number; 10 is 1 then 0 (a lone 1 is "
                                "taken when the next key is not 0)")),
-    KeyAction(("Y", "N"), "", _n("Yes / no questions")),
-    KeyAction(("1…n",), "", _n("Choice questions: the option's number")),
-    KeyAction(("Tab", "↓"), "", _n("Next question (Shift+Tab / ↑: previous)")),
-    KeyAction(("Backspace",), "", _n("Clear the current answer")),
-    KeyAction(("Enter",), "", _n("Save and go to the next person (nothing typed: skip)")),
-    KeyAction(("Esc",), "", _n("Leave the go-around")),
+    KeyCommand(("Y", "N"), "", _n("Yes / no questions")),
+    KeyCommand(("1…n",), "", _n("Choice questions: the option's number")),
+    KeyCommand(("Tab", "↓"), "", _n("Next question (Shift+Tab / ↑: previous)")),
+    KeyCommand(("Backspace",), "", _n("Clear the current answer")),
+    KeyCommand(("Enter",), "", _n("Save and go to the next person (nothing typed: skip)")),
+    KeyCommand(("Esc",), "", _n("Leave the go-around")),
 )
 
-# Qt key → action for the board. Digits and participant letters are resolved separately.
-KEY_TO_ACTION: dict[int, str] = {
+# Qt key → command for the board. Digits and participant letters are resolved separately.
+KEY_TO_COMMAND: dict[int, str] = {
     Qt.Key.Key_P: "present", Qt.Key.Key_L: "late", Qt.Key.Key_O: "out",
     Qt.Key.Key_D: "departed", Qt.Key.Key_A: "absent", Qt.Key.Key_X: "excused",
     Qt.Key.Key_T: "telehealth", Qt.Key.Key_W: "walk_in", Qt.Key.Key_Space: "next_segment",
@@ -86,8 +89,8 @@ KEY_TO_ACTION: dict[int, str] = {
     Qt.Key.Key_S: "segments", Qt.Key.Key_E: "adjust", Qt.Key.Key_Question: "help",
     Qt.Key.Key_Escape: "back", Qt.Key.Key_I: "info", Qt.Key.Key_V: "presenter",
 }
-# Shift + key → action (checked before KEY_TO_ACTION, so Shift+A is not plain A).
-SHIFT_TO_ACTION: dict[int, str] = {Qt.Key.Key_A: "all_absent"}
+# Shift + key → command (checked before KEY_TO_COMMAND, so Shift+A is not plain A).
+SHIFT_TO_COMMAND: dict[int, str] = {Qt.Key.Key_A: "all_absent"}
 
 # Keys that work from every panel (window method names); a line edit keeps Ctrl+Z for its text.
 _CTRL = Qt.KeyboardModifier.ControlModifier

@@ -14,6 +14,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
+from ..theme import follow, panel_style
 from .style import scaled_font
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -91,8 +92,7 @@ class PickerPanel(QFrame):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pickerPanel")
-        self.setStyleSheet("#pickerPanel { background: #ffffff; border: 2px solid #1d4f91;"
-                           " border-radius: 6px; }")
+        follow(self, lambda t: self.setStyleSheet(panel_style("pickerPanel", t)))
         self._local = filter_locally
         self._all: list[PickItem] = []
         self.title = QLabel(title)
@@ -117,6 +117,11 @@ class PickerPanel(QFrame):
         box.setContentsMargins(16, 12, 16, 12)
         for widget in (self.title, self.line, self.view, self.status, self.hint):
             box.addWidget(widget)
+        # A screen reader names the field by the panel's title (the placeholder vanishes as
+        # soon as one types); the list is reached with the arrow keys from the field.
+        self.line.setAccessibleName(title)
+        self.line.setAccessibleDescription(hint)
+        self.view.setAccessibleName(self.tr("Matches"))
         self.line.textEdited.connect(self._on_edited)
         self.line.returnPressed.connect(self._on_enter)
         self.line.moved.connect(self._move)

@@ -12,11 +12,12 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from facilitator.services.console.dto import ConsoleState
 
+from ..widgets import SEGMENT_KIND_TEXT
 from .header import format_duration
 from .style import ICON_SHIELD, scaled_font
 
-_KIND_TEXT = {"checkin": "Check-in", "module": "Skills module", "break": "Break",
-              "process": "Process group", "checkout": "Check-out", "other": "Group in session"}
+# An "other" segment's own title could say too much on a projector: a neutral text instead.
+_KIND_TEXT = {**SEGMENT_KIND_TEXT, "other": "Group in session"}
 
 
 class PrivacyShield(QFrame):
@@ -25,6 +26,7 @@ class PrivacyShield(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("privacyShield")
+        # Deliberately dark in either scheme (a projector, a room): background *and* text set.
         self.setStyleSheet("#privacyShield { background: #2b3440; }"
                            " #privacyShield QLabel { color: #f4f4f4; }")
         self.title = QLabel(f"{ICON_SHIELD} " + self.tr("Privacy shield on"))

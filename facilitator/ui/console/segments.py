@@ -202,6 +202,10 @@ class SegmentsPanel(QFrame):
         box.setContentsMargins(8, 8, 8, 8)
         for widget in (title, self.table, self.line, self.hint):
             box.addWidget(widget)
+        self.table.setAccessibleName(self.tr("Segments of the block"))
+        self.table.setAccessibleDescription(self.hint.text())
+        self.line.setAccessibleName(self.tr("New segment: title and minutes"))
+        QWidget.setTabOrder(self.table, self.line)
         self.table.key_pressed.connect(self._on_table_key)
         self.line.returnPressed.connect(self._on_line_enter)
 

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .keymap import BOARD_ACTIONS, GO_AROUND_KEYS, KeyAction, describe
+from ..theme import follow
+from .keymap import BOARD_COMMANDS, GO_AROUND_KEYS, KeyCommand, describe
 from .style import scaled_font
 
 
@@ -33,11 +34,11 @@ class ShortcutsOverlay(QFrame):
         self.setObjectName("shortcutsOverlay")
         self.setAutoFillBackground(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setStyleSheet(
-            "#shortcutsOverlay { background: rgba(250, 250, 247, 245); }"
-            " QLabel[role='key'] { border: 1px solid #555; border-radius: 4px;"
-            " padding: 1px 6px; background: #fff; }"
-        )
+        follow(self, lambda t: self.setStyleSheet(
+            f"#shortcutsOverlay {{ background: {t.surface}; }}"
+            f" #shortcutsOverlay QLabel {{ color: {t.text}; }}"
+            f" QLabel[role='key'] {{ border: 1px solid {t.border}; border-radius: 4px;"
+            f" padding: 1px 6px; background: {t.surface_dim}; }}"))
         self._build_ui()
         parent.installEventFilter(self)
         self.hide()
@@ -49,29 +50,29 @@ class ShortcutsOverlay(QFrame):
         title.setFont(scaled_font(1.5, bold=True))
         outer.addWidget(title)
         columns = QHBoxLayout()
-        columns.addLayout(self._table(self.tr("On the board"), BOARD_ACTIONS), 3)
+        columns.addLayout(self._table(self.tr("On the board"), BOARD_COMMANDS), 3)
         columns.addSpacing(24)
         columns.addLayout(self._table(self.tr("In the go-around"), GO_AROUND_KEYS), 2)
         outer.addLayout(columns)
         outer.addStretch(1)
 
-    def _table(self, heading: str, rows: tuple[KeyAction, ...]) -> QVBoxLayout:
+    def _table(self, heading: str, rows: tuple[KeyCommand, ...]) -> QVBoxLayout:
         box = QVBoxLayout()
         head = QLabel(heading)
         head.setFont(scaled_font(1.2, bold=True))
         box.addWidget(head)
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
-        for row, action in enumerate(rows):
+        for row, command in enumerate(rows):
             keys = QHBoxLayout()
-            for key in action.keys:
+            for key in command.keys:
                 cap = QLabel(key)
                 cap.setProperty("role", "key")
                 cap.setFont(scaled_font(1.05, bold=True))
                 keys.addWidget(cap)
             keys.addStretch(1)
             grid.addLayout(keys, row, 0)
-            text = QLabel(describe(action.label))
+            text = QLabel(describe(command.label))
             text.setWordWrap(True)
             text.setFont(scaled_font(1.05))
             grid.addWidget(text, row, 1)

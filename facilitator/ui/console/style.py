@@ -8,8 +8,11 @@ reads as icon *and* word, never colour alone, and screenshots need no image file
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+from ..theme import theme
+from ..widgets import scaled_font
 
 # Glyphs paired with words wherever a state is shown.
 ICON_PRESENT = "✔"
@@ -29,18 +32,6 @@ ICON_DONE_BOX = "☑"
 ICON_OPEN_BOX = "☐"
 ICON_TOPIC = "❖"
 ICON_PLANNED = "☆"
-
-
-def scaled_font(factor: float, *, bold: bool = False) -> QFont:
-    """The application font scaled by ``factor``."""
-    font = QFont(QApplication.font())
-    size = font.pointSizeF()
-    if size <= 0:  # pixel-sized fonts report -1
-        font.setPixelSize(max(8, round(font.pixelSize() * factor)))
-    else:
-        font.setPointSizeF(size * factor)
-    font.setBold(bold)
-    return font
 
 
 class MessageStrip(QFrame):
@@ -81,10 +72,12 @@ class MessageStrip(QFrame):
         self.hide()
 
     def show_error(self, text: str, msec: int = 12_000) -> None:
-        self._show("⚠", self.tr("Not saved:") + " " + text, "#fdecea", "#8a1c12", msec)
+        t = theme()
+        self._show("⚠", self.tr("Not saved:") + " " + text, t.alert_surface, t.alert, msec)
 
     def show_info(self, text: str, msec: int = 6_000) -> None:
-        self._show("ℹ", text, "#e8f1fb", "#123b66", msec)
+        t = theme()
+        self._show("ℹ", text, t.info_surface, t.info_text, msec)
 
     def _show(self, icon: str, text: str, bg: str, fg: str, msec: int) -> None:
         self._icon.setText(icon)

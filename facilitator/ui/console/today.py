@@ -9,6 +9,7 @@ console was closed) shows as "running" with Resume; its timers come back from th
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
@@ -29,6 +30,7 @@ from facilitator.services.console.dto import TodayEntry
 from facilitator.services.workspace import Workspace
 
 from ..errors import attempt, user_message
+from ..pages import Page, PageHost
 from ..table_model import Column, RowsModel
 from ..widgets import ConfirmBar
 from .ad_hoc import AdHocBar
@@ -73,7 +75,7 @@ def note_counts_text(ws: Workspace) -> str:
     return text
 
 
-class TodayPage(QWidget):
+class TodayPage(Page):
     """Lists today's sessions; opens one ``ConsoleWindow`` per session."""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
@@ -150,13 +152,21 @@ class TodayPage(QWidget):
         self.undo_button.clicked.connect(self.undo)
         self.reason.returnPressed.connect(self._on_reason_entered)
         self.table.activated.connect(lambda _index: self.start_selected())
+        self.table.setAccessibleName(self.tr("Today's sessions"))
+        self.reason.setAccessibleName(self.tr("Reason the session was not held"))
+        # Tab follows the screen: the sessions, then the buttons left to right (the reason
+        # field sits where it appears, after the buttons that open it).
+        chain = [self.table, self.start_button, self.not_held_button, self.absent_button,
+                 self.undo_button, self.reason, self.ad_hoc_button]
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
 
     def _connect_lock(self, parent: QWidget | None) -> None:
-        lock = getattr(parent, "lock_controller", None)
-        if lock is not None:
-            lock.locked.connect(self._on_locked)
-            lock.unlocked.connect(self._on_unlocked)
+        if isinstance(parent, PageHost):
+            lock = parent.lock_controller
+            lock.locked.connect(self._on_locked)  # type: ignore[attr-defined]
+            lock.unlocked.connect(self._on_unlocked)  # type: ignore[attr-defined]
 
     # -- data -----------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -219,10 +229,13 @@ class TodayPage(QWidget):
         if entry.status in ("unplanned", "planned") and question and not confirmed:
             self.start_confirm.ask(question)
             return None
-        try:
-            session_id = self._session_id(entry)
-            if entry.status in ("unplanned", "planned"):
-                svc.start_session(self.ws, session_id)
+        try:  # one call each: planning and starting commit together or not at all
+            if entry.status == "unplanned":
+                session_id = svc.start_today_session(self.ws, entry.group_id).id
+            elif entry.status == "planned" and entry.session_id is not None:
+                session_id = svc.start_session(self.ws, entry.session_id).id
+            else:
+                session_id = self._session_id(entry)
         except Exception as error:  # shown in the strip
             self.strip.show_error(user_message(error))
             self.refresh()
@@ -270,9 +283,8 @@ class TodayPage(QWidget):
         """Plan a session for ``group_id`` from now, start it and open its console."""
         now = self.ws.clock.now()
         try:
-            planned = svc.plan_ad_hoc_session(self.ws, group_id, now,
-                                              now + timedelta(minutes=minutes))
-            svc.start_session(self.ws, planned.id)
+            planned = svc.start_ad_hoc_session(self.ws, group_id, now,
+                                               now + timedelta(minutes=minutes))
         except Exception as error:  # shown in the strip
             self.strip.show_error(user_message(error))
             return None
@@ -289,7 +301,10 @@ class TodayPage(QWidget):
         if entry is None:
             return
         try:
-            svc.record_not_held(self.ws, self._session_id(entry), self.reason.text())
+            if entry.session_id is None:  # one call: planning and "not held" together
+                svc.record_today_not_held(self.ws, entry.group_id, self.reason.text())
+            else:
+                svc.record_not_held(self.ws, entry.session_id, self.reason.text())
         except Exception as error:  # shown in the strip
             self.strip.show_error(user_message(error))
             return
@@ -304,8 +319,11 @@ class TodayPage(QWidget):
         if entry is None:
             return
         try:
-            session_id = self._session_id(entry)
-            result = svc.mark_all_absent(self.ws, session_id)
+            if entry.session_id is None:  # one call: planning and marking together
+                session_id, result = svc.mark_today_absent(self.ws, entry.group_id)
+            else:
+                session_id = entry.session_id
+                result = svc.mark_all_absent(self.ws, session_id)
         except Exception as error:  # shown in the strip
             self.strip.show_error(user_message(error))
             self.refresh()

@@ -4,7 +4,7 @@ Widgets emit intent signals; this window calls ``facilitator.services.console`` 
 committed transaction) and then refreshes from ``console_state``. A 1-second QTimer refreshes the
 view; times come from stored wall-clock times and ``ws.clock.now()``, never from counting ticks,
 so a hidden (locked) or resumed window is right at once. Errors show in the message strip; no
-dialog ever opens while the block runs. What each key or panel does lives in ``actions.py``;
+dialog ever opens while the block runs. What each key or panel does lives in ``commands.py``;
 the curriculum link (planned topics, presenter window) in ``topic_link.py``.
 """
 
@@ -24,9 +24,10 @@ from facilitator.services.errors import ServiceError
 from facilitator.services.workspace import Workspace
 
 from ..errors import user_message
-from .actions import PARTICIPANT_ACTIONS, ConsoleActions
 from .adjust import AdjustPanel
 from .board import BoardModel, BoardView
+from .commands import PARTICIPANT_COMMANDS, ConsoleCommands
+from .controller import ConsoleController
 from .details import SessionDetailsPanel
 from .end_summary import EndSummaryView
 from .flags import FlagsModel, FlagsPanel
@@ -35,8 +36,8 @@ from .header import ConsoleHeader
 from .jots import JotPanel, Pickable
 from .keymap import (
     CONSOLE_WIDE,
-    KEY_TO_ACTION,
-    SHIFT_TO_ACTION,
+    KEY_TO_COMMAND,
+    SHIFT_TO_COMMAND,
     participant_index,
     participant_key,
 )
@@ -52,8 +53,10 @@ REFRESH_MS = 1000
 END_CONFIRM_SECONDS = 10
 
 
-class ConsoleWindow(ConsoleActions, QMainWindow):
-    """The live console of one session (running, planned or ended)."""
+class ConsoleWindow(QMainWindow):
+    """The view of one session's console (running, planned or ended): layout, panels and key
+    dispatch. The ``controller`` owns the session, its state and every service call; the
+    ``commands`` turn a key or a panel's Enter into one controller call."""
 
     closed = Signal(int)
     """The window of this session id was closed (the block keeps running until ended)."""
@@ -64,11 +67,11 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
         super().__init__(parent)
         self.ws = ws
         self.session_id = session_id
-        self.state: ConsoleState | None = None
+        self.controller = ConsoleController(ws, session_id, self)
         self._end_armed: datetime | None = None
-        self._last_error = ""
         self.setWindowTitle(self.tr("Facilitator — live block"))
         self._build_ui()
+        self.commands = ConsoleCommands(self, self.controller)
         self._connect_signals()
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -96,7 +99,8 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
         self.walk_in = WalkInPanel()
         self.details = SessionDetailsPanel()
         self.topic_picker = TopicPickerPanel()
-        self.topics = TopicLink(self.ws, lambda error: self._error(error, once=True), self)
+        self.topics = TopicLink(self.ws, lambda error: self.controller.report(error, once=True),
+                                self)
         self.side = QStackedWidget()
         for panel in (self.segments, self.go_around, self.jots, self.flags, self.adjust,
                       self.walk_in, self.details, self.topic_picker):
@@ -128,31 +132,35 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
         self.resize(min(1280, area.width()), min(800, area.height()))
 
     def _connect_signals(self) -> None:
-        self.go_around.save_requested.connect(self._on_go_around_save)
+        self.controller.state_changed.connect(self._show_state)
+        self.controller.failed.connect(self.strip.show_error)
+        self.controller.done.connect(self.strip.show_info)
+        c = self.commands
+        self.go_around.save_requested.connect(c._on_go_around_save)
         self.go_around.close_requested.connect(self.back_to_board)
-        self.go_around.finished.connect(self._on_go_around_finished)
+        self.go_around.finished.connect(c._on_go_around_finished)
         self.go_around.person_changed.connect(
             lambda pid: self.board.select_row(self.board_model.row_of(pid)))
-        self.jots.save_requested.connect(self._on_jot_save)
+        self.jots.save_requested.connect(c._on_jot_save)
         self.jots.close_requested.connect(self.back_to_board)
-        self.flags.address_requested.connect(self._on_flag_address)
-        self.flags.raise_requested.connect(self._on_flag_raise)
+        self.flags.address_requested.connect(c._on_flag_address)
+        self.flags.raise_requested.connect(c._on_flag_raise)
         self.flags.close_requested.connect(self.back_to_board)
         self.segments.close_requested.connect(self.back_to_board)
         self.segments.move_requested.connect(
-            lambda sid, pos: self._act(svc.move_segment, sid, pos, keep_focus=True))
+            lambda sid, pos: self.act(svc.move_segment, sid, pos, keep_focus=True))
         self.segments.skip_requested.connect(
-            lambda sid: self._act(svc.skip_segment, sid, keep_focus=True))
-        self.segments.add_requested.connect(self._on_segment_add)
-        self.segments.topic_requested.connect(self.open_topic_picker)
-        self.topic_picker.query_changed.connect(self._on_topic_query)
-        self.topic_picker.chosen.connect(self._on_topic_chosen)
-        self.topic_picker.close_requested.connect(self.back_to_segments)
-        self.adjust.apply_requested.connect(self._on_adjust_apply)
+            lambda sid: self.act(svc.skip_segment, sid, keep_focus=True))
+        self.segments.add_requested.connect(c._on_segment_add)
+        self.segments.topic_requested.connect(c.open_topic_picker)
+        self.topic_picker.query_changed.connect(c._on_topic_query)
+        self.topic_picker.chosen.connect(c._on_topic_chosen)
+        self.topic_picker.close_requested.connect(c.back_to_segments)
+        self.adjust.apply_requested.connect(c._on_adjust_apply)
         for panel in (self.adjust, self.walk_in, self.details):
             panel.close_requested.connect(self.back_to_board)
-        self.walk_in.chosen.connect(self._on_walk_in_chosen)
-        self.details.save_requested.connect(self._on_details_save)
+        self.walk_in.chosen.connect(c._on_walk_in_chosen)
+        self.details.save_requested.connect(c._on_details_save)
         self.summary.close_requested.connect(self.close)
         self.summary.notes_requested.connect(lambda: self.notes_requested.emit(self.session_id))
         self.summary.flags.address_requested.connect(self._on_summary_flag_address)
@@ -160,14 +168,16 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
         self.overlay.closed.connect(self._on_overlay_closed)
 
     # -- state ----------------------------------------------------------------------------------
+    @property
+    def state(self) -> ConsoleState | None:
+        """The latest state the controller read (None before the first successful read)."""
+        return self.controller.state
+
     def refresh(self) -> None:
         """Re-read the whole console state at ``ws.clock.now()`` and show it."""
-        try:
-            state = svc.console_state(self.ws, self.session_id)
-        except Exception as error:  # shown in the strip, never raised into Qt
-            self._error(error, once=True)
-            return
-        self.state = state
+        self.controller.refresh()
+
+    def _show_state(self, state: ConsoleState) -> None:
         self.topics.update(state)
         self.header.show_state(state, self.topics.running_title())
         self.shield.show_state(state)
@@ -177,31 +187,19 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
         self.flags.model.set_flags(state.open_flags, names)
         self.jots.set_people([Pickable(a.participant_id, participant_key(i), a.short_name)
                               for i, a in enumerate(state.attendance)])
-        if state.clock_problem:
-            self.strip.show_error(state.clock_problem)
 
-    def _act(self, call: Callable[..., Any], *args: Any, done: str = "",
-             keep_focus: bool = False, **kwargs: Any) -> Any:
-        """Call a service (one committed transaction), refresh, report; None on error."""
-        try:
-            result = call(self.ws, *args, **kwargs)
-        except Exception as error:  # shown in the strip, never raised into Qt
-            self._error(error)
-            return None
-        self._last_error = ""
-        if done:
-            self.strip.show_info(done)
-        self.refresh()
-        if not keep_focus and self.side.currentWidget() is self.segments:
+    def act(self, call: Callable[..., Any], *args: Any, done: str = "",
+            keep_focus: bool = False, **kwargs: Any) -> Any:
+        """One intent through the controller (one committed transaction, then a refresh);
+        the keys go back to the board unless ``keep_focus``. None on error (already shown)."""
+        result = self.controller.call(call, *args, done=done, **kwargs)
+        if result is not None and not keep_focus and self.side.currentWidget() is self.segments:
             self.board.setFocus()
-        return result if result is not None else True
+        return result
 
-    def _error(self, error: BaseException, *, once: bool = False) -> None:
-        message = user_message(error)
-        if once and message == self._last_error:
-            return
-        self._last_error = message
-        self.strip.show_error(message)
+    def open_panel(self, panel: QWidget) -> None:
+        self.overlay.dismiss()
+        self.side.setCurrentWidget(panel)
 
     def selected(self) -> AttendanceView | None:
         return self.board_model.row_view(self.board.current_row())
@@ -222,11 +220,11 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
             super().keyPressEvent(event)
             return
         shifted = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        action = ("help" if event.text() == "?" else SHIFT_TO_ACTION.get(event.key()) if shifted
-                  else KEY_TO_ACTION.get(event.key()))
+        command = ("help" if event.text() == "?" else SHIFT_TO_COMMAND.get(event.key()) if shifted
+                   else KEY_TO_COMMAND.get(event.key()))
         index = participant_index(event.text()) if len(event.text()) == 1 else None
-        if action is not None:
-            self.run_action(action)
+        if command is not None:
+            self.run_command(command)
         elif index is not None:
             self.board.select_row(index)
             self.board.setFocus()
@@ -235,30 +233,27 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
             return
         event.accept()
 
-    def run_action(self, action: str) -> None:
-        """One board action by name (see ``keymap.BOARD_ACTIONS``)."""
-        if action in PARTICIPANT_ACTIONS:
+    def run_command(self, command: str) -> None:
+        """One board command by name (see ``keymap.BOARD_COMMANDS``)."""
+        if command in PARTICIPANT_COMMANDS:
             chosen = self.selected()
             if chosen is None:
                 self.strip.show_info(self.tr("Pick a participant first: press the key on "
                                              "their tile (1–9, 0, …)."))
                 return
-            self.participant_action(action, chosen)
+            self.commands.participant_command(command, chosen)
             return
+        c = self.commands
         handlers: dict[str, Callable[[], None]] = {
-            "next_segment": self.next_segment, "break": self.toggle_break,
-            "go_around": self.start_go_around, "jot": self.open_jot, "flags": self.open_flags,
-            "segments": self.open_segments, "help": self.toggle_help, "back": self.back_to_board,
-            "walk_in": self.open_walk_in, "all_absent": self.mark_everyone_absent,
-            "info": self.open_details, "presenter": self.toggle_presenter,
+            "next_segment": c.next_segment, "break": c.toggle_break,
+            "go_around": c.start_go_around, "jot": c.open_jot, "flags": c.open_flags,
+            "segments": c.open_segments, "help": self.toggle_help, "back": self.back_to_board,
+            "walk_in": c.open_walk_in, "all_absent": c.mark_everyone_absent,
+            "info": c.open_details, "presenter": c.toggle_presenter,
         }
-        handler = handlers.get(action)
+        handler = handlers.get(command)
         if handler is not None:
             handler()
-
-    def _open(self, panel: QWidget) -> None:
-        self.overlay.dismiss()
-        self.side.setCurrentWidget(panel)
 
     def back_to_board(self) -> None:
         self.side.setCurrentWidget(self.segments)
@@ -295,9 +290,7 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
     def undo(self) -> None:
         if self.shielded or self.stack.currentWidget() is self.summary:
             return
-        action = self._act(svc.undo_last, self.session_id)
-        if action is not None and action is not True:
-            self.strip.show_info(self.tr("Undone: {what}").format(what=action.label))
+        self.controller.undo()
 
     def end_block(self) -> None:
         """Ctrl+E twice within a few seconds ends the block (no dialog)."""
@@ -316,7 +309,7 @@ class ConsoleWindow(ConsoleActions, QMainWindow):
         try:
             summary = call(self.ws, self.session_id)
         except ServiceError as error:
-            self._error(error)
+            self.controller.report(error)
             return
         self.timer.stop()
         self.refresh()

@@ -22,11 +22,12 @@ from facilitator.services.curriculum.dto import CoverageView
 from facilitator.services.workspace import Workspace
 
 from ..errors import attempt, user_message
+from ..pages import Page
 from ..widgets import ErrorLabel, scaled_font
 from .item_models import attended_model, module_coverage_model
 
 
-class CoveragePage(QWidget):
+class CoveragePage(Page):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
@@ -39,7 +40,7 @@ class CoveragePage(QWidget):
         self.participant.setAccessibleName(self.tr("Participant"))
         self.participant.setMinimumContentsLength(24)
         self.verdict = QLabel()
-        self.verdict.setFont(scaled_font(self, 1.2, bold=True))
+        self.verdict.setFont(scaled_font(1.2, bold=True, base=self))
         self.verdict.setWordWrap(True)
         self.modules_model = module_coverage_model(self)
         self.modules = QTableView()

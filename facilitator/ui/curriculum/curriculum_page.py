@@ -10,13 +10,14 @@ from facilitator.services.curriculum.dto import TopicView
 from facilitator.services.workspace import Workspace
 
 from ..errors import attempt
+from ..pages import Page
 from .coverage_page import CoveragePage
 from .library_page import LibraryPage
 from .plan_editor import PlanEditorPage
 from .presenter import PresenterWindow
 
 
-class CurriculumPage(QWidget):
+class CurriculumPage(Page):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
@@ -51,9 +52,8 @@ class CurriculumPage(QWidget):
 
     def _refresh_tab(self) -> None:
         page = self.tabs.currentWidget()
-        refresh = getattr(page, "refresh", None)
-        if refresh is not None:
-            refresh()
+        if isinstance(page, Page):
+            page.refresh()
 
     def _on_present_requested(self, topic: TopicView | None) -> None:
         if self.presenter is None:

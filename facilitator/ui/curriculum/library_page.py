@@ -27,6 +27,7 @@ from facilitator.services.workspace import Workspace
 
 from ..dialogs import open_file_name, save_file_name, text_input, window_modal
 from ..errors import attempt, user_message
+from ..pages import Page
 from ..widgets import ErrorLabel, InfoLabel
 from .item_models import KEY_ROLE, ModuleListModel, TopicTableModel
 from .pack_dialogs import ExportDialog, ImportPreviewDialog
@@ -34,7 +35,7 @@ from .render import topic_html
 from .topic_form import TopicForm
 
 
-class LibraryPage(QWidget):
+class LibraryPage(Page):
     present_requested = Signal(object)  # a TopicView to show on the presenter view
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:

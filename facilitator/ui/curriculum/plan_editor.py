@@ -32,6 +32,7 @@ from facilitator.services.curriculum.dto import PlanView
 from facilitator.services.workspace import Workspace
 
 from ..errors import attempt, user_message
+from ..pages import Page
 from ..widgets import ErrorLabel, InfoLabel
 from .item_models import CalendarModel, PlanGridModel, TopicTableModel
 
@@ -78,7 +79,7 @@ class TopicPickerView(QTableView):
         super().keyPressEvent(event)
 
 
-class PlanEditorPage(QWidget):
+class PlanEditorPage(Page):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from facilitator.services.curriculum.dto import TopicView
 
+from ..theme import follow
 from ..widgets import scaled_font
 
 TITLE_SCALE, HEAD_SCALE, BODY_SCALE = 3.4, 2.1, 2.0
@@ -34,8 +35,9 @@ class PresenterWindow(QWidget):
     def _build_ui(self) -> None:
         self.setWindowTitle(self.tr("Facilitator — presenter view"))
         self.setObjectName("presenter")
-        self.setStyleSheet("#presenter, #presenterBody { background: #fbfaf6; }"
-                           " QLabel { color: #1c1b1a; }")
+        follow(self, lambda t: self.setStyleSheet(
+            f"#presenter, #presenterBody {{ background: {t.surface}; }}"
+            f" QLabel {{ color: {t.text}; }}"))
         self.module = QLabel()
         self.title = QLabel()
         self.key_points_head = QLabel(self.tr("Key points"))
@@ -83,12 +85,12 @@ class PresenterWindow(QWidget):
         base = QWidget()
         base.setFont(QGuiApplication.font())
         z = self.zoom
-        self.module.setFont(scaled_font(base, BODY_SCALE * 0.75 * z))
-        self.title.setFont(scaled_font(base, TITLE_SCALE * z, bold=True))
+        self.module.setFont(scaled_font(BODY_SCALE * 0.75 * z, base=base))
+        self.title.setFont(scaled_font(TITLE_SCALE * z, bold=True, base=base))
         for head in (self.key_points_head, self.activity_head, self.prompts_head):
-            head.setFont(scaled_font(base, HEAD_SCALE * z, bold=True))
+            head.setFont(scaled_font(HEAD_SCALE * z, bold=True, base=base))
         for text in (self.key_points, self.activity, self.prompts):
-            text.setFont(scaled_font(base, BODY_SCALE * z))
+            text.setFont(scaled_font(BODY_SCALE * z, base=base))
 
     def set_zoom(self, zoom: float) -> None:
         self.zoom = min(MAX_ZOOM, max(MIN_ZOOM, zoom))

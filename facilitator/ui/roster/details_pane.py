@@ -66,7 +66,7 @@ class DetailsPane(QWidget):
     # -- building --------------------------------------------------------------------------
     def _build_ui(self) -> None:
         self.title = QLabel()
-        self.title.setFont(scaled_font(self, 1.25, bold=True))
+        self.title.setFont(scaled_font(1.25, bold=True, base=self))
         self.title.setWordWrap(True)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._enrollments_tab(), self.tr("Enrollments"))
@@ -204,7 +204,7 @@ class DetailsPane(QWidget):
 
     # -- data ------------------------------------------------------------------------------
     def _today(self) -> date:
-        return self.ws.clock.now().astimezone(self.ws.timezone).date()
+        return self.ws.today()
 
     def load_groups(self) -> None:
         current = self.group_combo.currentData()

@@ -9,7 +9,6 @@ from datetime import date
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialogButtonBox,
     QFormLayout,
     QLineEdit,
     QVBoxLayout,
@@ -79,14 +78,10 @@ class ParticipantForm(ServiceFormDialog):
         ):
             self.errors.add(field, add_field(form, label, widget))
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.general_error)
-        lay.addWidget(self.buttons)
+        lay.addWidget(self.save_cancel_buttons())
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
 
     def _load(self, p: ParticipantView | None) -> None:

@@ -26,6 +26,7 @@ from facilitator.services.roster import ParticipantView
 from facilitator.services.workspace import Workspace
 
 from ..errors import attempt, user_message
+from ..pages import Page
 from ..widgets import ErrorLabel, compact_rows
 from .details_pane import DetailsPane
 from .group_members import GroupMembersView
@@ -33,7 +34,7 @@ from .participant_form import ParticipantForm
 from .participant_model import ParticipantFilterProxy, ParticipantTableModel
 
 
-class RosterPage(QWidget):
+class RosterPage(Page):
     _last_search = ""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
@@ -136,7 +137,7 @@ class RosterPage(QWidget):
         self.error.setText(user_message(error))
 
     def _today(self) -> date:
-        return self.ws.clock.now().astimezone(self.ws.timezone).date()
+        return self.ws.today()
 
     def _update_count(self) -> None:
         self.count.setText(self.tr("{0} of {1}").format(self.proxy.rowCount(),

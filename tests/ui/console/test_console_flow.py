@@ -118,13 +118,19 @@ def test_full_block_by_keyboard(qtbot: QtBot, therapist_ws: Workspace, demo_grou
     # Privacy shield hides every name; F12 brings them back.
     before = visible_text(window)
     assert all(name.split()[0] in before for name in demo_group.names)
+    # Someone not here is picked, so P would visibly mark them if the shield let it through.
+    waiting = next(a for a in svc.roster(ws, sid) if a.status in ("expected", "absent"))
+    window.board.select_row(window.board_model.row_of(waiting.participant_id))
     press(qtbot, window, Qt.Key.Key_F12)
     shielded = visible_text(window)
     for name in demo_group.names:
         for part in name.split():
             assert part not in shielded
     assert "Privacy shield on" in shielded
+    stored = (svc.actions(ws, sid), svc.roster(ws, sid))
     press(qtbot, window, Qt.Key.Key_P)  # board keys do nothing while shielded
+    assert (svc.actions(ws, sid), svc.roster(ws, sid)) == stored  # nobody marked present
+    assert "Privacy shield on" in visible_text(window)  # and the shield stays up
     press(qtbot, window, Qt.Key.Key_F12)
     assert all(name.split()[0] in visible_text(window) for name in demo_group.names)
 

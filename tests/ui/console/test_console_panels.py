@@ -192,22 +192,25 @@ def test_item_models(qtmodeltester, therapist_ws: Workspace, demo_group: DemoGro
     svc.raise_flag(ws, sid, svc.roster(ws, sid)[0].participant_id, "Observed distress")
     clock.advance(timedelta(minutes=40))
     state = svc.console_state(ws, sid)
+    # Each model is handed to the (asserting, Python) tester empty and then filled, so the
+    # tester also checks the reset brackets of the fill; one model at a time, because the
+    # tester watches only the model it was last given.
     board = BoardModel(ws.timezone)
+    qtmodeltester.check(board, force_py=True)
     board.set_rows(state.attendance, state.now)
-    qtmodeltester.check(board)
     assert board.rowCount() == 4 and board.index(0).data(Qt.ItemDataRole.UserRole + 1) == "1"
     segments = SegmentModel(ws.timezone)
+    qtmodeltester.check(segments, force_py=True)
     segments.set_segments(state.session.segments)
-    qtmodeltester.check(segments)
     flags = FlagsModel(ws.timezone)
+    qtmodeltester.check(flags, force_py=True)
     flags.set_flags(state.open_flags, {a.participant_id: a.short_name for a in state.attendance})
-    qtmodeltester.check(flags)
     today = TodayModel(ws)
+    qtmodeltester.check(today, force_py=True)
     today.set_rows(svc.today_sessions(ws))
-    qtmodeltester.check(today)
     summary = SummaryModel(ws.timezone)
+    qtmodeltester.check(summary, force_py=True)
     summary.set_rows(svc.end_session(ws, sid).rows)
-    qtmodeltester.check(summary)
     assert summary.rowCount() == 4
 
 
