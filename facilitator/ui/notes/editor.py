@@ -78,7 +78,7 @@ class NoteEditor(QWidget):
     # -- layout ---------------------------------------------------------------------------------
     def _build_ui(self) -> None:
         self.title = QLabel()
-        self.title.setFont(scaled_font(self, 1.3, bold=True))
+        self.title.setFont(scaled_font(1.3, bold=True, base=self))
         self.title.setWordWrap(True)
         self.state = QLabel()
         self.state.setWordWrap(True)

@@ -32,6 +32,7 @@ from facilitator.services.workspace import Workspace
 
 from ..console.style import MessageStrip
 from ..errors import attempt, user_message
+from ..pages import Page
 from ..table_model import Column, RowsModel
 from ..widgets import scaled_font
 from .editor import NoteEditor
@@ -88,7 +89,7 @@ class ParticipantsModel(RowsModel[notes.NoteRow]):
         ], parent)
 
 
-class NotesPage(QWidget):
+class NotesPage(Page):
     """Sessions with notes owed, their participants, and the editor (see the module doc)."""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
@@ -102,7 +103,7 @@ class NotesPage(QWidget):
 
     def _build_ui(self) -> None:
         title = QLabel(self.tr("Notes"))
-        title.setFont(scaled_font(self, 1.6, bold=True))
+        title.setFont(scaled_font(1.6, bold=True, base=self))
         self.counts = QLabel()
         self.strip = MessageStrip()
         self.show_done = QCheckBox(self.tr("Show finished sessions"))

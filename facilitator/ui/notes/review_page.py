@@ -41,6 +41,7 @@ from facilitator.services.workspace import Workspace
 
 from ..console.style import MessageStrip, scaled_font
 from ..errors import user_message
+from ..pages import Page
 from ..widgets import OptionalDateEdit
 from .render import note_html
 from .review_bars import ReviewBars
@@ -55,7 +56,7 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("ReviewPage", text)
 
 
-class ReviewPage(QWidget):
+class ReviewPage(Page):
     """The review queue for supervisors (see the module docstring)."""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:

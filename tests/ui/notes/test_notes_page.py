@@ -123,3 +123,16 @@ def test_correct_the_session_path_for_drafts_only(qtbot: QtBot, nc: NotesClinic)
     qtbot.keyClick(page.sign_bar.password, Qt.Key.Key_Return)
     page.people.selectRow(0)
     assert editor.note.state == "final" and not editor.correct_button.isVisible()
+
+
+def test_typed_text_is_saved_when_the_window_signs_out(qtbot: QtBot, nc: NotesClinic) -> None:
+    from facilitator.ui.pages import Page
+
+    page = page_for(qtbot, nc)
+    assert isinstance(page, Page)  # the main window refreshes and closes only Pages
+    edit = page.editor.section_edits["plan"]
+    edit.setFocus()
+    qtbot.keyClicks(edit, "Typed just before signing out")
+    page.close_page()  # what the main window calls on sign-out, before the timer fires
+    note = notes.open_note(page.ws, nc.session_id, nc.people[0])
+    assert note.sections["plan"] == "Typed just before signing out"
