@@ -127,14 +127,17 @@ def _audit_chain(ws: Workspace, rng: random.Random, per_session: int = 35,
                  batch: int = 20_000) -> None:
     """Append ``per_session`` audit events per stored session, hash-chained exactly as
     ``audit.append`` chains them (bulk inserted: ``append`` flushes per event)."""
-    from facilitator.models.audit import AuditEvent
+    from facilitator.models.audit import GENESIS, AuditEvent, event_digest
     from facilitator.models.sessions import GroupSession
 
     with ws.transaction() as s:
         sessions = s.execute(select(GroupSession.id, GroupSession.planned_start)
                              .order_by(GroupSession.planned_start)).all()
-        prev = s.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    prev = prev or audit.GENESIS
+        last = s.execute(select(AuditEvent.id, AuditEvent.hash)
+                         .order_by(AuditEvent.id.desc()).limit(1)).first()
+        # Ids are hashed and never reused: continue after both the last row and the sequence.
+        next_id = max(audit._sequence(s), last.id if last is not None else 0) + 1
+    prev = last.hash if last is not None else GENESIS
     rows: list[dict[str, object]] = []
     for session_id, start in sessions:
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
@@ -142,12 +145,12 @@ def _audit_chain(ws: Workspace, rng: random.Random, per_session: int = 35,
             at = (start + timedelta(seconds=20 * n)).astimezone(UTC)
             action = rng.choice(AUDITED)
             details = {"session_id": session_id, "seq": n + 1}
-            digest = audit._digest(prev, at, 2, "therapist", action, "session", str(session_id),
-                                   details)
-            rows.append(dict(at=at, user_id=2, login="therapist", action=action,
+            digest = event_digest(prev, next_id, at, 2, "therapist", action, "session",
+                                  str(session_id), details)
+            rows.append(dict(id=next_id, at=at, user_id=2, login="therapist", action=action,
                              entity="session", entity_id=str(session_id), details=details,
                              prev_hash=prev, hash=digest))
-            prev = digest
+            prev, next_id = digest, next_id + 1
             if len(rows) >= batch:
                 with ws.transaction() as s:
                     s.execute(insert(AuditEvent), rows)
