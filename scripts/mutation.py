@@ -50,6 +50,7 @@ class Module:
     path: str
     tests: tuple[str, ...]
     functions: tuple[str, ...] = ()
+    pytest_args: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ class Row:
 def load_config() -> tuple[float, list[Module]]:
     data = tomllib.loads((HERE / "config.toml").read_text("utf-8"))
     modules = [
-        Module(m["name"], m["path"], tuple(m["tests"]), tuple(m.get("functions", ())))
+        Module(m["name"], m["path"], tuple(m["tests"]), tuple(m.get("functions", ())),
+               tuple(m.get("pytest_args", ())))
         for m in data["module"]
     ]
     return float(data.get("goal", 0.9)), modules
@@ -117,7 +119,7 @@ def run_module(module: Module, *, fresh: bool) -> None:
     if _cache_of(module).exists() and not fresh:
         shutil.copyfile(_cache_of(module), MUTMUT_CACHE)
     runner = shlex.join([sys.executable, str(HERE / "run_pytest.py"), *PYTEST_ARGS,
-                         *module.tests])
+                         *module.pytest_args, *module.tests])
     # ROOT first: the tests import the mutated file whatever the editable install points at.
     path = [str(ROOT), str(HERE), os.environ.get("PYTHONPATH", "")]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen",

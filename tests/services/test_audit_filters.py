@@ -122,9 +122,8 @@ def test_verify_counts_every_event_across_batches(ws: Workspace) -> None:
         assert (report.events, report.first_bad_id, report.ok) == (expected, None, True)
 
 
-def test_verify_of_an_empty_log_and_a_broken_one(ws: Workspace) -> None:
-    report = audit.ChainReport(0, None)
-    assert report.ok
+def test_verify_names_the_first_broken_event(ws: Workspace) -> None:
+    assert audit.ChainReport(0, None).ok
     assert not audit.ChainReport(3, 4).ok
     ids = [_add(ws, T + timedelta(minutes=n), f"t.{n}") for n in range(3)]
     with ws.db.engine.begin() as conn:
@@ -135,3 +134,22 @@ def test_verify_of_an_empty_log_and_a_broken_one(ws: Workspace) -> None:
         report = audit.verify_chain(s, batch=2)
     before = len([r for r in audit.list_events(ws, limit=100_000) if r.id < ids[1]])
     assert (report.events, report.first_bad_id, report.ok) == (before, ids[1], False)
+
+
+def test_defaults_of_an_event(ws: Workspace) -> None:
+    with ws.transaction() as s:
+        audit.append(s, at=T, user_id=None, login="x", action="t.bare")
+        audit.record(s, ws, "t.recorded")
+    recorded, bare = audit.list_events(ws)[:2]
+    assert (bare.entity, bare.entity_id, bare.details) == ("", "", {})
+    assert (recorded.entity, recorded.entity_id, recorded.details) == ("", "", {})
+    with ws.read() as s:
+        assert audit.verify_chain(s).ok
+
+
+def test_the_default_view_is_the_newest_2000(ws: Workspace) -> None:
+    with ws.transaction() as s:
+        for n in range(2001):
+            audit.append(s, at=T, user_id=None, login="x", action=f"t.{n}")
+    rows = audit.list_events(ws)
+    assert len(rows) == 2000 and rows[0].action == "t.2000" and rows[-1].action == "t.1"
