@@ -7,15 +7,20 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from facilitator.clock import FakeClock
+from facilitator.services import auth
 from facilitator.services.workspace import Workspace
 from facilitator.storage import backup
+from facilitator.storage.device import NoDeviceSecrets
 from facilitator.storage.errors import BackupError, DataDirProblem
 from facilitator.storage.vault import Vault
+from tests.conftest import FAST_KDF, make_setup
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
@@ -36,9 +41,31 @@ def _manifest(path: Path) -> dict[str, object]:
         return json.loads(zf.read("manifest.json"))
 
 
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Vault, Workspace]]:
+    """One clinic for the whole module: backing up never changes it, and creating one per test
+    made this file the slowest part of every mutant's run."""
+    vault = Vault(tmp_path_factory.mktemp("clinic") / "data", device=NoDeviceSecrets(),
+                  kdf=FAST_KDF)
+    ws, _recovery = auth.create_clinic(vault, FakeClock(NOW), make_setup())
+    yield vault, ws
+    ws.close()
+
+
 @pytest.fixture
-def good(ws: Workspace, vault: Vault, tmp_path: Path) -> Path:
-    return backup.write_backup(vault, ws.db, tmp_path / "out" / "good.fbak", NOW, "rev-7").path
+def vault(clinic: tuple[Vault, Workspace]) -> Vault:
+    return clinic[0]
+
+
+@pytest.fixture
+def ws(clinic: tuple[Vault, Workspace]) -> Workspace:
+    return clinic[1]
+
+
+@pytest.fixture(scope="module")
+def good(clinic: tuple[Vault, Workspace], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("out") / "good.fbak"
+    return backup.write_backup(clinic[0], clinic[1].db, target, NOW, "rev-7").path
 
 
 def test_backup_holds_manifest_keys_and_a_checksummed_copy(ws: Workspace, vault: Vault,
@@ -70,10 +97,12 @@ def test_restore_checks_the_checksum_then_unpacks(good: Path, tmp_path: Path) ->
 
 
 def test_backup_replaces_an_older_file_of_the_same_name(ws: Workspace, vault: Vault,
-                                                       good: Path) -> None:
-    backup.write_backup(vault, ws.db, good, NOW.replace(hour=16), None)
-    assert _manifest(good)["created_at"] == "2026-03-02T16:00:00+00:00"
-    assert _manifest(good)["revision"] is None
+                                                       tmp_path: Path) -> None:
+    target = tmp_path / "same.fbak"
+    backup.write_backup(vault, ws.db, target, NOW, "rev-7")
+    backup.write_backup(vault, ws.db, target, NOW.replace(hour=16), None)
+    assert _manifest(target)["created_at"] == "2026-03-02T16:00:00+00:00"
+    assert _manifest(target)["revision"] is None
 
 
 @pytest.mark.parametrize("name", ["facilitator.db", "facilitator.db-wal", "facilitator.db-shm",

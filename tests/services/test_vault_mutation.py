@@ -93,10 +93,12 @@ def test_create_refuses_an_existing_folder_and_discard_removes_only_its_files(
     with pytest.raises(DataDirProblem, match="already holds a Facilitator database"):
         vault.create("other", "other password 1")
     (vault.data_dir / "notes.txt").write_text("mine")
-    (vault.data_dir / "facilitator.db-wal").write_bytes(b"")
+    for leftover in ("facilitator.db-wal", "facilitator.db-shm"):
+        (vault.data_dir / leftover).write_bytes(b"")
     vault.discard_unfinished()
     assert sorted(p.name for p in vault.data_dir.iterdir()) == ["notes.txt"]
     assert not vault.exists()
+    vault.discard_unfinished()  # nothing left to remove is not an error
 
 
 def test_exists_with_either_file(vault: Vault) -> None:
@@ -241,3 +243,37 @@ def test_unusable_folder_is_reported_on_create(tmp_path: Path) -> None:
     vault = Vault(blocker / "data", device=NoDeviceSecrets(), kdf=FAST_KDF)
     with pytest.raises(DataDirProblem, match="cannot be used"):
         vault.create("admin", "admin password 1")
+
+
+def test_create_makes_missing_folders_and_accepts_an_empty_one(tmp_path: Path) -> None:
+    nested = Vault(tmp_path / "a" / "b" / "data", device=NoDeviceSecrets(), kdf=FAST_KDF)
+    _made(nested)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _made(Vault(empty, device=NoDeviceSecrets(), kdf=FAST_KDF))
+    assert sorted(p.name for p in empty.iterdir() if not p.name.startswith("facilitator.db")
+                  ) == ["keys.json"]
+
+
+def test_keychain_availability_is_the_device_store_s(
+    tmp_path: Path, keyring_backend: PlaintextKeyring
+) -> None:
+    assert not Vault(tmp_path, device=NoDeviceSecrets()).has_keyring()
+    assert Vault(tmp_path, device=KeyringSecrets(keyring_backend)).has_keyring()
+
+
+def test_a_database_that_does_not_decrypt_is_refused_at_unlock(vault: Vault) -> None:
+    _made(vault)
+    vault.db_path.write_bytes(os.urandom(8192))
+    with pytest.raises(NotADatabase):
+        vault.unlock("admin", "admin password 1", NOW)
+
+
+def test_a_new_user_s_slot_keeps_the_folder_s_device_secret(vault: Vault) -> None:
+    _made(vault)
+    unlocked = vault.unlock("admin", "admin password 1", NOW)
+    vault.set_password(unlocked.db, "terry", "terry password 1")
+    unlocked.db.close()
+    # Had the device secret been replaced, the admin's slot would no longer open.
+    vault.unlock("admin", "admin password 1", NOW).db.close()
+    vault.unlock("terry", "terry password 1", NOW).db.close()

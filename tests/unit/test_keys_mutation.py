@@ -10,6 +10,7 @@ keeps and uses the parameters it was made with, and that a key file written toda
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import math
 import re
@@ -234,3 +235,32 @@ def test_login_spellings_name_one_slot() -> None:
 def test_data_keys_are_random_256_bit() -> None:
     keys = {new_data_key() for _ in range(10)}
     assert len(keys) == 10 and {len(k) for k in keys} == {KEY_BYTES} == {32}
+
+
+def test_key_file_slots_without_the_later_fields_still_open(tmp_path: Path) -> None:
+    """``device_bound`` and ``params`` were added to slots after the first key files: a slot
+    without them is a plain (not device-bound) slot, and a recovery slot needs no params."""
+    data = json.loads(FIXTURE.read_text("utf-8"))
+    recovery = next(s for s in data["slots"] if s["name"] == RECOVERY_SLOT)
+    del recovery["device_bound"], recovery["params"]
+    avery = next(s for s in data["slots"] if s["name"] == "user:avery")
+    del avery["device_bound"]
+    path = tmp_path / "keys.json"
+    path.write_text(json.dumps(data), "utf-8")
+    keys = KeyFile.load(path)
+    slot = keys.slot_for(RECOVERY_SLOT)
+    assert (slot.device_bound, slot.params) == (False, {})
+    assert keys.slot_for("user:avery").device_bound is False
+    assert open_slot(slot, "ABCDE-FGHJK-LMNPQ-RSTUV-WXYZ2-34567", bytes(32)) == DATA_KEY
+    assert open_slot(keys.slot_for("user:avery"), "an old password 1", bytes(32)) == DATA_KEY
+    keys.save()
+    saved = {s["name"]: s for s in json.loads(path.read_text("utf-8"))["slots"]}
+    assert (saved[RECOVERY_SLOT]["device_bound"], saved[RECOVERY_SLOT]["params"]) == (False, {})
+
+
+def test_kdf_params_are_an_immutable_value() -> None:
+    """Every vault shares the default; one of them changing it would weaken the others."""
+    params = KdfParams()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        params.time_cost = 1  # type: ignore[misc]
+    assert {params, KdfParams()} == {params}

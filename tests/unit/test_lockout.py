@@ -3,6 +3,7 @@ damaged or unwritable file never turning a sign-in into a crash (issue 14)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -127,3 +128,10 @@ def test_unwritable_file_hands_the_same_failures_over_again(lockout: Lockout) ->
     lockout.reset("blake")
     assert lockout.path.read_text("utf-8") == before
     assert [a.login for a in lockout.pending()] == ["avery", "blake"]
+
+
+def test_a_failed_attempt_is_an_immutable_value() -> None:
+    attempt = FailedAttempt("avery", T0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        attempt.login = "blake"  # type: ignore[misc]
+    assert {attempt, FailedAttempt("avery", T0)} == {attempt}
