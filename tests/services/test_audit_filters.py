@@ -7,11 +7,14 @@ hash known-answer test of the security work (issue 11).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import insert
 
 from facilitator.clock import FakeClock
+from facilitator.models.audit import AuditEvent
 from facilitator.services import audit, auth
 from facilitator.services.errors import PermissionDenied
 from facilitator.services.users import UserDraft, add_user
@@ -147,9 +150,21 @@ def test_defaults_of_an_event(ws: Workspace) -> None:
         assert audit.verify_chain(s).ok
 
 
+def test_rows_and_reports_are_immutable_values(three: Workspace) -> None:
+    row = audit.list_events(three)[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.login = "mallory"  # type: ignore[misc]
+    report = audit.ChainReport(3, None)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        report.first_bad_id = 2  # type: ignore[misc]
+    assert {report, audit.ChainReport(3, None)} == {report}
+
+
 def test_the_default_view_is_the_newest_2000(ws: Workspace) -> None:
+    # Rows written in one bulk insert (chain left aside): this test is about the view only.
+    rows = [dict(at=T, user_id=None, login="x", action=f"t.{n}", entity="", entity_id="",
+                 details={}, prev_hash="", hash="") for n in range(2001)]
     with ws.transaction() as s:
-        for n in range(2001):
-            audit.append(s, at=T, user_id=None, login="x", action=f"t.{n}")
-    rows = audit.list_events(ws)
-    assert len(rows) == 2000 and rows[0].action == "t.2000" and rows[-1].action == "t.1"
+        s.execute(insert(AuditEvent), rows)
+    shown = audit.list_events(ws)
+    assert len(shown) == 2000 and shown[0].action == "t.2000" and shown[-1].action == "t.1"

@@ -146,7 +146,8 @@ def test_wrong_password_salt_name_or_kdf_fails() -> None:
     for changed in (replace(slot, salt=other_salt), replace(slot, name="user:mallory")):
         with pytest.raises(WrongPassword):
             open_slot(changed, "right password", None)
-    with pytest.raises(NotADatabase, match="Unknown key derivation 'scrypt'"):
+    with pytest.raises(NotADatabase,
+                       match=r"^Unknown key derivation 'scrypt' in the key file\.$"):
         open_slot(replace(slot, kdf="scrypt"), "right password", None)
 
 
