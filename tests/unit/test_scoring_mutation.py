@@ -12,22 +12,11 @@ import dataclasses
 
 import pytest
 
-from facilitator.forms import (
-    FormDefinition,
-    default_forms_path,
-    load_forms,
-    parse_form,
-    score,
-    validate_answers,
-)
+from facilitator.forms import FormDefinition, parse_form, score, validate_answers
 from facilitator.forms.scoring import GAD7_BANDS, PHQ9_BANDS, band_for
+from tests.unit import test_scoring
 
-
-@pytest.fixture(scope="module")
-def forms() -> dict[str, FormDefinition]:
-    result = load_forms(default_forms_path())
-    assert result.errors == ()
-    return result.forms
+forms = test_scoring.forms  # the shipped forms, loaded once (a pytest fixture)
 
 
 def _checkout(forms: dict[str, FormDefinition], answers: dict[str, object]):  # type: ignore[no-untyped-def]
