@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -112,7 +113,9 @@ def test_backup_never_replaces_a_file_of_the_data_folder(ws: Workspace, vault: V
                                                          name: str) -> None:
     target = vault.data_dir / name
     before = target.read_bytes() if target.exists() else None
-    with pytest.raises(BackupError, match=f"^{name} is a file of the data folder itself"):
+    message = (f"^{re.escape(name)} is a file of the data folder itself; choose another name or"
+               r" folder for the backup\.$")
+    with pytest.raises(BackupError, match=message):
         backup.write_backup(vault, ws.db, target, NOW, None)
     assert (target.read_bytes() if target.exists() else None) == before
 

@@ -3,6 +3,7 @@ the one used, each folder gets its own identity, and every refusal says what is 
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -277,3 +278,11 @@ def test_a_new_user_s_slot_keeps_the_folder_s_device_secret(vault: Vault) -> Non
     # Had the device secret been replaced, the admin's slot would no longer open.
     vault.unlock("admin", "admin password 1", NOW).db.close()
     vault.unlock("terry", "terry password 1", NOW).db.close()
+
+
+def test_an_unlock_result_cannot_be_changed(vault: Vault) -> None:
+    _made(vault)
+    unlocked = vault.unlock("admin", "admin password 1", NOW)
+    unlocked.db.close()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        unlocked.login = "mallory"  # type: ignore[misc]
