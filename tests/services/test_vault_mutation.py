@@ -91,7 +91,8 @@ def test_create_refuses_an_existing_folder_and_discard_removes_only_its_files(
     vault: Vault,
 ) -> None:
     _made(vault)
-    with pytest.raises(DataDirProblem, match="already holds a Facilitator database"):
+    with pytest.raises(DataDirProblem,
+                       match=r"^The data folder already holds a Facilitator database\.$"):
         vault.create("other", "other password 1")
     (vault.data_dir / "notes.txt").write_text("mine")
     for leftover in ("facilitator.db-wal", "facilitator.db-shm"):
@@ -115,15 +116,21 @@ def test_exists_with_either_file(vault: Vault) -> None:
 def test_missing_key_file_is_named(vault: Vault) -> None:
     _made(vault)
     vault.keys_path.unlink()
-    with pytest.raises(NotADatabase, match=r"No key file \(keys.json\)"):
+    with pytest.raises(NotADatabase, match=r"^No key file \(keys\.json\) in the data folder: it"
+                       r" is not a Facilitator folder\.$"):
         vault.unlock("admin", "admin password 1", NOW)
 
 
+MISSING = r"^The database file is missing from the data folder\.$"
+PLAIN = r"^The database file is not encrypted: it is not a Facilitator file\.$"
+TRUNCATED = r"^The database file is truncated\. Restore it from a backup\.$"
+
+
 @pytest.mark.parametrize(("content", "message"), [
-    (None, "missing from the data folder"),
-    (b"SQLite format 3\x00" + bytes(100), "not encrypted"),
-    (b"short", "truncated"),
-    (bytes(15), "truncated"),
+    (None, MISSING),
+    (b"SQLite format 3\x00" + bytes(100), PLAIN),
+    (b"short", TRUNCATED),
+    (bytes(15), TRUNCATED),
 ])
 def test_bad_database_file_is_named_before_any_password_check(
     vault: Vault, content: bytes | None, message: str
@@ -169,6 +176,9 @@ def test_back_off_is_checked_before_the_password(vault: Vault) -> None:
     with pytest.raises(LockedOut) as err:
         vault.unlock("Admin", "admin password 1", NOW + timedelta(seconds=2))
     assert err.value.retry_after == 2.0
+    with pytest.raises(LockedOut) as err:  # half a second is still a wait
+        vault.unlock("admin", "admin password 1", NOW + timedelta(seconds=3.5))
+    assert err.value.retry_after == 0.5
     vault.unlock("admin", "admin password 1", NOW + timedelta(seconds=4)).db.close()
 
 
