@@ -7,7 +7,6 @@ import dataclasses
 import errno
 import json
 import os
-import re
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -188,8 +187,11 @@ def test_missing_keychain_is_not_a_failed_attempt(
     _made(Vault(data_dir, device=KeyringSecrets(keyring_backend), kdf=FAST_KDF))
     elsewhere = Vault(data_dir, device=NoDeviceSecrets(), kdf=FAST_KDF)
     for _ in range(4):
-        with pytest.raises(KeychainUnavailable, match="keychain"):
+        with pytest.raises(KeychainUnavailable) as err:
             elsewhere.unlock("admin", "admin password 1", NOW)
+        assert str(err.value) == (
+            "This account is protected by this computer's keychain, which is not available here."
+            " Sign in where you usually do, or reset the password with the recovery key.")
     with pytest.raises(KeychainUnavailable):
         elsewhere.verify_password("admin", "admin password 1")
     assert elsewhere.lockout.pending() == []
@@ -234,18 +236,25 @@ def test_verify_password_and_remove_login(vault: Vault) -> None:
     assert not vault.verify_password("terry", "terry password 1")
 
 
+FULL = "The disk is full: nothing was saved. Free some space and retry."
+READ_ONLY = "The data folder {} cannot be written (read-only or no permission)."
+
+
 @pytest.mark.parametrize(("err", "message"), [
-    (errno.ENOSPC, "^The disk is full: nothing was saved. Free some space and retry.$"),
-    (errno.EDQUOT, "^The disk is full"),
-    (errno.EACCES, r"cannot be written \(read-only or no permission\)"),
-    (errno.EROFS, "cannot be written"),
-    (errno.EPERM, "cannot be written"),
-    (errno.EIO, f"cannot be used: {os.strerror(errno.EIO)}$"),
+    (errno.ENOSPC, FULL),
+    (errno.EDQUOT, FULL),
+    (errno.EACCES, READ_ONLY),
+    (errno.EROFS, READ_ONLY),
+    (errno.EPERM, READ_ONLY),
+    (errno.EIO, "The data folder {} cannot be used: " + os.strerror(errno.EIO) + "."),
+    (None, "The data folder {} cannot be used: unknown error."),
 ])
-def test_folder_problems_get_a_message_each(tmp_path: Path, err: int, message: str) -> None:
-    problem = _dir_problem(OSError(err, os.strerror(err)), tmp_path)
+def test_folder_problems_get_a_message_each(tmp_path: Path, err: int | None, message: str
+                                            ) -> None:
+    cause = OSError(err, os.strerror(err)) if err is not None else OSError("no errno")
+    problem = _dir_problem(cause, tmp_path)
     assert isinstance(problem, DataDirProblem)
-    assert re.search(message, str(problem))
+    assert str(problem) == message.format(tmp_path)
 
 
 def test_unusable_folder_is_reported_on_create(tmp_path: Path) -> None:
