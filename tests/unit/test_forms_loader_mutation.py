@@ -7,6 +7,7 @@ messages are compared, so a garbled or wrong message shows.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -218,3 +219,12 @@ def test_forms_folder_in_a_checkout_and_in_a_bundle(monkeypatch: pytest.MonkeyPa
     assert default_forms_path() == Path(__file__).resolve().parents[2] / "forms"  # not frozen
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     assert default_forms_path() == tmp_path / "forms"
+
+
+def test_a_broken_file_does_not_stop_the_ones_after_it(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text("{", "utf-8")
+    (tmp_path / "b.json").write_text(json.dumps(form(q("x"), id="b")), "utf-8")
+    result = load_forms(tmp_path)
+    assert list(result.forms) == ["b"] and len(result.errors) == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.errors = ()  # type: ignore[misc]
