@@ -7,7 +7,9 @@
 
 Each module keeps its own mutmut cache in ``mutation/.cache/`` (not committed): a rerun tests
 only the mutants that were not killed before (mutmut retests survivors when a test file changes),
-so a mutant killed once is not run again. ``--fresh`` starts a module from scratch.
+so a mutant killed once is not run again. ``--fresh`` starts a module from scratch: do that
+before quoting figures after tests were removed or weakened, and when a survivor you have just
+killed still shows (mutmut 2.5 kept one such survivor untested once; a fresh run retests all).
 
 mutmut 2.5 mutates the source file *in place* and restores it afterwards; do not run other tests
 of this worktree meanwhile. A run that was killed hard can leave ``<file>.bak`` behind: the next

@@ -228,3 +228,10 @@ def test_a_broken_file_does_not_stop_the_ones_after_it(tmp_path: Path) -> None:
     assert list(result.forms) == ["b"] and len(result.errors) == 1
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.errors = ()  # type: ignore[misc]
+
+
+def test_a_duplicate_id_does_not_stop_the_files_after_it(tmp_path: Path) -> None:
+    for name, form_id in (("a.json", "same"), ("b.json", "same"), ("c.json", "third")):
+        (tmp_path / name).write_text(json.dumps(form(q("x"), id=form_id)), "utf-8")
+    result = load_forms(tmp_path)
+    assert sorted(result.forms) == ["same", "third"] and len(result.errors) == 1
