@@ -94,3 +94,20 @@ def batch(ws: Workspace, count: int = BATCH) -> tuple[float, float]:
         exports.export_notes_batch(ws, ids, Path(folder), progress=progress)
         elapsed = time.perf_counter() - start
     return len(ids) / elapsed, peak[0] / 2**20
+
+
+def batch_in_fresh_process(data: Path, count: int = BATCH) -> tuple[float, float]:
+    """``batch`` in a process of its own, so the peak RSS is the batch's (a records clerk's
+    app), not what the benchmarks before it left in this process."""
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, sys\nfrom pathlib import Path\nfrom bench import dataset, "
+            "export_db_bench as e\nws = dataset.sign_in(Path(sys.argv[1]))\n"
+            "print(json.dumps(e.batch(ws, int(sys.argv[2]))))\nws.close()\n")
+    out = subprocess.run([sys.executable, "-c", code, str(data), str(count)],
+                         capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    rate, rss = json.loads(out.stdout.strip().splitlines()[-1])
+    return float(rate), float(rss)
