@@ -40,7 +40,7 @@ from ._common import (
     require_draft,
     require_writer,
 )
-from .dto import GoalEntry, NoteRow, SessionNotes
+from .dto import GoalEntry, NoteRow, NoteView, SessionNotes
 from .formats import ALL_SECTION_KEYS, GROUP
 from .prefill import interventions_text, session_facts
 from .views import note_view
@@ -81,7 +81,7 @@ def session_notes(ws: Workspace, session_id: int) -> SessionNotes:
                             may_write(ws, s, sess), tuple(out))
 
 
-def open_note(ws: Workspace, session_id: int, participant_id: int):  # -> NoteView
+def open_note(ws: Workspace, session_id: int, participant_id: int) -> NoteView:
     """The participant's note of this session, created as a prefilled draft on first open by
     a facilitator of the session (one transaction)."""
     with ws.read() as s:

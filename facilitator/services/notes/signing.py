@@ -49,8 +49,8 @@ from .formats import sections_for
 from .prefill import session_facts
 from .reauth import confirm_password
 
-__all__ = ["COSIGN_AGING_DAYS", "add_addendum", "check_note", "cosign_notes", "sign_notes",
-           "verify_signatures"]
+__all__ = ["COSIGN_AGING_DAYS", "add_addendum", "check_note", "cosign_notes", "sign_confirmed",
+           "sign_notes", "verify_signatures"]
 
 
 def _individual_words(s: Session, note: ProgressNote, rev: NoteRevision) -> list[str]:
@@ -168,7 +168,7 @@ def _sign_one(ws: Workspace, s: Session, signer: User, note_id: int, edit_seq: i
     _, program = program_for(s, sess)
     now = ws.clock.now()
     group = s.get(SessionGroupSection, sess.id)
-    links = s.scalars(select(NoteGoalLink, ).where(NoteGoalLink.revision_id == rev.id)
+    links = s.scalars(select(NoteGoalLink).where(NoteGoalLink.revision_id == rev.id)
                       .order_by(NoteGoalLink.goal_id)).all()
     goal_text = dict(s.execute(select(TreatmentGoal.id, TreatmentGoal.text).where(
         TreatmentGoal.id.in_([g.goal_id for g in links]))).all()) if links else {}
