@@ -123,12 +123,17 @@ def test_verify_counts_every_event_across_batches(ws: Workspace) -> None:
     for batch in (1, 2, 3, 5000):
         with ws.read() as s:
             report = audit.verify_chain(s, batch=batch)
-        assert (report.events, report.first_bad_id, report.ok) == (expected, None, True)
+        assert (report.events, report.first_bad_id, report.ok, report.problem) == (
+            expected, None, True, None)
+        assert report.head_hash == audit.chain_head(ws).head_hash
 
 
 def test_verify_names_the_first_broken_event(ws: Workspace) -> None:
+    # Whether the chain is intact is whether a problem was found, not whether an event is named:
+    # a log whose newest events were deleted names none.
     assert audit.ChainReport(0, None).ok
-    assert not audit.ChainReport(3, 4).ok
+    assert not audit.ChainReport(3, 4, problem="audit chain broken at event 4").ok
+    assert not audit.ChainReport(3, None, problem="audit log cut").ok
     ids = [_add(ws, T + timedelta(minutes=n), f"t.{n}") for n in range(3)]
     with ws.db.engine.begin() as conn:
         conn.exec_driver_sql("DROP TRIGGER audit_events_no_update")
@@ -136,8 +141,13 @@ def test_verify_names_the_first_broken_event(ws: Workspace) -> None:
             f"UPDATE audit_events SET prev_hash = hash WHERE id = {ids[1]}")
     with ws.read() as s:
         report = audit.verify_chain(s, batch=2)
-    before = len([r for r in audit.list_events(ws, limit=100_000) if r.id < ids[1]])
-    assert (report.events, report.first_bad_id, report.ok) == (before, ids[1], False)
+    earlier = [r for r in audit.list_events(ws, limit=100_000) if r.id < ids[1]]
+    with ws.read() as s:
+        last_good = s.get(AuditEvent, ids[0])
+        assert last_good is not None
+        last_good_hash = last_good.hash
+    assert (report.events, report.first_bad_id, report.ok, report.head_hash, report.problem) == (
+        len(earlier), ids[1], False, last_good_hash, f"audit chain broken at event {ids[1]}")
 
 
 def test_defaults_of_an_event(ws: Workspace) -> None:

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from facilitator.clock import FakeClock
-from facilitator.services import auth
+from facilitator.models.audit import CHAIN_FORMAT
+from facilitator.services import audit, auth
 from facilitator.services.workspace import Workspace
-from facilitator.storage import backup
+from facilitator.storage import backup, restore
 from facilitator.storage.device import NoDeviceSecrets
 from facilitator.storage.errors import BackupError, DataDirProblem
 from facilitator.storage.vault import Vault
@@ -35,6 +36,17 @@ def _rezip(source: Path, target: Path, *, drop: str = "", replace: dict[str, byt
             if name != drop:
                 zout.writestr(name, replace.get(name, zin.read(name)))
     return target
+
+
+def _read(path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read(name)
+
+
+def _stage(source: Path, near: Path) -> None:
+    """Unpack and check ``source`` the way every restore starts."""
+    with restore.staged_backup(source, near):
+        pass
 
 
 def _manifest(path: Path) -> dict[str, object]:
@@ -79,22 +91,41 @@ def test_backup_holds_manifest_keys_and_a_checksummed_copy(ws: Workspace, vault:
         assert {i.compress_type for i in zf.infolist()} == {zipfile.ZIP_STORED}
         copy = zf.read("facilitator.db")
         assert zf.read("keys.json") == vault.keys_path.read_bytes()
-    assert _manifest(target) == {"format": "facilitator.backup/1",
-                                 "created_at": "2026-03-02T15:00:00+00:00",
-                                 "revision": "rev-7",
-                                 "sha256": hashlib.sha256(copy).hexdigest()}
+    head = audit.chain_head(ws)
+    expected: dict[str, object] = {
+        "format": "facilitator.backup/2",
+        "created_at": "2026-03-02T15:00:00+00:00",
+        "revision": "rev-7",
+        "sha256": hashlib.sha256(copy).hexdigest(),
+        # Every file of the archive, so none can be swapped unnoticed.
+        "files": {"facilitator.db": hashlib.sha256(copy).hexdigest(),
+                  "keys.json": hashlib.sha256(vault.keys_path.read_bytes()).hexdigest()},
+        "db_id": vault.db_id(),
+        "audit_events": head.events,
+        "audit_head": head.head_hash,
+        "audit_format": CHAIN_FORMAT,
+    }
+    # Sealed with the clinic's data key: only its holder can write a manifest that passes.
+    expected["mac"] = backup.manifest_mac(expected, ws.db.raw_key(), vault.db_id())
+    assert _manifest(target) == expected
+    assert head.events > 0 and re.fullmatch(r"[0-9a-f]{64}", head.head_hash)
     assert backup.read_manifest(target) == _manifest(target)
     assert copy[:16] != b"SQLite format 3\x00"  # still encrypted
     assert [p.name for p in target.parent.iterdir()] == ["b.fbak"]  # no temporary left
 
 
-def test_restore_checks_the_checksum_then_unpacks(good: Path, tmp_path: Path) -> None:
-    manifest = backup.restore_backup(good, tmp_path / "restored")
-    assert manifest == _manifest(good)
-    with zipfile.ZipFile(good) as zf:
-        assert (tmp_path / "restored" / "facilitator.db").read_bytes() == zf.read(
-            "facilitator.db")
-        assert (tmp_path / "restored" / "keys.json").read_bytes() == zf.read("keys.json")
+def test_restore_checks_the_checksums_then_unpacks(good: Path, vault: Vault, tmp_path: Path
+                                                   ) -> None:
+    near = tmp_path / "restored"
+    with restore.staged_backup(good, near) as staged:
+        assert staged.manifest == _manifest(good)
+        assert staged.sealed and staged.db_id == vault.db_id()
+        assert staged.created_at == NOW
+        assert staged.folder.parent == near
+        with zipfile.ZipFile(good) as zf:
+            for name in ("facilitator.db", "keys.json"):
+                assert (staged.folder / name).read_bytes() == zf.read(name)
+    assert list(near.iterdir()) == []  # the staging folder is removed afterwards
 
 
 def test_backup_replaces_an_older_file_of_the_same_name(ws: Workspace, vault: Vault,
@@ -108,7 +139,7 @@ def test_backup_replaces_an_older_file_of_the_same_name(ws: Workspace, vault: Va
 
 @pytest.mark.parametrize("name", ["facilitator.db", "facilitator.db-wal", "facilitator.db-shm",
                                   "facilitator.db-journal", "keys.json",
-                                  "restored-from-backup.json"])
+                                  "audit-anchor.json"])
 def test_backup_never_replaces_a_file_of_the_data_folder(ws: Workspace, vault: Vault,
                                                          name: str) -> None:
     target = vault.data_dir / name
@@ -135,14 +166,22 @@ def test_tampered_copy_is_refused_before_anything_is_written(good: Path, tmp_pat
     bad = _rezip(good, tmp_path / "bad.fbak",
                  replace={"facilitator.db": data[:-1] + bytes([data[-1] ^ 1])})
     with pytest.raises(BackupError, match=r"^bad.fbak is damaged: its checksum does not match\.$"):
-        backup.restore_backup(bad, tmp_path / "target")
-    assert not (tmp_path / "target").exists()
-    no_sum = dict(_manifest(good))
-    del no_sum["sha256"]
+        _stage(bad, tmp_path / "target")
+    assert list((tmp_path / "target").iterdir()) == []
+    # The key file is covered too: a swapped one would open with someone else's password.
+    keys = json.loads(_read(good, "keys.json"))
+    keys["slots"] = keys["slots"][::-1]
+    swapped = _rezip(good, tmp_path / "keys.fbak",
+                     replace={"keys.json": json.dumps(keys).encode()})
+    with pytest.raises(BackupError, match=r"^keys.fbak is damaged: its checksum does not"):
+        _stage(swapped, tmp_path / "target")
+    # Made to look like an older, unsealed backup without its checksum: still refused.
+    no_sum = dict(_manifest(good), format="facilitator.backup/1")
+    del no_sum["sha256"], no_sum["files"], no_sum["mac"]
     unsummed = _rezip(good, tmp_path / "unsummed.fbak",
                       replace={"manifest.json": json.dumps(no_sum).encode()})
     with pytest.raises(BackupError, match="checksum does not match"):
-        backup.restore_backup(unsummed, tmp_path / "target2")
+        _stage(unsummed, tmp_path / "target2")
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -151,7 +190,7 @@ def test_tampered_copy_is_refused_before_anything_is_written(good: Path, tmp_pat
     ({"drop": "manifest.json"}, r"^x.fbak is not a Facilitator backup or it is damaged\.$"),
     ({"replace": {"manifest.json": b"{not json"}},
      r"^x.fbak is not a Facilitator backup or it is damaged\.$"),
-    ({"replace": {"manifest.json": b'{"format": "facilitator.backup/2"}'}},
+    ({"replace": {"manifest.json": b'{"format": "facilitator.backup/3"}'}},
      r"^x.fbak is not a Facilitator backup\.$"),
 ])
 def test_manifest_problems_are_named(good: Path, tmp_path: Path, change: dict[str, object],
@@ -179,4 +218,4 @@ def test_a_damaged_entry_cannot_be_unpacked(good: Path, tmp_path: Path) -> None:
     broken = tmp_path / "crc.fbak"
     broken.write_bytes(bytes(raw))
     with pytest.raises(BackupError, match=r"^crc.fbak is damaged and cannot be unpacked\.$"):
-        backup.restore_backup(broken, tmp_path / "target")
+        _stage(broken, tmp_path / "target")

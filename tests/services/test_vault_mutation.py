@@ -24,7 +24,7 @@ from facilitator.storage.errors import (
     WrongPassword,
 )
 from facilitator.storage.keys import KdfParams, KeyFile
-from facilitator.storage.lockout import FailedAttempt
+from facilitator.storage.lockout import RECOVERY, UNKNOWN, FailedAttempt, tried_hash
 from facilitator.storage.vault import Vault, _dir_problem, default_data_dir
 from tests.conftest import FAST_KDF
 
@@ -58,15 +58,16 @@ def test_create_uses_the_configured_kdf_for_every_password_slot(
 ) -> None:
     vault = Vault(data_dir, device=KeyringSecrets(keyring_backend), kdf=OTHER_KDF)
     recovery = _made(vault)
-    vault.set_password(vault.unlock("admin", "admin password 1", NOW).db, "Terry",
-                       "terry password 1")
+    unlocked = vault.unlock("admin", "admin password 1", NOW)
+    vault.put_slot(vault.new_slot(unlocked.db, "Terry", "terry password 1"))
+    unlocked.db.close()
     slots = _slots(vault)
     assert set(slots) == {"user:admin", "user:terry", "recovery"}
     for name in ("user:admin", "user:terry"):
         assert (slots[name]["kdf"], slots[name]["params"]) == ("argon2id", asdict(OTHER_KDF))
         assert slots[name]["device_bound"] is True
     assert (slots["recovery"]["kdf"], slots["recovery"]["device_bound"]) == ("hkdf", False)
-    vault.unlock_with_recovery(recovery).close()
+    vault.unlock_with_recovery(recovery, NOW).db.close()
     assert vault.logins() == ["admin", "terry"]
 
 
@@ -142,7 +143,7 @@ def test_bad_database_file_is_named_before_any_password_check(
     with pytest.raises(NotADatabase, match=message):
         vault.unlock("admin", "wrong password", NOW)
     with pytest.raises(NotADatabase, match=message):
-        vault.unlock_with_recovery("AAAAA-AAAAA-AAAAA-AAAAA-AAAAA-AAAAA")
+        vault.unlock_with_recovery("AAAAA-AAAAA-AAAAA-AAAAA-AAAAA-AAAAA", NOW)
     assert vault.lockout.pending() == []
 
 
@@ -163,8 +164,12 @@ def test_unlock_normalises_the_login_and_hands_over_pending_failures(vault: Vaul
     unlocked = vault.unlock(" ADMIN ", "admin password 1", NOW + timedelta(seconds=2))
     unlocked.db.close()
     assert unlocked.login == "admin"
+    # A login without a slot goes to the shared bucket, with only a short hash of what was
+    # typed (it may be a password typed into the login field).
     assert unlocked.failed_attempts == (
-        FailedAttempt("nobody", NOW), FailedAttempt("admin", NOW + timedelta(seconds=1)))
+        FailedAttempt(UNKNOWN, NOW, tried_hash("nobody")),
+        FailedAttempt("admin", NOW + timedelta(seconds=1)))
+    assert "nobody" not in vault.lockout.path.read_text("utf-8")
 
 
 def test_back_off_is_checked_before_the_password(vault: Vault) -> None:
@@ -200,11 +205,15 @@ def test_missing_keychain_is_not_a_failed_attempt(
 def test_wrong_recovery_key_is_named(vault: Vault) -> None:
     recovery = _made(vault)
     with pytest.raises(WrongPassword, match=r"^The recovery key is not correct\.$"):
-        vault.unlock_with_recovery("AAAAA-BBBBB-CCCCC-DDDDD-EEEEE-FFFFF")
-    vault.unlock_with_recovery(recovery.lower()).close()
+        vault.unlock_with_recovery("AAAAA-BBBBB-CCCCC-DDDDD-EEEEE-FFFFF", NOW)
+    assert vault.lockout.pending() == [FailedAttempt(RECOVERY, NOW)]
+    unlocked = vault.unlock_with_recovery(recovery.lower(), NOW + timedelta(seconds=1))
+    unlocked.db.close()
+    assert (unlocked.login, unlocked.failed_attempts) == (
+        RECOVERY, (FailedAttempt(RECOVERY, NOW),))
 
 
-def test_set_password_creates_the_device_secret_when_the_keychain_appears(
+def test_a_new_slot_creates_the_device_secret_when_the_keychain_appears(
     data_dir: Path, keyring_backend: PlaintextKeyring
 ) -> None:
     vault = Vault(data_dir, device=NoDeviceSecrets(), kdf=FAST_KDF)
@@ -212,7 +221,7 @@ def test_set_password_creates_the_device_secret_when_the_keychain_appears(
     assert _slots(vault)["user:admin"]["device_bound"] is False
     with_keychain = Vault(data_dir, device=KeyringSecrets(keyring_backend), kdf=FAST_KDF)
     unlocked = with_keychain.unlock("admin", "admin password 1", NOW)
-    with_keychain.set_password(unlocked.db, "admin", "admin password 2")
+    with_keychain.put_slot(with_keychain.new_slot(unlocked.db, "admin", "admin password 2"))
     unlocked.db.close()
     assert _slots(vault)["user:admin"]["device_bound"] is True
     db_id = KeyFile.load(vault.keys_path).db_id
@@ -223,8 +232,12 @@ def test_set_password_creates_the_device_secret_when_the_keychain_appears(
 def test_verify_password_and_remove_login(vault: Vault) -> None:
     _made(vault)
     unlocked = vault.unlock("admin", "admin password 1", NOW)
-    vault.set_password(unlocked.db, "terry", "terry password 1")
+    slot = vault.new_slot(unlocked.db, "terry", "terry password 1")
     unlocked.db.close()
+    # A new slot is stored only by put_slot (after the database change it belongs to).
+    assert vault.logins() == ["admin"]
+    assert not vault.verify_password("terry", "terry password 1")
+    vault.put_slot(slot)
     assert vault.verify_password("TERRY", "terry password 1")
     assert not vault.verify_password("terry", "admin password 1")
     assert not vault.verify_password("nobody", "terry password 1")
@@ -292,7 +305,7 @@ def test_a_database_that_does_not_decrypt_is_refused_at_unlock(vault: Vault) -> 
 def test_a_new_user_s_slot_keeps_the_folder_s_device_secret(vault: Vault) -> None:
     _made(vault)
     unlocked = vault.unlock("admin", "admin password 1", NOW)
-    vault.set_password(unlocked.db, "terry", "terry password 1")
+    vault.put_slot(vault.new_slot(unlocked.db, "terry", "terry password 1"))
     unlocked.db.close()
     # Had the device secret been replaced, the admin's slot would no longer open.
     vault.unlock("admin", "admin password 1", NOW).db.close()

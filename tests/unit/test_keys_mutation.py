@@ -207,16 +207,28 @@ def test_db_id_is_unique_per_clinic_and_stable_across_save_and_load(tmp_path: Pa
     assert base64.b64encode(DATA_KEY).decode() not in (tmp_path / "keys.json").read_text()
 
 
-@pytest.mark.parametrize("content", [
-    "not json", "[]", '{"format": "facilitator.keyslots/2", "db_id": "x", "slots": []}',
-    '{"format": "facilitator.keyslots/1", "slots": []}',
-    '{"format": "facilitator.keyslots/1", "db_id": "x", "slots": [{"name": "a"}]}',
+GOOD_ID = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    ("not json", "Expecting value: line 1 column 1 (char 0)"),
+    ("[]", "unknown format"),
+    ('{"format": "facilitator.keyslots/2", "db_id": "x", "slots": []}', "unknown format"),
+    ('{"format": "facilitator.keyslots/1", "slots": []}', "invalid database id"),
+    ('{"format": "facilitator.keyslots/1", "db_id": "x", "slots": []}', "invalid database id"),
+    (json.dumps({"format": "facilitator.keyslots/1", "db_id": GOOD_ID}), "no slot list"),
+    (json.dumps({"format": "facilitator.keyslots/1", "db_id": GOOD_ID, "slots": [{"name": "a"}]}),
+     "a slot has unexpected fields"),
 ])
-def test_damaged_key_file_is_reported_by_name(tmp_path: Path, content: str) -> None:
+def test_damaged_key_file_is_reported_by_name_and_reason(tmp_path: Path, content: str,
+                                                         reason: str) -> None:
+    """The message says which file and why (no secrets), so support can tell damage apart."""
     path = tmp_path / "keys.json"
     path.write_text(content, "utf-8")
-    with pytest.raises(NotADatabase, match=r"^The key file keys.json is damaged or not ours.$"):
+    with pytest.raises(NotADatabase) as err:
         KeyFile.load(path)
+    assert str(err.value) == (f"The key file keys.json is damaged or not ours ({reason})."
+                              " Restore it from a backup.")
 
 
 def test_missing_key_file_and_unknown_login(tmp_path: Path) -> None:
@@ -238,25 +250,22 @@ def test_data_keys_are_random_256_bit() -> None:
     assert len(keys) == 10 and {len(k) for k in keys} == {KEY_BYTES} == {32}
 
 
-def test_key_file_slots_without_the_later_fields_still_open(tmp_path: Path) -> None:
-    """``device_bound`` and ``params`` were added to slots after the first key files: a slot
-    without them is a plain (not device-bound) slot, and a recovery slot needs no params."""
+@pytest.mark.parametrize("change", ["drop", "add"])
+def test_a_slot_with_missing_or_extra_fields_is_damage(tmp_path: Path, change: str) -> None:
+    """Every key file ever written holds all of a slot's fields (``save`` writes the whole
+    dataclass), so a slot without ``device_bound`` or with a field of its own was edited: it is
+    refused as damage rather than read with defaults (a slot silently losing its device binding
+    would weaken it)."""
     data = json.loads(FIXTURE.read_text("utf-8"))
-    recovery = next(s for s in data["slots"] if s["name"] == RECOVERY_SLOT)
-    del recovery["device_bound"], recovery["params"]
-    avery = next(s for s in data["slots"] if s["name"] == "user:avery")
-    del avery["device_bound"]
+    dev = next(s for s in data["slots"] if s["name"] == "user:dev")
+    if change == "drop":
+        del dev["device_bound"]
+    else:
+        dev["note"] = "extra"
     path = tmp_path / "keys.json"
     path.write_text(json.dumps(data), "utf-8")
-    keys = KeyFile.load(path)
-    slot = keys.slot_for(RECOVERY_SLOT)
-    assert (slot.device_bound, slot.params) == (False, {})
-    assert keys.slot_for("user:avery").device_bound is False
-    assert open_slot(slot, "ABCDE-FGHJK-LMNPQ-RSTUV-WXYZ2-34567", bytes(32)) == DATA_KEY
-    assert open_slot(keys.slot_for("user:avery"), "an old password 1", bytes(32)) == DATA_KEY
-    keys.save()
-    saved = {s["name"]: s for s in json.loads(path.read_text("utf-8"))["slots"]}
-    assert (saved[RECOVERY_SLOT]["device_bound"], saved[RECOVERY_SLOT]["params"]) == (False, {})
+    with pytest.raises(NotADatabase, match=r"\(a slot has unexpected fields\)"):
+        KeyFile.load(path)
 
 
 def test_kdf_params_are_an_immutable_value() -> None:

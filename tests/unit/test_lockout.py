@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from facilitator.storage.lockout import MAX_DELAY_S, FailedAttempt, Lockout
+from facilitator.storage.lockout import (
+    _KEEP_AUDITED,
+    _KEEP_SHARED,
+    MAX_DELAY_S,
+    RECOVERY,
+    UNKNOWN,
+    FailedAttempt,
+    Lockout,
+    tried_hash,
+)
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
@@ -83,17 +93,71 @@ def test_reset_keeps_other_logins_pending(lockout: Lockout) -> None:
     assert lockout.pending() == [FailedAttempt("blake", T0)]
 
 
-def test_only_the_newest_500_failures_are_kept(lockout: Lockout) -> None:
-    entries = [{"login": "avery", "at": (T0 + timedelta(seconds=n)).isoformat(),
-                "audited": False} for n in range(500)]
-    lockout.path.write_text(json.dumps(entries), "utf-8")
-    lockout.record_failure("blake", T0 + timedelta(hours=1))
-    kept = json.loads(lockout.path.read_text("utf-8"))
-    assert len(kept) == 500
-    assert kept[0]["at"] == (T0 + timedelta(seconds=1)).isoformat()
-    assert kept[-1] == {"login": "blake", "at": (T0 + timedelta(hours=1)).isoformat(),
-                        "audited": False}
-    assert [p.name for p in lockout.path.parent.iterdir()] == ["lockout.json"]
+def _entries(login: str, count: int, *, audited: bool, start: datetime = T0
+             ) -> list[dict[str, object]]:
+    return [{"login": login, "at": (start + timedelta(seconds=n)).isoformat(),
+             "audited": audited} for n in range(count)]
+
+
+def _kept(lockout: Lockout) -> list[dict[str, object]]:
+    return json.loads(lockout.path.read_text("utf-8"))
+
+
+LATER = T0 + timedelta(hours=1)
+BLAKE = {"login": "blake", "at": LATER.isoformat(), "audited": False}
+
+
+def test_a_real_login_s_unaudited_failures_are_never_dropped(lockout: Lockout) -> None:
+    """They are what the next sign-in writes into the audit log: dropping them would hide an
+    attack on an account however many there were."""
+    old = _entries("avery", 600, audited=False)
+    lockout.path.write_text(json.dumps(old), "utf-8")
+    lockout.record_failure("blake", LATER)
+    assert _kept(lockout) == [*old, BLAKE]
+    assert sorted(p.name for p in lockout.path.parent.iterdir()) == ["lockout.json",
+                                                                     "lockout.lock"]
+
+
+def test_only_the_newest_audited_failures_are_kept(lockout: Lockout) -> None:
+    old = _entries("avery", _KEEP_AUDITED + 50, audited=True)
+    lockout.path.write_text(json.dumps(old), "utf-8")
+    lockout.record_failure("blake", LATER)
+    assert _kept(lockout) == [*old[50:], BLAKE]
+
+
+def test_a_shared_bucket_keeps_its_newest_audited_and_unaudited_failures(lockout: Lockout
+                                                                         ) -> None:
+    audited = _entries(UNKNOWN, _KEEP_SHARED + 50, audited=True)
+    lockout.path.write_text(json.dumps(audited), "utf-8")
+    lockout.record_failure(UNKNOWN, LATER)
+    # The new failure counts towards the bucket's own limit: 99 audited ones stay beside it.
+    assert _kept(lockout) == [*audited[51:],
+                              {"login": UNKNOWN, "at": LATER.isoformat(), "audited": False}]
+    flood = _entries(RECOVERY, _KEEP_SHARED * 5 + 20, audited=False)
+    lockout.path.write_text(json.dumps(flood), "utf-8")
+    lockout.record_failure("blake", LATER)
+    assert _kept(lockout) == [*flood[20:], BLAKE]
+
+
+def test_what_was_typed_as_an_unknown_login_is_kept_only_as_a_short_hash(lockout: Lockout
+                                                                         ) -> None:
+    lockout.record_failure(UNKNOWN, T0, tried="my secret password")
+    assert "secret" not in lockout.path.read_text("utf-8")
+    assert re.fullmatch(r"[0-9a-f]{12}", tried_hash("my secret password"))
+    assert tried_hash("my secret password") != tried_hash("my secret passwort")
+    assert lockout.pending() == [FailedAttempt(UNKNOWN, T0, tried_hash("my secret password"))]
+    lockout.record_failure("avery", T0)  # a real login needs no hash: its name is in the slot
+    assert "tried" not in _kept(lockout)[-1]
+
+
+def test_a_shared_bucket_counts_only_the_last_hour(lockout: Lockout) -> None:
+    """A colleague's typos last week must not make the next mistyped login wait five minutes;
+    a real login's failures count until someone signs in."""
+    for login in (UNKNOWN, "avery"):
+        fail(lockout, login, 10, start=T0 - timedelta(hours=2))
+        last = fail(lockout, login, 3)
+    assert lockout.retry_after(UNKNOWN, last) == 2.0
+    assert lockout.retry_after("avery", last) == MAX_DELAY_S
 
 
 @pytest.mark.parametrize("content", ["{broken", "42", '{"login": "avery"}', "null"])
