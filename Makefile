@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint layers pytest bench dist system-deps clean demo screenshots
+.PHONY: run test lint layers pytest bench dist system-deps clean demo screenshots mutation
 
 # Create the virtualenv and install the pinned dependencies once (again when pyproject changes).
 $(STAMP): pyproject.toml constraints.txt
@@ -30,6 +30,11 @@ pytest: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint layers pytest
+
+# Mutation testing of the core modules (mutation/config.toml): slow, so not part of `make test`.
+# Run it before resolving an issue that touches a core module; MODULE=name for one of them.
+mutation: $(STAMP)
+	nice -n 10 $(BIN)/python scripts/mutation.py $(if $(MODULE),--module $(MODULE)) $(ARGS)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench

@@ -91,7 +91,8 @@ def new_data_key() -> bytes:
 
 
 def new_recovery_key() -> str:
-    """A 120-bit key as six groups of five characters, e.g. ``K7QXM-...``."""
+    """A 150-bit key (30 characters of a 32-symbol alphabet) in six groups of five, e.g.
+    ``K7QXM-...``."""
     chars = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(30))
     return "-".join(chars[i : i + 5] for i in range(0, 30, 5))
 

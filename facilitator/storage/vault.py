@@ -273,4 +273,6 @@ def _dir_problem(exc: OSError, where: Path) -> DataDirProblem:
         return DataDirProblem(
             f"The data folder {where} cannot be written (read-only or no permission)."
         )
-    return DataDirProblem(f"The data folder {where} cannot be used: {os.strerror(exc.errno or 0)}")
+    # An OSError raised without an errno would otherwise read "cannot be used: Success".
+    reason = os.strerror(exc.errno) if exc.errno else "unknown error"
+    return DataDirProblem(f"The data folder {where} cannot be used: {reason}.")
