@@ -14,9 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RULE_LABELS = {"per_diem": "per diem", "per_session": "per session",
-               "per_15_min": "per 15 minutes"}
-
 
 @dataclass(frozen=True)
 class Units:

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 )
 
 from facilitator.services import programs, users
-from facilitator.services.notes.units import RULE_LABELS
 from facilitator.services.programs import FACILITATOR_ROLES, GroupView, ProgramView
 from facilitator.services.users import UserView
 from facilitator.services.workspace import Workspace
@@ -32,6 +31,10 @@ from ..widgets import ConfirmBar, ErrorLabel, InfoLabel, compact_rows
 from .program_forms import KIND_TEXT, MODALITY_TEXT, GroupForm, ProgramForm
 
 R = TypeVar("R", ProgramView, GroupView)
+
+# How service units are counted, as the programs table shows it (the services keep the codes).
+RULE_LABELS = {"per_diem": "per diem", "per_session": "per session",
+               "per_15_min": "per 15 minutes"}
 
 
 class _Section(QGroupBox, Generic[R]):
