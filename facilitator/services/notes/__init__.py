@@ -9,7 +9,7 @@ signed addenda. Queries use read-only units of work; each intent is one transact
 
 from .canonical import content_hash
 from .checks import CLONE_THRESHOLD, CloneFinding, NameFinding
-from .drafts import open_note, preview_late_label, save_draft, session_notes
+from .drafts import open_note, save_draft, session_notes
 from .dto import (
     AddendumView,
     FlagItem,
@@ -43,7 +43,7 @@ __all__ = [
     "SectionSpec", "SessionNotes", "SignCheck", "SignResult", "SignatureProblem",
     "SignatureView", "TimelineEntry", "add_addendum", "add_phrase", "check_note",
     "content_hash", "cosign_notes", "expand", "goal_thread", "list_phrases", "my_counts",
-    "notes_queue", "open_note", "participant_timeline", "preview_late_label",
+    "notes_queue", "open_note", "participant_timeline",
     "remove_phrase", "return_note", "review_note", "review_queue", "save_draft",
     "sections_for", "session_notes", "sign_notes", "units_for", "update_goal",
     "verify_signatures",

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ...models.notes import (
+    GOAL_RATINGS,
     NOTE_FORMATS,
     NoteGoalLink,
     NoteRevision,
@@ -31,7 +32,6 @@ from ..validation import MAX_TEXT, Checker
 from ..workspace import Workspace
 from ._common import (
     deadline,
-    late_label,
     load_note,
     load_session,
     may_write,
@@ -40,13 +40,13 @@ from ._common import (
     require_draft,
     require_writer,
 )
+from .canonical import normalise
 from .dto import GoalEntry, NoteRow, NoteView, SessionNotes
 from .formats import ALL_SECTION_KEYS, GROUP
-from .prefill import interventions_text, session_facts
+from .prefill import interventions_text, session_topics
 from .views import note_view
 
 AUDIT_EVERY = timedelta(minutes=10)
-RATINGS = ("none", "some", "good", "met", "regressed")
 
 
 def session_notes(ws: Workspace, session_id: int) -> SessionNotes:
@@ -115,8 +115,7 @@ def open_note(ws: Workspace, session_id: int, participant_id: int) -> NoteView:
                                late_entry="", content_sha256="", edit_seq=0, created_at=now,
                                created_by_id=ws.actor.user_id, audited_at=now))
             if s.get(SessionGroupSection, sess.id) is None:
-                topics = session_facts(s, sess, now, only=participant_id).get(
-                    participant_id, {}).get("topics", [])
+                topics = normalise(session_topics(s, sess))
                 s.add(SessionGroupSection(session_id=sess.id,
                                           interventions=interventions_text(topics), process="",
                                           created_at=now, created_by_id=ws.actor.user_id))
@@ -210,17 +209,9 @@ def _save_goals(s: Session, rev: NoteRevision, participant_id: int,
             continue
         if g.goal_id not in own:
             raise ValidationError({"goals": "That goal belongs to another participant."})
-        if g.rating not in RATINGS:
-            raise ValidationError({"goals": f"Rate progress as one of {', '.join(RATINGS)}."})
+        if g.rating not in GOAL_RATINGS:
+            raise ValidationError({"goals": f"Rate progress as one of {', '.join(GOAL_RATINGS)}."})
         if len(g.comment) > MAX_TEXT:
             raise ValidationError({"goals": "A goal comment is too long."})
         s.add(NoteGoalLink(revision_id=rev.id, goal_id=g.goal_id, rating=g.rating,
                            comment=g.comment))
-
-
-def preview_late_label(ws: Workspace, note_id: int) -> str:
-    with ws.read() as s:
-        note = load_note(s, note_id)
-        sess = load_session(s, note.session_id)
-        _, program = program_for(s, sess)
-        return late_label(ws.clock.now(), sess, program, ws.timezone)

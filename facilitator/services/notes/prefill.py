@@ -68,7 +68,7 @@ def _facilitators(s: Session, sess: GroupSession) -> list[dict[str, Any]]:
                                                   u.display_name.casefold()))]
 
 
-def _topics(s: Session, sess: GroupSession) -> list[dict[str, Any]]:
+def session_topics(s: Session, sess: GroupSession) -> list[dict[str, Any]]:
     rows = s.execute(
         select(TopicVersion.title, TopicVersion.version, TopicVersion.intervention_phrases,
                CurriculumModule.title)
@@ -107,7 +107,7 @@ def session_facts(s: Session, sess: GroupSession, now: datetime,
         "modality": sess.modality, "location": sess.location,
     }
     facilitators = _facilitators(s, sess)
-    topics = _topics(s, sess)
+    topics = session_topics(s, sess)
     forms = forms_catalog().forms
     responses: dict[int, dict[str, FormResponse]] = {}
     for r in s.scalars(select(FormResponse).where(FormResponse.session_id == sess.id,
