@@ -1,4 +1,4 @@
-"""Command line for admins and scripts: demo, verify, backup, restore, export.
+"""Command line for admins and scripts: demo, verify, backup, restore, export, hub.
 
 Exit codes: 0 ok, 1 a check failed, 2 usage, 3 wrong password or locked out. Errors are one line
 on stderr, never a traceback. The password comes from ``FACILITATOR_PASSWORD`` when set,
@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__, cli_export
+from . import __version__, cli_export, cli_hub
 from .clock import SystemClock
 from .services import auth, maintenance
 from .services.errors import AuthError, DatabaseDamaged, ServiceError, ValidationError
@@ -24,7 +24,7 @@ from .storage.device import KeyringSecrets, NoDeviceSecrets
 from .storage.vault import Vault, default_data_dir
 
 OK, CHECK_FAILED, USAGE, AUTH = 0, 1, 2, 3
-COMMANDS = ("demo", "verify", "backup", "restore", "export")
+COMMANDS = ("demo", "verify", "backup", "restore", "export", "hub")
 
 
 class CliError(Exception):
@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="a login of the backup; without it, the recovery key is asked for"
                          " (or read from FACILITATOR_RECOVERY_KEY)")
     cli_export.add_parser(sub, _common)
+    cli_hub.add_parser(sub)
     return parser
 
 
@@ -175,9 +176,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_hub(args: argparse.Namespace) -> int:
+    print("\n".join(cli_hub.run(args, lambda message: CliError(message, USAGE))))
+    return OK
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo, "verify": cmd_verify, "backup": cmd_backup, "restore": cmd_restore,
-    "export": cmd_export,
+    "export": cmd_export, "hub": cmd_hub,
 }
 
 

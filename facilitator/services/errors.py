@@ -51,3 +51,8 @@ class DatabaseDamaged(StorageProblem):
     def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+class SyncProblem(ServiceError):
+    """Clinic sync could not finish: the hub is unreachable or refused, or what it served
+    failed the checks. The laptop keeps working offline; nothing local was lost."""

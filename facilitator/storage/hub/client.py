@@ -1,0 +1,142 @@
+"""A laptop's connection to the clinic hub: register, push, pull, heads. Functions only.
+
+Every psycopg error becomes a ``HubError`` whose text is a sentence for the status bar or the
+CLI; connection parameters (host, user) may appear in it, the password never does. Server
+messages come from ``schema`` and name device ids and seq numbers only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from ..errors import StorageError
+from . import schema
+
+S = schema.SCHEMA
+
+
+class HubError(StorageError):
+    """The hub refused or could not be reached; nothing local was changed."""
+
+
+class HubUnreachable(HubError):
+    pass
+
+
+class DeviceFrozen(HubError):
+    pass
+
+
+class PushRefused(HubError):
+    pass
+
+
+_CODES: dict[str, type[HubError]] = {
+    schema.FROZEN: DeviceFrozen,
+    schema.OUT_OF_ORDER: PushRefused,
+    schema.UNKNOWN_DEVICE: PushRefused,
+    schema.OTHER_ACCOUNT: PushRefused,
+    schema.NOT_AN_ENTRY: PushRefused,
+    schema.KEY_CHANGED: PushRefused,
+}
+
+
+@dataclass(frozen=True)
+class HubHead:
+    device_id: uuid.UUID
+    public_key: bytes
+    seq: int
+    hash: bytes
+    frozen: bool
+
+
+@dataclass(frozen=True)
+class PushResult:
+    accepted: tuple[int, ...]
+    duplicates: tuple[int, ...]
+    equivocation: int | None  # the seq at which the hub found a fork and froze the device
+
+
+def hub_label(dsn: str) -> str:
+    """Where the hub is, for messages: host and database, never the password."""
+    try:
+        info = conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return "(an unreadable hub address)"
+    return f"{info.get('host', 'localhost')}/{info.get('dbname', '')}"
+
+
+def translate(error: psycopg.Error, where: str) -> HubError:
+    code = getattr(error, "sqlstate", None)
+    if code in _CODES:
+        message = error.diag.message_primary or "The hub refused the push."
+        return _CODES[code](message)
+    if isinstance(error, psycopg.OperationalError):
+        return HubUnreachable(f"The clinic hub {where} cannot be reached; this laptop keeps"
+                              " working offline and nothing was lost.")
+    if code == "42501":  # insufficient_privilege
+        return HubError(f"This laptop's hub account may not do that on {where}.")
+    if code in ("3F000", "42883"):  # schema or function missing
+        return HubError(f"{where} is not a Facilitator hub (run 'hub init' there first).")
+    return HubError(f"The clinic hub {where} reported an error ({code or type(error).__name__});"
+                    " nothing was changed.")
+
+
+class HubClient:
+    """One connection to the hub, used for one sync round; close it (or use ``with``)."""
+
+    def __init__(self, dsn: str, *, timeout_s: int = 10) -> None:
+        self.where = hub_label(dsn)
+        try:
+            self._conn = psycopg.connect(dsn, connect_timeout=timeout_s, autocommit=True)
+        except psycopg.Error as error:
+            raise translate(error, self.where) from None
+
+    def __enter__(self) -> HubClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        try:
+            with self._conn.cursor() as cur:
+                cur.execute(sql, params)
+                return cur.fetchall()
+        except psycopg.Error as error:
+            raise translate(error, self.where) from None
+
+    def hub_id(self) -> str:
+        return str(self._rows(f"SELECT {S}.hub_id()")[0][0])
+
+    def register(self, device_id: uuid.UUID, public_key: bytes) -> str:
+        return str(self._rows(f"SELECT {S}.register_device(%s, %s)",
+                              (device_id, public_key))[0][0])
+
+    def push(self, raws: Sequence[bytes]) -> PushResult:
+        """Push entries in one call and one transaction (all or nothing, except that evidence
+        of a fork is kept and reported as ``equivocation``)."""
+        if not raws:
+            return PushResult((), (), None)
+        rows = self._rows(f"SELECT * FROM {S}.push_entries(%s::bytea[])", (list(raws),))
+        accepted = tuple(seq for seq, status in rows if status == "accepted")
+        duplicates = tuple(seq for seq, status in rows if status == "duplicate")
+        fork = next((seq for seq, status in rows if status == "equivocation"), None)
+        return PushResult(accepted, duplicates, fork)
+
+    def pull(self, after: int, limit: int = 1000) -> list[tuple[int, bytes]]:
+        """Entries after server cursor ``after``, oldest first, at most ``limit``."""
+        return [(int(c), bytes(r)) for c, r in
+                self._rows(f"SELECT * FROM {S}.pull_entries(%s, %s)", (after, limit))]
+
+    def heads(self) -> list[HubHead]:
+        return [HubHead(d, bytes(k), int(seq), bytes(h), bool(f)) for d, k, seq, h, f in
+                self._rows(f"SELECT * FROM {S}.device_heads()")]
