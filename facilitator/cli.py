@@ -1,4 +1,4 @@
-"""Command line for admins and scripts: demo, verify, backup, restore, export, hub.
+"""Command line for admins and scripts: demo, verify, backup, restore, export, hub, sync.
 
 Exit codes: 0 ok, 1 a check failed, 2 usage, 3 wrong password or locked out. Errors are one line
 on stderr, never a traceback. The password comes from ``FACILITATOR_PASSWORD`` when set,
@@ -24,7 +24,7 @@ from .storage.device import KeyringSecrets, NoDeviceSecrets
 from .storage.vault import Vault, default_data_dir
 
 OK, CHECK_FAILED, USAGE, AUTH = 0, 1, 2, 3
-COMMANDS = ("demo", "verify", "backup", "restore", "export", "hub")
+COMMANDS = ("demo", "verify", "backup", "restore", "export", "hub", "sync")
 
 
 class CliError(Exception):
@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                          " (or read from FACILITATOR_RECOVERY_KEY)")
     cli_export.add_parser(sub, _common)
     cli_hub.add_parser(sub)
+    cli_hub.add_sync_parser(sub, _common)
     return parser
 
 
@@ -181,9 +182,14 @@ def cmd_hub(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    print("\n".join(cli_hub.run_sync(args, lambda: _sign_in(args))))
+    return OK
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo, "verify": cmd_verify, "backup": cmd_backup, "restore": cmd_restore,
-    "export": cmd_export, "hub": cmd_hub,
+    "export": cmd_export, "hub": cmd_hub, "sync": cmd_sync,
 }
 
 

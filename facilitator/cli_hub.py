@@ -1,18 +1,27 @@
-"""``facilitator hub init|status|add-laptop --dsn DSN``: set up and watch the clinic hub.
+"""``facilitator hub init|status|add-laptop --dsn DSN``: set up and watch the clinic hub;
+``facilitator sync now|status --user U``: one sync round of this laptop, or its state.
 
     facilitator hub init --dsn "host=db.clinic.example dbname=facilitator user=hubadmin"
     facilitator hub add-laptop --dsn ... --name front_desk     # prints that laptop's password once
     facilitator hub status --dsn ...
 
+    facilitator sync now --user admin --dsn "host=... dbname=facilitator user=front_desk"
+    facilitator sync now --user therapist          # the hub address is remembered
+
 No password in the DSN: libpq reads PGPASSWORD or ~/.pgpass (and ``sslmode=verify-full`` with
-``sslrootcert=`` pins the hub's TLS certificate).
+``sslrootcert=`` pins the hub's TLS certificate). The user's own password comes the same way as
+for the other commands (FACILITATOR_PASSWORD or a prompt).
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
+from .services import auth
 from .services.sync import hub_admin
+from .services.sync import run as sync_run
+from .services.workspace import Workspace
 
 ACTIONS = ("init", "status", "add-laptop")
 
@@ -25,6 +34,38 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     hub.add_argument("--device-role", default="facilitator_device",
                      help="group role of the laptops (init; default %(default)s)")
     hub.add_argument("--name", default="", help="the new laptop's hub account (add-laptop)")
+
+
+def add_sync_parser(sub: argparse._SubParsersAction,
+                    common: Callable[[argparse.ArgumentParser], None]) -> None:
+    sync = sub.add_parser("sync", help="sync this laptop with the clinic hub now, or its state")
+    common(sync)
+    sync.add_argument("action", choices=("now", "status"))
+    sync.add_argument("--user", required=True)
+    sync.add_argument("--dsn", default=None,
+                      help="the hub (libpq connection string; remembered for later rounds)")
+
+
+def run_sync(args: argparse.Namespace, sign_in: Callable[[], Workspace]) -> list[str]:
+    """The lines to print for ``sync now`` / ``sync status``."""
+    ws = sign_in()
+    try:
+        if args.action == "now":
+            r = sync_run.sync_now(ws, args.dsn)
+            lines = [f"Synced: {r.pushed} entries pushed, {r.pulled} pulled, {r.applied} changes"
+                     f" applied, {r.pending} waiting."]
+            if r.conflicts:
+                lines.append(f"{r.conflicts} record(s) were edited on two laptops at once and"
+                             " need an admin (both values are kept).")
+            return lines
+        st = sync_run.status(ws)
+        last = f"{st.last_sync_at:%Y-%m-%d %H:%M} UTC" if st.last_sync_at else "never"
+        return [f"Hub: {st.hub or 'not set up'}", f"Device: {st.device_id or 'none yet'}",
+                f"Last synced: {last}", f"Changes waiting: {st.pending_changes}",
+                f"Records needing an admin: {st.conflicts}",
+                f"Problem: {st.last_problem or 'none'}"]
+    finally:
+        auth.sign_out(ws)
 
 
 def run(args: argparse.Namespace, usage_error: type[Exception]) -> list[str]:

@@ -1,12 +1,14 @@
-"""Clinic sync state kept inside the encrypted database: this install's device identity and
-the clinic sync keys (one per epoch). Nothing here leaves the laptop in clear: the signing key
-and the sync keys are as protected as the clinical rows beside them."""
+"""Clinic sync state kept inside the encrypted database: this install's device identity, the
+clinic sync keys (one per epoch), the change log, each synced row's global id and field state,
+the devices seen and the entries waiting for the hub. Nothing here leaves the laptop in clear:
+the signing key and the sync keys are as protected as the clinical rows beside them."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -43,3 +45,82 @@ class SyncKey(Base):
     epoch: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+
+
+class SyncDirty(Base):
+    """Rows changed since the last collection, appended by the capture triggers
+    (``storage.sync_capture``) in the same transaction as the change."""
+
+    __tablename__ = "sync_dirty"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tbl: Mapped[str] = mapped_column(String(64))
+    row_key: Mapped[str] = mapped_column(String(200))
+
+
+class SyncRow(Base):
+    """A synced row's global id and its per-field state as sync knows it.
+
+    ``fields`` maps each column to its *heads*: ``[[change id, value], ...]``, the changes not
+    superseded by a later one. One head is the normal case; several heads are concurrent edits
+    of that field on different laptops: the row shows the head with the greatest change id
+    (the same on every laptop) and the record is listed for an admin until someone writes a
+    value that supersedes them all. A deleted row keeps its gid as a tombstone (no row key).
+    """
+
+    __tablename__ = "sync_rows"
+    __table_args__ = (UniqueConstraint("tbl", "row_key"),)
+
+    gid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tbl: Mapped[str] = mapped_column(String(64))
+    row_key: Mapped[str | None] = mapped_column(String(200))
+    fields: Mapped[dict[str, Any]]
+    conflicted: Mapped[bool] = mapped_column(default=False, index=True)
+
+
+class SyncPeer(Base):
+    """A device whose entries this laptop has checked: its pinned public key and its head."""
+
+    __tablename__ = "sync_peers"
+
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    head_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    head_hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SyncSeen(Base):
+    """The hash of every entry applied or skipped, so a replay is recognised and a different
+    entry at a known seq (a fork, or a hub rewriting history) is refused."""
+
+    __tablename__ = "sync_seen"
+
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SyncOutbox(Base):
+    """Entries sealed by this laptop and not yet acknowledged by the hub. Pushed again after a
+    crash or a lost connection: the hub treats an identical entry as a no-op."""
+
+    __tablename__ = "sync_outbox"
+
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    changes: Mapped[int]
+
+
+class SyncState(Base):
+    """One row: where the hub is, how far this laptop has pulled, how the last round ended."""
+
+    __tablename__ = "sync_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_dsn: Mapped[str] = mapped_column(String(2000), default="")
+    hub_id: Mapped[str] = mapped_column(String(64), default="")
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_sync_at: Mapped[datetime | None]
+    last_problem: Mapped[str] = mapped_column(Text, default="")

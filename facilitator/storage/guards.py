@@ -110,6 +110,14 @@ GUARDS: tuple[Guard | ExactGuard, ...] = (
 )
 
 
+def all_guards() -> tuple[Guard | ExactGuard, ...]:
+    """The guards above and sync's change-capture triggers (migration 0008): a dropped capture
+    trigger would silently keep a table's changes off the other laptops."""
+    from .sync_capture import CAPTURE_TRIGGERS
+
+    return (*GUARDS, *CAPTURE_TRIGGERS)
+
+
 def normalised(sql: str | None) -> str:
     return " ".join((sql or "").split())
 
@@ -118,9 +126,11 @@ def problems(triggers: dict[str, str | None], tables: set[str]) -> list[str]:
     """Each missing or altered guard, given ``{name: sql}`` of the database's triggers and its
     table names (a database older than the guard's table has nothing to guard yet)."""
     found = []
-    for guard in GUARDS:
+    for guard in all_guards():
         if guard.table not in tables:
             continue
+        if guard.name.startswith("sync_capture_") and "sync_dirty" not in tables:
+            continue  # a database from before migration 0008
         if guard.name not in triggers:
             found.append(f"the protective trigger {guard.name} is missing")
         elif normalised(triggers[guard.name]) != normalised(guard.sql()):

@@ -84,9 +84,14 @@ def create_clinic_key(ws: Workspace) -> int:
     receive it through enrolment. Returns the epoch. Admins only."""
     ws.require("admin")
     with ws.transaction() as s:
-        current = max(sync_keys(s), default=0)
-        if current:
-            return current
-        s.add(SyncKey(epoch=1, key=os.urandom(KEY_SIZE), created_at=ws.clock.now()))
-        audit.record(s, ws, "sync.key_created", "sync_key", 1)
-        return 1
+        return create_first_key(s, ws)
+
+
+def create_first_key(s: Session, ws: Workspace) -> int:
+    """``create_clinic_key`` inside the caller's transaction."""
+    current = max(sync_keys(s), default=0)
+    if current:
+        return current
+    s.add(SyncKey(epoch=1, key=os.urandom(KEY_SIZE), created_at=ws.clock.now()))
+    audit.record(s, ws, "sync.key_created", "sync_key", 1)
+    return 1

@@ -1,0 +1,120 @@
+"""Pulled changes -> local rows.
+
+Every change is applied at most once and the result does not depend on the order in which
+concurrent changes arrive, so laptops that received the same entries hold the same record:
+
+* ``insert``: a global id already known (a replay, or a deleted row's tombstone) is a no-op;
+  otherwise the row is inserted with references translated to local keys.
+* ``update``: per field, the change replaces the heads it was based on; heads it did not see
+  stay. One head: the field simply takes the value. Several heads with different values: two
+  laptops edited the same field concurrently. Both values are kept in ``sync_rows``, the row
+  shows the one with the greatest change id (the same choice on every laptop, so the laptops
+  agree), and the record is flagged for an admin, who settles it by saving a value, which
+  supersedes every head. A change id already among the heads is a replay: nothing happens.
+* ``delete``: the row goes, its gid stays as a tombstone; later updates of it are ignored.
+
+Writes run with foreign keys deferred to the commit: within an entry the changes come in the
+order their rows were last touched, which the signed-note triggers need (facts before the
+signature that locks them), while a row may still refer to one inserted later in the entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from ...models.sync import SyncRow
+from ...storage.sync_capture import SYNCED
+from . import rows
+from .collect import conflicted, winner
+from .rows import NO_CONFLICT, MissingRecord
+
+
+def apply_changes(s: Session, changes: list[dict[str, Any]]) -> int:
+    """Apply one entry's changes inside the caller's transaction; returns how many changed
+    anything."""
+    s.execute(select(1))  # the transaction is open: the pragma applies to it
+    s.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    done = 0
+    pending = [c for c in changes if c["table"] in SYNCED]  # others: tables we do not sync
+    while pending:
+        # Changes come in the order their rows were last touched, so a row can refer to one
+        # inserted further on in the entry (a signed revision to its note, both touched at
+        # signing). Such a change waits for the next pass; everything else keeps its order.
+        later = {c["gid"] for c in pending if c["op"] == "insert"}
+        waiting = []
+        for change in pending:
+            later.discard(change["gid"])
+            op = {"insert": _insert, "update": _update, "delete": _delete}[change["op"]]
+            try:
+                done += op(s, change["table"], change)
+            except MissingRecord as missing:
+                if missing.gid not in later and missing.gid not in {
+                        c["gid"] for c in waiting if c["op"] == "insert"}:
+                    raise
+                waiting.append(change)
+        if len(waiting) == len(pending):
+            raise MissingRecord(waiting[0]["table"], waiting[0]["gid"])
+        pending = waiting
+    return done
+
+
+def _known(s: Session, gid: str) -> SyncRow | None:
+    return s.get(SyncRow, gid)
+
+
+def _insert(s: Session, name: str, change: dict[str, Any]) -> int:
+    if _known(s, change["gid"]) is not None:
+        return 0
+    values = rows.decode_fields(s, name, change["fields"])
+    result = s.execute(insert(rows.table(name)).values(**values))
+    if rows.key_columns(name) == ("id",):
+        values["id"] = result.inserted_primary_key[0]
+    s.add(SyncRow(gid=change["gid"], tbl=name, row_key=rows.key_of(name, values),
+                  fields={col: [[change["id"], v]] for col, v in change["fields"].items()},
+                  conflicted=False))
+    s.flush()
+    return 1
+
+
+def _update(s: Session, name: str, change: dict[str, Any]) -> int:
+    known = _known(s, change["gid"])
+    if known is None or known.row_key is None:
+        return 0  # deleted here (or never seen): an edit of a deleted record is moot
+    fields = dict(known.fields)
+    shown: dict[str, Any] = {}
+    for col, value in change["fields"].items():
+        heads = fields.get(col, [])
+        if any(h[0] == change["id"] for h in heads):
+            continue  # applied before
+        base = set(change.get("base", {}).get(col, []))
+        heads = [h for h in heads if h[0] not in base] + [[change["id"], value]]
+        if col in NO_CONFLICT:
+            heads = [max(heads, key=lambda h: h[0])]
+        fields[col] = sorted(heads, key=lambda h: h[0])
+        shown[col] = winner(fields[col])
+    if not shown:
+        return 0
+    known.fields = fields
+    known.conflicted = conflicted(fields)
+    values = rows.decode_fields(s, name, shown)
+    if values:
+        s.execute(update(rows.table(name)).where(*rows.key_filter(name, known.row_key))
+                  .values(**values))
+    return 1
+
+
+def _delete(s: Session, name: str, change: dict[str, Any]) -> int:
+    known = _known(s, change["gid"])
+    if known is None:
+        s.add(SyncRow(gid=change["gid"], tbl=name, row_key=None, fields={}, conflicted=False))
+        return 0
+    if known.row_key is None:
+        return 0
+    s.execute(delete(rows.table(name)).where(*rows.key_filter(name, known.row_key)))
+    known.row_key = None
+    known.fields = {}
+    known.conflicted = False
+    return 1

@@ -1,0 +1,139 @@
+"""Local changes -> signed entries in the outbox.
+
+``collect`` reads the rows the capture triggers noted in ``sync_dirty``, compares each with
+what sync last knew of it (``sync_rows``) and makes one change per row: ``insert`` (a new row:
+all its fields and a new global id), ``update`` (only the fields that differ, each with the
+change ids it was based on: the version it edited) or ``delete``. Many edits of one row between
+two syncs (a draft autosaved every second) become one change. ``seal`` packs changes into
+entries of this device's chain and stores them in ``sync_outbox`` in the same transaction.
+
+A change body (JSON, inside the encrypted entry)::
+
+    {"v": 1, "changes": [{"id": change id, "op": "insert"|"update"|"delete",
+                          "table": name, "gid": global id,
+                          "fields": {column: value},            # insert, update
+                          "base": {column: [change id, ...]}}]} # update
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ...models.sync import SyncDirty, SyncIdentity, SyncOutbox, SyncRow
+from ...storage.sync_capture import SYNCED
+from ...sync import entry as E
+from ...sync.ids import uuid7
+from ..errors import SyncProblem
+from ..workspace import Workspace
+from . import rows
+from .identity import sync_keys
+
+BODY_VERSION = 1
+CHANGES_PER_ENTRY = 400
+
+
+def new_id(ws: Workspace) -> str:
+    return str(uuid7(int(ws.clock.now().timestamp() * 1000)))
+
+
+def winner(heads: list[list[Any]]) -> Any:
+    """The value a row shows for a field: the head with the greatest change id."""
+    return max(heads, key=lambda h: h[0])[1]
+
+
+def conflicted(fields: dict[str, list[list[Any]]]) -> bool:
+    return any(len({json.dumps(h[1], sort_keys=True) for h in heads}) > 1
+               for heads in fields.values())
+
+
+def collect(s: Session, ws: Workspace) -> list[dict[str, Any]]:
+    """Turn the noted rows into changes (oldest last-touched first) and mark them known."""
+    noted = s.execute(select(SyncDirty.tbl, SyncDirty.row_key, func.max(SyncDirty.id))
+                      .group_by(SyncDirty.tbl, SyncDirty.row_key)
+                      .order_by(func.max(SyncDirty.id))).all()
+    if not noted:
+        return []
+    pending: list[tuple[str, dict[str, Any] | None, SyncRow | None, bool]] = []
+    for name, key, _last in noted:
+        if name not in SYNCED:
+            continue
+        current = rows.read_row(s, name, key)
+        known = s.scalars(select(SyncRow).where(SyncRow.tbl == name,
+                                                SyncRow.row_key == key)).first()
+        new = current is not None and known is None
+        if new:
+            # A global id for every new row first: a row may refer to another new one.
+            known = SyncRow(gid=new_id(ws), tbl=name, row_key=key, fields={}, conflicted=False)
+            s.add(known)
+        pending.append((name, current, known, new))
+    s.flush()
+    changes = [c for c in (_change(s, ws, *p) for p in pending) if c is not None]
+    s.execute(delete(SyncDirty).where(SyncDirty.id <= max(n[2] for n in noted)))
+    return changes
+
+
+def _change(s: Session, ws: Workspace, name: str, current: dict[str, Any] | None,
+            known: SyncRow | None, new: bool) -> dict[str, Any] | None:
+    cid = new_id(ws)
+    if current is None:
+        if known is None:
+            return None  # created and deleted between two syncs: nothing to tell
+        known.row_key = None  # a tombstone keeps the gid
+        known.fields = {}
+        known.conflicted = False
+        return {"id": cid, "op": "delete", "table": name, "gid": known.gid}
+    assert known is not None
+    values = rows.encode_row(s, name, current)
+    if new:  # inserted since the last sync
+        known.fields = {col: [[cid, v]] for col, v in values.items()}
+        return {"id": cid, "op": "insert", "table": name, "gid": known.gid, "fields": values}
+    fields = dict(known.fields)
+    changed = {col: v for col, v in values.items()
+               if col not in fields or winner(fields[col]) != v}
+    if not changed:
+        return None
+    base = {col: sorted(h[0] for h in fields.get(col, [])) for col in changed}
+    for col, v in changed.items():
+        fields[col] = [[cid, v]]  # this edit saw, and supersedes, every head
+    known.fields = fields
+    known.conflicted = conflicted(fields)
+    return {"id": cid, "op": "update", "table": name, "gid": known.gid, "fields": changed,
+            "base": base}
+
+
+def body(changes: list[dict[str, Any]]) -> bytes:
+    return json.dumps({"v": BODY_VERSION, "changes": changes}, sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def seal(s: Session, ws: Workspace, identity: SyncIdentity,
+         changes: list[dict[str, Any]]) -> int:
+    """Pack changes into entries of this device's chain, into the outbox. Returns how many."""
+    if not changes:
+        return 0
+    keys = sync_keys(s)
+    if not keys:
+        raise SyncProblem("This laptop holds no clinic sync key: set up sync on the first"
+                          " laptop ('sync now' as an admin), and enrol the others.")
+    epoch = max(keys)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    signer = Ed25519PrivateKey.from_private_bytes(identity.signing_key)
+    device = uuid.UUID(identity.device_id)
+    count = 0
+    for start in range(0, len(changes), CHANGES_PER_ENTRY):
+        batch = changes[start:start + CHANGES_PER_ENTRY]
+        header = E.Header(device, identity.seq + 1, identity.head_hash, epoch,
+                          int(ws.clock.now().timestamp() * 1_000_000))
+        entry = E.seal(signer, keys[epoch], header, body(batch))
+        identity.seq, identity.head_hash = header.seq, entry.hash
+        s.add(SyncOutbox(device_id=identity.device_id, seq=header.seq, raw=entry.encode(),
+                         changes=len(batch)))
+        count += 1
+    s.flush()
+    return count

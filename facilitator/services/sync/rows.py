@@ -1,0 +1,162 @@
+"""How a synced row travels: which columns, how values are written in an entry, and how local
+integer keys become global ids (and back).
+
+Values are JSON: datetimes, dates and times in ISO 8601 (UTC datetimes keep their offset),
+bytes in hex, JSON columns as they are. A column that refers to another synced row (a foreign
+key, or one of the few references kept without a constraint) travels as that row's global id,
+so an entry never carries a local key. Comparisons happen on these encoded values.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, Column, Table, TypeDecorator, select
+from sqlalchemy.orm import Session
+
+from ...models import Base
+from ...models.sync import SyncRow
+from ...storage.sync_capture import LOCAL_COLUMNS, SYNCED
+from ..errors import SyncProblem
+
+# References kept without a foreign key constraint (see their models).
+EXTRA_REFS = {("users", "supervisor_id"): "users", ("segments", "topic_version_id"):
+              "topic_versions"}
+# "Who changed it last" bookkeeping: concurrent values are not a clinical conflict, the
+# greatest change id simply stands (never used for clinical fields).
+NO_CONFLICT = {"updated_at", "updated_by_id"}
+
+
+def table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+def fields_of(name: str) -> list[Column[Any]]:
+    """The columns that travel: all but a local surrogate key and per-laptop columns."""
+    t = table(name)
+    local = LOCAL_COLUMNS.get(name, frozenset())
+    return [c for c in t.columns if c.name not in local
+            and not (c.primary_key and not c.foreign_keys)]
+
+
+def ref_table(name: str, column: Column[Any]) -> str | None:
+    if (name, column.name) in EXTRA_REFS:
+        return EXTRA_REFS[(name, column.name)]
+    for fk in column.foreign_keys:
+        return fk.column.table.name
+    return None
+
+
+def _kind(column: Column[Any]) -> str:
+    kind = column.type
+    if isinstance(kind, TypeDecorator):  # UTCDateTime: judged by what it stores
+        kind = kind.impl_instance
+    if isinstance(kind, JSON):
+        return "json"
+    try:
+        py = kind.python_type
+    except NotImplementedError:
+        return "plain"
+    if py is datetime:
+        return "datetime"
+    return {date: "date", time: "time", bytes: "bytes"}.get(py, "plain")
+
+
+def encode(column: Column[Any], value: Any) -> Any:
+    if value is None:
+        return None
+    kind = _kind(column)
+    if kind in ("datetime", "date", "time"):
+        return value.isoformat()
+    if kind == "bytes":
+        return bytes(value).hex()
+    return value
+
+
+def decode(column: Column[Any], value: Any) -> Any:
+    if value is None:
+        return None
+    kind = _kind(column)
+    if kind == "datetime":
+        return datetime.fromisoformat(value)
+    if kind == "date":
+        return date.fromisoformat(value)
+    if kind == "time":
+        return time.fromisoformat(value)
+    if kind == "bytes":
+        return bytes.fromhex(value)
+    return value
+
+
+def key_columns(name: str) -> tuple[str, ...]:
+    return SYNCED[name]
+
+
+def key_of(name: str, values: dict[str, Any]) -> str:
+    return ",".join(str(values[c]) for c in key_columns(name))
+
+
+def key_filter(name: str, row_key: str) -> list[Any]:
+    t = table(name)
+    return [t.c[c] == int(part) for c, part in zip(key_columns(name), row_key.split(","),
+                                                   strict=True)]
+
+
+def read_row(s: Session, name: str, row_key: str) -> dict[str, Any] | None:
+    row = s.execute(select(table(name)).where(*key_filter(name, row_key))).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def gid_of(s: Session, name: str, local_id: Any) -> str:
+    gid = s.scalar(select(SyncRow.gid).where(SyncRow.tbl == name,
+                                             SyncRow.row_key == str(local_id)))
+    if gid is None:
+        raise SyncProblem(f"A {name} record ({local_id}) has no global id yet; run sync again"
+                          " after 'verify'.")
+    return gid
+
+
+class MissingRecord(SyncProblem):
+    """A change refers to a record (``gid``) this laptop does not hold."""
+
+    def __init__(self, name: str, gid: str) -> None:
+        super().__init__(f"An entry refers to a {name} record this laptop does not have (or"
+                         " that was deleted); nothing of that entry was applied.")
+        self.gid = gid
+
+
+def local_of(s: Session, name: str, gid: str) -> int:
+    key = s.scalar(select(SyncRow.row_key).where(SyncRow.gid == gid, SyncRow.tbl == name))
+    if key is None:
+        raise MissingRecord(name, gid)
+    return int(key)
+
+
+def encode_row(s: Session, name: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The travelling fields of a local row, references as global ids."""
+    out: dict[str, Any] = {}
+    for column in fields_of(name):
+        value = values[column.name]
+        target = ref_table(name, column)
+        if target is not None and value is not None:
+            out[column.name] = gid_of(s, target, value)
+        else:
+            out[column.name] = encode(column, value)
+    return out
+
+
+def decode_fields(s: Session, name: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Column values for a local write, global ids translated to local keys."""
+    columns = {c.name: c for c in fields_of(name)}
+    out: dict[str, Any] = {}
+    for col, value in fields.items():
+        column = columns.get(col)
+        if column is None:
+            continue  # a column this version does not sync (or know): ignored, never guessed
+        target = ref_table(name, column)
+        if target is not None and value is not None:
+            out[col] = local_of(s, target, value)
+        else:
+            out[col] = decode(column, value)
+    return out

@@ -1,0 +1,236 @@
+"""One sync round (``sync_now``): seal local changes, push, pull, check, apply, push again.
+
+1. In one write transaction: collect this laptop's changes and seal them into the outbox.
+2. Register this device (idempotent) and push the outbox; entries the hub accepted or already
+   had are removed from it. A crash between the push and that removal only means the next round
+   pushes the same bytes again, which the hub answers with "duplicate".
+3. Compare the hub's head of every device with the head this laptop remembers (a hub that lost
+   or rewrote history is refused before anything is pulled).
+4. Pull in batches after the stored cursor. Each batch is one write transaction: first this
+   laptop's newest edits are sealed (so a pulled change can never silently overwrite an edit
+   not yet collected), then every entry is checked (``facilitator.sync.chain``) and applied,
+   and the cursor moves. A failed check stops the round with nothing of that batch applied.
+5. Push what step 4 sealed.
+
+Entries this laptop's own database sealed (under its current or an earlier identity, up to the
+seq it knows) are checked but not applied again: their changes are already in it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ...models.sync import (
+    SyncDirty,
+    SyncIdentity,
+    SyncOutbox,
+    SyncPeer,
+    SyncRow,
+    SyncSeen,
+    SyncState,
+)
+from ...storage.hub.client import HubClient, HubError, HubHead, hub_label
+from ...storage.install import install_binding
+from ...sync import chain as C
+from ...sync import entry as E
+from .. import audit
+from ..errors import SyncProblem
+from ..workspace import Workspace
+from .apply import apply_changes
+from .collect import collect, seal
+from .identity import create_first_key, identity_row, sync_keys
+
+PULL_BATCH = 200
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: int
+    pulled: int
+    applied: int
+    pending: int
+    conflicts: int
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    hub: str
+    device_id: str
+    last_sync_at: datetime | None
+    pending_changes: int  # records changed here and not yet on the hub (an upper bound)
+    conflicts: int
+    last_problem: str
+
+
+def _state(s: Session) -> SyncState:
+    state = s.get(SyncState, 1)
+    if state is None:
+        state = SyncState(id=1, hub_dsn="", hub_id="", cursor=0, last_sync_at=None,
+                          last_problem="")
+        s.add(state)
+    return state
+
+
+def _seal_local(s: Session, ws: Workspace, binding: object) -> SyncIdentity:
+    me = identity_row(s, ws, binding)  # type: ignore[arg-type]
+    seal(s, ws, me, collect(s, ws))
+    return me
+
+
+def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
+    """Run one sync round with the hub at ``dsn`` (remembered for later rounds). Raises
+    ``SyncProblem`` with a sentence for the status bar; the laptop keeps working either way."""
+    binding = install_binding(ws.vault.data_dir)
+    with ws.transaction() as s:
+        state = _state(s)
+        if dsn:
+            state.hub_dsn = dsn
+        dsn = state.hub_dsn
+    if not dsn:
+        raise SyncProblem("No clinic hub is set up on this laptop yet.")
+    try:
+        with ws.transaction() as s:
+            if not sync_keys(s) and ws.actor.is_admin and not s.scalar(
+                    select(func.count()).select_from(SyncPeer)):
+                # The first laptop of a clinic makes the clinic's key (the others get it by
+                # enrolment, or came from a backup of an enrolled laptop).
+                create_first_key(s, ws)
+            me = _seal_local(s, ws, binding)
+            device, public = uuid.UUID(me.device_id), me.public_key
+        with HubClient(dsn) as hub:
+            hub.register(device, public)
+            pushed = _push(ws, hub, str(device))
+            _check_heads(ws, hub.heads())
+            pulled, applied = _pull(ws, hub, binding)
+            pushed += _push(ws, hub, str(device))
+            hub_id = hub.hub_id()
+    except (HubError, E.EntryError, SyncProblem) as error:
+        _remember_problem(ws, str(error))
+        raise SyncProblem(str(error)) from None
+    with ws.transaction() as s:
+        state = _state(s)
+        if state.hub_id and state.hub_id != hub_id:
+            state.last_problem = "This laptop synced with another hub before."
+        state.hub_id = hub_id
+        state.last_sync_at = ws.clock.now()
+        state.last_problem = ""
+        pending = s.scalar(select(func.count()).select_from(SyncOutbox)) or 0
+        conflicts = s.scalar(select(func.count()).select_from(SyncRow)
+                             .where(SyncRow.conflicted)) or 0
+        audit.record(s, ws, "sync.round", "sync", "", pushed=pushed, pulled=pulled,
+                     applied=applied, conflicts=conflicts)
+    return SyncReport(pushed, pulled, applied, pending, conflicts)
+
+
+def _remember_problem(ws: Workspace, message: str) -> None:
+    with ws.transaction() as s:
+        _state(s).last_problem = message
+
+
+def _push(ws: Workspace, hub: HubClient, device_id: str) -> int:
+    with ws.read() as s:
+        waiting = [(o.seq, o.raw) for o in s.scalars(
+            select(SyncOutbox).where(SyncOutbox.device_id == device_id)
+            .order_by(SyncOutbox.seq))]
+    if not waiting:
+        return 0
+    result = hub.push([raw for _, raw in waiting])
+    done = set(result.accepted) | set(result.duplicates)
+    with ws.transaction() as s:
+        s.execute(delete(SyncOutbox).where(SyncOutbox.device_id == device_id,
+                                           SyncOutbox.seq.in_(done)))
+    if result.equivocation is not None:
+        raise SyncProblem(f"The hub holds a different entry {result.equivocation} for this"
+                          " laptop and froze it: this data folder was probably copied or"
+                          " restored on another machine. Tell your administrator.")
+    return len(result.accepted)
+
+
+def _check_heads(ws: Workspace, heads: list[HubHead]) -> None:
+    with ws.read() as s:
+        peers = {p.device_id: p for p in s.scalars(select(SyncPeer))}
+    for head in heads:
+        peer = peers.get(str(head.device_id))
+        if peer is None:
+            continue
+        if peer.public_key != head.public_key:
+            raise SyncProblem(f"The hub now shows another key for device {head.device_id}"
+                              " than the one this laptop pinned: nothing was pulled.")
+        C.check_head(C.Head(peer.head_seq, peer.head_hash), head.seq,
+                     head.hash if head.seq == peer.head_seq else None, str(head.device_id))
+    listed = {str(h.device_id) for h in heads}
+    for device_id, peer in peers.items():
+        if peer.head_seq and device_id not in listed:
+            raise C.ChainBroken(f"The hub no longer lists device {device_id}, whose entries"
+                                " this laptop applied: the hub lost history.")
+
+
+def _pull(ws: Workspace, hub: HubClient, binding: object) -> tuple[int, int]:
+    pulled = applied = 0
+    keys_on_hub = {str(h.device_id): h.public_key for h in hub.heads()}
+    while True:
+        with ws.read() as s:
+            cursor = _state(s).cursor if s.get(SyncState, 1) else 0
+        batch = hub.pull(cursor, PULL_BATCH)
+        if not batch:
+            return pulled, applied
+        with ws.transaction() as s:
+            _seal_local(s, ws, binding)
+            for position, raw in batch:
+                applied += _take(s, E.decode(raw), keys_on_hub)
+                _state(s).cursor = position
+            # The capture triggers noted the rows just applied; local edits were collected at
+            # the start of this transaction and none can come in while it holds the lock.
+            s.execute(delete(SyncDirty))
+            pulled += len(batch)
+
+
+def _take(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> int:
+    device = str(entry.header.device_id)
+    peer = s.get(SyncPeer, device)
+    if peer is None:
+        public = keys_on_hub.get(device)
+        if public is None:
+            raise C.UnknownKey(f"{entry.header.label()} comes from a device the hub does not"
+                               " list; it was not applied.")
+        peer = SyncPeer(device_id=device, public_key=public, head_seq=0, head_hash=E.GENESIS)
+        s.add(peer)  # pinned on first sight; a later change of key is refused
+    seq = entry.header.seq
+    known = s.get(SyncSeen, (device, seq))
+    checked = C.check_entry(entry, public_key=peer.public_key, sync_keys=sync_keys(s),
+                            head=C.Head(peer.head_seq, peer.head_hash),
+                            known_hash=known.hash if known else None)
+    if checked.verdict is C.Verdict.DUPLICATE:
+        return 0
+    s.add(SyncSeen(device_id=device, seq=seq, hash=entry.hash))
+    peer.head_seq, peer.head_hash = seq, entry.hash
+    mine = s.scalars(select(SyncIdentity).where(SyncIdentity.device_id == device)).first()
+    if mine is not None and seq <= mine.seq:
+        return 0  # sealed from this very database: already applied
+    assert checked.body is not None
+    data = json.loads(checked.body)
+    if data.get("v") != 1:
+        raise SyncProblem(f"{entry.header.label()} was written by a newer Facilitator; update"
+                          " this laptop to apply it.")
+    return apply_changes(s, data["changes"])
+
+
+def status(ws: Workspace) -> SyncStatus:
+    """What the status bar shows: hub, last sync, entries waiting, records flagged."""
+    with ws.read() as s:
+        state = s.get(SyncState, 1)
+        me = s.scalars(select(SyncIdentity).where(SyncIdentity.retired_at.is_(None))).first()
+        sealed = s.scalar(select(func.coalesce(func.sum(SyncOutbox.changes), 0))) or 0
+        noted = s.scalar(select(func.count()).select_from(
+            select(SyncDirty.tbl, SyncDirty.row_key).distinct().subquery())) or 0
+        conflicts = s.scalar(select(func.count()).select_from(SyncRow)
+                             .where(SyncRow.conflicted)) or 0
+    return SyncStatus(hub_label(state.hub_dsn) if state and state.hub_dsn else "",
+                      me.device_id if me else "", state.last_sync_at if state else None,
+                      sealed + noted, conflicts, state.last_problem if state else "")

@@ -1,0 +1,67 @@
+"""Change capture for clinic sync: which tables travel, and the triggers that note each change.
+
+Every INSERT, UPDATE and DELETE on a synced table appends ``(table, row key)`` to
+``sync_dirty`` from a trigger, inside the same transaction as the change itself. That log is the
+outbox's input: whatever writes the row (an ORM flush, a Core ``update()``, the console's undo,
+a bulk demo insert) is captured alike, and a crash can lose the change only together with the
+change. ``services.sync.collect`` turns the noted rows into per-field changes at sync time by
+comparing each row with what sync last knew of it.
+
+Local-only tables (never synced): the audit log (each device's audit chain is its own; its
+entries are the device's history), the console's undo log (it holds local row ids), Alembic's
+version and sync's own bookkeeping.
+"""
+
+from __future__ import annotations
+
+from .guards import ExactGuard
+
+# table -> its primary key columns, in the order the row key joins them ("12" or "12,34").
+SYNCED: dict[str, tuple[str, ...]] = {
+    "clinic": ("id",), "users": ("id",), "programs": ("id",), "groups": ("id",),
+    "group_facilitators": ("group_id", "user_id"), "participants": ("id",),
+    "treatment_goals": ("id",), "drug_tests": ("id",), "enrollments": ("id",),
+    "group_sessions": ("id",), "session_facilitators": ("session_id", "user_id"),
+    "segments": ("id",), "attendance": ("id",), "out_of_room": ("id",),
+    "form_responses": ("id",), "safety_flags": ("id",), "jots": ("id",),
+    "curriculum_modules": ("id",), "curriculum_topics": ("id",), "topic_versions": ("id",),
+    "rotation_plans": ("id",), "rotation_entries": ("id",), "topic_deliveries": ("id",),
+    "progress_notes": ("id",), "note_revisions": ("id",), "note_goal_links": ("id",),
+    "session_group_sections": ("session_id",), "note_addenda": ("id",), "signatures": ("id",),
+    "note_reviews": ("id",), "quick_phrases": ("id",), "disclosures": ("id",),
+}
+# Per-laptop settings and bookkeeping columns that never travel; changing only these notes
+# nothing (the UPDATE triggers list the other columns).
+LOCAL_COLUMNS: dict[str, frozenset[str]] = {
+    "users": frozenset({"last_login_at"}),
+    "clinic": frozenset({"backup_folder", "backup_keep", "auto_backup", "last_auto_backup_at"}),
+    "note_revisions": frozenset({"edit_seq", "audited_at"}),
+}
+LOCAL_ONLY = frozenset({"audit_events", "console_actions", "sync_identity", "sync_keys",
+                        "sync_dirty", "sync_rows", "sync_peers", "sync_seen", "sync_outbox",
+                        "sync_state"})
+
+
+def row_key_sql(table: str, row: str) -> str:
+    return " || ',' || ".join(f"CAST({row}.{c} AS TEXT)" for c in SYNCED[table])
+
+
+def _synced_columns(table: str) -> list[str]:
+    from ..models import Base
+
+    local = LOCAL_COLUMNS.get(table, frozenset())
+    return [c.name for c in Base.metadata.tables[table].columns if c.name not in local]
+
+
+def _trigger(table: str, verb: str) -> ExactGuard:
+    row = "OLD" if verb == "DELETE" else "NEW"
+    name = f"sync_capture_{table}_{verb.lower()}"
+    event = f"UPDATE OF {', '.join(_synced_columns(table))}" if verb == "UPDATE" else verb
+    return ExactGuard(name, table, (
+        f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW BEGIN"
+        f" INSERT INTO sync_dirty (tbl, row_key) VALUES ('{table}', {row_key_sql(table, row)});"
+        " END"))
+
+
+CAPTURE_TRIGGERS: tuple[ExactGuard, ...] = tuple(
+    _trigger(table, verb) for table in SYNCED for verb in ("INSERT", "UPDATE", "DELETE"))

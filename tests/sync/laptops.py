@@ -1,0 +1,75 @@
+"""Test helper: laptops (real data folders with their own SQLCipher databases) of one clinic,
+each with its own hub account, syncing through one hub. A laptop joins as a restore of
+another laptop's backup (enrolment, which replaces this, is not built yet)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from keyrings.alt.file import PlaintextKeyring
+
+from facilitator.clock import FakeClock
+from facilitator.services import auth, maintenance
+from facilitator.services.sync import dump, run
+from facilitator.services.workspace import Workspace
+from facilitator.storage.device import KeyringSecrets
+from facilitator.storage.vault import Vault
+from tests.conftest import FAST_KDF, PASSWORD
+from tests.pg import Cluster
+
+
+@dataclass
+class Laptop:
+    name: str
+    vault: Vault
+    clock: FakeClock
+    dsn: str
+    opened: list[Workspace] = field(default_factory=list)
+
+    def sign_in(self, login: str = "admin") -> Workspace:
+        ws = auth.sign_in(self.vault, self.clock, login, PASSWORD)
+        self.opened.append(ws)
+        return ws
+
+    def sync(self, login: str = "admin") -> run.SyncReport:
+        return run.sync_now(self.sign_in(login), self.dsn)
+
+    def dump(self) -> dict:
+        return dump.canonical_dump(self.sign_in())
+
+    def close(self) -> None:
+        for ws in self.opened:
+            ws.close()
+        self.opened.clear()
+
+
+class Clinic:
+    """Laptops of one clinic against one hub database."""
+
+    def __init__(self, cluster: Cluster, hub_db: str, tmp: Path, keyring: PlaintextKeyring,
+                 clock: FakeClock) -> None:
+        self.cluster, self.hub_db, self.tmp = cluster, hub_db, tmp
+        self.keyring, self.clock = keyring, clock
+        self.laptops: list[Laptop] = []
+
+    def vault(self, name: str) -> Vault:
+        return Vault(self.tmp / name, device=KeyringSecrets(self.keyring), kdf=FAST_KDF)
+
+    def adopt(self, name: str, vault: Vault) -> Laptop:
+        laptop = Laptop(name, vault, self.clock,
+                        self.cluster.dsn(self.hub_db, self.cluster.laptop_role(self.hub_db)))
+        self.laptops.append(laptop)
+        return laptop
+
+    def join_from(self, source: Laptop, name: str) -> Laptop:
+        """A new laptop from a backup of ``source`` (a new install: a new device identity)."""
+        backup = self.tmp / f"{name}.fbak"
+        maintenance.backup(source.sign_in(), backup)
+        vault = self.vault(name)
+        maintenance.restore(backup, vault.data_dir, vault.device, self.clock, "admin", PASSWORD)
+        return self.adopt(name, vault)
+
+    def close(self) -> None:
+        for laptop in self.laptops:
+            laptop.close()
