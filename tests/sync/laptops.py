@@ -25,12 +25,13 @@ class Laptop:
     vault: Vault
     clock: FakeClock
     dsn: str
-    opened: list[Workspace] = field(default_factory=list)
+    opened: dict[str, Workspace] = field(default_factory=dict)
 
     def sign_in(self, login: str = "admin") -> Workspace:
-        ws = auth.sign_in(self.vault, self.clock, login, PASSWORD)
-        self.opened.append(ws)
-        return ws
+        """That user's workspace on this laptop (signed in once, then reused)."""
+        if login not in self.opened:
+            self.opened[login] = auth.sign_in(self.vault, self.clock, login, PASSWORD)
+        return self.opened[login]
 
     def sync(self, login: str = "admin") -> run.SyncReport:
         return run.sync_now(self.sign_in(login), self.dsn)
@@ -39,7 +40,7 @@ class Laptop:
         return dump.canonical_dump(self.sign_in())
 
     def close(self) -> None:
-        for ws in self.opened:
+        for ws in self.opened.values():
             ws.close()
         self.opened.clear()
 

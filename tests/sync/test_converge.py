@@ -5,7 +5,6 @@ nothing twice."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -187,8 +186,9 @@ def test_a_copied_laptop_gets_its_own_chain(clinic: Clinic, a: Laptop, nc: Notes
     from facilitator.services.sync.identity import current_identity
 
     assert current_identity(a.sign_in()).device_id != current_identity(b.sign_in()).device_id
-    status = __import__("facilitator.storage.hub.admin", fromlist=["status"]).status(
-        clinic.cluster.dsn(clinic.hub_db))
+    from facilitator.storage.hub import admin
+
+    status = admin.status(clinic.cluster.dsn(clinic.hub_db))
     assert len(status.devices) == 2 and not any(d.frozen_at for d in status.devices)
 
 
@@ -204,5 +204,3 @@ def test_a_therapist_syncs_too_but_only_an_admin_starts_a_clinic_key(
     assert laptop.sync("tara").pushed == 0  # signing in changes only local columns
     assert run.status(laptop.sign_in()).last_problem == ""
 
-
-_ = replace

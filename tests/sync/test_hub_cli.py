@@ -44,3 +44,35 @@ def test_errors_are_one_line(pg_cluster: Cluster, capsys: pytest.CaptureFixture[
     assert cli.main(["hub", "add-laptop", "--dsn", pg_cluster.dsn(db), "--name", "Bad Name"]) == (
         cli.CHECK_FAILED)
     assert "cannot be a role name" in capsys.readouterr().err
+
+
+def test_sync_now_and_status(pg_cluster: Cluster, tmp_path, clock,
+                             monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    from facilitator.services import auth
+    from facilitator.storage.device import NoDeviceSecrets
+    from facilitator.storage.vault import Vault
+    from tests.conftest import FAST_KDF, PASSWORD, make_setup
+
+    data = tmp_path / "laptop"
+    ws, _ = auth.create_clinic(Vault(data, device=NoDeviceSecrets(), kdf=FAST_KDF), clock,
+                               make_setup())
+    ws.close()
+    db = pg_cluster.new_database()
+    role = pg_cluster.laptop_role(db)
+    monkeypatch.setenv("FACILITATOR_PASSWORD", PASSWORD)
+    base = ["--no-keyring", "--data-dir", str(data), "--user", "admin"]
+    assert cli.main(["sync", "status", *base]) == cli.OK
+    assert "Hub: not set up" in capsys.readouterr().out
+    assert cli.main(["sync", "now", *base]) == cli.CHECK_FAILED
+    assert capsys.readouterr().err == (
+        "facilitator: No clinic hub is set up on this laptop yet.\n")
+    assert cli.main(["sync", "now", *base, "--dsn", pg_cluster.dsn(db, role)]) == cli.OK
+    out = capsys.readouterr().out
+    assert out.startswith("Synced: 1 entries pushed, 1 pulled, 0 changes applied, 0 waiting.")
+    assert cli.main(["sync", "now", *base]) == cli.OK  # the hub is remembered
+    assert "0 entries pushed" in capsys.readouterr().out
+    assert cli.main(["sync", "status", *base]) == cli.OK
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"Hub: {pg_cluster.host}/{db}"
+    assert lines[3:] == ["Changes waiting: 0", "Records needing an admin: 0", "Problem: none"]
