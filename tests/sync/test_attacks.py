@@ -116,3 +116,42 @@ def test_a_restored_copy_pushing_the_old_identity_freezes_it(
     with pytest.raises(SyncProblem, match="frozen"):
         a.sync()
     b.sync()  # B is not affected
+
+
+def test_a_hub_of_another_clinic_is_refused_before_anything_moves(
+        pair: tuple[Clinic, Laptop, Laptop]) -> None:
+    clinic, a, _b = pair
+    from facilitator.storage.hub import admin
+
+    other = clinic.cluster.new_database("template0")
+    admin.init(clinic.cluster.dsn(other))  # another hub, with its own id
+    elsewhere = clinic.cluster.dsn(other, clinic.cluster.laptop_role(other))
+    _goal(a, "Not for the other hub")
+    with pytest.raises(SyncProblem, match="not the hub this laptop syncs with"):
+        run.sync_now(a.sign_in(), elsewhere)
+    with HubClient(elsewhere) as hub:
+        assert hub.heads() == [] and hub.pull(0) == []
+    assert a.sync().pushed == 1  # the remembered hub still works
+
+
+def test_a_restored_laptop_reissues_what_its_source_never_pushed(
+        pair: tuple[Clinic, Laptop, Laptop]) -> None:
+    """A's last edits were sealed but not pushed when the backup was taken; A is then lost.
+    The restored copy sends them in its own chain; B gets them once."""
+    from facilitator.services.sync.run import _seal_local
+    from facilitator.storage.install import install_binding
+
+    clinic, a, b = pair
+    _goal(a, "Sealed but never pushed")
+    ws = a.sign_in()
+    with ws.transaction() as s:
+        _seal_local(s, ws, install_binding(ws.vault.data_dir))
+    restored = clinic.join_from(a, "A2")
+    report = restored.sync()
+    assert report.pushed == 1 and report.pending == 0
+    b.sync()
+    assert "Sealed but never pushed" in _goals(b)
+    a.sync()  # A was not lost after all: its own push of the same change is a no-op elsewhere
+    b.sync()
+    assert _goals(b).count("Sealed but never pushed") == 1
+    assert a.dump() == b.dump() == restored.dump()

@@ -37,6 +37,13 @@ def apply_changes(s: Session, changes: list[dict[str, Any]]) -> int:
     anything."""
     s.execute(select(1))  # the transaction is open: the pragma applies to it
     s.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    with s.no_autoflush:  # every insert flushes its own sync record; nothing else needs it
+        done = _apply_all(s, changes)
+    s.flush()
+    return done
+
+
+def _apply_all(s: Session, changes: list[dict[str, Any]]) -> int:
     done = 0
     pending = [c for c in changes if c["table"] in SYNCED]  # others: tables we do not sync
     while pending:

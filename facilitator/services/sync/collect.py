@@ -58,26 +58,47 @@ def collect(s: Session, ws: Workspace) -> list[dict[str, Any]]:
                       .order_by(func.max(SyncDirty.id))).all()
     if not noted:
         return []
+    wanted = [(name, key) for name, key, _last in noted if name in SYNCED]
+    current, known = _load(s, wanted)
     pending: list[tuple[str, dict[str, Any] | None, SyncRow | None, bool]] = []
-    for name, key, _last in noted:
-        if name not in SYNCED:
-            continue
-        current = rows.read_row(s, name, key)
-        known = s.scalars(select(SyncRow).where(SyncRow.tbl == name,
-                                                SyncRow.row_key == key)).first()
-        new = current is not None and known is None
-        if new:
-            # A global id for every new row first: a row may refer to another new one.
-            known = SyncRow(gid=new_id(ws), tbl=name, row_key=key, fields={}, conflicted=False)
-            s.add(known)
-        pending.append((name, current, known, new))
+    with s.no_autoflush:
+        for name, key in wanted:
+            row = known.get((name, key))
+            new = (name, key) in current and row is None
+            if new:
+                # A global id for every new row first: a row may refer to another new one.
+                row = SyncRow(gid=new_id(ws), tbl=name, row_key=key, fields={},
+                              conflicted=False)
+                s.add(row)
+            pending.append((name, current.get((name, key)), row, new))
     s.flush()
-    changes = [c for c in (_change(s, ws, *p) for p in pending) if c is not None]
+    gids = rows.GidCache(s)
+    with s.no_autoflush:
+        changes = [c for c in (_change(gids, ws, *p) for p in pending) if c is not None]
     s.execute(delete(SyncDirty).where(SyncDirty.id <= max(n[2] for n in noted)))
     return changes
 
 
-def _change(s: Session, ws: Workspace, name: str, current: dict[str, Any] | None,
+def _load(s: Session, wanted: list[tuple[str, str]]
+          ) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[tuple[str, str], SyncRow]]:
+    """The current rows and their sync records, read a few hundred keys per statement."""
+    by_table: dict[str, list[str]] = {}
+    for name, key in wanted:
+        by_table.setdefault(name, []).append(key)
+    current: dict[tuple[str, str], dict[str, Any]] = {}
+    known: dict[tuple[str, str], SyncRow] = {}
+    for name, keys in by_table.items():
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            for values in rows.read_rows(s, name, chunk):
+                current[(name, rows.key_of(name, values))] = values
+            for row in s.scalars(select(SyncRow).where(SyncRow.tbl == name,
+                                                       SyncRow.row_key.in_(chunk))):
+                known[(name, row.row_key or "")] = row
+    return current, known
+
+
+def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, Any] | None,
             known: SyncRow | None, new: bool) -> dict[str, Any] | None:
     cid = new_id(ws)
     if current is None:
@@ -88,7 +109,7 @@ def _change(s: Session, ws: Workspace, name: str, current: dict[str, Any] | None
         known.conflicted = False
         return {"id": cid, "op": "delete", "table": name, "gid": known.gid}
     assert known is not None
-    values = rows.encode_row(s, name, current)
+    values = rows.encode_row(gids, name, current)
     if new:  # inserted since the last sync
         known.fields = {col: [[cid, v]] for col, v in values.items()}
         return {"id": cid, "op": "insert", "table": name, "gid": known.gid, "fields": values}

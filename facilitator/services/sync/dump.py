@@ -18,11 +18,12 @@ def canonical_dump(ws: Workspace) -> dict[str, list[dict[str, Any]]]:
     yet: call it after a sync)."""
     out: dict[str, list[dict[str, Any]]] = {}
     with ws.read() as s:
+        gids = rows.GidCache(s)
         for name in SYNCED:
             found = []
             for row in s.execute(select(rows.table(name))).mappings():
                 values = dict(row)
-                found.append({"gid": rows.gid_of(s, name, rows.key_of(name, values)),
-                              **rows.encode_row(s, name, values)})
+                found.append({"gid": gids(name, rows.key_of(name, values)),
+                              **rows.encode_row(gids, name, values)})
             out[name] = sorted(found, key=lambda r: r["gid"])
     return out

@@ -103,18 +103,38 @@ def key_filter(name: str, row_key: str) -> list[Any]:
                                                    strict=True)]
 
 
-def read_row(s: Session, name: str, row_key: str) -> dict[str, Any] | None:
-    row = s.execute(select(table(name)).where(*key_filter(name, row_key))).mappings().first()
-    return dict(row) if row is not None else None
+def read_rows(s: Session, name: str, row_keys: list[str]) -> list[dict[str, Any]]:
+    """The rows with these keys that still exist."""
+    t = table(name)
+    if key_columns(name) == ("id",):
+        query = select(t).where(t.c.id.in_([int(k) for k in row_keys]))
+        return [dict(r) for r in s.execute(query).mappings()]
+    found = []
+    for key in row_keys:  # link tables: few rows at a time
+        row = s.execute(select(t).where(*key_filter(name, key))).mappings().first()
+        if row is not None:
+            found.append(dict(row))
+    return found
 
 
-def gid_of(s: Session, name: str, local_id: Any) -> str:
-    gid = s.scalar(select(SyncRow.gid).where(SyncRow.tbl == name,
-                                             SyncRow.row_key == str(local_id)))
-    if gid is None:
-        raise SyncProblem(f"A {name} record ({local_id}) has no global id yet; run sync again"
-                          " after 'verify'.")
-    return gid
+class GidCache:
+    """Local key -> global id lookups for one unit of work, each asked of the database once."""
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+        self._seen: dict[tuple[str, str], str] = {}
+
+    def __call__(self, name: str, local_id: Any) -> str:
+        key = (name, str(local_id))
+        gid = self._seen.get(key)
+        if gid is None:
+            gid = self.s.scalar(select(SyncRow.gid).where(SyncRow.tbl == name,
+                                                          SyncRow.row_key == key[1]))
+            if gid is None:
+                raise SyncProblem(f"A {name} record ({local_id}) has no global id yet; run"
+                                  " sync again after 'verify'.")
+            self._seen[key] = gid
+        return gid
 
 
 class MissingRecord(SyncProblem):
@@ -133,14 +153,14 @@ def local_of(s: Session, name: str, gid: str) -> int:
     return int(key)
 
 
-def encode_row(s: Session, name: str, values: dict[str, Any]) -> dict[str, Any]:
+def encode_row(gids: GidCache, name: str, values: dict[str, Any]) -> dict[str, Any]:
     """The travelling fields of a local row, references as global ids."""
     out: dict[str, Any] = {}
     for column in fields_of(name):
         value = values[column.name]
         target = ref_table(name, column)
         if target is not None and value is not None:
-            out[column.name] = gid_of(s, target, value)
+            out[column.name] = gids(target, value)
         else:
             out[column.name] = encode(column, value)
     return out

@@ -36,7 +36,7 @@ from ...models.sync import (
     SyncState,
 )
 from ...storage.hub.client import HubClient, HubError, HubHead, hub_label
-from ...storage.install import install_binding
+from ...storage.install import InstallBinding, install_binding
 from ...sync import chain as C
 from ...sync import entry as E
 from .. import audit
@@ -77,21 +77,42 @@ def _state(s: Session) -> SyncState:
     return state
 
 
-def _seal_local(s: Session, ws: Workspace, binding: object) -> SyncIdentity:
-    me = identity_row(s, ws, binding)  # type: ignore[arg-type]
+def _seal_local(s: Session, ws: Workspace, binding: InstallBinding) -> SyncIdentity:
+    me = identity_row(s, ws, binding)
+    _reissue(s, ws, me)
     seal(s, ws, me, collect(s, ws))
     return me
+
+
+def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> None:
+    """Entries a previous identity of this database sealed but never got acknowledged (this
+    folder is a restore or copy of another install): their changes go out again in this
+    device's chain, with the same change ids, so whichever copy reaches the others first, each
+    change is applied once."""
+    stale = list(s.scalars(select(SyncOutbox).where(SyncOutbox.device_id != me.device_id)
+                           .order_by(SyncOutbox.device_id, SyncOutbox.seq)))
+    if not stale:
+        return
+    keys = sync_keys(s)
+    changes = []
+    for row in stale:
+        entry = E.decode(row.raw)
+        key = keys.get(entry.header.epoch)
+        if key is not None:
+            changes.extend(json.loads(E.open_body(entry, key))["changes"])
+        s.delete(row)
+    s.flush()
+    seal(s, ws, me, changes)
 
 
 def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
     """Run one sync round with the hub at ``dsn`` (remembered for later rounds). Raises
     ``SyncProblem`` with a sentence for the status bar; the laptop keeps working either way."""
     binding = install_binding(ws.vault.data_dir)
-    with ws.transaction() as s:
-        state = _state(s)
-        if dsn:
-            state.hub_dsn = dsn
-        dsn = state.hub_dsn
+    with ws.read() as s:
+        state = s.get(SyncState, 1)
+        known_dsn, known_hub = (state.hub_dsn, state.hub_id) if state else ("", "")
+    dsn = dsn or known_dsn
     if not dsn:
         raise SyncProblem("No clinic hub is set up on this laptop yet.")
     try:
@@ -104,20 +125,22 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
             me = _seal_local(s, ws, binding)
             device, public = uuid.UUID(me.device_id), me.public_key
         with HubClient(dsn) as hub:
+            hub_id = hub.hub_id()
+            if known_hub and hub_id != known_hub:
+                raise SyncProblem(f"The hub at {hub.where} is not the hub this laptop syncs"
+                                  " with (another clinic's, or a new one): nothing was sent or"
+                                  " pulled. Check the hub address with your administrator.")
             hub.register(device, public)
             pushed = _push(ws, hub, str(device))
             _check_heads(ws, hub.heads())
             pulled, applied = _pull(ws, hub, binding)
             pushed += _push(ws, hub, str(device))
-            hub_id = hub.hub_id()
     except (HubError, E.EntryError, SyncProblem) as error:
         _remember_problem(ws, str(error))
         raise SyncProblem(str(error)) from None
     with ws.transaction() as s:
         state = _state(s)
-        if state.hub_id and state.hub_id != hub_id:
-            state.last_problem = "This laptop synced with another hub before."
-        state.hub_id = hub_id
+        state.hub_id, state.hub_dsn = hub_id, dsn  # remembered once it worked
         state.last_sync_at = ws.clock.now()
         state.last_problem = ""
         pending = s.scalar(select(func.count()).select_from(SyncOutbox)) or 0
@@ -171,7 +194,7 @@ def _check_heads(ws: Workspace, heads: list[HubHead]) -> None:
                                 " this laptop applied: the hub lost history.")
 
 
-def _pull(ws: Workspace, hub: HubClient, binding: object) -> tuple[int, int]:
+def _pull(ws: Workspace, hub: HubClient, binding: InstallBinding) -> tuple[int, int]:
     pulled = applied = 0
     keys_on_hub = {str(h.device_id): h.public_key for h in hub.heads()}
     while True:
