@@ -24,7 +24,9 @@ from facilitator.services.workspace import Workspace
 
 from .errors import attempt, user_message
 from .lock import LockController, LockScreen
+from .ops import wait_for_ops
 from .pages import Page, PageSpec, pages_for
+from .sync_status import SyncStatus
 
 GEOMETRY_KEY = "main_window/geometry"
 
@@ -79,6 +81,8 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(self.tr("Signed in: {0} ({1})").format(
             self.ws.actor.signature_name, self.tr(self.ws.actor.role)))
         self.clinic_label = QLabel(self.clinic_name)
+        self.sync_status = SyncStatus(self.ws, self)
+        self.statusBar().addPermanentWidget(self.sync_status)
         self.statusBar().addPermanentWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.clinic_label)
         self.setWindowTitle(self.tr("Facilitator — {0}").format(self.clinic_name)
@@ -225,6 +229,9 @@ class MainWindow(QMainWindow):
             return
         self._signed_out = True
         self.lock_controller.stop()
+        self.sync_status.stop()
+        if self.sync_status.op is not None and self.sync_status.op.running:
+            wait_for_ops()  # a sync round uses the workspace closed below
         QSettings().setValue(GEOMETRY_KEY, self.saveGeometry())
         for widget in self._pages.values():
             # Pages holding their own resources (a running console) may clean up.

@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import JSON, Column, Table, TypeDecorator, select
 from sqlalchemy.orm import Session
 
-from ...models import Base
+# Every model module, so that Base.metadata knows every synced table.
+from ...models import audit, curriculum, notes, roster, sessions, users  # noqa: F401
+from ...models.base import Base
 from ...models.sync import SyncRow
 from ...storage.sync_capture import LOCAL_COLUMNS, SYNCED
 from ..errors import SyncProblem
