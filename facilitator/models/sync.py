@@ -48,11 +48,12 @@ class SyncKey(Base):
 
 
 class SyncDirty(Base):
-    """Rows changed since the last collection, appended by the capture triggers
-    (``storage.sync_capture``) in the same transaction as the change."""
+    """Records changed since the last collection, one row each, noted by the capture triggers
+    (``storage.sync_capture``) in the same transaction as the change; ``id`` orders them by
+    their latest touch."""
 
     __tablename__ = "sync_dirty"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (UniqueConstraint("tbl", "row_key"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tbl: Mapped[str] = mapped_column(String(64))

@@ -1,11 +1,14 @@
 """Change capture for clinic sync: which tables travel, and the triggers that note each change.
 
-Every INSERT, UPDATE and DELETE on a synced table appends ``(table, row key)`` to
-``sync_dirty`` from a trigger, inside the same transaction as the change itself. That log is the
-outbox's input: whatever writes the row (an ORM flush, a Core ``update()``, the console's undo,
-a bulk demo insert) is captured alike, and a crash can lose the change only together with the
-change. ``services.sync.collect`` turns the noted rows into per-field changes at sync time by
-comparing each row with what sync last knew of it.
+Once sync is set up on a laptop (``sync_state`` has its row), every INSERT, UPDATE and DELETE
+on a synced table notes ``(table, row key)`` in ``sync_dirty`` from a trigger, inside the same
+transaction as the change itself. That log is the outbox's input: whatever writes the row (an
+ORM flush, a Core ``update()``, the console's undo, a bulk demo insert) is captured alike, and a
+crash can lose the change only together with the change. The log holds one row per changed
+record (``INSERT OR REPLACE``: the newest touch wins its place in the order), so it never
+grows past the number of records changed since the last sync; a clinic without a hub pays one
+look-up in an empty table per write. ``services.sync.collect`` turns the noted rows into
+per-field changes by comparing each with what sync last knew of it.
 
 Local-only tables (never synced): the audit log (each device's audit chain is its own; its
 entries are the device's history), the console's undo log (it holds local row ids), Alembic's
@@ -58,9 +61,16 @@ def _trigger(table: str, verb: str) -> ExactGuard:
     name = f"sync_capture_{table}_{verb.lower()}"
     event = f"UPDATE OF {', '.join(_synced_columns(table))}" if verb == "UPDATE" else verb
     return ExactGuard(name, table, (
-        f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW BEGIN"
-        f" INSERT INTO sync_dirty (tbl, row_key) VALUES ('{table}', {row_key_sql(table, row)});"
-        " END"))
+        f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW"
+        " WHEN EXISTS (SELECT 1 FROM sync_state) BEGIN"
+        f" INSERT OR REPLACE INTO sync_dirty (tbl, row_key)"
+        f" VALUES ('{table}', {row_key_sql(table, row)}); END"))
+
+
+def baseline_sql() -> list[str]:
+    """Note every existing row (the first sync of a clinic's first laptop sends them all)."""
+    return [f"INSERT OR REPLACE INTO sync_dirty (tbl, row_key) SELECT '{table}',"
+            f" {row_key_sql(table, table)} FROM {table}" for table in SYNCED]
 
 
 CAPTURE_TRIGGERS: tuple[ExactGuard, ...] = tuple(

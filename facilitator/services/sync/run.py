@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from ...models.sync import (
@@ -37,6 +37,7 @@ from ...models.sync import (
 )
 from ...storage.hub.client import HubClient, HubError, HubHead, hub_label
 from ...storage.install import InstallBinding, install_binding
+from ...storage.sync_capture import baseline_sql
 from ...sync import chain as C
 from ...sync import entry as E
 from .. import audit
@@ -71,9 +72,14 @@ class SyncStatus:
 def _state(s: Session) -> SyncState:
     state = s.get(SyncState, 1)
     if state is None:
+        # Setting sync up: from this row on the capture triggers note every change, and every
+        # record that exists already is noted now, so the first round sends them all.
         state = SyncState(id=1, hub_dsn="", hub_id="", cursor=0, last_sync_at=None,
                           last_problem="")
         s.add(state)
+        s.flush()
+        for statement in baseline_sql():
+            s.execute(text(statement))
     return state
 
 
@@ -117,6 +123,7 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
         raise SyncProblem("No clinic hub is set up on this laptop yet.")
     try:
         with ws.transaction() as s:
+            _state(s)
             if not sync_keys(s) and ws.actor.is_admin and not s.scalar(
                     select(func.count()).select_from(SyncPeer)):
                 # The first laptop of a clinic makes the clinic's key (the others get it by

@@ -6,8 +6,8 @@ Revises: 0007
 All inside the encrypted database. Local integer keys and foreign keys stay as they are: global
 ids live beside them in ``sync_rows`` (no synced table changes shape, so the signed-note
 triggers, which refuse UPDATEs of signed rows, never stand in the way). The capture triggers
-(``storage.sync_capture``) note every change of a synced table in ``sync_dirty``; every row that
-exists at upgrade time is noted too, so the first sync sends the clinic's whole record.
+(``storage.sync_capture``) note every change of a synced table in ``sync_dirty`` once sync is set
+up; setting it up notes every existing row, so the first sync sends the clinic's whole record.
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import facilitator.models.base
-from facilitator.storage.sync_capture import CAPTURE_TRIGGERS, SYNCED, row_key_sql
+from facilitator.storage.sync_capture import CAPTURE_TRIGGERS
 
 revision: str = "0008_sync"
 down_revision: str | None = "0007"
@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("tbl", sa.String(length=64), nullable=False),
         sa.Column("row_key", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_dirty")),
+        sa.UniqueConstraint("tbl", "row_key", name=op.f("uq_sync_dirty_tbl")),
         sqlite_autoincrement=True,
     )
     op.create_table(
@@ -103,9 +104,6 @@ def upgrade() -> None:
     )
     for trigger in CAPTURE_TRIGGERS:
         op.execute(trigger.sql())
-    for table in SYNCED:
-        op.execute(f"INSERT INTO sync_dirty (tbl, row_key) SELECT '{table}', "
-                   f"{row_key_sql(table, table)} FROM {table}")
 
 
 def downgrade() -> None:
