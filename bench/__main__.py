@@ -42,6 +42,9 @@ def main() -> int:
         _notes(data)
         _export_db(data)
     _export()
+    from . import sync_bench
+
+    sync_bench.run_all(emit)
     return 0
 
 def _console(data: Path) -> None:

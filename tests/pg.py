@@ -1,9 +1,5 @@
-"""A throw-away PostgreSQL cluster for the sync tests, started once per test session.
-
-Debian's server binaries (``/usr/lib/postgresql/N/bin``; ``scripts/install-system-deps.sh``
-installs them) refuse to run as root, so as root the cluster is created and run as user
-``postgres`` in a temp folder it owns; its socket lives there too and TCP is off. Each test gets
-a fresh database cloned from a template that already holds an initialised hub.
+"""Fixtures over tests/pgcluster.py: one throw-away PostgreSQL cluster per test session, and a
+fresh hub database (cloned from a template holding an initialised hub) per test.
 
 Without PostgreSQL the tests FAIL with a message saying what to install. ``FACILITATOR_SKIP_PG=1``
 skips them instead, for a developer's machine only: it is ignored when ``CI`` is set.
@@ -11,107 +7,25 @@ skips them instead, for a developer's machine only: it is ignored when ``CI`` is
 
 from __future__ import annotations
 
-import glob
-import itertools
 import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import psycopg
 import pytest
 
-from facilitator.storage.hub import admin
+from tests.pgcluster import Cluster, PgUnavailable, temporary_cluster
 
-TEMPLATE = "hub_template"
-_names = itertools.count(1)
-
-
-def pg_bin() -> Path | None:
-    override = os.environ.get("FACILITATOR_PG_BIN")
-    if override:
-        return Path(override)
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parent.parent.name))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
-@dataclass(frozen=True)
-class Cluster:
-    host: str
-    port: int
-    bin: Path
-
-    def dsn(self, dbname: str = "postgres", user: str = "postgres") -> str:
-        return f"host={self.host} port={self.port} dbname={dbname} user={user}"
-
-    def admin(self, dbname: str = "postgres") -> psycopg.Connection:
-        return psycopg.connect(self.dsn(dbname), autocommit=True)
-
-    def new_database(self, template: str = TEMPLATE) -> str:
-        name = f"t{os.getpid()}_{next(_names)}"
-        with self.admin() as conn:
-            conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-        return name
-
-    def laptop_role(self, dbname: str) -> str:
-        """A new device login role (trust authentication on the private socket)."""
-        role = f"laptop_{os.getpid()}_{next(_names)}"
-        admin.add_laptop(self.dsn(dbname), role)
-        return role
-
-
-def _as_postgres(root: Path) -> dict[str, object]:
-    if os.geteuid() != 0:
-        return {}
-    import pwd
-
-    pw = pwd.getpwnam("postgres")
-    os.chown(root, pw.pw_uid, pw.pw_gid)
-    return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+__all__ = ["Cluster", "hub_db", "pg_cluster"]
 
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[Cluster]:
     if os.environ.get("FACILITATOR_SKIP_PG") == "1" and not os.environ.get("CI"):
         pytest.skip("FACILITATOR_SKIP_PG=1: PostgreSQL tests skipped on this machine")
-    bindir = pg_bin()
-    if bindir is None or not (bindir / "pg_ctl").exists():
-        pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian's"
-                    " 'postgresql' (scripts/install-system-deps.sh does) or set"
-                    " FACILITATOR_PG_BIN; the sync tests need a real PostgreSQL.")
-    root = Path(tempfile.mkdtemp(prefix="facilitator-pg-"))
-    who = _as_postgres(root)
-    data = root / "data"
-
-    def run(*args: str) -> None:
-        done = subprocess.run(args, cwd=root, capture_output=True, text=True, check=False,
-                              **who)  # type: ignore[arg-type]
-        if done.returncode:
-            pytest.fail(f"{args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
-
-    run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-        "--locale=C", "--no-sync")
-    port = 54000 + os.getpid() % 1000  # the socket is private to ``root``: no clash possible
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
-        f"-k {root} -p {port} -c listen_addresses='' -c fsync=off -c full_page_writes=off",
-        "start")
-    cluster = Cluster(str(root), port, bindir)
     try:
-        with cluster.admin() as conn:
-            conn.execute(f"CREATE DATABASE {TEMPLATE}")
-        admin.init(cluster.dsn(TEMPLATE))
-        yield cluster
-    finally:
-        subprocess.run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       cwd=root, capture_output=True, check=False, **who)  # type: ignore[arg-type]
-        shutil.rmtree(root, ignore_errors=True)
+        with temporary_cluster() as cluster:
+            yield cluster
+    except PgUnavailable as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture

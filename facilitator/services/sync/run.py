@@ -83,14 +83,15 @@ def _state(s: Session) -> SyncState:
     return state
 
 
-def _seal_local(s: Session, ws: Workspace, binding: InstallBinding) -> SyncIdentity:
+def _seal_local(s: Session, ws: Workspace, binding: InstallBinding) -> tuple[SyncIdentity, int]:
+    """This device's identity, and how many entries were sealed now."""
     me = identity_row(s, ws, binding)
-    _reissue(s, ws, me)
-    seal(s, ws, me, collect(s, ws))
-    return me
+    sealed = _reissue(s, ws, me)
+    sealed += seal(s, ws, me, collect(s, ws))
+    return me, sealed
 
 
-def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> None:
+def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> int:
     """Entries a previous identity of this database sealed but never got acknowledged (this
     folder is a restore or copy of another install): their changes go out again in this
     device's chain, with the same change ids, so whichever copy reaches the others first, each
@@ -98,7 +99,7 @@ def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> None:
     stale = list(s.scalars(select(SyncOutbox).where(SyncOutbox.device_id != me.device_id)
                            .order_by(SyncOutbox.device_id, SyncOutbox.seq)))
     if not stale:
-        return
+        return 0
     keys = sync_keys(s)
     changes = []
     for row in stale:
@@ -108,7 +109,7 @@ def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> None:
             changes.extend(json.loads(E.open_body(entry, key))["changes"])
         s.delete(row)
     s.flush()
-    seal(s, ws, me, changes)
+    return seal(s, ws, me, changes)
 
 
 def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
@@ -123,13 +124,13 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
         raise SyncProblem("No clinic hub is set up on this laptop yet.")
     try:
         with ws.transaction() as s:
-            _state(s)
+            cursor = _state(s).cursor
             if not sync_keys(s) and ws.actor.is_admin and not s.scalar(
                     select(func.count()).select_from(SyncPeer)):
                 # The first laptop of a clinic makes the clinic's key (the others get it by
                 # enrolment, or came from a backup of an enrolled laptop).
                 create_first_key(s, ws)
-            me = _seal_local(s, ws, binding)
+            me, _sealed = _seal_local(s, ws, binding)
             device, public = uuid.UUID(me.device_id), me.public_key
         with HubClient(dsn) as hub:
             hub_id = hub.hub_id()
@@ -137,11 +138,16 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
                 raise SyncProblem(f"The hub at {hub.where} is not the hub this laptop syncs"
                                   " with (another clinic's, or a new one): nothing was sent or"
                                   " pulled. Check the hub address with your administrator.")
-            hub.register(device, public)
+            heads = hub.heads()
+            keys = {str(h.device_id): h.public_key for h in heads}
+            if str(device) not in keys:
+                hub.register(device, public)
+                keys[str(device)] = public
+            _check_heads(ws, heads)
             pushed = _push(ws, hub, str(device))
-            _check_heads(ws, hub.heads())
-            pulled, applied = _pull(ws, hub, binding)
-            pushed += _push(ws, hub, str(device))
+            pulled, applied, sealed = _pull(ws, hub, binding, keys, cursor)
+            if sealed:
+                pushed += _push(ws, hub, str(device))
     except (HubError, E.EntryError, SyncProblem) as error:
         _remember_problem(ws, str(error))
         raise SyncProblem(str(error)) from None
@@ -201,24 +207,26 @@ def _check_heads(ws: Workspace, heads: list[HubHead]) -> None:
                                 " this laptop applied: the hub lost history.")
 
 
-def _pull(ws: Workspace, hub: HubClient, binding: InstallBinding) -> tuple[int, int]:
-    pulled = applied = 0
-    keys_on_hub = {str(h.device_id): h.public_key for h in hub.heads()}
+def _pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: dict[str, bytes],
+          cursor: int) -> tuple[int, int, int]:
+    """Pull and apply every batch after ``cursor``: (entries pulled, changes applied, entries
+    sealed meanwhile from this laptop's own new edits)."""
+    pulled = applied = sealed = 0
     while True:
-        with ws.read() as s:
-            cursor = _state(s).cursor if s.get(SyncState, 1) else 0
         batch = hub.pull(cursor, PULL_BATCH)
         if not batch:
-            return pulled, applied
+            return pulled, applied, sealed
         with ws.transaction() as s:
-            _seal_local(s, ws, binding)
-            for position, raw in batch:
+            sealed += _seal_local(s, ws, binding)[1]
+            for _cursor, raw in batch:
                 applied += _take(s, E.decode(raw), keys_on_hub)
-                _state(s).cursor = position
+            cursor = _state(s).cursor = batch[-1][0]
             # The capture triggers noted the rows just applied; local edits were collected at
             # the start of this transaction and none can come in while it holds the lock.
             s.execute(delete(SyncDirty))
-            pulled += len(batch)
+        pulled += len(batch)
+        if len(batch) < PULL_BATCH:
+            return pulled, applied, sealed
 
 
 def _take(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> int:

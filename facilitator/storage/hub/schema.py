@@ -120,6 +120,9 @@ def statements(device_role: str) -> list[str]:
             DECLARE
               raw bytea; v_device uuid; v_seq bigint; v_prev bytea; v_hash bytea;
               v_kept bytea; d devices%ROWTYPE;
+              -- The head of the device being pushed, kept here and written back once per
+              -- device and batch (one row version instead of one per entry).
+              h_device uuid; h_seq bigint; h_hash bytea; h_moved boolean := false;
             BEGIN
               PERFORM pg_advisory_xact_lock(hashtext('{s}.push'));
               FOREACH raw IN ARRAY p_raws LOOP
@@ -137,21 +140,29 @@ def statements(device_role: str) -> list[str]:
                     MESSAGE = 'The hub was sent an entry with an impossible seq.';
                 END IF;
                 v_hash := sha256(raw);
-                SELECT * INTO d FROM devices WHERE device_id = v_device FOR UPDATE;
-                IF NOT FOUND THEN
-                  RAISE EXCEPTION USING ERRCODE = '{UNKNOWN_DEVICE}', MESSAGE = format(
-                    'Device %s is not registered on this hub.', v_device);
+                IF h_device IS DISTINCT FROM v_device THEN
+                  IF h_moved THEN
+                    UPDATE devices SET head_seq = h_seq, head_hash = h_hash,
+                           last_push_at = now() WHERE device_id = h_device;
+                    h_moved := false;
+                  END IF;
+                  SELECT * INTO d FROM devices WHERE device_id = v_device FOR UPDATE;
+                  IF NOT FOUND THEN
+                    RAISE EXCEPTION USING ERRCODE = '{UNKNOWN_DEVICE}', MESSAGE = format(
+                      'Device %s is not registered on this hub.', v_device);
+                  END IF;
+                  IF d.role_name <> session_user THEN
+                    RAISE EXCEPTION USING ERRCODE = '{OTHER_ACCOUNT}', MESSAGE = format(
+                      'Device %s is registered to another hub account.', v_device);
+                  END IF;
+                  IF d.frozen_at IS NOT NULL THEN
+                    RAISE EXCEPTION USING ERRCODE = '{FROZEN}', MESSAGE = format(
+                      'Device %s is frozen on the hub since %s (%s); an admin must look at it.',
+                      v_device, d.frozen_at, d.frozen_reason);
+                  END IF;
+                  h_device := v_device; h_seq := d.head_seq; h_hash := d.head_hash;
                 END IF;
-                IF d.role_name <> session_user THEN
-                  RAISE EXCEPTION USING ERRCODE = '{OTHER_ACCOUNT}', MESSAGE = format(
-                    'Device %s is registered to another hub account.', v_device);
-                END IF;
-                IF d.frozen_at IS NOT NULL THEN
-                  RAISE EXCEPTION USING ERRCODE = '{FROZEN}', MESSAGE = format(
-                    'Device %s is frozen on the hub since %s (%s); an admin must look at it.',
-                    v_device, d.frozen_at, d.frozen_reason);
-                END IF;
-                IF v_seq <= d.head_seq THEN
+                IF v_seq <= h_seq THEN
                   SELECT e.entry_hash INTO v_kept FROM entries e
                    WHERE e.device_id = v_device AND e.seq = v_seq;
                   IF v_kept = v_hash THEN
@@ -161,14 +172,16 @@ def statements(device_role: str) -> list[str]:
                                              offered_raw, pushed_by)
                   VALUES (v_device, v_seq, v_kept, v_hash, raw, session_user);
                   UPDATE devices SET frozen_at = now(), frozen_reason = format(
-                      'two different entries at seq %s', v_seq)
+                      'two different entries at seq %s', v_seq),
+                      head_seq = h_seq, head_hash = h_hash,
+                      last_push_at = CASE WHEN h_moved THEN now() ELSE last_push_at END
                    WHERE device_id = v_device;
                   seq := v_seq; status := 'equivocation'; RETURN NEXT; RETURN;
                 END IF;
-                IF v_seq <> d.head_seq + 1 OR v_prev <> d.head_hash THEN
+                IF v_seq <> h_seq + 1 OR v_prev <> h_hash THEN
                   RAISE EXCEPTION USING ERRCODE = '{OUT_OF_ORDER}', MESSAGE = format(
                     'Entry %s of device %s does not follow the hub''s head (entry %s).',
-                    v_seq, v_device, d.head_seq);
+                    v_seq, v_device, h_seq);
                 END IF;
                 INSERT INTO entries (device_id, seq, prev_hash, epoch, written_us,
                                      entry_hash, size, raw)
@@ -176,10 +189,13 @@ def statements(device_role: str) -> list[str]:
                         (u32(substring(raw FROM 65 FOR 4)) << 32)
                           | u32(substring(raw FROM 69 FOR 4)),
                         v_hash, length(raw), raw);
-                UPDATE devices SET head_seq = v_seq, head_hash = v_hash, last_push_at = now()
-                 WHERE device_id = v_device;
+                h_seq := v_seq; h_hash := v_hash; h_moved := true;
                 seq := v_seq; status := 'accepted'; RETURN NEXT;
               END LOOP;
+              IF h_moved THEN
+                UPDATE devices SET head_seq = h_seq, head_hash = h_hash, last_push_at = now()
+                 WHERE device_id = h_device;
+              END IF;
             END $$""",
         f"""CREATE OR REPLACE FUNCTION {s}.pull_entries(p_after bigint, p_limit integer)
             RETURNS TABLE (cursor bigint, raw bytea) LANGUAGE sql STABLE SECURITY DEFINER
