@@ -24,10 +24,17 @@ from __future__ import annotations
 SCHEMA = "facilitator_hub"
 FORMAT = "1"
 ENTRY_LIMIT = 4 * 1024 * 1024  # facilitator.sync.entry.MAX_SIZE
+OTHER_MESSAGE = "Device %s is registered to another hub account."
 
 # SQLSTATEs the client maps to typed errors.
 FROZEN, OUT_OF_ORDER, UNKNOWN_DEVICE, OTHER_ACCOUNT, NOT_AN_ENTRY, KEY_CHANGED = (
     "FH001", "FH002", "FH003", "FH004", "FH005", "FH006")
+
+
+def _raise(code: str, message: str, *args: str) -> str:
+    """A plpgsql RAISE with our SQLSTATE; ``message`` is a format() pattern over ``args``."""
+    text = f"format('{message}', {', '.join(args)})" if args else f"'{message}'"
+    return f"RAISE EXCEPTION USING ERRCODE = '{code}', MESSAGE = {text};"
 
 
 def statements(device_role: str) -> list[str]:
@@ -105,12 +112,11 @@ def statements(device_role: str) -> list[str]:
                 RETURN 'registered';
               END IF;
               IF d.role_name <> session_user THEN
-                RAISE EXCEPTION USING ERRCODE = '{OTHER_ACCOUNT}', MESSAGE = format(
-                  'Device %s is registered to another hub account.', p_device);
+                {_raise(OTHER_ACCOUNT, OTHER_MESSAGE, 'p_device')}
               END IF;
               IF d.public_key <> p_public_key THEN
-                RAISE EXCEPTION USING ERRCODE = '{KEY_CHANGED}', MESSAGE = format(
-                  'Device %s is already registered with another key.', p_device);
+                {_raise(KEY_CHANGED, 'Device %s is already registered with another key.',
+                        'p_device')}
               END IF;
               RETURN 'known';
             END $$""",
@@ -128,16 +134,14 @@ def statements(device_role: str) -> list[str]:
               FOREACH raw IN ARRAY p_raws LOOP
                 IF raw IS NULL OR length(raw) < 164 OR length(raw) > {ENTRY_LIMIT}
                    OR substring(raw FROM 1 FOR 4) <> '\\x46534531'::bytea THEN
-                  RAISE EXCEPTION USING ERRCODE = '{NOT_AN_ENTRY}',
-                    MESSAGE = 'The hub was sent bytes that are not a sync entry.';
+                  {_raise(NOT_AN_ENTRY, 'The hub was sent bytes that are not a sync entry.')}
                 END IF;
                 v_device := encode(substring(raw FROM 5 FOR 16), 'hex')::uuid;
                 v_seq := (u32(substring(raw FROM 21 FOR 4)) << 32)
                          | u32(substring(raw FROM 25 FOR 4));
                 v_prev := substring(raw FROM 29 FOR 32);
                 IF v_seq < 1 THEN
-                  RAISE EXCEPTION USING ERRCODE = '{NOT_AN_ENTRY}',
-                    MESSAGE = 'The hub was sent an entry with an impossible seq.';
+                  {_raise(NOT_AN_ENTRY, 'The hub was sent an entry with an impossible seq.')}
                 END IF;
                 v_hash := sha256(raw);
                 IF h_device IS DISTINCT FROM v_device THEN
@@ -148,17 +152,15 @@ def statements(device_role: str) -> list[str]:
                   END IF;
                   SELECT * INTO d FROM devices WHERE device_id = v_device FOR UPDATE;
                   IF NOT FOUND THEN
-                    RAISE EXCEPTION USING ERRCODE = '{UNKNOWN_DEVICE}', MESSAGE = format(
-                      'Device %s is not registered on this hub.', v_device);
+                    {_raise(UNKNOWN_DEVICE, 'Device %s is not registered on this hub.',
+                            'v_device')}
                   END IF;
                   IF d.role_name <> session_user THEN
-                    RAISE EXCEPTION USING ERRCODE = '{OTHER_ACCOUNT}', MESSAGE = format(
-                      'Device %s is registered to another hub account.', v_device);
+                    {_raise(OTHER_ACCOUNT, OTHER_MESSAGE, 'v_device')}
                   END IF;
                   IF d.frozen_at IS NOT NULL THEN
-                    RAISE EXCEPTION USING ERRCODE = '{FROZEN}', MESSAGE = format(
-                      'Device %s is frozen on the hub since %s (%s); an admin must look at it.',
-                      v_device, d.frozen_at, d.frozen_reason);
+                    {_raise(FROZEN, 'Device %s is frozen on the hub since %s (%s); an admin'
+                            ' must look at it.', 'v_device', 'd.frozen_at', 'd.frozen_reason')}
                   END IF;
                   h_device := v_device; h_seq := d.head_seq; h_hash := d.head_hash;
                 END IF;
@@ -179,9 +181,8 @@ def statements(device_role: str) -> list[str]:
                   seq := v_seq; status := 'equivocation'; RETURN NEXT; RETURN;
                 END IF;
                 IF v_seq <> h_seq + 1 OR v_prev <> h_hash THEN
-                  RAISE EXCEPTION USING ERRCODE = '{OUT_OF_ORDER}', MESSAGE = format(
-                    'Entry %s of device %s does not follow the hub''s head (entry %s).',
-                    v_seq, v_device, h_seq);
+                  {_raise(OUT_OF_ORDER, "Entry %s of device %s does not follow the hub''s"
+                          " head (entry %s).", 'v_seq', 'v_device', 'h_seq')}
                 END IF;
                 INSERT INTO entries (device_id, seq, prev_hash, epoch, written_us,
                                      entry_hash, size, raw)
