@@ -19,7 +19,7 @@ import argparse
 from collections.abc import Callable
 
 from .services import auth
-from .services.sync import hub_admin
+from .services.sync import conflicts, hub_admin
 from .services.sync import run as sync_run
 from .services.workspace import Workspace
 
@@ -60,10 +60,15 @@ def run_sync(args: argparse.Namespace, sign_in: Callable[[], Workspace]) -> list
             return lines
         st = sync_run.status(ws)
         last = f"{st.last_sync_at:%Y-%m-%d %H:%M} UTC" if st.last_sync_at else "never"
-        return [f"Hub: {st.hub or 'not set up'}", f"Device: {st.device_id or 'none yet'}",
-                f"Last synced: {last}", f"Changes waiting: {st.pending_changes}",
-                f"Records needing an admin: {st.conflicts}",
-                f"Problem: {st.last_problem or 'none'}"]
+        lines = [f"Hub: {st.hub or 'not set up'}", f"Device: {st.device_id or 'none yet'}",
+                 f"Last synced: {last}", f"Changes waiting: {st.pending_changes}",
+                 f"Records needing an admin: {st.conflicts}",
+                 f"Problem: {st.last_problem or 'none'}"]
+        if st.conflicts and ws.actor.role in ("admin", "supervisor"):
+            # Where to look, not the values themselves (they may be a name).
+            lines += [f"  {f.table} record {f.row_key}: {f.field} has {len(f.values)} values"
+                      for f in conflicts.flagged(ws)]
+        return lines
     finally:
         auth.sign_out(ws)
 

@@ -48,8 +48,8 @@ NO_HEAD = Head(0, GENESIS)
 
 
 class Verdict(enum.Enum):
-    APPLY = "apply"
-    DUPLICATE = "duplicate"
+    APPLY = enum.auto()
+    DUPLICATE = enum.auto()
 
 
 @dataclass(frozen=True)

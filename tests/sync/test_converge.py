@@ -130,6 +130,13 @@ def test_concurrent_edits_of_one_field_are_kept_and_flagged(
     [record] = conflicts.flagged(a.sign_in())
     assert (record.table, record.field) == ("participants", "preferred_name")
     assert sorted(record.values) == ["Dee A", "Dee B"]
+    from argparse import Namespace
+
+    from facilitator import cli_hub
+
+    lines = cli_hub.run_sync(Namespace(action="status"), lambda: b.sign_in())
+    assert lines[4:] == ["Records needing an admin: 1", "Problem: none",
+                         f"  participants record {pid_b}: preferred_name has 2 values"]
     # An admin settles it by saving a value: it supersedes both, everywhere.
     _preferred(a.sign_in(), pid_a, "Dee")
     a.sync(), b.sync()

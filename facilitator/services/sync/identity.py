@@ -31,11 +31,6 @@ class DeviceIdentity:
     seq: int
     head_hash: bytes
 
-    def signer(self, session: Session) -> Ed25519PrivateKey:
-        row = session.scalars(select(SyncIdentity).where(
-            SyncIdentity.device_id == str(self.device_id))).one()
-        return Ed25519PrivateKey.from_private_bytes(row.signing_key)
-
 
 def _dto(row: SyncIdentity) -> DeviceIdentity:
     return DeviceIdentity(uuid.UUID(row.device_id), row.public_key, row.seq, row.head_hash)
