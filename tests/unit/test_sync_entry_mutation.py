@@ -54,11 +54,11 @@ def test_marker_and_header_sentences() -> None:
 
 
 def test_header_rules() -> None:
-    with pytest.raises(ValueError, match="^seq starts at 1$"):
+    with pytest.raises(ValueError, match=r"^seq starts at 1$"):
         E.Header(DEVICE, 0, E.GENESIS, 0, 0).encode()
-    with pytest.raises(ValueError, match="^prev_hash is a 32-byte SHA-256$"):
+    with pytest.raises(ValueError, match=r"^prev_hash is a 32-byte SHA-256$"):
         E.Header(DEVICE, 2, b"x" * 31, 0, 0).encode()
-    with pytest.raises(ValueError, match="^the sync key is 32 bytes \\(AES-256\\)$"):
+    with pytest.raises(ValueError, match=r"^the sync key is 32 bytes \(AES-256\)$"):
         E.seal(_signer(), bytes(16), E.Header(DEVICE, 1, E.GENESIS, 0, 0), b"")
 
 
