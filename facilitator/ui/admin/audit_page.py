@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from facilitator.services.maintenance import IntegrityReport
 
 from ..errors import attempt, user_message
-from ..ops import run_in_background
+from ..ops import Op, run_cancellable
 from ..pages import Page
 from ..table_model import Column, RowsModel
 from ..widgets import ErrorLabel, InfoLabel, OptionalDateEdit, compact_rows
@@ -176,14 +176,14 @@ class AuditPage(Page):
         self.verify_result.setText("")
         ws = self.ws
 
-        def verify() -> IntegrityReport:  # on a worker thread
-            from facilitator.services import maintenance
+        def verify(op: Op) -> IntegrityReport:  # on a worker thread; the checks in a process
+            from facilitator.services import verify_process
 
-            return maintenance.verify(ws)
+            return verify_process.verify_isolated(ws, progress=op.report)
 
-        run_in_background(self, verify, on_success=self._show_report, on_failure=self._fail,
-                          busy=[self.verify_button], busy_text=self.tr("Verifying…"),
-                          progress=self.verify_result.setText)
+        run_cancellable(self, verify, on_success=self._show_report, on_failure=self._fail,
+                        busy=[self.verify_button], busy_text=self.tr("Verifying…"),
+                        progress=self.verify_result.setText)
 
     def _show_report(self, report: IntegrityReport) -> None:
         if report.ok:
