@@ -18,16 +18,23 @@ from .conftest import DemoGroup
 from .test_console_panels import console, running_session
 
 
-def test_the_controller_reports_through_its_signals(therapist_ws: Workspace,
-                                                    demo_group: DemoGroup) -> None:
-    ws = therapist_ws
-    sid = running_session(ws, demo_group)
-    controller = ConsoleController(ws, sid)
-    states: list[ConsoleState] = []
+@pytest.fixture
+def running(therapist_ws: Workspace, demo_group: DemoGroup
+            ) -> tuple[Workspace, int, ConsoleController, list[str]]:
+    """A running block, its controller, and the failures it reports."""
+    sid = running_session(therapist_ws, demo_group)
+    controller = ConsoleController(therapist_ws, sid)
     failed: list[str] = []
+    controller.failed.connect(failed.append)
+    return therapist_ws, sid, controller, failed
+
+
+def test_the_controller_reports_through_its_signals(
+        running: tuple[Workspace, int, ConsoleController, list[str]]) -> None:
+    ws, sid, controller, failed = running
+    states: list[ConsoleState] = []
     done: list[str] = []
     controller.state_changed.connect(states.append)
-    controller.failed.connect(failed.append)
     controller.done.connect(done.append)
 
     pid = svc.roster(ws, sid)[0].participant_id
@@ -45,13 +52,9 @@ def test_the_controller_reports_through_its_signals(therapist_ws: Workspace,
                 if a.participant_id == pid).status == "expected"
 
 
-def test_a_read_answers_or_reports_its_failure_once(therapist_ws: Workspace,
-                                                    demo_group: DemoGroup) -> None:
-    ws = therapist_ws
-    sid = running_session(ws, demo_group)
-    controller = ConsoleController(ws, sid)
-    failed: list[str] = []
-    controller.failed.connect(failed.append)
+def test_a_read_answers_or_reports_its_failure_once(
+        running: tuple[Workspace, int, ConsoleController, list[str]]) -> None:
+    ws, sid, controller, failed = running
 
     assert controller.read(svc.walk_in_candidates, sid) == svc.walk_in_candidates(ws, sid)
     assert failed == []
