@@ -97,16 +97,18 @@ def console_tick_ms(ws: Workspace, session_id: int) -> float:
 
 def console_refresh_p99_ms_during_verify(ws: Workspace, session_id: int,
                                          minimum: int = 300, every_ms: float = 20.0) -> float:
-    """``console_state`` refreshes of ``session_id`` while a full ``maintenance.verify`` (page
-    checks and the whole audit-chain walk, as the audit page runs it on a worker thread) runs in
-    another thread; p99 in ms over at least ``minimum`` refreshes due while a verify ran (verify
+    """``console_state`` refreshes of ``session_id`` while a full verify (page checks, the whole
+    audit-chain walk, the note signatures) runs in another thread exactly as the audit and backup
+    pages run it: ``verify_process.verify_isolated`` on a worker thread, the checks in a child
+    process; p99 in ms over at least ``minimum`` refreshes due while a verify ran (verify
     is run again until there are enough).
 
     Refreshes are due every ``every_ms`` and each is timed from when it was *due*, so a refresh
     stuck behind a lock also counts the ticks queued behind it (timing only the calls that ran
     would hide a 3 s stall as one slow sample among hundreds). Before reads stopped taking the
-    write lock, refreshes here waited for the whole chain walk."""
-    from facilitator.services import maintenance
+    write lock, refreshes here waited for the whole chain walk; while verify ran on a thread,
+    they waited seconds for Python's interpreter lock."""
+    from facilitator.services import verify_process
 
     c.console_state(ws, session_id)  # warm the connection pool and statement cache
     samples: list[float] = []
@@ -115,7 +117,7 @@ def console_refresh_p99_ms_during_verify(ws: Workspace, session_id: int,
     while len(samples) < minimum:
         def verify() -> None:
             try:
-                maintenance.verify(ws)
+                verify_process.verify_isolated(ws)
             except BaseException as error:  # reported below, not lost in the thread
                 failures.append(error)
 

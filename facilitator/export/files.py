@@ -19,6 +19,8 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from ..durable import fsync_dir
+
 _KIND = re.compile(r"[^a-z0-9]+")
 
 
@@ -102,7 +104,7 @@ class ExportFolder:
     def close(self) -> None:
         if self._dirty:
             try:
-                _fsync_dir(self.folder)
+                fsync_dir(self.folder)  # the rename is durable once the entry is on disk
             except OSError as error:
                 raise _human(error, self.folder) from error
             self._dirty = False
@@ -146,13 +148,3 @@ def _link_unique(tmp: Path, folder: Path, name: str) -> Path:
         return candidate
     raise ExportError(f"Too many files named like {name} in {folder}. Choose another folder.")
 
-
-def _fsync_dir(folder: Path) -> None:
-    # The rename is durable only once the directory entry is on disk (not possible on Windows).
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

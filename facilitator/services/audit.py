@@ -11,7 +11,7 @@ anchors kept outside it (``storage.anchor``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -136,11 +136,12 @@ def record(session: Session, ws: Workspace, action: str, entity: str = "",
     )
 
 
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
+def verify_chain(session: Session, batch: int = 5000,
+                 on_batch: Callable[[int], None] | None = None) -> ChainReport:
     """Walk the whole log in id order and report the first event that does not follow from the
     one before it (edited, inserted, renumbered, or with events missing before it), a log whose
     newest events were deleted, and an empty log in a clinic that exists (set-up itself writes
-    the first events)."""
+    the first events). ``on_batch`` receives the number of events checked after each batch."""
     prev = GENESIS
     last_id = 0
     while True:
@@ -158,6 +159,8 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
             prev = ev.hash
             last_id = ev.id
         session.expunge_all()
+        if on_batch is not None:
+            on_batch(last_id)
     if _sequence(session) > last_id:
         return ChainReport(last_id, None, prev, f"audit log cut: the events after {last_id}"
                            f" (up to {_sequence(session)}) were deleted")

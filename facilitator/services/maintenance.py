@@ -9,6 +9,7 @@ backups to keep. Manual and pre-upgrade backups are never pruned.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -43,9 +44,9 @@ from .validation import Checker
 from .workspace import Workspace
 
 __all__ = [
-    "BackupFile", "BackupInfo", "BackupSettings", "IntegrityReport", "RestoreOutcome",
-    "auto_backup_if_due", "backup", "backup_settings", "backup_warnings", "check_target",
-    "default_backup_name", "list_backups",
+    "BackupFile", "BackupInfo", "BackupSettings", "Examination", "IntegrityReport",
+    "RestoreOutcome", "auto_backup_if_due", "backup", "backup_settings", "backup_warnings",
+    "check_target", "conclude", "default_backup_name", "examine", "list_backups",
     "restore", "restore_damaged", "update_backup_settings", "verify",
 ]
 
@@ -71,23 +72,41 @@ class BackupSettings:
     last_automatic_at: datetime | None
 
 
-def verify(ws: Workspace, *, file_checked: bool = False) -> IntegrityReport:
-    """Check page encryption, structure, references, the audit chain, the protective triggers,
-    the anchors and the schema level. ``file_checked``: the page checks already ran moments ago
-    (``auth.sign_in(check_first=True)``); reading every page again would double the wait."""
+@dataclass(frozen=True)
+class Examination:
+    """What the read-only checks of ``verify`` found (no PHI): report lines and problems.
+    ``damaged``: the page checks failed, so nothing further was (or may be) read or written."""
+
+    lines: list[str]
+    problems: list[str]
+    damaged: bool = False
+
+
+def examine(ws: Workspace, *, file_checked: bool = False,
+            progress: Callable[[str], None] | None = None) -> Examination:
+    """The read-only part of ``verify``: page encryption, structure, references, the audit
+    chain, the protective triggers, the note signatures and the schema level. It writes nothing,
+    so it may run in another process on its own connection (``verify_process``); ``progress``
+    receives a short line as each check starts and after each stretch of the chain walk."""
+    report = progress or (lambda _text: None)
     lines: list[str] = []
+    if not file_checked:
+        report("Checking every page of the database file…")
     problems = [] if file_checked else integrity.check(ws.db)
     lines.append("Database file: " + ("sound" if not problems else f"{len(problems)} problem(s)"))
     if problems:  # damaged pages: reading further would only fail on them
         lines.extend(f"Problem: {p}" for p in problems)
-        return IntegrityReport(False, lines, problems[0])
+        return Examination(lines, problems, damaged=True)
+    report("Checking the audit chain…")
     with ws.read() as s:  # a long walk: it must not hold the write lock the console needs
-        chain = audit.verify_chain(s)
+        chain = audit.verify_chain(
+            s, on_batch=lambda n: report(f"Checking the audit chain… {n:,} events"))
         counts = {
             "participants": s.scalar(select(func.count()).select_from(Participant)) or 0,
             "sessions": s.scalar(select(func.count()).select_from(GroupSession)) or 0,
             "attendance records": s.scalar(select(func.count()).select_from(Attendance)) or 0,
         }
+        report("Checking note signatures…")
         signatures, bad_signatures = notes.verify_signatures(s)
     if chain.problem is None:
         lines.append(f"Audit chain: intact ({chain.events} events)")
@@ -109,6 +128,15 @@ def verify(ws: Workspace, *, file_checked: bool = False) -> IntegrityReport:
     if current != head:
         problems.append(f"schema at {current}, expected {head}")
     lines.extend(f"{name.capitalize()}: {n:,}" for name, n in counts.items())
+    return Examination(lines, problems)
+
+
+def conclude(ws: Workspace, found: Examination) -> IntegrityReport:
+    """The rest of ``verify`` after ``examine``: the anchors outside the database (they need
+    this device's keychain), the audit event, and the anchor advanced when all is well."""
+    if found.damaged:
+        return IntegrityReport(False, list(found.lines), found.problems[0])
+    lines, problems = list(found.lines), list(found.problems)
     settings = backup_settings(ws)
     anchor_lines, anchor_problems = check_anchors(ws, [settings.folder, settings.default_folder])
     lines.extend(anchor_lines)
@@ -119,6 +147,16 @@ def verify(ws: Workspace, *, file_checked: bool = False) -> IntegrityReport:
         advance_anchor(ws)
     return IntegrityReport(not problems, lines + [f"Problem: {p}" for p in problems],
                            problems[0] if problems else None)
+
+
+def verify(ws: Workspace, *, file_checked: bool = False) -> IntegrityReport:
+    """Check page encryption, structure, references, the audit chain, the protective triggers,
+    the anchors and the schema level, in this process (the CLI). The app runs the long
+    read-only part in a process of its own (``verify_process.verify_isolated``) so the live
+    console never shares an interpreter lock with it. ``file_checked``: the page checks already
+    ran moments ago (``auth.sign_in(check_first=True)``); reading every page again would double
+    the wait."""
+    return conclude(ws, examine(ws, file_checked=file_checked))
 
 
 def _write(ws: Workspace, target: Path) -> BackupInfo:

@@ -14,18 +14,12 @@ import contextlib
 import os
 from pathlib import Path
 
+from ..durable import fsync_dir
+
+__all__ = ["PRIVATE_DIR", "PRIVATE_FILE", "fsync_dir", "make_private", "private_dir"]
+
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
-
-
-def fsync_dir(folder: Path) -> None:
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def private_dir(folder: Path) -> Path:

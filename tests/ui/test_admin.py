@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from facilitator.clock import FakeClock
@@ -190,3 +192,16 @@ def test_settings_clinic_and_change_my_password(qtbot: QtBot, main: MainWindow, 
     qtbot.keyClick(page.new_password_again, Qt.Key.Key_Return)
     assert "✓" in page.password_saved.text() and page.old_password.text() == ""
     auth.sign_in(vault, clock, "admin", "my new password 1").close()
+
+
+def test_the_audit_page_mnemonics_are_unique_with_the_menus(qtbot: QtBot,
+                                                             main: MainWindow) -> None:
+    """Each Alt+letter on the audit page reaches one thing: no caption takes the File or Go
+    menu's letter, and no two captions share one."""
+    page = _page(main, "audit", AuditPage)
+    texts = [a.text() for a in main.menuBar().actions()]
+    texts += [w.text() for w in page.findChildren(QLabel) + page.findChildren(QAbstractButton)
+              if w.isVisible()]
+    letters = [m.group(1).casefold() for t in texts for m in re.finditer(r"&([^&\s])", t)]
+    assert len(letters) == len(set(letters)), sorted(letters)
+    assert len(letters) >= 7  # the menus and the page's captions were all seen

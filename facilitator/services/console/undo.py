@@ -61,7 +61,13 @@ def _pk(obj: Base) -> dict[str, Any]:
 
 def last_event_at(s: Session, sess: GroupSession) -> datetime | None:
     """The latest stored instant of the session's console history."""
-    last = s.scalar(select(func.max(ConsoleAction.at)).where(ConsoleAction.session_id == sess.id))
+    # The newest entry by seq is also the latest in time: every entry is stamped with a "now"
+    # that this very guard (``clock_problem``) refused to let go back. Reading that one row
+    # through the (session_id, seq) key replaces max(at), which read every entry of the block
+    # (their undo payloads included) on each action and each one-second refresh: ~3 ms late in
+    # a long block.
+    last = s.scalar(select(ConsoleAction.at).where(ConsoleAction.session_id == sess.id)
+                    .order_by(ConsoleAction.seq.desc()).limit(1))
     times = [t for t in (last, sess.actual_start, sess.actual_end) if t is not None]
     return max(times) if times else None
 

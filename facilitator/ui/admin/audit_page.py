@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from facilitator.services.maintenance import IntegrityReport
 
 from ..errors import attempt, user_message
-from ..ops import run_in_background
+from ..ops import Op, run_cancellable
 from ..pages import Page
 from ..table_model import Column, RowsModel
 from ..widgets import ErrorLabel, InfoLabel, OptionalDateEdit, compact_rows
@@ -84,17 +84,21 @@ class AuditPage(Page):
         form = QFormLayout()
         row1 = QHBoxLayout()
         row1.addWidget(self.action, 1)
-        row1.addWidget(QLabel(self.tr("User:")))
+        user_caption = QLabel(self.tr("&User:"))
+        user_caption.setBuddy(self.login)
+        row1.addWidget(user_caption)
         row1.addWidget(self.login, 1)
         row2 = QHBoxLayout()
         row2.addWidget(self.since)
-        row2.addWidget(QLabel(self.tr("to")))
+        to_caption = QLabel(self.tr("t&o"))
+        to_caption.setBuddy(self.until)
+        row2.addWidget(to_caption)
         row2.addWidget(self.until)
         row2.addStretch(1)
         row2.addWidget(self.apply_button)
         action_caption = QLabel(self.tr("&Action starts with:"))
         action_caption.setBuddy(self.action)
-        from_caption = QLabel(self.tr("&From:"))
+        from_caption = QLabel(self.tr("Fro&m:"))  # Alt+F opens the File menu
         from_caption.setBuddy(self.since)
         form.addRow(action_caption, row1)
         form.addRow(from_caption, row2)
@@ -176,14 +180,14 @@ class AuditPage(Page):
         self.verify_result.setText("")
         ws = self.ws
 
-        def verify() -> IntegrityReport:  # on a worker thread
-            from facilitator.services import maintenance
+        def verify(op: Op) -> IntegrityReport:  # on a worker thread; the checks in a process
+            from facilitator.services import verify_process
 
-            return maintenance.verify(ws)
+            return verify_process.verify_isolated(ws, progress=op.report)
 
-        run_in_background(self, verify, on_success=self._show_report, on_failure=self._fail,
-                          busy=[self.verify_button], busy_text=self.tr("Verifying…"),
-                          progress=self.verify_result.setText)
+        run_cancellable(self, verify, on_success=self._show_report, on_failure=self._fail,
+                        busy=[self.verify_button], busy_text=self.tr("Verifying…"),
+                        progress=self.verify_result.setText)
 
     def _show_report(self, report: IntegrityReport) -> None:
         if report.ok:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from facilitator.services import maintenance
+from facilitator.services import maintenance, verify_process
 from facilitator.services.maintenance import (
     BackupFile,
     BackupInfo,
@@ -38,7 +38,7 @@ from facilitator.services.workspace import Workspace
 
 from ..dialogs import existing_directory, save_file_name
 from ..errors import FieldErrors, attempt, user_message
-from ..ops import run_in_background
+from ..ops import run_cancellable, run_in_background
 from ..pages import Page
 from ..table_model import Column, RowsModel
 from ..widgets import ErrorLabel, InfoLabel, add_field, compact_rows
@@ -288,9 +288,11 @@ class BackupPage(Page):
     def _on_verify(self) -> None:
         ws = self.ws
         self.verify_lines.hide()
-        run_in_background(self, lambda: maintenance.verify(ws), on_success=self._show_report,
-                          on_failure=self._verify_failed, busy=[self.verify_button],
-                          busy_text=self.tr("Verifying…"), progress=self.verify_result.setText)
+        # The long checks run in a process of their own: the console stays live meanwhile.
+        run_cancellable(self, lambda op: verify_process.verify_isolated(ws, progress=op.report),
+                        on_success=self._show_report, on_failure=self._verify_failed,
+                        busy=[self.verify_button], busy_text=self.tr("Verifying…"),
+                        progress=self.verify_result.setText)
 
     def _show_report(self, report: IntegrityReport) -> None:
         if report.ok:

@@ -151,9 +151,11 @@ class ConsoleCommands(QObject):
             if form is None:
                 raise ServiceError(self.tr("The {form} form could not be loaded; see the forms "
                                            "folder.").format(form=form_id))
-            entries = svc.go_around_order(self.ws, self.session_id, form_id)
         except Exception as error:  # shown in the strip
             self.controller.report(error)
+            return
+        entries = self.controller.read(svc.go_around_order, self.session_id, form_id)
+        if entries is None:
             return
         if not entries:
             self.view.strip.show_info(self.tr("Nobody is marked in the room yet: mark arrivals "
@@ -215,10 +217,8 @@ class ConsoleCommands(QObject):
         """T in the segments panel: planned topic, suggestions, then the library."""
         seg = next((g for g in self.state.session.segments if g.id == segment_id),
                    None) if self.state else None
-        try:
-            choices = svc.topic_choices(self.ws, segment_id)
-        except Exception as error:  # shown in the strip
-            self.controller.report(error)
+        choices = self.controller.read(svc.topic_choices, segment_id)
+        if choices is None:
             return
         self.view.open_panel(self.view.topic_picker)
         self.view.topic_picker.begin_for(segment_id, seg.title if seg else "", choices)
@@ -227,10 +227,9 @@ class ConsoleCommands(QObject):
         segment_id = self.view.topic_picker.segment_id
         if segment_id is None:
             return
-        try:
-            self.view.topic_picker.show_choices(svc.topic_choices(self.ws, segment_id, text))
-        except Exception as error:  # shown in the strip
-            self.controller.report(error)
+        choices = self.controller.read(svc.topic_choices, segment_id, text)
+        if choices is not None:
+            self.view.topic_picker.show_choices(choices)
 
     def _on_topic_chosen(self, key: object) -> None:
         segment_id = self.view.topic_picker.segment_id
@@ -279,10 +278,8 @@ class ConsoleCommands(QObject):
         self.view.back_to_board()
 
     def open_walk_in(self) -> None:
-        try:
-            candidates = svc.walk_in_candidates(self.ws, self.session_id)
-        except Exception as error:  # shown in the strip
-            self.controller.report(error)
+        candidates = self.controller.read(svc.walk_in_candidates, self.session_id)
+        if candidates is None:
             return
         self.view.open_panel(self.view.walk_in)
         self.view.walk_in.begin_with(candidates)
@@ -299,10 +296,8 @@ class ConsoleCommands(QObject):
     def open_details(self) -> None:
         if self.state is None:
             return
-        try:
-            choices = svc.facilitator_choices(self.ws)
-        except Exception as error:  # shown in the strip
-            self.controller.report(error)
+        choices = self.controller.read(svc.facilitator_choices)
+        if choices is None:
             return
         lead = self.state.session.lead_facilitator_id
         names = {c.user_id: c.display_name for c in choices}

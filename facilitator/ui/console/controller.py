@@ -3,7 +3,9 @@ service call and the undo, and tells the view what happened through signals. No 
 the view (``window.ConsoleWindow``) lays out, dispatches keys and shows what the signals say.
 
 Every service call is one intent = one committed transaction (``call``); after it the whole
-state is read again (``refresh``), so the view never patches itself from a call's result.
+state is read again (``refresh``), so the view never patches itself from a call's result. The
+console's other reads (walk-in candidates, topic choices, the end summary…) go through ``read``,
+so every failure reaches the view the same way.
 """
 
 from __future__ import annotations
@@ -65,6 +67,16 @@ class ConsoleController(QObject):
             self.done.emit(done)
         self.refresh()
         return result if result is not None else True
+
+    def read(self, query: Callable[..., Any], *args: Any, fallback: Any = None,
+             once: bool = False, **kwargs: Any) -> Any:
+        """A query service's answer (``query(ws, *args, **kwargs)``, read-only, no refresh);
+        ``fallback`` after reporting the failure through ``failed`` (``once``: as ``report``)."""
+        try:
+            return query(self.ws, *args, **kwargs)
+        except Exception as error:  # reported through failed, never raised into Qt
+            self.report(error, once=once)
+            return fallback
 
     def undo(self) -> None:
         """Ctrl+Z: revert the last stored console action of this session."""

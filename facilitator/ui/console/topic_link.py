@@ -8,28 +8,22 @@ is fed nothing but a ``TopicView`` (curriculum text), so no participant data can
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from PySide6.QtCore import QObject
 
 from facilitator.services import console as svc
 from facilitator.services.console.dto import ConsoleState
 from facilitator.services.curriculum.dto import TopicView
-from facilitator.services.workspace import Workspace
 from facilitator.ui.curriculum.presenter import PresenterWindow
 
-T = TypeVar("T")
+from .controller import ConsoleController
 
 
 class TopicLink(QObject):
     """Caches planned / running topics for one session and drives the presenter window."""
 
-    def __init__(self, ws: Workspace, on_error: Callable[[BaseException], None],
-                 parent: QObject | None = None) -> None:
+    def __init__(self, controller: ConsoleController, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.ws = ws
-        self._on_error = on_error
+        self.controller = controller
         self.planned: dict[int, TopicView] = {}
         self.running: TopicView | None = None
         self.presenter: PresenterWindow | None = None
@@ -43,12 +37,14 @@ class TopicLink(QObject):
         shape = (session.id, tuple((g.id, g.kind) for g in session.segments))
         if shape != self._planned_for:
             self._planned_for = shape
-            self.planned = self._lookup(lambda: svc.planned_topics(self.ws, session.id), {})
+            # Failures go to the console's strip once, not every second; the console keeps running.
+            self.planned = self.controller.read(svc.planned_topics, session.id, fallback={},
+                                                once=True)
         seg = state.current_segment if session.status == "running" else None
         running_for = (seg.id, seg.topic_version_id, seg.topic_text) if seg else None
         if running_for != self._running_for:
             self._running_for = running_for
-            self.running = (self._lookup(lambda: svc.segment_topic(self.ws, seg.id), None)
+            self.running = (self.controller.read(svc.segment_topic, seg.id, once=True)
                             if seg is not None else None)
         self._follow()
 
@@ -90,10 +86,3 @@ class TopicLink(QObject):
         if shown != self._shown:
             self._shown = shown
             self.presenter.show_topic(self.running)
-
-    def _lookup(self, call: Callable[[], T], fallback: T) -> T:
-        try:
-            return call()
-        except Exception as error:  # shown in the console's strip; the console keeps running
-            self._on_error(error)
-            return fallback

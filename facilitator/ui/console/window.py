@@ -78,7 +78,7 @@ class ConsoleWindow(QMainWindow):
         self.timer.timeout.connect(self.refresh)
         self.refresh()
         if self.state is not None and self.state.session.status == "ended":
-            self._show_summary(svc.end_summary)
+            self._show_summary(self.controller.read(svc.end_summary, self.session_id))
         else:
             self.timer.start()
         self.board.setFocus()
@@ -99,8 +99,7 @@ class ConsoleWindow(QMainWindow):
         self.walk_in = WalkInPanel()
         self.details = SessionDetailsPanel()
         self.topic_picker = TopicPickerPanel()
-        self.topics = TopicLink(self.ws, lambda error: self.controller.report(error, once=True),
-                                self)
+        self.topics = TopicLink(self.controller, self)
         self.side = QStackedWidget()
         for panel in (self.segments, self.go_around, self.jots, self.flags, self.adjust,
                       self.walk_in, self.details, self.topic_picker):
@@ -303,13 +302,12 @@ class ConsoleWindow(QMainWindow):
             self.strip.show_info(self.tr("Press Ctrl+E again to end the block."))
             return
         self._end_armed = None
-        self._show_summary(svc.end_session)
+        self._show_summary(self.controller.call(svc.end_session, self.session_id))
 
-    def _show_summary(self, call: Callable[[Workspace, int], svc.EndSummary]) -> None:
-        try:
-            summary = call(self.ws, self.session_id)
-        except ServiceError as error:
-            self.controller.report(error)
+    def _show_summary(self, summary: svc.EndSummary | None) -> None:
+        """The end-of-block page, from ``end_session`` (Ctrl+E twice) or the ``end_summary``
+        query (a console opened on an ended block); None: the call failed and said why."""
+        if summary is None:
             return
         self.timer.stop()
         self.refresh()

@@ -114,6 +114,23 @@ def test_clock_jumping_backwards(cl: Clinic) -> None:
     assert state.segment_elapsed_s == 1800  # frozen at the last stored instant, not negative
 
 
+def test_undo_entries_never_go_back_in_time(cl: Clinic) -> None:
+    """The clock guard reads the newest entry (by seq) as the latest instant of the block: that
+    holds because no entry can be stamped earlier than the one before it, undone ones included."""
+    sid = started(cl)
+    for minute, pid in ((5, 0), (9, 1), (12, 2)):
+        cl.at(9, minute)
+        c.mark_present(cl.ws, sid, cl.people[pid])
+    c.undo_last(cl.ws, sid)
+    cl.at(9, 10)  # earlier than the undone 09:12 entry: still refused
+    with pytest.raises(c.ClockMovedBack, match=r"earlier than .* 09:12"):
+        c.add_jot(cl.ws, sid, None, "note")
+    cl.at(9, 12)
+    c.add_jot(cl.ws, sid, None, "note")
+    stamps = [a.at for a in sorted(c.actions(cl.ws, sid), key=lambda a: a.seq)]
+    assert stamps == sorted(stamps) and stamps[-1] == local(9, 12)
+
+
 def test_out_of_range_answer(cl: Clinic) -> None:
     sid = started(cl)
     c.mark_present(cl.ws, sid, cl.people[0])

@@ -86,9 +86,10 @@ def test_the_audit_chain_walk_of_verify_does_not_wait_for_the_writer(
     walked: list[bool] = []
     real = audit.verify_chain
 
-    def walk(session: object, batch: int = 5000) -> audit.ChainReport:
+    def walk(session: object, batch: int = 5000,
+             on_batch: Callable[[int], None] | None = None) -> audit.ChainReport:
         with write_lock_held(ws):  # a writer takes the lock while the walk is under way
-            report = real(session, batch)  # type: ignore[arg-type]
+            report = real(session, batch, on_batch)  # type: ignore[arg-type]
         walked.append(report.ok)
         return report
 

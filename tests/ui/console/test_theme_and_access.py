@@ -21,7 +21,8 @@ from pytestqt.qtbot import QtBot
 
 from facilitator.services import console as svc
 from facilitator.services.workspace import Workspace
-from facilitator.ui.console.board import BoardModel, RawStatusRole, TileDelegate
+from facilitator.ui.console.board import BoardModel
+from facilitator.ui.console.tiles import RawStatusRole, TileDelegate
 from facilitator.ui.console.today import TodayPage
 from facilitator.ui.theme import Theme, theme
 
