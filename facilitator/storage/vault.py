@@ -27,16 +27,22 @@ from .errors import (
     WrongPassword,
 )
 from .files import make_private, private_dir
+from .keyfile import KeyFile
 from .keys import (
     RECOVERY_SLOT,
     KdfParams,
-    KeyFile,
+    Pending,
     Slot,
-    make_slot,
+    data_keys,
+    make_keyed_slot,
     new_data_key,
     new_recovery_key,
     normalise_login,
     open_slot,
+    seal_to,
+    slot_key,
+    unwrap,
+    upgraded,
     user_slot_name,
 )
 from .lockout import RECOVERY, UNKNOWN, FailedAttempt, Lockout
@@ -55,11 +61,29 @@ def default_data_dir() -> Path:
 
 @dataclass(frozen=True)
 class Unlocked:
-    """The result of a successful unlock: the open database and what to audit about it."""
+    """The result of a successful unlock: the open database and what to audit about it.
+
+    ``fingerprint`` names the slot's public key ("" for a format-1 slot), which the services
+    compare with the one the database recorded for the account; ``upgrade`` is the format-2
+    successor of a format-1 slot, to store once its binding has committed; ``settled`` says
+    whether this unlock finished ("completed") or undid ("abandoned") an interrupted rotation."""
 
     db: Database
     login: str
     failed_attempts: tuple[FailedAttempt, ...]
+    fingerprint: str = ""
+    upgrade: Slot | None = None
+    settled: str | None = None
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """A rotation written to the key file, the database not yet rekeyed."""
+
+    data_key: bytes
+    epoch: int
+    recovery_key: str | None
+    recovery_fingerprint: str
 
 
 class Vault:
@@ -120,11 +144,12 @@ class Vault:
         data_key = new_data_key()
         recovery = new_recovery_key()
         device_secret = self.device.create(keys.db_id)
-        keys.slots[user_slot_name(admin_login)] = make_slot(
-            user_slot_name(admin_login), password, data_key,
+        keys.slots[user_slot_name(admin_login)] = make_keyed_slot(
+            user_slot_name(admin_login), password, data_key, keys.db_id, keys.epoch,
             params=self.kdf, device_secret=device_secret,
         )
-        keys.slots[RECOVERY_SLOT] = make_slot(RECOVERY_SLOT, recovery, data_key, kdf="hkdf")
+        keys.slots[RECOVERY_SLOT] = make_keyed_slot(RECOVERY_SLOT, recovery, data_key,
+                                                    keys.db_id, keys.epoch, kdf="hkdf")
         try:
             keys.save()
             db = self._open(data_key)
@@ -169,13 +194,42 @@ class Vault:
             raise NoSuchAccount("The login or password is not correct.")
         # Raised before any password check: a missing keychain is not a failed attempt.
         device_secret = self._device_secret(keys, slot)
+        key = slot_key(slot, password, device_secret)
         try:
-            data_key = open_slot(slot, password, device_secret)
+            inner = unwrap(slot, key)
         except WrongPassword:
             self._record_failure(login, now)
             raise
-        db = self._open(data_key)
-        return Unlocked(db, login, tuple(self.lockout.pending()))
+        return self._opened(keys, slot, key, inner, login)
+
+    def _opened(self, keys: KeyFile, slot: Slot, key: bytes, inner: bytes,
+                login: str) -> Unlocked:
+        """Open the database with what ``slot`` unwrapped: a format-1 data key, or the private
+        key whose sealed data keys are tried newest epoch first (after a rotation interrupted
+        before the rekey, the newest does not open the file and the previous one does)."""
+        if slot.keyed:
+            candidates = data_keys(slot, inner, keys.db_id)
+            if not candidates:
+                raise NotADatabase(f"The sealed key of {slot.name} in {KEYS_NAME} does not"
+                                   " open: the key file is damaged. Restore it from a backup.")
+        else:
+            candidates = [(keys.epoch, inner)]
+        db, epoch, data_key = self._first_that_opens(candidates)
+        settled = keys.settle(epoch)
+        if settled is not None:
+            with contextlib.suppress(DataDirProblem):  # settled again at the next unlock
+                self._save(keys)
+        upgrade = None if slot.keyed else upgraded(slot, key, data_key, keys.db_id, keys.epoch)
+        return Unlocked(db, login, tuple(self.lockout.pending()), slot.fingerprint(), upgrade,
+                        settled)
+
+    def _first_that_opens(self, candidates: list[tuple[int, bytes]]
+                          ) -> tuple[Database, int, bytes]:
+        for epoch, data_key in candidates[:-1]:
+            with contextlib.suppress(NotADatabase):
+                return self._open(data_key), epoch, data_key
+        epoch, data_key = candidates[-1]
+        return self._open(data_key), epoch, data_key  # its error is the one to report
 
     def _record_failure(self, login: str, now: datetime, *, tried: str = "") -> None:
         # A back-off file that cannot be written (read-only or full folder) must not turn a
@@ -203,12 +257,14 @@ class Vault:
             raise LockedOut(wait)
         keys = self._keys()
         self._check_file()
+        slot = keys.slot_for(RECOVERY_SLOT)
+        key = slot_key(slot, recovery_key, None)
         try:
-            data_key = open_slot(keys.slot_for(RECOVERY_SLOT), recovery_key, None)
+            inner = unwrap(slot, key)
         except WrongPassword:
             self._record_failure(RECOVERY, now)
             raise WrongPassword("The recovery key is not correct.") from None
-        return Unlocked(self._open(data_key), RECOVERY, tuple(self.lockout.pending()))
+        return self._opened(keys, slot, key, inner, RECOVERY)
 
     # -- slots ---------------------------------------------------------------------------------
     def new_slot(self, db: Database, login: str, password: str) -> Slot:
@@ -220,14 +276,50 @@ class Vault:
         device_secret = self.device.get(keys.db_id)
         if device_secret is None and self.device.available:
             device_secret = self.device.create(keys.db_id)
-        return make_slot(name, password, db.raw_key(), params=self.kdf,
-                         device_secret=device_secret)
+        return make_keyed_slot(name, password, db.raw_key(), keys.db_id, keys.epoch,
+                               params=self.kdf, device_secret=device_secret)
 
     def put_slot(self, slot: Slot) -> None:
         """Store ``slot`` (new or replacing the one of the same name)."""
         keys = self._keys()  # read again: the file may have changed since new_slot
         keys.slots[slot.name] = slot
         self._save(keys)
+
+    # -- rotation ------------------------------------------------------------------------------
+    def begin_rotation(self, keep: list[str], new_recovery: bool) -> Rotation:
+        """Step 1 of a rotation: a new data key, sealed (next epoch) to the format-2 slots named
+        in ``keep`` and to the recovery slot, or to a new recovery slot, written *beside* the
+        current boxes so the file opens the database before and after the rekey. Slots not in
+        ``keep`` get no new box and go when the rotation settles."""
+        keys = self._keys()
+        keys.settle(keys.epoch)  # an earlier attempt that never rekeyed: forget its boxes
+        data_key, epoch = new_data_key(), keys.epoch + 1
+        for name in keep:
+            seal_to(keys.slots[name], data_key, keys.db_id, epoch)
+        recovery_key = pending_recovery = None
+        # A format-1 recovery slot cannot be sealed to: it is replaced by a new recovery key.
+        if new_recovery or not keys.slot_for(RECOVERY_SLOT).keyed:
+            recovery_key = new_recovery_key()
+            pending_recovery = make_keyed_slot(RECOVERY_SLOT, recovery_key, data_key,
+                                               keys.db_id, epoch, kdf="hkdf")
+        else:
+            seal_to(keys.slot_for(RECOVERY_SLOT), data_key, keys.db_id, epoch)
+        keys.pending = Pending(epoch, pending_recovery)
+        self._save(keys)
+        recovery_slot = pending_recovery or keys.slot_for(RECOVERY_SLOT)
+        return Rotation(data_key, epoch, recovery_key, recovery_slot.fingerprint())
+
+    def settle_rotation(self, opened_epoch: int) -> None:
+        """Last step, with the epoch whose key the database now has: after the rekey only the
+        new epoch's boxes stay; after a failed rekey (``opened_epoch`` the old one) the new
+        boxes go."""
+        keys = self._keys()
+        keys.settle(opened_epoch)
+        self._save(keys)
+
+    def slot_fingerprints(self) -> dict[str, str]:
+        """Slot name -> public-key fingerprint ("" for a format-1 slot)."""
+        return {name: slot.fingerprint() for name, slot in self._keys().slots.items()}
 
     def verify_password(self, login: str, password: str) -> bool:
         keys = self._keys()
