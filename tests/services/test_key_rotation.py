@@ -194,7 +194,11 @@ def test_rotation_tells_who_has_not_upgraded_and_needs_a_reset(
 def test_old_backups_open_with_their_own_keys_and_new_ones_with_the_new(
         ws: Workspace, vault: Vault, clock: FakeClock, tmp_path: Path) -> None:
     old = maintenance.backup(ws, tmp_path / "usb" / "old.fbak").path
+    assert (vault.data_dir / "audit-anchor.json").exists()
     key_rotation.rotate_data_key(ws)
+    # The anchor file was sealed with the old key: resealed, it still checks.
+    report = maintenance.verify(ws)
+    assert report.ok, report.lines
     new = maintenance.backup(ws, tmp_path / "usb" / "new.fbak").path
     ws.close()
     for n, backup in enumerate((old, new)):

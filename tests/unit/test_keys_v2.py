@@ -1,0 +1,185 @@
+"""Format-2 key slots without a database: the sealed box is bound to its clinic, slot and
+epoch; a slot's private key only opens with its own password and matches its public key; an
+upgrade keeps the password; a pending rotation settles one way or the other; the new fields
+are checked strictly."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from facilitator.storage import sealing
+from facilitator.storage.errors import NotADatabase, WrongPassword
+from facilitator.storage.keyfile import KeyFile
+from facilitator.storage.keys import (
+    RECOVERY_SLOT,
+    KdfParams,
+    Pending,
+    data_keys,
+    make_keyed_slot,
+    make_slot,
+    new_recovery_key,
+    open_slot,
+    seal_to,
+    slot_key,
+    upgraded,
+)
+
+TINY = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
+DB_ID = "0123456789abcdef0123456789abcdef"
+OTHER_ID = "f" * 32
+KEY_1, KEY_2 = bytes(range(32)), bytes(range(32, 64))
+
+
+def test_a_sealed_key_opens_only_in_its_own_context() -> None:
+    private, public = sealing.new_key_pair()
+    assert sealing.public_of(private) == public and len(public) == 32
+    info = sealing.context(DB_ID, "user:avery", 3)
+    eph, nonce, box = sealing.seal(KEY_1, public, info)
+    assert sealing.unseal(private, eph, nonce, box, info) == KEY_1
+    for other in (sealing.context(OTHER_ID, "user:avery", 3),
+                  sealing.context(DB_ID, "user:admin", 3),
+                  sealing.context(DB_ID, "user:avery", 4)):
+        with pytest.raises(sealing.Unsealable):
+            sealing.unseal(private, eph, nonce, box, other)
+    with pytest.raises(sealing.Unsealable):
+        sealing.unseal(sealing.new_key_pair()[0], eph, nonce, box, info)
+    # Each seal uses a fresh ephemeral key: two boxes of one key share nothing.
+    assert sealing.seal(KEY_1, public, info)[0] != eph
+
+
+def test_a_keyed_slot_opens_with_its_password_and_yields_the_data_key() -> None:
+    slot = make_keyed_slot("user:avery", "a password", KEY_1, DB_ID, 1, params=TINY)
+    private = open_slot(slot, "a password", None)
+    assert data_keys(slot, private, DB_ID) == [(1, KEY_1)]
+    assert data_keys(slot, private, OTHER_ID) == []  # moved to another clinic: opens nothing
+    with pytest.raises(WrongPassword):
+        open_slot(slot, "another password", None)
+    # Sealing needs no secret; the newest epoch comes first.
+    seal_to(slot, KEY_2, DB_ID, 2)
+    assert data_keys(slot, private, DB_ID) == [(2, KEY_2), (1, KEY_1)]
+    assert slot.fingerprint() == sealing.fingerprint(sealing.public_of(private))
+
+
+def test_a_swapped_public_key_or_a_wrapped_key_from_format_1_does_not_open() -> None:
+    slot = make_keyed_slot("user:avery", "pw", KEY_1, DB_ID, 1, params=TINY)
+    other = make_keyed_slot("user:avery", "pw", KEY_1, DB_ID, 1, params=TINY)
+    with pytest.raises(WrongPassword):
+        open_slot(replace(slot, public=other.public), "pw", None)
+    # A format-1 wrapping under the same salt is not accepted as a private key.
+    v1 = make_slot("user:avery", "pw", KEY_1, params=TINY)
+    with pytest.raises(WrongPassword):
+        open_slot(replace(v1, public=slot.public, sealed=slot.sealed), "pw", None)
+
+
+def test_an_upgrade_keeps_the_password_salt_and_cost() -> None:
+    v1 = make_slot("user:avery", "old pw", KEY_1, params=TINY, device_secret=b"d" * 32)
+    key = slot_key(v1, "old pw", b"d" * 32)
+    v2 = upgraded(v1, key, KEY_1, DB_ID, 5)
+    assert v2.keyed and not v1.keyed
+    assert (v2.salt, v2.params, v2.device_bound) == (v1.salt, v1.params, True)
+    private = open_slot(v2, "old pw", b"d" * 32)
+    assert data_keys(v2, private, DB_ID) == [(5, KEY_1)]
+    with pytest.raises(WrongPassword):
+        open_slot(v2, "old pw", None)  # still bound to the device
+
+
+def _file(tmp_path: Path) -> KeyFile:
+    keys = KeyFile(tmp_path / "keys.json", DB_ID, {})
+    keys.slots["user:avery"] = make_keyed_slot("user:avery", "pw", KEY_1, DB_ID, 1,
+                                               params=TINY)
+    keys.slots["user:gone"] = make_keyed_slot("user:gone", "pw", KEY_1, DB_ID, 1, params=TINY)
+    keys.slots["user:old"] = make_slot("user:old", "pw", KEY_1, params=TINY)
+    keys.slots[RECOVERY_SLOT] = make_keyed_slot(RECOVERY_SLOT, new_recovery_key(), KEY_1,
+                                                DB_ID, 1, kdf="hkdf")
+    return keys
+
+
+def _pending(keys: KeyFile) -> str:
+    recovery = new_recovery_key()
+    seal_to(keys.slots["user:avery"], KEY_2, DB_ID, 2)
+    keys.pending = Pending(2, make_keyed_slot(RECOVERY_SLOT, recovery, KEY_2, DB_ID, 2,
+                                              kdf="hkdf"))
+    keys.save()
+    return recovery
+
+
+def test_a_completed_rotation_keeps_only_what_was_sealed_to_the_new_key(
+        tmp_path: Path) -> None:
+    keys = _file(tmp_path)
+    recovery = _pending(keys)
+    loaded = KeyFile.load(keys.path)  # both epochs survive a save and load
+    assert loaded.pending is not None and loaded.pending.epoch == 2
+    assert loaded.settle(2) == "completed"
+    assert (loaded.epoch, loaded.pending) == (2, None)
+    assert set(loaded.slots) == {"user:avery", RECOVERY_SLOT}  # gone and old (format 1) went
+    assert [b.epoch for b in loaded.slots["user:avery"].sealed] == [2]
+    rec = loaded.slots[RECOVERY_SLOT]
+    assert data_keys(rec, open_slot(rec, recovery, None), DB_ID) == [(2, KEY_2)]
+    assert loaded.settle(2) is None
+
+
+def test_an_abandoned_rotation_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    keys = _file(tmp_path)
+    before = {n: s.fingerprint() for n, s in keys.slots.items()}
+    _pending(keys)
+    loaded = KeyFile.load(keys.path)
+    assert loaded.settle(1) == "abandoned"
+    assert (loaded.epoch, loaded.pending) == (1, None)
+    assert {n: s.fingerprint() for n, s in loaded.slots.items()} == before
+    assert {b.epoch for s in loaded.slots.values() for b in s.sealed} == {1}
+
+
+def _damaged(tmp_path: Path, edit) -> str:
+    keys = _file(tmp_path)
+    _pending(keys)
+    data = json.loads(keys.path.read_text())
+    edit(data, next(s for s in data["slots"] if s["name"] == "user:avery"))
+    keys.path.write_text(json.dumps(data))
+    with pytest.raises(NotADatabase) as err:
+        KeyFile.load(keys.path)
+    return str(err.value)
+
+
+@pytest.mark.parametrize(("edit", "reason"), [
+    (lambda f, s: f.update(epoch=True), "the file: epoch must be between 1 and 1000000"),
+    (lambda f, s: f.update(epoch=0), "the file: epoch must be between 1 and 1000000"),
+    (lambda f, s: f.pop("pending"), "unexpected or missing fields"),
+    (lambda f, s: f.update(extra=1), "unexpected or missing fields"),
+    (lambda f, s: f["pending"].update(epoch=3), "the pending rotation is not for the next epoch"),
+    (lambda f, s: f["pending"].update(drop=[]), "the pending rotation has unexpected fields"),
+    (lambda f, s: f["pending"]["recovery"].update(name="user:x"),
+     "slot user:x: key derivation must be argon2id"),
+    (lambda f, s: f["pending"].update(recovery=s), "the pending recovery slot is invalid"),
+    (lambda f, s: s.update(sealed=[]), "slot user:avery: sealed keys missing or too many"),
+    (lambda f, s: s.update(sealed="x"), "slot user:avery: sealed keys missing or too many"),
+    (lambda f, s: s["sealed"][1].update(epoch=1), "slot user:avery: two sealed keys for one"
+                                                  " epoch"),
+    (lambda f, s: s["sealed"][0].update(nonce="AAAA"), "slot user:avery: nonce has 3 bytes,"
+                                                       " not 12"),
+    (lambda f, s: s["sealed"][0].update(ephemeral=7), "slot user:avery: ephemeral is not"
+                                                      " base64"),
+    (lambda f, s: s.pop("sealed"), "a slot has unexpected fields"),
+    (lambda f, s: s.update(public="A" * 44), "slot user:avery: public has 33 bytes, not 32"),
+])
+def test_the_new_fields_are_checked_and_named(tmp_path: Path, edit, reason: str) -> None:
+    assert _damaged(tmp_path, edit) == (f"The key file keys.json is damaged or not ours"
+                                        f" ({reason}). Restore it from a backup.")
+
+
+def test_a_format_1_file_loads_as_epoch_1_and_saves_as_format_2(tmp_path: Path) -> None:
+    path = tmp_path / "keys.json"
+    old = {k: v for k, v in vars(make_slot("user:old", "pw", KEY_1, params=TINY)).items()
+           if k not in ("public", "sealed")}
+    path.write_text(json.dumps({"format": "facilitator.keyslots/1", "db_id": DB_ID,
+                                "slots": [old]}))
+    keys = KeyFile.load(path)
+    assert (keys.epoch, keys.pending) == (1, None)
+    keys.save()
+    data = json.loads(path.read_text())
+    assert (data["format"], data["epoch"], data["pending"]) == ("facilitator.keyslots/2", 1, None)
+    assert "public" not in data["slots"][0]  # still format 1 until its user signs in
+    assert open_slot(KeyFile.load(path).slots["user:old"], "pw", None) == KEY_1
