@@ -73,8 +73,9 @@ class KeyBar(ConfirmBar):
         self._reset(False, self.tr("&Rotate the data key now"))
         self.ask(self.tr(
             "✓ {0} was deactivated. A copy of the key file they may have kept would still open "
-            "the data until the data key is rotated. Rotating is recommended; everyone else "
-            "keeps their password.").format(login))
+            "the data until the data key is rotated. Rotating is recommended: everyone else "
+            "keeps their password; it takes up to a minute, best while no group is running."
+        ).format(login))
 
     def offer_new_recovery(self) -> None:
         self._reset(True, self.tr("&Issue a new recovery key"))
