@@ -292,3 +292,44 @@ def test_a_format_1_backup_still_restores(vault: Vault, clock: FakeClock,
         with staged_backup(backup, tmp_path / "stage") as staged:
             assert not KeyFile.load(staged.folder / "keys.json").slots["user:admin"].keyed
             open_staged(staged, vault.device, login, secret, clock.now())[0].close()
+
+
+def test_rekey_in_wal_mode_leaves_nothing_readable_under_the_old_key(
+        ws: Workspace, vault: Vault) -> None:
+    import sqlcipher3.dbapi2 as sqlcipher
+
+    from facilitator.storage.engine import open_raw
+    from facilitator.storage.keys import new_data_key
+
+    _add(ws, "terry", TERRY_PW)  # frames in the WAL, not yet checkpointed
+    wal = vault.db_path.with_name("facilitator.db-wal")
+    assert wal.stat().st_size > 0
+    old, new = ws.db.raw_key(), new_data_key()
+    ws.db.rekey(new)
+    # Checkpointed and truncated (or removed): no frame under the old key left behind.
+    assert not wal.exists() or wal.stat().st_size == 0
+    conn = open_raw(vault.db_path, new)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 2
+    finally:
+        conn.close()
+    stale = open_raw(vault.db_path, old)
+    with pytest.raises(sqlcipher.DatabaseError, match="not a database"):
+        stale.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    stale.close()
+    assert [u.login for u in users.list_users(ws)] == ["admin", "terry"]  # same workspace
+
+
+def test_only_an_admin_rotates(ws: Workspace, vault: Vault, clock: FakeClock) -> None:
+    from facilitator.services.errors import PermissionDenied
+
+    _add(ws, "terry", TERRY_PW, "supervisor")
+    ws.close()
+    terry = auth.sign_in(vault, clock, "terry", TERRY_PW)
+    before = vault.keys_path.read_bytes()
+    for action in (key_rotation.rotate_data_key, key_rotation.issue_recovery_key):
+        with pytest.raises(PermissionDenied):
+            action(terry)
+    assert vault.keys_path.read_bytes() == before
+    terry.close()
