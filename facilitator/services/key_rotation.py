@@ -25,6 +25,7 @@ from ..models.users import User
 from ..storage import anchor
 from ..storage.errors import StorageError
 from ..storage.keys import RECOVERY_SLOT, user_slot_name
+from ..storage.vault import Rotation
 from . import audit, key_bindings
 from .errors import Conflict, StorageProblem
 from .workspace import Workspace
@@ -92,21 +93,29 @@ def rotate_data_key(ws: Workspace, *, new_recovery: bool = False,
     if plan.need_reset and not accept_resets:
         raise Conflict("These accounts have not signed in since the key upgrade and would need"
                        f" a password reset after the rotation: {', '.join(plan.need_reset)}.")
-    vault = ws.vault
     try:
-        anchor_file = vault.anchor_file(ws.db)
-        rotation = vault.begin_rotation([user_slot_name(n) for n in plan.kept],
-                                        new_recovery or plan.new_recovery_needed)
+        # The key file's lock is held throughout, so a sign-in in another process (a CLI
+        # backup) can neither overwrite the pending key nor settle the rotation half-way.
+        with ws.vault.keys_locked():
+            rotation, saved = _rotate(ws, plan, new_recovery or plan.new_recovery_needed)
     except StorageError as error:
         raise StorageProblem(str(error)) from error
+    _reseal_anchor(ws, saved)
+    return RotationResult(rotation.epoch, rotation.recovery_key, plan.need_reset, plan.dropped)
+
+
+def _rotate(ws: Workspace, plan: RotationPlan, new_recovery: bool
+            ) -> tuple[Rotation, anchor.Anchor | None]:
+    vault = ws.vault
+    anchor_file = vault.anchor_file(ws.db)
+    rotation = vault.begin_rotation([user_slot_name(n) for n in plan.kept], new_recovery)
     saved, problem, note = anchor_file.read()  # sealed under the old key: read it before
-    old_epoch = rotation.epoch - 1
     try:
         ws.db.rekey(rotation.data_key)
-    except StorageError as error:
+    except StorageError:
         with contextlib.suppress(StorageError):
-            vault.settle_rotation(old_epoch)
-        raise StorageProblem(str(error)) from error
+            vault.settle_rotation(rotation.epoch - 1)
+        raise
     with ws.transaction() as s:
         audit.record(s, ws, "keys.rotated", "clinic", "", epoch=rotation.epoch,
                      dropped=list(plan.dropped), need_reset=list(plan.need_reset),
@@ -118,8 +127,7 @@ def rotate_data_key(ws: Workspace, *, new_recovery: bool = False,
                               reason="new recovery key")
     with contextlib.suppress(StorageError):  # else the next unlock settles it
         vault.settle_rotation(rotation.epoch)
-    _reseal_anchor(ws, saved if problem is None and note is None else None)
-    return RotationResult(rotation.epoch, rotation.recovery_key, plan.need_reset, plan.dropped)
+    return rotation, saved if problem is None and note is None else None
 
 
 def issue_recovery_key(ws: Workspace, *, accept_resets: bool = False) -> RotationResult:

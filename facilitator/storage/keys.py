@@ -72,8 +72,8 @@ class Slot:
     salt: str
     nonce: str
     wrapped: str  # format 1: the data key; format 2: the slot's private key
-    device_bound: bool = False
-    params: dict[str, int] = field(default_factory=dict)
+    device_bound: bool
+    params: dict[str, int]
     public: str = ""  # format 2 only: the slot's X25519 public key
     sealed: list[Sealed] = field(default_factory=list)
 
@@ -92,7 +92,7 @@ class Pending:
     replaces the current one only once the database has the new key)."""
 
     epoch: int
-    recovery: Slot | None = None
+    recovery: Slot | None
 
 
 def _b64(data: bytes) -> str:
@@ -196,8 +196,7 @@ def make_keyed_slot(name: str, secret: str, data_key: bytes, db_id: str, epoch: 
 def upgraded(slot: Slot, key: bytes, data_key: bytes, db_id: str, epoch: int) -> Slot:
     """The format-2 successor of a format-1 ``slot`` opened with slot key ``key`` (same salt
     and KDF cost, so the password and the slow KDF run once)."""
-    fresh = replace(slot, nonce=_b64(secrets.token_bytes(12)), wrapped="", public="",
-                    sealed=[])
+    fresh = replace(slot, nonce=_b64(secrets.token_bytes(12)))  # a format-1 slot: no key pair
     return _with_key_pair(fresh, key, data_key, db_id, epoch)
 
 

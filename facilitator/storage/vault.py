@@ -7,8 +7,8 @@ outside storage sees keys or files.
 from __future__ import annotations
 
 import contextlib
-import errno
-import os
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,12 +21,14 @@ from .device import DeviceSecrets, KeyringSecrets
 from .errors import (
     DataDirProblem,
     KeychainUnavailable,
+    KeysChanged,
     LockedOut,
     NoSuchAccount,
     NotADatabase,
     WrongPassword,
 )
-from .files import make_private, private_dir
+from .files import dir_problem as _dir_problem
+from .files import exclusive, make_private, private_dir
 from .keyfile import KeyFile
 from .keys import (
     RECOVERY_SLOT,
@@ -109,6 +111,12 @@ class Vault:
         self.keys_path = self.data_dir / KEYS_NAME
         self.lockout = Lockout(self.data_dir / "lockout.json")
         self.backups_dir = self.data_dir / "backups"
+        # keys.json is rewritten by sign-in (upgrades, settling), password changes and
+        # rotations, possibly in two processes (the app and a CLI run): every read-modify-write
+        # holds ``keys_locked``. Re-entrant within this object so a rotation can hold it across
+        # its steps.
+        self._key_lock = threading.RLock()
+        self._key_depth = 0
 
     # -- state ---------------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -116,6 +124,22 @@ class Vault:
 
     def has_keyring(self) -> bool:
         return self.device.available
+
+    @contextlib.contextmanager
+    def keys_locked(self) -> Iterator[None]:
+        """Hold the key file's OS lock (``keys.lock``); raises DataDirProblem when the folder
+        cannot hold a lock file (read-only)."""
+        with self._key_lock, contextlib.ExitStack() as stack:
+            if not self._key_depth:
+                try:
+                    stack.enter_context(exclusive(self.keys_path.with_suffix(".lock")))
+                except OSError as exc:
+                    raise _dir_problem(exc, self.data_dir) from exc
+            self._key_depth += 1
+            try:
+                yield
+            finally:
+                self._key_depth -= 1
 
     def _keys(self) -> KeyFile:
         try:
@@ -207,6 +231,31 @@ class Vault:
         """Open the database with what ``slot`` unwrapped: a format-1 data key, or the private
         key whose sealed data keys are tried newest epoch first (after a rotation interrupted
         before the rekey, the newest does not open the file and the previous one does)."""
+        settled = None
+        if keys.pending is None:
+            db, epoch, data_key = self._open_with(keys, slot, inner)
+        else:
+            # A rotation is under way here or in another process, or was interrupted: decide
+            # under its lock, on the file as it is now, which key the database has.
+            try:
+                with self.keys_locked():
+                    keys = self._keys()
+                    fresh = keys.slots.get(slot.name)
+                    if fresh is not None and fresh.public == slot.public:
+                        slot = fresh
+                    db, epoch, data_key = self._open_with(keys, slot, inner)
+                    settled = keys.settle(epoch)
+                    if settled is not None:
+                        with contextlib.suppress(DataDirProblem):  # again at the next unlock
+                            self._save(keys)
+            except DataDirProblem:  # a read-only folder: open without settling anything
+                db, epoch, data_key = self._open_with(keys, slot, inner)
+        upgrade = None if slot.keyed else upgraded(slot, key, data_key, keys.db_id, keys.epoch)
+        return Unlocked(db, login, tuple(self.lockout.pending()), slot.fingerprint(), upgrade,
+                        settled)
+
+    def _open_with(self, keys: KeyFile, slot: Slot, inner: bytes
+                   ) -> tuple[Database, int, bytes]:
         if slot.keyed:
             candidates = data_keys(slot, inner, keys.db_id)
             if not candidates:
@@ -214,14 +263,7 @@ class Vault:
                                    " open: the key file is damaged. Restore it from a backup.")
         else:
             candidates = [(keys.epoch, inner)]
-        db, epoch, data_key = self._first_that_opens(candidates)
-        settled = keys.settle(epoch)
-        if settled is not None:
-            with contextlib.suppress(DataDirProblem):  # settled again at the next unlock
-                self._save(keys)
-        upgrade = None if slot.keyed else upgraded(slot, key, data_key, keys.db_id, keys.epoch)
-        return Unlocked(db, login, tuple(self.lockout.pending()), slot.fingerprint(), upgrade,
-                        settled)
+        return self._first_that_opens(candidates)
 
     def _first_that_opens(self, candidates: list[tuple[int, bytes]]
                           ) -> tuple[Database, int, bytes]:
@@ -280,10 +322,16 @@ class Vault:
                                params=self.kdf, device_secret=device_secret)
 
     def put_slot(self, slot: Slot) -> None:
-        """Store ``slot`` (new or replacing the one of the same name)."""
-        keys = self._keys()  # read again: the file may have changed since new_slot
-        keys.slots[slot.name] = slot
-        self._save(keys)
+        """Store ``slot`` (new or replacing the one of the same name). Raises KeysChanged when
+        the data key was rotated (or a rotation is under way) since the slot was made: its
+        sealed key would be for the wrong epoch."""
+        with self.keys_locked():
+            keys = self._keys()  # read again: the file may have changed since new_slot
+            if keys.pending is not None or any(b.epoch != keys.epoch for b in slot.sealed):
+                raise KeysChanged("The data key was rotated meanwhile: nothing was saved."
+                                  " Try again.")
+            keys.slots[slot.name] = slot
+            self._save(keys)
 
     # -- rotation ------------------------------------------------------------------------------
     def begin_rotation(self, keep: list[str], new_recovery: bool) -> Rotation:
@@ -291,21 +339,22 @@ class Vault:
         in ``keep`` and to the recovery slot, or to a new recovery slot, written *beside* the
         current boxes so the file opens the database before and after the rekey. Slots not in
         ``keep`` get no new box and go when the rotation settles."""
-        keys = self._keys()
-        keys.settle(keys.epoch)  # an earlier attempt that never rekeyed: forget its boxes
-        data_key, epoch = new_data_key(), keys.epoch + 1
-        for name in keep:
-            seal_to(keys.slots[name], data_key, keys.db_id, epoch)
-        recovery_key = pending_recovery = None
-        # A format-1 recovery slot cannot be sealed to: it is replaced by a new recovery key.
-        if new_recovery or not keys.slot_for(RECOVERY_SLOT).keyed:
-            recovery_key = new_recovery_key()
-            pending_recovery = make_keyed_slot(RECOVERY_SLOT, recovery_key, data_key,
-                                               keys.db_id, epoch, kdf="hkdf")
-        else:
-            seal_to(keys.slot_for(RECOVERY_SLOT), data_key, keys.db_id, epoch)
-        keys.pending = Pending(epoch, pending_recovery)
-        self._save(keys)
+        with self.keys_locked():
+            keys = self._keys()
+            keys.settle(keys.epoch)  # an earlier attempt that never rekeyed: forget its boxes
+            data_key, epoch = new_data_key(), keys.epoch + 1
+            for name in keep:
+                seal_to(keys.slots[name], data_key, keys.db_id, epoch)
+            recovery_key = pending_recovery = None
+            # A format-1 recovery slot cannot be sealed to: it is replaced by a new one.
+            if new_recovery or not keys.slot_for(RECOVERY_SLOT).keyed:
+                recovery_key = new_recovery_key()
+                pending_recovery = make_keyed_slot(RECOVERY_SLOT, recovery_key, data_key,
+                                                   keys.db_id, epoch, kdf="hkdf")
+            else:
+                seal_to(keys.slot_for(RECOVERY_SLOT), data_key, keys.db_id, epoch)
+            keys.pending = Pending(epoch, pending_recovery)
+            self._save(keys)
         recovery_slot = pending_recovery or keys.slot_for(RECOVERY_SLOT)
         return Rotation(data_key, epoch, recovery_key, recovery_slot.fingerprint())
 
@@ -313,9 +362,10 @@ class Vault:
         """Last step, with the epoch whose key the database now has: after the rekey only the
         new epoch's boxes stay; after a failed rekey (``opened_epoch`` the old one) the new
         boxes go."""
-        keys = self._keys()
-        keys.settle(opened_epoch)
-        self._save(keys)
+        with self.keys_locked():
+            keys = self._keys()
+            keys.settle(opened_epoch)
+            self._save(keys)
 
     def slot_fingerprints(self) -> dict[str, str]:
         """Slot name -> public-key fingerprint ("" for a format-1 slot)."""
@@ -334,9 +384,10 @@ class Vault:
         return True
 
     def remove_login(self, login: str) -> None:
-        keys = self._keys()
-        if keys.slots.pop(user_slot_name(login), None) is not None:
-            self._save(keys)
+        with self.keys_locked():
+            keys = self._keys()
+            if keys.slots.pop(user_slot_name(login), None) is not None:
+                self._save(keys)
 
     def anchor_file(self, db: Database) -> AnchorFile:
         """The audit anchor of this folder, sealed with a key derived from ``db``'s data key and
@@ -356,15 +407,3 @@ class Vault:
             keys.save()
         except OSError as exc:
             raise _dir_problem(exc, self.data_dir) from exc
-
-
-def _dir_problem(exc: OSError, where: Path) -> DataDirProblem:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DataDirProblem("The disk is full: nothing was saved. Free some space and retry.")
-    if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
-        return DataDirProblem(
-            f"The data folder {where} cannot be written (read-only or no permission)."
-        )
-    # An OSError raised without an errno would otherwise read "cannot be used: Success".
-    reason = os.strerror(exc.errno) if exc.errno else "unknown error"
-    return DataDirProblem(f"The data folder {where} cannot be used: {reason}.")

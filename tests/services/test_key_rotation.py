@@ -333,3 +333,51 @@ def test_only_an_admin_rotates(ws: Workspace, vault: Vault, clock: FakeClock) ->
             action(terry)
     assert vault.keys_path.read_bytes() == before
     terry.close()
+
+
+def test_a_slot_made_before_a_rotation_is_not_stored_after_it(
+        ws: Workspace, vault: Vault) -> None:
+    """Its sealed key is for the old epoch: stored, it would open nothing (or, with a rotation
+    still pending, be dropped when it settles)."""
+    from facilitator.storage.errors import KeysChanged
+
+    _add(ws, "terry", TERRY_PW)
+    made_before = vault.new_slot(ws.db, "terry", "terry new lantern")
+    key_rotation.rotate_data_key(ws)
+    with pytest.raises(KeysChanged, match="rotated meanwhile"):
+        vault.put_slot(made_before)
+    made_now = vault.new_slot(ws.db, "terry", "terry new lantern")
+    vault.begin_rotation(["user:admin", "user:terry"], new_recovery=False)
+    with pytest.raises(KeysChanged):
+        vault.put_slot(made_now)
+    vault.settle_rotation(2)  # the rotation never rekeyed: undone
+    vault.put_slot(made_now)
+    assert vault.verify_password("terry", "terry new lantern")
+
+
+def test_the_key_file_lock_is_held_across_a_rotation(ws: Workspace, vault: Vault) -> None:
+    """Another process (a CLI backup signing in) cannot rewrite keys.json meanwhile."""
+    fcntl = pytest.importorskip("fcntl")
+    lock_path = vault.keys_path.with_suffix(".lock")
+    seen: list[bool] = []
+
+    def probe() -> None:  # what another process would get, asked without waiting
+        with open(lock_path, "a+b") as other:
+            try:
+                fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                seen.append(True)
+            else:
+                fcntl.flock(other.fileno(), fcntl.LOCK_UN)
+                seen.append(False)
+
+    rekey = ws.db.rekey
+
+    def rekey_and_probe(key: bytes) -> None:
+        probe()
+        rekey(key)
+
+    ws.db.rekey = rekey_and_probe  # type: ignore[method-assign]
+    key_rotation.rotate_data_key(ws)
+    probe()
+    assert seen == [True, False]

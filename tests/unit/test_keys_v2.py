@@ -67,7 +67,7 @@ def test_a_keyed_slot_opens_with_its_password_and_yields_the_data_key() -> None:
 def test_a_swapped_public_key_or_a_wrapped_key_from_format_1_does_not_open() -> None:
     slot = make_keyed_slot("user:avery", "pw", KEY_1, DB_ID, 1, params=TINY)
     other = make_keyed_slot("user:avery", "pw", KEY_1, DB_ID, 1, params=TINY)
-    with pytest.raises(WrongPassword):
+    with pytest.raises(WrongPassword, match=r"^The password is not correct\.$"):
         open_slot(replace(slot, public=other.public), "pw", None)
     # A format-1 wrapping under the same salt is not accepted as a private key.
     v1 = make_slot("user:avery", "pw", KEY_1, params=TINY)
@@ -85,6 +85,43 @@ def test_an_upgrade_keeps_the_password_salt_and_cost() -> None:
     assert data_keys(v2, private, DB_ID) == [(5, KEY_1)]
     with pytest.raises(WrongPassword):
         open_slot(v2, "old pw", None)  # still bound to the device
+    assert v1.fingerprint() == ""  # what sign-in takes for "format 1, not yet bound"
+
+
+def test_an_upgraded_slot_survives_a_save_and_load(tmp_path: Path) -> None:
+    v1 = make_slot("user:avery", "old pw", KEY_1, params=TINY)
+    v2 = upgraded(v1, slot_key(v1, "old pw", None), KEY_1, DB_ID, 1)
+    keys = KeyFile(tmp_path / "keys.json", DB_ID, {"user:avery": v2})
+    keys.save()
+    again = KeyFile.load(tmp_path / "keys.json").slots["user:avery"]
+    assert again == v2 and again.fingerprint() == v2.fingerprint()
+    assert data_keys(again, open_slot(again, "old pw", None), DB_ID) == [(1, KEY_1)]
+
+
+def test_a_damaged_newer_box_does_not_hide_an_older_one() -> None:
+    slot = make_keyed_slot("user:avery", "pw", KEY_1, DB_ID, 1, params=TINY)
+    seal_to(slot, KEY_2, DB_ID, 2)
+    newest = next(b for b in slot.sealed if b.epoch == 2)
+    newest.box = slot.sealed[0].box  # another box's ciphertext: does not open as epoch 2
+    assert data_keys(slot, open_slot(slot, "pw", None), DB_ID) == [(1, KEY_1)]
+
+
+FIXTURE_2 = Path(__file__).with_name("data") / "keyslots-v2.json"
+
+
+def test_key_file_written_by_version_2_still_opens() -> None:
+    """Pins the whole construction (wrapping, associated data, sealing context): a change
+    that breaks this locks every user out of every clinic made with it."""
+    keys = KeyFile.load(FIXTURE_2)
+    assert (keys.db_id, keys.epoch, keys.pending) == (DB_ID, 2, None)
+    secrets = {"user:avery": ("an old password 1", None),
+               "user:dev": ("device pw 123", bytes([7]) * 32),
+               RECOVERY_SLOT: ("abcde fghjk lmnpq rstuv wxyz2 34567", None)}
+    for name, (secret, device) in secrets.items():
+        slot = keys.slot_for(name)
+        assert data_keys(slot, open_slot(slot, secret, device), DB_ID) == [(2, KEY_2)], name
+    assert keys.slot_for("user:avery").fingerprint() == (
+        "f82fee43ebe96c9046e77b011a25e0c224f093839584ea83e842f0909a38f02f")
 
 
 def _file(tmp_path: Path) -> KeyFile:
