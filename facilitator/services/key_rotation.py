@@ -144,3 +144,31 @@ def _reseal_anchor(ws: Workspace, saved: anchor.Anchor | None) -> None:
         new_file = ws.vault.anchor_file(ws.db)
         new_file.write(saved)
         anchor.advance(new_file, ws.db, ws.clock.now())
+
+
+def check_slots(ws: Workspace) -> tuple[list[str], list[str]]:
+    """``verify``'s view of the key file: (report lines, problems). A slot whose key is not the
+    one recorded for its account (a forged or swapped slot) is a problem even before anyone
+    tries to sign in with it; old-format slots awaiting their user's next sign-in are noted."""
+    try:
+        prints, epoch = ws.vault.slot_fingerprints(), ws.vault.key_epoch()
+    except StorageError as error:
+        return [], [str(error)]
+    problems, waiting = [], []
+    with ws.read() as s:
+        ids = {login: uid for login, uid in s.execute(select(User.login, User.id))}
+        for name, fingerprint in sorted(prints.items()):
+            login = name.split(":", 1)[1] if name.startswith("user:") else ""
+            entity, entity_id = (("user", ids.get(login)) if login
+                                 else (key_bindings.RECOVERY_ENTITY, ""))
+            if entity_id is None:
+                problems.append(f"the key file holds a slot for {login}, who has no account")
+            elif not key_bindings.matches(s, entity, entity_id, fingerprint):
+                problems.append(f"the key slot of {login or 'the recovery key'} is not the one"
+                                " recorded for it (altered key file)")
+            elif not fingerprint:
+                waiting.append(login or "the recovery key")
+    line = f"Key slots: {len(prints)}, key generation {epoch}"
+    if waiting:
+        line += f"; old format until next used: {', '.join(waiting)}"
+    return [line], problems

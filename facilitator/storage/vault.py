@@ -367,6 +367,10 @@ class Vault:
             keys.settle(opened_epoch)
             self._save(keys)
 
+    def key_epoch(self) -> int:
+        """How many data keys this folder has had (1 until the first rotation)."""
+        return self._keys().epoch
+
     def slot_fingerprints(self) -> dict[str, str]:
         """Slot name -> public-key fingerprint ("" for a format-1 slot)."""
         return {name: slot.fingerprint() for name, slot in self._keys().slots.items()}

@@ -112,6 +112,11 @@ def test_a_forged_admin_slot_is_refused_and_audited(
     refused = _actions(again, "login.refused")
     assert refused[0].login == "admin"
     assert refused[0].details["reason"] == "key slot not bound to this account"
+    # verify names the forged slot before anyone tries it.
+    report = maintenance.verify(again)
+    assert not report.ok
+    assert report.first_problem == ("the key slot of admin is not the one recorded for it"
+                                    " (altered key file)")
     again.close()
 
 
@@ -266,6 +271,9 @@ def test_an_old_clinic_is_upgraded_as_each_user_signs_in_and_then_rotates(
     assert bound[0].details["fingerprint"] == keys.slots["user:admin"].fingerprint()
     plan = key_rotation.rotation_plan(ws)
     assert (plan.need_reset, plan.new_recovery_needed) == (("terry",), True)
+    report = maintenance.verify(ws)
+    assert report.ok and ("Key slots: 3, key generation 1; old format until next used:"
+                          " the recovery key, terry") in report.lines
     ws.close()
     auth.sign_in(vault, clock, "terry", TERRY_PW).close()  # upgraded too
     ws = auth.sign_in(vault, clock, "admin", PASSWORD)  # the upgraded slot keeps working

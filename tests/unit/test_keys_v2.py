@@ -220,3 +220,41 @@ def test_a_format_1_file_loads_as_epoch_1_and_saves_as_format_2(tmp_path: Path) 
     assert (data["format"], data["epoch"], data["pending"]) == ("facilitator.keyslots/2", 1, None)
     assert "public" not in data["slots"][0]  # still format 1 until its user signs in
     assert open_slot(KeyFile.load(path).slots["user:old"], "pw", None) == KEY_1
+
+
+@pytest.mark.parametrize(("param", "value", "ok"), [
+    ("memory_kib", 8 * 1024, True), ("memory_kib", 8 * 1024 - 1, False),
+    ("memory_kib", 1024 * 1024, True), ("memory_kib", 1024 * 1024 + 1, False),
+    ("time_cost", 1, True), ("time_cost", 0, False),
+    ("time_cost", 20, True), ("time_cost", 21, False),
+    ("parallelism", 1, True), ("parallelism", 0, False),
+    ("parallelism", 16, True), ("parallelism", 17, False),
+])
+def test_kdf_cost_bounds_are_exact(tmp_path: Path, param: str, value: int, ok: bool) -> None:
+    """Loading never runs Argon2, so the very bounds can be checked: the largest cost a file
+    may ask for is 1 GiB x 20 passes, 16 lanes."""
+    keys = _file(tmp_path)
+    keys.slots["user:avery"].params[param] = value
+    keys.save()
+    if ok:
+        assert KeyFile.load(keys.path).slots["user:avery"].params[param] == value
+    else:
+        with pytest.raises(NotADatabase, match=f"{param} must be between"):
+            KeyFile.load(keys.path)
+
+
+def test_base64_with_stray_characters_is_refused(tmp_path: Path) -> None:
+    """A lenient decoder would drop the stray characters and accept the rest."""
+    keys = _file(tmp_path)
+    keys.slots["user:avery"].salt = "@@" + keys.slots["user:avery"].salt
+    keys.save()
+    with pytest.raises(NotADatabase, match="salt is not base64"):
+        KeyFile.load(keys.path)
+
+
+def test_the_largest_epoch_is_accepted(tmp_path: Path) -> None:
+    keys = KeyFile(tmp_path / "keys.json", DB_ID, {}, epoch=1_000_000)
+    keys.slots["user:avery"] = make_keyed_slot("user:avery", "pw", KEY_1, DB_ID, 1_000_000,
+                                               params=TINY)
+    keys.save()
+    assert KeyFile.load(keys.path).epoch == 1_000_000

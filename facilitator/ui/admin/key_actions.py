@@ -98,8 +98,8 @@ class KeyBar(ConfirmBar):
             self.accept_resets = True
             self.confirm_button.setText(self.tr("Rotate &anyway"))
             self.ask(self.tr(
-                "{0} cannot receive the new key: they have not signed in since the security "
-                "upgrade. After rotating, give them a new password with Reset password. "
+                "Not everyone can receive the new key: {0} (no sign-in since the security "
+                "upgrade). After rotating, give them a new password with Reset password. "
                 "Rotate anyway?").format(", ".join(plan.need_reset)))
             return
         ws, new_recovery, accept = self.ws, self.new_recovery, self.accept_resets
