@@ -200,6 +200,14 @@ def _damaged(tmp_path: Path, edit) -> str:
     (lambda f, s: s["sealed"][0].update(ephemeral=7), "slot user:avery: ephemeral is not"
                                                       " base64"),
     (lambda f, s: s.pop("sealed"), "a slot has unexpected fields"),
+    (lambda f, s: s["sealed"].append(dict(s["sealed"][0], epoch=3)),
+     "slot user:avery: sealed keys missing or too many"),
+    (lambda f, s: s["sealed"][0].update(extra=1), "slot user:avery: a sealed key has unexpected"
+                                                  " fields"),
+    (lambda f, s: s["sealed"].__setitem__(0, ["not", "a", "table"]),
+     "slot user:avery: a sealed key has unexpected fields"),
+    (lambda f, s: s["sealed"][0].update(epoch=0), "slot user:avery: epoch must be between 1"
+                                                  " and 1000000"),
     (lambda f, s: s.update(public="A" * 44), "slot user:avery: public has 33 bytes, not 32"),
 ])
 def test_the_new_fields_are_checked_and_named(tmp_path: Path, edit, reason: str) -> None:
