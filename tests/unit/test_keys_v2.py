@@ -266,3 +266,56 @@ def test_the_largest_epoch_is_accepted(tmp_path: Path) -> None:
                                                params=TINY)
     keys.save()
     assert KeyFile.load(keys.path).epoch == 1_000_000
+
+
+def _slot_damage(tmp_path: Path, which: str, changes: dict[str, object]) -> str:
+    keys = _file(tmp_path)
+    keys.save()
+    data = json.loads(keys.path.read_text())
+    slot = next(s for s in data["slots"] if s["name"] == which)
+    for key, value in changes.items():
+        if key in ("time_cost", "memory_kib", "parallelism"):
+            slot["params"][key] = value
+        else:
+            slot[key] = value
+    keys.path.write_text(json.dumps(data))
+    try:
+        KeyFile.load(keys.path)
+    except NotADatabase as err:
+        prefix, suffix = "The key file keys.json is damaged or not ours (", "). Restore it"
+        text = str(err)
+        return text[len(prefix):text.index(suffix)]
+    return "accepted"
+
+
+@pytest.mark.parametrize(("name", "changes", "reason"), [
+    ("user:avery", {"name": "user:" + "a" * 64}, "accepted"),
+    ("user:avery", {"name": "user:" + "a" * 65}, "a slot has an invalid name"),
+    ("user:avery", {"name": "user:a:b"}, "a slot has an invalid name"),
+    ("user:avery", {"name": "user:a b"}, "a slot has an invalid name"),
+    ("user:avery", {"name": "admin"}, "a slot has an invalid name"),
+    ("user:avery", {"salt": "@"}, "slot user:avery: salt is not base64"),
+    ("user:avery", {"device_bound": "yes"}, "slot user:avery: device_bound is not true or"
+                                            " false"),
+    ("user:avery", {"params": "x"}, "slot user:avery: parameters are not a table"),
+    ("user:avery", {"params": {"time_cost": 1}}, "slot user:avery: Argon2id parameters"
+                                                 " missing or unexpected"),
+    ("user:avery", {"time_cost": True}, "slot user:avery: time_cost must be between 1 and 20"),
+    ("user:avery", {"time_cost": 3.0}, "slot user:avery: time_cost must be between 1 and 20"),
+    ("recovery", {"params": {"time_cost": 1}}, "slot recovery: unexpected parameters"),
+    ("recovery", {"device_bound": True}, "slot recovery: unexpected parameters"),
+])
+def test_each_slot_problem_has_its_own_message(tmp_path: Path, name: str, changes: dict,
+                                               reason: str) -> None:
+    assert _slot_damage(tmp_path, name, changes) == reason
+
+
+def test_a_pending_epoch_out_of_bounds_is_named(tmp_path: Path) -> None:
+    keys = _file(tmp_path)
+    _pending(keys)
+    data = json.loads(keys.path.read_text())
+    data["pending"]["epoch"] = 0
+    keys.path.write_text(json.dumps(data))
+    with pytest.raises(NotADatabase, match=r"\(the pending rotation: epoch must be between 1"
+                                           r" and 1000000\)"):
+        KeyFile.load(keys.path)
