@@ -86,17 +86,19 @@ def rotate_data_key(ws: Workspace, *, new_recovery: bool = False,
     Crash safety: the key file first holds the new key beside the current one, then the
     database is rekeyed, the rotation audited in it, and the key file settled; an interruption
     anywhere leaves a folder that opens (unlock tries the newest key first and settles)."""
-    plan = rotation_plan(ws)
-    if ws.actor.login not in plan.kept:
-        raise Conflict("Sign out and in again first: your own key slot is not yet in the new"
-                       " format.")
-    if plan.need_reset and not accept_resets:
-        raise Conflict("These accounts have not signed in since the key upgrade and would need"
-                       f" a password reset after the rotation: {', '.join(plan.need_reset)}.")
     try:
-        # The key file's lock is held throughout, so a sign-in in another process (a CLI
-        # backup) can neither overwrite the pending key nor settle the rotation half-way.
+        # The key file's lock is held throughout (the plan included), so a sign-in in another
+        # process (a CLI backup) can neither change the slots, overwrite the pending key nor
+        # settle the rotation half-way.
         with ws.vault.keys_locked():
+            plan = rotation_plan(ws)
+            if ws.actor.login not in plan.kept:
+                raise Conflict("Sign out and in again first: your own key slot is not yet in"
+                               " the new format.")
+            if plan.need_reset and not accept_resets:
+                raise Conflict("These accounts have not signed in since the key upgrade and"
+                               " would need a password reset after the rotation:"
+                               f" {', '.join(plan.need_reset)}.")
             rotation, saved = _rotate(ws, plan, new_recovery or plan.new_recovery_needed)
     except StorageError as error:
         raise StorageProblem(str(error)) from error
