@@ -319,3 +319,49 @@ def test_a_pending_epoch_out_of_bounds_is_named(tmp_path: Path) -> None:
     with pytest.raises(NotADatabase, match=r"\(the pending rotation: epoch must be between 1"
                                            r" and 1000000\)"):
         KeyFile.load(keys.path)
+
+
+def test_a_private_key_wrapped_for_another_public_key_is_refused() -> None:
+    """Defence in depth: even a correctly wrapped private key must match the slot's public key
+    (the associated data names the public key, so only a slot built that way gets here)."""
+    import base64
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    slot = make_keyed_slot("user:avery", "pw", KEY_1, DB_ID, 1, params=TINY)
+    key = slot_key(slot, "pw", None)
+    private = open_slot(slot, "pw", None)
+    other_public = base64.b64encode(sealing.new_key_pair()[1]).decode()
+    forged = replace(slot, public=other_public)
+    aad = b"user:avery\x00keyed\x00" + base64.b64decode(other_public)
+    forged.wrapped = base64.b64encode(AESGCM(key).encrypt(
+        base64.b64decode(slot.nonce), private, aad)).decode()
+    with pytest.raises(WrongPassword, match=r"^The password is not correct\.$"):
+        open_slot(forged, "pw", None)
+
+
+def test_a_key_file_over_one_mib_is_refused_unread(tmp_path: Path) -> None:
+    keys = _file(tmp_path)
+    keys.save()
+    text = keys.path.read_text()
+    keys.path.write_text(text + " " * ((1 << 20) - len(text)))  # exactly 1 MiB: still read
+    assert KeyFile.load(keys.path).db_id == DB_ID
+    keys.path.write_text(text + " " * ((1 << 20) - len(text) + 1))
+    with pytest.raises(NotADatabase, match=r"\(the file is far too large\)"):
+        KeyFile.load(keys.path)
+
+
+def test_a_duplicated_slot_and_a_box_of_an_unknown_epoch_are_named(tmp_path: Path) -> None:
+    keys = _file(tmp_path)
+    keys.save()
+    data = json.loads(keys.path.read_text())
+    data["slots"].append(data["slots"][0])
+    keys.path.write_text(json.dumps(data))
+    with pytest.raises(NotADatabase, match=r"\(slot user:avery appears twice\)"):
+        KeyFile.load(keys.path)
+    data["slots"].pop()
+    data["slots"][0]["sealed"][0]["epoch"] = 2  # no rotation pending: epoch 2 is unknown
+    keys.path.write_text(json.dumps(data))
+    with pytest.raises(NotADatabase, match=r"\(slot user:avery: a sealed key of an unknown"
+                                           r" epoch\)"):
+        KeyFile.load(keys.path)
