@@ -32,6 +32,7 @@ def main() -> int:
         emit("startup_to_login_ratio", "ratio", "<= 3",
              lambda: foundation_bench.startup_to_login_ratio(data))
         emit("unlock_s", "s", "<= 0.5", lambda: foundation_bench.unlock_s(data))
+        emit("rekey_s", "s", "<= 60", lambda: foundation_bench.rekey_s(data))
         emit("write_commit_p99_ms", "ms", "<= 10",
              lambda: foundation_bench.write_commit_p99_ms(data))
         emit("encrypted_over_plain_ratio", "ratio", "<= 1.3",

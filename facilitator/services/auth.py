@@ -23,11 +23,11 @@ from ..storage.errors import (
     StorageError,
     WrongPassword,
 )
-from ..storage.keys import Slot, normalise_login
+from ..storage.keys import RECOVERY_SLOT, normalise_login, user_slot_name
 from ..storage.lockout import RECOVERY
 from ..storage.vault import Unlocked, Vault
-from . import audit
-from .errors import AuthError, DatabaseDamaged, ServiceError, StorageProblem
+from . import audit, key_bindings
+from .errors import AuthError, DatabaseDamaged, StorageProblem
 from .validation import Checker
 from .workspace import DAMAGED, Actor, Workspace
 
@@ -131,6 +131,12 @@ def _first_records(vault: Vault, db: Database, clock: Clock, setup: ClinicSetup,
                          action="clinic.created", entity="clinic", entity_id=clinic.id)
             audit.append(session, at=now, user_id=admin.id, login=login, action="user.created",
                          entity="user", entity_id=admin.id, details={"role": "admin"})
+            prints = vault.slot_fingerprints()
+            for entity, entity_id, name in (("user", admin.id, user_slot_name(login)),
+                                            (key_bindings.RECOVERY_ENTITY, "", RECOVERY_SLOT)):
+                key_bindings.bind(session, at=now, actor_id=admin.id, actor_login=login,
+                                  entity=entity, entity_id=entity_id,
+                                  fingerprint=prints[name], reason="created")
             return _workspace(vault, db, clock, admin, clinic)
     finally:
         session.close()
@@ -190,32 +196,71 @@ def _audit_failures(session: Session, unlocked: Unlocked) -> None:
                      details={"tried_hash": failure.tried} if failure.tried else None)
 
 
+def _audit_settled(session: Session, unlocked: Unlocked, now: datetime, user_id: int | None
+                   ) -> None:
+    """A rotation interrupted by a crash was finished or undone by this unlock: say so."""
+    if unlocked.settled is not None:
+        audit.append(session, at=now, user_id=user_id, login=unlocked.login,
+                     action=f"keys.rotation_{unlocked.settled}",
+                     details={"when": "at the next unlock, after an interruption"})
+
+
+def _bind_upgrade(session: Session, unlocked: Unlocked, now: datetime, user_id: int | None,
+                  entity: str, entity_id: object) -> None:
+    """A format-1 slot that just opened: bind its format-2 successor (stored after commit)."""
+    if unlocked.upgrade is not None:
+        key_bindings.bind(session, at=now, actor_id=user_id, actor_login=unlocked.login,
+                          entity=entity, entity_id=entity_id,
+                          fingerprint=unlocked.upgrade.fingerprint(), reason="upgraded")
+
+
+def _store_upgrade(vault: Vault, unlocked: Unlocked) -> None:
+    # A key file that cannot be written now keeps the format-1 slot, which is upgraded (and
+    # bound again, the newest binding winning) at the next sign-in.
+    if unlocked.upgrade is not None:
+        with contextlib.suppress(StorageError):
+            vault.put_slot(unlocked.upgrade)
+
+
+KEY_MISMATCH = ("This account's key slot is not the one recorded for it in the database (the"
+                " key file was altered or copied from elsewhere). The attempt was logged; ask"
+                " an administrator to reset the password.")
+
+
 def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked,
                     now: datetime) -> Workspace:
     _migrate(vault, db, now)
     session = db.session()
+    refused: str | None = None
     try:
         with session.begin():
             _audit_failures(session, unlocked)
             user = session.scalar(select(User).where(User.login == unlocked.login))
             clinic = session.scalar(select(Clinic))
+            _audit_settled(session, unlocked, now, user.id if user else None)
             if user is None or not user.active or clinic is None:
+                refused = "This account is deactivated. Ask an administrator."
+                reason = "inactive"
+            elif not key_bindings.matches(session, "user", user.id, unlocked.fingerprint):
+                refused, reason = KEY_MISMATCH, "key slot not bound to this account"
+            if refused is not None:
                 audit.append(session, at=now, user_id=user.id if user else None,
                              login=unlocked.login, action="login.refused",
-                             details={"reason": "inactive"})
-                refused = True
+                             details={"reason": reason})
             else:
-                refused = False
+                assert user is not None and clinic is not None
                 user.last_login_at = now
+                _bind_upgrade(session, unlocked, now, user.id, "user", user.id)
                 audit.append(session, at=now, user_id=user.id, login=user.login, action="login")
                 ws = _workspace(vault, db, clock, user, clinic)
     finally:
         session.close()
     # Committed: only now may the pending failures leave the back-off file.
     vault.lockout.signed_in(unlocked.login)
-    if refused:
+    if refused is not None:
         db.close()
-        raise AuthError("This account is deactivated. Ask an administrator.")
+        raise AuthError(refused)
+    _store_upgrade(vault, unlocked)
     return ws
 
 
@@ -286,17 +331,35 @@ def reset_password_with_recovery(
     try:
         _migrate(vault, db, clock.now())
         slot = vault.new_slot(db, login, new_password)
+        now = clock.now()
         session = db.session()
         with session.begin():
             _audit_failures(session, unlocked)
-            user = session.scalar(select(User).where(User.login == login))
-            if user is None or not user.active:
-                raise AuthError("No active account with that login.")
-            audit.append(session, at=clock.now(), user_id=user.id, login=login,
-                         action="password.reset_with_recovery_key", entity="user",
-                         entity_id=user.id)
+            _audit_settled(session, unlocked, now, None)
+            entity = key_bindings.RECOVERY_ENTITY
+            if not key_bindings.matches(session, entity, "", unlocked.fingerprint):
+                audit.append(session, at=now, user_id=None, login=RECOVERY,
+                             action="recovery_key.refused",
+                             details={"reason": "key slot not bound to this clinic"})
+                refused = True
+            else:
+                refused = False
+                user = session.scalar(select(User).where(User.login == login))
+                if user is None or not user.active:
+                    raise AuthError("No active account with that login.")
+                _bind_upgrade(session, unlocked, now, None, entity, "")
+                audit.append(session, at=now, user_id=user.id, login=login,
+                             action="password.reset_with_recovery_key", entity="user",
+                             entity_id=user.id)
+                key_bindings.bind(session, at=now, actor_id=None, actor_login=RECOVERY,
+                                  entity="user", entity_id=user.id,
+                                  fingerprint=slot.fingerprint(), reason="password reset")
         session.close()
         vault.lockout.signed_in(RECOVERY)  # committed: the failures are in the log
+        if refused:
+            raise AuthError("This recovery key's slot is not the one recorded for the clinic"
+                            " (the key file was altered). The attempt was logged.")
+        _store_upgrade(vault, unlocked)
         # Only after the commit (see store_slot); a failure here leaves the old password valid
         # and the reset to be tried again.
         vault.put_slot(slot)
@@ -314,39 +377,11 @@ def change_password(ws: Workspace, old: str, new: str, new_again: str) -> None:
     if new != new_again:
         c.fail("new_again", "The two new passwords are not the same.")
     c.raise_if_any()
-    slot = new_slot(ws, ws.actor.login, new)
+    slot = key_bindings.new_slot(ws, ws.actor.login, new)
     with ws.transaction() as s:
         audit.record(s, ws, "password.changed", "user", ws.actor.user_id)
-    store_slot(ws, slot, ws.actor.user_id)
-
-
-def new_slot(ws: Workspace, login: str, password: str) -> Slot:
-    """The key slot for ``login``'s new password (the slow KDF), not yet stored."""
-    try:
-        return ws.vault.new_slot(ws.db, login, password)
-    except StorageError as error:  # e.g. the keychain is locked: nothing was changed
-        raise StorageProblem(str(error)) from error
-
-
-def store_slot(ws: Workspace, slot: Slot, user_id: int) -> None:
-    """Store a password's key slot *after* the transaction that audited it has committed, so a
-    password is never changed without its audit event. When the slot cannot be written, the
-    log says so (``password.not_saved``) and the old password stays valid."""
-    try:
-        ws.vault.put_slot(slot)
-    except StorageError as error:
-        with contextlib.suppress(ServiceError), ws.transaction() as s:
-            audit.record(s, ws, "password.not_saved", "user", user_id, reason=str(error))
-        raise StorageProblem(f"{error} The password was not changed.") from error
-
-
-def remove_slot(ws: Workspace, login: str) -> None:
-    """Remove a deactivated account's slot after the deactivation committed."""
-    try:
-        ws.vault.remove_login(login)
-    except StorageError as error:
-        raise StorageProblem(f"{error} The account is deactivated (sign-in refuses it), but"
-                             " its key slot is still in the key file.") from error
+        key_bindings.bind_slot(s, ws, slot, ws.actor.user_id, "password changed")
+    key_bindings.store_slot(ws, slot, ws.actor.user_id)
 
 
 def idle_lock_minutes(ws: Workspace) -> int:

@@ -30,7 +30,7 @@ from ..storage.backup import (
     write_backup,
 )
 from ..storage.errors import StorageError
-from . import audit, notes
+from . import audit, key_rotation, notes
 from .anchoring import advance_anchor, check_anchors
 from .errors import NotFound, StorageProblem
 from .restoring import (
@@ -141,6 +141,9 @@ def conclude(ws: Workspace, found: Examination) -> IntegrityReport:
     anchor_lines, anchor_problems = check_anchors(ws, [settings.folder, settings.default_folder])
     lines.extend(anchor_lines)
     problems.extend(anchor_problems)
+    key_lines, key_problems = key_rotation.check_slots(ws)
+    lines.extend(key_lines)
+    problems.extend(key_problems)
     with ws.transaction() as s:
         audit.record(s, ws, "integrity.verified", ok=not problems)
     if not problems:

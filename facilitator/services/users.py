@@ -10,8 +10,9 @@ from sqlalchemy import select
 from ..models.users import ROLES, Clinic, User
 from ..storage.keys import normalise_login
 from . import audit
-from .auth import check_login, check_timezone, new_slot, remove_slot, store_slot
+from .auth import check_login, check_timezone
 from .errors import Conflict, NotFound, ValidationError
+from .key_bindings import bind_slot, new_slot, remove_slot, store_slot
 from .validation import Checker
 from .workspace import Workspace
 
@@ -84,6 +85,7 @@ def add_user(ws: Workspace, draft: UserDraft, password: str) -> UserView:
         s.add(user)
         s.flush()
         audit.record(s, ws, "user.created", "user", user.id, role=user.role)
+        bind_slot(s, ws, slot, user.id, "created")
         view = _view(user)
     store_slot(ws, slot, view.id)  # only after the commit: never a password that is unaudited
     return view
@@ -156,6 +158,8 @@ def set_active(ws: Workspace, user_id: int, active: bool, password: str = "") ->
         user.active = active
         user.updated_at, user.updated_by_id = ws.clock.now(), ws.actor.user_id
         audit.record(s, ws, "user.activated" if active else "user.deactivated", "user", user.id)
+        if slot is not None:
+            bind_slot(s, ws, slot, user.id, "reactivated")
         view = _view(user)
     # After the commit. A slot left behind by a failed removal opens nothing: sign-in refuses
     # an inactive account.
@@ -185,6 +189,7 @@ def reset_password(ws: Workspace, user_id: int, password: str) -> None:
         if user is None or not user.active:
             raise NotFound("No active account with that id.")
         audit.record(s, ws, "password.reset_by_admin", "user", user.id)
+        bind_slot(s, ws, slot, user.id, "password reset")
     store_slot(ws, slot, user_id)
 
 

@@ -42,3 +42,7 @@ class DataDirProblem(StorageError):
 
 class BackupError(StorageError):
     """A backup file is missing, damaged or not a Facilitator backup."""
+
+
+class KeysChanged(StorageError):
+    """The key file changed (a rotation) between making a slot and storing it."""

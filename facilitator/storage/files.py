@@ -11,10 +11,14 @@ clinic computer see nothing, not even the names.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..durable import fsync_dir
+from .errors import DataDirProblem
 
 __all__ = ["PRIVATE_DIR", "PRIVATE_FILE", "fsync_dir", "make_private", "private_dir"]
 
@@ -47,3 +51,43 @@ def write_atomic(path: Path, data: bytes) -> None:
     make_private(tmp)  # O_CREAT's mode is ignored for a file that already existed
     os.replace(tmp, path)
     fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def exclusive(lock: Path) -> Iterator[None]:
+    """An exclusive OS lock on the side file ``lock`` for one read-modify-write, blocking while
+    another process holds it. Not re-entrant: a second ``exclusive`` on the same file in the
+    same process waits for the first (flock locks belong to the open file)."""
+    with open(lock, "a+b") as fh:
+        make_private(lock)
+        if sys.platform == "win32":
+            import msvcrt
+
+            fh.seek(0)  # "a+" opens at the end; every holder must lock byte 0
+            msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
+            try:
+                yield
+            finally:
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def dir_problem(exc: OSError, where: Path) -> DataDirProblem:
+    """A message safe to show for ``exc`` met in the folder ``where``."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DataDirProblem("The disk is full: nothing was saved. Free some space and retry.")
+    if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+        return DataDirProblem(
+            f"The data folder {where} cannot be written (read-only or no permission)."
+        )
+    # An OSError raised without an errno would otherwise read "cannot be used: Success".
+    reason = os.strerror(exc.errno) if exc.errno else "unknown error"
+    return DataDirProblem(f"The data folder {where} cannot be used: {reason}.")

@@ -1,27 +1,34 @@
-"""Key slots: one random data key, wrapped once per user and once for the recovery key.
+"""Key slots: one random data key, reachable once per user and once through the recovery key.
 
 Like LUKS or a password manager, the database is encrypted with a random 256-bit *data key*.
-That key is stored only wrapped (AES-256-GCM) under a *slot key* derived from a secret:
+Each slot holds a secret protected under a *slot key* derived from:
 
 * a user's password, through Argon2id with a per-slot salt (slow on purpose), optionally mixed
   with a device-bound secret from the OS keyring (see ``device.py``);
 * the recovery key shown once at set-up (high entropy, so HKDF is enough and recovery stays fast).
 
+Format 1 (older clinics) wraps the data key itself (AES-256-GCM) under the slot key. Format 2
+wraps the slot's own X25519 *private* key under the slot key and keeps the data key *sealed* to
+the slot's public key (``sealing.py``), once per key *epoch*. That is what makes keys revocable:
+an admin who holds the data key can make a new one (``PRAGMA rekey``) and seal it to every
+remaining public key without knowing any password; a removed user's slot is simply not sealed
+to. A format-1 slot is upgraded when its user next signs in (the password is needed to wrap the
+new private key).
+
+A rotation writes the new epoch's boxes next to the current ones *before* the database is
+rekeyed (``pending``), and drops the old ones afterwards (``settle``): a crash between the two
+leaves a file that opens the database whichever key it has; unlock tries the newest epoch first.
+
 A password change rewraps one slot; no data is re-encrypted. The slot file holds no PHI: logins,
-salts, KDF parameters and ciphertext only.
+salts, KDF parameters, public keys and ciphertext only.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import json
-import re
 import secrets
 import unicodedata
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
@@ -29,20 +36,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .errors import NoSuchAccount, NotADatabase, WrongPassword
-from .files import write_atomic
+from . import sealing
+from .errors import NotADatabase, WrongPassword
 
 KEY_BYTES = 32
 RECOVERY_SLOT = "recovery"
 _RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
-_FORMAT = "facilitator.keyslots/1"
-# Bounds on the KDF cost a key file may ask for. A damaged or hostile file must not make the app
-# allocate gigabytes or spin for minutes before it can say anything (the default is 128 MiB x 3).
-_MEMORY_KIB = (8 * 1024, 1024 * 1024)
-_TIME_COST = (1, 20)
-_PARALLELISM = (1, 16)
-_SIZES = {"salt": 16, "nonce": 12, "wrapped": KEY_BYTES + 16}  # AES-GCM adds a 16-byte tag
-_DB_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 @dataclass(frozen=True)
@@ -57,14 +56,43 @@ class KdfParams:
 
 
 @dataclass
+class Sealed:
+    """The data key of one epoch, sealed to a slot's public key (``sealing.seal``)."""
+
+    epoch: int
+    ephemeral: str
+    nonce: str
+    box: str
+
+
+@dataclass
 class Slot:
     name: str  # "user:<login>" or "recovery"
     kdf: str  # "argon2id" or "hkdf"
     salt: str
     nonce: str
-    wrapped: str
-    device_bound: bool = False
-    params: dict[str, int] = field(default_factory=dict)
+    wrapped: str  # format 1: the data key; format 2: the slot's private key
+    device_bound: bool
+    params: dict[str, int]
+    public: str = ""  # format 2 only: the slot's X25519 public key
+    sealed: list[Sealed] = field(default_factory=list)
+
+    @property
+    def keyed(self) -> bool:
+        """Format 2: a key pair and sealed data keys (format 1 wraps the data key itself)."""
+        return bool(self.public)
+
+    def fingerprint(self) -> str:
+        return sealing.fingerprint(_unb64(self.public)) if self.keyed else ""
+
+
+@dataclass
+class Pending:
+    """A rotation written but not yet settled: the new epoch and the new recovery slot (which
+    replaces the current one only once the database has the new key)."""
+
+    epoch: int
+    recovery: Slot | None
 
 
 def _b64(data: bytes) -> str:
@@ -127,127 +155,91 @@ def _derive(slot: Slot, secret: str, device_secret: bytes | None) -> bytes:
     ).derive(ikm)
 
 
-def make_slot(
-    name: str,
-    secret: str,
-    data_key: bytes,
-    *,
-    kdf: str = "argon2id",
-    params: KdfParams | None = None,
-    device_secret: bytes | None = None,
-) -> Slot:
-    slot = Slot(
-        name=name,
-        kdf=kdf,
-        salt=_b64(secrets.token_bytes(16)),
-        nonce=_b64(secrets.token_bytes(12)),
-        wrapped="",
-        device_bound=device_secret is not None,
-        params=asdict(params or KdfParams()) if kdf == "argon2id" else {},
-    )
+def slot_key(slot: Slot, secret: str, device_secret: bytes | None) -> bytes:
+    """The key ``secret`` derives for ``slot`` (the slow KDF runs here)."""
+    return _derive(slot, secret, device_secret if slot.device_bound else None)
+
+
+def _aad(slot: Slot) -> bytes:
+    # Format 2 binds the wrapped private key to its public key, and cannot be mistaken for a
+    # format-1 wrapped data key under the same slot key.
+    if slot.keyed:
+        return slot.name.encode() + b"\x00keyed\x00" + _unb64(slot.public)
+    return slot.name.encode()
+
+
+def _new_slot(name: str, kdf: str, params: KdfParams | None, device_bound: bool) -> Slot:
+    return Slot(name=name, kdf=kdf, salt=_b64(secrets.token_bytes(16)),
+                nonce=_b64(secrets.token_bytes(12)), wrapped="", device_bound=device_bound,
+                params=asdict(params or KdfParams()) if kdf == "argon2id" else {})
+
+
+def make_slot(name: str, secret: str, data_key: bytes, *, kdf: str = "argon2id",
+              params: KdfParams | None = None, device_secret: bytes | None = None) -> Slot:
+    """A format-1 slot (the data key wrapped under the slot key). Only older files hold these;
+    kept so their behaviour stays pinned by tests."""
+    slot = _new_slot(name, kdf, params, device_secret is not None)
     key = _derive(slot, secret, device_secret)
-    slot.wrapped = _b64(AESGCM(key).encrypt(_unb64(slot.nonce), data_key, name.encode()))
+    slot.wrapped = _b64(AESGCM(key).encrypt(_unb64(slot.nonce), data_key, _aad(slot)))
     return slot
+
+
+def make_keyed_slot(name: str, secret: str, data_key: bytes, db_id: str, epoch: int, *,
+                    kdf: str = "argon2id", params: KdfParams | None = None,
+                    device_secret: bytes | None = None) -> Slot:
+    """A format-2 slot: a new key pair, its private half wrapped under ``secret``'s slot key,
+    and ``data_key`` sealed to it for ``epoch``."""
+    slot = _new_slot(name, kdf, params, device_secret is not None)
+    return _with_key_pair(slot, _derive(slot, secret, device_secret), data_key, db_id, epoch)
+
+
+def upgraded(slot: Slot, key: bytes, data_key: bytes, db_id: str, epoch: int) -> Slot:
+    """The format-2 successor of a format-1 ``slot`` opened with slot key ``key`` (same salt
+    and KDF cost, so the password and the slow KDF run once)."""
+    fresh = replace(slot, nonce=_b64(secrets.token_bytes(12)))  # a format-1 slot: no key pair
+    return _with_key_pair(fresh, key, data_key, db_id, epoch)
+
+
+def _with_key_pair(slot: Slot, key: bytes, data_key: bytes, db_id: str, epoch: int) -> Slot:
+    private, public = sealing.new_key_pair()
+    slot.public = _b64(public)
+    slot.wrapped = _b64(AESGCM(key).encrypt(_unb64(slot.nonce), private, _aad(slot)))
+    seal_to(slot, data_key, db_id, epoch)
+    return slot
+
+
+def seal_to(slot: Slot, data_key: bytes, db_id: str, epoch: int) -> None:
+    """Add (or replace) ``slot``'s sealed data key for ``epoch``; needs no secret."""
+    eph, nonce, box = sealing.seal(data_key, _unb64(slot.public),
+                                   sealing.context(db_id, slot.name, epoch))
+    slot.sealed = [s for s in slot.sealed if s.epoch != epoch]
+    slot.sealed.append(Sealed(epoch, _b64(eph), _b64(nonce), _b64(box)))
+
+
+def unwrap(slot: Slot, key: bytes) -> bytes:
+    """What ``slot`` wraps under slot key ``key``: the data key (format 1) or the slot's
+    private key (format 2). Raises WrongPassword."""
+    try:
+        inner = AESGCM(key).decrypt(_unb64(slot.nonce), _unb64(slot.wrapped), _aad(slot))
+    except InvalidTag as exc:
+        raise WrongPassword("The password is not correct.") from exc
+    if slot.keyed and sealing.public_of(inner) != _unb64(slot.public):
+        raise WrongPassword("The password is not correct.")  # a private key of another pair
+    return inner
 
 
 def open_slot(slot: Slot, secret: str, device_secret: bytes | None) -> bytes:
-    key = _derive(slot, secret, device_secret if slot.device_bound else None)
-    try:
-        return AESGCM(key).decrypt(_unb64(slot.nonce), _unb64(slot.wrapped), slot.name.encode())
-    except InvalidTag as exc:
-        raise WrongPassword("The password is not correct.") from exc
+    return unwrap(slot, slot_key(slot, secret, device_secret))
 
 
-def _check_slot(raw: Any) -> Slot:
-    """One slot of a key file, fully checked; raises ValueError naming what is wrong (no
-    secrets: names, sizes and numbers only)."""
-    if not isinstance(raw, dict) or set(raw) != set(Slot.__dataclass_fields__):
-        raise ValueError("a slot has unexpected fields")
-    slot = Slot(**raw)
-    if not isinstance(slot.name, str) or not (
-            slot.name == RECOVERY_SLOT or re.fullmatch(r"user:[^\s:]{1,64}", slot.name)):
-        raise ValueError("a slot has an invalid name")
-    expected_kdf = "hkdf" if slot.name == RECOVERY_SLOT else "argon2id"
-    if slot.kdf != expected_kdf:
-        raise ValueError(f"slot {slot.name}: key derivation must be {expected_kdf}")
-    for part, size in _SIZES.items():
-        value = getattr(slot, part)
+def data_keys(slot: Slot, private: bytes, db_id: str) -> list[tuple[int, bytes]]:
+    """(epoch, data key) of every box of a format-2 slot that opens, newest epoch first."""
+    found = []
+    for box in sorted(slot.sealed, key=lambda b: b.epoch, reverse=True):
         try:
-            decoded = base64.b64decode(value.encode("ascii"), validate=True)
-        except (AttributeError, UnicodeEncodeError, binascii.Error):
-            raise ValueError(f"slot {slot.name}: {part} is not base64") from None
-        if len(decoded) != size:
-            raise ValueError(f"slot {slot.name}: {part} has {len(decoded)} bytes, not {size}")
-    if not isinstance(slot.device_bound, bool):
-        raise ValueError(f"slot {slot.name}: device_bound is not true or false")
-    if not isinstance(slot.params, dict):
-        raise ValueError(f"slot {slot.name}: parameters are not a table")
-    if slot.kdf == "hkdf":
-        if slot.params or slot.device_bound:
-            raise ValueError(f"slot {slot.name}: unexpected parameters")
-        return slot
-    if set(slot.params) != {"time_cost", "memory_kib", "parallelism"}:
-        raise ValueError(f"slot {slot.name}: Argon2id parameters missing or unexpected")
-    for key, (low, high) in (("memory_kib", _MEMORY_KIB), ("time_cost", _TIME_COST),
-                             ("parallelism", _PARALLELISM)):
-        value = slot.params[key]
-        if type(value) is not int or not low <= value <= high:
-            raise ValueError(f"slot {slot.name}: {key} must be between {low} and {high}")
-    if slot.params["memory_kib"] < 8 * slot.params["parallelism"]:
-        raise ValueError(f"slot {slot.name}: memory_kib too small for its parallelism")
-    return slot
-
-
-class KeyFile:
-    """The slot file beside the database. Written atomically; never holds the data key in clear."""
-
-    def __init__(self, path: Path, db_id: str, slots: dict[str, Slot]) -> None:
-        self.path = path
-        self.db_id = db_id
-        self.slots = slots
-
-    @classmethod
-    def create(cls, path: Path) -> KeyFile:
-        return cls(path, secrets.token_hex(16), {})
-
-    @classmethod
-    def load(cls, path: Path) -> KeyFile:
-        """Read and fully check a key file (structure, base64 and sizes, KDF cost bounds);
-        anything wrong raises NotADatabase naming the problem, never a crash or a hang."""
-        try:
-            if path.stat().st_size > 1 << 20:
-                raise ValueError("the file is far too large")
-            raw: Any = json.loads(path.read_text("utf-8"))
-            if not isinstance(raw, dict) or raw.get("format") != _FORMAT:
-                raise ValueError("unknown format")
-            db_id = raw.get("db_id")
-            if not isinstance(db_id, str) or not _DB_ID.match(db_id):
-                raise ValueError("invalid database id")
-            if not isinstance(raw.get("slots"), list):
-                raise ValueError("no slot list")
-            slots: dict[str, Slot] = {}
-            for entry in raw["slots"]:
-                slot = _check_slot(entry)
-                if slot.name in slots:
-                    raise ValueError(f"slot {slot.name} appears twice")
-                slots[slot.name] = slot
-            return cls(path, db_id, slots)
-        except FileNotFoundError:
-            raise
-        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-            raise NotADatabase(f"The key file {path.name} is damaged or not ours ({exc})."
-                               " Restore it from a backup.") from exc
-
-    def save(self) -> None:
-        data = {
-            "format": _FORMAT,
-            "db_id": self.db_id,
-            "slots": [asdict(s) for s in self.slots.values()],
-        }
-        write_atomic(self.path, json.dumps(data, indent=1).encode("utf-8"))
-
-    def slot_for(self, name: str) -> Slot:
-        try:
-            return self.slots[name]
-        except KeyError:
-            raise NoSuchAccount("The login or password is not correct.") from None
+            found.append((box.epoch, sealing.unseal(
+                private, _unb64(box.ephemeral), _unb64(box.nonce), _unb64(box.box),
+                sealing.context(db_id, slot.name, box.epoch))))
+        except sealing.Unsealable:
+            continue  # altered or moved: another box (or slot) may still open
+    return found

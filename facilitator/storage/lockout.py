@@ -20,14 +20,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .files import make_private, write_atomic
+from .files import exclusive, write_atomic
 
 FREE_ATTEMPTS = 3
 MAX_DELAY_S = 300.0
@@ -70,31 +69,10 @@ class Lockout:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
         """An exclusive OS lock on a side file for one read-modify-write (blocking: the other
         holder is a process that writes a small file and exits)."""
-        lock = self.path.with_suffix(".lock")
-        with open(lock, "a+b") as fh:
-            make_private(lock)
-            if sys.platform == "win32":
-                import msvcrt
-
-                fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
-                try:
-                    yield
-                finally:
-                    fh.seek(0)
-                    msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        return exclusive(self.path.with_suffix(".lock"))
 
     def _read(self) -> list[dict[str, Any]]:
         try:

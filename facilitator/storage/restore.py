@@ -33,7 +33,8 @@ from .device import DeviceSecrets
 from .engine import Database, is_open
 from .errors import BackupError, DataDirProblem, NotADatabase, WrongPassword
 from .files import fsync_dir, private_dir
-from .keys import KeyFile, normalise_recovery_key
+from .keyfile import KeyFile
+from .keys import normalise_recovery_key
 from .vault import DB_NAME, KEYS_NAME, Vault
 
 _RECOVERY_LENGTH = 30

@@ -7,8 +7,8 @@ outside storage sees keys or files.
 from __future__ import annotations
 
 import contextlib
-import errno
-import os
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,22 +21,30 @@ from .device import DeviceSecrets, KeyringSecrets
 from .errors import (
     DataDirProblem,
     KeychainUnavailable,
+    KeysChanged,
     LockedOut,
     NoSuchAccount,
     NotADatabase,
     WrongPassword,
 )
-from .files import make_private, private_dir
+from .files import dir_problem as _dir_problem
+from .files import exclusive, make_private, private_dir
+from .keyfile import KeyFile
 from .keys import (
     RECOVERY_SLOT,
     KdfParams,
-    KeyFile,
+    Pending,
     Slot,
-    make_slot,
+    data_keys,
+    make_keyed_slot,
     new_data_key,
     new_recovery_key,
     normalise_login,
     open_slot,
+    seal_to,
+    slot_key,
+    unwrap,
+    upgraded,
     user_slot_name,
 )
 from .lockout import RECOVERY, UNKNOWN, FailedAttempt, Lockout
@@ -55,11 +63,29 @@ def default_data_dir() -> Path:
 
 @dataclass(frozen=True)
 class Unlocked:
-    """The result of a successful unlock: the open database and what to audit about it."""
+    """The result of a successful unlock: the open database and what to audit about it.
+
+    ``fingerprint`` names the slot's public key ("" for a format-1 slot), which the services
+    compare with the one the database recorded for the account; ``upgrade`` is the format-2
+    successor of a format-1 slot, to store once its binding has committed; ``settled`` says
+    whether this unlock finished ("completed") or undid ("abandoned") an interrupted rotation."""
 
     db: Database
     login: str
     failed_attempts: tuple[FailedAttempt, ...]
+    fingerprint: str = ""
+    upgrade: Slot | None = None
+    settled: str | None = None
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """A rotation written to the key file, the database not yet rekeyed."""
+
+    data_key: bytes
+    epoch: int
+    recovery_key: str | None
+    recovery_fingerprint: str
 
 
 class Vault:
@@ -85,6 +111,12 @@ class Vault:
         self.keys_path = self.data_dir / KEYS_NAME
         self.lockout = Lockout(self.data_dir / "lockout.json")
         self.backups_dir = self.data_dir / "backups"
+        # keys.json is rewritten by sign-in (upgrades, settling), password changes and
+        # rotations, possibly in two processes (the app and a CLI run): every read-modify-write
+        # holds ``keys_locked``. Re-entrant within this object so a rotation can hold it across
+        # its steps.
+        self._key_lock = threading.RLock()
+        self._key_depth = 0
 
     # -- state ---------------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -92,6 +124,22 @@ class Vault:
 
     def has_keyring(self) -> bool:
         return self.device.available
+
+    @contextlib.contextmanager
+    def keys_locked(self) -> Iterator[None]:
+        """Hold the key file's OS lock (``keys.lock``); raises DataDirProblem when the folder
+        cannot hold a lock file (read-only)."""
+        with self._key_lock, contextlib.ExitStack() as stack:
+            if not self._key_depth:
+                try:
+                    stack.enter_context(exclusive(self.keys_path.with_suffix(".lock")))
+                except OSError as exc:
+                    raise _dir_problem(exc, self.data_dir) from exc
+            self._key_depth += 1
+            try:
+                yield
+            finally:
+                self._key_depth -= 1
 
     def _keys(self) -> KeyFile:
         try:
@@ -120,11 +168,12 @@ class Vault:
         data_key = new_data_key()
         recovery = new_recovery_key()
         device_secret = self.device.create(keys.db_id)
-        keys.slots[user_slot_name(admin_login)] = make_slot(
-            user_slot_name(admin_login), password, data_key,
+        keys.slots[user_slot_name(admin_login)] = make_keyed_slot(
+            user_slot_name(admin_login), password, data_key, keys.db_id, keys.epoch,
             params=self.kdf, device_secret=device_secret,
         )
-        keys.slots[RECOVERY_SLOT] = make_slot(RECOVERY_SLOT, recovery, data_key, kdf="hkdf")
+        keys.slots[RECOVERY_SLOT] = make_keyed_slot(RECOVERY_SLOT, recovery, data_key,
+                                                    keys.db_id, keys.epoch, kdf="hkdf")
         try:
             keys.save()
             db = self._open(data_key)
@@ -169,13 +218,60 @@ class Vault:
             raise NoSuchAccount("The login or password is not correct.")
         # Raised before any password check: a missing keychain is not a failed attempt.
         device_secret = self._device_secret(keys, slot)
+        key = slot_key(slot, password, device_secret)
         try:
-            data_key = open_slot(slot, password, device_secret)
+            inner = unwrap(slot, key)
         except WrongPassword:
             self._record_failure(login, now)
             raise
-        db = self._open(data_key)
-        return Unlocked(db, login, tuple(self.lockout.pending()))
+        return self._opened(keys, slot, key, inner, login)
+
+    def _opened(self, keys: KeyFile, slot: Slot, key: bytes, inner: bytes,
+                login: str) -> Unlocked:
+        """Open the database with what ``slot`` unwrapped: a format-1 data key, or the private
+        key whose sealed data keys are tried newest epoch first (after a rotation interrupted
+        before the rekey, the newest does not open the file and the previous one does)."""
+        settled = None
+        if keys.pending is None:
+            db, epoch, data_key = self._open_with(keys, slot, inner)
+        else:
+            # A rotation is under way here or in another process, or was interrupted: decide
+            # under its lock, on the file as it is now, which key the database has.
+            try:
+                with self.keys_locked():
+                    keys = self._keys()
+                    fresh = keys.slots.get(slot.name)
+                    if fresh is not None and fresh.public == slot.public:
+                        slot = fresh
+                    db, epoch, data_key = self._open_with(keys, slot, inner)
+                    settled = keys.settle(epoch)
+                    if settled is not None:
+                        with contextlib.suppress(DataDirProblem):  # again at the next unlock
+                            self._save(keys)
+            except DataDirProblem:  # a read-only folder: open without settling anything
+                db, epoch, data_key = self._open_with(keys, slot, inner)
+        upgrade = None if slot.keyed else upgraded(slot, key, data_key, keys.db_id, keys.epoch)
+        return Unlocked(db, login, tuple(self.lockout.pending()), slot.fingerprint(), upgrade,
+                        settled)
+
+    def _open_with(self, keys: KeyFile, slot: Slot, inner: bytes
+                   ) -> tuple[Database, int, bytes]:
+        if slot.keyed:
+            candidates = data_keys(slot, inner, keys.db_id)
+            if not candidates:
+                raise NotADatabase(f"The sealed key of {slot.name} in {KEYS_NAME} does not"
+                                   " open: the key file is damaged. Restore it from a backup.")
+        else:
+            candidates = [(keys.epoch, inner)]
+        return self._first_that_opens(candidates)
+
+    def _first_that_opens(self, candidates: list[tuple[int, bytes]]
+                          ) -> tuple[Database, int, bytes]:
+        for epoch, data_key in candidates[:-1]:
+            with contextlib.suppress(NotADatabase):
+                return self._open(data_key), epoch, data_key
+        epoch, data_key = candidates[-1]
+        return self._open(data_key), epoch, data_key  # its error is the one to report
 
     def _record_failure(self, login: str, now: datetime, *, tried: str = "") -> None:
         # A back-off file that cannot be written (read-only or full folder) must not turn a
@@ -203,12 +299,14 @@ class Vault:
             raise LockedOut(wait)
         keys = self._keys()
         self._check_file()
+        slot = keys.slot_for(RECOVERY_SLOT)
+        key = slot_key(slot, recovery_key, None)
         try:
-            data_key = open_slot(keys.slot_for(RECOVERY_SLOT), recovery_key, None)
+            inner = unwrap(slot, key)
         except WrongPassword:
             self._record_failure(RECOVERY, now)
             raise WrongPassword("The recovery key is not correct.") from None
-        return Unlocked(self._open(data_key), RECOVERY, tuple(self.lockout.pending()))
+        return self._opened(keys, slot, key, inner, RECOVERY)
 
     # -- slots ---------------------------------------------------------------------------------
     def new_slot(self, db: Database, login: str, password: str) -> Slot:
@@ -220,14 +318,62 @@ class Vault:
         device_secret = self.device.get(keys.db_id)
         if device_secret is None and self.device.available:
             device_secret = self.device.create(keys.db_id)
-        return make_slot(name, password, db.raw_key(), params=self.kdf,
-                         device_secret=device_secret)
+        return make_keyed_slot(name, password, db.raw_key(), keys.db_id, keys.epoch,
+                               params=self.kdf, device_secret=device_secret)
 
     def put_slot(self, slot: Slot) -> None:
-        """Store ``slot`` (new or replacing the one of the same name)."""
-        keys = self._keys()  # read again: the file may have changed since new_slot
-        keys.slots[slot.name] = slot
-        self._save(keys)
+        """Store ``slot`` (new or replacing the one of the same name). Raises KeysChanged when
+        the data key was rotated (or a rotation is under way) since the slot was made: its
+        sealed key would be for the wrong epoch."""
+        with self.keys_locked():
+            keys = self._keys()  # read again: the file may have changed since new_slot
+            if keys.pending is not None or any(b.epoch != keys.epoch for b in slot.sealed):
+                raise KeysChanged("The data key was rotated meanwhile: nothing was saved."
+                                  " Try again.")
+            keys.slots[slot.name] = slot
+            self._save(keys)
+
+    # -- rotation ------------------------------------------------------------------------------
+    def begin_rotation(self, keep: list[str], new_recovery: bool) -> Rotation:
+        """Step 1 of a rotation: a new data key, sealed (next epoch) to the format-2 slots named
+        in ``keep`` and to the recovery slot, or to a new recovery slot, written *beside* the
+        current boxes so the file opens the database before and after the rekey. Slots not in
+        ``keep`` get no new box and go when the rotation settles."""
+        with self.keys_locked():
+            keys = self._keys()
+            keys.settle(keys.epoch)  # an earlier attempt that never rekeyed: forget its boxes
+            data_key, epoch = new_data_key(), keys.epoch + 1
+            for name in keep:
+                seal_to(keys.slots[name], data_key, keys.db_id, epoch)
+            recovery_key = pending_recovery = None
+            # A format-1 recovery slot cannot be sealed to: it is replaced by a new one.
+            if new_recovery or not keys.slot_for(RECOVERY_SLOT).keyed:
+                recovery_key = new_recovery_key()
+                pending_recovery = make_keyed_slot(RECOVERY_SLOT, recovery_key, data_key,
+                                                   keys.db_id, epoch, kdf="hkdf")
+            else:
+                seal_to(keys.slot_for(RECOVERY_SLOT), data_key, keys.db_id, epoch)
+            keys.pending = Pending(epoch, pending_recovery)
+            self._save(keys)
+        recovery_slot = pending_recovery or keys.slot_for(RECOVERY_SLOT)
+        return Rotation(data_key, epoch, recovery_key, recovery_slot.fingerprint())
+
+    def settle_rotation(self, opened_epoch: int) -> None:
+        """Last step, with the epoch whose key the database now has: after the rekey only the
+        new epoch's boxes stay; after a failed rekey (``opened_epoch`` the old one) the new
+        boxes go."""
+        with self.keys_locked():
+            keys = self._keys()
+            keys.settle(opened_epoch)
+            self._save(keys)
+
+    def key_epoch(self) -> int:
+        """How many data keys this folder has had (1 until the first rotation)."""
+        return self._keys().epoch
+
+    def slot_fingerprints(self) -> dict[str, str]:
+        """Slot name -> public-key fingerprint ("" for a format-1 slot)."""
+        return {name: slot.fingerprint() for name, slot in self._keys().slots.items()}
 
     def verify_password(self, login: str, password: str) -> bool:
         keys = self._keys()
@@ -242,9 +388,10 @@ class Vault:
         return True
 
     def remove_login(self, login: str) -> None:
-        keys = self._keys()
-        if keys.slots.pop(user_slot_name(login), None) is not None:
-            self._save(keys)
+        with self.keys_locked():
+            keys = self._keys()
+            if keys.slots.pop(user_slot_name(login), None) is not None:
+                self._save(keys)
 
     def anchor_file(self, db: Database) -> AnchorFile:
         """The audit anchor of this folder, sealed with a key derived from ``db``'s data key and
@@ -264,15 +411,3 @@ class Vault:
             keys.save()
         except OSError as exc:
             raise _dir_problem(exc, self.data_dir) from exc
-
-
-def _dir_problem(exc: OSError, where: Path) -> DataDirProblem:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DataDirProblem("The disk is full: nothing was saved. Free some space and retry.")
-    if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
-        return DataDirProblem(
-            f"The data folder {where} cannot be written (read-only or no permission)."
-        )
-    # An OSError raised without an errno would otherwise read "cannot be used: Success".
-    reason = os.strerror(exc.errno) if exc.errno else "unknown error"
-    return DataDirProblem(f"The data folder {where} cannot be used: {reason}.")

@@ -59,9 +59,9 @@ class RecoveryKeyPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        title = QLabel(self.tr("Your recovery key"))
+        self.title = title = QLabel(self.tr("Your recovery key"))
         title.setFont(scaled_font(1.5, bold=True, base=self))
-        explain = InfoLabel(self.tr(
+        self.explain = explain = InfoLabel(self.tr(
             "If every administrator forgets their password, this key is the only way into the "
             "data. It is shown now and never again. Write it down or print it, and keep it "
             "locked away from this computer."))

@@ -88,9 +88,11 @@ def test_recovery_key_restores_and_the_event_is_in_the_restored_log(
     clock.advance(minutes=3)
     outcome = maintenance.restore_damaged(vault, clock, backed_up, "", recovery.lower())
     assert outcome.set_aside is not None
-    # No plaintext marker: only the database and its key file were placed.
-    assert {p.name for p in vault.data_dir.iterdir() if p.is_file()} == {
+    # No plaintext marker: only the database and its key file were placed (the key file's
+    # lock, empty, stays from before like the folder itself).
+    assert {p.name for p in vault.data_dir.iterdir() if p.is_file()} - {"keys.lock"} == {
         "facilitator.db", "keys.json"}
+    assert (vault.data_dir / "keys.lock").read_bytes() == b""
     restored = auth.sign_in(vault, clock, "admin", PASSWORD)
     try:
         event = audit.list_events(restored, action_prefix="backup.restored")[0]

@@ -23,7 +23,8 @@ from facilitator.storage.errors import (
     NotADatabase,
     WrongPassword,
 )
-from facilitator.storage.keys import KdfParams, KeyFile
+from facilitator.storage.keyfile import KeyFile
+from facilitator.storage.keys import KdfParams
 from facilitator.storage.lockout import RECOVERY, UNKNOWN, FailedAttempt, tried_hash
 from facilitator.storage.vault import Vault, _dir_problem, default_data_dir
 from tests.conftest import FAST_KDF

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 from facilitator.storage.errors import NoSuchAccount, NotADatabase, WrongPassword
+from facilitator.storage.keyfile import KeyFile
 from facilitator.storage.keys import (
     KEY_BYTES,
     RECOVERY_SLOT,
     KdfParams,
-    KeyFile,
     make_slot,
     new_data_key,
     new_recovery_key,
@@ -213,7 +213,7 @@ GOOD_ID = "0123456789abcdef0123456789abcdef"
 @pytest.mark.parametrize(("content", "reason"), [
     ("not json", "Expecting value: line 1 column 1 (char 0)"),
     ("[]", "unknown format"),
-    ('{"format": "facilitator.keyslots/2", "db_id": "x", "slots": []}', "unknown format"),
+    ('{"format": "facilitator.keyslots/3", "db_id": "x", "slots": []}', "unknown format"),
     ('{"format": "facilitator.keyslots/1", "slots": []}', "invalid database id"),
     ('{"format": "facilitator.keyslots/1", "db_id": "x", "slots": []}', "invalid database id"),
     (json.dumps({"format": "facilitator.keyslots/1", "db_id": GOOD_ID}), "no slot list"),

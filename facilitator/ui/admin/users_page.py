@@ -1,5 +1,6 @@
 """Staff accounts: list, add (with an initial password), edit, deactivate/reactivate, reset a
-password, and supervision (notes need co-signature; the assigned supervisor)."""
+password, and supervision (notes need co-signature; the assigned supervisor); rotating the data
+key after a deactivation and issuing a new recovery key (``key_actions``)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from ..errors import attempt, user_message
 from ..pages import Page
 from ..table_model import Column, RowsModel
 from ..widgets import ConfirmBar, ErrorLabel, InfoLabel, compact_rows
+from .key_actions import KeyBar
 from .user_forms import ROLE_TEXT, PasswordForm, SupervisionBar, UserForm, supervision_text
 
 
@@ -66,21 +68,27 @@ class UsersPage(Page):
         self.active_button = QPushButton(self.tr("&Deactivate"))
         self.reset_button = QPushButton(self.tr("&Reset password…"))
         self.supervision_button = QPushButton(self.tr("Super&vision…"))
+        self.recovery_button = QPushButton(self.tr("New recovery &key…"))
+        self.recovery_button.setToolTip(self.tr(
+            "Issue a new recovery key; the current one stops working."))
         buttons = QHBoxLayout()
         for b in (self.add_button, self.edit_button, self.active_button, self.reset_button,
                   self.supervision_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        buttons.addWidget(self.recovery_button)
 
         # Deactivating stops a colleague's password at once: ask, but without a modal box.
         self.confirm_bar = ConfirmBar(self.tr("Yes, deactivate"))
         self.supervision_bar = SupervisionBar()
+        self.key_bar = KeyBar(self.ws)
 
         self.info = InfoLabel()
         self.error = ErrorLabel()
         lay = QVBoxLayout(self)
         lay.addLayout(buttons)
         lay.addWidget(self.confirm_bar)
+        lay.addWidget(self.key_bar)
         lay.addWidget(self.supervision_bar)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.info)
@@ -95,6 +103,8 @@ class UsersPage(Page):
         self.confirm_bar.confirm_button.clicked.connect(self._on_confirm_deactivate)
         self.supervision_button.clicked.connect(self._on_supervision)
         self.supervision_bar.save_button.clicked.connect(self._on_supervision_save)
+        self.recovery_button.clicked.connect(self._on_new_recovery)
+        self.key_bar.finished.connect(self._say)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
 
     # -- data ------------------------------------------------------------------------------
@@ -216,7 +226,14 @@ class UsersPage(Page):
         done = attempt(lambda: users.set_active(self.ws, user.id, False), self._fail)
         if done is not None:
             self.refresh()
-            self._say(self.tr("✓ {0} was deactivated.").format(user.login))
+            self._say("")
+            # Offered at once: until the rotation, a copy of the key file still opens the data.
+            self.key_bar.offer_rotation(user.login)
+
+    def _on_new_recovery(self) -> None:
+        self.confirm_bar.hide()
+        self._say("")
+        self.key_bar.offer_new_recovery()
 
     def _on_supervision(self) -> None:
         user = self.selected()
