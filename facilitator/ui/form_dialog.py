@@ -5,11 +5,14 @@ fields (STYLE: dialogs collect input and return it; the caller calls the service
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from .errors import FieldErrors
+
+T = TypeVar("T")
 
 
 class ServiceFormDialog(QDialog):
@@ -48,3 +51,30 @@ class ServiceFormDialog(QDialog):
     def show_error(self, error: BaseException) -> None:
         self.errors.show(error, conflict_field=self.CONFLICT_FIELD)
         self.adjustSize()  # make room for the messages under the fields
+
+
+def submit(form: ServiceFormDialog, call: Callable[[], T]) -> T | None:
+    """Run the service ``call`` for ``form``'s Save. On success close the form and return what
+    ``call`` returned (a call must return something: None means it failed). On failure show
+    the error next to the fields and return None; the form stays open with everything typed."""
+    try:
+        result = call()
+    except Exception as error:  # every service error is shown in the form, none is lost
+        form.show_error(error)
+        return None
+    form.saved()
+    return result
+
+
+class FormHost:
+    """Mixin for a page that shows at most one edit form at a time, as ``self.dialog``
+    (tests and the save handlers reach the open form through it)."""
+
+    dialog: ServiceFormDialog | None = None
+
+    def open_form(self, dialog: ServiceFormDialog, on_save: Callable[[], None]) -> None:
+        self.dialog = dialog
+        dialog.open_with(on_save, self._forget_form)
+
+    def _forget_form(self) -> None:
+        self.dialog = None

@@ -81,14 +81,8 @@ class SettingsPage(Page):
         self.clinic_saved_label = InfoLabel()
         self.clinic_save = QPushButton(self.tr("Save clinic settings"))
         self.clinic_save.clicked.connect(self._on_clinic_save)
-        row = QHBoxLayout()
-        row.addWidget(self.clinic_saved_label, 1)
-        row.addWidget(self.clinic_save)
-        lay = QVBoxLayout(box)
-        lay.addLayout(form)
-        lay.addWidget(self.clinic_general)
-        lay.addLayout(row)
-        return box
+        return _lay_out_box(box, form, self.clinic_general, self.clinic_saved_label,
+                            self.clinic_save)
 
     def refresh(self) -> None:
         if self.clinic_box is None:
@@ -131,14 +125,8 @@ class SettingsPage(Page):
         self.password_save = QPushButton(self.tr("Change &password"))
         self.password_save.clicked.connect(self._on_password_save)
         self.new_password_again.returnPressed.connect(self._on_password_save)
-        row = QHBoxLayout()
-        row.addWidget(self.password_saved, 1)
-        row.addWidget(self.password_save)
-        lay = QVBoxLayout(box)
-        lay.addLayout(form)
-        lay.addWidget(self.password_general)
-        lay.addLayout(row)
-        return box
+        return _lay_out_box(box, form, self.password_general, self.password_saved,
+                            self.password_save)
 
     def _on_password_save(self) -> None:
         self.password_errors.clear()
@@ -151,3 +139,17 @@ class SettingsPage(Page):
             for edit in (self.old_password, self.new_password, self.new_password_again):
                 edit.clear()
             self.password_saved.setText(self.tr("✓ Your password was changed."))
+
+
+def _lay_out_box(box: QGroupBox, form: QFormLayout, general: QWidget, saved: QWidget,
+                 button: QWidget) -> QGroupBox:
+    """A settings box: its fields, the message that belongs to no field, then the "saved"
+    confirmation beside the button that saves."""
+    row = QHBoxLayout()
+    row.addWidget(saved, 1)
+    row.addWidget(button)
+    lay = QVBoxLayout(box)
+    lay.addLayout(form)
+    lay.addWidget(general)
+    lay.addLayout(row)
+    return box

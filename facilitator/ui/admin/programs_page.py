@@ -25,6 +25,7 @@ from facilitator.services.users import UserView
 from facilitator.services.workspace import Workspace
 
 from ..errors import attempt, user_message
+from ..form_dialog import FormHost, submit
 from ..pages import Page
 from ..table_model import Column, RowsModel
 from ..widgets import ConfirmBar, ErrorLabel, InfoLabel, compact_rows
@@ -102,11 +103,10 @@ class _Section(QGroupBox, Generic[R]):
         self.confirm_bar.ask(text)
 
 
-class ProgramsPage(Page):
+class ProgramsPage(Page, FormHost):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
-        self.dialog: ProgramForm | GroupForm | None = None
         self._programs: list[ProgramView] = []
         self._staff: dict[int, UserView] = {}
         self._build_ui()
@@ -226,11 +226,7 @@ class ProgramsPage(Page):
     # -- dialogs ---------------------------------------------------------------------------
     def _open(self, dialog: ProgramForm | GroupForm, on_save: Callable[[], None]) -> None:
         self._say("")
-        self.dialog = dialog
-        dialog.open_with(on_save, self._forget_dialog)
-
-    def _forget_dialog(self) -> None:
-        self.dialog = None
+        self.open_form(dialog, on_save)
 
     def _on_add_program(self) -> None:
         self._open(ProgramForm(None, self), self._on_program_save)
@@ -245,13 +241,10 @@ class ProgramsPage(Page):
         if not isinstance(form, ProgramForm):
             return
         draft, pid = form.draft(), form.program_id
-        try:
-            saved = (programs.add_program(self.ws, draft) if pid is None
-                     else programs.update_program(self.ws, pid, draft))
-        except Exception as error:
-            form.show_error(error)
+        saved = submit(form, lambda: programs.add_program(self.ws, draft) if pid is None
+                       else programs.update_program(self.ws, pid, draft))
+        if saved is None:
             return
-        form.saved()
         self.refresh()
         self.programs.select_id(saved.id)
         self._say(self.tr("✓ Saved the program {0}.").format(saved.name))
@@ -271,13 +264,10 @@ class ProgramsPage(Page):
         if not isinstance(form, GroupForm):
             return
         draft, gid = form.draft(), form.group_id
-        try:
-            saved = (programs.add_group(self.ws, draft) if gid is None
-                     else programs.update_group(self.ws, gid, draft))
-        except Exception as error:
-            form.show_error(error)
+        saved = submit(form, lambda: programs.add_group(self.ws, draft) if gid is None
+                       else programs.update_group(self.ws, gid, draft))
+        if saved is None:
             return
-        form.saved()
         self.refresh()
         self.groups.select_id(saved.id)
         self._say(self.tr("✓ Saved the group {0}. Sessions planned from now on use its "

@@ -22,6 +22,7 @@ from facilitator.services.users import UserView
 from facilitator.services.workspace import Workspace
 
 from ..errors import attempt, user_message
+from ..form_dialog import FormHost, submit
 from ..pages import Page
 from ..table_model import Column, RowsModel
 from ..widgets import ConfirmBar, ErrorLabel, InfoLabel, compact_rows
@@ -29,11 +30,10 @@ from .key_actions import KeyBar
 from .user_forms import ROLE_TEXT, PasswordForm, SupervisionBar, UserForm, supervision_text
 
 
-class UsersPage(Page):
+class UsersPage(Page, FormHost):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
-        self.dialog: UserForm | PasswordForm | None = None
         self._build_ui()
         self._connect_signals()
         self.refresh()
@@ -152,11 +152,7 @@ class UsersPage(Page):
     def _open(self, dialog: UserForm | PasswordForm, on_save: Callable[[], None]) -> None:
         self.error.setText("")
         self.info.setText("")
-        self.dialog = dialog
-        dialog.open_with(on_save, self._forget_dialog)
-
-    def _forget_dialog(self) -> None:
-        self.dialog = None
+        self.open_form(dialog, on_save)
 
     def _on_add(self) -> None:
         self._open(UserForm(None, self), self._on_user_save)
@@ -172,13 +168,10 @@ class UsersPage(Page):
                                               and not form.passwords_match()):
             return
         draft, uid, password = form.draft(), form.user_id, form.password.text()
-        try:
-            saved = (users.add_user(self.ws, draft, password) if uid is None
-                     else users.update_user(self.ws, uid, draft))
-        except Exception as error:
-            form.show_error(error)
+        saved = submit(form, lambda: users.add_user(self.ws, draft, password) if uid is None
+                       else users.update_user(self.ws, uid, draft))
+        if saved is None:
             return
-        form.saved()
         self.refresh()
         self.select_login(saved.login)
         self._say(self.tr("✓ Saved the account {0}.").format(saved.login))
@@ -205,15 +198,16 @@ class UsersPage(Page):
             return
         uid, password = form.user_id, form.password.text()
         reactivate = form.reactivate
-        try:
+
+        def apply() -> bool:  # reset_password returns nothing: success is "no error"
             if reactivate:
                 users.set_active(self.ws, uid, True, password)
             else:
                 users.reset_password(self.ws, uid, password)
-        except Exception as error:
-            form.show_error(error)
+            return True
+
+        if submit(form, apply) is None:
             return
-        form.saved()
         self.refresh()
         self._say(self.tr("✓ Account reactivated.") if reactivate
                   else self.tr("✓ Password reset."))
