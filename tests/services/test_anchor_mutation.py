@@ -7,6 +7,7 @@ A real encrypted database holding only the audit table: no clinic is needed for 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -169,6 +170,9 @@ def test_advance_records_the_head_and_moves_forward(tmp_path: Path, db: Database
     _events(db, "h3")
     assert advance(file, db, T + timedelta(hours=1))
     assert file.read()[0] == Anchor(3, "h3", T + timedelta(hours=1), ANCHOR_NAME)
+    # No new events: the same anchor, recorded again with the later time.
+    assert advance(file, db, T + timedelta(hours=2))
+    assert file.read()[0] == Anchor(3, "h3", T + timedelta(hours=2), ANCHOR_NAME)
 
 
 def test_advance_keeps_evidence(tmp_path: Path, db: Database) -> None:
@@ -207,3 +211,10 @@ def test_newest_is_the_latest_then_the_longest() -> None:
     assert newest([early, late]) == late and newest([late, early]) == late
     short, long = Anchor(3, "c", T), Anchor(4, "d", T)
     assert newest([long, short]) == long and newest([short, long]) == long
+
+
+def test_an_anchor_is_an_immutable_value() -> None:
+    anchor = Anchor(3, "h3", T)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        anchor.events = 4  # type: ignore[misc]
+    assert {anchor, Anchor(3, "h3", T)} == {anchor}

@@ -56,6 +56,14 @@ def test_each_blocking_problem_is_one_sentence(nc: NotesClinic) -> None:
     assert _problems(tara, ada_note) == ()
 
 
+def test_a_note_never_written_lists_every_empty_section(nc: NotesClinic) -> None:
+    tara = nc.sign_in("tara")
+    note = notes.open_note(tara, nc.session_id, nc.people[0])
+    assert _problems(tara, note.note_id) == ("The Data section is empty.",
+                                             "The Assessment section is empty.",
+                                             "The Plan section is empty.")
+
+
 def test_a_session_that_has_not_ended_cannot_be_signed_for(nc: NotesClinic) -> None:
     tara = nc.sign_in("tara")
     ada_note = _draft(tara, nc.session_id, nc.people[0], "Ada")
@@ -157,3 +165,21 @@ def test_verify_names_a_revision_no_longer_marked_signed(nc: NotesClinic) -> Non
     assert _verify(tara) == (2, [SignatureProblem(
         rev_sig, 0,
         "signs a note revision that is missing or no longer marked signed")])
+
+
+def test_names_are_looked_for_among_this_session_s_members_and_in_the_group_section(
+        nc: NotesClinic) -> None:
+    from facilitator.services import roster
+
+    roster.add_participant(nc.admin, roster.ParticipantDraft(
+        chart_id="N-9", legal_name="Eve Outsider", admission_date=date(2026, 2, 1),
+        program_id=nc.program.id))
+    tara = nc.sign_in("tara")
+    ada_note = _draft(tara, nc.session_id, nc.people[0], "Ada",
+                      data="Ada said Eve Outsider, a neighbour, drives her to group.")
+    assert notes.check_note(tara, ada_note).names == ()  # not a member of this session
+    note = notes.open_note(tara, nc.session_id, nc.people[0])
+    notes.save_draft(tara, ada_note, note.edit_seq,
+                     group={"process": "Ben Sample shared about work; others listened."})
+    found = notes.check_note(tara, ada_note).names
+    assert {(f.name, f.section) for f in found} == {("Ben Sample", "process")}
