@@ -8,8 +8,9 @@
 Each module keeps its own mutmut cache in ``mutation/.cache/`` (not committed): a rerun tests
 only the mutants that were not killed before (mutmut retests survivors when a test file changes),
 so a mutant killed once is not run again. ``--fresh`` starts a module from scratch: do that
-before quoting figures after tests were removed or weakened, and when a survivor you have just
-killed still shows (mutmut 2.5 kept one such survivor untested once; a fresh run retests all).
+before quoting figures after tests were removed or weakened. (mutmut 2.5 matches earlier results
+by a line's text, so mutants on repeated lines were never retested; the driver forgets those
+results before each rerun, see ``_forget_repeated_lines``.)
 
 mutmut 2.5 mutates the source file *in place* and restores it afterwards; do not run other tests
 of this worktree meanwhile. A run that was killed hard can leave ``<file>.bak`` behind: the next
@@ -23,6 +24,7 @@ caught). Exit status 1 when a module is below the goal or has untested mutants.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import os
 import shlex
@@ -113,6 +115,19 @@ def _restore_leftover(path: Path) -> None:
         os.replace(backup, path)
 
 
+def _forget_repeated_lines(cache: Path) -> None:
+    """mutmut 2.5 looks up a mutant's earlier result by the line's *text* (then the first line
+    with that text): a mutant on the second of two identical lines (``return False``,
+    ``@dataclass(frozen=True)``) inherits the first one's "killed" and is never retested, so a
+    survivor there that new tests kill would still show as survived. Forgetting the results of
+    every repeated line makes the next run test them again (a handful of mutants)."""
+    with contextlib.closing(sqlite3.connect(cache)) as db, db:
+        db.execute(
+            "DELETE FROM Mutant WHERE line IN (SELECT l.id FROM Line l JOIN"
+            " (SELECT sourcefile, line FROM Line GROUP BY sourcefile, line HAVING count(*) > 1)"
+            " d ON l.sourcefile = d.sourcefile AND l.line = d.line)")
+
+
 def run_module(module: Module, *, fresh: bool) -> None:
     source = ROOT / module.path
     _restore_leftover(source)
@@ -120,6 +135,7 @@ def run_module(module: Module, *, fresh: bool) -> None:
     MUTMUT_CACHE.unlink(missing_ok=True)
     if _cache_of(module).exists() and not fresh:
         shutil.copyfile(_cache_of(module), MUTMUT_CACHE)
+        _forget_repeated_lines(MUTMUT_CACHE)
     runner = shlex.join([sys.executable, str(HERE / "run_pytest.py"), *PYTEST_ARGS,
                          *module.pytest_args, *module.tests])
     # ROOT first: the tests import the mutated file whatever the editable install points at.

@@ -144,10 +144,9 @@ def advance(file: AnchorFile, db: Database, now: datetime) -> bool:
     current, problem, note = file.read()
     if problem is not None or note is not None:
         return False
-    if current is not None and not extends(db, current):
-        return False
     events, head = chain_head(db)
-    if current is not None and events < current.events:
+    # Fewer events than the anchor counts: anchored events are gone (extends() would agree).
+    if current is not None and (events < current.events or not extends(db, current)):
         return False
     with contextlib.suppress(OSError):
         file.write(Anchor(events, head, now))

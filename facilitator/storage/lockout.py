@@ -57,7 +57,8 @@ def _valid(entry: Any) -> bool:
     if not isinstance(entry, dict):
         return False
     login, at = entry.get("login"), entry.get("at")
-    if not isinstance(login, str) or not isinstance(at, str) or len(login) > _MAX_LOGIN + 2:
+    # record_failure never writes a longer login: a longer one was not written by us.
+    if not isinstance(login, str) or not isinstance(at, str) or len(login) > _MAX_LOGIN:
         return False
     try:
         return datetime.fromisoformat(at).tzinfo is not None

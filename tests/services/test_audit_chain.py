@@ -74,10 +74,12 @@ def _events_then_cut(ws: Workspace) -> int:
 
 
 def test_cut_tail_is_reported(ws: Workspace) -> None:
-    _events_then_cut(ws)
+    last = _events_then_cut(ws)
     report = maintenance.verify(ws)
     assert not report.ok
-    assert report.first_problem is not None and "deleted" in report.first_problem
+    # The sentence names what is left and how far the log had reached.
+    assert report.first_problem == (f"audit log cut: the events after {last - 2} (up to {last})"
+                                    " were deleted")
 
 
 def test_cut_tail_then_new_events_leave_a_gap(ws: Workspace) -> None:
@@ -104,7 +106,10 @@ def test_empty_log_of_an_existing_clinic_is_not_intact(ws: Workspace) -> None:
     with ws.transaction() as s:
         chain = audit.verify_chain(s)
     assert not chain.ok
-    assert chain.problem == "audit log empty although the clinic exists"
+    assert (chain.events, chain.first_bad_id, chain.head_hash, chain.problem) == (
+        0, None, GENESIS, "audit log empty although the clinic exists")
+    # What a clinic would write on paper for it: no events, the chain's starting value.
+    assert audit.chain_head(ws) == audit.ChainHead(0, GENESIS)
 
 
 def _downgrade_then_sign_in(clinic, vault, clock, *tamper: str) -> Workspace:

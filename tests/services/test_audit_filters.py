@@ -106,12 +106,16 @@ def test_supervisor_and_admin_read_the_log_a_therapist_does_not(
     supervisor = auth.sign_in(vault, clock, "sam", "supervisor pass 1")
     try:
         assert "user.created" in _actions(audit.list_events(supervisor))
+        # The head to write on paper, too (the supervisor's Audit page shows it).
+        assert audit.chain_head(supervisor) == audit.chain_head(ws)
     finally:
         supervisor.close()
     therapist = auth.sign_in(vault, clock, "terry", "therapist pass 1")
     try:
         with pytest.raises(PermissionDenied):
             audit.list_events(therapist)
+        with pytest.raises(PermissionDenied):
+            audit.chain_head(therapist)
     finally:
         therapist.close()
 
@@ -169,6 +173,9 @@ def test_rows_and_reports_are_immutable_values(three: Workspace) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         report.first_bad_id = 2  # type: ignore[misc]
     assert {report, audit.ChainReport(3, None)} == {report}
+    head = audit.chain_head(three)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        head.events = 1  # type: ignore[misc]
 
 
 def test_the_default_view_is_the_newest_2000(ws: Workspace) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -219,3 +221,52 @@ def test_a_damaged_entry_cannot_be_unpacked(good: Path, tmp_path: Path) -> None:
     broken.write_bytes(bytes(raw))
     with pytest.raises(BackupError, match=r"^crc.fbak is damaged and cannot be unpacked\.$"):
         _stage(broken, tmp_path / "target")
+
+
+def test_manifest_seal_known_answer() -> None:
+    # Pinned: a change of the key derivation or of the JSON form makes every existing backup
+    # read as altered after an upgrade. Computed outside the code: HKDF-SHA256 (RFC 5869, with
+    # hmac) of the data key, salt the db_id, info "facilitator backup manifest v2"; HMAC-SHA256
+    # over the manifest without "mac" as sorted, compact, ASCII-escaped JSON:
+    # {"audit_events":12,"created_at":"2026-03-02T15:00:00+00:00","db_id":"0123456789abcdef",
+    #  "files":{"facilitator.db":"bb","keys.json":"aa"},"format":"facilitator.backup/2",
+    #  "revision":"Zo\u00eb 7"}
+    manifest = {"format": "facilitator.backup/2", "created_at": "2026-03-02T15:00:00+00:00",
+                "revision": "Zoë 7", "files": {"keys.json": "aa", "facilitator.db": "bb"},
+                "db_id": "0123456789abcdef", "audit_events": 12, "mac": "not part of it"}
+    seal = backup.manifest_mac(manifest, bytes(range(32)), "0123456789abcdef")
+    assert seal == "06fb2d3d50735d2c681a826b0d0a24d10962a219fd9ffddf19aaea2c9bd7a6fb"
+
+
+def test_the_backups_folder_is_private_a_chosen_folder_keeps_its_mode(
+        ws: Workspace, vault: Vault, tmp_path: Path) -> None:
+    chosen = tmp_path / "usb" / "clinic"
+    backup.write_backup(vault, ws.db, chosen / "b.fbak", NOW, None)
+    umask = os.umask(0)
+    os.umask(umask)
+    # A folder the clinic chose (a shared drive, say) is created as any other folder would be.
+    assert stat.S_IMODE(chosen.stat().st_mode) == 0o777 & ~umask
+    # The app's own backups folder is owner-only, even after its mode was loosened.
+    vault.backups_dir.mkdir(exist_ok=True)
+    vault.backups_dir.chmod(0o755)
+    backup.write_backup(vault, ws.db, vault.backups_dir / "b.fbak", NOW, None)
+    assert stat.S_IMODE(vault.backups_dir.stat().st_mode) == 0o700
+    (vault.backups_dir / "b.fbak").unlink()
+
+
+def test_a_backup_of_an_older_chain_says_so(tmp_path: Path) -> None:
+    """The backup taken before an upgrade holds the audit chain in the format before migration
+    0007; its anchor must not be compared with hashes of the new format."""
+    from alembic import command
+
+    from facilitator.storage import migrate
+
+    vault = Vault(tmp_path / "old", device=NoDeviceSecrets(), kdf=FAST_KDF)
+    ws, _recovery = auth.create_clinic(vault, FakeClock(NOW), make_setup())
+    try:
+        with ws.db.engine.begin() as conn:
+            command.downgrade(migrate._config(conn), "0005")
+        target = backup.write_backup(vault, ws.db, tmp_path / "old.fbak", NOW, None).path
+    finally:
+        ws.close()
+    assert _manifest(target)["audit_format"] == 1 != CHAIN_FORMAT

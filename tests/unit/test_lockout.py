@@ -199,3 +199,48 @@ def test_a_failed_attempt_is_an_immutable_value() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         attempt.login = "blake"  # type: ignore[misc]
     assert {attempt, FailedAttempt("avery", T0)} == {attempt}
+
+
+def test_the_longest_login_counts_and_longer_text_is_cut_to_it(lockout: Lockout) -> None:
+    longest = "a" * 64  # the longest login auth.check_login accepts
+    last = fail(lockout, longest, 3)
+    assert lockout.retry_after(longest, last) == 2.0
+    lockout.record_failure("B" * 70, T0)  # e.g. a pasted text in the login field
+    assert lockout.pending()[-1] == FailedAttempt("b" * 64, T0)
+
+
+def test_entries_the_app_never_writes_are_skipped(lockout: Lockout) -> None:
+    good = {"login": "avery", "at": T0.isoformat()}
+    lockout.path.write_text(json.dumps([
+        {"login": "a" * 65, "at": T0.isoformat()},  # longer than any login the app writes
+        {"login": "avery", "at": "yesterday"},
+        {"login": "avery", "at": "2026-03-02T15:00:00"},  # no zone: not ours either
+        good,
+    ]), "utf-8")
+    assert lockout.pending() == [FailedAttempt("avery", T0)]
+
+
+def test_a_shared_bucket_s_hour_ends_exactly_an_hour_later(lockout: Lockout) -> None:
+    fail(lockout, UNKNOWN, 2, start=T0 - timedelta(hours=1))  # one hour and 1 h - 1 s before T0
+    lockout.record_failure(UNKNOWN, T0 - timedelta(seconds=1))
+    # At T0 the first failure is exactly one hour old and no longer counts: two remain.
+    assert lockout.retry_after(UNKNOWN, T0) == 0.0
+    lockout.record_failure(UNKNOWN, T0 - timedelta(seconds=1))
+    assert lockout.retry_after(UNKNOWN, T0) == 1.0  # three: 2 s from the last failure
+
+
+@pytest.mark.parametrize(("login", "count", "audited"), [
+    ("avery", _KEEP_AUDITED + 5, True),  # more audited failures than are kept
+    (UNKNOWN, _KEEP_SHARED + 5, True),  # a shared bucket's audited overflow
+    (RECOVERY, _KEEP_SHARED * 5 + 5, False),  # a flood of wrong recovery keys
+])
+def test_dropping_the_oldest_of_one_kind_keeps_older_failures_of_others(
+        lockout: Lockout, login: str, count: int, audited: bool) -> None:
+    """Trimming one kind of entry goes on through the whole file: a real login's older,
+    unaudited failure behind the trimmed ones is still handed to the audit log."""
+    carol = {"login": "carol", "at": (T0 - timedelta(days=1)).isoformat(), "audited": False}
+    many = _entries(login, count, audited=audited)
+    lockout.path.write_text(json.dumps([carol, *many]), "utf-8")
+    lockout.record_failure("blake", LATER)
+    assert _kept(lockout)[0] == carol
+    assert lockout.pending()[0].login == "carol"
