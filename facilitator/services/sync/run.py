@@ -22,6 +22,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
@@ -35,7 +36,6 @@ from ...models.sync import (
     SyncSeen,
     SyncState,
 )
-from ...storage.hub.client import HubClient, HubError, HubHead, hub_label
 from ...storage.install import InstallBinding, install_binding
 from ...storage.sync_capture import baseline_sql
 from ...sync import chain as C
@@ -46,6 +46,9 @@ from ..workspace import Workspace
 from .apply import apply_changes
 from .collect import collect, seal
 from .identity import create_first_key, identity_row, sync_keys
+
+if TYPE_CHECKING:  # the hub client loads psycopg (and its libpq): only when a round runs
+    from ...storage.hub.client import HubClient, HubHead
 
 PULL_BATCH = 200
 
@@ -122,6 +125,8 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
     dsn = dsn or known_dsn
     if not dsn:
         raise SyncProblem("No clinic hub is set up on this laptop yet.")
+    from ...storage.hub.client import HubClient, HubError
+
     try:
         with ws.transaction() as s:
             cursor = _state(s).cursor
@@ -269,6 +274,11 @@ def status(ws: Workspace) -> SyncStatus:
             select(SyncDirty.tbl, SyncDirty.row_key).distinct().subquery())) or 0
         conflicts = s.scalar(select(func.count()).select_from(SyncRow)
                              .where(SyncRow.conflicted)) or 0
-    return SyncStatus(hub_label(state.hub_dsn) if state and state.hub_dsn else "",
+    where = ""
+    if state and state.hub_dsn:
+        from ...storage.hub.client import hub_label
+
+        where = hub_label(state.hub_dsn)
+    return SyncStatus(where,
                       me.device_id if me else "", state.last_sync_at if state else None,
                       sealed + noted, conflicts, state.last_problem if state else "")
