@@ -319,3 +319,32 @@ def test_an_unlock_result_cannot_be_changed(vault: Vault) -> None:
     unlocked.db.close()
     with pytest.raises(dataclasses.FrozenInstanceError):
         unlocked.login = "mallory"  # type: ignore[misc]
+
+
+def _os_lock_held(lock: Path) -> bool:
+    """Whether some open file holds ``lock`` (probed through a file of its own)."""
+    import fcntl
+
+    with open(lock, "a+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        return False
+
+
+@pytest.mark.skipif(os.name == "nt", reason="flock probe; Windows locks through msvcrt")
+def test_key_file_lock_nests_and_is_held_until_the_outermost_exit(tmp_path: Path) -> None:
+    # A rotation holds the lock across its steps and each step takes it again: the nested
+    # takes must neither wait for the outer one nor release the OS lock early, and the count
+    # must come back to zero so the next writer takes the OS lock again.
+    vault = Vault(tmp_path, device=NoDeviceSecrets(), kdf=FAST_KDF)
+    lock = tmp_path / "keys.lock"
+    for _ in range(2):
+        with vault.keys_locked():
+            assert _os_lock_held(lock)
+            with vault.keys_locked():
+                assert _os_lock_held(lock)
+            assert _os_lock_held(lock)  # the inner exit left the outer's lock in place
+        assert not _os_lock_held(lock)
