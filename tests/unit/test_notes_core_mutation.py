@@ -19,7 +19,12 @@ from facilitator.services.notes.units import Units, units_for
                                "so the day is not billable as a full day.")),
     ("per_diem", 0, Units(0, "Per diem: 0 minutes is below the 180-minute daily minimum, so "
                              "the day is not billable as a full day.")),
-    ("per_session", 1, Units(1, "Per session: 1 minutes of service.")),
+    ("per_diem", 1, Units(0, "Per diem: 1 minute is below the 180-minute daily minimum, so "
+                             "the day is not billable as a full day.")),
+    ("per_session", 1, Units(1, "Per session: 1 minute of service.")),
+    ("per_session", 2, Units(1, "Per session: 2 minutes of service.")),
+    ("per_15_min", 1, Units(0, "Per 15 minutes: 1 minute is 0 whole units (never rounded "
+                               "up).")),
     ("per_session", 0, Units(0, "Per session: no minutes of service.")),
     ("per_15_min", 14, Units(0, "Per 15 minutes: 14 minutes is 0 whole units (never rounded "
                                 "up).")),
