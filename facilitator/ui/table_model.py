@@ -33,10 +33,16 @@ class Column(Generic[R]):
 
 
 class RowsModel(QAbstractTableModel, Generic[R]):
+    # Class-level empties: when Python's cycle collector clears a wrapper's ``__dict__`` before
+    # Qt has torn the C++ model down, a view painting in that window must see an empty model,
+    # not raise AttributeError inside the event loop (seen once in a full UI run).
+    _columns: Sequence[Column[Any]] = ()
+    _rows: Sequence[Any] = ()
+
     def __init__(self, columns: Sequence[Column[R]], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._columns = list(columns)
-        self._rows: list[R] = []
+        self._rows = []
 
     # -- data in ----------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[R]) -> None:
