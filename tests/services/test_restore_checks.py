@@ -94,6 +94,16 @@ def test_extra_files_in_a_sealed_backup_are_named(good: Path, tmp_path: Path) ->
         pass
 
 
+def test_a_backup_stages_into_a_folder_whose_parents_do_not_exist_yet(good: Path,
+                                                                      tmp_path: Path) -> None:
+    # A new laptop's data folder often lives under folders nobody has made yet.
+    near = tmp_path / "home" / "clinic" / ".local" / "share"
+    with restore.staged_backup(good, near) as staged:
+        assert sorted(p.name for p in staged.folder.iterdir()) == [DB_NAME, KEYS_NAME]
+        assert staged.folder.parent == near
+    assert list(near.iterdir()) == []
+
+
 def test_a_staging_folder_that_cannot_be_made_is_a_clear_problem(good: Path, tmp_path: Path
                                                                  ) -> None:
     blocker = tmp_path / "file"

@@ -114,7 +114,8 @@ def test_damaged_key_file_is_refused_before_anything_moves(clinic, vault: Vault,
     manifest["files"]["keys.json"] = __import__("hashlib").sha256(broken_keys).hexdigest()
     bad = _rezip(backed_up, tmp_path / "bad-keys.fbak", manifest=manifest,
                  files={"keys.json": broken_keys})
-    with pytest.raises(StorageProblem, match="key file is not valid"):
+    with pytest.raises(StorageProblem,
+                       match=r"^bad-keys\.fbak is damaged: its key file is not valid\.$"):
         maintenance.restore_damaged(vault, clock, bad, "admin", PASSWORD)
     assert _folder(vault.data_dir) == before
 
