@@ -4,12 +4,18 @@ snapshot, so a fact that goes missing or wrong here is missing or wrong on paper
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from facilitator.export import model as doc
+from facilitator.models.roster import Program
 from facilitator.services import console as c
-from facilitator.services import notes
+from facilitator.services import notes, programs
+from facilitator.services.errors import NotFound
 from facilitator.services.exports import assemble
+from facilitator.services.program_rules import ProgramDraft
 from facilitator.services.workspace import Workspace
 from tests.conftest import PASSWORD
 
@@ -125,3 +131,92 @@ def test_a_co_signed_note_with_its_flag_return_and_addendum(nc: NotesClinic) -> 
         (doc.SignatureInfo("Uma Associate", "LSW", "therapist", "author", add.written_at,
                            add.signatures[0].sha256),)),)
     assert d.late_entry_label is None and d.signed
+
+
+def test_a_billable_birp_note_of_someone_who_left_early_keeps_its_signed_facts(
+        nc: NotesClinic) -> None:
+    programs.update_program(nc.admin, nc.program.id, ProgramDraft(
+        "Test IOP", "sud", billing_code="H0015", unit_rule="per_15_min"))
+    tara = nc.sign_in("tara")
+    ada = nc.people[0]
+    c.correct_attendance(tara, nc.session_id, ada, reason="Left for a clinic appointment",
+                         departed_at=_utc(17))  # 11:00 in Chicago, an hour before the end
+    note = notes.open_note(tara, nc.session_id, ada)
+    seq = notes.save_draft(tara, note.note_id, note.edit_seq, format_name="BIRP")
+    birp = notes.open_note(tara, nc.session_id, ada)
+    text = {spec.key: f"Ada, {spec.title.lower()}: paced breathing." for spec in
+            birp.sections_spec}
+    seq = notes.save_draft(tara, note.note_id, seq, sections=text, group=GROUP)
+    assert notes.sign_notes(tara, [(note.note_id, seq)], PASSWORD)[0].signed
+    # The program changes after the signature; the chart copy keeps what was signed.
+    programs.update_program(nc.admin, nc.program.id, ProgramDraft(
+        "Test IOP", "sud", level_of_care="ASAM 2.5", billing_code="H0020"))
+    d = _doc(nc.admin, note.note_id)
+    minutes = {r.participant_id: r.minutes for r in c.end_summary(tara, nc.session_id).rows}
+    assert (d.arrival, d.departure) == (_utc(15), _utc(17))
+    assert (d.attendance_status, d.minutes_of_service) == ("left early", minutes[ada])
+    assert (d.level_of_care, d.service_code) == ("ASAM 2.1", "H0015")
+    assert d.units == minutes[ada] // 15 > 0
+    assert str(minutes[ada]) in d.units_explanation
+    assert d.note_format == "BIRP"
+    assert d.individual_sections == tuple(doc.SectionDoc(spec.title, text[spec.key])
+                                          for spec in birp.sections_spec)
+
+
+def test_odd_or_older_snapshots_assemble_to_blanks_never_to_invented_facts(
+        nc: NotesClinic) -> None:
+    tara = nc.sign_in("tara")
+    view = notes.open_note(tara, nc.session_id, nc.people[1])
+
+    def build(**changes: object) -> doc.NoteDoc:
+        with tara.read() as s:
+            return assemble.note_doc(s, replace(view, **changes))
+
+    bare = build(facts={}, format="PIRP", group_sections={}, sections={})
+    assert (bare.attendance_status, bare.minutes_of_service, bare.out_of_room_minutes) == (
+        "", 0, 0)
+    assert (bare.service_code, bare.units, bare.units_explanation) == ("", 0, "")
+    assert (bare.modality, bare.location, bare.facilitators) == ("", "", ())
+    assert (bare.planned_start, bare.arrival, bare.departure) == (None, None, None)
+    assert bare.level_of_care == "ASAM 2.1"  # no snapshot of it: the program's own
+    assert bare.note_format == "DAP"
+    assert [x.text for x in bare.group_sections + bare.individual_sections] == [""] * (
+        len(bare.group_sections) + len(bare.individual_sections))
+    assert (bare.scores, bare.safety_flags, bare.check_facts) == ((), (), ())
+    odd = build(facts={
+        "session": {"modality": "video_call", "planned_start": "2026-03-02T15:00:00Z"},
+        "facilitators": [{"name": "Pat Helper", "credentials": ""}],
+        "scores": [{"measure": "PHQ-9", "total": None, "band": None},
+                   {"measure": "GAD-7", "total": 12, "band": "moderate"}],
+        "flags": [{"message": "Raised at check-out"}]})
+    assert (odd.modality, odd.planned_start, odd.facilitators) == (
+        "video call", _utc(15), ("Pat Helper",))
+    assert odd.scores == (doc.ScoreDoc("PHQ-9", 0, ""), doc.ScoreDoc("GAD-7", 12, "moderate"))
+    assert odd.safety_flags == (doc.SafetyFlagDoc("Raised at check-out", ""),)
+    at = _utc(19)
+    asked = build(reviews=(notes.ReviewView("Sam Supervisor", at, "addendum_requested",
+                                            "Add the time she left."),))
+    assert asked.review == doc.ReviewInfo("addendum requested", "Sam Supervisor", at,
+                                          "Add the time she left.")
+    label = "Late entry: written Thu 05 Mar 2026"
+    assert build(late_entry=label).late_entry_label is None  # a draft carries no label yet
+    assert build(late_entry=label, state="final").late_entry_label == label
+    for missing in ({"session_id": 10**6}, {"participant_id": 10**6}):
+        with pytest.raises(NotFound, match=r"^That note's participant or session no longer"
+                                           r" exists\.$"):
+            build(**missing)
+    with tara.read() as s, pytest.raises(NotFound, match=r"^That note no longer exists\.$"):
+        assemble.note_by_id(tara, s, 10**6)
+
+
+def test_a_signature_means_what_it_says_and_an_mh_program_is_not_part_2(
+        nc: NotesClinic) -> None:
+    sig = notes.SignatureView("Sam Supervisor", "LCSW-S", "supervisor", "reviewer", _utc(19),
+                              "ab" * 32)
+    for meaning, shown in (("author", "author"), ("co-signer", "co-signer"),
+                           ("reviewer", "reviewer"), ("witness", "author")):
+        assert assemble._signature(replace(sig, meaning=meaning)).meaning == shown
+    mood = programs.add_program(nc.admin, ProgramDraft("Mood IOP", "mh"))
+    with nc.admin.read() as s:
+        assert assemble.program_info(s.get(Program, mood.id)).kind == "mh"
+        assert assemble.program_info(s.get(Program, nc.program.id)).kind == "sud"
