@@ -42,7 +42,8 @@ LOCAL_COLUMNS: dict[str, frozenset[str]] = {
 }
 LOCAL_ONLY = frozenset({"audit_events", "console_actions", "sync_identity", "sync_keys",
                         "sync_dirty", "sync_rows", "sync_peers", "sync_seen", "sync_outbox",
-                        "sync_state"})
+                        "sync_state", "sync_key_boxes", "peer_audit_events", "sync_devices",
+                        "sync_clashes", "sync_marks"})
 
 
 def row_key_sql(table: str, row: str) -> str:
