@@ -36,6 +36,8 @@ class AuditRow:
     entity: str
     entity_id: str
     details: dict[str, Any]
+    device: str = ""
+    """The device it happened on: "" for this laptop, else a clinic sync device id."""
 
 
 @dataclass(frozen=True)

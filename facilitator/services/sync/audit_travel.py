@@ -19,7 +19,7 @@ first event it sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +28,9 @@ from sqlalchemy.orm import Session
 
 from ...models.audit import GENESIS, AuditEvent, event_digest
 from ...models.sync_security import PeerAuditEvent, SyncMark
+from .. import audit
 from ..audit import AuditRow
+from ..workspace import Workspace
 
 SENT = "audit_sent"
 # Events that do not justify an entry of their own (every round and sign-in writes one): they
@@ -127,3 +129,17 @@ def peer_events(s: Session, *, action_prefix: str = "", login: str = "",
         q = q.where(PeerAuditEvent.at < until)
     return [(AuditRow(e.id, e.at, e.login, e.action, e.entity, e.entity_id, dict(e.details)),
              e.device_id) for e in s.scalars(q)]
+
+
+def clinic_events(ws: Workspace, *, action_prefix: str = "", login: str = "",
+                  since: datetime | None = None, until: datetime | None = None,
+                  limit: int = 2000) -> list[AuditRow]:
+    """This laptop's events and every other device's, newest first by their own clocks, each
+    with its device ("" for this laptop); the audit page's filters (admins and supervisors)."""
+    filters = dict(action_prefix=action_prefix, login=login, since=since, until=until,
+                   limit=limit)
+    rows = audit.list_events(ws, **filters)  # type: ignore[arg-type]
+    with ws.read() as s:
+        rows += [replace(row, device=device) for row, device in peer_events(s, **filters)]
+    rows.sort(key=lambda r: r.at, reverse=True)
+    return rows[:limit]
