@@ -23,7 +23,7 @@ import argparse
 from collections.abc import Callable
 
 from .services import auth
-from .services.sync import conflicts, epochs, hub_admin
+from .services.sync import clashes, conflicts, epochs, hub_admin
 from .services.sync import run as sync_run
 from .services.workspace import Workspace
 
@@ -82,6 +82,10 @@ def run_sync(args: argparse.Namespace, sign_in: Callable[[], Workspace]) -> list
                  f"Last synced: {last}", f"Changes waiting: {st.pending_changes}",
                  f"Records needing an admin: {st.conflicts}",
                  f"Problem: {st.last_problem or 'none'}"]
+        if ws.actor.role in ("admin", "supervisor"):
+            lines += [f"  {c.table}: two laptops created rows with one {c.columns}"
+                      f" ({'the later one was renamed' if c.renamed else 'made one record'})"
+                      for c in clashes.pending(ws)]
         if st.conflicts and ws.actor.role in ("admin", "supervisor"):
             # Where to look, not the values themselves (they may be a name).
             lines += [f"  {f.table} record {f.row_key}: {f.field} has {len(f.values)} values"
