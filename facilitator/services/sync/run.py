@@ -18,6 +18,7 @@ seq it knows) are checked but not applied again: their changes are already in it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from ...storage.sync_capture import baseline_sql
 from ...sync import chain as C
 from ...sync import entry as E
 from .. import audit
-from ..errors import SyncProblem
+from ..errors import ServiceError, StorageProblem, SyncProblem
 from ..workspace import Workspace
 from . import audit_travel, devices, epochs
 from .apply import apply_changes
@@ -166,6 +167,12 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
     except (HubError, E.EntryError, SyncProblem) as error:
         _remember_problem(ws, str(error))
         raise SyncProblem(str(error)) from None
+    except StorageProblem as error:  # e.g. a full disk while applying a pulled batch
+        message = (f"{error} Nothing of the batch being pulled was applied; sync resumes from"
+                   " there once the laptop can write again.")
+        with contextlib.suppress(ServiceError):
+            _remember_problem(ws, message)
+        raise SyncProblem(message) from None
     with ws.transaction() as s:
         state = _state(s)
         state.hub_id, state.hub_dsn = hub_id, dsn  # remembered once it worked
