@@ -89,8 +89,10 @@ def test_verify_reports_every_device_and_an_altered_travelled_event(
     assert "signatures and chain hold" in a_line and "not frozen" in a_line
     assert any(b_device in line and "(this laptop)" in line for line in section)
     assert any("(chain intact)" in line for line in section)
-    # Someone with B's key edits one of A's travelled events in B's database.
+    # Someone with B's key and a SQL shell drops the guard and edits one of A's travelled
+    # events in B's database.
     with b.sign_in().transaction() as s:
+        s.execute(text("DROP TRIGGER peer_audit_events_no_update"))
         s.execute(text("UPDATE peer_audit_events SET login = 'mallory' WHERE device_id = :d"
                        " AND id = (SELECT max(id) FROM peer_audit_events WHERE device_id = :d)"),
                   {"d": a_device})
@@ -98,6 +100,19 @@ def test_verify_reports_every_device_and_an_altered_travelled_event(
     assert not ok
     assert any(line.startswith(f"Problem: device {a_device}: audit chain broken at event")
                for line in lines)
+    assert any("peer_audit_events_no_update" in line for line in lines)
+
+
+def test_travelled_audit_events_cannot_be_edited(pair: tuple[Clinic, Laptop, Laptop]) -> None:
+    _clinic, a, b = pair
+    _goal(a, "Stretch every morning")
+    a.sync()
+    b.sync()
+    for statement in ("UPDATE peer_audit_events SET login = 'mallory'",
+                      "DELETE FROM peer_audit_events"):
+        with pytest.raises(Exception, match="append-only"), \
+                b.sign_in().transaction() as s:
+            s.execute(text(statement))
 
 
 def test_verify_names_refused_entries_and_frozen_devices(

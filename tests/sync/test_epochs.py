@@ -17,7 +17,7 @@ from sqlalchemy import select
 from facilitator import cli
 from facilitator.models.sync import SyncIdentity, SyncKey
 from facilitator.models.sync_security import SyncKeyBox
-from facilitator.services import roster, users
+from facilitator.services import audit, key_rotation, roster, users
 from facilitator.services.errors import SyncProblem
 from facilitator.services.sync import epochs
 from facilitator.storage import sealing
@@ -174,3 +174,20 @@ def test_an_entry_under_the_old_epoch_after_the_rotation_is_refused(
         b.sync()
     with b.sign_in().read() as s:
         assert not s.scalars(select(SyncKeyBox)).all()
+
+
+def test_rotating_the_data_key_rotates_the_sync_key_and_the_others_follow(
+        trio: tuple[Clinic, Laptop, Laptop, Laptop]) -> None:
+    _clinic, a, b, _c = trio
+    before = max(_keys(a))
+    result = key_rotation.rotate_data_key(a.sign_in(), accept_resets=True)
+    assert result.epoch == 2  # the data key's own generation
+    assert max(_keys(a)) == before + 1
+    [event] = audit.list_events(a.sign_in(), action_prefix="sync.key_rotated")
+    assert event.details["reason"] == "data key rotated"
+    assert set(event.details["recipients"]) == {"admin", "sam", "tara", "uma"}
+    _goal(a, "Eat breakfast daily")
+    a.sync()
+    b.sync()
+    assert "Eat breakfast daily" in _goals(b)
+    assert max(_keys(b)) == before + 1

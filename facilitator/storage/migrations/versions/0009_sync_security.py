@@ -4,7 +4,8 @@ unique-field clashes, sync marks
 Revision ID: 0009_sync_security
 Revises: 0008_sync
 
-New local tables only (``models.sync_security``); no synced table changes shape.
+New local tables only (``models.sync_security``); no synced table changes shape. Other devices'
+audit events are append-only, like this laptop's own (``storage.guards``).
 """
 
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import facilitator.models.base
+from facilitator.storage.guards import PEER_AUDIT_GUARDS
 
 revision: str = "0009_sync_security"
 down_revision: str | None = "0008_sync"
@@ -79,9 +81,13 @@ def upgrade() -> None:
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_sync_marks")),
     )
+    for guard in PEER_AUDIT_GUARDS:
+        op.execute(guard.sql())
 
 
 def downgrade() -> None:
+    for guard in PEER_AUDIT_GUARDS:
+        op.execute(f"DROP TRIGGER IF EXISTS {guard.name}")
     for table in ("sync_marks", "sync_clashes", "sync_devices", "peer_audit_events",
                   "sync_key_boxes"):
         op.drop_table(table)
