@@ -130,3 +130,8 @@ def test_acknowledged_after(before: int, epoch: int, announced: int, after: int)
 def test_acknowledged_after_without_an_announcement() -> None:
     assert C.acknowledged_after(2, 1) == 2
     assert C.acknowledged_after(0, 0) == 0
+
+
+def test_by_default_no_epoch_is_acknowledged() -> None:
+    # Without a recorded epoch for the device (its first entry here) even epoch 0 applies.
+    assert _check(_at_epoch(0), sync_keys={0: bytes(32)}).body == b"body"

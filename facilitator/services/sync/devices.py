@@ -56,7 +56,7 @@ def note_failure(ws: Workspace, device_id: str, message: str, *, fork: bool) -> 
 @dataclass(frozen=True)
 class DeviceReport:
     device_id: str
-    this_laptop: bool
+    this_laptop: str  # "current", "earlier" (a retired identity of this database) or ""
     entries: int
     head_hash: str
     hub_seq: int
@@ -70,15 +70,20 @@ class DeviceReport:
     audit_problem: str | None
 
     def lines(self) -> list[str]:
-        me = " (this laptop)" if self.this_laptop else ""
+        me = {"current": " (this laptop)",
+              "earlier": " (this database before it was restored or copied)"}.get(
+                  self.this_laptop, "")
         head = self.head_hash[:16] if self.entries else "-"
         state = "FROZEN on the hub" if self.frozen else "not frozen"
         chain = "signatures and chain hold" if self.chain_ok else "chain has gaps here"
         out = [f"  device {self.device_id}{me}: {self.entries} entries, head {head},"
-               f" hub holds {self.hub_seq}; {chain}; {state}; key epoch {self.epoch}",
-               f"    audit events held: {self.audit_events}"
-               + (f" - {self.audit_problem}" if self.audit_problem else
-                  (" (chain intact)" if self.audit_events else ""))]
+               f" hub holds {self.hub_seq}; {chain}; {state}; key epoch {self.epoch}"]
+        if self.this_laptop == "current":
+            out.append("    audit events: this laptop's own log (the audit chain above)")
+        else:
+            out.append(f"    audit events held: {self.audit_events}"
+                       + (f" - {self.audit_problem}" if self.audit_problem else
+                          (" (chain intact)" if self.audit_events else "")))
         if self.forks:
             out.append(f"    forks seen: {self.forks} (two different entries at one seq)")
         if self.failures:
@@ -116,7 +121,8 @@ def report(ws: Workspace) -> list[DeviceReport]:
             chain_ok = peer is None or seen.get(device_id, 0) == peer.head_seq
             audit = audit_travel.check_chain(s, device_id)
             out.append(DeviceReport(
-                device_id, own is not None, entries, head, state.hub_seq if state else 0,
+                device_id, "" if own is None else "earlier" if own.retired_at else "current",
+                entries, head, state.hub_seq if state else 0,
                 chain_ok, bool(state and state.frozen), state.forks if state else 0,
                 state.failures if state else 0, state.last_failure if state else "",
                 state.epoch if state else 0, audit.events, audit.problem))

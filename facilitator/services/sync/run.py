@@ -252,6 +252,7 @@ def _pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: d
                 sealed += _seal_local(s, ws, binding)[1]
                 taken = 0
                 for _cursor, raw in batch:
+                    failed = None  # bytes that are no entry name no device
                     entry = E.decode(raw)
                     failed = str(entry.header.device_id)
                     try:
