@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -24,25 +23,13 @@ from facilitator.models.sync import SyncState
 from facilitator.services import roster
 from facilitator.services.errors import SyncProblem
 from facilitator.services.sync import conflicts, run
-from tests.pg import Cluster
 from tests.pgcluster import temporary_cluster
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic, Laptop
+from tests.sync.test_attacks import pair
 from tests.sync.test_converge import _pid, _preferred
 
-__all__ = ["nc"]
-
-
-@pytest.fixture
-def pair(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
-         nc: NotesClinic) -> Iterator[tuple[Clinic, Laptop, Laptop]]:
-    clinic = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
-    yield clinic, a, b
-    clinic.close()
+__all__ = ["nc", "pair"]  # fixtures
 
 
 def _goals(laptop: Laptop) -> dict[str, int]:

@@ -3,11 +3,8 @@ chain length and head, its entries' checks, its audit chain, forks and frozen de
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from keyrings.alt.file import PlaintextKeyring
 from sqlalchemy import select, text
 
 from facilitator import cli
@@ -18,23 +15,11 @@ from facilitator.services.sync import audit_travel, run
 from facilitator.services.sync.identity import sync_keys
 from facilitator.storage.hub.client import HubClient
 from facilitator.sync import entry as E
-from tests.pg import Cluster
-from tests.services.notes.conftest import NotesClinic, nc
+from tests.services.notes.conftest import nc
 from tests.sync.laptops import Clinic, Laptop
+from tests.sync.test_attacks import pair
 
-__all__ = ["nc"]
-
-
-@pytest.fixture
-def pair(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
-         nc: NotesClinic) -> tuple[Clinic, Laptop, Laptop]:
-    clinic = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
-    yield clinic, a, b
-    clinic.close()
+__all__ = ["nc", "pair"]  # fixtures
 
 
 def _goal(laptop: Laptop, text_: str) -> None:
