@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models.audit import GENESIS, AuditEvent, event_digest
@@ -118,15 +118,9 @@ def peer_events(s: Session, *, action_prefix: str = "", login: str = "",
                 since: datetime | None = None, until: datetime | None = None,
                 limit: int = 2000) -> list[tuple[AuditRow, str]]:
     """Other devices' events with their device id, newest first (the audit page's filters)."""
-    q = select(PeerAuditEvent).order_by(PeerAuditEvent.at.desc()).limit(limit)
-    if action_prefix:
-        q = q.where(PeerAuditEvent.action.startswith(action_prefix))
-    if login:
-        q = q.where(func.lower(PeerAuditEvent.login) == login.casefold())
-    if since is not None:
-        q = q.where(PeerAuditEvent.at >= since)
-    if until is not None:
-        q = q.where(PeerAuditEvent.at < until)
+    q = audit.filtered(select(PeerAuditEvent).order_by(PeerAuditEvent.at.desc()).limit(limit),
+                       PeerAuditEvent, action_prefix=action_prefix, login=login, since=since,
+                       until=until)
     return [(AuditRow(e.id, e.at, e.login, e.action, e.entity, e.entity_id, dict(e.details)),
              e.device_id) for e in s.scalars(q)]
 
