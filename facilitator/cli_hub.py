@@ -1,9 +1,13 @@
-"""``facilitator hub init|status|add-laptop --dsn DSN``: set up and watch the clinic hub;
-``facilitator sync now|status --user U``: one sync round of this laptop, or its state.
+"""``facilitator hub init|status|add-laptop|remove-laptop|unfreeze --dsn DSN``: set up and watch
+the clinic hub; ``facilitator sync now|status|rotate-key --user U``: one sync round of this
+laptop, its state, or a new clinic sync key after a laptop was removed.
 
     facilitator hub init --dsn "host=db.clinic.example dbname=facilitator user=hubadmin"
     facilitator hub add-laptop --dsn ... --name front_desk     # prints that laptop's password once
     facilitator hub status --dsn ...
+    facilitator hub remove-laptop --dsn ... --name front_desk  # then, on an admin's laptop:
+    facilitator sync rotate-key --user admin
+    facilitator hub unfreeze --dsn ... --device 0190...        # after looking at why
 
     facilitator sync now --user admin --dsn "host=... dbname=facilitator user=front_desk"
     facilitator sync now --user therapist          # the hub address is remembered
@@ -19,11 +23,11 @@ import argparse
 from collections.abc import Callable
 
 from .services import auth
-from .services.sync import conflicts, hub_admin
+from .services.sync import clashes, conflicts, epochs, hub_admin
 from .services.sync import run as sync_run
 from .services.workspace import Workspace
 
-ACTIONS = ("init", "status", "add-laptop")
+ACTIONS = ("init", "status", "add-laptop", "remove-laptop", "unfreeze")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,14 +37,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                      help="libpq connection string of the hub database (no password in it)")
     hub.add_argument("--device-role", default="facilitator_device",
                      help="group role of the laptops (init; default %(default)s)")
-    hub.add_argument("--name", default="", help="the new laptop's hub account (add-laptop)")
+    hub.add_argument("--name", default="",
+                     help="the laptop's hub account (add-laptop, remove-laptop)")
+    hub.add_argument("--device", default="", help="the device id to unfreeze (unfreeze)")
 
 
 def add_sync_parser(sub: argparse._SubParsersAction,
                     common: Callable[[argparse.ArgumentParser], None]) -> None:
     sync = sub.add_parser("sync", help="sync this laptop with the clinic hub now, or its state")
     common(sync)
-    sync.add_argument("action", choices=("now", "status"))
+    sync.add_argument("action", choices=("now", "status", "rotate-key"))
     sync.add_argument("--user", required=True)
     sync.add_argument("--dsn", default=None,
                       help="the hub (libpq connection string; remembered for later rounds)")
@@ -58,12 +64,28 @@ def run_sync(args: argparse.Namespace, sign_in: Callable[[], Workspace]) -> list
                 lines.append(f"{r.conflicts} record(s) were edited on two laptops at once and"
                              " need an admin (both values are kept).")
             return lines
+        if args.action == "rotate-key":
+            result = epochs.rotate(ws, "laptop removed from the clinic")
+            if result is None:
+                return ["This laptop does not sync yet: there is no clinic sync key to replace."]
+            lines = [f"New clinic sync key (epoch {result.epoch}) sealed to:"
+                     f" {', '.join(result.recipients) or 'nobody'}. It goes out with the next"
+                     " sync round."]
+            if result.left_out:
+                lines.append("Not sealed to (no key slot of theirs bound here; they need a"
+                             f" password reset or a rotation after they sign in here):"
+                             f" {', '.join(result.left_out)}.")
+            return lines
         st = sync_run.status(ws)
         last = f"{st.last_sync_at:%Y-%m-%d %H:%M} UTC" if st.last_sync_at else "never"
         lines = [f"Hub: {st.hub or 'not set up'}", f"Device: {st.device_id or 'none yet'}",
                  f"Last synced: {last}", f"Changes waiting: {st.pending_changes}",
                  f"Records needing an admin: {st.conflicts}",
                  f"Problem: {st.last_problem or 'none'}"]
+        if ws.actor.role in ("admin", "supervisor"):
+            lines += [f"  {c.table}: two laptops created rows with one {c.columns}"
+                      f" ({'the later one was renamed' if c.renamed else 'made one record'})"
+                      for c in clashes.pending(ws)]
         if st.conflicts and ws.actor.role in ("admin", "supervisor"):
             # Where to look, not the values themselves (they may be a name).
             lines += [f"  {f.table} record {f.row_key}: {f.field} has {len(f.values)} values"
@@ -83,6 +105,18 @@ def run(args: argparse.Namespace, usage_error: type[Exception]) -> list[str]:
             raise usage_error("hub add-laptop needs --name (the laptop's hub account)")
         password = hub_admin.add_laptop(args.dsn, args.name)
         return [f"Hub account {args.name} created. Its password (shown once):", password]
+    if args.action == "remove-laptop":
+        if not args.name:
+            raise usage_error("hub remove-laptop needs --name (the laptop's hub account)")
+        frozen = hub_admin.remove_laptop(args.dsn, args.name)
+        return [f"Hub account {args.name} disabled; {len(frozen)} device(s) of it frozen.",
+                "Now rotate the clinic's sync key on an admin's laptop:"
+                " facilitator sync rotate-key --user <admin>."]
+    if args.action == "unfreeze":
+        if not args.device:
+            raise usage_error("hub unfreeze needs --device (the device id, see 'hub status')")
+        reason = hub_admin.unfreeze_device(args.dsn, args.device)
+        return [f"Device {args.device} may push again (it was frozen: {reason or 'no reason'})."]
     status = hub_admin.hub_status(args.dsn)
     lines = [f"Hub {status.hub_id}: {len(status.devices)} device(s), {status.entries:,} entries,"
              f" {status.bytes:,} bytes, {status.equivocations} fork(s) on record"]

@@ -79,9 +79,14 @@ def _as_postgres(root: Path) -> dict[str, object]:
 
 
 @contextmanager
-def temporary_cluster(*, durable: bool = False) -> Iterator[Cluster]:
+def temporary_cluster(*, durable: bool = False, options: str = "",
+                      files: dict[str, bytes] | None = None, port: int | None = None
+                      ) -> Iterator[Cluster]:
     """A running cluster with an initialised hub in database ``hub_template``, removed at the
-    end. ``durable``: keep PostgreSQL's fsync on (benchmarks); tests turn it off for speed."""
+    end. ``durable``: keep PostgreSQL's fsync on (benchmarks); tests turn it off for speed.
+    ``files`` are written into the cluster's folder (owned by the server, mode 0600; e.g. a TLS
+    key and certificate) and ``options`` (server ``-c`` options, ``{root}`` standing for that
+    folder) are added, e.g. to listen on TCP with TLS; ``port`` replaces the default one."""
     bindir = pg_bin()
     if bindir is None or not (bindir / "pg_ctl").exists():
         raise PgUnavailable("PostgreSQL server binaries (initdb, pg_ctl) not found: install"
@@ -99,12 +104,19 @@ def temporary_cluster(*, durable: bool = False) -> Iterator[Cluster]:
                                 f"{done.stderr.strip() or done.stdout.strip()}")
 
     fast = "" if durable else " -c fsync=off -c full_page_writes=off"
+    for name, content in (files or {}).items():
+        path = root / name
+        path.write_bytes(content)
+        path.chmod(0o600)
+        if who:
+            os.chown(path, who["user"], who["group"])  # type: ignore[arg-type]
+    extra = (" " + options.format(root=root)) if options else ""
     try:
         run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E",
             "UTF8", "--locale=C", "--no-sync")
-        port = 54000 + os.getpid() % 1000  # the socket is private to ``root``: no clash
+        port = port or 54000 + os.getpid() % 1000  # the socket is private to ``root``
         run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
-            f"-k {root} -p {port} -c listen_addresses=''{fast}", "start")
+            f"-k {root} -p {port} -c listen_addresses=''{fast}{extra}", "start")
         cluster = Cluster(str(root), port, bindir)
         with cluster.admin() as conn:
             conn.execute(f"CREATE DATABASE {TEMPLATE}")

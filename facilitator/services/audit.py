@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from ..models.audit import GENESIS, AuditEvent, event_digest
@@ -24,7 +24,7 @@ from ..models.users import Clinic
 from .workspace import Workspace
 
 __all__ = ["GENESIS", "AuditRow", "ChainHead", "ChainReport", "append", "chain_head",
-           "list_events", "record", "verify_chain"]
+           "filtered", "list_events", "record", "verify_chain"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class AuditRow:
     entity: str
     entity_id: str
     details: dict[str, Any]
+    device: str = ""
+    """The device it happened on: "" for this laptop, else a clinic sync device id."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,21 @@ def verify_chain(session: Session, batch: int = 5000,
     return ChainReport(last_id, None, prev)
 
 
+def filtered(q: Select[Any], model: Any, *, action_prefix: str, login: str,
+             since: datetime | None, until: datetime | None) -> Select[Any]:
+    """The audit page's filters on a query of ``model`` (this laptop's events, or other
+    devices' events, ``sync.audit_travel``)."""
+    if action_prefix:
+        q = q.where(model.action.startswith(action_prefix))
+    if login:
+        q = q.where(func.lower(model.login) == login.casefold())
+    if since is not None:
+        q = q.where(model.at >= since)
+    if until is not None:
+        q = q.where(model.at < until)
+    return q
+
+
 def list_events(
     ws: Workspace,
     *,
@@ -181,15 +198,9 @@ def list_events(
     """Newest first, filtered; admins and supervisors only."""
     ws.require("admin", "supervisor")
     with ws.read() as s:
-        q = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-        if action_prefix:
-            q = q.where(AuditEvent.action.startswith(action_prefix))
-        if login:
-            q = q.where(func.lower(AuditEvent.login) == login.casefold())
-        if since is not None:
-            q = q.where(AuditEvent.at >= since)
-        if until is not None:
-            q = q.where(AuditEvent.at < until)
+        q = filtered(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit),
+                     AuditEvent, action_prefix=action_prefix, login=login, since=since,
+                     until=until)
         return [
             AuditRow(e.id, e.at, e.login, e.action, e.entity, e.entity_id, dict(e.details))
             for e in s.scalars(q)

@@ -27,7 +27,7 @@ from ..storage.keys import RECOVERY_SLOT, normalise_login, user_slot_name
 from ..storage.lockout import RECOVERY
 from ..storage.vault import Unlocked, Vault
 from . import audit, key_bindings
-from .errors import AuthError, DatabaseDamaged, StorageProblem
+from .errors import AuthError, DatabaseDamaged, ServiceError, StorageProblem
 from .validation import Checker
 from .workspace import DAMAGED, Actor, Workspace
 
@@ -261,7 +261,18 @@ def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked
         db.close()
         raise AuthError(refused)
     _store_upgrade(vault, unlocked)
+    ws.slot_private, ws.slot_fingerprint = unlocked.private, unlocked.fingerprint
+    _open_sync_keys(ws)
     return ws
+
+
+def _open_sync_keys(ws: Workspace) -> None:
+    """Clinic sync keys that arrived sealed to this user open now (``sync.epochs``). A failure
+    must not stop the sign-in: the next sign-in or sync round tries again."""
+    from .sync import epochs
+
+    with contextlib.suppress(ServiceError, StorageError):
+        epochs.open_waiting(ws)
 
 
 def lock(ws: Workspace) -> None:

@@ -122,6 +122,10 @@ def _rotate(ws: Workspace, plan: RotationPlan, new_recovery: bool
         audit.record(s, ws, "keys.rotated", "clinic", "", epoch=rotation.epoch,
                      dropped=list(plan.dropped), need_reset=list(plan.need_reset),
                      new_recovery_key=rotation.recovery_key is not None)
+        # The people who lose the data key lose the clinic's sync key too (``sync.epochs``).
+        from .sync import epochs
+
+        epochs.rotate_in(s, ws, "data key rotated", strict=False)
         if rotation.recovery_key is not None:
             key_bindings.bind(s, at=ws.clock.now(), actor_id=ws.actor.user_id,
                               actor_login=ws.actor.login, entity=key_bindings.RECOVERY_ENTITY,

@@ -144,6 +144,11 @@ def conclude(ws: Workspace, found: Examination) -> IntegrityReport:
     key_lines, key_problems = key_rotation.check_slots(ws)
     lines.extend(key_lines)
     problems.extend(key_problems)
+    from .sync import devices  # every device of the clinic this laptop syncs with
+
+    sync_lines, sync_problems = devices.verify_section(ws)
+    lines.extend(sync_lines)
+    problems.extend(sync_problems)
     with ws.transaction() as s:
         audit.record(s, ws, "integrity.verified", ok=not problems)
     if not problems:

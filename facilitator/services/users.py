@@ -158,6 +158,13 @@ def set_active(ws: Workspace, user_id: int, active: bool, password: str = "") ->
         user.active = active
         user.updated_at, user.updated_by_id = ws.clock.now(), ws.actor.user_id
         audit.record(s, ws, "user.activated" if active else "user.deactivated", "user", user.id)
+        if not active:
+            # A clinic that syncs gets a new sync key that the deactivated account cannot
+            # open, committed with the deactivation (``sync.epochs``).
+            s.flush()
+            from .sync import epochs
+
+            epochs.rotate_in(s, ws, "user deactivated", strict=False)
         if slot is not None:
             bind_slot(s, ws, slot, user.id, "reactivated")
         view = _view(user)

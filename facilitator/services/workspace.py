@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -55,6 +55,11 @@ class Workspace:
     clock: Clock
     actor: Actor
     timezone: ZoneInfo
+    # The signed-in user's key-slot private key and its fingerprint (format-2 slots): clinic
+    # sync opens new sync keys sealed to this user with it (``services.sync.epochs``). In
+    # memory only, like the data key the open database holds.
+    slot_private: bytes | None = field(default=None, repr=False)
+    slot_fingerprint: str = ""
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

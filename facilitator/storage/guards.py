@@ -101,12 +101,21 @@ _SPECS.append(("group_sessions_signed_no_update",
 
 SIGNED_GUARDS: tuple[ExactGuard, ...] = tuple(_trigger(*spec) for spec in _SPECS)
 
+PEER_AUDIT_GUARDS: tuple[Guard, ...] = (
+    Guard("peer_audit_events_no_update", "peer_audit_events", "UPDATE",
+          "travelled audit events are append-only"),
+    Guard("peer_audit_events_no_delete", "peer_audit_events", "DELETE",
+          "travelled audit events are append-only"),
+)
+
 GUARDS: tuple[Guard | ExactGuard, ...] = (
     Guard("audit_events_no_update", "audit_events", "UPDATE", "the audit log is append-only"),
     Guard("audit_events_no_delete", "audit_events", "DELETE", "the audit log is append-only"),
     Guard("topic_versions_no_update", "topic_versions", "UPDATE",
           "topic versions are immutable; add a new version"),
     *SIGNED_GUARDS,
+    # Other devices' audit events (migration 0009): kept as they were hashed, never edited.
+    *PEER_AUDIT_GUARDS,
 )
 
 

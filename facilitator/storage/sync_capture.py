@@ -10,8 +10,9 @@ grows past the number of records changed since the last sync; a clinic without a
 look-up in an empty table per write. ``services.sync.collect`` turns the noted rows into
 per-field changes by comparing each with what sync last knew of it.
 
-Local-only tables (never synced): the audit log (each device's audit chain is its own; its
-entries are the device's history), the console's undo log (it holds local row ids), Alembic's
+Local-only tables (never synced as rows): the audit log (each device's audit chain is its own;
+its events travel whole inside the device's entries and are kept apart on the others,
+``services.sync.audit_travel``), the console's undo log (it holds local row ids), Alembic's
 version and sync's own bookkeeping.
 """
 
@@ -42,7 +43,8 @@ LOCAL_COLUMNS: dict[str, frozenset[str]] = {
 }
 LOCAL_ONLY = frozenset({"audit_events", "console_actions", "sync_identity", "sync_keys",
                         "sync_dirty", "sync_rows", "sync_peers", "sync_seen", "sync_outbox",
-                        "sync_state"})
+                        "sync_state", "sync_key_boxes", "peer_audit_events", "sync_devices",
+                        "sync_clashes", "sync_marks"})
 
 
 def row_key_sql(table: str, row: str) -> str:

@@ -6,10 +6,11 @@ outside storage sees keys or files.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,6 +77,9 @@ class Unlocked:
     fingerprint: str = ""
     upgrade: Slot | None = None
     settled: str | None = None
+    private: bytes | None = field(default=None, repr=False)
+    """The slot's X25519 private key (format 2), so the session can open sync keys sealed to
+    this user (``services.sync.epochs``); held in memory only, like the data key itself."""
 
 
 @dataclass(frozen=True)
@@ -251,8 +255,10 @@ class Vault:
             except DataDirProblem:  # a read-only folder: open without settling anything
                 db, epoch, data_key = self._open_with(keys, slot, inner)
         upgrade = None if slot.keyed else upgraded(slot, key, data_key, keys.db_id, keys.epoch)
+        # A format-1 slot gets its key pair from the upgrade: that private key is not at hand
+        # here, so such a user opens sealed sync keys from her next sign-in on.
         return Unlocked(db, login, tuple(self.lockout.pending()), slot.fingerprint(), upgrade,
-                        settled)
+                        settled, inner if slot.keyed else None)
 
     def _open_with(self, keys: KeyFile, slot: Slot, inner: bytes
                    ) -> tuple[Database, int, bytes]:
@@ -374,6 +380,12 @@ class Vault:
     def slot_fingerprints(self) -> dict[str, str]:
         """Slot name -> public-key fingerprint ("" for a format-1 slot)."""
         return {name: slot.fingerprint() for name, slot in self._keys().slots.items()}
+
+    def slot_publics(self) -> dict[str, bytes]:
+        """Slot name -> X25519 public key of every format-2 slot (clinic sync seals new sync
+        keys to these)."""
+        return {name: base64.b64decode(slot.public) for name, slot in self._keys().slots.items()
+                if slot.keyed}
 
     def verify_password(self, login: str, password: str) -> bool:
         keys = self._keys()

@@ -9,7 +9,24 @@ For every pulled entry, in this order:
    duplicate (skipped, never applied twice); a different hash at a known seq is equivocation
    (two histories for one device); otherwise the entry must be exactly the next one: seq =
    head + 1 and prev hash = head hash (a gap or a rewritten predecessor is refused);
-4. the key of the entry's epoch is known and decrypts the body (AAD = header).
+4. the entry's key epoch is not older than the newest one its device had acknowledged before
+   it (the epoch rule below);
+5. the key of the entry's epoch is known and decrypts the body (AAD = header).
+
+The epoch rule. When a member leaves, an admin's laptop makes the sync key of a new epoch and
+announces it in its own chain, sealed to the remaining users' public keys (never under an old
+sync key, which the removed member may hold). A device *acknowledges* an epoch by sealing an
+entry under it or by announcing it; from then on every later entry of that device must be sealed
+under that epoch or a newer one, so along one device's chain epochs never go down::
+
+    acknowledged(after entry) = max(acknowledged(before), entry's epoch, epoch it announces)
+    refuse the entry if entry's epoch < acknowledged(before)
+
+A device that kept writing under the old key (a stale copy of its folder, a bug) would write
+entries that the removed member can read: receivers refuse them, so such a leak is loud, not
+silent. The announcing entry itself is the last one sealed under the old epoch (the others
+cannot read anything under the new key before they hold it); its boxes do not depend on the old
+key for their secrecy.
 
 ``check_head`` compares what the hub says a device's head is with what this laptop remembers,
 so a hub that lost or rolled back history is noticed even when it sends nothing.
@@ -36,6 +53,10 @@ class UnknownKey(EntryError):
     """No sync key of the entry's epoch on this laptop (or no known device key)."""
 
 
+class EpochRegressed(ChainBroken):
+    """An entry sealed under an older key epoch than its device had already acknowledged."""
+
+
 @dataclass(frozen=True)
 class Head:
     """The last entry of a device that this laptop applied."""
@@ -58,13 +79,20 @@ class Checked:
     body: bytes | None  # the decrypted body when the verdict is APPLY
 
 
+def acknowledged_after(before: int, entry_epoch: int, announced: int = 0) -> int:
+    """The newest epoch a device has acknowledged once this entry of it is applied."""
+    return max(before, entry_epoch, announced)
+
+
 def check_entry(entry: Entry, *, public_key: bytes | None, sync_keys: Mapping[int, bytes],
-                head: Head, known_hash: bytes | None) -> Checked:
+                head: Head, known_hash: bytes | None, acknowledged: int = 0) -> Checked:
     """Run the receiver's checks (see the module docstring) and return what to do.
 
     ``head`` is this laptop's head for the entry's device (``NO_HEAD`` before its first entry);
     ``known_hash`` is the hash this laptop recorded for ``entry.header.seq`` when that seq is at
-    or below the head (None otherwise). Raises an ``EntryError`` subclass on any failure.
+    or below the head (None otherwise); ``acknowledged`` the newest epoch the device had
+    acknowledged before this entry (0: none yet). Raises an ``EntryError`` subclass on any
+    failure.
     """
     label = entry.header.label()
     if public_key is None:
@@ -87,6 +115,11 @@ def check_entry(entry: Entry, *, public_key: bytes | None, sync_keys: Mapping[in
     if entry.header.prev_hash != head.hash:
         raise ChainBroken(f"{label} does not follow the entry this laptop holds at seq"
                           f" {head.seq}: the chain was rewritten.")
+    if entry.header.epoch < acknowledged:
+        raise EpochRegressed(f"{label} is sealed under sync key epoch {entry.header.epoch},"
+                             f" older than epoch {acknowledged} its device already used: people"
+                             " removed from the clinic could read it. It was not applied; an"
+                             " admin must look at this device.")
     key = sync_keys.get(entry.header.epoch)
     if key is None:
         raise UnknownKey(f"{label} is encrypted under sync key epoch {entry.header.epoch},"

@@ -76,3 +76,31 @@ def test_sync_now_and_status(pg_cluster: Cluster, tmp_path, clock,
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"Hub: {pg_cluster.host}/{db}"
     assert lines[3:] == ["Changes waiting: 0", "Records needing an admin: 0", "Problem: none"]
+
+
+def test_remove_laptop_and_unfreeze_refuse_what_is_not_there(
+        pg_cluster: Cluster, capsys: pytest.CaptureFixture[str]) -> None:
+    db = pg_cluster.new_database()
+    dsn = pg_cluster.dsn(db)
+    assert cli.main(["hub", "remove-laptop", "--dsn", dsn]) == cli.USAGE
+    assert "needs --name" in capsys.readouterr().err
+    assert cli.main(["hub", "remove-laptop", "--dsn", dsn, "--name", "no_such_laptop"]) == (
+        cli.CHECK_FAILED)
+    assert "There is no hub account named no_such_laptop." in capsys.readouterr().err
+    assert cli.main(["hub", "unfreeze", "--dsn", dsn]) == cli.USAGE
+    role = pg_cluster.laptop_role(db)
+    device = Device()
+    with HubClient(pg_cluster.dsn(db, role)) as client:
+        client.register(device.id, device.public)
+    assert cli.main(["hub", "unfreeze", "--dsn", dsn, "--device", str(device.id)]) == (
+        cli.CHECK_FAILED)
+    assert f"Device {device.id} is not frozen." in capsys.readouterr().err
+    assert cli.main(["hub", "remove-laptop", "--dsn", dsn, "--name", role]) == cli.OK
+    out = capsys.readouterr().out
+    assert f"Hub account {role} disabled; 1 device(s) of it frozen." in out
+    assert "sync rotate-key" in out
+    assert cli.main(["hub", "unfreeze", "--dsn", dsn, "--device", str(device.id)]) == (
+        cli.CHECK_FAILED)
+    assert "removed from the clinic; it stays frozen" in capsys.readouterr().err
+    assert cli.main(["hub", "status", "--dsn", dsn]) == cli.OK
+    assert "FROZEN" in capsys.readouterr().out

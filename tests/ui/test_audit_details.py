@@ -40,3 +40,33 @@ def test_details_are_sentences_and_raw_json_on_demand(qtbot: QtBot, main: MainWi
     page.raw_box.setFocus()
     qtbot.keyClick(page.raw_box, Qt.Key.Key_Space)
     assert any(f'"session_id": {session.id}' in d for d in _details(page))
+
+
+def test_events_of_other_laptops_show_their_device(qtbot: QtBot, main: MainWindow,
+                                                    ws: Workspace) -> None:
+    """Clinic sync brings other devices' audit events (``peer_audit_events``): the page lists
+    them beside this laptop's, each with the device it happened on."""
+    from facilitator.models.audit import GENESIS, event_digest
+    from facilitator.models.sync_security import PeerAuditEvent
+
+    device = "01900000-0000-7000-8000-00000000abcd"
+    at = ws.clock.now()
+    digest = event_digest(GENESIS, 1, at, 7, "tara", "goal.created", "participant", "3", {})
+    with ws.transaction() as s:
+        s.add(PeerAuditEvent(device_id=device, id=1, at=at, user_id=7, login="tara",
+                             action="goal.created", entity="participant", entity_id="3",
+                             details={}, prev_hash=GENESIS, hash=digest))
+    main.show_page("audit")
+    page = main.page("audit")
+    assert isinstance(page, AuditPage)
+    page.refresh()
+    headers = [page.model.headerData(c, Qt.Orientation.Horizontal)
+               for c in range(page.model.columnCount())]
+    col = headers.index("Device")
+    shown = {(page.model.index(r, col).data(), page.model.index(r, col + 1).data())
+             for r in range(page.model.rowCount())}
+    assert ("01900000", "tara") in shown
+    assert any(device_ == "this laptop" for device_, _login in shown)
+    tips = {page.model.index(r, col).data(Qt.ItemDataRole.ToolTipRole)
+            for r in range(page.model.rowCount())}
+    assert device in tips

@@ -83,3 +83,55 @@ def test_results_cannot_be_altered() -> None:
         checked.body = b"other"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         C.NO_HEAD.seq = 3  # type: ignore[misc]
+
+
+# -- the epoch rule ---------------------------------------------------------------------------
+
+def _at_epoch(epoch: int) -> E.Entry:
+    return E.seal(SIGNER, bytes(32), E.Header(DEVICE, 1, E.GENESIS, epoch, 0), b"body")
+
+
+def test_an_entry_under_an_older_epoch_than_acknowledged_is_refused() -> None:
+    with pytest.raises(C.EpochRegressed) as caught:
+        _check(_at_epoch(2), sync_keys={2: bytes(32), 3: bytes(32)}, acknowledged=3)
+    assert str(caught.value) == (
+        f"{LABEL} is sealed under sync key epoch 2, older than epoch 3 its device already used:"
+        " people removed from the clinic could read it. It was not applied; an admin must look"
+        " at this device.")
+    assert isinstance(caught.value, C.ChainBroken)
+
+
+def test_an_entry_at_or_above_the_acknowledged_epoch_is_applied() -> None:
+    keys = {2: bytes(32), 3: bytes(32)}
+    assert _check(_at_epoch(3), sync_keys=keys, acknowledged=3).body == b"body"
+    assert _check(_at_epoch(3), sync_keys=keys, acknowledged=2).body == b"body"
+    assert _check(_at_epoch(2), sync_keys=keys).body == b"body"  # nothing acknowledged yet
+
+
+def test_the_epoch_rule_comes_before_the_key_lookup() -> None:
+    # An old-epoch entry is refused as such even when this laptop lacks that old key.
+    with pytest.raises(C.EpochRegressed):
+        _check(_at_epoch(1), sync_keys={}, acknowledged=2)
+
+
+def test_a_duplicate_is_recognised_whatever_its_epoch() -> None:
+    first = _at_epoch(1)
+    checked = _check(first, head=C.Head(1, first.hash), known_hash=first.hash, acknowledged=5)
+    assert checked.verdict is C.Verdict.DUPLICATE
+
+
+@pytest.mark.parametrize(("before", "epoch", "announced", "after"), [
+    (0, 1, 0, 1), (3, 1, 0, 3), (1, 2, 0, 2), (1, 1, 2, 2), (2, 1, 3, 3), (4, 2, 3, 4),
+    (1, 3, 2, 3)])
+def test_acknowledged_after(before: int, epoch: int, announced: int, after: int) -> None:
+    assert C.acknowledged_after(before, epoch, announced) == after
+
+
+def test_acknowledged_after_without_an_announcement() -> None:
+    assert C.acknowledged_after(2, 1) == 2
+    assert C.acknowledged_after(0, 0) == 0
+
+
+def test_by_default_no_epoch_is_acknowledged() -> None:
+    # Without a recorded epoch for the device (its first entry here) even epoch 0 applies.
+    assert _check(_at_epoch(0), sync_keys={0: bytes(32)}).body == b"body"

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
 from ...storage.sync_capture import SYNCED
-from . import rows
+from . import clashes, rows
 from .collect import conflicted, winner
 from .rows import NO_CONFLICT, MissingRecord
 
@@ -69,13 +69,24 @@ def _apply_all(s: Session, changes: list[dict[str, Any]]) -> int:
 
 
 def _known(s: Session, gid: str) -> SyncRow | None:
-    return s.get(SyncRow, gid)
+    row = s.get(SyncRow, gid)
+    if row is not None and row.row_key is None:
+        # A row merged into another one on a unique key: its changes land there.
+        standing = rows.standing(s, gid)
+        if standing != gid:
+            return s.get(SyncRow, standing)
+    return row
 
 
 def _insert(s: Session, name: str, change: dict[str, Any]) -> int:
-    if _known(s, change["gid"]) is not None:
+    if s.get(SyncRow, change["gid"]) is not None:
         return 0
     values = rows.decode_fields(s, name, change["fields"])
+    if name in clashes.UNIQUES:
+        settled = clashes.settle_insert(s, name, change["gid"], values)
+        if isinstance(settled, clashes.Alias):
+            return clashes.merge(s, name, change, settled)
+        values = settled
     result = s.execute(insert(rows.table(name)).values(**values))
     if rows.key_columns(name) == ("id",):
         values["id"] = result.inserted_primary_key[0]
@@ -114,7 +125,8 @@ def _update(s: Session, name: str, change: dict[str, Any]) -> int:
 
 
 def _delete(s: Session, name: str, change: dict[str, Any]) -> int:
-    known = _known(s, change["gid"])
+    # Not through aliases: deleting a duplicate merged away leaves the standing record.
+    known = s.get(SyncRow, change["gid"])
     if known is None:
         s.add(SyncRow(gid=change["gid"], tbl=name, row_key=None, fields={}, conflicted=False))
         return 0

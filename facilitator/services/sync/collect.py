@@ -35,6 +35,7 @@ from .identity import sync_keys
 
 BODY_VERSION = 1
 CHANGES_PER_ENTRY = 400
+AUDIT_PER_ENTRY = 1000
 
 
 def new_id(ws: Workspace) -> str:
@@ -127,34 +128,48 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
             "base": base}
 
 
-def body(changes: list[dict[str, Any]]) -> bytes:
-    return json.dumps({"v": BODY_VERSION, "changes": changes}, sort_keys=True,
+def body(changes: list[dict[str, Any]], **extra: Any) -> bytes:
+    return json.dumps({"v": BODY_VERSION, "changes": changes, **extra}, sort_keys=True,
                       separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def seal(s: Session, ws: Workspace, identity: SyncIdentity,
-         changes: list[dict[str, Any]]) -> int:
-    """Pack changes into entries of this device's chain, into the outbox. Returns how many."""
-    if not changes:
+         changes: list[dict[str, Any]], *, announce: dict[str, Any] | None = None,
+         epoch: int | None = None, audit_events: list[dict[str, Any]] | None = None) -> int:
+    """Pack changes into entries of this device's chain, into the outbox. Returns how many.
+
+    ``announce`` (a new sync key's boxes, ``epochs``) goes alone in one entry sealed under
+    ``epoch`` (the previous epoch: the others cannot read the new one yet); ``audit_events``
+    (``audit_travel``) ride along. Everything else uses the newest epoch."""
+    chunks = [changes[i:i + CHANGES_PER_ENTRY] for i in range(0, len(changes),
+                                                             CHANGES_PER_ENTRY)]
+    events = audit_events or []
+    logs = [events[i:i + AUDIT_PER_ENTRY] for i in range(0, len(events), AUDIT_PER_ENTRY)]
+    # Audit events ride in the change entries first, so a round usually seals one entry.
+    bodies = []
+    for n in range(max(len(chunks), len(logs))):
+        chunk = chunks[n] if n < len(chunks) else []
+        extra = {"audit": logs[n]} if n < len(logs) else {}
+        bodies.append((body(chunk, **extra), len(chunk)))
+    if announce is None and not bodies:
         return 0
     keys = sync_keys(s)
     if not keys:
         raise SyncProblem("This laptop holds no clinic sync key: set up sync on the first"
                           " laptop ('sync now' as an admin), and enrol the others.")
-    epoch = max(keys)
+    newest = max(keys)
+    sealed = [(epoch or newest, body([], epoch_key=announce), 0)] if announce else []
+    sealed += [(newest, data, count) for data, count in bodies]
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     signer = Ed25519PrivateKey.from_private_bytes(identity.signing_key)
     device = uuid.UUID(identity.device_id)
-    count = 0
-    for start in range(0, len(changes), CHANGES_PER_ENTRY):
-        batch = changes[start:start + CHANGES_PER_ENTRY]
-        header = E.Header(device, identity.seq + 1, identity.head_hash, epoch,
+    for entry_epoch, data, count in sealed:
+        header = E.Header(device, identity.seq + 1, identity.head_hash, entry_epoch,
                           int(ws.clock.now().timestamp() * 1_000_000))
-        entry = E.seal(signer, keys[epoch], header, body(batch))
+        entry = E.seal(signer, keys[entry_epoch], header, data)
         identity.seq, identity.head_hash = header.seq, entry.hash
         s.add(SyncOutbox(device_id=identity.device_id, seq=header.seq, raw=entry.encode(),
-                         changes=len(batch)))
-        count += 1
+                         changes=count))
     s.flush()
-    return count
+    return len(sealed)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ...models import audit, curriculum, notes, roster, sessions, users  # noqa: F401
 from ...models.base import Base
 from ...models.sync import SyncRow
+from ...models.sync_security import SyncClash
 from ...storage.sync_capture import LOCAL_COLUMNS, SYNCED
 from ..errors import SyncProblem
 
@@ -148,8 +149,25 @@ class MissingRecord(SyncProblem):
         self.gid = gid
 
 
+def standing(s: Session, gid: str) -> str:
+    """The global id a change addressed to ``gid`` lands on: itself, unless the row was merged
+    into another on a unique key (``clashes``)."""
+    for _ in range(8):  # aliases of aliases (three laptops), never a loop
+        other = s.scalar(select(SyncClash.other_gid).where(SyncClash.gid == gid,
+                                                           SyncClash.renamed.is_(False)))
+        if not other:
+            return gid
+        gid = other
+    return gid
+
+
 def local_of(s: Session, name: str, gid: str) -> int:
     key = s.scalar(select(SyncRow.row_key).where(SyncRow.gid == gid, SyncRow.tbl == name))
+    if key is None:
+        other = standing(s, gid)  # a row merged into another on a unique key
+        if other != gid:
+            key = s.scalar(select(SyncRow.row_key).where(SyncRow.gid == other,
+                                                         SyncRow.tbl == name))
     if key is None:
         raise MissingRecord(name, gid)
     return int(key)

@@ -18,11 +18,12 @@ seq it knows) are checked but not applied again: their changes are already in it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
@@ -41,8 +42,9 @@ from ...storage.sync_capture import baseline_sql
 from ...sync import chain as C
 from ...sync import entry as E
 from .. import audit
-from ..errors import SyncProblem
+from ..errors import ServiceError, StorageProblem, SyncProblem
 from ..workspace import Workspace
+from . import audit_travel, devices, epochs
 from .apply import apply_changes
 from .collect import collect, seal
 from .identity import create_first_key, identity_row, sync_keys
@@ -89,12 +91,15 @@ def _state(s: Session) -> SyncState:
 def _seal_local(s: Session, ws: Workspace, binding: InstallBinding) -> tuple[SyncIdentity, int]:
     """This device's identity, and how many entries were sealed now."""
     me = identity_row(s, ws, binding)
-    sealed = _reissue(s, ws, me)
-    sealed += seal(s, ws, me, collect(s, ws))
+    if epochs.waiting_epochs(s):
+        return me, 0  # new changes wait for the new sync key (see ``epochs``)
+    changes = _reissue(s, ws, me) + collect(s, ws)
+    sealed = seal(s, ws, me, changes,
+                  audit_events=audit_travel.outgoing(s, with_changes=bool(changes)))
     return me, sealed
 
 
-def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> int:
+def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> list[dict[str, Any]]:
     """Entries a previous identity of this database sealed but never got acknowledged (this
     folder is a restore or copy of another install): their changes go out again in this
     device's chain, with the same change ids, so whichever copy reaches the others first, each
@@ -102,7 +107,7 @@ def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> int:
     stale = list(s.scalars(select(SyncOutbox).where(SyncOutbox.device_id != me.device_id)
                            .order_by(SyncOutbox.device_id, SyncOutbox.seq)))
     if not stale:
-        return 0
+        return []
     keys = sync_keys(s)
     changes = []
     for row in stale:
@@ -112,7 +117,7 @@ def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> int:
             changes.extend(json.loads(E.open_body(entry, key))["changes"])
         s.delete(row)
     s.flush()
-    return seal(s, ws, me, changes)
+    return changes
 
 
 def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
@@ -135,6 +140,7 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
                 # The first laptop of a clinic makes the clinic's key (the others get it by
                 # enrolment, or came from a backup of an enrolled laptop).
                 create_first_key(s, ws)
+            epochs.open_in(s, ws)
             me, _sealed = _seal_local(s, ws, binding)
             device, public = uuid.UUID(me.device_id), me.public_key
         with HubClient(dsn) as hub:
@@ -149,13 +155,24 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
                 hub.register(device, public)
                 keys[str(device)] = public
             _check_heads(ws, heads)
+            devices.note_heads(ws, [(str(h.device_id), h.seq, h.frozen) for h in heads])
             pushed = _push(ws, hub, str(device))
             pulled, applied, sealed = _pull(ws, hub, binding, keys, cursor)
             if sealed:
                 pushed += _push(ws, hub, str(device))
+        with ws.read() as s:
+            waiting = epochs.waiting_epochs(s)
+        if waiting:
+            raise epochs.KeyWaiting(epochs.key_waiting_message(waiting[0]))
     except (HubError, E.EntryError, SyncProblem) as error:
         _remember_problem(ws, str(error))
         raise SyncProblem(str(error)) from None
+    except StorageProblem as error:  # e.g. a full disk while applying a pulled batch
+        message = (f"{error} Nothing of the batch being pulled was applied; sync resumes from"
+                   " there once the laptop can write again.")
+        with contextlib.suppress(ServiceError):
+            _remember_problem(ws, message)
+        raise SyncProblem(message) from None
     with ws.transaction() as s:
         state = _state(s)
         state.hub_id, state.hub_dsn = hub_id, dsn  # remembered once it worked
@@ -181,7 +198,13 @@ def _push(ws: Workspace, hub: HubClient, device_id: str) -> int:
             .order_by(SyncOutbox.seq))]
     if not waiting:
         return 0
-    result = hub.push([raw for _, raw in waiting])
+    from ...storage.hub.client import DeviceFrozen
+
+    try:
+        result = hub.push([raw for _, raw in waiting])
+    except DeviceFrozen as frozen:
+        raise SyncProblem(f"{frozen} This laptop's changes stay on it and go out once an"
+                          " administrator has unfrozen it ('hub unfreeze').") from None
     done = set(result.accepted) | set(result.duplicates)
     with ws.transaction() as s:
         s.execute(delete(SyncOutbox).where(SyncOutbox.device_id == device_id,
@@ -221,20 +244,43 @@ def _pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: d
         batch = hub.pull(cursor, PULL_BATCH)
         if not batch:
             return pulled, applied, sealed
-        with ws.transaction() as s:
-            sealed += _seal_local(s, ws, binding)[1]
-            for _cursor, raw in batch:
-                applied += _take(s, E.decode(raw), keys_on_hub)
-            cursor = _state(s).cursor = batch[-1][0]
-            # The capture triggers noted the rows just applied; local edits were collected at
-            # the start of this transaction and none can come in while it holds the lock.
-            s.execute(delete(SyncDirty))
-        pulled += len(batch)
+        failed: str | None = None
+        key_waiting: epochs.KeyWaiting | None = None
+        try:
+            with ws.transaction() as s:
+                collected = not epochs.waiting_epochs(s)
+                sealed += _seal_local(s, ws, binding)[1]
+                taken = 0
+                for _cursor, raw in batch:
+                    failed = None  # bytes that are no entry name no device
+                    entry = E.decode(raw)
+                    failed = str(entry.header.device_id)
+                    try:
+                        applied += _take(s, ws, entry, keys_on_hub)
+                    except epochs.KeyWaiting as waiting:
+                        key_waiting = waiting  # stop before it; the cursor stays there
+                        break
+                    taken += 1
+                if taken:
+                    cursor = _state(s).cursor = batch[taken - 1][0]
+                if collected:
+                    # The capture triggers noted the rows just applied; local edits were
+                    # collected at the start of this transaction and none can come in while
+                    # it holds the lock. (Held-back edits stay noted.)
+                    s.execute(delete(SyncDirty))
+        except E.EntryError as error:
+            if failed is not None:
+                devices.note_failure(ws, failed, str(error),
+                                     fork=isinstance(error, C.Equivocation))
+            raise
+        pulled += taken
+        if key_waiting is not None:
+            raise key_waiting
         if len(batch) < PULL_BATCH:
             return pulled, applied, sealed
 
 
-def _take(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> int:
+def _take(s: Session, ws: Workspace, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> int:
     device = str(entry.header.device_id)
     peer = s.get(SyncPeer, device)
     if peer is None:
@@ -245,22 +291,32 @@ def _take(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> int:
         peer = SyncPeer(device_id=device, public_key=public, head_seq=0, head_hash=E.GENESIS)
         s.add(peer)  # pinned on first sight; a later change of key is refused
     seq = entry.header.seq
+    keys = sync_keys(s)
+    epoch = entry.header.epoch
+    if seq > peer.head_seq and epoch not in keys and epoch in epochs.waiting_epochs(s):
+        raise epochs.KeyWaiting(epochs.key_waiting_message(epoch))
     known = s.get(SyncSeen, (device, seq))
-    checked = C.check_entry(entry, public_key=peer.public_key, sync_keys=sync_keys(s),
+    acknowledged = devices.acknowledged(s, device)
+    checked = C.check_entry(entry, public_key=peer.public_key, sync_keys=keys,
                             head=C.Head(peer.head_seq, peer.head_hash),
-                            known_hash=known.hash if known else None)
+                            known_hash=known.hash if known else None, acknowledged=acknowledged)
     if checked.verdict is C.Verdict.DUPLICATE:
         return 0
     s.add(SyncSeen(device_id=device, seq=seq, hash=entry.hash))
     peer.head_seq, peer.head_hash = seq, entry.hash
-    mine = s.scalars(select(SyncIdentity).where(SyncIdentity.device_id == device)).first()
-    if mine is not None and seq <= mine.seq:
-        return 0  # sealed from this very database: already applied
     assert checked.body is not None
     data = json.loads(checked.body)
     if data.get("v") != 1:
         raise SyncProblem(f"{entry.header.label()} was written by a newer Facilitator; update"
                           " this laptop to apply it.")
+    announced = (epochs.take_announcement(s, ws, device, data["epoch_key"])
+                 if data.get("epoch_key") else 0)
+    devices.device(s, device).epoch = C.acknowledged_after(acknowledged, epoch, announced)
+    mine = s.scalars(select(SyncIdentity).where(SyncIdentity.device_id == device)).first()
+    if mine is not None and seq <= mine.seq:
+        return 0  # sealed from this very database: already applied
+    if data.get("audit"):
+        audit_travel.store(s, device, data["audit"])
     return apply_changes(s, data["changes"])
 
 

@@ -72,6 +72,56 @@ def add_laptop(dsn: str, login: str) -> str:
     return password
 
 
+def remove_laptop(dsn: str, login: str) -> list[str]:
+    """Take a laptop out of the clinic: its hub account may no longer log in nor act as a
+    device, and every device it registered is frozen ("removed from the clinic"), so a copy
+    of its data folder cannot push under that device again. Returns the devices frozen. The
+    clinic's sync key must then be rotated on an admin's laptop (``sync rotate-key``)."""
+    role = _role(login)
+    with _connect(dsn) as conn:
+        try:
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute(f"SELECT value FROM {S}.meta WHERE key = 'device_role'")
+                device_role = _role(str(cur.fetchone()[0]))  # type: ignore[index]
+                cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+                if cur.fetchone() is None:
+                    raise HubError(f"There is no hub account named {role}.")
+                cur.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(role)))
+                cur.execute(sql.SQL("REVOKE {} FROM {}").format(
+                    sql.Identifier(device_role), sql.Identifier(role)))
+                cur.execute(f"""UPDATE {S}.devices SET frozen_at = coalesce(frozen_at, now()),
+                                       frozen_reason = 'removed from the clinic'
+                                 WHERE role_name = %s RETURNING device_id::text""", (role,))
+                frozen = [str(r[0]) for r in cur.fetchall()]
+        except psycopg.Error as error:
+            raise translate(error, hub_label(dsn)) from None
+    return frozen
+
+
+def unfreeze(dsn: str, device_id: str) -> str:
+    """Let a frozen device push again (after an admin looked at it). The evidence of a fork
+    stays in ``equivocations``. A device frozen because its laptop was removed stays frozen:
+    add the laptop again instead. Returns the reason it had been frozen for."""
+    with _connect(dsn) as conn:
+        try:
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute(f"""SELECT frozen_reason, frozen_at IS NOT NULL FROM {S}.devices
+                                 WHERE device_id::text = %s FOR UPDATE""", (device_id,))
+                row = cur.fetchone()
+                if row is None:
+                    raise HubError(f"No device {device_id} is registered on this hub.")
+                if not row[1]:
+                    raise HubError(f"Device {device_id} is not frozen.")
+                if row[0] == "removed from the clinic":
+                    raise HubError(f"Device {device_id} belongs to a laptop removed from the"
+                                   " clinic; it stays frozen.")
+                cur.execute(f"""UPDATE {S}.devices SET frozen_at = NULL, frozen_reason = NULL
+                                 WHERE device_id::text = %s""", (device_id,))
+        except psycopg.Error as error:
+            raise translate(error, hub_label(dsn)) from None
+    return str(row[0] or "")
+
+
 @dataclass(frozen=True)
 class DeviceStatus:
     device_id: str

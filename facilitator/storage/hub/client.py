@@ -32,6 +32,10 @@ class DeviceFrozen(HubError):
     pass
 
 
+class AccountDisabled(HubError):
+    pass
+
+
 class PushRefused(HubError):
     pass
 
@@ -76,6 +80,18 @@ def translate(error: psycopg.Error, where: str) -> HubError:
     if code in _CODES:
         message = error.diag.message_primary or "The hub refused the push."
         return _CODES[code](message)
+    text = str(error)
+    if "not permitted to log in" in text:
+        return AccountDisabled(f"This laptop's hub account on {where} was disabled (the laptop"
+                               " was removed from the clinic): nothing was sent or pulled, and"
+                               " the work on this laptop stays on it.")
+    if "certificate" in text or "SSL" in text:
+        return HubUnreachable(f"The clinic hub {where} did not prove it is the clinic's hub (its"
+                              " TLS certificate does not match): nothing was sent. This laptop"
+                              " keeps working offline; tell your administrator.")
+    if "password authentication failed" in text:
+        return AccountDisabled(f"The clinic hub {where} refused this laptop's hub account (wrong"
+                               " password, or the account was removed): nothing was sent.")
     if isinstance(error, psycopg.OperationalError):
         return HubUnreachable(f"The clinic hub {where} cannot be reached; this laptop keeps"
                               " working offline and nothing was lost.")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from facilitator.services import audit
 from facilitator.services.audit import AuditRow
+from facilitator.services.sync import audit_travel
 from facilitator.services.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -46,7 +47,9 @@ class AuditTableModel(RowsModel[AuditRow]):
         self.raw = False
         super().__init__([
             Column(self.tr("Time"), lambda e: f"{e.at.astimezone(tz):%Y-%m-%d %H:%M:%S}",
-                   sort=lambda e: e.id),
+                   sort=lambda e: e.at),
+            Column(self.tr("Device"), lambda e: e.device[:8] or self.tr("this laptop"),
+                   tooltip=lambda e: e.device or self.tr("this laptop")),
             Column(self.tr("User"), lambda e: e.login),
             Column(self.tr("Action"), lambda e: e.action),
             Column(self.tr("Entity"), lambda e: e.entity),
@@ -158,7 +161,7 @@ class AuditPage(Page):
     def refresh(self) -> None:
         self.error.setText("")
         since, until = self.since.value(), self.until.value()
-        rows = attempt(lambda: audit.list_events(
+        rows = attempt(lambda: audit_travel.clinic_events(
             self.ws, action_prefix=self.action.text().strip(), login=self.login.text().strip(),
             since=self._utc(since) if since else None,
             until=self._utc(until + timedelta(days=1)) if until else None,

@@ -1,0 +1,181 @@
+"""Rows from two laptops that collide on a unique key other than their global id.
+
+Two laptops can each create, offline, a row the other also has in its own way: the same chart
+number for two people, the same login, the same curriculum key, attendance of one participant in
+one session, a note for the same participant and session, version 3 of one topic. The database
+would refuse the second insert; sync must lose neither. The rule depends on what the unique key
+is made of (``UNIQUES``, read from the models so a new constraint is covered):
+
+* **a name or number people type** (a column of text: ``users.login``,
+  ``participants.chart_id``, ``curriculum_modules.key``, ``curriculum_topics.key``): both rows
+  stay, they are never merged (two people's charts must not become one). The row with the
+  greater global id (UUIDv7: the later one) gets ``-`` and the last six hex digits of its
+  global id appended, on every laptop alike, so the laptops agree; an admin renames or merges.
+* **a counter within its parent** (integers besides references: ``topic_versions.version``,
+  ``rotation_entries.slot``, ``note_revisions.number``): the incoming row takes the next free
+  number. Both rows stay; the numbering may differ between laptops until an admin looks.
+* **only references** (``attendance``, ``progress_notes``: one per participant and session;
+  ``rotation_plans``: one per group; the link tables): both rows describe one thing, so they
+  become one: the row with the smaller global id stands, the other global id becomes an alias
+  of it (changes addressed to it land on the standing row), and every field where the two
+  differ keeps both values and flags the record (as concurrent edits do, ``apply``). The row
+  keeps the values it has on this laptop until an admin settles it: a signed note is never
+  rewritten by sync.
+
+Every clash is recorded in ``sync_clashes`` for an admin (``pending``), naming the table and
+the field, never the values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import UniqueConstraint, func, select, update
+from sqlalchemy.orm import Session
+
+from ...models.sync import SyncRow
+from ...models.sync_security import SyncClash
+from ...storage.sync_capture import SYNCED
+from ..workspace import Workspace
+from . import rows
+from .rows import standing
+
+__all__ = ["UNIQUES", "Alias", "merge", "pending", "settle_insert", "standing"]
+
+SUFFIX = 6
+
+
+def _constraints(name: str) -> list[tuple[str, ...]]:
+    t = rows.table(name)
+    found = [tuple(c.name for c in con.columns) for con in t.constraints
+             if isinstance(con, UniqueConstraint)]
+    pk = tuple(c.name for c in t.primary_key.columns)
+    if all(rows.ref_table(name, t.c[c]) for c in pk):  # a link table: its key is references
+        found.append(pk)
+    return found
+
+
+UNIQUES: dict[str, list[tuple[str, ...]]] = {
+    name: found for name in SYNCED if (found := _constraints(name))}
+
+
+def kind(name: str, columns: tuple[str, ...]) -> tuple[str, str | None]:
+    """("rename", column), ("renumber", column) or ("merge", None) for one unique key."""
+    t = rows.table(name)
+    plain = [c for c in columns if rows.ref_table(name, t.c[c]) is None]
+    if not plain:
+        return "merge", None
+    text = [c for c in plain if t.c[c].type.python_type is str]
+    return ("rename", text[0]) if text else ("renumber", plain[-1])
+
+
+def suffixed(value: str, gid: str, length: int) -> str:
+    tail = f"-{gid.replace('-', '')[-SUFFIX:]}"
+    return value[:length - len(tail)] + tail
+
+
+@dataclass(frozen=True)
+class Alias:
+    """The incoming row is the same thing as the row here with key ``row_key`` (global id
+    ``gid``, or None when it was not collected yet)."""
+
+    row_key: str
+    gid: str | None
+
+
+def _gid_of(s: Session, name: str, key: str) -> str | None:
+    return s.scalar(select(SyncRow.gid).where(SyncRow.tbl == name, SyncRow.row_key == key))
+
+
+def _record(s: Session, ws: Workspace | None, name: str, gid: str, other: str,
+            columns: tuple[str, ...], renamed: bool) -> None:
+    from datetime import UTC, datetime
+
+    now = ws.clock.now() if ws is not None else datetime.now(UTC)
+    s.add(SyncClash(tbl=name, gid=gid, other_gid=other, columns=",".join(columns),
+                    renamed=renamed, created_at=now, resolved_at=None))
+
+
+def settle_insert(s: Session, name: str, gid: str, values: dict[str, Any],
+                  ws: Workspace | None = None) -> dict[str, Any] | Alias:
+    """The values to insert for a pulled row (renamed or renumbered when they clash), or an
+    ``Alias`` when it is one thing with a row already here."""
+    t = rows.table(name)
+    for columns in UNIQUES.get(name, ()):
+        if any(values.get(c) is None for c in columns):
+            continue  # NULLs never clash
+        existing = s.execute(select(t).where(*[t.c[c] == values[c] for c in columns])
+                             ).mappings().first()
+        if existing is None:
+            continue
+        how, column = kind(name, columns)
+        other = _gid_of(s, name, rows.key_of(name, dict(existing)))
+        if how == "merge":
+            return Alias(rows.key_of(name, dict(existing)), other)
+        if how == "renumber":
+            assert column is not None
+            same = [t.c[c] == values[c] for c in columns if c != column]
+            values = {**values, column: (s.scalar(select(func.max(t.c[column])).where(*same))
+                                         or 0) + 1}
+            _record(s, ws, name, gid, other or "", columns, True)
+            continue
+        assert column is not None
+        length = t.c[column].type.length or 64
+        if other is None or gid > other:
+            values = {**values, column: suffixed(values[column], gid, length)}
+            _record(s, ws, name, gid, other or "", columns, True)
+        else:  # the row here is the later one: it takes the suffix, on every laptop alike
+            s.execute(update(t).where(*rows.key_filter(name, rows.key_of(name, dict(existing))))
+                      .values({column: suffixed(existing[column], other, length)}))
+            _record(s, ws, name, other, gid, columns, True)
+    return values
+
+
+def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
+          ws: Workspace | None = None) -> int:
+    """Make the pulled row and the row here one record: the smaller global id stands, the
+    other becomes its alias; every field keeps both values (flagged where they differ)."""
+    from .collect import conflicted
+
+    incoming = change["gid"]
+    theirs = {col: [[change["id"], v]] for col, v in change["fields"].items()}
+    if alias.gid is None:  # the row here has no global id yet: it takes this one
+        s.add(SyncRow(gid=incoming, tbl=name, row_key=alias.row_key, fields=theirs,
+                      conflicted=False))
+        s.flush()
+        return 1
+    here = s.get(SyncRow, alias.gid)
+    assert here is not None
+    fields = {col: sorted(here.fields.get(col, []) + theirs.get(col, []), key=lambda h: h[0])
+              for col in set(here.fields) | set(theirs)}
+    if incoming < alias.gid:  # the pulled row's id stands, on every laptop alike
+        here.row_key, here.fields, here.conflicted = None, {}, False
+        s.flush()
+        s.add(SyncRow(gid=incoming, tbl=name, row_key=alias.row_key, fields=fields,
+                      conflicted=conflicted(fields)))
+        _record(s, ws, name, alias.gid, incoming, UNIQUE_MERGED, False)
+    else:
+        here.fields, here.conflicted = fields, conflicted(fields)
+        s.add(SyncRow(gid=incoming, tbl=name, row_key=None, fields={}, conflicted=False))
+        _record(s, ws, name, incoming, alias.gid, UNIQUE_MERGED, False)
+    s.flush()
+    return 1
+
+
+UNIQUE_MERGED = ("(merged)",)
+
+
+@dataclass(frozen=True)
+class Pending:
+    table: str
+    columns: str
+    renamed: bool
+
+
+def pending(ws: Workspace) -> list[Pending]:
+    """Clashes an admin has not settled yet (tables and fields, no values)."""
+    ws.require("admin", "supervisor")
+    with ws.read() as s:
+        return [Pending(c.tbl, c.columns, c.renamed) for c in s.scalars(
+            select(SyncClash).where(SyncClash.resolved_at.is_(None)).order_by(SyncClash.id))]

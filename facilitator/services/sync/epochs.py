@@ -1,0 +1,195 @@
+"""Sync-key epochs: a new clinic sync key when a member leaves, reaching only those who stay.
+
+Threat: a removed member (a deactivated user, or whoever keeps a removed laptop) may hold an old
+copy of a laptop's data folder (its data key, every sync key up to now, that device's signing
+key) and may read the hub. So the new key must not travel under any old sync key, nor under
+anything that folder holds. ``rotate`` makes a random key of the next epoch and *seals* it
+(``storage.sealing``, HPKE base mode) to the X25519 public key of every remaining active user's
+key slot, the one bound to that account by its newest ``key.bound`` audit event. The boxes
+travel as an announcement in this device's chain (``"epoch_key"`` in an entry's body). That
+entry is the last one sealed under the old epoch, since the others cannot read the new one yet;
+the boxes inside it open only with a remaining user's private key, which is wrapped under that
+user's password.
+
+A receiving laptop stores the boxes (``sync_key_boxes``) and opens the one for the user signed
+in there, now or at a later sign-in (``open_waiting``), storing the key in ``sync_keys``. Until
+some user it was sealed to signs in, that laptop
+
+* pulls up to the first entry under the new epoch and stops there, saying so
+  (``KeyWaiting``; the cursor stays before that entry, nothing is skipped), and
+* seals none of its own new changes: they wait in the change log rather than go out under the
+  old key, which the removed member could read.
+
+From the announcement on, every entry of a device must use the new epoch or a newer one
+(``facilitator.sync.chain``, the epoch rule), so a stale copy writing under the old key is
+refused by every receiver. What a removed member already synced stays readable to them: the
+rotation protects what is written after it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ...models.sync import SyncKey
+from ...models.sync_security import SyncKeyBox
+from ...models.users import User
+from ...storage import sealing
+from ...storage.keys import user_slot_name
+from ...sync import entry as E
+from .. import audit, key_bindings
+from ..errors import Conflict, SyncProblem
+from ..workspace import Workspace
+from .identity import sync_keys
+
+CONTEXT = b"facilitator sync key v1"
+
+
+class KeyWaiting(SyncProblem):
+    """Entries under a sync key epoch this laptop was told of but cannot open yet."""
+
+
+@dataclass(frozen=True)
+class EpochResult:
+    epoch: int
+    recipients: tuple[str, ...]
+    """Accounts the new key was sealed to."""
+    left_out: tuple[str, ...]
+    """Active accounts without a bound key slot here: they get the key on a laptop where an
+    admin rotates again after their next sign-in, or after a password reset."""
+
+
+def box_info(epoch: int, fingerprint: str) -> bytes:
+    """The sealing context: scheme, epoch and recipient, so a box cannot be replayed as
+    another epoch's key or moved to another account."""
+    return b"\x00".join((CONTEXT, str(epoch).encode("ascii"), fingerprint.encode("ascii")))
+
+
+def _recipients(s: Session, ws: Workspace) -> tuple[list[tuple[str, str, bytes]], list[str]]:
+    """(login, fingerprint, public key) of every active account whose slot here is the one
+    bound to it; and the active logins without one."""
+    publics = ws.vault.slot_publics()
+    found, missing = [], []
+    for user in s.scalars(select(User).where(User.active).order_by(User.login)):
+        public = publics.get(user_slot_name(user.login))
+        fingerprint = sealing.fingerprint(public) if public else ""
+        if fingerprint and key_bindings.bound(s, "user", user.id) == fingerprint:
+            found.append((user.login, fingerprint, public))
+        else:
+            missing.append(user.login)
+    return found, missing
+
+
+def waiting_epochs(s: Session) -> list[int]:
+    """Announced epochs newer than every key held here: this laptop cannot write yet."""
+    newest = max(sync_keys(s), default=0)
+    return list(s.scalars(select(SyncKeyBox.epoch).where(SyncKeyBox.epoch > newest)
+                          .distinct().order_by(SyncKeyBox.epoch)))
+
+
+def rotate(ws: Workspace, reason: str) -> EpochResult | None:
+    """Make the next epoch's sync key and announce it to the remaining users (admins). None
+    when this laptop does not sync (there is no clinic sync key to replace)."""
+    ws.require("admin")
+    with ws.transaction() as s:
+        return rotate_in(s, ws, reason)
+
+
+def rotate_in(s: Session, ws: Workspace, reason: str, *,
+              strict: bool = True) -> EpochResult | None:
+    """``rotate`` inside the caller's transaction (deactivating a user, rotating the data
+    key), so the removal and the new key commit together. While a newer key waits here for
+    a user who can open it, nothing can be sealed here: ``strict`` refuses, otherwise nothing
+    happens (that newer key was made after the removal being handled)."""
+    keys = sync_keys(s)
+    if not keys:
+        return None
+    if waiting_epochs(s):
+        if not strict:
+            return None
+        raise Conflict("A newer clinic sync key is waiting here for a user who can open it:"
+                       " sign in as one of them first, then try again.")
+    previous = max(keys)
+    epoch = max(previous, s.scalar(select(func.max(SyncKeyBox.epoch))) or 0) + 1
+    key = os.urandom(E.KEY_SIZE)
+    people, missing = _recipients(s, ws)
+    boxes = []
+    for _login, fingerprint, public in people:
+        eph, nonce, box = sealing.seal(key, public, box_info(epoch, fingerprint))
+        boxes.append({"fp": fingerprint, "eph": eph.hex(), "nonce": nonce.hex(),
+                      "box": box.hex()})
+    s.add(SyncKey(epoch=epoch, key=key, created_at=ws.clock.now()))
+    s.flush()
+    from ...storage.install import install_binding
+    from .collect import seal
+    from .identity import identity_row
+
+    me = identity_row(s, ws, install_binding(ws.vault.data_dir))
+    seal(s, ws, me, [], announce={"epoch": epoch, "boxes": boxes}, epoch=previous)
+    logins = tuple(p[0] for p in people)
+    audit.record(s, ws, "sync.key_rotated", "sync_key", epoch, reason=reason,
+                 recipients=list(logins), left_out=missing)
+    return EpochResult(epoch, logins, tuple(missing))
+
+
+def take_announcement(s: Session, ws: Workspace, device_id: str,
+                      announced: dict[str, Any]) -> int:
+    """Store the boxes of an announcement pulled from ``device_id`` and open the signed-in
+    user's one if there is one. Returns the announced epoch."""
+    epoch = int(announced["epoch"])
+    if epoch in sync_keys(s):
+        return epoch  # made here, or opened before
+    for box in announced.get("boxes", []):
+        if s.get(SyncKeyBox, (epoch, box["fp"])) is None:
+            s.add(SyncKeyBox(epoch=epoch, fingerprint=box["fp"],
+                             ephemeral=bytes.fromhex(box["eph"]),
+                             nonce=bytes.fromhex(box["nonce"]), box=bytes.fromhex(box["box"]),
+                             device_id=device_id))
+    s.flush()
+    open_in(s, ws)
+    return epoch
+
+
+def open_in(s: Session, ws: Workspace) -> list[int]:
+    """Open every waiting box sealed to the signed-in user; returns the epochs gained."""
+    private, fingerprint = ws.slot_private, ws.slot_fingerprint
+    if private is None or not fingerprint:
+        return []
+    held = sync_keys(s)
+    gained = []
+    for box in s.scalars(select(SyncKeyBox).where(SyncKeyBox.fingerprint == fingerprint)
+                         .order_by(SyncKeyBox.epoch)):
+        if box.epoch in held:
+            continue
+        try:
+            key = sealing.unseal(private, box.ephemeral, box.nonce, box.box,
+                                 box_info(box.epoch, fingerprint))
+        except sealing.Unsealable:
+            continue  # altered on the way: another user's sign-in may still open a good one
+        s.add(SyncKey(epoch=box.epoch, key=key, created_at=ws.clock.now()))
+        held[box.epoch] = key
+        gained.append(box.epoch)
+        audit.record(s, ws, "sync.key_received", "sync_key", box.epoch, device=box.device_id)
+    if gained:
+        s.execute(delete(SyncKeyBox).where(SyncKeyBox.epoch.in_(list(held))))
+        s.flush()
+    return gained
+
+
+def open_waiting(ws: Workspace) -> list[int]:
+    """At sign-in: open the boxes sealed to this user (a cheap look-up when none wait)."""
+    with ws.read() as s:
+        if not waiting_epochs(s):
+            return []
+    with ws.transaction() as s:
+        return open_in(s, ws)
+
+
+def key_waiting_message(epoch: int) -> str:
+    return (f"Part of the clinic's record is under its new sync key (epoch {epoch}), which this"
+            " laptop cannot open yet: it opens when one of the users it was given to signs in"
+            " here. Changes made here wait on this laptop meanwhile; nothing is lost.")
