@@ -7,6 +7,8 @@ a PHI-free name, and then audited (who, what type, which participants, the file 
 or a release) in one transaction. A release outside the clinic also records a disclosure per
 participant. If that transaction fails the file is removed again: no export exists unaudited.
 Batches check ``cancelled`` between documents; files already written stay (and are audited).
+A batch of notes reads, stages and audits them in chunks (``BATCH_CHUNK``): a chunk's files are
+named only when they are on disk, and audited in one transaction right after.
 """
 
 from __future__ import annotations
