@@ -2,6 +2,9 @@
 
 Figures are measured on a generated five-year clinic (cached in .bench-cache/). They report;
 tests assert behaviour. A figure that cannot be measured prints an "error" field instead.
+
+``python -m bench NAME ...`` measures only the named figures (e.g. ``console_tick_ms``), so a
+change can be compared before and after within a minute; with no names, all of them.
 """
 
 from __future__ import annotations
@@ -14,8 +17,18 @@ from pathlib import Path
 
 from . import dataset, foundation_bench
 
+# The figures asked for on the command line; empty means all.
+SELECTED: set[str] = set()
+
+
+def wanted(*names: str) -> bool:
+    """Whether any of ``names`` is to be measured (lets a section skip its set-up)."""
+    return not SELECTED or any(name in SELECTED for name in names)
+
 
 def emit(name: str, unit: str, target: str, measure: Callable[[], float]) -> None:
+    if not wanted(name):
+        return
     row: dict[str, object] = {"name": name, "unit": unit, "target": target}
     try:
         row["value"] = round(float(measure()), 3)
@@ -24,7 +37,8 @@ def emit(name: str, unit: str, target: str, measure: Callable[[], float]) -> Non
         row["error"] = f"{type(error).__name__}: {error}"[:300]
     print(json.dumps(row), flush=True)
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    SELECTED.update(sys.argv[1:] if argv is None else argv)
     print(json.dumps({"info": "preparing the five-year dataset (cached after the first run)"}),
           file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -38,14 +52,22 @@ def main() -> int:
         emit("encrypted_over_plain_ratio", "ratio", "<= 1.3",
              foundation_bench.encrypted_over_plain_ratio)
         emit("rss_mb", "MB", "<= 200", lambda: foundation_bench.rss_mb_roster(data))
-        _console(data)
-        _curriculum(data)
-        _notes(data)
-        _export_db(data)
+        if wanted("console_action_p99_ms", "console_tick_ms",
+                  "console_refresh_p99_ms_during_verify", "resume_after_crash_s"):
+            _console(data)
+        if wanted("coverage_query_ms", "library_load_ms"):
+            _curriculum(data)
+        if wanted("note_prefill_ms", "note_autosave_p99_ms", "sign_note_ms", "timeline_ms",
+                  "review_queue_ms"):
+            _notes(data)
+        if wanted("session_packet_s", "session_packet_vs_raw_ratio", "chart_90_days_s",
+                  "batch_export_notes_per_s", "rss_mb_during_500_note_batch"):
+            _export_db(data)
     _export()
-    from . import sync_bench
+    if wanted("sync_push_entries_per_s", "sync_note_roundtrip_ms"):
+        from . import sync_bench
 
-    sync_bench.run_all(emit)
+        sync_bench.run_all(emit)
     return 0
 
 def _console(data: Path) -> None:
@@ -100,7 +122,8 @@ def _export_db(data: Path) -> None:
 
     ws = dataset.sign_in(data)
     try:
-        sid = e.busiest_session(ws)
+        sid = e.busiest_session(ws) if wanted("session_packet_s",
+                                              "session_packet_vs_raw_ratio") else 0
         emit("session_packet_s", "s", "<= 0.5", lambda: e.session_packet_s(ws, sid))
         emit("session_packet_vs_raw_ratio", "ratio", "<= 2",
              lambda: e.session_packet_vs_raw_ratio(ws, sid))

@@ -24,21 +24,30 @@ class FactsBlock(Flowable):
     """Rows of (label, value) pairs side by side, a hairline under each row."""
 
     def __init__(self, rows: Sequence[Sequence[tuple[Cell, Cell]]], label_w: float,
-                 value_w: float) -> None:
+                 value_w: float, _laid_out: tuple[list[float], dict[int, float]] | None = None
+                 ) -> None:
         super().__init__()
         self.rows, self.label_w, self.value_w = list(rows), label_w, value_w
-        self._heights: list[float] = []
+        # Row heights, and the height of each wrapped cell (by id). Neither depends on the
+        # space offered, so they are computed once (the frame wraps a block again to split
+        # it, and ``draw`` needed the cells wrapped once more): line breaking was a large part
+        # of a note's render time, three times over. A cell is only ever wrapped at its
+        # column's width, so the layout its one wrap left behind is the one ``draw`` uses.
+        self._heights, self._cell_heights = _laid_out if _laid_out is not None else ([], {})
 
     def _row_height(self, row: Sequence[tuple[Cell, Cell]]) -> float:
         tallest = _LEADING
         for label, value in row:
             for cell, width in ((label, self.label_w), (value, self.value_w)):
                 if not isinstance(cell, str):
-                    tallest = max(tallest, cell.wrap(width - _GAP, 10_000)[1])
+                    height = cell.wrap(width - _GAP, 10_000)[1]
+                    self._cell_heights[id(cell)] = height
+                    tallest = max(tallest, height)
         return tallest + _PAD_TOP + _PAD_BOTTOM
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        self._heights = [self._row_height(row) for row in self.rows]
+        if len(self._heights) != len(self.rows):
+            self._heights = [self._row_height(row) for row in self.rows]
         self.width = (self.label_w + self.value_w) * max((len(r) for r in self.rows), default=1)
         self.height = sum(self._heights)
         return self.width, self.height
@@ -55,8 +64,10 @@ class FactsBlock(Flowable):
             return []
         if fit == len(self.rows):
             return [self]
-        return [FactsBlock(self.rows[:fit], self.label_w, self.value_w),
-                FactsBlock(self.rows[fit:], self.label_w, self.value_w)]
+        return [FactsBlock(self.rows[:fit], self.label_w, self.value_w,
+                           (self._heights[:fit], self._cell_heights)),
+                FactsBlock(self.rows[fit:], self.label_w, self.value_w,
+                           (self._heights[fit:], self._cell_heights))]
 
     def draw(self) -> None:
         canv, top = self.canv, self.height
@@ -72,7 +83,9 @@ class FactsBlock(Flowable):
                 for cell, left, this in ((label, x, _LABEL), (value, x + self.label_w, _VALUE)):
                     width = self.label_w if this is _LABEL else self.value_w
                     if not isinstance(cell, str):
-                        _w, h = cell.wrap(width - _GAP, 10_000)  # as in _row_height
+                        h = self._cell_heights.get(id(cell))
+                        if h is None:  # not wrapped by this block's ``wrap`` (never so far)
+                            h = cell.wrap(width - _GAP, 10_000)[1]
                         cell.drawOn(canv, left, top - _PAD_TOP - h)
                         continue
                     if look is not this:

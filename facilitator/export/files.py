@@ -16,6 +16,7 @@ import hmac
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -81,8 +82,13 @@ class ExportFolder:
     def write(self, name: str, data: bytes) -> Path:
         """Write ``data`` as ``name``, or ``name`` with a "-2"-style suffix when that name is
         taken, and return the final path. Raises ``ExportError``; leaves no partial file."""
-        if Path(name).name != name or name in ("", ".", ".."):
-            raise ValueError("the file name must not contain a folder")
+        return self.publish(self.stage(data), name)
+
+    def stage(self, data: bytes, *, sync: bool = True) -> Path:
+        """``data`` in a hidden temporary file of the folder: what ``publish`` names later (a
+        batch stages its documents, then names and audits them together). Flushed to disk,
+        unless ``sync`` is False: then ``sync`` them all before publishing (one disk flush
+        usually carries several files). Raises ``ExportError``; leaves no partial file."""
         tmp_path: str | None = None
         try:
             fd, tmp_path = tempfile.mkstemp(prefix=".facilitator-", suffix=".part",
@@ -90,16 +96,49 @@ class ExportFolder:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
-                os.fsync(handle.fileno())
-            final = _link_unique(Path(tmp_path), self.folder, name)
-            self._dirty = True
-            return final
+                if sync:
+                    os.fsync(handle.fileno())
+            staged, tmp_path = Path(tmp_path), None
+            return staged
         except OSError as error:
             raise _human(error, self.folder) from error
         finally:
             if tmp_path is not None:
                 with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp_path)  # gone already after a successful link
+                    os.unlink(tmp_path)
+
+    def sync(self, staged: Iterable[Path]) -> None:
+        """Flush files staged with ``sync=False`` to disk. After the first, the rest have
+        usually gone out with it (on journalling file systems), so this costs about one flush.
+        Raises ``ExportError``."""
+        try:
+            for path in staged:
+                with open(path, "r+b") as handle:
+                    os.fsync(handle.fileno())
+        except OSError as error:
+            raise _human(error, self.folder) from error
+
+    def publish(self, staged: Path, name: str) -> Path:
+        """Give a ``stage``d file ``name`` (or ``name`` with a "-2"-style suffix when that name
+        is taken) and return the final path. The temporary file is gone afterwards, also when
+        this raises ``ExportError``."""
+        if Path(name).name != name or name in ("", ".", ".."):
+            self.discard(staged)
+            raise ValueError("the file name must not contain a folder")
+        try:
+            final = _link_unique(staged, self.folder, name)
+            self._dirty = True
+            return final
+        except OSError as error:
+            raise _human(error, self.folder) from error
+        finally:
+            self.discard(staged)  # gone already after a replace; the link keeps the data
+
+    @staticmethod
+    def discard(staged: Path) -> None:
+        """Remove a ``stage``d file that will not be published."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staged)
 
     def close(self) -> None:
         if self._dirty:

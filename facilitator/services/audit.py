@@ -26,6 +26,12 @@ from .workspace import Workspace
 __all__ = ["GENESIS", "AuditRow", "ChainHead", "ChainReport", "append", "chain_head",
            "filtered", "list_events", "record", "verify_chain"]
 
+# Built once: every audited write runs these two, and building an ORM select per event cost
+# more than SQLite spends running it (cProfile of a console action).
+_EVENTS = AuditEvent.__table__.c
+_NEWEST = select(_EVENTS.id, _EVENTS.hash).order_by(_EVENTS.id.desc()).limit(1)
+_SEQUENCE = text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'")
+
 
 @dataclass(frozen=True)
 class AuditRow:
@@ -76,7 +82,7 @@ def _sequence(session: Session) -> int:
     """The highest id SQLite has ever handed out for the log (0 elsewhere or before any)."""
     if session.get_bind().dialect.name != "sqlite":
         return 0
-    seq = session.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'"))
+    seq = session.scalar(_SEQUENCE)
     return int(seq or 0)
 
 
@@ -110,9 +116,8 @@ def append(
     if at.tzinfo is None:
         raise ValueError("naive datetime given to the audit log")
     at = at.astimezone(UTC)
-    last = session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
+    session.flush()  # a Core select does not autoflush: the caller's pending events come first
+    last = session.execute(_NEWEST).first()
     prev = last.hash if last is not None else GENESIS
     # The id is hashed, so it is chosen here rather than by the INSERT; the caller's BEGIN
     # IMMEDIATE holds the write lock, so no other writer can take the same one meanwhile.

@@ -143,3 +143,14 @@ def test_a_batch_cancelled_halfway_keeps_the_finished_files_and_no_partial_one(
             written.append(target.write(f"note-{i}.pdf", b"data %d" % i))
     assert sorted(os.listdir(tmp_path)) == ["note-0.pdf", "note-1.pdf"]
     assert [p.read_bytes() for p in written] == [b"data 0", b"data 1"]
+
+
+def test_a_staged_file_is_hidden_until_published_and_discard_removes_it(tmp_path: Path) -> None:
+    with files.ExportFolder(tmp_path) as folder:
+        staged = folder.stage(b"%PDF-1.4 staged")
+        assert staged.parent == tmp_path and staged.name.startswith(".")
+        kept = folder.stage(b"%PDF-1.4 dropped")
+        final = folder.publish(staged, "note-a.pdf")
+        folder.discard(kept)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["note-a.pdf"]
+    assert final.read_bytes() == b"%PDF-1.4 staged"

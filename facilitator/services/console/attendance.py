@@ -22,14 +22,14 @@ from ..errors import Conflict, NotFound, ValidationError
 from ..workspace import Workspace
 from ._common import enrolled_on, load_session, program_of, require_status
 from .dto import ATTENDING, LATE_GRACE_MINUTES, AllAbsent, AttendanceView
-from .state import build_attendance
+from .state import session_board
 from .undo import UndoEntry
 
 ROW_FIELDS = ("status", "arrived_at", "departed_at", "minutes")
 
 
 def attendance_view(s: Session, sess: GroupSession, pid: int, now: datetime) -> AttendanceView:
-    views, _ = build_attendance(s, sess, program_of(s, sess), now, only=pid)
+    views, _ = session_board(s, sess, now, only=pid)
     return views[0]
 
 
@@ -206,7 +206,7 @@ def _all_absent_in(s: Session, ws: Workspace, sess: GroupSession) -> AllAbsent:
     log.store("attendance.all_absent", "Mark everyone left absent", count=len(rows))
     s.flush()
     s.expire_all()
-    views, _ = build_attendance(s, sess, program_of(s, sess), log.now)
+    views, _ = session_board(s, sess, log.now)
     return AllAbsent(len(rows), views)
 
 
@@ -275,5 +275,5 @@ def roster(ws: Workspace, session_id: int) -> list[AttendanceView]:
     """The attendance board at now (same rows as ``console_state(...).attendance``)."""
     with ws.read() as s:
         sess = load_session(s, session_id)
-        views, _ = build_attendance(s, sess, program_of(s, sess), ws.clock.now())
+        views, _ = session_board(s, sess, ws.clock.now())
         return views

@@ -17,9 +17,9 @@ from ...forms import AnswerError, FormsLoad, default_forms_path, load_forms, sco
 from ...models.sessions import Attendance, FormResponse, SafetyFlag
 from ..errors import NotFound, ValidationError
 from ..workspace import Workspace
-from ._common import load_session, program_of, require_on_roster, require_status
+from ._common import load_session, require_on_roster, require_status
 from .dto import ATTENDING, GoAroundEntry, ResponseView
-from .state import build_attendance, flag_view
+from .state import flag_view, session_board
 from .undo import UndoEntry
 
 _folder: Path | None = None  # None: the shipped forms/ folder
@@ -56,7 +56,7 @@ def go_around_order(ws: Workspace, session_id: int, form_id: str | None = None
     order; ``answered`` tells who already has a response to ``form_id`` in this session."""
     with ws.read() as s:
         sess = load_session(s, session_id)
-        views, _ = build_attendance(s, sess, program_of(s, sess), ws.clock.now())
+        views, _ = session_board(s, sess, ws.clock.now())
         done: set[int] = set()
         if form_id is not None:
             done = set(s.scalars(select(FormResponse.participant_id).where(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Table, Time, delete, func, insert, select, update
+from sqlalchemy import Date, DateTime, Table, Time, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ...models.base import Base
@@ -22,6 +22,7 @@ from .. import audit
 from ..errors import Conflict
 from ..workspace import Workspace
 from ._common import clock_text, load_session
+from .board import LAST_EVENT, LAST_SEQ
 from .dto import ActionView, ClockMovedBack
 
 
@@ -61,14 +62,20 @@ def _pk(obj: Base) -> dict[str, Any]:
 
 def last_event_at(s: Session, sess: GroupSession) -> datetime | None:
     """The latest stored instant of the session's console history."""
+    s.flush()  # a Core select does not autoflush: an earlier entry of this transaction
+    return latest_instant(s.scalar(LAST_EVENT, {"sid": sess.id}), sess.actual_start,
+                          sess.actual_end)
+
+
+def latest_instant(last_action_at: datetime | None, actual_start: datetime | None,
+                   actual_end: datetime | None) -> datetime | None:
+    """The latest of the newest console action's time and the session's actual start and end."""
     # The newest entry by seq is also the latest in time: every entry is stamped with a "now"
     # that this very guard (``clock_problem``) refused to let go back. Reading that one row
-    # through the (session_id, seq) key replaces max(at), which read every entry of the block
-    # (their undo payloads included) on each action and each one-second refresh: ~3 ms late in
-    # a long block.
-    last = s.scalar(select(ConsoleAction.at).where(ConsoleAction.session_id == sess.id)
-                    .order_by(ConsoleAction.seq.desc()).limit(1))
-    times = [t for t in (last, sess.actual_start, sess.actual_end) if t is not None]
+    # through the (session_id, seq) key (``board.LAST_EVENT``) replaces max(at), which read
+    # every entry of the block (their undo payloads included) on each action and each
+    # one-second refresh: ~3 ms late in a long block.
+    times = [t for t in (last_action_at, actual_start, actual_end) if t is not None]
     return max(times) if times else None
 
 
@@ -125,8 +132,8 @@ class UndoEntry:
         """Add the entry (next sequence number of the session) and its audit event to the
         caller's transaction. Nothing is committed here: the service's ``ws.transaction()``
         commits the entry together with the changes it describes."""
-        seq = (self.s.scalar(select(func.max(ConsoleAction.seq))
-                             .where(ConsoleAction.session_id == self.sess.id)) or 0) + 1
+        self.s.flush()  # a Core select does not autoflush: an earlier entry of this transaction
+        seq = (self.s.scalar(LAST_SEQ, {"sid": self.sess.id}) or 0) + 1
         self.s.add(ConsoleAction(session_id=self.sess.id, seq=seq, at=self.now,
                                  user_id=self.ws.actor.user_id, kind=kind, label=label,
                                  payload={"changes": self._changes}, undone=False))

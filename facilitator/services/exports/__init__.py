@@ -7,6 +7,8 @@ a PHI-free name, and then audited (who, what type, which participants, the file 
 or a release) in one transaction. A release outside the clinic also records a disclosure per
 participant. If that transaction fails the file is removed again: no export exists unaudited.
 Batches check ``cancelled`` between documents; files already written stay (and are audited).
+A batch of notes reads, stages and audits them in chunks (``BATCH_CHUNK``): a chunk's files are
+named only when they are on disk, and audited in one transaction right after.
 """
 
 from __future__ import annotations
@@ -92,22 +94,31 @@ def _write(ws: Workspace, folder: ExportFolder, name: str, result: doc.RenderRes
            kind: str, participant_ids: Sequence[int], release: Release | None,
            entity: str, entity_id: object) -> ExportOutcome:
     path = folder.write(name, result.pdf)
+    _audit(ws, [(path, result, participant_ids, entity_id)], kind, release, entity)
+    return ExportOutcome(path, result.pages, result.replaced_characters)
+
+
+def _audit(ws: Workspace, written: Sequence[tuple[Path, doc.RenderResult, Sequence[int], object]],
+           kind: str, release: Release | None, entity: str) -> None:
+    """One audit event (and for a release one disclosure per participant) per written file,
+    all in one transaction. If that fails, the files are removed again."""
     try:
         with ws.transaction() as s:
-            now = ws.clock.now()
-            if release is not None:
-                for pid in participant_ids:
-                    s.add(Disclosure(participant_id=pid, at=now, user_id=ws.actor.user_id,
-                                     recipient=release.recipient, purpose=release.purpose,
-                                     document_type=kind, file_name=path.name))
-            audit.record(s, ws, f"export.{kind}", entity, entity_id,
-                         participants=sorted(set(participant_ids)), file=path.name,
-                         pages=result.pages, release=release is not None)
+            for path, result, participant_ids, entity_id in written:
+                now = ws.clock.now()
+                if release is not None:
+                    for pid in participant_ids:
+                        s.add(Disclosure(participant_id=pid, at=now, user_id=ws.actor.user_id,
+                                         recipient=release.recipient, purpose=release.purpose,
+                                         document_type=kind, file_name=path.name))
+                audit.record(s, ws, f"export.{kind}", entity, entity_id,
+                             participants=sorted(set(participant_ids)), file=path.name,
+                             pages=result.pages, release=release is not None)
     except BaseException:
-        with contextlib.suppress(OSError):
-            path.unlink()  # an export that could not be audited must not exist
+        for path, *_ in written:
+            with contextlib.suppress(OSError):
+                path.unlink()  # an export that could not be audited must not exist
         raise
-    return ExportOutcome(path, result.pages, result.replaced_characters)
 
 
 def _folder(target: Path | str) -> ExportFolder:
@@ -220,6 +231,12 @@ def export_disclosure_log(ws: Workspace, participant_id: int, target: Path | str
         raise ExportFailed(str(error)) from error
 
 
+# Notes of a batch read in one read-only unit of work and audited in one transaction: a
+# transaction (and its fsync) per note cost as much as reading the note. Staged files wait
+# unnamed until their chunk is audited, so at most this many are on disk at a crash.
+BATCH_CHUNK = 25
+
+
 def export_notes_batch(ws: Workspace, note_ids: Sequence[int], target: Path | str, *,
                        release: Release | None = None,
                        progress: Callable[[int, int], None] = lambda done, total: None,
@@ -233,23 +250,65 @@ def export_notes_batch(ws: Workspace, note_ids: Sequence[int], target: Path | st
     out: list[ExportOutcome] = []
     try:
         with _folder(target) as folder:
-            for n, note_id in enumerate(note_ids):
-                if cancelled():
-                    raise ExportCancelled(f"Cancelled after {n} of {len(note_ids)} notes; "
-                                          "those are saved.")
-                with ws.read() as s:
-                    note, note_doc = assemble.note_by_id(ws, s, note_id)
-                    export = doc.NoteExportDoc(assemble.clinic_info(s, ws), assemble.meta(
-                        ws, _purpose(release)), note_doc)
-                    pid = note.participant_id
-                result = render_note(export)
-                out.append(_write(ws, folder, safe_file_name(
-                    note_doc.participant.chart_id, note_doc.session_date, "note", key=key),
-                    result, "note", [pid], release, "participant", pid))
-                progress(n + 1, len(note_ids))
+            for first in range(0, len(note_ids), BATCH_CHUNK):
+                _export_chunk(ws, folder, note_ids, first, key, release, progress, cancelled,
+                              out)
     except ExportError as error:
         raise ExportFailed(str(error)) from error
     return out
+
+
+def _export_chunk(ws: Workspace, folder: ExportFolder, note_ids: Sequence[int], first: int,
+                  key: bytes, release: Release | None, progress: Callable[[int, int], None],
+                  cancelled: Callable[[], bool], out: list[ExportOutcome]) -> None:
+    """Notes ``first`` to ``first + BATCH_CHUNK``: each read, rendered and staged; then, also
+    when one fails or the batch is cancelled, those staged so far are named and audited."""
+    total = len(note_ids)
+    staged: list[tuple[Path, str, doc.RenderResult, int]] = []
+    try:
+        with ws.read() as s:
+            clinic = assemble.clinic_info(s, ws)
+            for n in range(first, min(first + BATCH_CHUNK, total)):
+                if cancelled():
+                    raise ExportCancelled(f"Cancelled after {n} of {total} notes; "
+                                          "those are saved.")
+                note, note_doc = assemble.note_by_id(ws, s, note_ids[n])
+                result = render_note(doc.NoteExportDoc(clinic, assemble.meta(
+                    ws, _purpose(release)), note_doc))
+                name = safe_file_name(note_doc.participant.chart_id, note_doc.session_date,
+                                      "note", key=key)
+                staged.append((folder.stage(result.pdf, sync=False), name, result,
+                               note.participant_id))
+                progress(n + 1, total)
+    finally:
+        out += _publish(ws, folder, staged, release)
+
+
+def _publish(ws: Workspace, folder: ExportFolder,
+             staged: Sequence[tuple[Path, str, doc.RenderResult, int]],
+             release: Release | None) -> list[ExportOutcome]:
+    """Name the staged notes and audit them in one transaction; raises the first naming
+    failure after auditing the files named before it."""
+    written: list[tuple[Path, doc.RenderResult, Sequence[int], object]] = []
+    failure: ExportError | None = None
+    try:
+        folder.sync(tmp for tmp, *_ in staged)  # every file whole on disk before it is named
+    except ExportError as error:
+        failure = error
+    for tmp, name, result, pid in staged:
+        if failure is not None:
+            folder.discard(tmp)
+            continue
+        try:
+            written.append((folder.publish(tmp, name), result, [pid], pid))
+        except ExportError as error:
+            failure = error
+    if written:
+        _audit(ws, written, "note", release, "participant")
+    if failure is not None:
+        raise failure
+    return [ExportOutcome(path, result.pages, result.replaced_characters)
+            for path, result, _pids, _pid in written]
 
 
 def find_session(ws: Workspace, group_name: str, day: date) -> int:
