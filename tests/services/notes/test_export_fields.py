@@ -179,7 +179,8 @@ def test_odd_or_older_snapshots_assemble_to_blanks_never_to_invented_facts(
     assert (bare.modality, bare.location, bare.facilitators) == ("", "", ())
     assert (bare.planned_start, bare.arrival, bare.departure) == (None, None, None)
     assert bare.level_of_care == "ASAM 2.1"  # no snapshot of it: the program's own
-    assert bare.note_format == "DAP"
+    assert bare.note_format == "DAP"  # a format we do not know is printed as the default
+    assert [build(format=f).note_format for f in ("SOAP", "GIRP")] == ["SOAP", "GIRP"]
     assert [x.text for x in bare.group_sections + bare.individual_sections] == [""] * (
         len(bare.group_sections) + len(bare.individual_sections))
     assert (bare.scores, bare.safety_flags, bare.check_facts) == ((), (), ())
