@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2 ORM, one module per aggregate. Importing this registers every table."""
 
-from . import audit, curriculum, notes, roster, sessions, sync, users
+from . import audit, curriculum, notes, roster, sessions, slots, sync, users
 from .base import Base
 
-__all__ = ["Base", "audit", "curriculum", "notes", "roster", "sessions", "sync", "users"]
+__all__ = ["Base", "audit", "curriculum", "notes", "roster", "sessions", "slots", "sync", "users"]

@@ -32,7 +32,11 @@ SYNCED: dict[str, tuple[str, ...]] = {
     "progress_notes": ("id",), "note_revisions": ("id",), "note_goal_links": ("id",),
     "session_group_sections": ("session_id",), "note_addenda": ("id",), "signatures": ("id",),
     "note_reviews": ("id",), "quick_phrases": ("id",), "disclosures": ("id",),
+    "travel_slots": ("id",),
 }
+# Synced tables created by a migration after 0008 (which installed the first capture triggers):
+# table -> that migration, which installs their triggers itself.
+ADDED_LATER: dict[str, str] = {"travel_slots": "0009_travel_slots"}
 # Per-laptop settings and bookkeeping columns that never travel; changing only these notes
 # nothing (the UPDATE triggers list the other columns).
 LOCAL_COLUMNS: dict[str, frozenset[str]] = {

@@ -75,10 +75,17 @@ def _known(s: Session, gid: str) -> SyncRow | None:
 def _insert(s: Session, name: str, change: dict[str, Any]) -> int:
     if _known(s, change["gid"]) is not None:
         return 0
-    values = rows.decode_fields(s, name, change["fields"])
+    # A row may refer to itself (the first admin created her own account): such a reference
+    # can only be written once the row has its local key.
+    own = {col for col, v in change["fields"].items() if v == change["gid"]}
+    values = rows.decode_fields(s, name, {col: None if col in own else v
+                                          for col, v in change["fields"].items()})
     result = s.execute(insert(rows.table(name)).values(**values))
     if rows.key_columns(name) == ("id",):
         values["id"] = result.inserted_primary_key[0]
+        if own:
+            s.execute(update(rows.table(name)).where(rows.table(name).c.id == values["id"])
+                      .values(**dict.fromkeys(own, values["id"])))
     s.add(SyncRow(gid=change["gid"], tbl=name, row_key=rows.key_of(name, values),
                   fields={col: [[change["id"], v]] for col, v in change["fields"].items()},
                   conflicted=False))

@@ -1,0 +1,180 @@
+"""Users' key slots travelling between the clinic's laptops (``models.slots``).
+
+Where copies are made (only once sync is set up on the laptop):
+
+* a password is set (account created, password changed or reset, account reactivated): the
+  service that makes the slot also records its password-only copy, in the transaction that
+  binds the slot (``copy_new`` before it, ``record`` inside it);
+* a user signs in and the newest copy of her slot is not the one this laptop's ``keys.json``
+  holds, while this laptop's slot is the newer one (e.g. she reset her password here with the
+  recovery key, or her slot predates sync): ``after_sign_in`` makes the copy from the password
+  she just typed. A user who has not signed in (nor had a password set) on a syncing laptop
+  since sync was set up has no copy yet, so she cannot sign in on a new laptop until she does;
+  ``missing`` names such users for the admin who enrols a laptop.
+
+``reconcile`` (after every sync round, and when a laptop joins) installs the newest copy of
+each active user's slot into this laptop's ``keys.json`` when it differs from the slot there,
+and removes the slot of every user deactivated anywhere. A slot bound here *after* the newest
+copy was made is kept (and sent out at that user's next sign-in here). Comparing times across
+laptops assumes their clocks roughly agree; each slot change is also bound in the audit log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import asdict
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...models.audit import AuditEvent
+from ...models.slots import TravelSlot
+from ...models.sync import SyncState
+from ...models.users import User
+from ...storage import travel
+from ...storage.errors import StorageError
+from ...storage.keyfile import check_slot
+from ...storage.keys import Slot, user_slot_name
+from .. import audit, key_bindings
+from ..errors import ServiceError, SyncProblem
+from ..workspace import Workspace
+
+
+def syncing(ws: Workspace) -> bool:
+    with ws.read() as s:
+        return s.get(SyncState, 1) is not None
+
+
+def copy_new(ws: Workspace, slot: Slot, password: str) -> Slot | None:
+    """The travelling copy of a slot just made for ``password`` (None when this laptop does
+    not sync). Runs the slow KDF when the slot is keychain-bound: call it outside a write
+    transaction."""
+    if not syncing(ws):
+        return None
+    try:
+        return travel.travel_copy(ws.vault, slot, password)
+    except StorageError as error:
+        raise SyncProblem(str(error)) from error
+
+
+def record(s: Session, ws: Workspace, user_id: int, copy: Slot | None) -> None:
+    """Store the copy (it travels with the next sync) inside the caller's transaction."""
+    if copy is not None:
+        s.add(TravelSlot(user_id=user_id, public=copy.public, slot=asdict(copy),
+                         made_at=ws.clock.now()))
+
+
+def newest(s: Session) -> dict[int, TravelSlot]:
+    newest: dict[int, TravelSlot] = {}
+    for row in s.scalars(select(TravelSlot).order_by(TravelSlot.made_at, TravelSlot.public)):
+        newest[row.user_id] = row  # ascending: the last one wins
+    return newest
+
+
+def _bound_at(s: Session) -> dict[int, datetime]:
+    """When each account's slot was last bound on this laptop."""
+    rows = s.execute(select(AuditEvent.entity_id, func.max(AuditEvent.at))
+                     .where(AuditEvent.action == key_bindings.BOUND,
+                            AuditEvent.entity == "user").group_by(AuditEvent.entity_id))
+    return {int(uid): at for uid, at in rows if uid.isdigit()}
+
+
+def after_sign_in(ws: Workspace, password: str) -> None:
+    """Send this user's slot to the other laptops when it is newer than the copy they have.
+    Never stands in the way of signing in: a failure here is retried at the next sign-in."""
+    with contextlib.suppress(ServiceError, StorageError):
+        send_own(ws, password)
+
+
+def send_own(ws: Workspace, password: str) -> None:
+    """``after_sign_in`` for the signed-in user whose ``password`` was just checked; errors
+    are raised."""
+    name = user_slot_name(ws.actor.login)
+    with ws.read() as s:
+        if s.get(SyncState, 1) is None:
+            return
+        row = newest(s).get(ws.actor.user_id)
+        bound = _bound_at(s).get(ws.actor.user_id)
+        made = row.made_at if row is not None else None
+        public = row.public if row is not None else None
+    slot = travel.slot_named(ws.vault, name)
+    if slot is None or not slot.keyed or slot.public == public:
+        return
+    if made is not None and (bound is None or bound <= made):
+        return  # the copy is newer: ``reconcile`` installs it here
+    copy = travel.travel_copy(ws.vault, slot, password)
+    with ws.transaction() as s:
+        record(s, ws, ws.actor.user_id, copy)
+
+
+def missing(ws: Workspace) -> list[str]:
+    """Active users with no travelling slot copy matching their current one; copies that need
+    no password (slots not bound to the keychain) are made now. The rest must sign in once on
+    a syncing laptop before they can sign in on a newly enrolled one."""
+    local = travel.public_keys(ws.vault)
+    with ws.read() as s:
+        users = [(u.id, u.login) for u in s.scalars(select(User).where(User.active))]
+        copied = {uid: row.public for uid, row in newest(s).items()}
+    lacking, copies = [], []
+    for uid, login in users:
+        name = user_slot_name(login)
+        if copied.get(uid) and copied.get(uid) == local.get(name):
+            continue
+        slot = travel.slot_named(ws.vault, name)
+        if slot is not None and slot.keyed and not slot.device_bound:
+            copies.append((uid, travel.travelling(slot)))
+        elif copied.get(uid) is None:
+            lacking.append(login)
+    if copies:
+        with ws.transaction() as s:
+            for uid, copy in copies:
+                record(s, ws, uid, copy)
+    return sorted(lacking)
+
+
+def reconcile(ws: Workspace) -> tuple[int, int]:
+    """Bring this laptop's ``keys.json`` in line with the clinic's users (see the module
+    docstring). Returns (slots installed, slots removed). Raises SyncProblem when the key
+    file cannot be written (the next round tries again)."""
+    local = travel.public_keys(ws.vault)
+    prints = ws.vault.slot_fingerprints()
+    add: list[tuple[int, Slot]] = []
+    remove: list[tuple[int, str]] = []
+    with ws.read() as s:
+        rows, bound = newest(s), _bound_at(s)
+        for user in s.scalars(select(User)):
+            name = user_slot_name(user.login)
+            if not user.active:
+                if name in local:
+                    remove.append((user.id, name))
+                continue
+            row = rows.get(user.id)
+            if row is None or local.get(name) == row.public:
+                continue
+            if (name in local and user.id in bound and bound[user.id] > row.made_at
+                    and key_bindings.bound(s, "user", user.id) == prints.get(name)):
+                continue  # changed here after that copy was made (and bound to this slot)
+            try:
+                add.append((user.id, check_slot(dict(row.slot))))
+            except StorageError as error:
+                raise SyncProblem(str(error)) from error
+    if not add and not remove:
+        return 0, 0
+    # Bound first, stored after (as a password change does): a slot in the file is never
+    # one the database does not know.
+    with ws.transaction() as s:
+        for uid, slot in add:
+            key_bindings.bind(s, at=ws.clock.now(), actor_id=ws.actor.user_id,
+                              actor_login=ws.actor.login, entity="user", entity_id=uid,
+                              fingerprint=slot.fingerprint(), reason="from another laptop")
+        for uid, _name in remove:
+            audit.record(s, ws, "key.slot_removed", "user", uid,
+                         reason="deactivated on another laptop")
+    try:
+        travel.install(ws.vault, ws.db.raw_key(), [slot for _, slot in add],
+                       [name for _, name in remove])
+    except StorageError as error:
+        raise SyncProblem(f"The users' key slots from the other laptops were not saved"
+                          f" ({error}); the next sync tries again.") from error
+    return len(add), len(remove)
