@@ -80,6 +80,8 @@ def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
     if Vault(data_dir, device=device).exists():
         raise SyncProblem(f"{data_dir} already holds a Facilitator database: join into an"
                           " empty folder.")
+    if data_dir.is_dir() and any(data_dir.iterdir()):  # checked before the code is spent
+        raise SyncProblem(f"{data_dir} is not empty: join into an empty folder.")
     work = data_dir.parent / f".{data_dir.name}.joining-{secrets.token_hex(4)}"
     vault = Vault(work, device=device, kdf=kdf)
     ws: Workspace | None = None

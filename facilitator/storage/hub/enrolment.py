@@ -90,7 +90,8 @@ def statements(device_role: str) -> list[str]:
               END IF;
               SELECT * INTO e FROM enrolments WHERE code_hash = p_lookup FOR UPDATE;
               IF NOT FOUND OR e.role_name IS DISTINCT FROM session_user THEN
-                {_raise(UNKNOWN, 'This hub has no enrolment for this code.')}
+                {_raise(UNKNOWN, 'This hub holds no enrolment for this code: check that the hub'
+                        ' address is your clinic''s, and the code.')}
               END IF;
               IF e.used_at IS NOT NULL THEN
                 {_raise(USED, 'This enrolment code was already used. Ask your administrator'
