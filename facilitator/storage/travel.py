@@ -35,6 +35,11 @@ def travel_copy(vault: Vault, slot: Slot, password: str) -> Slot | None:
     return password_only_copy(slot, private, password, vault.kdf)
 
 
+def slots(vault: Vault) -> dict[str, Slot]:
+    """The slots of this folder's key file, by name."""
+    return dict(vault._keys().slots)
+
+
 def public_keys(vault: Vault) -> dict[str, str]:
     """Slot name -> base64 public key ("" for an old-format slot)."""
     return {name: slot.public for name, slot in vault._keys().slots.items()}

@@ -138,6 +138,9 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
                 # The first laptop of a clinic makes the clinic's key (the others get it by
                 # enrolment, or came from a backup of an enrolled laptop).
                 create_first_key(s, ws)
+            from .slots import plain_copies
+
+            plain_copies(s, ws)  # users' slots for the other laptops, where no password is needed
             me, _sealed = _seal_local(s, ws, binding)
             device, public = uuid.UUID(me.device_id), me.public_key
         with HubClient(dsn) as hub:

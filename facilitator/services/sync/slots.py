@@ -108,29 +108,27 @@ def send_own(ws: Workspace, password: str) -> None:
         record(s, ws, ws.actor.user_id, copy)
 
 
+def plain_copies(s: Session, ws: Workspace) -> None:
+    """Inside a sync round's first transaction: copies of the active users' slots that need no
+    password (not bound to the keychain), for those whose newest copy is not their slot here."""
+    local = travel.slots(ws.vault)
+    copied = {uid: row.public for uid, row in newest(s).items()}
+    for user in s.scalars(select(User).where(User.active)):
+        slot = local.get(user_slot_name(user.login))
+        if (slot is not None and slot.keyed and not slot.device_bound
+                and copied.get(user.id) != slot.public):
+            record(s, ws, user.id, travel.travelling(slot))
+
+
 def missing(ws: Workspace) -> list[str]:
-    """Active users with no travelling slot copy matching their current one; copies that need
-    no password (slots not bound to the keychain) are made now. The rest must sign in once on
-    a syncing laptop before they can sign in on a newly enrolled one."""
-    local = travel.public_keys(ws.vault)
+    """Active users with no travelling copy of their slot at all (after ``plain_copies``): they
+    must sign in once on a syncing laptop before they can sign in on a newly enrolled one."""
+    with ws.transaction() as s:
+        plain_copies(s, ws)
     with ws.read() as s:
-        users = [(u.id, u.login) for u in s.scalars(select(User).where(User.active))]
-        copied = {uid: row.public for uid, row in newest(s).items()}
-    lacking, copies = [], []
-    for uid, login in users:
-        name = user_slot_name(login)
-        if copied.get(uid) and copied.get(uid) == local.get(name):
-            continue
-        slot = travel.slot_named(ws.vault, name)
-        if slot is not None and slot.keyed and not slot.device_bound:
-            copies.append((uid, travel.travelling(slot)))
-        elif copied.get(uid) is None:
-            lacking.append(login)
-    if copies:
-        with ws.transaction() as s:
-            for uid, copy in copies:
-                record(s, ws, uid, copy)
-    return sorted(lacking)
+        copied = set(newest(s))
+        return sorted(u.login for u in s.scalars(select(User).where(User.active))
+                      if u.id not in copied)
 
 
 def reconcile(ws: Workspace) -> tuple[int, int]:
