@@ -12,6 +12,7 @@ from sqlalchemy import select
 from facilitator.models.notes import ProgressNote, Signature
 from facilitator.services import auth, notes
 from facilitator.services.errors import AuthError
+from facilitator.services.sync import enrol, join
 from tests.conftest import PASSWORD
 from tests.pg import Cluster
 from tests.services.notes.conftest import NotesClinic, nc
@@ -35,6 +36,7 @@ def clinic(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: Pl
 def a(clinic: Clinic, nc: NotesClinic) -> Laptop:
     laptop = clinic.adopt("A", nc.vault)
     laptop.sync()  # the first laptop: makes the clinic key, sends the whole record
+    enrol.create_code(laptop.sign_in(), PASSWORD)  # an earlier enrolment: copies start
     for login in ("tara", "uma", "sam"):
         laptop.sign_in(login)  # their slots are keychain-bound: signing in makes the copies
     return laptop
@@ -78,13 +80,12 @@ def test_a_user_with_no_copy_yet_is_named_and_cannot_sign_in_on_the_new_laptop(
         clinic: Clinic, nc: NotesClinic) -> None:
     a = clinic.adopt("A", nc.vault)
     a.sync()
-    a.sign_in("uma")
-    from facilitator.services.sync import enrol
-
+    a.sign_in("uma")  # before the clinic's first code: nothing is copied yet
     made = enrol.create_code(a.sign_in(), PASSWORD)
-    assert made.without_slot == ("sam", "tara")
-    from facilitator.services.sync import join
-
+    assert made.without_slot == ("sam", "tara", "uma")
+    a.opened.pop("uma").close()
+    a.sign_in("uma")  # after it: her sign-in sends her slot
+    a.sync()
     vault = clinic.vault("C")
     joined = join.join_clinic(vault.data_dir, clinic.address(), made.code, clinic.clock,
                               device=vault.device)

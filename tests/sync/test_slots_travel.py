@@ -32,9 +32,12 @@ def clinic(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: Pl
 def ab(clinic: Clinic, nc: NotesClinic) -> tuple[Laptop, Laptop]:
     a = clinic.adopt("A", nc.vault)
     a.sync()
+    b = clinic.enrol(a, "B")
     for login in ("tara", "uma"):
-        a.sign_in(login)
-    return a, clinic.enrol(a, "B")
+        a.sign_in(login)  # after the first code: their sign-ins send their slots
+    a.sync()
+    b.sync()
+    return a, b
 
 
 def _slots(laptop: Laptop) -> dict[str, dict]:

@@ -70,7 +70,7 @@ def create_code(ws: Workspace, password: str, hours: int = HOURS) -> EnrolmentCo
     if not dsn:
         raise SyncProblem("Set the hub address and sync once before enrolling a laptop.")
     try:
-        slots.send_own(ws, password)
+        slots.send_own(ws, password, first=True)
     except StorageError as error:
         raise SyncProblem(str(error)) from error
     without = slots.missing(ws)  # copies that need no password are made here, then pushed

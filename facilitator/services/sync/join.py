@@ -103,6 +103,13 @@ def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
     return joined
 
 
+def join_into(vault: Vault, dsn: str, code: str, clock: Clock,
+              progress: Progress | None = None) -> Joined:
+    """``join_clinic`` into the data folder of ``vault`` (the first-run window's)."""
+    return join_clinic(vault.data_dir, dsn, code, clock, device=vault.device, kdf=vault.kdf,
+                       progress=progress)
+
+
 def _join(vault: Vault, address: str, code: str, clock: Clock,
           say: Progress) -> tuple[Workspace, Joined]:
     say("Creating this laptop's encrypted database…")

@@ -2,14 +2,18 @@
 
 Where copies are made (only once sync is set up on the laptop):
 
+* an admin makes the clinic's first enrolment code: her own slot, and every slot that needs no
+  password (not bound to a keychain), are copied. Before that, nothing is copied: a clinic that
+  never enrols a laptop carries no copies;
 * a password is set (account created, password changed or reset, account reactivated): the
   service that makes the slot also records its password-only copy, in the transaction that
   binds the slot (``copy_new`` before it, ``record`` inside it);
 * a user signs in and the newest copy of her slot is not the one this laptop's ``keys.json``
   holds, while this laptop's slot is the newer one (e.g. she reset her password here with the
   recovery key, or her slot predates sync): ``after_sign_in`` makes the copy from the password
-  she just typed. A user who has not signed in (nor had a password set) on a syncing laptop
-  since sync was set up has no copy yet, so she cannot sign in on a new laptop until she does;
+  she just typed. A user whose slot is keychain-bound and who has not signed in (nor had a
+  password set) on a syncing laptop since the first code was made has no copy yet, so she
+  cannot sign in on a new laptop until she does;
   ``missing`` names such users for the admin who enrols a laptop.
 
 ``reconcile`` (after every sync round, and when a laptop joins) installs the newest copy of
@@ -35,15 +39,22 @@ from ...models.users import User
 from ...storage import travel
 from ...storage.errors import StorageError
 from ...storage.keyfile import check_slot
-from ...storage.keys import Slot, user_slot_name
+from ...storage.keys import Slot, open_slot, user_slot_name
 from .. import audit, key_bindings
 from ..errors import ServiceError, SyncProblem
 from ..workspace import Workspace
 
 
+def _enrolling(s: Session) -> bool:
+    """Whether this clinic has used enrolment (some slot copy exists): before the first code,
+    nothing is copied, so clinics that never enrol a laptop carry no copies at all."""
+    return (s.get(SyncState, 1) is not None
+            and s.scalar(select(TravelSlot.id).limit(1)) is not None)
+
+
 def syncing(ws: Workspace) -> bool:
     with ws.read() as s:
-        return s.get(SyncState, 1) is not None
+        return _enrolling(s)
 
 
 def copy_new(ws: Workspace, slot: Slot, password: str) -> Slot | None:
@@ -87,12 +98,20 @@ def after_sign_in(ws: Workspace, password: str) -> None:
         send_own(ws, password)
 
 
-def send_own(ws: Workspace, password: str) -> None:
+def _opens(row: TravelSlot, password: str) -> bool:
+    try:
+        open_slot(check_slot(dict(row.slot)), password, None)
+    except StorageError:
+        return False
+    return True
+
+
+def send_own(ws: Workspace, password: str, *, first: bool = False) -> None:
     """``after_sign_in`` for the signed-in user whose ``password`` was just checked; errors
-    are raised."""
+    are raised. ``first``: the admin making an enrolment code (copies may start here)."""
     name = user_slot_name(ws.actor.login)
     with ws.read() as s:
-        if s.get(SyncState, 1) is None:
+        if s.get(SyncState, 1) is None or not (first or _enrolling(s)):
             return
         row = newest(s).get(ws.actor.user_id)
         bound = _bound_at(s).get(ws.actor.user_id)
@@ -101,6 +120,8 @@ def send_own(ws: Workspace, password: str) -> None:
     slot = travel.slot_named(ws.vault, name)
     if slot is None or not slot.keyed or slot.public == public:
         return
+    if row is not None and _opens(row, password):
+        return  # the clinic's copy takes this password already (e.g. a restored laptop)
     if made is not None and (bound is None or bound <= made):
         return  # the copy is newer: ``reconcile`` installs it here
     copy = travel.travel_copy(ws.vault, slot, password)
@@ -108,15 +129,23 @@ def send_own(ws: Workspace, password: str) -> None:
         record(s, ws, ws.actor.user_id, copy)
 
 
-def plain_copies(s: Session, ws: Workspace) -> None:
+def plain_copies(s: Session, ws: Workspace, *, first: bool = False) -> None:
     """Inside a sync round's first transaction: copies of the active users' slots that need no
-    password (not bound to the keychain), for those whose newest copy is not their slot here."""
+    password (not bound to the keychain), for those whose newest copy is not their slot here.
+    ``first``: an enrolment code is being made (copies may start here)."""
+    if not (first or _enrolling(s)):
+        return
     local = travel.slots(ws.vault)
-    copied = {uid: row.public for uid, row in newest(s).items()}
+    rows, bound = newest(s), _bound_at(s)
     for user in s.scalars(select(User).where(User.active)):
         slot = local.get(user_slot_name(user.login))
-        if (slot is not None and slot.keyed and not slot.device_bound
-                and copied.get(user.id) != slot.public):
+        if slot is None or not slot.keyed or slot.device_bound:
+            continue
+        row = rows.get(user.id)
+        # No copy yet, or this slot was bound here after the newest copy was made (a slot
+        # restored from a backup is such a slot too: one copy more, harmless).
+        if row is None or (row.public != slot.public and user.id in bound
+                           and bound[user.id] > row.made_at):
             record(s, ws, user.id, travel.travelling(slot))
 
 
@@ -124,7 +153,7 @@ def missing(ws: Workspace) -> list[str]:
     """Active users with no travelling copy of their slot at all (after ``plain_copies``): they
     must sign in once on a syncing laptop before they can sign in on a newly enrolled one."""
     with ws.transaction() as s:
-        plain_copies(s, ws)
+        plain_copies(s, ws, first=True)
     with ws.read() as s:
         copied = set(newest(s))
         return sorted(u.login for u in s.scalars(select(User).where(User.active))
