@@ -70,7 +70,7 @@ def run_join(args: argparse.Namespace, vault: Vault) -> list[str]:
 def _enrol_lines(code: enrol.EnrolmentCode) -> list[str]:
     lines = ["Enrolment code (shown once; valid until"
              f" {code.expires_at:%Y-%m-%d %H:%M} UTC, works once):", code.code,
-             f"On the new laptop: hub address {code.hub}, then this code."]
+             f"On the new laptop: hub address \"{code.hub}\", then this code."]
     if code.without_slot:
         lines.append("Not yet able to sign in on the new laptop (they must sign in once on a"
                      f" syncing laptop first): {', '.join(code.without_slot)}")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from keyrings.alt.file import PlaintextKeyring
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from facilitator.models.notes import ProgressNote, Signature
+from facilitator.models.notes import NoteGoalLink, ProgressNote, Signature
 from facilitator.services import auth, notes
 from facilitator.services.errors import AuthError
 from facilitator.services.sync import enrol, join
@@ -99,3 +99,31 @@ def test_a_user_with_no_copy_yet_is_named_and_cannot_sign_in_on_the_new_laptop(
     clinic.laptops.append(c_laptop)
     c_laptop.sync()
     assert c_laptop.sign_in("tara").actor.login == "tara"
+
+
+def test_a_clinic_with_history_signed_before_sync_joins_fresh(
+        clinic: Clinic, tmp_path: Path, keyring_backend: PlaintextKeyring) -> None:
+    """The demo clinic's notes were signed (with goal links) before sync was set up, so its
+    first round sends each record's final state: a fresh laptop must still take it in."""
+    from facilitator.services import demo
+    from facilitator.storage.device import KeyringSecrets
+    from facilitator.storage.vault import Vault
+    from tests.conftest import FAST_KDF
+
+    vault = Vault(tmp_path / "demo-A", device=KeyringSecrets(keyring_backend), kdf=FAST_KDF)
+    ws, _ = demo.create_demo(vault, clinic.clock, PASSWORD, participants=8)
+    ws.close()
+    a = clinic.adopt("A", vault)
+    a.sync()
+    for login in ("therapist", "supervisor"):
+        enrol.create_code(a.sign_in(), PASSWORD)
+        a.sign_in(login)
+    c_laptop = clinic.enrol(a, "C")
+    with a.sign_in().read() as s:
+        signed = s.scalar(select(func.count()).select_from(Signature))
+        links = s.scalar(select(func.count()).select_from(NoteGoalLink))
+    assert signed and links  # the history has what this test is about
+    with c_laptop.sign_in("supervisor").read() as s:
+        assert s.scalar(select(func.count()).select_from(Signature)) == signed
+        assert s.scalar(select(func.count()).select_from(NoteGoalLink)) == links
+    assert a.dump() == c_laptop.dump()

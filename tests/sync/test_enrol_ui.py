@@ -94,5 +94,6 @@ def test_hub_address_and_enrol_a_new_laptop_in_settings(
     _wait(qtbot, dialog.op)
     assert dialog.stack.currentIndex() == 1
     assert re.fullmatch(r"([A-HJ-NP-Z2-9]{4}-){4}[A-HJ-NP-Z2-9]{4}", dialog.code.text())
-    assert f"{pg_cluster.host}/{hub_db}" in dialog.details.text()
+    assert (f"host={pg_cluster.host} port={pg_cluster.port} dbname={hub_db}\n"
+            in dialog.details.text())
     assert dialog.password.text() == ""

@@ -101,8 +101,8 @@ def test_sync_enrol_and_join(pg_cluster: Cluster, tmp_path, clock,
     assert out[0].startswith("Enrolment code (shown once; valid until ")
     code = out[1]
     assert len(code) == 24 and code.count("-") == 4
-    assert out[2] == f"On the new laptop: hub address {pg_cluster.host}/{db}, then this code."
     address = f"host={pg_cluster.host} port={pg_cluster.port} dbname={db}"
+    assert out[2] == f'On the new laptop: hub address "{address}", then this code.'
     join = ["sync", "join", "--no-keyring", "--data-dir", str(fresh), "--dsn", address]
     monkeypatch.delenv("FACILITATOR_PASSWORD")  # nobody's password is needed to join
     assert cli.main([*join, "--code", code.lower()]) == cli.OK

@@ -132,6 +132,31 @@ def body(changes: list[dict[str, Any]]) -> bytes:
                       separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def _glued(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether an entry may not end between these two changes: a note revision and its goal
+    links travel together (a receiver signs the revision once its links are in)."""
+    if after["table"] == "note_goal_links":
+        revision = after.get("fields", {}).get("revision_id")
+        return revision is not None and revision in (
+            before["gid"] if before["table"] == "note_revisions" else None,
+            before.get("fields", {}).get("revision_id")
+            if before["table"] == "note_goal_links" else None)
+    return (after["table"] == "note_revisions" and before["table"] == "note_goal_links"
+            and before.get("fields", {}).get("revision_id") == after["gid"])
+
+
+def _batches(changes: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """About ``CHANGES_PER_ENTRY`` changes per entry, never parting ``_glued`` neighbours."""
+    out, start = [], 0
+    while start < len(changes):
+        end = min(start + CHANGES_PER_ENTRY, len(changes))
+        while end < len(changes) and _glued(changes[end - 1], changes[end]):
+            end += 1
+        out.append(changes[start:end])
+        start = end
+    return out
+
+
 def seal(s: Session, ws: Workspace, identity: SyncIdentity,
          changes: list[dict[str, Any]]) -> int:
     """Pack changes into entries of this device's chain, into the outbox. Returns how many."""
@@ -147,8 +172,7 @@ def seal(s: Session, ws: Workspace, identity: SyncIdentity,
     signer = Ed25519PrivateKey.from_private_bytes(identity.signing_key)
     device = uuid.UUID(identity.device_id)
     count = 0
-    for start in range(0, len(changes), CHANGES_PER_ENTRY):
-        batch = changes[start:start + CHANGES_PER_ENTRY]
+    for batch in _batches(changes):
         header = E.Header(device, identity.seq + 1, identity.head_hash, epoch,
                           int(ws.clock.now().timestamp() * 1_000_000))
         entry = E.seal(signer, keys[epoch], header, body(batch))

@@ -34,7 +34,7 @@ HOURS = 24
 class EnrolmentCode:
     code: str  # show once; never stored or logged
     expires_at: datetime
-    hub: str  # where the new laptop connects (no password)
+    hub: str  # the address the new laptop connects to (no account, no password)
     without_slot: tuple[str, ...]  # logins that cannot sign in on the new laptop yet
 
 
@@ -81,7 +81,7 @@ def create_code(ws: Workspace, password: str, hours: int = HOURS) -> EnrolmentCo
     derived = code_format.derive(code)
     sealed = code_format.seal_package(code, _package(ws, hub_id))
     from ...storage.hub import enrolment as hub_enrolment
-    from ...storage.hub.client import HubClient, HubError, hub_label
+    from ...storage.hub.client import HubClient, HubError
 
     try:
         with HubClient(dsn) as hub:
@@ -94,7 +94,8 @@ def create_code(ws: Workspace, password: str, hours: int = HOURS) -> EnrolmentCo
     with ws.transaction() as s:
         audit.record(s, ws, "sync.enrolment_created", "hub_account", derived.hub_login,
                      expires_at=expires, users_without_slot=len(without))
-    return EnrolmentCode(code, expires, hub_label(dsn), tuple(without))
+    return EnrolmentCode(code, expires, hub_enrolment.address_for_new_laptop(dsn),
+                         tuple(without))
 
 
 def hub_address(ws: Workspace) -> str:

@@ -149,3 +149,10 @@ def merged(address: str, stored: str) -> str:
     """The new ``address`` carrying the password of the ``stored`` one, if it had one."""
     password = conninfo_to_dict(stored).get("password") if stored else None
     return make_conninfo(address, password=str(password)) if password else address
+
+
+def address_for_new_laptop(dsn: str) -> str:
+    """What an admin reads out to a new laptop: the address without account or password."""
+    info = conninfo_to_dict(address_parts(dsn)[0])
+    info.pop("user", None)
+    return make_conninfo("", **{k: str(v) for k, v in info.items()})

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -71,6 +72,7 @@ class HubBox(QGroupBox):
         current = attempt(lambda: enrol.hub_address(self.ws), self.errors.show)
         if current is not None:
             self.address.setText(current)
+            self.address.setCursorPosition(0)
             self.enrol_button.setEnabled(bool(current))
 
     def _on_save(self) -> None:
@@ -80,8 +82,12 @@ class HubBox(QGroupBox):
         stored = attempt(lambda: enrol.set_hub_address(self.ws, text), self.errors.show)
         if stored is not None:
             self.address.setText(stored)
+            self.address.setCursorPosition(0)
             self.enrol_button.setEnabled(True)
             self.saved.setText(self.tr("✓ Hub address saved. Use Sync now to sync."))
+            status = getattr(self.window(), "sync_status", None)
+            if status is not None:
+                status.refresh()  # "not set up" no more
 
     def _on_enrol(self) -> None:
         self.dialog = window_modal(EnrolDialog(self.ws, self))
@@ -110,6 +116,7 @@ class EnrolDialog(QDialog):
         self.hours.setRange(1, 7 * 24)
         self.hours.setValue(enrol.HOURS)
         self.hours.setSuffix(self.tr(" hours"))
+        self.hours.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         form = QFormLayout()
         self.errors = FieldErrors(ErrorLabel())
         self.errors.add("password", add_field(form, self.tr("Your &password"), self.password))
@@ -177,8 +184,8 @@ class EnrolDialog(QDialog):
         local = made.expires_at.astimezone(self.ws.timezone)
         self.code.setText(made.code)
         self.details.setText(self.tr(
-            "On the new laptop choose \"Join a clinic…\" and enter the hub address {0} "
-            "(with its port if it has one) and this code. It works once, until {1}.")
+            "On the new laptop choose \"Join a clinic…\", enter the hub address\n{0}\nand "
+            "this code. It works once, until {1}.")
             .format(made.hub, local.strftime("%Y-%m-%d %H:%M")))
         if made.without_slot:
             self.warning.setText(self.tr(
