@@ -140,9 +140,14 @@ def address_parts(dsn: str) -> tuple[str, bool]:
         raise HubError("That is not a hub address: write it as, e.g., 'host=db.clinic.example"
                        " dbname=facilitator user=front_desk'.") from None
     had = info.pop("password", None) is not None
+    return _conninfo(info), had
+
+
+def _conninfo(info: dict[str, object]) -> str:
+    """A connection string in the order people read one: host, port, database, user, rest."""
     first = ("host", "hostaddr", "port", "dbname", "user")
     ordered = sorted(info.items(), key=lambda kv: (*first, kv[0]).index(kv[0]))
-    return make_conninfo("", **{k: str(v) for k, v in ordered}), had
+    return make_conninfo("", **{k: str(v) for k, v in ordered})
 
 
 def merged(address: str, stored: str) -> str:
@@ -155,4 +160,4 @@ def address_for_new_laptop(dsn: str) -> str:
     """What an admin reads out to a new laptop: the address without account or password."""
     info = conninfo_to_dict(address_parts(dsn)[0])
     info.pop("user", None)
-    return make_conninfo("", **{k: str(v) for k, v in info.items()})
+    return _conninfo(info)

@@ -32,6 +32,13 @@ from ..join_clinic import code_font
 from ..widgets import ErrorLabel, InfoLabel, add_field, password_edit, scaled_font
 
 
+def refresh_sync_status(widget: QWidget) -> None:
+    """The main window's sync item, after this box changed what it shows."""
+    status = getattr(widget.window(), "sync_status", None)
+    if status is not None:
+        status.refresh()
+
+
 class HubBox(QGroupBox):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Clinic hub"), parent)
@@ -85,9 +92,7 @@ class HubBox(QGroupBox):
             self.address.setCursorPosition(0)
             self.enrol_button.setEnabled(True)
             self.saved.setText(self.tr("✓ Hub address saved. Use Sync now to sync."))
-            status = getattr(self.window(), "sync_status", None)
-            if status is not None:
-                status.refresh()  # "not set up" no more
+            refresh_sync_status(self)  # "not set up" no more
 
     def _on_enrol(self) -> None:
         self.dialog = window_modal(EnrolDialog(self.ws, self))
@@ -193,3 +198,5 @@ class EnrolDialog(QDialog):
                 "laptop that syncs; their sign-in then reaches the new laptop at its next "
                 "sync.").format(", ".join(made.without_slot)))
         self.stack.setCurrentIndex(1)
+        if self.parentWidget() is not None:
+            refresh_sync_status(self.parentWidget())  # making the code ran a sync round
