@@ -14,22 +14,14 @@ from facilitator.services import auth, notes
 from facilitator.services.errors import AuthError
 from facilitator.services.sync import enrol, join
 from tests.conftest import PASSWORD
-from tests.pg import Cluster
-from tests.services.notes.conftest import NotesClinic, nc
+from tests.services.notes.conftest import NotesClinic
+from tests.sync.enrolling import clinic, nc
 from tests.sync.laptops import Clinic, Laptop
 
-__all__ = ["nc"]
+__all__ = ["clinic", "nc"]
 TEXT = {"data": "Ada described a calm weekend and practised the skill.",
         "assessment": "Engaged and hopeful; no risk indicators.",
         "plan": "Continue the breathing practice daily."}
-
-
-@pytest.fixture
-def clinic(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
-           nc: NotesClinic) -> Clinic:
-    c = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
-    yield c
-    c.close()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from keyrings.alt.file import PlaintextKeyring
 
 from facilitator.models.sync import SyncKey, SyncState
 from facilitator.services.errors import SyncProblem, ValidationError
@@ -18,18 +17,11 @@ from facilitator.storage.hub import admin
 from facilitator.sync import enrolment as code_format
 from tests.conftest import FAST_KDF, PASSWORD
 from tests.pg import Cluster
-from tests.services.notes.conftest import NotesClinic, nc
+from tests.services.notes.conftest import NotesClinic
+from tests.sync.enrolling import clinic, nc
 from tests.sync.laptops import Clinic, Laptop
 
-__all__ = ["nc"]
-
-
-@pytest.fixture
-def clinic(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
-           nc: NotesClinic) -> Clinic:
-    c = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
-    yield c
-    c.close()
+__all__ = ["clinic", "nc"]
 
 
 @pytest.fixture

@@ -4,28 +4,18 @@ deactivated on one laptop reaches the others' key files at their next sync."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from keyrings.alt.file import PlaintextKeyring
 
 from facilitator.services import auth, users
 from facilitator.services.errors import AuthError
 from tests.conftest import PASSWORD
-from tests.pg import Cluster
-from tests.services.notes.conftest import NotesClinic, nc
+from tests.services.notes.conftest import NotesClinic
+from tests.sync.enrolling import clinic, nc
 from tests.sync.laptops import Clinic, Laptop
 
-__all__ = ["nc"]
+__all__ = ["clinic", "nc"]
 NEW = "a brand new passphrase 42"
-
-
-@pytest.fixture
-def clinic(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
-           nc: NotesClinic) -> Clinic:
-    c = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
-    yield c
-    c.close()
 
 
 @pytest.fixture
