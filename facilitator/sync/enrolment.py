@@ -63,10 +63,9 @@ def new_code() -> str:
 
 
 def normalise(text: str) -> str:
-    """The code's 20 symbols, whatever the case, spaces and dashes it was typed with (0 and 1
-    are read as O and I); ``BadCode`` when that is not a code."""
+    """The code's 20 symbols, whatever the case, spaces and dashes it was typed with;
+    ``BadCode`` when that is not a code (it never holds 0, O, 1 or I: no look-alikes)."""
     cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
-    cleaned = cleaned.replace("0", "O").replace("1", "I")
     if len(cleaned) != SYMBOLS or any(ch not in ALPHABET for ch in cleaned):
         raise BadCode("An enrolment code has 20 letters and digits, e.g."
                       " 7KQ4-MX2P-R8WD-HC3F-N5TB; check what you typed.")

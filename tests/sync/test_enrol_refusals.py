@@ -123,3 +123,19 @@ def test_the_hub_keeps_nothing_readable_and_the_code_stops_logging_in(
 def _dump(pg_cluster: Cluster, hub_db: str) -> bytes:
     return subprocess.run([str(pg_cluster.bin / "pg_dump"), "--data-only", "-d",
                            pg_cluster.dsn(hub_db)], capture_output=True, check=True).stdout
+
+
+def test_our_scram_verifier_is_the_one_postgresql_makes(pg_cluster: Cluster) -> None:
+    """PostgreSQL stores the verifier it computes from a clear password: ours must check out
+    against it (and it against ours), or a new laptop could not log in with its password."""
+    with pg_cluster.admin() as conn:
+        conn.execute("SET password_encryption = 'scram-sha-256'")
+        conn.execute("CREATE ROLE scram_probe PASSWORD 'pencil and paper 7'")
+        try:
+            made = conn.execute("SELECT rolpassword FROM pg_authid"
+                                " WHERE rolname = 'scram_probe'").fetchone()[0]
+        finally:
+            conn.execute("DROP ROLE scram_probe")
+    assert made.startswith("SCRAM-SHA-256$4096:")
+    assert code_format.scram_matches("pencil and paper 7", made)
+    assert not code_format.scram_matches("pencil and paper 8", made)

@@ -52,7 +52,7 @@ def _enrolling(s: Session) -> bool:
             and s.scalar(select(TravelSlot.id).limit(1)) is not None)
 
 
-def syncing(ws: Workspace) -> bool:
+def copying(ws: Workspace) -> bool:
     with ws.read() as s:
         return _enrolling(s)
 
@@ -61,7 +61,7 @@ def copy_new(ws: Workspace, slot: Slot, password: str) -> Slot | None:
     """The travelling copy of a slot just made for ``password`` (None when this laptop does
     not sync). Runs the slow KDF when the slot is keychain-bound: call it outside a write
     transaction."""
-    if not syncing(ws):
+    if not copying(ws):
         return None
     try:
         return travel.travel_copy(ws.vault, slot, password)
