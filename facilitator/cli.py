@@ -183,7 +183,21 @@ def cmd_hub(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    print("\n".join(cli_hub.run_sync(args, lambda: _sign_in(args))))
+    if args.action == "join":  # nobody signs in: the laptop has no data yet
+        print("\n".join(cli_hub.run_join(args, _vault(args))))
+        return OK
+    if not args.user:
+        raise CliError(f"sync {args.action} needs --user", USAGE)
+    typed: list[str] = []  # asked once: enrol confirms with the password of the sign-in
+
+    def sign_in() -> Workspace:
+        vault = _vault(args)
+        if not vault.exists():
+            raise CliError(f"no Facilitator data in {vault.data_dir}", USAGE)
+        typed.append(_password())
+        return auth.sign_in(vault, SystemClock(), args.user, typed[-1])
+
+    print("\n".join(cli_hub.run_sync(args, sign_in, lambda: typed[-1])))
     return OK
 
 

@@ -11,6 +11,8 @@ laptop, its state, or a new clinic sync key after a laptop was removed.
 
     facilitator sync now --user admin --dsn "host=... dbname=facilitator user=front_desk"
     facilitator sync now --user therapist          # the hub address is remembered
+    facilitator sync enrol --user admin            # a one-time code for a new laptop
+    facilitator sync join --data-dir D --dsn "host=... dbname=facilitator" --code 7KQ4-...
 
 No password in the DSN: libpq reads PGPASSWORD or ~/.pgpass (and ``sslmode=verify-full`` with
 ``sslrootcert=`` pins the hub's TLS certificate). The user's own password comes the same way as
@@ -23,9 +25,11 @@ import argparse
 from collections.abc import Callable
 
 from .services import auth
-from .services.sync import clashes, conflicts, epochs, hub_admin
+from .services.errors import ValidationError
+from .services.sync import clashes, conflicts, enrol, epochs, hub_admin
 from .services.sync import run as sync_run
 from .services.workspace import Workspace
+from .storage.vault import Vault
 
 ACTIONS = ("init", "status", "add-laptop", "remove-laptop", "unfreeze")
 
@@ -46,16 +50,46 @@ def add_sync_parser(sub: argparse._SubParsersAction,
                     common: Callable[[argparse.ArgumentParser], None]) -> None:
     sync = sub.add_parser("sync", help="sync this laptop with the clinic hub now, or its state")
     common(sync)
-    sync.add_argument("action", choices=("now", "status", "rotate-key"))
-    sync.add_argument("--user", required=True)
+    sync.add_argument("action", choices=("now", "status", "rotate-key", "enrol", "join"))
+    sync.add_argument("--user", default="", help="who signs in (all but join)")
     sync.add_argument("--dsn", default=None,
                       help="the hub (libpq connection string; remembered for later rounds)")
+    sync.add_argument("--code", default="", help="the one-time enrolment code (join)")
+    sync.add_argument("--hours", type=int, default=24,
+                      help="how long a new enrolment code is valid (enrol; default 24)")
 
 
-def run_sync(args: argparse.Namespace, sign_in: Callable[[], Workspace]) -> list[str]:
-    """The lines to print for ``sync now`` / ``sync status``."""
+def run_join(args: argparse.Namespace, vault: Vault) -> list[str]:
+    """``sync join``: this empty data folder joins the clinic with a one-time code."""
+    from .clock import SystemClock
+    from .services.sync import join
+
+    if not args.dsn or not args.code:
+        raise ValidationError({"code": "sync join needs --dsn (the hub address, no account)"
+                                       " and --code (the enrolment code)."})
+    joined = join.join_clinic(vault.data_dir, args.dsn, args.code, SystemClock(),
+                              device=vault.device, kdf=vault.kdf, progress=print)
+    return [f"Joined the clinic in {vault.data_dir}: {joined.entries} entries pulled.",
+            f"Who can sign in here: {', '.join(joined.users) or 'nobody yet'}."]
+
+
+def _enrol_lines(code: enrol.EnrolmentCode) -> list[str]:
+    lines = ["Enrolment code (shown once; valid until"
+             f" {code.expires_at:%Y-%m-%d %H:%M} UTC, works once):", code.code,
+             f"On the new laptop: hub address \"{code.hub}\", then this code."]
+    if code.without_slot:
+        lines.append("Not yet able to sign in on the new laptop (they must sign in once on a"
+                     f" syncing laptop first): {', '.join(code.without_slot)}")
+    return lines
+
+
+def run_sync(args: argparse.Namespace, sign_in: Callable[[], Workspace],
+             password: Callable[[], str] = str) -> list[str]:
+    """The lines to print for ``sync now|status|enrol|rotate-key``."""
     ws = sign_in()
     try:
+        if args.action == "enrol":
+            return _enrol_lines(enrol.create_code(ws, password(), args.hours))
         if args.action == "now":
             r = sync_run.sync_now(ws, args.dsn)
             lines = [f"Synced: {r.pushed} entries pushed, {r.pulled} pulled, {r.applied} changes"

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy 2 ORM, one module per aggregate. Importing this registers every table."""
 
-from . import audit, curriculum, notes, roster, sessions, sync, sync_security, users
+from . import audit, curriculum, notes, roster, sessions, slots, sync, sync_security, users
 from .base import Base
 
-__all__ = ["Base", "audit", "curriculum", "notes", "roster", "sessions", "sync", "sync_security",
-           "users"]
+__all__ = ["Base", "audit", "curriculum", "notes", "roster", "sessions", "slots", "sync",
+           "sync_security", "users"]

@@ -173,7 +173,7 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str, *,
                 f"The database file is damaged ({problems[0]}). Nothing was written to it;"
                 " restore it from a backup.", tuple(problems))
     try:
-        return _open_workspace(vault, db, clock, unlocked, now)
+        ws = _open_workspace(vault, db, clock, unlocked, now)
     except (sa_exc.DatabaseError, MemoryError) as error:
         # Page 1 was readable but a later page is not (MemoryError: SQLCipher's answer to a
         # page that fails authentication).
@@ -185,6 +185,10 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str, *,
     except BaseException:
         db.close()  # no workspace was handed out: nobody else will close it
         raise
+    from .sync import slots as travelling
+
+    travelling.after_sign_in(ws, password)  # her slot to the clinic's other laptops, if new
+    return ws
 
 
 def _audit_failures(session: Session, unlocked: Unlocked) -> None:
@@ -389,9 +393,13 @@ def change_password(ws: Workspace, old: str, new: str, new_again: str) -> None:
         c.fail("new_again", "The two new passwords are not the same.")
     c.raise_if_any()
     slot = key_bindings.new_slot(ws, ws.actor.login, new)
+    from .sync import slots as travelling  # its storage helpers load with sync only
+
+    copy = travelling.copy_new(ws, slot, new)
     with ws.transaction() as s:
         audit.record(s, ws, "password.changed", "user", ws.actor.user_id)
         key_bindings.bind_slot(s, ws, slot, ws.actor.user_id, "password changed")
+        travelling.record(s, ws, ws.actor.user_id, copy)
     key_bindings.store_slot(ws, slot, ws.actor.user_id)
 
 

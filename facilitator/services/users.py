@@ -13,6 +13,7 @@ from . import audit
 from .auth import check_login, check_timezone
 from .errors import Conflict, NotFound, ValidationError
 from .key_bindings import bind_slot, new_slot, remove_slot, store_slot
+from .sync import slots as travelling
 from .validation import Checker
 from .workspace import Workspace
 
@@ -76,6 +77,7 @@ def add_user(ws: Workspace, draft: UserDraft, password: str) -> UserView:
         if s.scalar(select(User.id).where(User.login == login)) is not None:
             raise Conflict(f"The login {login!r} is taken.")
     slot = new_slot(ws, login, password)  # the slow KDF, outside the write lock
+    copy = travelling.copy_new(ws, slot, password)  # for the clinic's other laptops
     with ws.transaction() as s:
         if s.scalar(select(User.id).where(User.login == login)) is not None:
             raise Conflict(f"The login {login!r} is taken.")
@@ -86,6 +88,7 @@ def add_user(ws: Workspace, draft: UserDraft, password: str) -> UserView:
         s.flush()
         audit.record(s, ws, "user.created", "user", user.id, role=user.role)
         bind_slot(s, ws, slot, user.id, "created")
+        travelling.record(s, ws, user.id, copy)
         view = _view(user)
     store_slot(ws, slot, view.id)  # only after the commit: never a password that is unaudited
     return view
@@ -151,6 +154,7 @@ def set_active(ws: Workspace, user_id: int, active: bool, password: str = "") ->
         c.password("password", password)
         c.raise_if_any()
     slot = new_slot(ws, _login(ws, user_id), password) if active else None
+    copy = travelling.copy_new(ws, slot, password) if slot is not None else None
     with ws.transaction() as s:
         user = s.get(User, user_id)
         if user is None:
@@ -167,6 +171,7 @@ def set_active(ws: Workspace, user_id: int, active: bool, password: str = "") ->
             epochs.rotate_in(s, ws, "user deactivated", strict=False)
         if slot is not None:
             bind_slot(s, ws, slot, user.id, "reactivated")
+            travelling.record(s, ws, user.id, copy)
         view = _view(user)
     # After the commit. A slot left behind by a failed removal opens nothing: sign-in refuses
     # an inactive account.
@@ -191,12 +196,14 @@ def reset_password(ws: Workspace, user_id: int, password: str) -> None:
     c.password("password", password)
     c.raise_if_any()
     slot = new_slot(ws, _login(ws, user_id), password)
+    copy = travelling.copy_new(ws, slot, password)
     with ws.transaction() as s:
         user = s.get(User, user_id)
         if user is None or not user.active:
             raise NotFound("No active account with that id.")
         audit.record(s, ws, "password.reset_by_admin", "user", user.id)
         bind_slot(s, ws, slot, user.id, "password reset")
+        travelling.record(s, ws, user.id, copy)
     store_slot(ws, slot, user_id)
 
 

@@ -108,6 +108,21 @@ def _check_slot(raw: Any) -> Slot:
     return slot
 
 
+def check_slot(raw: Any) -> Slot:
+    """A password-only slot without sealed keys that arrived from elsewhere (another laptop, an
+    enrolment package), checked like one in the key file; ``NotADatabase`` names what is
+    wrong."""
+    try:
+        if not isinstance(raw, dict) or raw.get("sealed") != [] or raw.get("device_bound"):
+            raise ValueError("not a password-only slot without sealed keys")
+        slot = _check_slot({k: v for k, v in raw.items() if k not in ("public", "sealed")})
+        _decode(f"slot {slot.name}", "public", raw.get("public"), sealing.PUBLIC_BYTES)
+        slot.public = raw["public"]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise NotADatabase(f"A key slot from another laptop is damaged ({exc}).") from exc
+    return slot
+
+
 def _check_pending(raw: Any, epoch: int) -> Pending | None:
     if raw is None:
         return None

@@ -243,3 +243,20 @@ def data_keys(slot: Slot, private: bytes, db_id: str) -> list[tuple[int, bytes]]
         except sealing.Unsealable:
             continue  # altered or moved: another box (or slot) may still open
     return found
+
+
+def password_only_copy(slot: Slot, private: bytes, password: str,
+                       params: KdfParams | None = None) -> Slot:
+    """A copy of keyed ``slot`` that opens with ``password`` alone (its own salt, no device
+    secret, no sealed keys): what travels to the clinic's other laptops (``models.slots``).
+    ``private`` is the slot's private key, in hand because its user just typed the password."""
+    copy = _new_slot(slot.name, "argon2id", params, device_bound=False)
+    copy.public = slot.public
+    key = _derive(copy, password, None)
+    copy.wrapped = _b64(AESGCM(key).encrypt(_unb64(copy.nonce), private, _aad(copy)))
+    return copy
+
+
+def travelling(slot: Slot) -> Slot:
+    """``slot`` as it travels: without its sealed keys (they are for this laptop's data key)."""
+    return replace(slot, sealed=[])

@@ -33,7 +33,11 @@ SYNCED: dict[str, tuple[str, ...]] = {
     "progress_notes": ("id",), "note_revisions": ("id",), "note_goal_links": ("id",),
     "session_group_sections": ("session_id",), "note_addenda": ("id",), "signatures": ("id",),
     "note_reviews": ("id",), "quick_phrases": ("id",), "disclosures": ("id",),
+    "travel_slots": ("id",),
 }
+# Synced tables created by a migration after 0008 (which installed the first capture triggers):
+# table -> that migration, which installs their triggers itself.
+ADDED_LATER: dict[str, str] = {"travel_slots": "0010_travel_slots"}
 # Per-laptop settings and bookkeeping columns that never travel; changing only these notes
 # nothing (the UPDATE triggers list the other columns).
 LOCAL_COLUMNS: dict[str, frozenset[str]] = {
@@ -70,9 +74,22 @@ def _trigger(table: str, verb: str) -> ExactGuard:
 
 
 def baseline_sql() -> list[str]:
-    """Note every existing row (the first sync of a clinic's first laptop sends them all)."""
-    return [f"INSERT OR REPLACE INTO sync_dirty (tbl, row_key) SELECT '{table}',"
-            f" {row_key_sql(table, table)} FROM {table}" for table in SYNCED]
+    """Note every existing row (the first sync of a clinic's first laptop sends them all).
+    Each note revision is noted right before its goal links: a laptop that joins fresh
+    inserts a signed revision's links before it signs it (``services.sync.apply``)."""
+    out = []
+    for table in SYNCED:
+        if table == "note_goal_links":
+            continue
+        if table == "note_revisions":
+            out.append("INSERT OR REPLACE INTO sync_dirty (tbl, row_key) SELECT tbl, k FROM ("
+                       "SELECT 'note_revisions' AS tbl, CAST(id AS TEXT) AS k, id AS r, 0 AS o"
+                       " FROM note_revisions UNION ALL SELECT 'note_goal_links',"
+                       " CAST(id AS TEXT), revision_id, 1 FROM note_goal_links) ORDER BY r, o")
+            continue
+        out.append(f"INSERT OR REPLACE INTO sync_dirty (tbl, row_key) SELECT '{table}',"
+                   f" {row_key_sql(table, table)} FROM {table}")
+    return out
 
 
 CAPTURE_TRIGGERS: tuple[ExactGuard, ...] = tuple(

@@ -54,6 +54,7 @@ class Shell(QObject):
 
             setup = SetupWindow(self.vault, self.clock)
             setup.signed_in.connect(self._on_signed_in)
+            setup.joined.connect(self.show_login)
             self._replace(setup)
 
     def show_login(self) -> None:

@@ -42,9 +42,14 @@ class SettingsPage(Page):
         inner = QVBoxLayout(column)
         inner.setContentsMargins(0, 0, 0, 0)
         self.clinic_box: QGroupBox | None = None
+        self.hub_box = None
         if ws.actor.is_admin:
             self.clinic_box = self._clinic_box()
             inner.addWidget(self.clinic_box)
+            from .admin.hub_box import HubBox
+
+            self.hub_box = HubBox(ws)
+            inner.addWidget(self.hub_box)
         inner.addWidget(self._password_box())
         from .notes.phrases_box import PhrasesBox
 

@@ -116,6 +116,8 @@ class RecoveryKeyPage(QWidget):
 class SetupWindow(QWidget):
     signed_in = Signal(object)
     """The clinic exists and the recovery key was acknowledged; carries the ``Workspace``."""
+    joined = Signal()
+    """This laptop joined an existing clinic: the users sign in next."""
 
     def __init__(self, vault: Vault, clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -131,6 +133,10 @@ class SetupWindow(QWidget):
         self.stack.addWidget(self._setup_page())
         self.recovery_page = RecoveryKeyPage()
         self.stack.addWidget(self.recovery_page)
+        from .join_clinic import JoinClinicPage
+
+        self.join_page = JoinClinicPage(self.vault, self.clock)
+        self.stack.addWidget(self.join_page)
         lay = QVBoxLayout(self)
         lay.addWidget(self.stack)
         metrics = self.fontMetrics()
@@ -200,9 +206,19 @@ class SetupWindow(QWidget):
         demo_lay.addWidget(self.demo_button, 0, Qt.AlignmentFlag.AlignRight)
         demo_lay.addStretch(1)
 
+        join = QGroupBox(self.tr("Your clinic already uses Facilitator?"))
+        join_lay = QVBoxLayout(join)
+        join_lay.addWidget(InfoLabel(self.tr(
+            "Add this laptop to it with the hub address and a one-time code from your "
+            "administrator. Everyone keeps their password.")))
+        self.join_button = QPushButton(self.tr("&Join a clinic…"))
+        join_lay.addWidget(self.join_button, 0, Qt.AlignmentFlag.AlignRight)
+        right = QVBoxLayout()
+        right.addWidget(join)
+        right.addWidget(demo, 1)
         columns = QHBoxLayout()
         columns.addLayout(left, 3)
-        columns.addWidget(demo, 2)
+        columns.addLayout(right, 2)
         lay = QVBoxLayout(page)
         lay.addWidget(title)
         lay.addWidget(intro)
@@ -216,6 +232,9 @@ class SetupWindow(QWidget):
         self.demo_button.clicked.connect(self._on_demo)
         self.demo_password.returnPressed.connect(self._on_demo)
         self.recovery_page.continued.connect(self._on_continued)
+        self.join_button.clicked.connect(lambda: self.stack.setCurrentWidget(self.join_page))
+        self.join_page.back_requested.connect(lambda: self.stack.setCurrentIndex(0))
+        self.join_page.joined.connect(self.joined)
 
     # -- slots -----------------------------------------------------------------------------
     def _on_create(self) -> None:

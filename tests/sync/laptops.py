@@ -71,6 +71,22 @@ class Clinic:
         maintenance.restore(backup, vault.data_dir, vault.device, self.clock, "admin", PASSWORD)
         return self.adopt(name, vault)
 
+    def address(self) -> str:
+        """The hub address an admin gives a new laptop (no account: the code brings one)."""
+        return f"host={self.cluster.host} port={self.cluster.port} dbname={self.hub_db}"
+
+    def enrol(self, source: Laptop, name: str) -> Laptop:
+        """A fresh laptop joined with a one-time code made by ``source``'s admin."""
+        from facilitator.services.sync import enrol, join
+
+        code = enrol.create_code(source.sign_in(), PASSWORD).code
+        vault = self.vault(name)
+        join.join_clinic(vault.data_dir, self.address(), code, self.clock,
+                         device=vault.device, kdf=FAST_KDF)
+        laptop = Laptop(name, vault, self.clock, "")  # the hub address is stored
+        self.laptops.append(laptop)
+        return laptop
+
     def close(self) -> None:
         for laptop in self.laptops:
             laptop.close()

@@ -104,3 +104,49 @@ def test_remove_laptop_and_unfreeze_refuse_what_is_not_there(
     assert "removed from the clinic; it stays frozen" in capsys.readouterr().err
     assert cli.main(["hub", "status", "--dsn", dsn]) == cli.OK
     assert "FROZEN" in capsys.readouterr().out
+
+
+def test_sync_enrol_and_join(pg_cluster: Cluster, tmp_path, clock,
+                             monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    from facilitator.services import auth
+    from facilitator.storage.device import NoDeviceSecrets
+    from facilitator.storage.vault import Vault
+    from tests.conftest import FAST_KDF, PASSWORD, make_setup
+
+    data, fresh = tmp_path / "laptop", tmp_path / "new-laptop"
+    ws, _ = auth.create_clinic(Vault(data, device=NoDeviceSecrets(), kdf=FAST_KDF), clock,
+                               make_setup())
+    ws.close()
+    db = pg_cluster.new_database()
+    monkeypatch.setenv("FACILITATOR_PASSWORD", PASSWORD)
+    base = ["--no-keyring", "--data-dir", str(data), "--user", "admin"]
+    assert cli.main(["sync", "now", *base, "--dsn",
+                     pg_cluster.dsn(db, pg_cluster.laptop_role(db))]) == cli.OK
+    capsys.readouterr()
+    assert cli.main(["sync", "enrol", *base, "--hours", "2"]) == cli.OK
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Enrolment code (shown once; valid until ")
+    code = out[1]
+    assert len(code) == 24 and code.count("-") == 4
+    address = f"host={pg_cluster.host} port={pg_cluster.port} dbname={db}"
+    assert out[2] == f'On the new laptop: hub address "{address}", then this code.'
+    join = ["sync", "join", "--no-keyring", "--data-dir", str(fresh), "--dsn", address]
+    monkeypatch.delenv("FACILITATOR_PASSWORD")  # nobody's password is needed to join
+    assert cli.main([*join, "--code", code.lower()]) == cli.OK
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "Who can sign in here: admin."
+    assert cli.main([*join, "--code", code]) == cli.CHECK_FAILED  # the folder is taken now
+    assert "already holds a Facilitator database" in capsys.readouterr().err
+    other = tmp_path / "third"
+    assert cli.main(["sync", "join", "--no-keyring", "--data-dir", str(other), "--dsn", address,
+                     "--code", code]) == cli.CHECK_FAILED
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ("already used" in err or "does not accept" in err)
+    assert not other.exists()
+    monkeypatch.setenv("FACILITATOR_PASSWORD", PASSWORD)
+    assert cli.main(["sync", "status", "--no-keyring", "--data-dir", str(fresh),
+                     "--user", "admin"]) == cli.OK
+    assert capsys.readouterr().out.splitlines()[0] == f"Hub: {pg_cluster.host}/{db}"
+    assert cli.main(["sync", "join", "--no-keyring", "--data-dir", str(other)]) == cli.USAGE
+    assert cli.main(["sync", "now", "--no-keyring", "--data-dir", str(fresh)]) == cli.USAGE

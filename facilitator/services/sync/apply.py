@@ -37,13 +37,22 @@ def apply_changes(s: Session, changes: list[dict[str, Any]]) -> int:
     anything."""
     s.execute(select(1))  # the transaction is open: the pragma applies to it
     s.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    signing: list[tuple[int, Any]] = []
     with s.no_autoflush:  # every insert flushes its own sync record; nothing else needs it
-        done = _apply_all(s, changes)
+        done = _apply_all(s, changes, signing)
+        # A signed revision arrives with its signature time, but its goal links (refused once
+        # it is signed) may follow it in the entry, as they do in a first laptop's whole
+        # record: it is inserted unsigned and signed once the entry's other changes are in.
+        revisions = rows.table("note_revisions")
+        for key, signed_at in signing:
+            s.execute(update(revisions).where(revisions.c.id == key)
+                      .values(signed_at=signed_at))
     s.flush()
     return done
 
 
-def _apply_all(s: Session, changes: list[dict[str, Any]]) -> int:
+def _apply_all(s: Session, changes: list[dict[str, Any]],
+               signing: list[tuple[int, Any]]) -> int:
     done = 0
     pending = [c for c in changes if c["table"] in SYNCED]  # others: tables we do not sync
     while pending:
@@ -54,9 +63,12 @@ def _apply_all(s: Session, changes: list[dict[str, Any]]) -> int:
         waiting = []
         for change in pending:
             later.discard(change["gid"])
-            op = {"insert": _insert, "update": _update, "delete": _delete}[change["op"]]
             try:
-                done += op(s, change["table"], change)
+                if change["op"] == "insert":
+                    done += _insert(s, change["table"], change, signing)
+                else:
+                    op = _update if change["op"] == "update" else _delete
+                    done += op(s, change["table"], change)
             except MissingRecord as missing:
                 if missing.gid not in later and missing.gid not in {
                         c["gid"] for c in waiting if c["op"] == "insert"}:
@@ -78,18 +90,32 @@ def _known(s: Session, gid: str) -> SyncRow | None:
     return row
 
 
-def _insert(s: Session, name: str, change: dict[str, Any]) -> int:
+def _insert(s: Session, name: str, change: dict[str, Any],
+            signing: list[tuple[int, Any]]) -> int:
     if s.get(SyncRow, change["gid"]) is not None:
         return 0
-    values = rows.decode_fields(s, name, change["fields"])
+    # A row may refer to itself (the first admin created her own account): such a reference
+    # can only be written once the row has its local key.
+    own = {col for col, v in change["fields"].items() if v == change["gid"]}
+    values = rows.decode_fields(s, name, {col: None if col in own else v
+                                          for col, v in change["fields"].items()})
     if name in clashes.UNIQUES:
         settled = clashes.settle_insert(s, name, change["gid"], values)
         if isinstance(settled, clashes.Alias):
             return clashes.merge(s, name, change, settled)
         values = settled
+    signed_at = values.get("signed_at") if name == "note_revisions" else None
+    if signed_at is not None:
+        values["signed_at"] = None
     result = s.execute(insert(rows.table(name)).values(**values))
     if rows.key_columns(name) == ("id",):
         values["id"] = result.inserted_primary_key[0]
+        if signed_at is not None:
+            signing.append((values["id"], signed_at))
+            values["signed_at"] = signed_at
+        if own:
+            s.execute(update(rows.table(name)).where(rows.table(name).c.id == values["id"])
+                      .values(**dict.fromkeys(own, values["id"])))
     s.add(SyncRow(gid=change["gid"], tbl=name, row_key=rows.key_of(name, values),
                   fields={col: [[change["id"], v]] for col, v in change["fields"].items()},
                   conflicted=False))

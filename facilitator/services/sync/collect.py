@@ -133,6 +133,31 @@ def body(changes: list[dict[str, Any]], **extra: Any) -> bytes:
                       separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def _glued(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether an entry may not end between these two changes: a note revision and its goal
+    links travel together (a receiver signs the revision once its links are in)."""
+    if after["table"] == "note_goal_links":
+        revision = after.get("fields", {}).get("revision_id")
+        return revision is not None and revision in (
+            before["gid"] if before["table"] == "note_revisions" else None,
+            before.get("fields", {}).get("revision_id")
+            if before["table"] == "note_goal_links" else None)
+    return (after["table"] == "note_revisions" and before["table"] == "note_goal_links"
+            and before.get("fields", {}).get("revision_id") == after["gid"])
+
+
+def _batches(changes: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """About ``CHANGES_PER_ENTRY`` changes per entry, never parting ``_glued`` neighbours."""
+    out, start = [], 0
+    while start < len(changes):
+        end = min(start + CHANGES_PER_ENTRY, len(changes))
+        while end < len(changes) and _glued(changes[end - 1], changes[end]):
+            end += 1
+        out.append(changes[start:end])
+        start = end
+    return out
+
+
 def seal(s: Session, ws: Workspace, identity: SyncIdentity,
          changes: list[dict[str, Any]], *, announce: dict[str, Any] | None = None,
          epoch: int | None = None, audit_events: list[dict[str, Any]] | None = None) -> int:
@@ -141,8 +166,7 @@ def seal(s: Session, ws: Workspace, identity: SyncIdentity,
     ``announce`` (a new sync key's boxes, ``epochs``) goes alone in one entry sealed under
     ``epoch`` (the previous epoch: the others cannot read the new one yet); ``audit_events``
     (``audit_travel``) ride along. Everything else uses the newest epoch."""
-    chunks = [changes[i:i + CHANGES_PER_ENTRY] for i in range(0, len(changes),
-                                                             CHANGES_PER_ENTRY)]
+    chunks = _batches(changes)
     events = audit_events or []
     logs = [events[i:i + AUDIT_PER_ENTRY] for i in range(0, len(events), AUDIT_PER_ENTRY)]
     # Audit events ride in the change entries first, so a round usually seals one entry.

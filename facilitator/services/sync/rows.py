@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Column, Table, TypeDecorator, select
 from sqlalchemy.orm import Session
 
 # Every model module, so that Base.metadata knows every synced table.
-from ...models import audit, curriculum, notes, roster, sessions, users  # noqa: F401
+from ...models import audit, curriculum, notes, roster, sessions, slots, users  # noqa: F401
 from ...models.base import Base
 from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash

@@ -88,6 +88,9 @@ def _state(s: Session) -> SyncState:
     return state
 
 
+sync_state = _state  # for the services that set a hub address up (``enrol``, ``join``)
+
+
 def _seal_local(s: Session, ws: Workspace, binding: InstallBinding) -> tuple[SyncIdentity, int]:
     """This device's identity, and how many entries were sealed now."""
     me = identity_row(s, ws, binding)
@@ -141,6 +144,9 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
                 # enrolment, or came from a backup of an enrolled laptop).
                 create_first_key(s, ws)
             epochs.open_in(s, ws)
+            from .slots import plain_copies
+
+            plain_copies(s, ws)  # users' slots for the other laptops, where no password is needed
             me, _sealed = _seal_local(s, ws, binding)
             device, public = uuid.UUID(me.device_id), me.public_key
         with HubClient(dsn) as hub:
@@ -183,6 +189,13 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
                              .where(SyncRow.conflicted)) or 0
         audit.record(s, ws, "sync.round", "sync", "", pushed=pushed, pulled=pulled,
                      applied=applied, conflicts=conflicts)
+    from .slots import reconcile  # users' key slots from the other laptops (enrolment)
+
+    try:
+        reconcile(ws)
+    except SyncProblem as error:
+        _remember_problem(ws, str(error))
+        raise
     return SyncReport(pushed, pulled, applied, pending, conflicts)
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
-from . import schema
+from . import enrolment, schema
 from .client import HubError, hub_label, translate
 
 S = schema.SCHEMA
@@ -43,7 +43,7 @@ def init(dsn: str, device_role: str = "facilitator_device") -> str:
     with _connect(dsn) as conn:
         try:
             with conn.transaction(), conn.cursor() as cur:
-                for statement in schema.statements(role):
+                for statement in (*schema.statements(role), *enrolment.statements(role)):
                     cur.execute(statement.encode())
                 cur.execute(f"SELECT value FROM {S}.meta WHERE key = 'hub_id'")
                 row = cur.fetchone()

@@ -28,6 +28,10 @@ class HubUnreachable(HubError):
     pass
 
 
+class HubLoginRefused(HubUnreachable):
+    """The server answered but refused the account (no such role, wrong or expired password)."""
+
+
 class DeviceFrozen(HubError):
     pass
 
@@ -48,6 +52,11 @@ _CODES: dict[str, type[HubError]] = {
     schema.NOT_AN_ENTRY: PushRefused,
     schema.KEY_CHANGED: PushRefused,
 }
+
+
+# libpq's texts when the server refuses a login (it answers in English unless lc_messages differ).
+_LOGIN_REFUSED = ("authentication failed", "does not exist", "password has expired",
+                  "no password supplied")
 
 
 @dataclass(frozen=True)
@@ -89,9 +98,11 @@ def translate(error: psycopg.Error, where: str) -> HubError:
         return HubUnreachable(f"The clinic hub {where} did not prove it is the clinic's hub (its"
                               " TLS certificate does not match): nothing was sent. This laptop"
                               " keeps working offline; tell your administrator.")
-    if "password authentication failed" in text:
-        return AccountDisabled(f"The clinic hub {where} refused this laptop's hub account (wrong"
-                               " password, or the account was removed): nothing was sent.")
+    if isinstance(error, psycopg.OperationalError) and any(
+            hint in text for hint in _LOGIN_REFUSED):
+        return HubLoginRefused(f"The clinic hub {where} refused this laptop's hub account (no"
+                               " such account, a wrong or expired password, or the account was"
+                               " removed): nothing was sent.")
     if isinstance(error, psycopg.OperationalError):
         return HubUnreachable(f"The clinic hub {where} cannot be reached; this laptop keeps"
                               " working offline and nothing was lost.")
@@ -131,6 +142,21 @@ class HubClient:
                 return cur.fetchall()
         except psycopg.Error as error:
             raise translate(error, self.where) from None
+
+    def call_one(self, sql: str, params: Sequence[object], refused: type[HubError]) -> object:
+        """The one value of a function call whose own refusals (SQLSTATE FH1xx, a sentence)
+        become ``refused`` errors."""
+        try:
+            with self._conn.cursor(binary=True) as cur:
+                cur.execute(sql, params)
+                row = cur.fetchone()
+        except psycopg.Error as error:
+            code = getattr(error, "sqlstate", None) or ""
+            if code.startswith("FH1"):
+                raise refused(error.diag.message_primary or "The hub refused.") from None
+            raise translate(error, self.where) from None
+        assert row is not None
+        return row[0]
 
     def hub_id(self) -> str:
         return str(self._rows(f"SELECT {S}.hub_id()")[0][0])

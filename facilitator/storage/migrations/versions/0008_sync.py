@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import facilitator.models.base
-from facilitator.storage.sync_capture import CAPTURE_TRIGGERS
+from facilitator.storage.sync_capture import ADDED_LATER, CAPTURE_TRIGGERS
 
 revision: str = "0008_sync"
 down_revision: str | None = "0007"
@@ -103,12 +103,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_state")),
     )
     for trigger in CAPTURE_TRIGGERS:
-        op.execute(trigger.sql())
+        if trigger.table not in ADDED_LATER:  # those tables do not exist yet
+            op.execute(trigger.sql())
 
 
 def downgrade() -> None:
     for trigger in CAPTURE_TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {trigger.name}")
+        if trigger.table not in ADDED_LATER:
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger.name}")
     for table in ("sync_state", "sync_outbox", "sync_seen", "sync_peers", "sync_rows",
                   "sync_dirty"):
         op.drop_table(table)

@@ -1,0 +1,224 @@
+"""A fresh laptop joins the clinic with the hub address and a one-time enrolment code.
+
+Nobody signs in to join, and no one's password is needed: the laptop makes its *own* data key
+and database, and seals that key to each user's public key from the travelling slot copies
+(``services.sync.slots``), so everyone opens it with the password they already have.
+
+Steps, all inside a hidden folder beside the data folder that is renamed into place only when
+everything worked (a failure at any point removes it: no half-made data folder):
+
+1. a new data key, the database at the head migration, a key file holding the clinic's recovery
+   key slot (from the package) sealed to the new key, and a new device identity;
+2. log in to the hub with the account the code derives, redeem the code (once): the hub hands
+   over the package, and this laptop's account gets a new password only this laptop knows,
+   stored in its encrypted database with the hub address;
+3. store the clinic sync keys, pull and apply the whole history (a normal sync round);
+4. install every active user's slot (the newest travelling copies, or the package's for users
+   whose copy has not reached the hub) and bind each in the audit log; bind the recovery key.
+
+The sign-in window follows; nothing here keeps the database open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ...clock import Clock
+from ...models.sync import SyncKey
+from ...models.users import User
+from ...storage import migrate, travel
+from ...storage.device import DeviceSecrets
+from ...storage.errors import StorageError
+from ...storage.files import make_private, private_dir
+from ...storage.keyfile import check_slot
+from ...storage.keys import KdfParams, Slot, new_data_key, user_slot_name
+from ...storage.vault import DB_NAME, Vault
+from ...sync import enrolment as code_format
+from .. import audit, key_bindings
+from ..errors import SyncProblem, ValidationError
+from ..workspace import Actor, Workspace
+from . import identity, run
+
+Progress = Callable[[str], None]
+ENROLMENT = "enrolment"  # the audit log's login for what the joining laptop does unattended
+
+
+@dataclass(frozen=True)
+class Joined:
+    users: tuple[str, ...]  # logins that can sign in here now
+    entries: int  # entries pulled
+
+
+def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
+                device: DeviceSecrets, kdf: KdfParams | None = None,
+                progress: Progress | None = None) -> Joined:
+    """Join the clinic whose hub is at ``dsn`` into the empty ``data_dir``. Raises
+    ValidationError (bad input) or SyncProblem (one sentence saying what to do)."""
+    say = progress or (lambda _text: None)
+    try:
+        code = code_format.normalise(code)
+    except code_format.BadCode as error:
+        raise ValidationError({"code": str(error)}) from None
+    if not dsn.strip():
+        raise ValidationError({"address": "Enter the hub address your administrator gave you."})
+    from ...storage.hub.enrolment import address_parts
+
+    try:
+        address, had_password = address_parts(dsn)
+    except StorageError as error:
+        raise ValidationError({"address": str(error)}) from None
+    if had_password:
+        raise ValidationError({"address": "Leave the password out: the code stands for it."})
+    data_dir = Path(data_dir)
+    if Vault(data_dir, device=device).exists():
+        raise SyncProblem(f"{data_dir} already holds a Facilitator database: join into an"
+                          " empty folder.")
+    if data_dir.is_dir() and any(data_dir.iterdir()):  # checked before the code is spent
+        raise SyncProblem(f"{data_dir} is not empty: join into an empty folder.")
+    work = data_dir.parent / f".{data_dir.name}.joining-{secrets.token_hex(4)}"
+    vault = Vault(work, device=device, kdf=kdf)
+    ws: Workspace | None = None
+    try:
+        ws, joined = _join(vault, address, code, clock, say)
+        ws.close()
+        ws = None
+        if data_dir.exists():
+            data_dir.rmdir()  # empty (checked above); rename needs it gone on every platform
+        work.rename(data_dir)
+    except BaseException as error:
+        if ws is not None:
+            ws.close()
+        shutil.rmtree(work, ignore_errors=True)
+        if isinstance(error, StorageError | OSError):
+            raise SyncProblem(f"The new laptop could not be set up ({error}); nothing was"
+                              " kept. Check the disk and try again.") from error
+        raise
+    return joined
+
+
+def join_into(vault: Vault, dsn: str, code: str, clock: Clock,
+              progress: Progress | None = None) -> Joined:
+    """``join_clinic`` into the data folder of ``vault`` (the first-run window's)."""
+    return join_clinic(vault.data_dir, dsn, code, clock, device=vault.device, kdf=vault.kdf,
+                       progress=progress)
+
+
+def _join(vault: Vault, address: str, code: str, clock: Clock,
+          say: Progress) -> tuple[Workspace, Joined]:
+    say("Creating this laptop's encrypted database…")
+    ws = _new_database(vault, clock)
+    try:
+        return ws, _fill(ws, address, code, say)
+    except BaseException:
+        ws.close()
+        raise
+
+
+def _new_database(vault: Vault, clock: Clock) -> Workspace:
+    from ...storage.engine import Database
+
+    private_dir(vault.data_dir)
+    data_key = new_data_key()
+    db = Database(vault.data_dir / DB_NAME, data_key)
+    try:
+        make_private(vault.db_path)
+        migrate.upgrade(db)
+    except BaseException:
+        db.close()
+        raise
+    # No one is signed in while a laptop joins: its own actions are audited as "enrolment".
+    actor = Actor(None, ENROLMENT, "Laptop enrolment", "", "system")  # type: ignore[arg-type]
+    from zoneinfo import ZoneInfo
+
+    return Workspace(vault, db, clock, actor, ZoneInfo("UTC"))
+
+
+def _fill(ws: Workspace, address: str, code: str, say: Progress) -> Joined:
+    from ...storage.hub import enrolment as hub_enrolment
+    from ...storage.hub.client import HubClient, HubError, HubLoginRefused, hub_label
+
+    derived = code_format.derive(code)
+    me = identity.current_identity(ws)
+    own_password = secrets.token_urlsafe(32)
+    say("Redeeming the enrolment code on the hub…")
+    try:
+        with HubClient(hub_enrolment.with_login(address, derived.hub_login,
+                                                derived.hub_password)) as hub:
+            hub_id = hub.hub_id()
+            sealed = hub_enrolment.redeem(hub, derived.lookup, me.device_id,
+                                          code_format.scram_verifier(own_password))
+    except HubLoginRefused:
+        raise SyncProblem(f"The hub at {hub_label(address)} does not accept this code: it is"
+                          " mistyped, expired or already used, or this is another clinic's hub."
+                          " Ask your administrator for a new code.") from None
+    except HubError as error:
+        raise SyncProblem(str(error)) from None
+    try:
+        package = code_format.open_package(code, sealed)
+    except code_format.BadPackage as error:
+        raise SyncProblem(str(error)) from None
+    if package.get("hub_id") != hub_id:
+        raise SyncProblem(f"The hub at {hub_label(address)} is not the hub this code was made"
+                          " for (another clinic's?). Check the address with your"
+                          " administrator.")
+    try:
+        recovery = check_slot(package["recovery"])
+        given = [check_slot(raw) for raw in package.get("slots", [])]
+    except (StorageError, KeyError, TypeError) as error:
+        raise SyncProblem(f"The enrolment package is damaged ({error}); ask for a new code.")\
+            from None
+    travel.new_key_file(ws.vault.keys_path, ws.db.raw_key(), recovery).save()
+    with ws.transaction() as s:
+        for epoch, key in package["sync_keys"].items():
+            s.add(SyncKey(epoch=int(epoch), key=bytes.fromhex(key), created_at=ws.clock.now()))
+        state = run.sync_state(s)
+        state.hub_dsn = hub_enrolment.with_login(address, derived.hub_login, own_password)
+        state.hub_id = hub_id
+        audit.record(s, ws, "sync.joined", "hub_account", derived.hub_login,
+                     device=str(me.device_id))
+        key_bindings.bind(s, at=ws.clock.now(), actor_id=None, actor_login=ENROLMENT,
+                          entity=key_bindings.RECOVERY_ENTITY, entity_id="",
+                          fingerprint=recovery.fingerprint(), reason="enrolled")
+    say("Pulling the clinic's records (this can take a few minutes)…")
+    report = run.sync_now(ws)
+    say("Setting up the users' sign-in…")
+    _install_given(ws, given)  # the round installed the travelling copies already
+    with ws.read() as s:
+        have = travel.public_keys(ws.vault)
+        users = tuple(sorted(u.login for u in s.scalars(select(User).where(User.active))
+                             if user_slot_name(u.login) in have))
+    return Joined(users, report.pulled)
+
+
+def _install_given(ws: Workspace, given: list[Slot]) -> None:
+    """Slots from the package for active users the history brought no copy of."""
+    have = travel.public_keys(ws.vault)
+    with ws.read() as s:
+        active = {user_slot_name(u.login): u.id for u in s.scalars(select(User)
+                                                                    .where(User.active))}
+    wanted = [slot for slot in given if slot.name in active and slot.name not in have]
+    if not wanted:
+        return
+    with ws.transaction() as s:
+        for slot in wanted:
+            key_bindings.bind(s, at=ws.clock.now(), actor_id=None, actor_login=ENROLMENT,
+                              entity="user", entity_id=active[slot.name],
+                              fingerprint=slot.fingerprint(), reason="enrolled")
+    travel.install(ws.vault, ws.db.raw_key(), wanted, [])
+
+
+def leftovers(data_dir: Path) -> list[Path]:
+    """Hidden work folders of joins that were killed mid-way (for tests and a later clean-up;
+    they hold nothing without the data key, which died with the process)."""
+    parent = Path(data_dir).parent
+    with contextlib.suppress(OSError):
+        return sorted(parent.glob(f".{Path(data_dir).name}.joining-*"))
+    return []
+

@@ -1,0 +1,207 @@
+"""Users' key slots travelling between the clinic's laptops (``models.slots``).
+
+Where copies are made (only once sync is set up on the laptop):
+
+* an admin makes the clinic's first enrolment code: her own slot, and every slot that needs no
+  password (not bound to a keychain), are copied. Before that, nothing is copied: a clinic that
+  never enrols a laptop carries no copies;
+* a password is set (account created, password changed or reset, account reactivated): the
+  service that makes the slot also records its password-only copy, in the transaction that
+  binds the slot (``copy_new`` before it, ``record`` inside it);
+* a user signs in and the newest copy of her slot is not the one this laptop's ``keys.json``
+  holds, while this laptop's slot is the newer one (e.g. she reset her password here with the
+  recovery key, or her slot predates sync): ``after_sign_in`` makes the copy from the password
+  she just typed. A user whose slot is keychain-bound and who has not signed in (nor had a
+  password set) on a syncing laptop since the first code was made has no copy yet, so she
+  cannot sign in on a new laptop until she does;
+  ``missing`` names such users for the admin who enrols a laptop.
+
+``reconcile`` (after every sync round, and when a laptop joins) installs the newest copy of
+each active user's slot into this laptop's ``keys.json`` when it differs from the slot there,
+and removes the slot of every user deactivated anywhere. A slot bound here *after* the newest
+copy was made is kept (and sent out at that user's next sign-in here). Comparing times across
+laptops assumes their clocks roughly agree; each slot change is also bound in the audit log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import asdict
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...models.audit import AuditEvent
+from ...models.slots import TravelSlot
+from ...models.sync import SyncState
+from ...models.users import User
+from ...storage import travel
+from ...storage.errors import StorageError
+from ...storage.keyfile import check_slot
+from ...storage.keys import Slot, open_slot, user_slot_name
+from .. import audit, key_bindings
+from ..errors import ServiceError, SyncProblem
+from ..workspace import Workspace
+
+
+def _enrolling(s: Session) -> bool:
+    """Whether this clinic has used enrolment (some slot copy exists): before the first code,
+    nothing is copied, so clinics that never enrol a laptop carry no copies at all."""
+    return (s.get(SyncState, 1) is not None
+            and s.scalar(select(TravelSlot.id).limit(1)) is not None)
+
+
+def copying(ws: Workspace) -> bool:
+    with ws.read() as s:
+        return _enrolling(s)
+
+
+def copy_new(ws: Workspace, slot: Slot, password: str) -> Slot | None:
+    """The travelling copy of a slot just made for ``password`` (None when this laptop does
+    not sync). Runs the slow KDF when the slot is keychain-bound: call it outside a write
+    transaction."""
+    if not copying(ws):
+        return None
+    try:
+        return travel.travel_copy(ws.vault, slot, password)
+    except StorageError as error:
+        raise SyncProblem(str(error)) from error
+
+
+def record(s: Session, ws: Workspace, user_id: int, copy: Slot | None) -> None:
+    """Store the copy (it travels with the next sync) inside the caller's transaction."""
+    if copy is not None:
+        s.add(TravelSlot(user_id=user_id, public=copy.public, slot=asdict(copy),
+                         made_at=ws.clock.now()))
+
+
+def newest(s: Session) -> dict[int, TravelSlot]:
+    newest: dict[int, TravelSlot] = {}
+    for row in s.scalars(select(TravelSlot).order_by(TravelSlot.made_at, TravelSlot.public)):
+        newest[row.user_id] = row  # ascending: the last one wins
+    return newest
+
+
+def _bound_at(s: Session) -> dict[int, datetime]:
+    """When each account's slot was last bound on this laptop."""
+    rows = s.execute(select(AuditEvent.entity_id, func.max(AuditEvent.at))
+                     .where(AuditEvent.action == key_bindings.BOUND,
+                            AuditEvent.entity == "user").group_by(AuditEvent.entity_id))
+    return {int(uid): at for uid, at in rows if uid.isdigit()}
+
+
+def after_sign_in(ws: Workspace, password: str) -> None:
+    """Send this user's slot to the other laptops when it is newer than the copy they have.
+    Never stands in the way of signing in: a failure here is retried at the next sign-in."""
+    with contextlib.suppress(ServiceError, StorageError):
+        send_own(ws, password)
+
+
+def _opens(row: TravelSlot, password: str) -> bool:
+    try:
+        open_slot(check_slot(dict(row.slot)), password, None)
+    except StorageError:
+        return False
+    return True
+
+
+def send_own(ws: Workspace, password: str, *, first: bool = False) -> None:
+    """``after_sign_in`` for the signed-in user whose ``password`` was just checked; errors
+    are raised. ``first``: the admin making an enrolment code (copies may start here)."""
+    name = user_slot_name(ws.actor.login)
+    with ws.read() as s:
+        if s.get(SyncState, 1) is None or not (first or _enrolling(s)):
+            return
+        row = newest(s).get(ws.actor.user_id)
+        bound = _bound_at(s).get(ws.actor.user_id)
+        made = row.made_at if row is not None else None
+        public = row.public if row is not None else None
+    slot = travel.slot_named(ws.vault, name)
+    if slot is None or not slot.keyed or slot.public == public:
+        return
+    if row is not None and _opens(row, password):
+        return  # the clinic's copy takes this password already (e.g. a restored laptop)
+    if made is not None and (bound is None or bound <= made):
+        return  # the copy is newer: ``reconcile`` installs it here
+    copy = travel.travel_copy(ws.vault, slot, password)
+    with ws.transaction() as s:
+        record(s, ws, ws.actor.user_id, copy)
+
+
+def plain_copies(s: Session, ws: Workspace, *, first: bool = False) -> None:
+    """Inside a sync round's first transaction: copies of the active users' slots that need no
+    password (not bound to the keychain), for those whose newest copy is not their slot here.
+    ``first``: an enrolment code is being made (copies may start here)."""
+    if not (first or _enrolling(s)):
+        return
+    local = travel.slots(ws.vault)
+    rows, bound = newest(s), _bound_at(s)
+    for user in s.scalars(select(User).where(User.active)):
+        slot = local.get(user_slot_name(user.login))
+        if slot is None or not slot.keyed or slot.device_bound:
+            continue
+        row = rows.get(user.id)
+        # No copy yet, or this slot was bound here after the newest copy was made (a slot
+        # restored from a backup is such a slot too: one copy more, harmless).
+        if row is None or (row.public != slot.public and user.id in bound
+                           and bound[user.id] > row.made_at):
+            record(s, ws, user.id, travel.travelling(slot))
+
+
+def missing(ws: Workspace) -> list[str]:
+    """Active users with no travelling copy of their slot at all (after ``plain_copies``): they
+    must sign in once on a syncing laptop before they can sign in on a newly enrolled one."""
+    with ws.transaction() as s:
+        plain_copies(s, ws, first=True)
+    with ws.read() as s:
+        copied = set(newest(s))
+        return sorted(u.login for u in s.scalars(select(User).where(User.active))
+                      if u.id not in copied)
+
+
+def reconcile(ws: Workspace) -> tuple[int, int]:
+    """Bring this laptop's ``keys.json`` in line with the clinic's users (see the module
+    docstring). Returns (slots installed, slots removed). Raises SyncProblem when the key
+    file cannot be written (the next round tries again)."""
+    local = travel.public_keys(ws.vault)
+    prints = ws.vault.slot_fingerprints()
+    add: list[tuple[int, Slot]] = []
+    remove: list[tuple[int, str]] = []
+    with ws.read() as s:
+        rows, bound = newest(s), _bound_at(s)
+        for user in s.scalars(select(User)):
+            name = user_slot_name(user.login)
+            if not user.active:
+                if name in local:
+                    remove.append((user.id, name))
+                continue
+            row = rows.get(user.id)
+            if row is None or local.get(name) == row.public:
+                continue
+            if (name in local and user.id in bound and bound[user.id] > row.made_at
+                    and key_bindings.bound(s, "user", user.id) == prints.get(name)):
+                continue  # changed here after that copy was made (and bound to this slot)
+            try:
+                add.append((user.id, check_slot(dict(row.slot))))
+            except StorageError as error:
+                raise SyncProblem(str(error)) from error
+    if not add and not remove:
+        return 0, 0
+    # Bound first, stored after (as a password change does): a slot in the file is never
+    # one the database does not know.
+    with ws.transaction() as s:
+        for uid, slot in add:
+            key_bindings.bind(s, at=ws.clock.now(), actor_id=ws.actor.user_id,
+                              actor_login=ws.actor.login, entity="user", entity_id=uid,
+                              fingerprint=slot.fingerprint(), reason="from another laptop")
+        for uid, _name in remove:
+            audit.record(s, ws, "key.slot_removed", "user", uid,
+                         reason="deactivated on another laptop")
+    try:
+        travel.install(ws.vault, ws.db.raw_key(), [slot for _, slot in add],
+                       [name for _, name in remove])
+    except StorageError as error:
+        raise SyncProblem(f"The users' key slots from the other laptops were not saved"
+                          f" ({error}); the next sync tries again.") from error
+    return len(add), len(remove)
