@@ -24,6 +24,7 @@ applies the clinic's whole record, some 700,000 rows for five years.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -37,33 +38,41 @@ from .collect import conflicted, winner
 from .rows import NO_CONFLICT, MissingRecord
 
 
-def apply_changes(s: Session, changes: list[dict[str, Any]]) -> int:
-    """Apply one entry's changes inside the caller's transaction; returns how many changed
-    anything."""
+def apply_changes(s: Session, changes: list[dict[str, Any]], until: float | None = None
+                  ) -> tuple[int, list[dict[str, Any]]]:
+    """Apply an entry's changes inside the caller's transaction, stopping once
+    ``time.perf_counter()`` reaches ``until`` (after at least one change): returns how many
+    changed anything and the changes still to apply, to be passed again in a later transaction
+    (applying is idempotent, so a crash in between only means the entry is applied again)."""
     s.execute(select(1))  # the transaction is open: the pragma applies to it
     s.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     pending = [c for c in changes if c["table"] in SYNCED]  # others: tables we do not sync
-    index = _Index(s, pending)
+    index = _Index(s)
     with s.no_autoflush:
-        done = _apply_all(s, pending, index)
+        done, left = _apply_all(s, pending, index, until)
     index.write()
     s.flush()
-    return done
+    return done, left
 
 
 class _Index:
     """Global id -> (table, local key or None for a deleted row) for one entry's changes."""
 
-    def __init__(self, s: Session, changes: list[dict[str, Any]]) -> None:
+    AHEAD = 100  # changes whose global ids are read together
+
+    def __init__(self, s: Session) -> None:
         self.s = s
         self.known: dict[str, tuple[str, str | None]] = {}
         self.new: list[dict[str, Any]] = []  # sync records of rows inserted, not yet written
+
+    def prepare(self, changes: list[dict[str, Any]]) -> None:
+        """Read the global ids these changes name (their rows and the rows they refer to)."""
         wanted = {c["gid"] for c in changes}
         for change in changes:
             fields = change.get("fields", {})
             wanted.update(fields[col] for col in rows.refs(change["table"])
                           if fields.get(col) is not None)
-        self._read(wanted)
+        self._read(wanted - self.known.keys())
 
     def _read(self, gids: Iterable[str]) -> None:
         ordered = sorted(gids)
@@ -88,15 +97,20 @@ class _Index:
             self.new = []
 
 
-def _apply_all(s: Session, pending: list[dict[str, Any]], index: _Index) -> int:
+def _apply_all(s: Session, pending: list[dict[str, Any]], index: _Index, until: float | None
+               ) -> tuple[int, list[dict[str, Any]]]:
     done = 0
     while pending:
         # Changes come in the order their rows were last touched, so a row can refer to one
         # inserted further on in the entry (a signed revision to its note, both touched at
         # signing). Such a change waits for the next pass; everything else keeps its order.
         later = {c["gid"] for c in pending if c["op"] == "insert"}
-        waiting = []
-        for change in pending:
+        waiting: list[dict[str, Any]] = []
+        for position, change in enumerate(pending):
+            if until is not None and position and time.perf_counter() >= until:
+                return done, pending[position:] + waiting  # this pass's rest, then the next
+            if position % index.AHEAD == 0:
+                index.prepare(pending[position:position + index.AHEAD])
             later.discard(change["gid"])
             op = {"insert": _insert, "update": _update, "delete": _delete}[change["op"]]
             try:
@@ -109,7 +123,7 @@ def _apply_all(s: Session, pending: list[dict[str, Any]], index: _Index) -> int:
         if len(waiting) == len(pending):
             raise MissingRecord(waiting[0]["table"], waiting[0]["gid"])
         pending = waiting
-    return done
+    return done, []
 
 
 def _known(s: Session, gid: str, index: _Index) -> SyncRow | None:

@@ -6,10 +6,13 @@
    pushes the same bytes again, which the hub answers with "duplicate".
 3. Compare the hub's head of every device with the head this laptop remembers (a hub that lost
    or rewrote history is refused before anything is pulled).
-4. Pull in batches after the stored cursor. Each batch is one write transaction: first this
-   laptop's newest edits are sealed (so a pulled change can never silently overwrite an edit
-   not yet collected), then every entry is checked (``facilitator.sync.chain``) and applied,
-   and the cursor moves. A failed check stops the round with nothing of that batch applied.
+4. Pull in batches after the stored cursor; check each entry (``facilitator.sync.chain``) and
+   apply it in short write transactions (``APPLY_SLICE_S`` each, so the live console never
+   waits long for the write lock). Each starts by sealing this laptop's newest edits (so a
+   pulled change can never silently overwrite an edit not yet collected); the last one of an
+   entry records it as seen and moves the cursor past it. Applying is idempotent, so a round
+   cut off inside an entry applies that entry again next time. A failed check stops the round
+   with nothing of that entry applied.
 5. Push what step 4 sealed.
 
 Entries this laptop's own database sealed (under its current or an earlier identity, up to the
@@ -19,10 +22,11 @@ seq it knows) are checked but not applied again: their changes are already in it
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
@@ -51,6 +55,10 @@ if TYPE_CHECKING:  # the hub client loads psycopg (and its libpq): only when a r
     from ...storage.hub.client import HubClient, HubHead
 
 PULL_BATCH = 200
+# How long one write transaction of a pull applies changes before it commits. Short, because
+# the console's actions wait for it (the write lock); not much shorter, because each commit
+# costs a durable write (a new laptop's first pull commits ~700,000 rows).
+APPLY_SLICE_S = 0.005
 
 
 @dataclass(frozen=True)
@@ -214,27 +222,48 @@ def _check_heads(ws: Workspace, heads: list[HubHead]) -> None:
 
 def _pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: dict[str, bytes],
           cursor: int) -> tuple[int, int, int]:
-    """Pull and apply every batch after ``cursor``: (entries pulled, changes applied, entries
+    """Pull and apply every entry after ``cursor``: (entries pulled, changes applied, entries
     sealed meanwhile from this laptop's own new edits)."""
     pulled = applied = sealed = 0
     while True:
         batch = hub.pull(cursor, PULL_BATCH)
         if not batch:
             return pulled, applied, sealed
-        with ws.transaction() as s:
-            sealed += _seal_local(s, ws, binding)[1]
-            for _cursor, raw in batch:
-                applied += _take(s, E.decode(raw), keys_on_hub)
-            cursor = _state(s).cursor = batch[-1][0]
-            # The capture triggers noted the rows just applied; local edits were collected at
-            # the start of this transaction and none can come in while it holds the lock.
-            s.execute(delete(SyncDirty))
+        for position, raw in batch:
+            done, new = _take(ws, binding, E.decode(raw), keys_on_hub, position)
+            applied += done
+            sealed += new
+        cursor = batch[-1][0]
         pulled += len(batch)
         if len(batch) < PULL_BATCH:
             return pulled, applied, sealed
 
 
-def _take(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> int:
+def _take(ws: Workspace, binding: InstallBinding, entry: E.Entry,
+          keys_on_hub: dict[str, bytes], position: int) -> tuple[int, int]:
+    """Check and apply one entry, a slice per write transaction: (changes applied, entries
+    sealed from local edits meanwhile)."""
+    changes: list[dict[str, Any]] | None = None
+    applied = sealed = 0
+    while True:
+        with ws.transaction() as s:
+            sealed += _seal_local(s, ws, binding)[1]
+            if changes is None:
+                changes = _check(s, entry, keys_on_hub)
+            if changes:
+                done, changes = apply_changes(s, changes, time.perf_counter() + APPLY_SLICE_S)
+                applied += done
+            if not changes:
+                _record(s, entry, keys_on_hub)
+                _state(s).cursor = position
+            # The capture triggers noted the rows just applied; local edits were collected at
+            # the start of this transaction and none can come in while it holds the lock.
+            s.execute(delete(SyncDirty))
+        if not changes:
+            return applied, sealed
+
+
+def _peer(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> SyncPeer:
     device = str(entry.header.device_id)
     peer = s.get(SyncPeer, device)
     if peer is None:
@@ -244,24 +273,41 @@ def _take(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> int:
                                " list; it was not applied.")
         peer = SyncPeer(device_id=device, public_key=public, head_seq=0, head_hash=E.GENESIS)
         s.add(peer)  # pinned on first sight; a later change of key is refused
-    seq = entry.header.seq
+    return peer
+
+
+def _check(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]
+           ) -> list[dict[str, Any]]:
+    """The entry's changes to apply once its signature and place in its chain hold (none for a
+    duplicate or an entry sealed from this very database). Records nothing."""
+    device, seq = str(entry.header.device_id), entry.header.seq
+    with s.no_autoflush:
+        peer = _peer(s, entry, keys_on_hub)
     known = s.get(SyncSeen, (device, seq))
     checked = C.check_entry(entry, public_key=peer.public_key, sync_keys=sync_keys(s),
                             head=C.Head(peer.head_seq, peer.head_hash),
                             known_hash=known.hash if known else None)
     if checked.verdict is C.Verdict.DUPLICATE:
-        return 0
-    s.add(SyncSeen(device_id=device, seq=seq, hash=entry.hash))
-    peer.head_seq, peer.head_hash = seq, entry.hash
+        return []
     mine = s.scalars(select(SyncIdentity).where(SyncIdentity.device_id == device)).first()
     if mine is not None and seq <= mine.seq:
-        return 0  # sealed from this very database: already applied
+        return []  # sealed from this very database: already applied
     assert checked.body is not None
     data = json.loads(checked.body)
     if data.get("v") != 1:
         raise SyncProblem(f"{entry.header.label()} was written by a newer Facilitator; update"
                           " this laptop to apply it.")
-    return apply_changes(s, data["changes"])
+    return list(data["changes"])
+
+
+def _record(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> None:
+    """The entry is applied: it is seen, and its device's head moves to it."""
+    device, seq = str(entry.header.device_id), entry.header.seq
+    if s.get(SyncSeen, (device, seq)) is not None:
+        return  # a duplicate: already recorded
+    peer = _peer(s, entry, keys_on_hub)
+    s.add(SyncSeen(device_id=device, seq=seq, hash=entry.hash))
+    peer.head_seq, peer.head_hash = seq, entry.hash
 
 
 def status(ws: Workspace) -> SyncStatus:

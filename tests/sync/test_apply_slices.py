@@ -1,0 +1,74 @@
+"""A pull applies an entry in short write transactions (the live console waits for the write
+lock), and a round cut off inside an entry applies the rest of it next time, nothing twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+from sqlalchemy import func, select
+
+from facilitator.models.roster import Participant
+from facilitator.models.sync import SyncSeen, SyncState
+from facilitator.services import roster
+from facilitator.services.sync import apply, run
+from tests.pg import Cluster
+from tests.services.notes.conftest import NotesClinic, nc
+from tests.sync.laptops import Clinic, Laptop
+
+__all__ = ["nc"]
+NEW = 30
+
+
+@pytest.fixture
+def clinic(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
+           nc: NotesClinic) -> Clinic:
+    c = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
+    yield c
+    c.close()
+
+
+def _state(laptop: Laptop) -> tuple[int, int, int]:
+    """(participants, entries seen, cursor) on ``laptop``."""
+    with laptop.sign_in().read() as s:
+        return (s.scalar(select(func.count()).select_from(Participant)) or 0,
+                s.scalar(select(func.count()).select_from(SyncSeen)) or 0,
+                s.get(SyncState, 1).cursor)
+
+
+def test_a_round_cut_off_inside_an_entry_resumes_it(clinic: Clinic, nc: NotesClinic,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    a = clinic.adopt("A", nc.vault)
+    a.sync()
+    b = clinic.join_from(a, "B")
+    b.sync()
+    for i in range(NEW):
+        roster.add_participant(a.sign_in(), roster.ParticipantDraft(
+            chart_id=f"S-{i}", legal_name=f"Sam Placeholder {i}",
+            admission_date=nc.clock.now().date()))
+    assert a.sync().pushed == 1  # one entry: every new participant
+    before = _state(b)
+
+    # One change per write transaction; the power goes at the tenth.
+    monkeypatch.setattr(run, "APPLY_SLICE_S", 0.0)
+    real, calls = apply.apply_changes, []
+
+    def cut_off(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 10:
+            raise RuntimeError("power cut")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run, "apply_changes", cut_off)
+    with pytest.raises(RuntimeError, match="power cut"):
+        b.sync()
+    participants, seen, cursor = _state(b)
+    assert participants == before[0] + 9  # nine slices committed, one change each
+    assert (seen, cursor) == before[1:]  # the entry is not recorded: it comes again
+
+    monkeypatch.setattr(run, "apply_changes", real)
+    report = b.sync()
+    assert report.applied == NEW - 9
+    assert _state(b)[0] == before[0] + NEW
+    assert a.dump() == b.dump()
