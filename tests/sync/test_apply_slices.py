@@ -1,5 +1,6 @@
 """A pull applies an entry in short write transactions (the live console waits for the write
-lock), and a round cut off inside an entry applies the rest of it next time, nothing twice."""
+lock), and a round cut off inside an entry applies the rest of it next time, nothing twice. A
+laptop pulls a note signed with goal links, and a new laptop pulls the whole record."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from sqlalchemy import func, select
 
 from facilitator.models.roster import Participant
 from facilitator.models.sync import SyncSeen, SyncState
-from facilitator.services import roster
+from facilitator.services import notes, roster
 from facilitator.services.sync import apply, run
+from tests.conftest import PASSWORD
 from tests.pg import Cluster
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic, Laptop
@@ -72,3 +74,30 @@ def test_a_round_cut_off_inside_an_entry_resumes_it(clinic: Clinic, nc: NotesCli
     assert report.applied == NEW - 9
     assert _state(b)[0] == before[0] + NEW
     assert a.dump() == b.dump()
+
+
+def test_a_note_signed_with_goal_links_and_a_whole_record_are_pulled(
+        clinic: Clinic, nc: NotesClinic) -> None:
+    a = clinic.adopt("A", nc.vault)
+    a.sync()
+    b = clinic.join_from(a, "B")
+    b.sync()
+    # Written, linked to a goal and signed between two rounds: the entry brings the revision
+    # signed, and the guard refuses new links of a signed revision.
+    tara = a.sign_in("tara")
+    note = notes.open_note(tara, nc.session_id, nc.people[0])
+    goal = note.goals[0]
+    seq = notes.save_draft(tara, note.note_id, note.edit_seq, sections={
+        "data": "Ada practised the breathing skill.", "assessment": "Engaged.",
+        "plan": "Practise daily."}, goals=[notes.GoalEntry(
+            goal.goal_id, goal.text, goal.status, True, "some", "Used it once.")])
+    assert notes.sign_notes(tara, [(note.note_id, seq)], PASSWORD)[0].signed
+    a.sync()
+    b.sync()
+    assert a.dump() == b.dump()
+    assert a.dump()["note_goal_links"]
+    # A new laptop pulls everything, the first admin (created by herself) included.
+    fresh = clinic.fresh_from(a, "C")
+    assert _state(fresh)[0] == 0
+    assert fresh.sync().applied == sum(len(rows) for rows in a.dump().values())
+    assert fresh.dump() == a.dump()

@@ -7,12 +7,12 @@
 3. Compare the hub's head of every device with the head this laptop remembers (a hub that lost
    or rewrote history is refused before anything is pulled).
 4. Pull in batches after the stored cursor; check each entry (``facilitator.sync.chain``) and
-   apply it in short write transactions (``APPLY_SLICE_S`` each, so the live console never
-   waits long for the write lock). Each starts by sealing this laptop's newest edits (so a
-   pulled change can never silently overwrite an edit not yet collected); the last one of an
-   entry records it as seen and moves the cursor past it. Applying is idempotent, so a round
-   cut off inside an entry applies that entry again next time. A failed check stops the round
-   with nothing of that entry applied.
+   apply it in slices, each its own write transaction that ends early when a console action
+   waits for the write lock (``APPLY_SLICE_S``). Each starts by sealing this laptop's newest
+   edits (so a pulled change can never silently overwrite an edit not yet collected); the last
+   one of an entry records it as seen and moves the cursor past it. Applying is idempotent, so
+   a round cut off inside an entry applies that entry again next time. A failed check stops
+   the round with nothing of that entry applied.
 5. Push what step 4 sealed.
 
 Entries this laptop's own database sealed (under its current or an earlier identity, up to the
@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -55,10 +56,13 @@ if TYPE_CHECKING:  # the hub client loads psycopg (and its libpq): only when a r
     from ...storage.hub.client import HubClient, HubHead
 
 PULL_BATCH = 200
-# How long one write transaction of a pull applies changes before it commits. Short, because
-# the console's actions wait for it (the write lock); not much shorter, because each commit
-# costs a durable write (a new laptop's first pull commits ~700,000 rows).
-APPLY_SLICE_S = 0.005
+PUSH_BATCH = 100
+# How long one write transaction of a pull applies changes at most before it commits. It
+# commits earlier as soon as another write transaction of this process (a console action)
+# waits for its turn (``storage.turns``), so the console waits for one change and a commit,
+# not for the slice; longer slices mean fewer durable commits (a new laptop's first pull
+# applies ~700,000 rows).
+APPLY_SLICE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -183,22 +187,30 @@ def _remember_problem(ws: Workspace, message: str) -> None:
 
 
 def _push(ws: Workspace, hub: HubClient, device_id: str) -> int:
+    """Push the outbox, ``PUSH_BATCH`` entries per call (a first round of a big clinic seals
+    hundreds of megabytes, more than one call may carry); each acknowledged batch leaves the
+    outbox at once."""
     with ws.read() as s:
-        waiting = [(o.seq, o.raw) for o in s.scalars(
-            select(SyncOutbox).where(SyncOutbox.device_id == device_id)
-            .order_by(SyncOutbox.seq))]
-    if not waiting:
-        return 0
-    result = hub.push([raw for _, raw in waiting])
-    done = set(result.accepted) | set(result.duplicates)
-    with ws.transaction() as s:
-        s.execute(delete(SyncOutbox).where(SyncOutbox.device_id == device_id,
-                                           SyncOutbox.seq.in_(done)))
-    if result.equivocation is not None:
-        raise SyncProblem(f"The hub holds a different entry {result.equivocation} for this"
-                          " laptop and froze it: this data folder was probably copied or"
-                          " restored on another machine. Tell your administrator.")
-    return len(result.accepted)
+        seqs = list(s.scalars(select(SyncOutbox.seq).where(SyncOutbox.device_id == device_id)
+                              .order_by(SyncOutbox.seq)))
+    pushed = 0
+    for start in range(0, len(seqs), PUSH_BATCH):
+        chunk = seqs[start:start + PUSH_BATCH]
+        with ws.read() as s:
+            raws = list(s.scalars(select(SyncOutbox.raw).where(
+                SyncOutbox.device_id == device_id, SyncOutbox.seq.in_(chunk))
+                .order_by(SyncOutbox.seq)))
+        result = hub.push(raws)
+        done = set(result.accepted) | set(result.duplicates)
+        with ws.transaction() as s:
+            s.execute(delete(SyncOutbox).where(SyncOutbox.device_id == device_id,
+                                               SyncOutbox.seq.in_(done)))
+        if result.equivocation is not None:
+            raise SyncProblem(f"The hub holds a different entry {result.equivocation} for"
+                              " this laptop and froze it: this data folder was probably copied"
+                              " or restored on another machine. Tell your administrator.")
+        pushed += len(result.accepted)
+    return pushed
 
 
 def _check_heads(ws: Workspace, heads: list[HubHead]) -> None:
@@ -251,7 +263,7 @@ def _take(ws: Workspace, binding: InstallBinding, entry: E.Entry,
             if changes is None:
                 changes = _check(s, entry, keys_on_hub)
             if changes:
-                done, changes = apply_changes(s, changes, time.perf_counter() + APPLY_SLICE_S)
+                done, changes = apply_changes(s, changes, _slice(ws))
                 applied += done
             if not changes:
                 _record(s, entry, keys_on_hub)
@@ -261,6 +273,12 @@ def _take(ws: Workspace, binding: InstallBinding, entry: E.Entry,
             s.execute(delete(SyncDirty))
         if not changes:
             return applied, sealed
+
+
+def _slice(ws: Workspace) -> Callable[[], bool]:
+    """When a slice of applying should end: someone waits to write, or its time is up."""
+    until = time.perf_counter() + APPLY_SLICE_S
+    return lambda: ws.db.turns.wanted or time.perf_counter() >= until
 
 
 def _peer(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> SyncPeer:
