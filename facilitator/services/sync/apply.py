@@ -106,11 +106,21 @@ def _apply_all(s: Session, pending: list[dict[str, Any]], index: _Index,
         # signing). Such a change waits for the next pass; everything else keeps its order.
         later = {c["gid"] for c in pending if c["op"] == "insert"}
         waiting: list[dict[str, Any]] = []
-        for position, change in enumerate(pending):
+        position = prepared = 0
+        while position < len(pending):
             if stop is not None and position and stop():
                 return done, pending[position:] + waiting  # this pass's rest, then the next
-            if position % index.AHEAD == 0:
-                index.prepare(pending[position:position + index.AHEAD])
+            if position >= prepared:
+                prepared = position + index.AHEAD
+                index.prepare(pending[position:prepared])
+            inserted = _insert_run(s, pending[position:prepared], index)
+            if inserted:
+                later.difference_update(c["gid"] for c in pending[position:position + inserted])
+                done += inserted
+                position += inserted
+                continue
+            change = pending[position]
+            position += 1
             later.discard(change["gid"])
             op = {"insert": _insert, "update": _update, "delete": _delete}[change["op"]]
             try:
@@ -124,6 +134,39 @@ def _apply_all(s: Session, pending: list[dict[str, Any]], index: _Index,
             raise MissingRecord(waiting[0]["table"], waiting[0]["gid"])
         pending = waiting
     return done, []
+
+
+def _insert_run(s: Session, changes: list[dict[str, Any]], index: _Index) -> int:
+    """Insert the leading run of plain new rows of one table in one statement (a first pull
+    is mostly such runs); returns how many, 0 when fewer than two qualify (the caller then
+    applies the first change on its own, with every special case)."""
+    name = changes[0]["table"] if changes else ""
+    if name == "note_goal_links" or rows.key_columns(name or "clinic") != ("id",):
+        return 0
+    run: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for change in changes:
+        if (change["op"] != "insert" or change["table"] != name or change["gid"] in index.known
+                or change["gid"] in change["fields"].values()):
+            break
+        try:
+            values = rows.decode_fields(s, name, change["fields"], index.local)
+        except MissingRecord:
+            break  # it refers to a row further on: the caller's passes handle that
+        if run and values.keys() != run[0][1].keys():
+            break
+        run.append((change, values))
+    if len(run) < 2:
+        return 0
+    table = rows.table(name)
+    ids = s.connection().execute(table.insert().returning(table.c.id,
+                                                          sort_by_parameter_order=True),
+                                 [values for _, values in run]).scalars().all()
+    for (change, _values), local_id in zip(run, ids, strict=True):
+        index.known[change["gid"]] = (name, str(local_id))
+        index.new.append({"gid": change["gid"], "tbl": name, "row_key": str(local_id),
+                          "conflicted": False, "fields": {col: [[change["id"], v]]
+                                                          for col, v in change["fields"].items()}})
+    return len(run)
 
 
 def _known(s: Session, gid: str, index: _Index) -> SyncRow | None:
@@ -155,18 +198,20 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: _Index) -> int
 
 def _insert_row(s: Session, name: str, values: dict[str, Any]) -> Any:
     conn = s.connection()
-    statement = insert(rows.table(name)).values(**values)
+    # Values as parameters, not in the statement: one compiled INSERT per table and column set
+    # (a first pull inserts every row of the clinic).
+    statement = (rows.table(name).insert(), values)
     revisions = rows.table("note_revisions")
     if name != "note_goal_links" or conn.scalar(select(revisions.c.signed_at).where(
             revisions.c.id == values["revision_id"])) is None:
-        return conn.execute(statement)
+        return conn.execute(*statement)
     # The writer linked the goal before signing; the revision arrived here signed, and its
     # guard refuses new links. The guard is lifted for this one insert and put back from the
     # registry inside this transaction, so no other connection ever sees it missing.
     guard = next(g for g in SIGNED_GUARDS if g.name == "note_goal_links_signed_no_insert")
     conn.exec_driver_sql(f"DROP TRIGGER {guard.name}")
     try:
-        return conn.execute(statement)
+        return conn.execute(*statement)
     finally:
         conn.exec_driver_sql(guard.sql())
 
