@@ -4,10 +4,7 @@ laptop pulls a note signed with goal links, and a new laptop pulls the whole rec
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from keyrings.alt.file import PlaintextKeyring
 from sqlalchemy import func, select
 
 from facilitator.models.roster import Participant
@@ -15,20 +12,12 @@ from facilitator.models.sync import SyncSeen, SyncState
 from facilitator.services import notes, roster
 from facilitator.services.sync import apply, run
 from tests.conftest import PASSWORD
-from tests.pg import Cluster
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic, Laptop
+from tests.sync.test_converge import clinic  # the laptops of the notes clinic, one hub
 
-__all__ = ["nc"]
+__all__ = ["clinic", "nc"]
 NEW = 30
-
-
-@pytest.fixture
-def clinic(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
-           nc: NotesClinic) -> Clinic:
-    c = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
-    yield c
-    c.close()
 
 
 def _state(laptop: Laptop) -> tuple[int, int, int]:
