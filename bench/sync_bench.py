@@ -88,19 +88,38 @@ FIGURES = (("sync_push_entries_per_s", "entries/s", ">= 2000", push_entries_per_
            ("sync_note_roundtrip_ms", "ms", "<= 500", note_roundtrip_ms))
 
 
-def run_all(emit) -> None:  # type: ignore[no-untyped-def]
-    with temporary_cluster(durable=True) as cluster:
-        for name, unit, target, measure in FIGURES:
-            emit(name, unit, target, lambda m=measure: m(cluster))
+def _initial_sync_5y_s() -> float:
+    from .initial_sync_bench import initial_sync_5y_s
+
+    return initial_sync_5y_s()
 
 
-if __name__ == "__main__":  # only these figures: python -m bench.sync_bench
-    import json
+def _console_during_sync() -> float:
+    from .sync_console_bench import console_action_p99_ms_during_sync
 
-    def _print(name: str, unit: str, target: str, measure) -> None:  # type: ignore[no-untyped-def]
-        value = measure()
-        print(json.dumps({"name": name, "value": round(value, 3), "unit": unit,
-                          "target": target}), flush=True)
+    return console_action_p99_ms_during_sync()
 
-    run_all(_print)
 
+# On the five-year clinic and a cached hub of its own (bench/initial_sync_bench.py).
+FIVE_YEAR = (("initial_sync_5y_s", "s", "<= 120", _initial_sync_5y_s),
+             ("console_action_p99_ms_during_sync", "ms", "<= 10", _console_during_sync))
+
+
+def run_all(emit, only: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
+    """Every sync figure, or those named in ``only``."""
+    wanted = [f for f in FIGURES if not only or f[0] in only]
+    if wanted:
+        with temporary_cluster(durable=True) as cluster:
+            for name, unit, target, measure in wanted:
+                emit(name, unit, target, lambda m=measure: m(cluster))
+    for name, unit, target, measure in FIVE_YEAR:
+        if not only or name in only:
+            emit(name, unit, target, measure)
+
+
+if __name__ == "__main__":  # only the sync figures: python -m bench.sync_bench [name ...]
+    import sys
+
+    from .__main__ import emit as _emit
+
+    run_all(_emit, tuple(sys.argv[1:]))

@@ -23,6 +23,9 @@ from facilitator.services.workspace import Workspace
 from facilitator.storage.device import KeyringSecrets
 from facilitator.storage.keys import KdfParams
 from facilitator.storage.vault import Vault
+from tests.pg import hub_db, pg_cluster  # one throw-away PostgreSQL cluster for the whole run
+
+__all__ = ["hub_db", "pg_cluster"]
 
 PASSWORD = "correct horse battery"
 # Cheap Argon2id for tests; the real cost is measured by `make bench` (unlock_s).

@@ -63,8 +63,10 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One write unit of work: ``BEGIN IMMEDIATE``, committed when the block ends."""
-        with self._mapped_errors(self.db.session()) as session, session.begin():
+        """One write unit of work: ``BEGIN IMMEDIATE``, committed when the block ends; this
+        process's write transactions take turns (``storage.turns``)."""
+        with self.db.turns.turn(), self._mapped_errors(self.db.session()) as session, \
+                session.begin():
             yield session
 
     @contextmanager

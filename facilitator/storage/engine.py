@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from .errors import DataDirProblem, NotADatabase
+from .turns import WriteTurns
 
 # Execution option that marks a read-only unit of work (deferred BEGIN, no write lock).
 READ_ONLY = "facilitator_read_only"
@@ -116,6 +117,7 @@ class Database:
     def __init__(self, path: Path, key: bytes, **engine_options: Any) -> None:
         self.path = path
         self._engine_options = engine_options
+        self.turns = WriteTurns()  # this process's write transactions, in order
         self._build(key)
         _OPEN[id(self)] = Path(path).resolve()
         weakref.finalize(self, _OPEN.pop, id(self), None)  # dropped without close()

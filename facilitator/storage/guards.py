@@ -4,11 +4,16 @@ One registry, so ``verify`` can tell a guard that was dropped or altered (someon
 and a SQL shell) from one that is in place, and migrations that rebuild a guarded table re-create
 exactly the same text. SQLite keeps each trigger's CREATE statement verbatim in
 ``sqlite_master``; comparison ignores whitespace only.
+
+Each guard also has a PostgreSQL form (a clinic may keep its record there): a PL/pgSQL function
+and a trigger that calls it, same name, same refusal message (``create_sql``/``drop_sql`` pick
+the form by dialect; ``pg_problems`` is ``problems`` read from PostgreSQL's catalogue).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,10 @@ class Guard:
         return (f"CREATE TRIGGER {self.name}\nBEFORE {self.verb} ON {self.table}\nBEGIN\n"
                 f"    SELECT RAISE(ABORT, '{self.message}');\nEND")
 
+    def pg_sql(self) -> tuple[str, str]:
+        return pg_forms(self.name, "BEFORE", self.verb, self.table, "",
+                        f"RAISE EXCEPTION '{self.message}';")
+
 
 @dataclass(frozen=True)
 class ExactGuard:
@@ -30,9 +39,40 @@ class ExactGuard:
     name: str
     table: str
     create: str
+    pg: tuple[str, str] = ("", "")  # its PostgreSQL form (``pg_forms``)
 
     def sql(self) -> str:
         return self.create
+
+    def pg_sql(self) -> tuple[str, str]:
+        return self.pg
+
+
+def pg_forms(name: str, timing: str, event: str, table: str, condition: str, action: str
+             ) -> tuple[str, str]:
+    """A trigger's PostgreSQL form: its function, then the trigger. PostgreSQL allows no
+    subquery in a trigger's WHEN, so the condition moves into the function; a BEFORE trigger
+    must hand the row back, or the statement would silently skip it."""
+    result = "NULL" if timing == "AFTER" else ("OLD" if event.startswith("DELETE") else "NEW")
+    body = f"IF {condition} THEN {action} END IF;" if condition else action
+    return (f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body}"
+            f" RETURN {result}; END $$",
+            f"CREATE TRIGGER {name} {timing} {event} ON {table} FOR EACH ROW"
+            f" EXECUTE FUNCTION {name}()")
+
+
+def create_sql(guard: Guard | ExactGuard, dialect: str) -> list[str]:
+    """The statements that put ``guard`` in place on this dialect."""
+    if dialect == "postgresql":
+        return list(guard.pg_sql())
+    return [guard.sql()]
+
+
+def drop_sql(guard: Guard | ExactGuard, dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {guard.name} ON {guard.table}",
+                f"DROP FUNCTION IF EXISTS {guard.name}()"]
+    return [f"DROP TRIGGER IF EXISTS {guard.name}"]
 
 
 # -- progress notes (migration 0006): signed content and the facts it states ------------------
@@ -51,7 +91,9 @@ def _any_signed(session: str) -> str:
 def _trigger(name: str, when: str, table: str, condition: str, message: str) -> ExactGuard:
     where = f" WHEN {condition}" if condition else ""
     return ExactGuard(name, table, f"CREATE TRIGGER {name} BEFORE {when} ON {table} FOR EACH ROW"
-                      f"{where} BEGIN SELECT RAISE(ABORT, 'facilitator: signed {message}'); END")
+                      f"{where} BEGIN SELECT RAISE(ABORT, 'facilitator: signed {message}'); END",
+                      pg_forms(name, "BEFORE", when, table, condition,
+                               f"RAISE EXCEPTION 'facilitator: signed {message}';"))
 
 
 _REVISION_SIGNED = "(SELECT signed_at FROM note_revisions WHERE id = {row}.revision_id) IS NOT NULL"
@@ -131,7 +173,30 @@ def normalised(sql: str | None) -> str:
     return " ".join((sql or "").split())
 
 
-def problems(triggers: dict[str, str | None], tables: set[str]) -> list[str]:
+def _pg_text(guard: Guard | ExactGuard) -> str:
+    """What ``pg_problems`` reads back for a guard: the trigger, then its function's body."""
+    function, trigger = guard.pg_sql()
+    return f"{trigger} {function.split('$$')[1]}"
+
+
+def pg_problems(connection: Any) -> list[str]:
+    """``problems`` of a PostgreSQL database, given a SQLAlchemy connection to it."""
+    from sqlalchemy import text
+
+    found = connection.execute(text(
+        "SELECT t.tgname, pg_get_triggerdef(t.oid), p.prosrc FROM pg_trigger t"
+        " JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal")).all()
+    # pg_get_triggerdef names the table with its schema and quotes keywords ("position"); the
+    # registry does neither.
+    triggers = {name: definition.replace(" ON public.", " ON ").replace('"', "") + " " + source
+                for name, definition, source in found}
+    tables = set(connection.execute(text(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")).scalars())
+    return problems(triggers, tables, dialect="postgresql")
+
+
+def problems(triggers: dict[str, str | None], tables: set[str], dialect: str = "sqlite"
+             ) -> list[str]:
     """Each missing or altered guard, given ``{name: sql}`` of the database's triggers and its
     table names (a database older than the guard's table has nothing to guard yet)."""
     found = []
@@ -142,6 +207,7 @@ def problems(triggers: dict[str, str | None], tables: set[str]) -> list[str]:
             continue  # a database from before migration 0008
         if guard.name not in triggers:
             found.append(f"the protective trigger {guard.name} is missing")
-        elif normalised(triggers[guard.name]) != normalised(guard.sql()):
+        elif normalised(triggers[guard.name]) != normalised(
+                _pg_text(guard) if dialect == "postgresql" else guard.sql()):
             found.append(f"the protective trigger {guard.name} was altered")
     return found

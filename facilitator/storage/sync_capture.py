@@ -18,7 +18,7 @@ version and sync's own bookkeeping.
 
 from __future__ import annotations
 
-from .guards import ExactGuard
+from .guards import ExactGuard, pg_forms
 
 # table -> its primary key columns, in the order the row key joins them ("12" or "12,34").
 SYNCED: dict[str, tuple[str, ...]] = {
@@ -70,25 +70,38 @@ def _trigger(table: str, verb: str) -> ExactGuard:
         f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW"
         " WHEN EXISTS (SELECT 1 FROM sync_state) BEGIN"
         f" INSERT OR REPLACE INTO sync_dirty (tbl, row_key)"
-        f" VALUES ('{table}', {row_key_sql(table, row)}); END"))
+        f" VALUES ('{table}', {row_key_sql(table, row)}); END"),
+        pg_forms(name, "AFTER", event, table, "EXISTS (SELECT 1 FROM sync_state)",
+                 f"INSERT INTO sync_dirty (tbl, row_key) VALUES ('{table}',"
+                 f" {row_key_sql(table, row)}){_PG_REPLACE}"))
 
 
-def baseline_sql() -> list[str]:
+# PostgreSQL's "INSERT OR REPLACE": a record noted again moves to the end of the order (a new
+# id), in one statement, so two transactions noting the same record cannot collide.
+_PG_REPLACE = (" ON CONFLICT (tbl, row_key) DO UPDATE"
+               " SET id = nextval(pg_get_serial_sequence('sync_dirty', 'id'));")
+
+
+def baseline_sql(dialect: str = "sqlite") -> list[str]:
     """Note every existing row (the first sync of a clinic's first laptop sends them all).
     Each note revision is noted right before its goal links: a laptop that joins fresh
     inserts a signed revision's links before it signs it (``services.sync.apply``)."""
+    if dialect == "postgresql":
+        into, tail = "INSERT INTO sync_dirty (tbl, row_key)", _PG_REPLACE.rstrip(";")
+    else:
+        into, tail = "INSERT OR REPLACE INTO sync_dirty (tbl, row_key)", ""
     out = []
     for table in SYNCED:
         if table == "note_goal_links":
             continue
         if table == "note_revisions":
-            out.append("INSERT OR REPLACE INTO sync_dirty (tbl, row_key) SELECT tbl, k FROM ("
+            out.append(f"{into} SELECT tbl, k FROM ("
                        "SELECT 'note_revisions' AS tbl, CAST(id AS TEXT) AS k, id AS r, 0 AS o"
                        " FROM note_revisions UNION ALL SELECT 'note_goal_links',"
-                       " CAST(id AS TEXT), revision_id, 1 FROM note_goal_links) ORDER BY r, o")
+                       " CAST(id AS TEXT), revision_id, 1 FROM note_goal_links) AS noted"
+                       f" ORDER BY r, o{tail}")
             continue
-        out.append(f"INSERT OR REPLACE INTO sync_dirty (tbl, row_key) SELECT '{table}',"
-                   f" {row_key_sql(table, table)} FROM {table}")
+        out.append(f"{into} SELECT '{table}', {row_key_sql(table, table)} FROM {table}{tail}")
     return out
 
 

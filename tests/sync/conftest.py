@@ -1,5 +1,2 @@
-"""Sync tests run against a real PostgreSQL cluster (tests/pg.py)."""
-
-from tests.pg import hub_db, pg_cluster
-
-__all__ = ["hub_db", "pg_cluster"]
+"""Sync tests run against a real PostgreSQL cluster (tests/pg.py; its fixtures are registered
+in tests/conftest.py, so the whole run shares one cluster)."""

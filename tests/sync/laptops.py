@@ -17,6 +17,7 @@ from facilitator.storage.device import KeyringSecrets
 from facilitator.storage.vault import Vault
 from tests.conftest import FAST_KDF, PASSWORD
 from tests.pg import Cluster
+from tests.sync.fresh import empty_the_record
 
 
 @dataclass
@@ -85,6 +86,12 @@ class Clinic:
                          device=vault.device, kdf=FAST_KDF)
         laptop = Laptop(name, vault, self.clock, "")  # the hub address is stored
         self.laptops.append(laptop)
+        return laptop
+
+    def fresh_from(self, source: Laptop, name: str) -> Laptop:
+        """A new laptop holding the clinic's keys and no record yet (``tests/sync/fresh.py``)."""
+        laptop = self.join_from(source, name)
+        empty_the_record(laptop.sign_in())
         return laptop
 
     def close(self) -> None:

@@ -16,59 +16,124 @@ concurrent changes arrive, so laptops that received the same entries hold the sa
 Writes run with foreign keys deferred to the commit: within an entry the changes come in the
 order their rows were last touched, which the signed-note triggers need (facts before the
 signature that locks them), while a row may still refer to one inserted later in the entry.
+
+Global ids are looked up once per entry (``_Index``: every id the entry names, in a few
+statements) and inserted rows' sync records are written together: a new laptop's first pull
+applies the clinic's whole record, some 700,000 rows for five years.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
+from ...storage.guards import SIGNED_GUARDS
 from ...storage.sync_capture import SYNCED
 from . import clashes, rows
 from .collect import conflicted, winner
 from .rows import NO_CONFLICT, MissingRecord
 
 
-def apply_changes(s: Session, changes: list[dict[str, Any]]) -> int:
-    """Apply one entry's changes inside the caller's transaction; returns how many changed
-    anything."""
+def apply_changes(s: Session, changes: list[dict[str, Any]],
+                  stop: Callable[[], bool] | None = None) -> tuple[int, list[dict[str, Any]]]:
+    """Apply an entry's changes inside the caller's transaction, stopping early once ``stop()``
+    says so (asked after each change, from the second on): returns how many changed anything
+    and the changes still to apply, to be passed again in a later transaction (applying is
+    idempotent, so a crash in between only means the entry is applied again)."""
     s.execute(select(1))  # the transaction is open: the pragma applies to it
     s.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-    signing: list[tuple[int, Any]] = []
-    with s.no_autoflush:  # every insert flushes its own sync record; nothing else needs it
-        done = _apply_all(s, changes, signing)
-        # A signed revision arrives with its signature time, but its goal links (refused once
-        # it is signed) may follow it in the entry, as they do in a first laptop's whole
-        # record: it is inserted unsigned and signed once the entry's other changes are in.
-        revisions = rows.table("note_revisions")
-        for key, signed_at in signing:
-            s.execute(update(revisions).where(revisions.c.id == key)
-                      .values(signed_at=signed_at))
-    s.flush()
-    return done
-
-
-def _apply_all(s: Session, changes: list[dict[str, Any]],
-               signing: list[tuple[int, Any]]) -> int:
-    done = 0
     pending = [c for c in changes if c["table"] in SYNCED]  # others: tables we do not sync
+    index = _Index(s)
+    with s.no_autoflush:
+        done, left = _apply_all(s, pending, index, stop)
+    index.write()
+    s.flush()
+    return done, left
+
+
+class _Index:
+    """Global id -> (table, local key or None for a deleted row) for one entry's changes."""
+
+    AHEAD = 100  # changes whose global ids are read together
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+        self.known: dict[str, tuple[str, str | None]] = {}
+        self.new: list[dict[str, Any]] = []  # sync records of rows inserted, not yet written
+
+    def prepare(self, changes: list[dict[str, Any]]) -> None:
+        """Read the global ids these changes name (their rows and the rows they refer to)."""
+        wanted = {c["gid"] for c in changes}
+        for change in changes:
+            fields = change.get("fields", {})
+            wanted.update(fields[col] for col in rows.refs(change["table"])
+                          if fields.get(col) is not None)
+        self._read(wanted - self.known.keys())
+
+    def _read(self, gids: Iterable[str]) -> None:
+        ordered = sorted(gids)
+        for start in range(0, len(ordered), 500):
+            for gid, tbl, key in self.s.execute(
+                    select(SyncRow.gid, SyncRow.tbl, SyncRow.row_key)
+                    .where(SyncRow.gid.in_(ordered[start:start + 500]))):
+                self.known[gid] = (tbl, key)
+
+    def local(self, name: str, gid: str) -> int:
+        if gid not in self.known:
+            self._read([gid])  # not named where the entry was read (never for our writers)
+        found = self.known.get(gid)
+        if found is not None and found[1] is None:
+            self.write()
+            return rows.local_of(self.s, name, gid)  # merged into another row (``clashes``)
+        if found is None or found[0] != name:
+            raise MissingRecord(name, gid)
+        return int(found[1])
+
+    def forget(self, gids: list[str | None]) -> None:
+        """Read these again when next named (a merge changed their sync records)."""
+        for gid in gids:
+            self.known.pop(gid or "", None)
+        self._read([g for g in gids if g])
+
+    def write(self) -> None:
+        """Store the sync records of the rows inserted so far (before ORM reads of them)."""
+        if self.new:
+            self.s.execute(insert(SyncRow), self.new)
+            self.new = []
+
+
+def _apply_all(s: Session, pending: list[dict[str, Any]], index: _Index,
+               stop: Callable[[], bool] | None) -> tuple[int, list[dict[str, Any]]]:
+    done = 0
     while pending:
         # Changes come in the order their rows were last touched, so a row can refer to one
         # inserted further on in the entry (a signed revision to its note, both touched at
         # signing). Such a change waits for the next pass; everything else keeps its order.
         later = {c["gid"] for c in pending if c["op"] == "insert"}
-        waiting = []
-        for change in pending:
+        waiting: list[dict[str, Any]] = []
+        position = prepared = 0
+        while position < len(pending):
+            if stop is not None and position and stop():
+                return done, pending[position:] + waiting  # this pass's rest, then the next
+            if position >= prepared:
+                prepared = position + index.AHEAD
+                index.prepare(pending[position:prepared])
+            inserted = _insert_run(s, pending[position:prepared], index)
+            if inserted:
+                later.difference_update(c["gid"] for c in pending[position:position + inserted])
+                done += inserted
+                position += inserted
+                continue
+            change = pending[position]
+            position += 1
             later.discard(change["gid"])
+            op = {"insert": _insert, "update": _update, "delete": _delete}[change["op"]]
             try:
-                if change["op"] == "insert":
-                    done += _insert(s, change["table"], change, signing)
-                else:
-                    op = _update if change["op"] == "update" else _delete
-                    done += op(s, change["table"], change)
+                done += op(s, change["table"], change, index)
             except MissingRecord as missing:
                 if missing.gid not in later and missing.gid not in {
                         c["gid"] for c in waiting if c["op"] == "insert"}:
@@ -77,10 +142,48 @@ def _apply_all(s: Session, changes: list[dict[str, Any]],
         if len(waiting) == len(pending):
             raise MissingRecord(waiting[0]["table"], waiting[0]["gid"])
         pending = waiting
-    return done
+    return done, []
 
 
-def _known(s: Session, gid: str) -> SyncRow | None:
+def _insert_run(s: Session, changes: list[dict[str, Any]], index: _Index) -> int:
+    """Insert the leading run of plain new rows of one table in one statement (a first pull
+    is mostly such runs); returns how many, 0 when fewer than two qualify (the caller then
+    applies the first change on its own, with every special case)."""
+    name = changes[0]["table"] if changes else ""
+    if name == "note_goal_links" or rows.key_columns(name or "clinic") != ("id",):
+        return 0
+    run: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    if name in clashes.UNIQUES:
+        index.write()
+    for change in changes:
+        if (change["op"] != "insert" or change["table"] != name or change["gid"] in index.known
+                or change["gid"] in change["fields"].values()):
+            break
+        try:
+            values = rows.decode_fields(s, name, change["fields"], index.local)
+        except MissingRecord:
+            break  # it refers to a row further on: the caller's passes handle that
+        if run and values.keys() != run[0][1].keys():
+            break
+        if name in clashes.UNIQUES and clashes.clashes_with_a_row(s, name, values):
+            break  # it clashes with a row here: ``_insert`` settles it on its own
+        run.append((change, values))
+    if len(run) < 2:
+        return 0
+    table = rows.table(name)
+    ids = s.connection().execute(table.insert().returning(table.c.id,
+                                                          sort_by_parameter_order=True),
+                                 [values for _, values in run]).scalars().all()
+    for (change, _values), local_id in zip(run, ids, strict=True):
+        index.known[change["gid"]] = (name, str(local_id))
+        index.new.append({"gid": change["gid"], "tbl": name, "row_key": str(local_id),
+                          "conflicted": False, "fields": {col: [[change["id"], v]]
+                                                          for col, v in change["fields"].items()}})
+    return len(run)
+
+
+def _known(s: Session, gid: str, index: _Index) -> SyncRow | None:
+    index.write()
     row = s.get(SyncRow, gid)
     if row is not None and row.row_key is None:
         # A row merged into another one on a unique key: its changes land there.
@@ -90,41 +193,59 @@ def _known(s: Session, gid: str) -> SyncRow | None:
     return row
 
 
-def _insert(s: Session, name: str, change: dict[str, Any],
-            signing: list[tuple[int, Any]]) -> int:
-    if s.get(SyncRow, change["gid"]) is not None:
+def _insert(s: Session, name: str, change: dict[str, Any], index: _Index) -> int:
+    if change["gid"] in index.known:
         return 0
-    # A row may refer to itself (the first admin created her own account): such a reference
-    # can only be written once the row has its local key.
-    own = {col for col, v in change["fields"].items() if v == change["gid"]}
-    values = rows.decode_fields(s, name, {col: None if col in own else v
-                                          for col, v in change["fields"].items()})
+    # A row may name itself (the first admin "created by" herself): such a column is set once
+    # the row has its local key.
+    own = [col for col in rows.refs(name) if change["fields"].get(col) == change["gid"]]
+    fields = {col: (None if col in own else v) for col, v in change["fields"].items()}
+    values = rows.decode_fields(s, name, fields, index.local)
     if name in clashes.UNIQUES:
+        index.write()  # a clash is judged against rows whose sync records are all written
         settled = clashes.settle_insert(s, name, change["gid"], values)
         if isinstance(settled, clashes.Alias):
-            return clashes.merge(s, name, change, settled)
+            index.write()
+            done = clashes.merge(s, name, change, settled)
+            index.forget([change["gid"], settled.gid])
+            return done
         values = settled
-    signed_at = values.get("signed_at") if name == "note_revisions" else None
-    if signed_at is not None:
-        values["signed_at"] = None
-    result = s.execute(insert(rows.table(name)).values(**values))
+    result = _insert_row(s, name, values)
     if rows.key_columns(name) == ("id",):
         values["id"] = result.inserted_primary_key[0]
-        if signed_at is not None:
-            signing.append((values["id"], signed_at))
-            values["signed_at"] = signed_at
-        if own:
-            s.execute(update(rows.table(name)).where(rows.table(name).c.id == values["id"])
-                      .values(**dict.fromkeys(own, values["id"])))
-    s.add(SyncRow(gid=change["gid"], tbl=name, row_key=rows.key_of(name, values),
-                  fields={col: [[change["id"], v]] for col, v in change["fields"].items()},
-                  conflicted=False))
-    s.flush()
+    if own:
+        s.connection().execute(update(rows.table(name)).where(*rows.key_filter(
+            name, rows.key_of(name, values))).values({col: values["id"] for col in own}))
+    key = rows.key_of(name, values)
+    index.known[change["gid"]] = (name, key)
+    index.new.append({"gid": change["gid"], "tbl": name, "row_key": key, "conflicted": False,
+                      "fields": {col: [[change["id"], v]]
+                                 for col, v in change["fields"].items()}})
     return 1
 
 
-def _update(s: Session, name: str, change: dict[str, Any]) -> int:
-    known = _known(s, change["gid"])
+def _insert_row(s: Session, name: str, values: dict[str, Any]) -> Any:
+    conn = s.connection()
+    # Values as parameters, not in the statement: one compiled INSERT per table and column set
+    # (a first pull inserts every row of the clinic).
+    statement = (rows.table(name).insert(), values)
+    revisions = rows.table("note_revisions")
+    if name != "note_goal_links" or conn.scalar(select(revisions.c.signed_at).where(
+            revisions.c.id == values["revision_id"])) is None:
+        return conn.execute(*statement)
+    # The writer linked the goal before signing; the revision arrived here signed, and its
+    # guard refuses new links. The guard is lifted for this one insert and put back from the
+    # registry inside this transaction, so no other connection ever sees it missing.
+    guard = next(g for g in SIGNED_GUARDS if g.name == "note_goal_links_signed_no_insert")
+    conn.exec_driver_sql(f"DROP TRIGGER {guard.name}")
+    try:
+        return conn.execute(*statement)
+    finally:
+        conn.exec_driver_sql(guard.sql())
+
+
+def _update(s: Session, name: str, change: dict[str, Any], index: _Index) -> int:
+    known = _known(s, change["gid"], index)
     if known is None or known.row_key is None:
         return 0  # deleted here (or never seen): an edit of a deleted record is moot
     fields = dict(known.fields)
@@ -143,16 +264,18 @@ def _update(s: Session, name: str, change: dict[str, Any]) -> int:
         return 0
     known.fields = fields
     known.conflicted = conflicted(fields)
-    values = rows.decode_fields(s, name, shown)
+    values = rows.decode_fields(s, name, shown, index.local)
     if values:
         s.execute(update(rows.table(name)).where(*rows.key_filter(name, known.row_key))
                   .values(**values))
     return 1
 
 
-def _delete(s: Session, name: str, change: dict[str, Any]) -> int:
+def _delete(s: Session, name: str, change: dict[str, Any], index: _Index) -> int:
     # Not through aliases: deleting a duplicate merged away leaves the standing record.
+    index.write()
     known = s.get(SyncRow, change["gid"])
+    index.known[change["gid"]] = (name, None)
     if known is None:
         s.add(SyncRow(gid=change["gid"], tbl=name, row_key=None, fields={}, conflicted=False))
         return 0

@@ -97,6 +97,19 @@ def _record(s: Session, ws: Workspace | None, name: str, gid: str, other: str,
                     renamed=renamed, created_at=now, resolved_at=None))
 
 
+def clashes_with_a_row(s: Session, name: str, values: dict[str, Any]) -> bool:
+    """Whether a new row with ``values`` would meet a row here on one of its unique keys (a
+    read, nothing recorded: ``settle_insert`` then decides what to do)."""
+    t = rows.table(name)
+    for columns in UNIQUES.get(name, ()):
+        if any(values.get(c) is None for c in columns):
+            continue  # NULLs never clash
+        if s.execute(select(1).select_from(t).where(*[t.c[c] == values[c] for c in columns])
+                     .limit(1)).first() is not None:
+            return True
+    return False
+
+
 def settle_insert(s: Session, name: str, gid: str, values: dict[str, Any],
                   ws: Workspace | None = None) -> dict[str, Any] | Alias:
     """The values to insert for a pulled row (renamed or renumbered when they clash), or an

@@ -9,7 +9,9 @@ so an entry never carries a local key. Comparisons happen on these encoded value
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
+from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Column, Table, TypeDecorator, select
@@ -35,12 +37,13 @@ def table(name: str) -> Table:
     return Base.metadata.tables[name]
 
 
-def fields_of(name: str) -> list[Column[Any]]:
+@cache
+def fields_of(name: str) -> tuple[Column[Any], ...]:
     """The columns that travel: all but a local surrogate key and per-laptop columns."""
     t = table(name)
     local = LOCAL_COLUMNS.get(name, frozenset())
-    return [c for c in t.columns if c.name not in local
-            and not (c.primary_key and not c.foreign_keys)]
+    return tuple(c for c in t.columns if c.name not in local
+                 and not (c.primary_key and not c.foreign_keys))
 
 
 def ref_table(name: str, column: Column[Any]) -> str | None:
@@ -121,18 +124,31 @@ def read_rows(s: Session, name: str, row_keys: list[str]) -> list[dict[str, Any]
 
 
 class GidCache:
-    """Local key -> global id lookups for one unit of work, each asked of the database once."""
+    """Local key -> global id lookups for one unit of work. A table asked about often (a first
+    sync sends every row, each naming its session, note or participant) is read whole, once;
+    otherwise each key is asked of the database once."""
+
+    WHOLE_TABLE_AFTER = 64  # lookups of one table before reading all of its global ids
 
     def __init__(self, s: Session) -> None:
         self.s = s
         self._seen: dict[tuple[str, str], str] = {}
+        self._asked: dict[str, int] = {}
 
     def __call__(self, name: str, local_id: Any) -> str:
         key = (name, str(local_id))
         gid = self._seen.get(key)
         if gid is None:
-            gid = self.s.scalar(select(SyncRow.gid).where(SyncRow.tbl == name,
-                                                          SyncRow.row_key == key[1]))
+            asked = self._asked[name] = self._asked.get(name, 0) + 1
+            if asked == self.WHOLE_TABLE_AFTER:
+                for row_key, found in self.s.execute(select(SyncRow.row_key, SyncRow.gid)
+                                                     .where(SyncRow.tbl == name,
+                                                            SyncRow.row_key.is_not(None))):
+                    self._seen[(name, row_key)] = found
+                gid = self._seen.get(key)
+            if gid is None:
+                gid = self.s.scalar(select(SyncRow.gid).where(SyncRow.tbl == name,
+                                                              SyncRow.row_key == key[1]))
             if gid is None:
                 raise SyncProblem(f"A {name} record ({local_id}) has no global id yet; run"
                                   " sync again after 'verify'.")
@@ -186,8 +202,22 @@ def encode_row(gids: GidCache, name: str, values: dict[str, Any]) -> dict[str, A
     return out
 
 
-def decode_fields(s: Session, name: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """Column values for a local write, global ids translated to local keys."""
+@cache
+def refs(name: str) -> dict[str, str]:
+    """The columns of ``name`` that refer to another synced row: column -> referred table."""
+    found = {}
+    for column in fields_of(name):
+        target = ref_table(name, column)
+        if target is not None:
+            found[column.name] = target
+    return found
+
+
+def decode_fields(s: Session, name: str, fields: dict[str, Any],
+                  local: Callable[[str, str], int] | None = None) -> dict[str, Any]:
+    """Column values for a local write, global ids translated to local keys (by ``local``,
+    e.g. a look-up prepared for a whole entry; by default one query per reference)."""
+    local = local or (lambda target, gid: local_of(s, target, gid))
     columns = {c.name: c for c in fields_of(name)}
     out: dict[str, Any] = {}
     for col, value in fields.items():
@@ -196,7 +226,7 @@ def decode_fields(s: Session, name: str, fields: dict[str, Any]) -> dict[str, An
             continue  # a column this version does not sync (or know): ignored, never guessed
         target = ref_table(name, column)
         if target is not None and value is not None:
-            out[col] = local_of(s, target, value)
+            out[col] = local(target, value)
         else:
             out[col] = decode(column, value)
     return out

@@ -6,10 +6,13 @@
    pushes the same bytes again, which the hub answers with "duplicate".
 3. Compare the hub's head of every device with the head this laptop remembers (a hub that lost
    or rewrote history is refused before anything is pulled).
-4. Pull in batches after the stored cursor. Each batch is one write transaction: first this
-   laptop's newest edits are sealed (so a pulled change can never silently overwrite an edit
-   not yet collected), then every entry is checked (``facilitator.sync.chain``) and applied,
-   and the cursor moves. A failed check stops the round with nothing of that batch applied.
+4. Pull in batches after the stored cursor; check each entry (``facilitator.sync.chain``) and
+   apply it in slices, each its own write transaction that ends early when a console action
+   waits for the write lock (``APPLY_SLICE_S``). Each starts by sealing this laptop's newest
+   edits (so a pulled change can never silently overwrite an edit not yet collected); the last
+   one of an entry records it as seen and moves the cursor past it. Applying is idempotent, so
+   a round cut off inside an entry applies that entry again next time. A failed check stops
+   the round with nothing of that entry applied.
 5. Push what step 4 sealed.
 
 Entries this laptop's own database sealed (under its current or an earlier identity, up to the
@@ -20,7 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -53,6 +58,13 @@ if TYPE_CHECKING:  # the hub client loads psycopg (and its libpq): only when a r
     from ...storage.hub.client import HubClient, HubHead
 
 PULL_BATCH = 200
+PUSH_BATCH = 100
+# How long one write transaction of a pull applies changes at most before it commits. It
+# commits earlier as soon as another write transaction of this process (a console action)
+# waits for its turn (``storage.turns``), so the console waits for one change and a commit,
+# not for the slice; longer slices mean fewer durable commits (a new laptop's first pull
+# applies ~700,000 rows).
+APPLY_SLICE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -205,28 +217,36 @@ def _remember_problem(ws: Workspace, message: str) -> None:
 
 
 def _push(ws: Workspace, hub: HubClient, device_id: str) -> int:
-    with ws.read() as s:
-        waiting = [(o.seq, o.raw) for o in s.scalars(
-            select(SyncOutbox).where(SyncOutbox.device_id == device_id)
-            .order_by(SyncOutbox.seq))]
-    if not waiting:
-        return 0
+    """Push the outbox, ``PUSH_BATCH`` entries per call (a first round of a big clinic seals
+    hundreds of megabytes, more than one call may carry); each acknowledged batch leaves the
+    outbox at once."""
     from ...storage.hub.client import DeviceFrozen
 
-    try:
-        result = hub.push([raw for _, raw in waiting])
-    except DeviceFrozen as frozen:
-        raise SyncProblem(f"{frozen} This laptop's changes stay on it and go out once an"
-                          " administrator has unfrozen it ('hub unfreeze').") from None
-    done = set(result.accepted) | set(result.duplicates)
-    with ws.transaction() as s:
-        s.execute(delete(SyncOutbox).where(SyncOutbox.device_id == device_id,
-                                           SyncOutbox.seq.in_(done)))
-    if result.equivocation is not None:
-        raise SyncProblem(f"The hub holds a different entry {result.equivocation} for this"
-                          " laptop and froze it: this data folder was probably copied or"
-                          " restored on another machine. Tell your administrator.")
-    return len(result.accepted)
+    with ws.read() as s:
+        seqs = list(s.scalars(select(SyncOutbox.seq).where(SyncOutbox.device_id == device_id)
+                              .order_by(SyncOutbox.seq)))
+    pushed = 0
+    for start in range(0, len(seqs), PUSH_BATCH):
+        chunk = seqs[start:start + PUSH_BATCH]
+        with ws.read() as s:
+            raws = list(s.scalars(select(SyncOutbox.raw).where(
+                SyncOutbox.device_id == device_id, SyncOutbox.seq.in_(chunk))
+                .order_by(SyncOutbox.seq)))
+        try:
+            result = hub.push(raws)
+        except DeviceFrozen as frozen:
+            raise SyncProblem(f"{frozen} This laptop's changes stay on it and go out once an"
+                              " administrator has unfrozen it ('hub unfreeze').") from None
+        done = set(result.accepted) | set(result.duplicates)
+        with ws.transaction() as s:
+            s.execute(delete(SyncOutbox).where(SyncOutbox.device_id == device_id,
+                                               SyncOutbox.seq.in_(done)))
+        if result.equivocation is not None:
+            raise SyncProblem(f"The hub holds a different entry {result.equivocation} for"
+                              " this laptop and froze it: this data folder was probably copied"
+                              " or restored on another machine. Tell your administrator.")
+        pushed += len(result.accepted)
+    return pushed
 
 
 def _check_heads(ws: Workspace, heads: list[HubHead]) -> None:
@@ -250,50 +270,68 @@ def _check_heads(ws: Workspace, heads: list[HubHead]) -> None:
 
 def _pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: dict[str, bytes],
           cursor: int) -> tuple[int, int, int]:
-    """Pull and apply every batch after ``cursor``: (entries pulled, changes applied, entries
-    sealed meanwhile from this laptop's own new edits)."""
+    """Pull and apply every entry after ``cursor``: (entries pulled, changes applied, entries
+    sealed meanwhile from this laptop's own new edits). An entry sealed under a sync key this
+    laptop cannot open yet (``epochs``) stops the round before it; the cursor stays there."""
     pulled = applied = sealed = 0
     while True:
         batch = hub.pull(cursor, PULL_BATCH)
         if not batch:
             return pulled, applied, sealed
-        failed: str | None = None
-        key_waiting: epochs.KeyWaiting | None = None
-        try:
-            with ws.transaction() as s:
-                collected = not epochs.waiting_epochs(s)
-                sealed += _seal_local(s, ws, binding)[1]
-                taken = 0
-                for _cursor, raw in batch:
-                    failed = None  # bytes that are no entry name no device
-                    entry = E.decode(raw)
-                    failed = str(entry.header.device_id)
-                    try:
-                        applied += _take(s, ws, entry, keys_on_hub)
-                    except epochs.KeyWaiting as waiting:
-                        key_waiting = waiting  # stop before it; the cursor stays there
-                        break
-                    taken += 1
-                if taken:
-                    cursor = _state(s).cursor = batch[taken - 1][0]
-                if collected:
-                    # The capture triggers noted the rows just applied; local edits were
-                    # collected at the start of this transaction and none can come in while
-                    # it holds the lock. (Held-back edits stay noted.)
-                    s.execute(delete(SyncDirty))
-        except E.EntryError as error:
-            if failed is not None:
-                devices.note_failure(ws, failed, str(error),
-                                     fork=isinstance(error, C.Equivocation))
-            raise
-        pulled += taken
-        if key_waiting is not None:
-            raise key_waiting
+        for position, raw in batch:
+            failed: str | None = None  # bytes that are no entry name no device
+            try:
+                entry = E.decode(raw)
+                failed = str(entry.header.device_id)
+                done, new = _take(ws, binding, entry, keys_on_hub, position)
+            except E.EntryError as error:
+                if failed is not None:
+                    devices.note_failure(ws, failed, str(error),
+                                         fork=isinstance(error, C.Equivocation))
+                raise
+            applied += done
+            sealed += new
+            pulled += 1
+        cursor = batch[-1][0]
         if len(batch) < PULL_BATCH:
             return pulled, applied, sealed
 
 
-def _take(s: Session, ws: Workspace, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> int:
+def _take(ws: Workspace, binding: InstallBinding, entry: E.Entry,
+          keys_on_hub: dict[str, bytes], position: int) -> tuple[int, int]:
+    """Check and apply one entry, a slice per write transaction: (changes applied, entries
+    sealed from local edits meanwhile)."""
+    changes: list[dict[str, Any]] | None = None
+    data: dict[str, Any] | None = None
+    applied = sealed = 0
+    while True:
+        with ws.transaction() as s:
+            collected = not epochs.waiting_epochs(s)
+            sealed += _seal_local(s, ws, binding)[1]
+            if changes is None:
+                changes, data = _check(s, entry, keys_on_hub)
+            if changes:
+                done, changes = apply_changes(s, changes, _slice(ws))
+                applied += done
+            if not changes:
+                _record(s, ws, entry, keys_on_hub, data)
+                _state(s).cursor = position
+            if collected:
+                # The capture triggers noted the rows just applied; local edits were collected
+                # at the start of this transaction and none can come in while it holds the
+                # lock. (Edits held back while a new sync key waits stay noted.)
+                s.execute(delete(SyncDirty))
+        if not changes:
+            return applied, sealed
+
+
+def _slice(ws: Workspace) -> Callable[[], bool]:
+    """When a slice of applying should end: someone waits to write, or its time is up."""
+    until = time.perf_counter() + APPLY_SLICE_S
+    return lambda: ws.db.turns.wanted or time.perf_counter() >= until
+
+
+def _peer(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> SyncPeer:
     device = str(entry.header.device_id)
     peer = s.get(SyncPeer, device)
     if peer is None:
@@ -303,34 +341,60 @@ def _take(s: Session, ws: Workspace, entry: E.Entry, keys_on_hub: dict[str, byte
                                " list; it was not applied.")
         peer = SyncPeer(device_id=device, public_key=public, head_seq=0, head_hash=E.GENESIS)
         s.add(peer)  # pinned on first sight; a later change of key is refused
-    seq = entry.header.seq
+    return peer
+
+
+def _check(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]
+           ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The entry's changes to apply once its signature, epoch and place in its chain hold, and
+    its opened body (None for a duplicate; no changes for an entry sealed from this very
+    database). Records nothing."""
+    device, seq = str(entry.header.device_id), entry.header.seq
+    with s.no_autoflush:
+        peer = _peer(s, entry, keys_on_hub)
     keys = sync_keys(s)
     epoch = entry.header.epoch
     if seq > peer.head_seq and epoch not in keys and epoch in epochs.waiting_epochs(s):
         raise epochs.KeyWaiting(epochs.key_waiting_message(epoch))
     known = s.get(SyncSeen, (device, seq))
-    acknowledged = devices.acknowledged(s, device)
     checked = C.check_entry(entry, public_key=peer.public_key, sync_keys=keys,
                             head=C.Head(peer.head_seq, peer.head_hash),
-                            known_hash=known.hash if known else None, acknowledged=acknowledged)
+                            known_hash=known.hash if known else None,
+                            acknowledged=devices.acknowledged(s, device))
     if checked.verdict is C.Verdict.DUPLICATE:
-        return 0
-    s.add(SyncSeen(device_id=device, seq=seq, hash=entry.hash))
-    peer.head_seq, peer.head_hash = seq, entry.hash
+        return [], None
     assert checked.body is not None
     data = json.loads(checked.body)
     if data.get("v") != 1:
         raise SyncProblem(f"{entry.header.label()} was written by a newer Facilitator; update"
                           " this laptop to apply it.")
+    if _mine(s, device, seq):
+        return [], data  # sealed from this very database: already applied
+    return list(data["changes"]), data
+
+
+def _mine(s: Session, device: str, seq: int) -> bool:
+    mine = s.scalars(select(SyncIdentity).where(SyncIdentity.device_id == device)).first()
+    return mine is not None and seq <= mine.seq
+
+
+def _record(s: Session, ws: Workspace, entry: E.Entry, keys_on_hub: dict[str, bytes],
+            data: dict[str, Any] | None) -> None:
+    """The entry is applied: it is seen, its device's head moves to it, a sync key it
+    announces is taken, and the audit events it carries are kept."""
+    device, seq = str(entry.header.device_id), entry.header.seq
+    if data is None or s.get(SyncSeen, (device, seq)) is not None:
+        return  # a duplicate: already recorded
+    peer = _peer(s, entry, keys_on_hub)
+    acknowledged = devices.acknowledged(s, device)
+    s.add(SyncSeen(device_id=device, seq=seq, hash=entry.hash))
+    peer.head_seq, peer.head_hash = seq, entry.hash
     announced = (epochs.take_announcement(s, ws, device, data["epoch_key"])
                  if data.get("epoch_key") else 0)
-    devices.device(s, device).epoch = C.acknowledged_after(acknowledged, epoch, announced)
-    mine = s.scalars(select(SyncIdentity).where(SyncIdentity.device_id == device)).first()
-    if mine is not None and seq <= mine.seq:
-        return 0  # sealed from this very database: already applied
-    if data.get("audit"):
+    devices.device(s, device).epoch = C.acknowledged_after(acknowledged, entry.header.epoch,
+                                                           announced)
+    if data.get("audit") and not _mine(s, device, seq):
         audit_travel.store(s, device, data["audit"])
-    return apply_changes(s, data["changes"])
 
 
 def status(ws: Workspace) -> SyncStatus:

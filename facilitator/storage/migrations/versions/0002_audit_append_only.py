@@ -12,14 +12,24 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from facilitator.storage import guards
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _audit_guards() -> list[guards.Guard | guards.ExactGuard]:
+    return [guard for guard in guards.GUARDS if guard.table == "audit_events"]
+
+
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
+    dialect = op.get_bind().dialect.name
+    if dialect != "sqlite":  # PostgreSQL: the same guards as PL/pgSQL triggers
+        for guard in _audit_guards():
+            for statement in guards.create_sql(guard, dialect):
+                op.execute(statement)
         return
     for verb in ("UPDATE", "DELETE"):
         op.execute(
@@ -34,5 +44,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS audit_events_no_update")
-    op.execute("DROP TRIGGER IF EXISTS audit_events_no_delete")
+    for guard in _audit_guards():
+        for statement in guards.drop_sql(guard, op.get_bind().dialect.name):
+            op.execute(statement)

@@ -13,11 +13,15 @@ import sqlalchemy as sa
 from alembic import op
 
 import facilitator.models.base
+from facilitator.storage import guards
 
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+_GUARD = next(g for g in guards.GUARDS if g.name == "topic_versions_no_update")
 
 
 def upgrade() -> None:
@@ -148,10 +152,14 @@ def upgrade() -> None:
             END
             """
         )
+    else:  # PostgreSQL: the same guard as a PL/pgSQL trigger
+        for statement in guards.create_sql(_GUARD, op.get_bind().dialect.name):
+            op.execute(statement)
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS topic_versions_no_update")
+    for statement in guards.drop_sql(_GUARD, op.get_bind().dialect.name):
+        op.execute(statement)
     for table in ("topic_deliveries", "rotation_entries", "rotation_plans", "topic_versions",
                   "curriculum_topics", "curriculum_modules"):
         op.drop_table(table)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import facilitator.models.base
+from facilitator.storage.guards import create_sql, drop_sql
 from facilitator.storage.sync_capture import ADDED_LATER, CAPTURE_TRIGGERS
 
 revision: str = "0008_sync"
@@ -103,14 +104,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_state")),
     )
     for trigger in CAPTURE_TRIGGERS:
-        if trigger.table not in ADDED_LATER:  # those tables do not exist yet
-            op.execute(trigger.sql())
+        if trigger.table in ADDED_LATER:  # those tables do not exist yet
+            continue
+        for statement in create_sql(trigger, op.get_bind().dialect.name):
+            op.execute(statement)
 
 
 def downgrade() -> None:
     for trigger in CAPTURE_TRIGGERS:
-        if trigger.table not in ADDED_LATER:
-            op.execute(f"DROP TRIGGER IF EXISTS {trigger.name}")
+        if trigger.table in ADDED_LATER:
+            continue
+        for statement in drop_sql(trigger, op.get_bind().dialect.name):
+            op.execute(statement)
     for table in ("sync_state", "sync_outbox", "sync_seen", "sync_peers", "sync_rows",
                   "sync_dirty"):
         op.drop_table(table)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import facilitator.models.base
-from facilitator.storage.guards import PEER_AUDIT_GUARDS
+from facilitator.storage.guards import PEER_AUDIT_GUARDS, create_sql, drop_sql
 
 revision: str = "0009_sync_security"
 down_revision: str | None = "0008_sync"
@@ -82,12 +82,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_sync_marks")),
     )
     for guard in PEER_AUDIT_GUARDS:
-        op.execute(guard.sql())
+        for statement in create_sql(guard, op.get_bind().dialect.name):
+            op.execute(statement)
 
 
 def downgrade() -> None:
     for guard in PEER_AUDIT_GUARDS:
-        op.execute(f"DROP TRIGGER IF EXISTS {guard.name}")
+        for statement in drop_sql(guard, op.get_bind().dialect.name):
+            op.execute(statement)
     for table in ("sync_marks", "sync_clashes", "sync_devices", "peer_audit_events",
                   "sync_key_boxes"):
         op.drop_table(table)

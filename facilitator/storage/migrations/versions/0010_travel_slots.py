@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import facilitator.models.base
+from facilitator.storage.guards import create_sql, drop_sql
 from facilitator.storage.sync_capture import CAPTURE_TRIGGERS
 
 revision: str = "0010_travel_slots"
@@ -37,12 +38,14 @@ def upgrade() -> None:
     op.create_index(op.f("ix_travel_slots_user_id"), TABLE, ["user_id"], unique=False)
     for trigger in CAPTURE_TRIGGERS:
         if trigger.table == TABLE:
-            op.execute(trigger.sql())
+            for statement in create_sql(trigger, op.get_bind().dialect.name):
+                op.execute(statement)
 
 
 def downgrade() -> None:
     for trigger in CAPTURE_TRIGGERS:
         if trigger.table == TABLE:
-            op.execute(f"DROP TRIGGER IF EXISTS {trigger.name}")
+            for statement in drop_sql(trigger, op.get_bind().dialect.name):
+                op.execute(statement)
     op.drop_index(op.f("ix_travel_slots_user_id"), table_name=TABLE)
     op.drop_table(TABLE)
