@@ -64,10 +64,11 @@ def main(argv: list[str] | None = None) -> int:
                   "batch_export_notes_per_s", "rss_mb_during_500_note_batch"):
             _export_db(data)
     _export()
-    if wanted("sync_push_entries_per_s", "sync_note_roundtrip_ms"):
+    if wanted("sync_push_entries_per_s", "sync_note_roundtrip_ms", "initial_sync_5y_s",
+              "console_action_p99_ms_during_sync"):
         from . import sync_bench
 
-        sync_bench.run_all(emit)
+        sync_bench.run_all(emit, tuple(SELECTED))
     return 0
 
 def _console(data: Path) -> None:
