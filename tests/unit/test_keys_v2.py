@@ -23,6 +23,7 @@ from facilitator.storage.keys import (
     make_slot,
     new_recovery_key,
     open_slot,
+    password_only_copy,
     seal_to,
     slot_key,
     upgraded,
@@ -62,6 +63,25 @@ def test_a_keyed_slot_opens_with_its_password_and_yields_the_data_key() -> None:
     seal_to(slot, KEY_2, DB_ID, 2)
     assert data_keys(slot, private, DB_ID) == [(2, KEY_2), (1, KEY_1)]
     assert slot.fingerprint() == sealing.fingerprint(sealing.public_of(private))
+
+
+def test_a_travelling_copy_opens_with_the_password_alone_on_any_laptop() -> None:
+    device = b"this laptop's keychain secret".ljust(32, b"!")
+    slot = make_keyed_slot("user:avery", "a password", KEY_1, DB_ID, 1, params=TINY,
+                           device_secret=device)
+    private = open_slot(slot, "a password", device)
+    copy = password_only_copy(slot, private, "a password", TINY)
+    assert (copy.name, copy.kdf, copy.device_bound, copy.params) == (
+        "user:avery", "argon2id", False, slot.params)
+    assert copy.public == slot.public and copy.sealed == []
+    assert copy.salt != slot.salt  # its own salt: the copy says nothing about the original
+    # Another laptop has no keychain secret of this one: the password alone opens the copy.
+    assert open_slot(copy, "a password", None) == private
+    assert open_slot(copy, "a password", b"another laptop's secret".ljust(32, b"?")) == private
+    with pytest.raises(WrongPassword):
+        open_slot(copy, "another password", None)
+    seal_to(copy, KEY_2, OTHER_ID, 1)  # the other laptop seals its own data key to it
+    assert data_keys(copy, private, OTHER_ID) == [(1, KEY_2)]
 
 
 def test_a_swapped_public_key_or_a_wrapped_key_from_format_1_does_not_open() -> None:
