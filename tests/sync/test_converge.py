@@ -13,20 +13,15 @@ from sqlalchemy import func, select
 
 from facilitator.models.notes import ProgressNote, Signature
 from facilitator.models.sync import SyncOutbox, SyncState
-from facilitator.services import notes, roster
+from facilitator.services import roster
 from facilitator.services.sync import run
 from facilitator.storage.hub.client import HubClient
-from tests.conftest import PASSWORD
 from tests.pg import Cluster
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic, Laptop
+from tests.sync.story import sign_on_a_cosign_on_b
 
 __all__ = ["nc"]
-TEXT = {"data": "Ada described a calm weekend and practised the skill.",
-        "assessment": "Engaged and hopeful; no risk indicators.",
-        "plan": "Continue the breathing practice daily."}
-
-
 @pytest.fixture
 def clinic(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
            nc: NotesClinic) -> Clinic:
@@ -76,24 +71,9 @@ def test_two_laptops_offline_edits_converge(clinic: Clinic, a: Laptop, nc: Notes
 
 def test_note_signed_on_a_is_cosigned_on_b_and_c_sees_both(
         clinic: Clinic, a: Laptop, nc: NotesClinic) -> None:
-    from facilitator.services import console as c
-
     c_laptop = clinic.join_from(a, "C")  # joins early, knows nothing of the note
     b = clinic.join_from(a, "B")
-    c.set_facilitators(a.sign_in("tara"), nc.session_id, [nc.uma.id])
-    uma = a.sign_in("uma")
-    note = notes.open_note(uma, nc.session_id, nc.people[0])
-    seq = notes.save_draft(uma, note.note_id, note.edit_seq, sections=TEXT)
-    [signed] = notes.sign_notes(uma, [(note.note_id, seq)], PASSWORD)
-    assert signed.signed
-    a.sync()
-    b.sync()
-    sam = b.sign_in("sam")
-    [waiting] = notes.review_queue(sam)
-    [done] = notes.cosign_notes(sam, [waiting.note_id], PASSWORD)
-    assert done.signed
-    b.sync()
-    a.sync()
+    sign_on_a_cosign_on_b(a, b, nc)
     c_laptop.sync()
     dumps = [x.dump() for x in (a, b, c_laptop)]
     assert dumps[0] == dumps[1] == dumps[2]

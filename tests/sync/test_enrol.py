@@ -10,20 +10,16 @@ from keyrings.alt.file import PlaintextKeyring
 from sqlalchemy import func, select
 
 from facilitator.models.notes import NoteGoalLink, ProgressNote, Signature
-from facilitator.services import auth, notes
+from facilitator.services import auth
 from facilitator.services.errors import AuthError
 from facilitator.services.sync import enrol, join
 from tests.conftest import PASSWORD
 from tests.services.notes.conftest import NotesClinic
 from tests.sync.enrolling import clinic, nc
 from tests.sync.laptops import Clinic, Laptop
+from tests.sync.story import sign_on_a_cosign_on_b
 
 __all__ = ["clinic", "nc"]
-TEXT = {"data": "Ada described a calm weekend and practised the skill.",
-        "assessment": "Engaged and hopeful; no risk indicators.",
-        "plan": "Continue the breathing practice daily."}
-
-
 @pytest.fixture
 def a(clinic: Clinic, nc: NotesClinic) -> Laptop:
     laptop = clinic.adopt("A", nc.vault)
@@ -36,23 +32,8 @@ def a(clinic: Clinic, nc: NotesClinic) -> Laptop:
 
 def test_done_when_a_signs_b_cosigns_c_joins_fresh_and_sees_both(
         clinic: Clinic, a: Laptop, nc: NotesClinic) -> None:
-    from facilitator.services import console as c
-
     b = clinic.enrol(a, "B")
-    c.set_facilitators(a.sign_in("tara"), nc.session_id, [nc.uma.id])
-    uma = a.sign_in("uma")
-    note = notes.open_note(uma, nc.session_id, nc.people[0])
-    seq = notes.save_draft(uma, note.note_id, note.edit_seq, sections=TEXT)
-    [signed] = notes.sign_notes(uma, [(note.note_id, seq)], PASSWORD)
-    assert signed.signed
-    a.sync()
-    b.sync()
-    sam = b.sign_in("sam")  # the supervisor, with her existing password, on B
-    [waiting] = notes.review_queue(sam)
-    [done] = notes.cosign_notes(sam, [waiting.note_id], PASSWORD)
-    assert done.signed
-    b.sync()
-    a.sync()
+    sign_on_a_cosign_on_b(a, b, nc)
     c_laptop = clinic.enrol(a, "C")  # fresh: no backup, only the code
     for laptop in (a, b, c_laptop):
         ws = laptop.sign_in("uma")  # the therapist's own password opens every laptop
