@@ -6,14 +6,14 @@ are checked strictly."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
 
 from facilitator.storage import sealing
 from facilitator.storage.errors import NotADatabase, WrongPassword
-from facilitator.storage.keyfile import KeyFile
+from facilitator.storage.keyfile import KeyFile, check_slot
 from facilitator.storage.keys import (
     RECOVERY_SLOT,
     KdfParams,
@@ -82,6 +82,27 @@ def test_a_travelling_copy_opens_with_the_password_alone_on_any_laptop() -> None
         open_slot(copy, "another password", None)
     seal_to(copy, KEY_2, OTHER_ID, 1)  # the other laptop seals its own data key to it
     assert data_keys(copy, private, OTHER_ID) == [(1, KEY_2)]
+
+
+def test_a_slot_from_another_laptop_is_checked_like_one_in_the_key_file() -> None:
+    slot = make_keyed_slot("user:avery", "a password", KEY_1, DB_ID, 1, params=TINY)
+    copy = password_only_copy(slot, open_slot(slot, "a password", None), "a password", TINY)
+    raw = asdict(copy)
+    assert check_slot(raw) == copy  # what travels comes back whole, its public key included
+    assert open_slot(check_slot(raw), "a password", None)
+    damaged = r"^A key slot from another laptop is damaged \(.+\)\.$"
+    for hostile in ("a string", {**raw, "sealed": asdict(slot)["sealed"]},
+                    {k: v for k, v in raw.items() if k != "sealed"},
+                    {**raw, "device_bound": True}, {**raw, "public": ""},
+                    {**raw, "public": raw["public"][:-4]},
+                    {k: v for k, v in raw.items() if k != "public"},
+                    {**raw, "name": ""}, {**raw, "wrapped": "not base64!"}):
+        with pytest.raises(NotADatabase, match=damaged):
+            check_slot(hostile)
+    with pytest.raises(NotADatabase, match="not a password-only slot without sealed keys"):
+        check_slot({**raw, "device_bound": True})
+    with pytest.raises(NotADatabase, match=r"\(slot user:avery: public has 30 bytes, not 32\)"):
+        check_slot({**raw, "public": raw["public"][:-4]})
 
 
 def test_a_swapped_public_key_or_a_wrapped_key_from_format_1_does_not_open() -> None:
