@@ -84,8 +84,8 @@ _PG_REPLACE = (" ON CONFLICT (tbl, row_key) DO UPDATE"
 
 def baseline_sql(dialect: str = "sqlite") -> list[str]:
     """Note every existing row (the first sync of a clinic's first laptop sends them all).
-    Each note revision is noted right before its goal links: a laptop that joins fresh
-    inserts a signed revision's links before it signs it (``services.sync.apply``)."""
+    Each note revision is noted right before its goal links, so the entries of a first sync
+    never part a signed revision from the goal links it was signed with."""
     if dialect == "postgresql":
         into, tail = "INSERT INTO sync_dirty (tbl, row_key)", _PG_REPLACE.rstrip(";")
     else:

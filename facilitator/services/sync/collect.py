@@ -135,7 +135,8 @@ def body(changes: list[dict[str, Any]], **extra: Any) -> bytes:
 
 def _glued(before: dict[str, Any], after: dict[str, Any]) -> bool:
     """Whether an entry may not end between these two changes: a note revision and its goal
-    links travel together (a receiver signs the revision once its links are in)."""
+    links travel together, so no laptop ever holds a signed revision without the goal links it
+    was signed with (``services.sync.apply`` lets the links in after their signed revision)."""
     if after["table"] == "note_goal_links":
         revision = after.get("fields", {}).get("revision_id")
         return revision is not None and revision in (
