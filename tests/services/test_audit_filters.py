@@ -61,6 +61,8 @@ def test_login_filter_is_exact_and_ignores_case(three: Workspace) -> None:
     assert audit.list_events(three, login="nobody") == []
     everyone = audit.list_events(three, login="")
     assert {"t.one", "t.two", "t.three"} <= set(_actions(everyone))
+    # This laptop's own events name no device (the audit page shows "this laptop").
+    assert {e.device for e in everyone} == {""}
 
 
 def test_action_prefix_and_limit(three: Workspace) -> None:
