@@ -158,13 +158,17 @@ def test_a_16_byte_encrypted_header_is_not_called_truncated(vault: Vault) -> Non
 
 def test_unlock_normalises_the_login_and_hands_over_pending_failures(vault: Vault) -> None:
     _made(vault)
-    with pytest.raises(NoSuchAccount):
+    # The same sentence for an unknown login as for a wrong password: it names no account.
+    with pytest.raises(NoSuchAccount, match=r"^The login or password is not correct\.$"):
         vault.unlock("nobody", "admin password 1", NOW)
     with pytest.raises(WrongPassword, match="password is not correct"):
         vault.unlock(" ADMIN ", "wrong password", NOW + timedelta(seconds=1))
     unlocked = vault.unlock(" ADMIN ", "admin password 1", NOW + timedelta(seconds=2))
     unlocked.db.close()
     assert unlocked.login == "admin"
+    # The slot's private key stays in memory for the session, never in a repr (or a log line).
+    assert unlocked.private is not None and len(unlocked.private) == 32
+    assert "private" not in repr(unlocked) and repr(unlocked.private) not in repr(unlocked)
     # A login without a slot goes to the shared bucket, with only a short hash of what was
     # typed (it may be a password typed into the login field).
     assert unlocked.failed_attempts == (
