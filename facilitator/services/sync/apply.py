@@ -205,7 +205,6 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: _Index) -> int
         index.write()  # a clash is judged against rows whose sync records are all written
         settled = clashes.settle_insert(s, name, change["gid"], values)
         if isinstance(settled, clashes.Alias):
-            index.write()
             done = clashes.merge(s, name, change, settled)
             index.forget([change["gid"], settled.gid])
             return done
