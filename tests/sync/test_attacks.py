@@ -60,6 +60,28 @@ def test_an_entry_altered_on_the_hub_is_refused_and_reported(
     assert "forged or altered" in run.status(b.sign_in()).last_problem
 
 
+def test_entries_before_an_altered_one_are_kept_and_the_round_resumes_at_it(
+        pair: tuple[Clinic, Laptop, Laptop]) -> None:
+    """One write transaction runs through several entries: the good ones before the altered
+    entry are committed with the cursor past them; nothing of the altered one is applied."""
+    clinic, a, b = pair
+    for text in ("Call a sponsor daily", "Keep a sleep diary", "Cook dinner twice a week"):
+        _goal(a, text)
+        a.sync()
+    with clinic.cluster.admin(clinic.hub_db) as conn:
+        conn.execute("""UPDATE facilitator_hub.entries SET raw = set_byte(raw, 160,
+                          get_byte(raw, 160) # 1)
+                        WHERE cursor = (SELECT max(cursor) FROM facilitator_hub.entries)""")
+    with pytest.raises(SyncProblem, match="forged or altered"):
+        b.sync()
+    goals = _goals(b)
+    assert "Call a sponsor daily" in goals and "Keep a sleep diary" in goals
+    assert "Cook dinner twice a week" not in goals
+    with pytest.raises(SyncProblem, match="forged or altered"):  # it stops at the same entry
+        b.sync()
+    assert _goals(b) == goals
+
+
 def test_a_forged_entry_pushed_with_stolen_hub_credentials_is_refused(
         pair: tuple[Clinic, Laptop, Laptop]) -> None:
     """Someone with A's hub password (not A's signing key) pushes as A's device."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from keyrings.alt.file import PlaintextKeyring
+from sqlalchemy import text
 
 from facilitator.services import programs, roster, users
 from facilitator.services.curriculum import authoring
@@ -153,3 +154,24 @@ def test_the_same_facilitator_added_on_two_laptops_is_one_link(
         group = next(g for g in programs.list_groups(laptop.sign_in()) if g.id == nc.group.id)
         assert sorted(group.facilitator_ids) == sorted((nc.tara.id, nc.uma.id, nc.sam.id))
     assert a.dump() == b.dump()
+
+
+def test_a_run_of_pulled_rows_is_cut_at_its_first_clash(nc: NotesClinic) -> None:
+    """A first pull inserts runs of new rows in one statement: the run ends before the first
+    row that meets a row here on a unique key (one or several columns), which is then settled
+    on its own; NULLs never clash."""
+    ws = nc.admin
+    taken = roster.list_participants(ws)[0]
+    with ws.read() as s:
+        attended = s.execute(text("SELECT session_id, participant_id FROM attendance")).first()
+        assert attended is not None
+        free = {"session_id": attended[0], "participant_id": -1}
+        assert clashes.first_clash(s, "participants", [
+            {"chart_id": "NEW-1"}, {"chart_id": "NEW-2"}]) == 2
+        assert clashes.first_clash(s, "participants", [
+            {"chart_id": "NEW-1"}, {"chart_id": None}, {"chart_id": taken.chart_id},
+            {"chart_id": "NEW-3"}]) == 2
+        assert clashes.first_clash(s, "attendance", [
+            free, {"session_id": attended[0], "participant_id": attended[1]}, free]) == 1
+        assert clashes.first_clash(s, "attendance", [  # both columns must meet
+            free, {"session_id": attended[0] + 1000, "participant_id": attended[1]}]) == 2

@@ -76,10 +76,12 @@ class _Index:
 
     def _read(self, gids: Iterable[str]) -> None:
         ordered = sorted(gids)
+        records = SyncRow.__table__.c  # Core: no ORM work for what is only a look-up
+        conn = self.s.connection()
         for start in range(0, len(ordered), 500):
-            for gid, tbl, key in self.s.execute(
-                    select(SyncRow.gid, SyncRow.tbl, SyncRow.row_key)
-                    .where(SyncRow.gid.in_(ordered[start:start + 500]))):
+            for gid, tbl, key in conn.execute(
+                    select(records.gid, records.tbl, records.row_key)
+                    .where(records.gid.in_(ordered[start:start + 500]))):
                 self.known[gid] = (tbl, key)
 
     def local(self, name: str, gid: str) -> int:
@@ -101,8 +103,8 @@ class _Index:
 
     def write(self) -> None:
         """Store the sync records of the rows inserted so far (before ORM reads of them)."""
-        if self.new:
-            self.s.execute(insert(SyncRow), self.new)
+        if self.new:  # Core, not the ORM's bulk insert: a first pull writes ~700,000 of these
+            self.s.connection().execute(insert(SyncRow.__table__), self.new)
             self.new = []
 
 
@@ -153,8 +155,6 @@ def _insert_run(s: Session, changes: list[dict[str, Any]], index: _Index) -> int
     if name == "note_goal_links" or rows.key_columns(name or "clinic") != ("id",):
         return 0
     run: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    if name in clashes.UNIQUES:
-        index.write()
     for change in changes:
         if (change["op"] != "insert" or change["table"] != name or change["gid"] in index.known
                 or change["gid"] in change["fields"].values()):
@@ -165,9 +165,11 @@ def _insert_run(s: Session, changes: list[dict[str, Any]], index: _Index) -> int
             break  # it refers to a row further on: the caller's passes handle that
         if run and values.keys() != run[0][1].keys():
             break
-        if name in clashes.UNIQUES and clashes.clashes_with_a_row(s, name, values):
-            break  # it clashes with a row here: ``_insert`` settles it on its own
         run.append((change, values))
+    if len(run) >= 2 and name in clashes.UNIQUES:
+        index.write()
+        # Up to the first row that clashes with a row here: ``_insert`` settles that one.
+        del run[clashes.first_clash(s, name, [values for _, values in run]):]
     if len(run) < 2:
         return 0
     table = rows.table(name)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ...models.audit import GENESIS, AuditEvent, event_digest
@@ -66,17 +66,14 @@ def store(s: Session, device_id: str, events: list[dict[str, Any]]) -> int:
     held = set(s.scalars(select(PeerAuditEvent.id).where(
         PeerAuditEvent.device_id == device_id,
         PeerAuditEvent.id.in_([int(e["id"]) for e in events]))))
-    new = 0
-    for e in events:
-        if int(e["id"]) in held:
-            continue
-        s.add(PeerAuditEvent(device_id=device_id, id=int(e["id"]),
-                             at=datetime.fromisoformat(e["at"]), user_id=e["user_id"],
-                             login=e["login"], action=e["action"], entity=e["entity"],
-                             entity_id=e["entity_id"], details=e["details"],
-                             prev_hash=e["prev_hash"], hash=e["hash"]))
-        new += 1
-    return new
+    fresh = [{"device_id": device_id, "id": int(e["id"]), "at": datetime.fromisoformat(e["at"]),
+              "user_id": e["user_id"], "login": e["login"], "action": e["action"],
+              "entity": e["entity"], "entity_id": e["entity_id"], "details": e["details"],
+              "prev_hash": e["prev_hash"], "hash": e["hash"]}
+             for e in events if int(e["id"]) not in held]
+    if fresh:  # one statement (a first pull keeps years of other devices' events)
+        s.execute(insert(PeerAuditEvent.__table__), fresh)
+    return len(fresh)
 
 
 @dataclass(frozen=True)

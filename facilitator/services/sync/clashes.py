@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import UniqueConstraint, func, select, update
+from sqlalchemy import UniqueConstraint, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
@@ -41,7 +41,7 @@ from ..workspace import Workspace
 from . import rows
 from .rows import standing
 
-__all__ = ["UNIQUES", "Alias", "merge", "pending", "settle_insert", "standing"]
+__all__ = ["UNIQUES", "Alias", "first_clash", "merge", "pending", "settle_insert", "standing"]
 
 SUFFIX = 6
 
@@ -108,6 +108,22 @@ def clashes_with_a_row(s: Session, name: str, values: dict[str, Any]) -> bool:
                      .limit(1)).first() is not None:
             return True
     return False
+
+
+def first_clash(s: Session, name: str, candidates: list[dict[str, Any]]) -> int:
+    """The position of the first of these new rows that ``clashes_with_a_row`` (their count
+    when none does). One statement per unique key asks about them all; only when it finds
+    something are they asked one by one, so the database alone decides what equals (its
+    collations), as it would for the insert."""
+    t = rows.table(name)
+    for columns in UNIQUES.get(name, ()):
+        keyed = [tuple(v[c] for c in columns) for v in candidates
+                 if all(v.get(c) is not None for c in columns)]  # NULLs never clash
+        if keyed and s.execute(select(1).select_from(t).where(
+                tuple_(*(t.c[c] for c in columns)).in_(keyed)).limit(1)).first() is not None:
+            return next((i for i, values in enumerate(candidates)
+                         if clashes_with_a_row(s, name, values)), len(candidates))
+    return len(candidates)
 
 
 def settle_insert(s: Session, name: str, gid: str, values: dict[str, Any],

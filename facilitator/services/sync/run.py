@@ -7,12 +7,13 @@
 3. Compare the hub's head of every device with the head this laptop remembers (a hub that lost
    or rewrote history is refused before anything is pulled).
 4. Pull in batches after the stored cursor; check each entry (``facilitator.sync.chain``) and
-   apply it in slices, each its own write transaction that ends early when a console action
-   waits for the write lock (``APPLY_SLICE_S``). Each starts by sealing this laptop's newest
-   edits (so a pulled change can never silently overwrite an edit not yet collected); the last
-   one of an entry records it as seen and moves the cursor past it. Applying is idempotent, so
-   a round cut off inside an entry applies that entry again next time. A failed check stops
-   the round with nothing of that entry applied.
+   apply it in slices, each its own write transaction that runs through entries for up to
+   ``APPLY_SLICE_S`` and ends early when a console action waits for the write lock. Each
+   starts by sealing this laptop's newest edits (so a pulled change can never silently
+   overwrite an edit not yet collected); an entry fully applied is recorded as seen and the
+   cursor moves past it in the same transaction. Applying is idempotent, so a round cut off
+   inside an entry applies that entry again next time. A failed check stops the round with
+   nothing of that entry applied (the entries before it are kept).
 5. Push what step 4 sealed.
 
 Entries this laptop's own database sealed (under its current or an earlier identity, up to the
@@ -22,10 +23,12 @@ seq it knows) are checked but not applied again: their changes are already in it
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -42,6 +45,7 @@ from ...models.sync import (
     SyncSeen,
     SyncState,
 )
+from ...storage.engine import json_value
 from ...storage.install import InstallBinding, install_binding
 from ...storage.sync_capture import baseline_sql
 from ...sync import chain as C
@@ -273,56 +277,100 @@ def _pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: d
     """Pull and apply every entry after ``cursor``: (entries pulled, changes applied, entries
     sealed meanwhile from this laptop's own new edits). An entry sealed under a sync key this
     laptop cannot open yet (``epochs``) stops the round before it; the cursor stays there."""
-    pulled = applied = sealed = 0
-    while True:
-        batch = hub.pull(cursor, PULL_BATCH)
-        if not batch:
-            return pulled, applied, sealed
-        for position, raw in batch:
-            failed: str | None = None  # bytes that are no entry name no device
-            try:
-                entry = E.decode(raw)
-                failed = str(entry.header.device_id)
-                done, new = _take(ws, binding, entry, keys_on_hub, position)
-            except E.EntryError as error:
-                if failed is not None:
-                    devices.note_failure(ws, failed, str(error),
-                                         fork=isinstance(error, C.Equivocation))
-                raise
-            applied += done
-            sealed += new
-            pulled += 1
-        cursor = batch[-1][0]
-        if len(batch) < PULL_BATCH:
-            return pulled, applied, sealed
+    counts = _Counts()
+    with _few_collections():
+        while True:
+            batch = hub.pull(cursor, PULL_BATCH)
+            if not batch:
+                break
+            _apply_batch(ws, binding, keys_on_hub, deque(batch), counts)
+            cursor = batch[-1][0]
+            if len(batch) < PULL_BATCH:
+                break
+    return counts.pulled, counts.applied, counts.sealed
 
 
-def _take(ws: Workspace, binding: InstallBinding, entry: E.Entry,
-          keys_on_hub: dict[str, bytes], position: int) -> tuple[int, int]:
-    """Check and apply one entry, a slice per write transaction: (changes applied, entries
-    sealed from local edits meanwhile)."""
-    changes: list[dict[str, Any]] | None = None
-    data: dict[str, Any] | None = None
-    applied = sealed = 0
-    while True:
+@dataclass
+class _Counts:
+    pulled: int = 0
+    applied: int = 0
+    sealed: int = 0
+
+
+@dataclass
+class _Taking:
+    """A checked entry being applied, and what of it is left to apply."""
+
+    entry: E.Entry
+    changes: list[dict[str, Any]]
+    data: dict[str, Any] | None
+
+
+def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, bytes],
+                 queue: deque[tuple[int, bytes]], counts: _Counts) -> None:
+    """Check and apply a pulled batch in slices, each its own write transaction: a slice runs
+    through as many entries as fit in ``APPLY_SLICE_S`` (a new laptop's first pull: a commit
+    per half second, not per entry) and ends sooner when a console action waits, possibly
+    inside an entry, whose rest the next slice applies. The hub is never read while a slice
+    holds the write lock. An entry that fails its check ends the round; the entries before it
+    are committed, nothing of it is."""
+    taking: _Taking | None = None
+    while queue:
+        refused: tuple[Exception, str | None] | None = None
         with ws.transaction() as s:
             collected = not epochs.waiting_epochs(s)
-            sealed += _seal_local(s, ws, binding)[1]
-            if changes is None:
-                changes, data = _check(s, entry, keys_on_hub)
-            if changes:
-                done, changes = apply_changes(s, changes, _slice(ws))
-                applied += done
-            if not changes:
-                _record(s, ws, entry, keys_on_hub, data)
+            counts.sealed += _seal_local(s, ws, binding)[1]
+            stop = _slice(ws)
+            while queue:
+                position, raw = queue[0]
+                if taking is None:
+                    device: str | None = None  # bytes that are no entry name no device
+                    try:
+                        entry = E.decode(raw)
+                        device = str(entry.header.device_id)
+                        taking = _Taking(entry, *_check(s, entry, keys_on_hub))
+                    except (E.EntryError, SyncProblem) as error:
+                        refused = (error, device)
+                        break
+                if taking.changes:
+                    done, taking.changes = apply_changes(s, taking.changes, stop)
+                    counts.applied += done
+                    if taking.changes:
+                        break  # the slice ended inside this entry
+                _record(s, ws, taking.entry, keys_on_hub, taking.data)
                 _state(s).cursor = position
+                counts.pulled += 1
+                queue.popleft()
+                taking = None
+                if stop():
+                    break
             if collected:
                 # The capture triggers noted the rows just applied; local edits were collected
                 # at the start of this transaction and none can come in while it holds the
                 # lock. (Edits held back while a new sync key waits stay noted.)
                 s.execute(delete(SyncDirty))
-        if not changes:
-            return applied, sealed
+        if refused is not None:
+            error, device = refused
+            if isinstance(error, E.EntryError) and device is not None:
+                devices.note_failure(ws, device, str(error),
+                                     fork=isinstance(error, C.Equivocation))
+            raise error
+
+
+@contextlib.contextmanager
+def _few_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector, calmer while a pull runs: a first pull allocates
+    millions of short-lived objects, and each full collection walked the whole long-lived heap
+    again (an eighth of the pull). What exists now is set aside for the round (``freeze``),
+    and young objects are collected every 50,000 allocations instead of 700."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(before[0], 50_000), before[1], before[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def _slice(ws: Workspace) -> Callable[[], bool]:
@@ -364,7 +412,7 @@ def _check(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]
     if checked.verdict is C.Verdict.DUPLICATE:
         return [], None
     assert checked.body is not None
-    data = json.loads(checked.body)
+    data = json_value(checked.body)  # orjson: years of entries on a first pull
     if data.get("v") != 1:
         raise SyncProblem(f"{entry.header.label()} was written by a newer Facilitator; update"
                           " this laptop to apply it.")
