@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         self.lock_controller.locked.connect(self._on_locked)
         self.lock_controller.unlocked.connect(self._on_unlocked)
         self.lock_screen.quit_requested.connect(self._on_quit)
+        self.sync_status.conflicts_requested.connect(lambda: self.show_page("conflicts"))
 
     def _load_state(self) -> None:
         geometry = QSettings().value(GEOMETRY_KEY)
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
             widget.setWordWrap(True)
         else:
             widget.clinic_saved.connect(self._on_clinic_saved)
+            widget.sync_changed.connect(self.sync_status.refresh)
         self._pages[key] = widget
         # Scrolls instead of clipping or squeezing when the window is smaller than the page.
         holder = QScrollArea()
