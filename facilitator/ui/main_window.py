@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.lock_controller.unlocked.connect(self._on_unlocked)
         self.lock_screen.quit_requested.connect(self._on_quit)
         self.sync_status.conflicts_requested.connect(lambda: self.show_page("conflicts"))
+        self.sync_status.round_finished.connect(self._on_sync_round_finished)
 
     def _load_state(self) -> None:
         geometry = QSettings().value(GEOMETRY_KEY)
@@ -185,6 +186,14 @@ class MainWindow(QMainWindow):
 
     def status_error(self, error: BaseException) -> None:
         self.status_message(user_message(error), 12_000)
+
+    def _on_sync_round_finished(self) -> None:
+        # The conflicts list on screen follows what the round brought (settled elsewhere, or
+        # new); other pages refresh when next shown.
+        if self.current_key() == "conflicts":
+            page = self._pages.get("conflicts")
+            if isinstance(page, Page):
+                attempt(page.refresh, self.status_error)
 
     def _on_clinic_saved(self, view: ClinicView) -> None:
         self.lock_controller.set_idle_minutes(view.idle_lock_minutes)

@@ -24,6 +24,8 @@ AUTO_SYNC_MS = 5 * 60_000
 class SyncStatus(QWidget):
     conflicts_requested = Signal()
     """The user clicked "N need an admin": show the Sync conflicts page."""
+    round_finished = Signal()
+    """A round ended (well or not): what pages show of the synced record may have changed."""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None, *,
                  interval_ms: int = AUTO_SYNC_MS) -> None:
@@ -41,7 +43,6 @@ class SyncStatus(QWidget):
         self.label.setAccessibleName(self.tr("Sync status"))
         # Who can open the conflicts page gets the count as a button leading there.
         self.conflicts_button = QToolButton()
-        self.conflicts_button.setAutoRaise(True)
         self.conflicts_button.setToolTip(self.tr("Records two laptops changed at the same time:"
                                                  " open the list to keep one value of each"))
         self.conflicts_button.hide()
@@ -103,10 +104,12 @@ class SyncStatus(QWidget):
 
     def _on_synced(self, _report: run.SyncReport) -> None:
         self.refresh()
+        self.round_finished.emit()
 
     def _on_failed(self, error: BaseException) -> None:
         self.refresh()
         self.label.setToolTip(user_message(error))
+        self.round_finished.emit()  # a round cut off may still have applied some entries
 
     def stop(self) -> None:
         """No new rounds (signing out); a running one finishes on its own."""

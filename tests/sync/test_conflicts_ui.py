@@ -21,33 +21,44 @@ from tests.ui.conftest import isolated_settings  # autouse: QSettings in tmp_pat
 __all__ = ["a", "clinic", "isolated_settings", "nc"]
 
 
-def _rename_two(laptop: Laptop, tag: str) -> None:
-    for chart, name in (("N-1", "Ada"), ("N-4", "Dee")):
+def _rename_three(laptop: Laptop, tag: str) -> None:
+    for chart, name in (("N-1", "Ada"), ("N-2", "Ben"), ("N-4", "Dee")):
         _preferred(laptop.sign_in(), _pid(laptop, chart), f"{name} {tag}")
 
 
 def test_keep_a_value_from_the_status_bar(qtbot: QtBot, qtmodeltester: ModelTester,
                                           clinic: Clinic, a: Laptop, nc: NotesClinic) -> None:
-    b = _on_both(clinic, a, nc, _rename_two)
+    b = _on_both(clinic, a, nc, _rename_three)
     therapist = MainWindow(b.sign_in("tara"))
     qtbot.addWidget(therapist)
     assert "conflicts" not in [s.key for s in therapist.specs]
-    assert therapist.sync_status.label.text().endswith("· 2 need an admin")
+    assert therapist.sync_status.label.text().endswith("· 3 need an admin")
     assert therapist.sync_status.conflicts_button.isHidden()
 
     window = MainWindow(a.sign_in())
     qtbot.addWidget(window)
     window.show()
     button = window.sync_status.conflicts_button
-    assert button.isVisible() and button.text() == "2 need an admin"
+    assert button.isVisible() and button.text() == "3 need an admin"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert window.current_key() == "conflicts"
     page = window.page("conflicts")
     assert isinstance(page, ConflictsPage)
-    assert [page.model.index(r, 1).data() for r in range(2)] == [
-        "Ada B (Ada Example), chart N-1", "Dee B (Dee Mock), chart N-4"]
+    assert [page.model.index(r, 1).data() for r in range(3)] == [
+        "Ada B (Ada Example), chart N-1", "Ben B (Ben Sample), chart N-2",
+        "Dee B (Dee Mock), chart N-4"]
     assert page.empty.isHidden()
     qtmodeltester.check(page.model)
+
+    # B's admin settles Ben's name; A's next round (Sync now) brings it, and the list follows.
+    ben = next(f for f in conflicts.flagged(b.sign_in()) if "N-2" in f.label)
+    conflicts.resolve(b.sign_in(), ben.gid, ben.field, "Ben A")
+    b.sync()
+    op = window.sync_status.sync_now()
+    assert op is not None
+    with qtbot.waitSignal(window.sync_status.round_finished, timeout=30_000):
+        pass
+    assert page.model.rowCount() == 2 and button.text() == "2 need an admin"
 
     # Meanwhile B's admin settles Ada's name, and A pulls it, with the list still on screen.
     ada = next(f for f in conflicts.flagged(b.sign_in()) if "N-1" in f.label)
@@ -59,7 +70,7 @@ def test_keep_a_value_from_the_status_bar(qtbot: QtBot, qtmodeltester: ModelTest
     assert "has been settled meanwhile" in page.error.message()
     assert page.model.rowCount() == 1  # the list as it is now: Dee's name is left
 
-    assert "preferred name of participant “Dee B (Dee Mock), chart N-4”" in page.heading.text()
+    assert page.heading.text() == "The preferred name of participant Dee B (Dee Mock), chart N-4"
     keep = [b for b, c in zip(page.choice_buttons(), page.selected().choices, strict=True)
             if not c.shown]
     qtbot.mouseClick(keep[0], Qt.MouseButton.LeftButton)

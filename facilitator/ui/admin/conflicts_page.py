@@ -32,7 +32,7 @@ from facilitator.services.workspace import Workspace
 from ..errors import attempt, user_message
 from ..pages import Page
 from ..table_model import Column, RowsModel
-from ..widgets import ErrorLabel, InfoLabel, compact_rows
+from ..widgets import ErrorLabel, InfoLabel, compact_rows, scaled_font
 
 
 def _shown(f: Flagged) -> str:
@@ -152,8 +152,8 @@ class ConflictsPage(Page):
 
     def _show(self, f: Flagged) -> None:
         self.error.setText("")
-        self.heading.setText(self.tr("The {0} of {1} “{2}”").format(f.field_name, f.kind,
-                                                                      f.label))
+        self.heading.setText(self.tr("The {0} of {1} {2}").format(f.field_name, f.kind,
+                                                                    f.label))
         self.note.setText(f.note)
         self.note.setVisible(bool(f.note))
         while self.choices.count():
@@ -183,11 +183,14 @@ class ConflictsPage(Page):
         value.setWordWrap(True)
         value.setTextFormat(Qt.TextFormat.PlainText)
         value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        origin = QLabel(f"({', '.join(where)})" if where else "")
-        origin.setEnabled(False)  # greyed: secondary to the value itself
-        lay.addWidget(button)
-        lay.addWidget(value, 1)
-        lay.addWidget(origin)
+        origin = QLabel(", ".join(where))
+        origin.setFont(scaled_font(0.85, base=origin))  # smaller: secondary to the value
+        text = QVBoxLayout()
+        text.setSpacing(0)
+        text.addWidget(value)
+        text.addWidget(origin)
+        lay.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(text, 1)
         return row
 
     # -- settling --------------------------------------------------------------------------
@@ -211,7 +214,7 @@ class ConflictsPage(Page):
                 self.refresh_keeping_error()  # settled or gone meanwhile: show what is left
             return  # otherwise what was typed stays, beside the sentence
         self.confirmation.setText(self.tr(
-            "✓ Kept “{0}” as the {1} of {2} “{3}”. It reaches the other laptops with the next"
+            "✓ Kept “{0}” as the {1} of {2} {3}. It reaches the other laptops with the next"
             " sync.").format(done.text, done.field_name, done.kind, done.label))
         self.refresh()
         self.sync_changed.emit()
