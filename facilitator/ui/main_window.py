@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
         self.lock_controller.locked.connect(self._on_locked)
         self.lock_controller.unlocked.connect(self._on_unlocked)
         self.lock_screen.quit_requested.connect(self._on_quit)
+        self.sync_status.conflicts_requested.connect(lambda: self.show_page("conflicts"))
+        self.sync_status.round_finished.connect(self._on_sync_round_finished)
 
     def _load_state(self) -> None:
         geometry = QSettings().value(GEOMETRY_KEY)
@@ -141,6 +143,7 @@ class MainWindow(QMainWindow):
             widget.setWordWrap(True)
         else:
             widget.clinic_saved.connect(self._on_clinic_saved)
+            widget.sync_changed.connect(self.sync_status.refresh)
         self._pages[key] = widget
         # Scrolls instead of clipping or squeezing when the window is smaller than the page.
         holder = QScrollArea()
@@ -183,6 +186,14 @@ class MainWindow(QMainWindow):
 
     def status_error(self, error: BaseException) -> None:
         self.status_message(user_message(error), 12_000)
+
+    def _on_sync_round_finished(self) -> None:
+        # The conflicts list on screen follows what the round brought (settled elsewhere, or
+        # new); other pages refresh when next shown.
+        if self.current_key() == "conflicts":
+            page = self._pages.get("conflicts")
+            if isinstance(page, Page):
+                attempt(page.refresh, self.status_error)
 
     def _on_clinic_saved(self, view: ClinicView) -> None:
         self.lock_controller.set_idle_minutes(view.idle_lock_minutes)

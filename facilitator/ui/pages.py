@@ -30,6 +30,8 @@ class Page(QWidget):
 
     clinic_saved = Signal(object)
     """A ``ClinicView`` was saved: the window shows the new name and applies the idle lock."""
+    sync_changed = Signal()
+    """Something the status bar's sync item counts changed (a sync conflict was settled)."""
 
     def refresh(self) -> None:
         """Reload what the page shows from the services (each time it is shown again)."""
@@ -88,6 +90,8 @@ PAGES: list[PageSpec] = [
              ("admin", "supervisor")),
     PageSpec("backups", "Backups & integrity",
              lazy("facilitator.ui.admin.backup_page", "BackupPage"), ("admin", "supervisor")),
+    PageSpec("conflicts", "Sync conflicts",
+             lazy("facilitator.ui.admin.conflicts_page", "ConflictsPage"), ("admin", "supervisor")),
     PageSpec("settings", "Settings", lazy("facilitator.ui.settings_page", "SettingsPage")),
 ]
 

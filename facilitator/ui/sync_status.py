@@ -1,5 +1,6 @@
 """The sync item of the main window's status bar: last synced, changes waiting, records that
-need an admin, the last problem; and Sync now, which runs off the GUI thread.
+need an admin (for an admin or supervisor a button that opens the Sync conflicts page), the
+last problem; and Sync now, which runs off the GUI thread.
 
 A round also starts by itself every few minutes once a hub is set up (offline-first: a failed
 round only changes what this item says). Everything shown is counts, times and the services'
@@ -8,7 +9,7 @@ sentences (device ids at most): no PHI, so it stays visible under the lock scree
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from facilitator.services.sync import run
@@ -21,6 +22,11 @@ AUTO_SYNC_MS = 5 * 60_000
 
 
 class SyncStatus(QWidget):
+    conflicts_requested = Signal()
+    """The user clicked "N need an admin": show the Sync conflicts page."""
+    round_finished = Signal()
+    """A round ended (well or not): what pages show of the synced record may have changed."""
+
     def __init__(self, ws: Workspace, parent: QWidget | None = None, *,
                  interval_ms: int = AUTO_SYNC_MS) -> None:
         super().__init__(parent)
@@ -35,6 +41,11 @@ class SyncStatus(QWidget):
     def _build_ui(self) -> None:
         self.label = QLabel()
         self.label.setAccessibleName(self.tr("Sync status"))
+        # Who can open the conflicts page gets the count as a button leading there.
+        self.conflicts_button = QToolButton()
+        self.conflicts_button.setToolTip(self.tr("Records two laptops changed at the same time:"
+                                                 " open the list to keep one value of each"))
+        self.conflicts_button.hide()
         self.button = QToolButton()
         self.button.setText(self.tr("Sync now"))
         self.button.setToolTip(self.tr("Send this laptop's changes to the clinic hub and fetch"
@@ -42,10 +53,12 @@ class SyncStatus(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.label)
+        lay.addWidget(self.conflicts_button)
         lay.addWidget(self.button)
 
     def _connect_signals(self) -> None:
         self.button.clicked.connect(self.sync_now)
+        self.conflicts_button.clicked.connect(self.conflicts_requested)
         self.timer.timeout.connect(self.sync_now)
 
     def refresh(self) -> None:
@@ -56,6 +69,7 @@ class SyncStatus(QWidget):
             self.label.setToolTip(self.tr("An administrator connects this laptop to the clinic"
                                           " hub ('sync now --dsn' on the command line)."))
             self.button.hide()
+            self.conflicts_button.hide()
             self.timer.stop()
             return
         self.button.show()
@@ -68,8 +82,12 @@ class SyncStatus(QWidget):
             parts = [self.tr("Synced {0}").format(f"{when:%H:%M}")]
         if state.pending_changes:
             parts.append(self.tr("{0} waiting").format(state.pending_changes))
-        if state.conflicts:
-            parts.append(self.tr("{0} need an admin").format(state.conflicts))
+        flagged = self.tr("{0} need an admin").format(state.conflicts)
+        leads_there = bool(state.conflicts) and self.ws.actor.role in ("admin", "supervisor")
+        self.conflicts_button.setText(flagged)
+        self.conflicts_button.setVisible(leads_there)
+        if state.conflicts and not leads_there:
+            parts.append(flagged)
         if state.last_problem:
             parts.append(self.tr("⚠ sync problem"))
         self.label.setText(" · ".join(parts))
@@ -86,10 +104,12 @@ class SyncStatus(QWidget):
 
     def _on_synced(self, _report: run.SyncReport) -> None:
         self.refresh()
+        self.round_finished.emit()
 
     def _on_failed(self, error: BaseException) -> None:
         self.refresh()
         self.label.setToolTip(user_message(error))
+        self.round_finished.emit()  # a round cut off may still have applied some entries
 
     def stop(self) -> None:
         """No new rounds (signing out); a running one finishes on its own."""

@@ -115,17 +115,25 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
         known.fields = {col: [[cid, v]] for col, v in values.items()}
         return {"id": cid, "op": "insert", "table": name, "gid": known.gid, "fields": values}
     fields = dict(known.fields)
+    # A value an admin kept for a flagged field (``conflicts.resolve``) goes out even when it
+    # is the one shown: its head carries the kept values' change ids, which it supersedes.
+    settled = {col for col, heads in fields.items() if any(len(h) > 2 for h in heads)}
     changed = {col: v for col, v in values.items()
-               if col not in fields or winner(fields[col]) != v}
+               if col not in fields or winner(fields[col]) != v or col in settled}
     if not changed:
         return None
-    base = {col: sorted(h[0] for h in fields.get(col, [])) for col in changed}
+    base = {col: sorted(_edited(fields.get(col, []))) for col in changed}
     for col, v in changed.items():
         fields[col] = [[cid, v]]  # this edit saw, and supersedes, every head
     known.fields = fields
     known.conflicted = conflicted(fields)
     return {"id": cid, "op": "update", "table": name, "gid": known.gid, "fields": changed,
             "base": base}
+
+
+def _edited(heads: list[list[Any]]) -> list[str]:
+    """The change ids an edit of a field supersedes: its heads, or what a settled head names."""
+    return [cid for h in heads for cid in (h[2] if len(h) > 2 else [h[0]])]
 
 
 def body(changes: list[dict[str, Any]], **extra: Any) -> bytes:

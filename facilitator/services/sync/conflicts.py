@@ -1,33 +1,197 @@
-"""Records flagged by sync: fields that two laptops changed concurrently. Both values are kept
-(``sync_rows``); the record shows the same one on every laptop until someone saves a value."""
+"""Records flagged by sync, and settling them.
+
+When two laptops changed one field of a record concurrently, sync keeps both values
+(``sync_rows``: the field's *heads*), every laptop shows the same one and the record is flagged.
+``flagged`` lists those fields in words for the admin and the supervisor; ``resolve`` keeps one
+value (or, for a field of free text, a newly typed one) as an ordinary local edit that names
+every kept value as the version it edited, so on every laptop it supersedes them all and the
+flag clears there once it arrives (``collect`` sends it with the next round).
+
+Who settles what: an admin settles any record (records are hers to manage, the issue's "flagged
+for an admin"); a clinical supervisor settles clinical records (a participant's details, goals,
+attendance, notes, sessions), where she has the clinical context, but not the clinic's set-up
+(users, programs, groups, curriculum), which only admins change anywhere else in the app.
+Therapists neither see nor settle the list (it names every participant with a conflict).
+
+Rows merged on a unique key (``clashes``: attendance or a note recorded on two laptops) keep
+both values of every field where they differ and are flagged like concurrent edits: they are
+in this list, with a sentence saying the record was made one. The merge itself (the alias)
+leaves nothing else to decide.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ...models.sync import SyncRow
+from ...models.sync_security import SyncClash
+from .. import audit
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..workspace import Workspace
+from . import describe, rows
+from .collect import conflicted, new_id, winner
+
+# The clinic's set-up: only admins change these records anywhere in the app.
+ADMIN_TABLES = frozenset({
+    "clinic", "users", "programs", "groups", "group_facilitators", "curriculum_modules",
+    "curriculum_topics", "topic_versions", "rotation_plans", "rotation_entries",
+    "quick_phrases", "travel_slots"})
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One kept value of a flagged field."""
+
+    value: Any
+    """As sync keeps it (JSON; a reference as a global id): pass it back to ``resolve``."""
+    text: str
+    at: datetime | None
+    """When its laptop sent the change (its change id is time-ordered): the first sync round
+    after the edit, so the edit itself was made at or before this time."""
+    shown: bool
+    """The value the record shows now (the same on every laptop)."""
 
 
 @dataclass(frozen=True)
 class Flagged:
+    gid: str
     table: str
     row_key: str
     field: str
-    values: tuple[Any, ...]
+    kind: str
+    """What the record is, in words ("participant")."""
+    label: str
+    """Which one (a name and chart number, a group's name and date...): PHI."""
+    field_name: str
+    choices: tuple[Choice, ...]
+    free_text: bool
+    """A new value may be typed instead of picking one."""
+    can_resolve: bool
+    """The signed-in user may settle it (see the module's docstring)."""
+    note: str = ""
+    """A sentence about how the conflict came about, when it is not two edits of one field."""
+
+    @property
+    def values(self) -> tuple[Any, ...]:
+        return tuple(c.value for c in self.choices)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    kind: str
+    label: str
+    field_name: str
+    text: str
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _may(ws: Workspace, table: str) -> bool:
+    return ws.actor.is_admin or (ws.actor.role == "supervisor" and table not in ADMIN_TABLES)
+
+
+def _sent_at(change_id: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(change_id.replace("-", "")[:12], 16) / 1000, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _competing(heads: list[list[Any]]) -> bool:
+    return len({_key(h[1]) for h in heads}) > 1
 
 
 def flagged(ws: Workspace) -> list[Flagged]:
-    """Every field with concurrent values, per record (admins and supervisors)."""
+    """Every field with concurrent values, per record, in words (admins and supervisors)."""
     ws.require("admin", "supervisor")
     out = []
     with ws.read() as s:
-        for row in s.scalars(select(SyncRow).where(SyncRow.conflicted).order_by(SyncRow.tbl)):
+        labels = describe.Labels(s, ws.timezone)
+        merged = set(s.scalars(select(SyncClash.other_gid).where(SyncClash.renamed.is_(False))))
+        for row in s.scalars(select(SyncRow).where(SyncRow.conflicted,
+                                                   SyncRow.row_key.is_not(None))):
+            kind = describe.kind_of(row.tbl)
+            label = labels(row.tbl, row.row_key or "")
             for field, heads in sorted(row.fields.items()):
-                values = tuple(h[1] for h in heads)
-                if len({repr(v) for v in values}) > 1:
-                    out.append(Flagged(row.tbl, row.row_key or "", field, values))
-    return out
+                if not _competing(heads):
+                    continue
+                shown = winner(heads)
+                choices, seen = [], set()
+                for head in sorted(heads, key=lambda h: h[0]):
+                    if _key(head[1]) in seen:  # one value from two laptops: offered once
+                        continue
+                    seen.add(_key(head[1]))
+                    choices.append(Choice(head[1], labels.value(row.tbl, field, head[1]),
+                                          _sent_at(head[0]), _key(head[1]) == _key(shown)))
+                note = (f"Two laptops each recorded this {kind}; sync made them one record,"
+                        " keeping both values where they differ." if row.gid in merged else "")
+                out.append(Flagged(row.gid, row.tbl, row.row_key or "", field, kind, label,
+                                   describe.field_name(row.tbl, field), tuple(choices),
+                                   describe.free_text(row.tbl, field), _may(ws, row.tbl), note))
+    return sorted(out, key=lambda f: (f.kind, f.label.casefold(), f.field_name))
+
+
+def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
+    """Keep ``value`` for a flagged field: one of its kept values (``Choice.value``) or, for a
+    field of free text, a typed one. Saved as a local edit superseding every kept value, so the
+    flag clears here now and on the other laptops once the next rounds carry it there."""
+    ws.require("admin", "supervisor")
+    with ws.transaction() as s:
+        row = s.get(SyncRow, rows.standing(s, gid))
+        if row is None or row.row_key is None:
+            raise NotFound("That record is no longer on this laptop (it was deleted on"
+                           " another laptop); there is nothing left to settle.")
+        kind, name = describe.kind_of(row.tbl), describe.field_name(row.tbl, field)
+        if not _may(ws, row.tbl):
+            raise PermissionDenied(f"Only an admin settles a {kind}'s values: it is part of the"
+                                   " clinic's set-up. Ask an admin.")
+        heads = row.fields.get(field) or []
+        if not _competing(heads):
+            raise Conflict(f"The {name} of this {kind} has been settled meanwhile (here or on"
+                           " another laptop); nothing was changed. The list shows what is"
+                           " left to settle.")
+        kept = [h[1] for h in heads]
+        typed = _key(value) not in {_key(v) for v in kept}
+        if typed:
+            value = _typed(row.tbl, field, kind, name, value)
+        local = rows.decode_fields(s, row.tbl, {field: value})
+        columns = rows.table(row.tbl).c
+        if "updated_at" in columns:  # who changed it last, as every edit records
+            local.update(updated_at=ws.clock.now(), updated_by_id=ws.actor.user_id)
+        s.execute(update(rows.table(row.tbl)).where(*rows.key_filter(row.tbl, row.row_key))
+                  .values(**local))
+        # The value waits for the next round with every kept value as the version it edited
+        # (``collect`` reads the third element); until then the field has this one head.
+        fields = {**row.fields, field: [[new_id(ws), value, sorted(h[0] for h in heads)]]}
+        row.fields, row.conflicted = fields, conflicted(fields)
+        labels = describe.Labels(s, ws.timezone)
+        # As a participant's edit is audited: the field, and every value (so a value set
+        # aside can be found again); the record by its kind and local id, not by name.
+        audit.record(s, ws, "sync.conflict_resolved", kind.replace(" ", "_"), row.row_key,
+                     table=row.tbl, fields=[field], kept=value, typed=typed,
+                     set_aside=[v for v in kept if _key(v) != _key(value)])
+        return Resolved(kind, labels(row.tbl, row.row_key), name,
+                        labels.value(row.tbl, field, value))
+
+
+def _typed(table: str, field: str, kind: str, name: str, value: Any) -> str:
+    """A typed value for a field of free text, checked as a form would."""
+    if not describe.free_text(table, field):
+        raise ValidationError({"value": f"The {name} of a {kind} takes one of the values the"
+                                        " laptops kept: pick one of them."})
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise ValidationError({"value": f"Type the {name} to keep, or pick one of the values"
+                                        " the laptops kept."})
+    length = getattr(rows.table(table).c[field].type, "length", None)
+    if length and len(text) > length:
+        raise ValidationError({"value": f"The {name} can be at most {length} characters long;"
+                                        " nothing was changed."})
+    return text

@@ -82,6 +82,10 @@ _SENTENCES: dict[str, Callable[[Details], str]] = {
     "console.undo": lambda d: _t("Undid action {seq} of session {session}.").format(
         seq=d.get("seq", "?"), session=d.get("session_id", "?")),
     "console.flag.addressed": lambda d: _t("Addressed a safety flag from the record."),
+    "sync.conflict_resolved": lambda d: (
+        _t("Settled a sync conflict: typed a new {fields} to keep.") if d.get("typed")
+        else _t("Settled a sync conflict: kept one of the values of the {fields}.")).format(
+        fields=_fields(d)),
     "session.planned": lambda d: _t("Planned a session of group {group}.").format(
         group=d.get("group_id", "?")),
 }
