@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from facilitator.models.roster import Participant
 from facilitator.models.sync import SyncSeen, SyncState
 from facilitator.services import notes, roster
-from facilitator.services.sync import apply, run
+from facilitator.services.sync import apply, pull
 from tests.conftest import PASSWORD
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic, Laptop
@@ -43,7 +43,7 @@ def test_a_round_cut_off_inside_an_entry_resumes_it(clinic: Clinic, nc: NotesCli
 
     # One change per write transaction (no runs of inserts in one statement either); the
     # power goes at the tenth.
-    monkeypatch.setattr(run, "APPLY_SLICE_S", 0.0)
+    monkeypatch.setattr(pull, "APPLY_SLICE_S", 0.0)
     monkeypatch.setattr(apply._Index, "AHEAD", 1)
     real, calls = apply.apply_changes, []
 
@@ -53,14 +53,14 @@ def test_a_round_cut_off_inside_an_entry_resumes_it(clinic: Clinic, nc: NotesCli
             raise RuntimeError("power cut")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(run, "apply_changes", cut_off)
+    monkeypatch.setattr(pull, "apply_changes", cut_off)
     with pytest.raises(RuntimeError, match="power cut"):
         b.sync()
     participants, seen, cursor = _state(b)
     assert participants == before[0] + 9  # nine slices committed, one change each
     assert (seen, cursor) == before[1:]  # the entry is not recorded: it comes again
 
-    monkeypatch.setattr(run, "apply_changes", real)
+    monkeypatch.setattr(pull, "apply_changes", real)
     report = b.sync()
     assert report.applied == NEW - 9
     assert _state(b)[0] == before[0] + NEW

@@ -160,14 +160,14 @@ def test_a_restored_laptop_reissues_what_its_source_never_pushed(
         pair: tuple[Clinic, Laptop, Laptop]) -> None:
     """A's last edits were sealed but not pushed when the backup was taken; A is then lost.
     The restored copy sends them in its own chain; B gets them once."""
-    from facilitator.services.sync.run import _seal_local
+    from facilitator.services.sync.local import seal_local
     from facilitator.storage.install import install_binding
 
     clinic, a, b = pair
     _goal(a, "Sealed but never pushed")
     ws = a.sign_in()
     with ws.transaction() as s:
-        _seal_local(s, ws, install_binding(ws.vault.data_dir))
+        seal_local(s, ws, install_binding(ws.vault.data_dir))
     restored = clinic.join_from(a, "A2")
     report = restored.sync()
     assert report.pushed == 1 and report.pending == 0

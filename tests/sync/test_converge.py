@@ -132,11 +132,11 @@ def test_crash_between_push_and_acknowledgement(clinic: Clinic, a: Laptop,
     _preferred(a.sign_in(), _pid(a, "N-1"), "Addie")
     ws = a.sign_in()
     # Seal and push as a round would, then "crash" before the outbox is cleared.
-    from facilitator.services.sync.run import _seal_local
+    from facilitator.services.sync.local import seal_local
     from facilitator.storage.install import install_binding
 
     with ws.transaction() as s:
-        _seal_local(s, ws, install_binding(ws.vault.data_dir))
+        seal_local(s, ws, install_binding(ws.vault.data_dir))
     with ws.read() as s:
         raws = list(s.scalars(select(SyncOutbox.raw)))
     assert len(raws) == 1

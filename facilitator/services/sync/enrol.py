@@ -26,6 +26,7 @@ from .. import audit
 from ..errors import SyncProblem, ValidationError
 from ..workspace import Workspace
 from . import run, slots
+from .local import sync_state
 
 HOURS = 24
 
@@ -131,7 +132,7 @@ def set_hub_address(ws: Workspace, address: str) -> str:
         raise ValidationError({"address": "Leave the password out of the address: it would be"
                                           " shown here. Put it in PGPASSWORD or ~/.pgpass."})
     with ws.transaction() as s:
-        state = run.sync_state(s)
+        state = sync_state(s)
         old = address_parts(state.hub_dsn)[0] if state.hub_dsn else ""
         state.hub_dsn = merged(clean, state.hub_dsn)
         audit.record(s, ws, "sync.hub_address_set", "sync", "", changed=bool(old))

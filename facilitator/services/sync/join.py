@@ -45,6 +45,7 @@ from .. import audit, key_bindings
 from ..errors import SyncProblem, ValidationError
 from ..workspace import Actor, Workspace
 from . import identity, run
+from .local import sync_state
 
 Progress = Callable[[str], None]
 ENROLMENT = "enrolment"  # the audit log's login for what the joining laptop does unattended
@@ -178,7 +179,7 @@ def _fill(ws: Workspace, address: str, code: str, say: Progress) -> Joined:
     with ws.transaction() as s:
         for epoch, key in package["sync_keys"].items():
             s.add(SyncKey(epoch=int(epoch), key=bytes.fromhex(key), created_at=ws.clock.now()))
-        state = run.sync_state(s)
+        state = sync_state(s)
         state.hub_dsn = hub_enrolment.with_login(address, derived.hub_login, own_password)
         state.hub_id = hub_id
         audit.record(s, ws, "sync.joined", "hub_account", derived.hub_login,

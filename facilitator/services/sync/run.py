@@ -6,69 +6,37 @@
    pushes the same bytes again, which the hub answers with "duplicate".
 3. Compare the hub's head of every device with the head this laptop remembers (a hub that lost
    or rewrote history is refused before anything is pulled).
-4. Pull in batches after the stored cursor; check each entry (``facilitator.sync.chain``) and
-   apply it in slices, each its own write transaction that runs through entries for up to
-   ``APPLY_SLICE_S`` and ends early when a console action waits for the write lock. Each
-   starts by sealing this laptop's newest edits (so a pulled change can never silently
-   overwrite an edit not yet collected); an entry fully applied is recorded as seen and the
-   cursor moves past it in the same transaction. Applying is idempotent, so a round cut off
-   inside an entry applies that entry again next time. A failed check stops the round with
-   nothing of that entry applied (the entries before it are kept).
+4. Pull and apply every entry after the stored cursor (``pull``: checked, applied in write
+   slices that give way to the console).
 5. Push what step 4 sealed.
-
-Entries this laptop's own database sealed (under its current or an earlier identity, up to the
-seq it knows) are checked but not applied again: their changes are already in it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
-import json
-import time
 import uuid
-from collections import deque
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select
 
-from ...models.sync import (
-    SyncDirty,
-    SyncIdentity,
-    SyncOutbox,
-    SyncPeer,
-    SyncRow,
-    SyncSeen,
-    SyncState,
-)
-from ...storage.engine import json_value
-from ...storage.install import InstallBinding, install_binding
-from ...storage.sync_capture import baseline_sql
+from ...models.sync import SyncDirty, SyncIdentity, SyncOutbox, SyncPeer, SyncRow, SyncState
+from ...storage.install import install_binding
 from ...sync import chain as C
 from ...sync import entry as E
 from .. import audit
 from ..errors import ServiceError, StorageProblem, SyncProblem
 from ..workspace import Workspace
-from . import audit_travel, devices, epochs
-from .apply import apply_changes
-from .collect import collect, seal
-from .identity import create_first_key, identity_row, sync_keys
+from . import devices, epochs
+from .identity import create_first_key, sync_keys
+from .local import seal_local, sync_state
+from .pull import pull
 
 if TYPE_CHECKING:  # the hub client loads psycopg (and its libpq): only when a round runs
     from ...storage.hub.client import HubClient, HubHead
 
-PULL_BATCH = 200
 PUSH_BATCH = 100
-# How long one write transaction of a pull applies changes at most before it commits. It
-# commits earlier as soon as another write transaction of this process (a console action)
-# waits for its turn (``storage.turns``), so the console waits for one change and a commit,
-# not for the slice; longer slices mean fewer durable commits (a new laptop's first pull
-# applies ~700,000 rows).
-APPLY_SLICE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -90,55 +58,6 @@ class SyncStatus:
     last_problem: str
 
 
-def _state(s: Session) -> SyncState:
-    state = s.get(SyncState, 1)
-    if state is None:
-        # Setting sync up: from this row on the capture triggers note every change, and every
-        # record that exists already is noted now, so the first round sends them all.
-        state = SyncState(id=1, hub_dsn="", hub_id="", cursor=0, last_sync_at=None,
-                          last_problem="")
-        s.add(state)
-        s.flush()
-        for statement in baseline_sql():
-            s.execute(text(statement))
-    return state
-
-
-sync_state = _state  # for the services that set a hub address up (``enrol``, ``join``)
-
-
-def _seal_local(s: Session, ws: Workspace, binding: InstallBinding) -> tuple[SyncIdentity, int]:
-    """This device's identity, and how many entries were sealed now."""
-    me = identity_row(s, ws, binding)
-    if epochs.waiting_epochs(s):
-        return me, 0  # new changes wait for the new sync key (see ``epochs``)
-    changes = _reissue(s, ws, me) + collect(s, ws)
-    sealed = seal(s, ws, me, changes,
-                  audit_events=audit_travel.outgoing(s, with_changes=bool(changes)))
-    return me, sealed
-
-
-def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> list[dict[str, Any]]:
-    """Entries a previous identity of this database sealed but never got acknowledged (this
-    folder is a restore or copy of another install): their changes go out again in this
-    device's chain, with the same change ids, so whichever copy reaches the others first, each
-    change is applied once."""
-    stale = list(s.scalars(select(SyncOutbox).where(SyncOutbox.device_id != me.device_id)
-                           .order_by(SyncOutbox.device_id, SyncOutbox.seq)))
-    if not stale:
-        return []
-    keys = sync_keys(s)
-    changes = []
-    for row in stale:
-        entry = E.decode(row.raw)
-        key = keys.get(entry.header.epoch)
-        if key is not None:
-            changes.extend(json.loads(E.open_body(entry, key))["changes"])
-        s.delete(row)
-    s.flush()
-    return changes
-
-
 def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
     """Run one sync round with the hub at ``dsn`` (remembered for later rounds). Raises
     ``SyncProblem`` with a sentence for the status bar; the laptop keeps working either way."""
@@ -153,7 +72,7 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
 
     try:
         with ws.transaction() as s:
-            cursor = _state(s).cursor
+            cursor = sync_state(s).cursor
             if not sync_keys(s) and ws.actor.is_admin and not s.scalar(
                     select(func.count()).select_from(SyncPeer)):
                 # The first laptop of a clinic makes the clinic's key (the others get it by
@@ -163,7 +82,7 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
             from .slots import plain_copies
 
             plain_copies(s, ws)  # users' slots for the other laptops, where no password is needed
-            me, _sealed = _seal_local(s, ws, binding)
+            me, _sealed = seal_local(s, ws, binding)
             device, public = uuid.UUID(me.device_id), me.public_key
         with HubClient(dsn) as hub:
             hub_id = hub.hub_id()
@@ -179,7 +98,7 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
             _check_heads(ws, heads)
             devices.note_heads(ws, [(str(h.device_id), h.seq, h.frozen) for h in heads])
             pushed = _push(ws, hub, str(device))
-            pulled, applied, sealed = _pull(ws, hub, binding, keys, cursor)
+            pulled, applied, sealed = pull(ws, hub, binding, keys, cursor)
             if sealed:
                 pushed += _push(ws, hub, str(device))
         with ws.read() as s:
@@ -196,7 +115,7 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
             _remember_problem(ws, message)
         raise SyncProblem(message) from None
     with ws.transaction() as s:
-        state = _state(s)
+        state = sync_state(s)
         state.hub_id, state.hub_dsn = hub_id, dsn  # remembered once it worked
         state.last_sync_at = ws.clock.now()
         state.last_problem = ""
@@ -217,7 +136,7 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
 
 def _remember_problem(ws: Workspace, message: str) -> None:
     with ws.transaction() as s:
-        _state(s).last_problem = message
+        sync_state(s).last_problem = message
 
 
 def _push(ws: Workspace, hub: HubClient, device_id: str) -> int:
@@ -270,179 +189,6 @@ def _check_heads(ws: Workspace, heads: list[HubHead]) -> None:
         if peer.head_seq and device_id not in listed:
             raise C.ChainBroken(f"The hub no longer lists device {device_id}, whose entries"
                                 " this laptop applied: the hub lost history.")
-
-
-def _pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: dict[str, bytes],
-          cursor: int) -> tuple[int, int, int]:
-    """Pull and apply every entry after ``cursor``: (entries pulled, changes applied, entries
-    sealed meanwhile from this laptop's own new edits). An entry sealed under a sync key this
-    laptop cannot open yet (``epochs``) stops the round before it; the cursor stays there."""
-    counts = _Counts()
-    with _few_collections():
-        while True:
-            batch = hub.pull(cursor, PULL_BATCH)
-            if not batch:
-                break
-            _apply_batch(ws, binding, keys_on_hub, deque(batch), counts)
-            cursor = batch[-1][0]
-            if len(batch) < PULL_BATCH:
-                break
-    return counts.pulled, counts.applied, counts.sealed
-
-
-@dataclass
-class _Counts:
-    pulled: int = 0
-    applied: int = 0
-    sealed: int = 0
-
-
-@dataclass
-class _Taking:
-    """A checked entry being applied, and what of it is left to apply."""
-
-    entry: E.Entry
-    changes: list[dict[str, Any]]
-    data: dict[str, Any] | None
-
-
-def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, bytes],
-                 queue: deque[tuple[int, bytes]], counts: _Counts) -> None:
-    """Check and apply a pulled batch in slices, each its own write transaction: a slice runs
-    through as many entries as fit in ``APPLY_SLICE_S`` (a new laptop's first pull: a commit
-    per half second, not per entry) and ends sooner when a console action waits, possibly
-    inside an entry, whose rest the next slice applies. The hub is never read while a slice
-    holds the write lock. An entry that fails its check ends the round; the entries before it
-    are committed, nothing of it is."""
-    taking: _Taking | None = None
-    while queue:
-        refused: tuple[Exception, str | None] | None = None
-        with ws.transaction() as s:
-            collected = not epochs.waiting_epochs(s)
-            counts.sealed += _seal_local(s, ws, binding)[1]
-            stop = _slice(ws)
-            while queue:
-                position, raw = queue[0]
-                if taking is None:
-                    device: str | None = None  # bytes that are no entry name no device
-                    try:
-                        entry = E.decode(raw)
-                        device = str(entry.header.device_id)
-                        taking = _Taking(entry, *_check(s, entry, keys_on_hub))
-                    except (E.EntryError, SyncProblem) as error:
-                        refused = (error, device)
-                        break
-                if taking.changes:
-                    done, taking.changes = apply_changes(s, taking.changes, stop)
-                    counts.applied += done
-                    if taking.changes:
-                        break  # the slice ended inside this entry
-                _record(s, ws, taking.entry, keys_on_hub, taking.data)
-                _state(s).cursor = position
-                counts.pulled += 1
-                queue.popleft()
-                taking = None
-                if stop():
-                    break
-            if collected:
-                # The capture triggers noted the rows just applied; local edits were collected
-                # at the start of this transaction and none can come in while it holds the
-                # lock. (Edits held back while a new sync key waits stay noted.)
-                s.execute(delete(SyncDirty))
-        if refused is not None:
-            error, device = refused
-            if isinstance(error, E.EntryError) and device is not None:
-                devices.note_failure(ws, device, str(error),
-                                     fork=isinstance(error, C.Equivocation))
-            raise error
-
-
-@contextlib.contextmanager
-def _few_collections() -> Iterator[None]:
-    """Python's cyclic garbage collector, calmer while a pull runs: a first pull allocates
-    millions of short-lived objects, and each full collection walked the whole long-lived heap
-    again (an eighth of the pull). What exists now is set aside for the round (``freeze``),
-    and young objects are collected every 50,000 allocations instead of 700."""
-    before = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(before[0], 50_000), before[1], before[2])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-        gc.unfreeze()
-
-
-def _slice(ws: Workspace) -> Callable[[], bool]:
-    """When a slice of applying should end: someone waits to write, or its time is up."""
-    until = time.perf_counter() + APPLY_SLICE_S
-    return lambda: ws.db.turns.wanted or time.perf_counter() >= until
-
-
-def _peer(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> SyncPeer:
-    device = str(entry.header.device_id)
-    peer = s.get(SyncPeer, device)
-    if peer is None:
-        public = keys_on_hub.get(device)
-        if public is None:
-            raise C.UnknownKey(f"{entry.header.label()} comes from a device the hub does not"
-                               " list; it was not applied.")
-        peer = SyncPeer(device_id=device, public_key=public, head_seq=0, head_hash=E.GENESIS)
-        s.add(peer)  # pinned on first sight; a later change of key is refused
-    return peer
-
-
-def _check(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]
-           ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """The entry's changes to apply once its signature, epoch and place in its chain hold, and
-    its opened body (None for a duplicate; no changes for an entry sealed from this very
-    database). Records nothing."""
-    device, seq = str(entry.header.device_id), entry.header.seq
-    with s.no_autoflush:
-        peer = _peer(s, entry, keys_on_hub)
-    keys = sync_keys(s)
-    epoch = entry.header.epoch
-    if seq > peer.head_seq and epoch not in keys and epoch in epochs.waiting_epochs(s):
-        raise epochs.KeyWaiting(epochs.key_waiting_message(epoch))
-    known = s.get(SyncSeen, (device, seq))
-    checked = C.check_entry(entry, public_key=peer.public_key, sync_keys=keys,
-                            head=C.Head(peer.head_seq, peer.head_hash),
-                            known_hash=known.hash if known else None,
-                            acknowledged=devices.acknowledged(s, device))
-    if checked.verdict is C.Verdict.DUPLICATE:
-        return [], None
-    assert checked.body is not None
-    data = json_value(checked.body)  # orjson: years of entries on a first pull
-    if data.get("v") != 1:
-        raise SyncProblem(f"{entry.header.label()} was written by a newer Facilitator; update"
-                          " this laptop to apply it.")
-    if _mine(s, device, seq):
-        return [], data  # sealed from this very database: already applied
-    return list(data["changes"]), data
-
-
-def _mine(s: Session, device: str, seq: int) -> bool:
-    mine = s.scalars(select(SyncIdentity).where(SyncIdentity.device_id == device)).first()
-    return mine is not None and seq <= mine.seq
-
-
-def _record(s: Session, ws: Workspace, entry: E.Entry, keys_on_hub: dict[str, bytes],
-            data: dict[str, Any] | None) -> None:
-    """The entry is applied: it is seen, its device's head moves to it, a sync key it
-    announces is taken, and the audit events it carries are kept."""
-    device, seq = str(entry.header.device_id), entry.header.seq
-    if data is None or s.get(SyncSeen, (device, seq)) is not None:
-        return  # a duplicate: already recorded
-    peer = _peer(s, entry, keys_on_hub)
-    acknowledged = devices.acknowledged(s, device)
-    s.add(SyncSeen(device_id=device, seq=seq, hash=entry.hash))
-    peer.head_seq, peer.head_hash = seq, entry.hash
-    announced = (epochs.take_announcement(s, ws, device, data["epoch_key"])
-                 if data.get("epoch_key") else 0)
-    devices.device(s, device).epoch = C.acknowledged_after(acknowledged, entry.header.epoch,
-                                                           announced)
-    if data.get("audit") and not _mine(s, device, seq):
-        audit_travel.store(s, device, data["audit"])
 
 
 def status(ws: Workspace) -> SyncStatus:

@@ -1,0 +1,71 @@
+"""This laptop's side of a sync round: its sync state row, and its own edits sealed into entries.
+
+Both the round (``run``) and each write slice of a pull (``pull``) seal this laptop's newest
+edits first, so a pulled change can never silently overwrite an edit not yet collected.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from ...models.sync import SyncIdentity, SyncOutbox, SyncState
+from ...storage.install import InstallBinding
+from ...storage.sync_capture import baseline_sql
+from ...sync import entry as E
+from ..workspace import Workspace
+from . import audit_travel, epochs
+from .collect import collect, seal
+from .identity import identity_row, sync_keys
+
+
+def sync_state(s: Session) -> SyncState:
+    """The one sync state row (hub, cursor, last round), made on first use."""
+    state = s.get(SyncState, 1)
+    if state is None:
+        # Setting sync up: from this row on the capture triggers note every change, and every
+        # record that exists already is noted now, so the first round sends them all.
+        state = SyncState(id=1, hub_dsn="", hub_id="", cursor=0, last_sync_at=None,
+                          last_problem="")
+        s.add(state)
+        s.flush()
+        for statement in baseline_sql():
+            s.execute(text(statement))
+    return state
+
+
+
+
+def seal_local(s: Session, ws: Workspace, binding: InstallBinding) -> tuple[SyncIdentity, int]:
+    """This device's identity, and how many entries were sealed now."""
+    me = identity_row(s, ws, binding)
+    if epochs.waiting_epochs(s):
+        return me, 0  # new changes wait for the new sync key (see ``epochs``)
+    changes = _reissue(s, ws, me) + collect(s, ws)
+    sealed = seal(s, ws, me, changes,
+                  audit_events=audit_travel.outgoing(s, with_changes=bool(changes)))
+    return me, sealed
+
+
+def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> list[dict[str, Any]]:
+    """Entries a previous identity of this database sealed but never got acknowledged (this
+    folder is a restore or copy of another install): their changes go out again in this
+    device's chain, with the same change ids, so whichever copy reaches the others first, each
+    change is applied once."""
+    stale = list(s.scalars(select(SyncOutbox).where(SyncOutbox.device_id != me.device_id)
+                           .order_by(SyncOutbox.device_id, SyncOutbox.seq)))
+    if not stale:
+        return []
+    keys = sync_keys(s)
+    changes = []
+    for row in stale:
+        entry = E.decode(row.raw)
+        key = keys.get(entry.header.epoch)
+        if key is not None:
+            changes.extend(json.loads(E.open_body(entry, key))["changes"])
+        s.delete(row)
+    s.flush()
+    return changes
