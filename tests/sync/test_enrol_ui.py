@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from facilitator.clock import FakeClock
 from facilitator.services import auth
-from facilitator.services.sync import enrol
+from facilitator.services.sync import enrol, join
 from facilitator.services.workspace import Workspace
 from facilitator.storage.device import KeyringSecrets
 from facilitator.storage.vault import Vault
@@ -97,3 +97,50 @@ def test_hub_address_and_enrol_a_new_laptop_in_settings(
     assert (f"host={pg_cluster.host} port={pg_cluster.port} dbname={hub_db}\n"
             in dialog.details.text())
     assert dialog.password.text() == ""
+
+
+def test_cancel_ends_a_join_and_leaves_the_window_usable(
+        qtbot: QtBot, ws: Workspace, clock: FakeClock, pg_cluster: Cluster, hub_db: str,
+        tmp_path: Path, keyring_backend: PlaintextKeyring) -> None:
+    clinic = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, clock)
+    a = clinic.adopt("A", ws.vault)
+    a.sync()
+    fresh = Vault(tmp_path / "fresh", device=KeyringSecrets(keyring_backend), kdf=FAST_KDF)
+    window = SetupWindow(fresh, clock)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.mouseClick(window.join_button, Qt.MouseButton.LeftButton)
+    page = window.join_page
+    assert not page.cancel_button.isVisible()
+    page.address.setText(clinic.address())
+    page.code.setText(enrol.create_code(a.sign_in(), PASSWORD).code)
+    # The hub's entries held by another transaction: the join waits in its pull, where the
+    # person at the screen sees "Pulling…" and clicks Cancel.
+    hold = pg_cluster.admin(hub_db)
+    hold.execute("BEGIN")
+    hold.execute("LOCK TABLE facilitator_hub.entries IN ACCESS EXCLUSIVE MODE")
+    try:
+        page._on_join()
+        assert page.cancel_button.isVisible() and page.cancel_button.isEnabled()
+        qtbot.waitUntil(lambda: page.progress.text().startswith("Pulling"), timeout=60_000)
+        qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+        assert page.progress.text().startswith("Cancelling")
+        assert not page.cancel_button.isEnabled()
+    finally:
+        hold.execute("ROLLBACK")
+        hold.close()
+    _wait(qtbot, page.op)
+    assert "nothing was kept" in page.progress.text()
+    assert "used up" in page.progress.text() and page.progress.isVisible()
+    assert page.errors.general.text() == ""
+    assert not fresh.data_dir.exists() and join.leftovers(fresh.data_dir) == []
+    assert not page.cancel_button.isVisible()
+    assert all(w.isEnabled() for w in (page.join_button, page.back_button, page.address,
+                                       page.code))
+    assert page.join_button.text() == "&Join clinic"
+    page.code.setText(enrol.create_code(a.sign_in(), PASSWORD).code)  # a new code joins
+    page._on_join()
+    with qtbot.waitSignal(window.joined, timeout=60_000):
+        pass
+    auth.sign_in(fresh, clock, "admin", PASSWORD).close()
+    a.close()

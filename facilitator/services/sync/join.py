@@ -17,6 +17,11 @@ everything worked (a failure at any point removes it: no half-made data folder):
    whose copy has not reached the hub) and bind each in the audit log; bind the recovery key.
 
 The sign-in window follows; nothing here keeps the database open.
+
+``should_stop`` (the window's Cancel) is asked at safe points: before the code is redeemed,
+right after, between pulled entries and before the slots are installed. A cancelled join
+removes the hidden folder like a failed one and raises ``Cancelled`` saying whether the code
+is still good (not yet redeemed) or used up (the hub hands a package over only once).
 """
 
 from __future__ import annotations
@@ -42,11 +47,12 @@ from ...storage.keys import KdfParams, Slot, new_data_key, user_slot_name
 from ...storage.vault import DB_NAME, Vault
 from ...sync import enrolment as code_format
 from .. import audit, key_bindings
-from ..errors import SyncProblem, ValidationError
+from ..errors import Cancelled, SyncProblem, ValidationError
 from ..workspace import Actor, Workspace
 from . import identity, run
 
 Progress = Callable[[str], None]
+ShouldStop = Callable[[], bool]
 ENROLMENT = "enrolment"  # the audit log's login for what the joining laptop does unattended
 
 
@@ -58,10 +64,13 @@ class Joined:
 
 def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
                 device: DeviceSecrets, kdf: KdfParams | None = None,
-                progress: Progress | None = None) -> Joined:
+                progress: Progress | None = None,
+                should_stop: ShouldStop | None = None) -> Joined:
     """Join the clinic whose hub is at ``dsn`` into the empty ``data_dir``. Raises
-    ValidationError (bad input) or SyncProblem (one sentence saying what to do)."""
+    ValidationError (bad input), SyncProblem (one sentence saying what to do) or Cancelled
+    (``should_stop`` said so; nothing was kept)."""
     say = progress or (lambda _text: None)
+    stop = should_stop or (lambda: False)
     try:
         code = code_format.normalise(code)
     except code_format.BadCode as error:
@@ -86,7 +95,7 @@ def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
     vault = Vault(work, device=device, kdf=kdf)
     ws: Workspace | None = None
     try:
-        ws, joined = _join(vault, address, code, clock, say)
+        ws, joined = _join(vault, address, code, clock, say, stop)
         ws.close()
         ws = None
         if data_dir.exists():
@@ -104,18 +113,34 @@ def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
 
 
 def join_into(vault: Vault, dsn: str, code: str, clock: Clock,
-              progress: Progress | None = None) -> Joined:
+              progress: Progress | None = None,
+              should_stop: ShouldStop | None = None) -> Joined:
     """``join_clinic`` into the data folder of ``vault`` (the first-run window's)."""
     return join_clinic(vault.data_dir, dsn, code, clock, device=vault.device, kdf=vault.kdf,
-                       progress=progress)
+                       progress=progress, should_stop=should_stop)
+
+
+def _check_stop(stop: ShouldStop, *, redeemed: bool) -> None:
+    if stop():
+        raise _cancelled(redeemed=redeemed)
+
+
+def _cancelled(*, redeemed: bool) -> Cancelled:
+    """What a cancelled join says; true for where it stopped."""
+    if redeemed:
+        return Cancelled("Joining was cancelled: nothing was kept on this laptop. The hub had"
+                        " already accepted the code, so it is used up: ask your administrator"
+                        " for a new one to join again.")
+    return Cancelled("Joining was cancelled before the code was used: nothing was kept on this"
+                    " laptop, and the same code still works until it expires.")
 
 
 def _join(vault: Vault, address: str, code: str, clock: Clock,
-          say: Progress) -> tuple[Workspace, Joined]:
+          say: Progress, stop: ShouldStop) -> tuple[Workspace, Joined]:
     say("Creating this laptop's encrypted database…")
     ws = _new_database(vault, clock)
     try:
-        return ws, _fill(ws, address, code, say)
+        return ws, _fill(ws, address, code, say, stop)
     except BaseException:
         ws.close()
         raise
@@ -140,13 +165,14 @@ def _new_database(vault: Vault, clock: Clock) -> Workspace:
     return Workspace(vault, db, clock, actor, ZoneInfo("UTC"))
 
 
-def _fill(ws: Workspace, address: str, code: str, say: Progress) -> Joined:
+def _fill(ws: Workspace, address: str, code: str, say: Progress, stop: ShouldStop) -> Joined:
     from ...storage.hub import enrolment as hub_enrolment
     from ...storage.hub.client import HubClient, HubError, HubLoginRefused, hub_label
 
     derived = code_format.derive(code)
     me = identity.current_identity(ws)
     own_password = secrets.token_urlsafe(32)
+    _check_stop(stop, redeemed=False)
     say("Redeeming the enrolment code on the hub…")
     try:
         with HubClient(hub_enrolment.with_login(address, derived.hub_login,
@@ -160,6 +186,7 @@ def _fill(ws: Workspace, address: str, code: str, say: Progress) -> Joined:
                           " Ask your administrator for a new code.") from None
     except HubError as error:
         raise SyncProblem(str(error)) from None
+    _check_stop(stop, redeemed=True)
     try:
         package = code_format.open_package(code, sealed)
     except code_format.BadPackage as error:
@@ -187,7 +214,11 @@ def _fill(ws: Workspace, address: str, code: str, say: Progress) -> Joined:
                           entity=key_bindings.RECOVERY_ENTITY, entity_id="",
                           fingerprint=recovery.fingerprint(), reason="enrolled")
     say("Pulling the clinic's records (this can take a few minutes)…")
-    report = run.sync_now(ws)
+    try:
+        report = run.sync_now(ws, should_stop=stop)
+    except Cancelled:  # between two pulled entries
+        raise _cancelled(redeemed=True) from None
+    _check_stop(stop, redeemed=True)
     say("Setting up the users' sign-in…")
     _install_given(ws, given)  # the round installed the travelling copies already
     with ws.read() as s:

@@ -47,7 +47,7 @@ from ...storage.sync_capture import baseline_sql
 from ...sync import chain as C
 from ...sync import entry as E
 from .. import audit
-from ..errors import ServiceError, StorageProblem, SyncProblem
+from ..errors import Cancelled, ServiceError, StorageProblem, SyncProblem
 from ..workspace import Workspace
 from . import audit_travel, devices, epochs
 from .apply import apply_changes
@@ -135,9 +135,11 @@ def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> list[dict[str, Any]
     return changes
 
 
-def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
+def sync_now(ws: Workspace, dsn: str | None = None,
+             should_stop: Callable[[], bool] | None = None) -> SyncReport:
     """Run one sync round with the hub at ``dsn`` (remembered for later rounds). Raises
-    ``SyncProblem`` with a sentence for the status bar; the laptop keeps working either way."""
+    ``SyncProblem`` with a sentence for the status bar; the laptop keeps working either way.
+    ``should_stop`` is asked before each pulled entry; True ends the round with ``Cancelled``."""
     binding = install_binding(ws.vault.data_dir)
     with ws.read() as s:
         state = s.get(SyncState, 1)
@@ -175,7 +177,7 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
             _check_heads(ws, heads)
             devices.note_heads(ws, [(str(h.device_id), h.seq, h.frozen) for h in heads])
             pushed = _push(ws, hub, str(device))
-            pulled, applied, sealed = _pull(ws, hub, binding, keys, cursor)
+            pulled, applied, sealed = _pull(ws, hub, binding, keys, cursor, should_stop)
             if sealed:
                 pushed += _push(ws, hub, str(device))
         with ws.read() as s:
@@ -269,7 +271,7 @@ def _check_heads(ws: Workspace, heads: list[HubHead]) -> None:
 
 
 def _pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: dict[str, bytes],
-          cursor: int) -> tuple[int, int, int]:
+          cursor: int, should_stop: Callable[[], bool] | None = None) -> tuple[int, int, int]:
     """Pull and apply every entry after ``cursor``: (entries pulled, changes applied, entries
     sealed meanwhile from this laptop's own new edits). An entry sealed under a sync key this
     laptop cannot open yet (``epochs``) stops the round before it; the cursor stays there."""
@@ -279,6 +281,8 @@ def _pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: d
         if not batch:
             return pulled, applied, sealed
         for position, raw in batch:
+            if should_stop is not None and should_stop():  # the cursor stands between entries
+                raise Cancelled("The sync round was cancelled.")
             failed: str | None = None  # bytes that are no entry name no device
             try:
                 entry = E.decode(raw)
