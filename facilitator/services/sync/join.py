@@ -44,9 +44,10 @@ from ...storage.errors import StorageError
 from ...storage.files import make_private, private_dir
 from ...storage.keyfile import check_slot
 from ...storage.keys import KdfParams, Slot, new_data_key, user_slot_name
-from ...storage.vault import DB_NAME, Vault
+from ...storage.vault import DB_NAME, KEYS_NAME, Vault
 from ...sync import enrolment as code_format
 from .. import audit, key_bindings
+from ..app_state import LOCK_NAME
 from ..errors import Cancelled, SyncProblem, ValidationError
 from ..workspace import Actor, Workspace
 from . import identity, run
@@ -89,7 +90,9 @@ def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
     if Vault(data_dir, device=device).exists():
         raise SyncProblem(f"{data_dir} already holds a Facilitator database: join into an"
                           " empty folder.")
-    if data_dir.is_dir() and any(data_dir.iterdir()):  # checked before the code is spent
+    # Checked before the code is spent. The app's instance lock file does not count: the
+    # first-run window holds it in the very folder it joins into.
+    if data_dir.is_dir() and any(p.name != LOCK_NAME for p in data_dir.iterdir()):
         raise SyncProblem(f"{data_dir} is not empty: join into an empty folder.")
     work = data_dir.parent / f".{data_dir.name}.joining-{secrets.token_hex(4)}"
     vault = Vault(work, device=device, kdf=kdf)
@@ -98,9 +101,7 @@ def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
         ws, joined = _join(vault, address, code, clock, say, stop)
         ws.close()
         ws = None
-        if data_dir.exists():
-            data_dir.rmdir()  # empty (checked above); rename needs it gone on every platform
-        work.rename(data_dir)
+        _put_in_place(work, data_dir)
     except BaseException as error:
         if ws is not None:
             ws.close()
@@ -110,6 +111,30 @@ def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
                               " kept. Check the disk and try again.") from error
         raise
     return joined
+
+
+def _put_in_place(work: Path, data_dir: Path) -> None:
+    """Move the finished folder to ``data_dir``: one rename when the folder is absent or empty;
+    entry by entry when it holds the app's instance lock file (held open, so the folder cannot
+    be replaced), the database and then the key file last, so that a Facilitator folder
+    appears there only once everything else is in place. A failure moves back what moved."""
+    if data_dir.exists() and not any(data_dir.iterdir()):
+        data_dir.rmdir()  # rename needs it gone on every platform
+    if not data_dir.exists():
+        work.rename(data_dir)
+        return
+    moved: list[str] = []
+    try:
+        for name in sorted((p.name for p in work.iterdir()),
+                           key=lambda n: (n == KEYS_NAME, n == DB_NAME)):
+            (work / name).rename(data_dir / name)
+            moved.append(name)
+    except OSError:
+        for name in moved:
+            with contextlib.suppress(OSError):
+                (data_dir / name).rename(work / name)
+        raise
+    work.rmdir()
 
 
 def join_into(vault: Vault, dsn: str, code: str, clock: Clock,
