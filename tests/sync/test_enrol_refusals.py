@@ -13,6 +13,7 @@ import pytest
 from facilitator.models.sync import SyncKey, SyncState
 from facilitator.services.errors import SyncProblem, ValidationError
 from facilitator.services.sync import enrol, join
+from facilitator.storage import joining
 from facilitator.storage.hub import admin
 from facilitator.sync import enrolment as code_format
 from tests.conftest import FAST_KDF, PASSWORD
@@ -43,7 +44,7 @@ def _refused(clinic: Clinic, name: str, code: str, match: str,
     target = clinic.tmp / name
     with pytest.raises((SyncProblem, ValidationError), match=match):
         _join(clinic, name, code, address)
-    assert not target.exists() and join.leftovers(target) == []
+    assert not target.exists() and joining.leftovers(target) == []
 
 
 def test_a_code_works_once(clinic: Clinic, a: Laptop) -> None:

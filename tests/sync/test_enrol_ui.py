@@ -12,8 +12,9 @@ from pytestqt.qtbot import QtBot
 
 from facilitator.clock import FakeClock
 from facilitator.services import auth
-from facilitator.services.sync import enrol, join
+from facilitator.services.sync import enrol
 from facilitator.services.workspace import Workspace
+from facilitator.storage import joining
 from facilitator.storage.device import KeyringSecrets
 from facilitator.storage.vault import Vault
 from facilitator.sync import enrolment as code_format
@@ -133,7 +134,7 @@ def test_cancel_ends_a_join_and_leaves_the_window_usable(
     assert "nothing was kept" in page.progress.text()
     assert "used up" in page.progress.text() and page.progress.isVisible()
     assert page.errors.general.text() == ""
-    assert not fresh.data_dir.exists() and join.leftovers(fresh.data_dir) == []
+    assert not fresh.data_dir.exists() and joining.leftovers(fresh.data_dir) == []
     assert not page.cancel_button.isVisible()
     assert all(w.isEnabled() for w in (page.join_button, page.back_button, page.address,
                                        page.code))

@@ -10,6 +10,7 @@ import pytest
 
 from facilitator.services.errors import Cancelled, SyncProblem
 from facilitator.services.sync import enrol, join
+from facilitator.storage import joining
 from tests.conftest import FAST_KDF, PASSWORD
 from tests.services.notes.conftest import NotesClinic
 from tests.sync.enrolling import clinic, nc
@@ -52,7 +53,7 @@ def _join(clinic: Clinic, name: str, code: str, stop: StopAt | None = None) -> P
 
 def _nothing_kept(clinic: Clinic, name: str) -> None:
     target = clinic.tmp / name
-    assert not target.exists() and join.leftovers(target) == []
+    assert not target.exists() and joining.leftovers(target) == []
     assert [p.name for p in target.parent.iterdir() if name in p.name] == []
 
 

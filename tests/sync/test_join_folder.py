@@ -8,6 +8,7 @@ import pytest
 from facilitator.services import app_state, auth
 from facilitator.services.errors import StorageProblem, SyncProblem
 from facilitator.services.sync import join
+from facilitator.storage import joining
 from facilitator.storage.vault import Vault
 from tests.conftest import FAST_KDF, PASSWORD
 from tests.services.notes.conftest import NotesClinic
@@ -42,9 +43,19 @@ def test_the_app_joins_into_the_folder_it_holds_locked(clinic: Clinic, a: Laptop
             join.join_into(vault, clinic.address(), _code(a), clinic.clock)
         (vault.data_dir / "notes.txt").unlink()
         join.join_into(vault, clinic.address(), _code(a), clinic.clock)
-        assert held.exists() and join.leftovers(vault.data_dir) == []
+        assert held.exists() and joining.leftovers(vault.data_dir) == []
         with pytest.raises(StorageProblem, match="already open"):  # still held by this "app"
             app_state.acquire_instance_lock(vault)
         auth.sign_in(vault, clinic.clock, "admin", PASSWORD).close()
     finally:
         lock.release()
+
+
+def test_the_next_join_attempt_removes_a_dead_joins_folder(clinic: Clinic, a: Laptop) -> None:
+    vault = clinic.vault("B")
+    dead = vault.data_dir.parent / f".{vault.data_dir.name}.joining-0a1b2c3d"
+    (dead / "backups").mkdir(parents=True)
+    (dead / "keys.json").write_text("{}")
+    join.join_into(vault, clinic.address(), _code(a), clinic.clock)
+    assert not dead.exists() and joining.leftovers(vault.data_dir) == []
+    auth.sign_in(vault, clinic.clock, "admin", PASSWORD).close()

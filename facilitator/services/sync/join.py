@@ -38,7 +38,7 @@ from sqlalchemy import select
 from ...clock import Clock
 from ...models.sync import SyncKey
 from ...models.users import User
-from ...storage import migrate, travel
+from ...storage import joining, migrate, travel
 from ...storage.device import DeviceSecrets
 from ...storage.errors import StorageError
 from ...storage.files import make_private, private_dir
@@ -94,22 +94,23 @@ def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
     # first-run window holds it in the very folder it joins into.
     if data_dir.is_dir() and any(p.name != LOCK_NAME for p in data_dir.iterdir()):
         raise SyncProblem(f"{data_dir} is not empty: join into an empty folder.")
-    work = data_dir.parent / f".{data_dir.name}.joining-{secrets.token_hex(4)}"
-    vault = Vault(work, device=device, kdf=kdf)
-    ws: Workspace | None = None
-    try:
-        ws, joined = _join(vault, address, code, clock, say, stop)
-        ws.close()
-        ws = None
-        _put_in_place(work, data_dir)
-    except BaseException as error:
-        if ws is not None:
+    joining.remove_leftovers(data_dir)  # of a join that died half-way: PHI nobody will use
+    with joining.work_folder(data_dir) as work:
+        vault = Vault(work, device=device, kdf=kdf)
+        ws: Workspace | None = None
+        try:
+            ws, joined = _join(vault, address, code, clock, say, stop)
             ws.close()
-        shutil.rmtree(work, ignore_errors=True)
-        if isinstance(error, StorageError | OSError):
-            raise SyncProblem(f"The new laptop could not be set up ({error}); nothing was"
-                              " kept. Check the disk and try again.") from error
-        raise
+            ws = None
+            _put_in_place(work, data_dir)
+        except BaseException as error:
+            if ws is not None:
+                ws.close()
+            shutil.rmtree(work, ignore_errors=True)
+            if isinstance(error, StorageError | OSError):
+                raise SyncProblem(f"The new laptop could not be set up ({error}); nothing was"
+                                  " kept. Check the disk and try again.") from error
+            raise
     return joined
 
 
@@ -268,13 +269,3 @@ def _install_given(ws: Workspace, given: list[Slot]) -> None:
                               entity="user", entity_id=active[slot.name],
                               fingerprint=slot.fingerprint(), reason="enrolled")
     travel.install(ws.vault, ws.db.raw_key(), wanted, [])
-
-
-def leftovers(data_dir: Path) -> list[Path]:
-    """Hidden work folders of joins that were killed mid-way (for tests and a later clean-up;
-    they hold nothing without the data key, which died with the process)."""
-    parent = Path(data_dir).parent
-    with contextlib.suppress(OSError):
-        return sorted(parent.glob(f".{Path(data_dir).name}.joining-*"))
-    return []
-
