@@ -188,7 +188,22 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str, *,
     from .sync import slots as travelling
 
     travelling.after_sign_in(ws, password)  # her slot to the clinic's other laptops, if new
+    _bind_to_keychain(ws, password)
     return ws
+
+
+def _bind_to_keychain(ws: Workspace, password: str) -> None:
+    """A slot that arrived from another laptop (``sync.slots``) opens with the password alone;
+    where this laptop's keychain is in use it gets the device secret too at its user's first
+    sign-in here, like a slot made here. The key pair stays, so no binding changes and the
+    travelling copy still matches it (``reconcile`` leaves it alone). Never stands in the way
+    of signing in: a failure is retried at the next one."""
+    if ws.slot_private is None:
+        return
+    with contextlib.suppress(ServiceError, StorageError):
+        if ws.vault.bind_to_device(ws.actor.login, password, ws.slot_private):
+            with ws.transaction() as s:
+                audit.record(s, ws, "key.slot_keychain_bound", "user", ws.actor.user_id)
 
 
 def _audit_failures(session: Session, unlocked: Unlocked) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
+from . import sealing
 from .anchor import AnchorFile
 from .device import DeviceSecrets, KeyringSecrets
 from .errors import (
@@ -37,6 +38,7 @@ from .keys import (
     Pending,
     Slot,
     data_keys,
+    device_bound_copy,
     make_keyed_slot,
     new_data_key,
     new_recovery_key,
@@ -326,6 +328,28 @@ class Vault:
             device_secret = self.device.create(keys.db_id)
         return make_keyed_slot(name, password, db.raw_key(), keys.db_id, keys.epoch,
                                params=self.kdf, device_secret=device_secret)
+
+    def bind_to_device(self, login: str, password: str, private: bytes) -> bool:
+        """Where this laptop's keychain is in use, wrap ``login``'s password-only slot (one
+        that arrived from another laptop) again with the device secret too, as a slot made
+        here would be; same key pair and sealed keys. ``private``: the slot's private key,
+        just opened with ``password``. False (nothing changed) for a slot bound already, no
+        keychain, a pending rotation, or a slot replaced since it was opened."""
+        if not self.device.available:
+            return False
+        with self.keys_locked():
+            keys = self._keys()
+            slot = keys.slots.get(user_slot_name(login))
+            if (slot is None or not slot.keyed or slot.device_bound or keys.pending is not None
+                    or base64.b64decode(slot.public) != sealing.public_of(private)):
+                return False
+            secret = self.device.get(keys.db_id) or self.device.create(keys.db_id)
+            if secret is None:
+                return False
+            keys.slots[slot.name] = device_bound_copy(slot, private, password, secret,
+                                                      self.kdf)
+            self._save(keys)
+            return True
 
     def put_slot(self, slot: Slot) -> None:
         """Store ``slot`` (new or replacing the one of the same name). Raises KeysChanged when
