@@ -109,9 +109,10 @@ class JoinClinicPage(QWidget):
                                   progress=op.report, should_stop=op.cancelled)
 
         self.progress.show()
+        self.back_button.setEnabled(False)  # not in ``busy``: it would read "Joining…" too
         self.op = run_cancellable(
             self, work, on_success=self._on_joined, on_failure=self._on_failed,
-            busy=[self.join_button, self.back_button, self.address, self.code],
+            busy=[self.join_button, self.address, self.code],
             busy_text=self.tr("Joining…"), progress=self.progress.setText,
             cancel_button=self.cancel_button)
 
@@ -122,11 +123,13 @@ class JoinClinicPage(QWidget):
         self.progress.setText(self.tr("Cancelling… the join stops after the current step."))
 
     def _on_joined(self, _joined: object) -> None:
+        self.back_button.setEnabled(True)
         self.progress.hide()
         self.code.clear()
         self.joined.emit()
 
     def _on_failed(self, error: BaseException) -> None:
+        self.back_button.setEnabled(True)
         if isinstance(error, Cancelled):  # asked for, not an error: a plain notice
             self.progress.setText(str(error))
             return

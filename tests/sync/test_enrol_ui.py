@@ -123,6 +123,7 @@ def test_cancel_ends_a_join_and_leaves_the_window_usable(
     try:
         page._on_join()
         assert page.cancel_button.isVisible() and page.cancel_button.isEnabled()
+        assert not page.back_button.isEnabled() and page.back_button.text() == "&Back"
         qtbot.waitUntil(lambda: page.progress.text().startswith("Pulling"), timeout=60_000)
         qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
         assert page.progress.text().startswith("Cancelling")
