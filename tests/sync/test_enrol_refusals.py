@@ -19,17 +19,10 @@ from facilitator.sync import enrolment as code_format
 from tests.conftest import FAST_KDF, PASSWORD
 from tests.pg import Cluster
 from tests.services.notes.conftest import NotesClinic
-from tests.sync.enrolling import clinic, nc
+from tests.sync.enrolling import a, clinic, nc
 from tests.sync.laptops import Clinic, Laptop
 
-__all__ = ["clinic", "nc"]
-
-
-@pytest.fixture
-def a(clinic: Clinic, nc: NotesClinic) -> Laptop:
-    laptop = clinic.adopt("A", nc.vault)
-    laptop.sync()
-    return laptop
+__all__ = ["a", "clinic", "nc"]
 
 
 def _join(clinic: Clinic, name: str, code: str, address: str | None = None) -> Path:

@@ -4,8 +4,11 @@ and the admin's hub address and "Enrol a new laptop…" on the Settings page."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from keyrings.alt.file import PlaintextKeyring
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -19,10 +22,11 @@ from facilitator.storage.device import KeyringSecrets
 from facilitator.storage.vault import Vault
 from facilitator.sync import enrolment as code_format
 from facilitator.ui.admin.hub_box import HubBox
+from facilitator.ui.join_clinic import JoinClinicPage
 from facilitator.ui.setup_window import SetupWindow
 from tests.conftest import FAST_KDF, PASSWORD
 from tests.pg import Cluster
-from tests.sync.laptops import Clinic
+from tests.sync.laptops import Clinic, Laptop
 from tests.ui.conftest import isolated_settings  # autouse: QSettings in tmp_path
 
 __all__ = ["isolated_settings"]
@@ -33,9 +37,21 @@ def _wait(qtbot: QtBot, op) -> None:
         pass
 
 
-def test_join_a_clinic_from_the_first_run_window(
-        qtbot: QtBot, ws: Workspace, clock: FakeClock, pg_cluster: Cluster, hub_db: str,
-        tmp_path: Path, keyring_backend: PlaintextKeyring) -> None:
+@dataclass
+class Joining:
+    """Laptop A synced with the hub, and a fresh laptop's first-run window on its join page."""
+
+    clinic: Clinic
+    a: Laptop
+    fresh: Vault
+    window: SetupWindow
+    page: JoinClinicPage
+
+
+@pytest.fixture
+def joining_window(qtbot: QtBot, ws: Workspace, clock: FakeClock, pg_cluster: Cluster,
+                   hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring
+                   ) -> Iterator[Joining]:
     clinic = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, clock)
     a = clinic.adopt("A", ws.vault)
     a.sync()
@@ -44,8 +60,15 @@ def test_join_a_clinic_from_the_first_run_window(
     qtbot.addWidget(window)
     window.show()
     qtbot.mouseClick(window.join_button, Qt.MouseButton.LeftButton)
-    page = window.join_page
-    assert window.stack.currentWidget() is page
+    assert window.stack.currentWidget() is window.join_page
+    yield Joining(clinic, a, fresh, window, window.join_page)
+    a.close()
+
+
+def test_join_a_clinic_from_the_first_run_window(
+        qtbot: QtBot, clock: FakeClock, joining_window: Joining) -> None:
+    j = joining_window
+    clinic, a, fresh, window, page = j.clinic, j.a, j.fresh, j.window, j.page
     page.address.setText(clinic.address())
     page.code.setText(code_format.new_code())  # nobody made this one
     page._on_join()
@@ -64,7 +87,6 @@ def test_join_a_clinic_from_the_first_run_window(
         pass
     assert page.errors.general.text() == ""
     auth.sign_in(fresh, clock, "admin", PASSWORD).close()  # her own password opens it
-    a.close()
 
 
 def test_hub_address_and_enrol_a_new_laptop_in_settings(
@@ -101,17 +123,10 @@ def test_hub_address_and_enrol_a_new_laptop_in_settings(
 
 
 def test_cancel_ends_a_join_and_leaves_the_window_usable(
-        qtbot: QtBot, ws: Workspace, clock: FakeClock, pg_cluster: Cluster, hub_db: str,
-        tmp_path: Path, keyring_backend: PlaintextKeyring) -> None:
-    clinic = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, clock)
-    a = clinic.adopt("A", ws.vault)
-    a.sync()
-    fresh = Vault(tmp_path / "fresh", device=KeyringSecrets(keyring_backend), kdf=FAST_KDF)
-    window = SetupWindow(fresh, clock)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.mouseClick(window.join_button, Qt.MouseButton.LeftButton)
-    page = window.join_page
+        qtbot: QtBot, clock: FakeClock, pg_cluster: Cluster, hub_db: str,
+        joining_window: Joining) -> None:
+    j = joining_window
+    clinic, a, fresh, window, page = j.clinic, j.a, j.fresh, j.window, j.page
     assert not page.cancel_button.isVisible()
     page.address.setText(clinic.address())
     page.code.setText(enrol.create_code(a.sign_in(), PASSWORD).code)
@@ -145,4 +160,3 @@ def test_cancel_ends_a_join_and_leaves_the_window_usable(
     with qtbot.waitSignal(window.joined, timeout=60_000):
         pass
     auth.sign_in(fresh, clock, "admin", PASSWORD).close()
-    a.close()

@@ -11,18 +11,10 @@ from facilitator.services.sync import join
 from facilitator.storage import joining
 from facilitator.storage.vault import Vault
 from tests.conftest import FAST_KDF, PASSWORD
-from tests.services.notes.conftest import NotesClinic
-from tests.sync.enrolling import clinic, nc
+from tests.sync.enrolling import a, clinic, nc
 from tests.sync.laptops import Clinic, Laptop
 
-__all__ = ["clinic", "nc"]
-
-
-@pytest.fixture
-def a(clinic: Clinic, nc: NotesClinic) -> Laptop:
-    laptop = clinic.adopt("A", nc.vault)
-    laptop.sync()
-    return laptop
+__all__ = ["a", "clinic", "nc"]
 
 
 def _code(a: Laptop) -> str:

@@ -4,8 +4,9 @@ Nobody signs in to join, and no one's password is needed: the laptop makes its *
 and database, and seals that key to each user's public key from the travelling slot copies
 (``services.sync.slots``), so everyone opens it with the password they already have.
 
-Steps, all inside a hidden folder beside the data folder that is renamed into place only when
-everything worked (a failure at any point removes it: no half-made data folder):
+Steps, all inside a hidden folder beside the data folder (``storage.joining``) that is moved
+into place only when everything worked (a failure at any point removes it: no half-made data
+folder; one left by a join that died is removed at the next start or join):
 
 1. a new data key, the database at the head migration, a key file holding the clinic's recovery
    key slot (from the package) sealed to the new key, and a new device identity;
