@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 
 from facilitator.clock import SystemClock
 from facilitator.models.roster import Enrollment, Participant
-from facilitator.services import audit, auth, programs, users
+from facilitator.services import audit, auth, clinic_setup, programs, users
 from facilitator.services.demo import FIRST, LAST
 from facilitator.services.workspace import Workspace
 from facilitator.storage import migrate
@@ -53,7 +53,7 @@ def open_vault(path: Path) -> Vault:
 def generate(target: Path, *, years: int = 5, participants: int = 1500, seed: int = 2026) -> None:
     rng = random.Random(seed)
     clock = SystemClock()
-    ws, _ = auth.create_clinic(open_vault(target), clock, auth.ClinicSetup(
+    ws, _ = clinic_setup.create_clinic(open_vault(target), clock, clinic_setup.ClinicSetup(
         "Benchmark Clinic (generated)", "America/Chicago", "", "admin", "Bench Admin", "",
         PASSWORD, PASSWORD))
     try:

@@ -51,7 +51,7 @@ PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider"]
 @dataclass(frozen=True)
 class Module:
     name: str
-    path: str
+    paths: tuple[str, ...]  # one file, or the files of a module split by feature
     tests: tuple[str, ...]
     functions: tuple[str, ...] = ()
     pytest_args: tuple[str, ...] = ()
@@ -63,6 +63,7 @@ class Mutant:
     original: str
     mutated: str
     status: str
+    path: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -87,7 +88,8 @@ class Row:
 def load_config() -> tuple[float, list[Module]]:
     data = tomllib.loads((HERE / "config.toml").read_text("utf-8"))
     modules = [
-        Module(m["name"], m["path"], tuple(m["tests"]), tuple(m.get("functions", ())),
+        Module(m["name"], tuple(m["paths"]) if "paths" in m else (m["path"],),
+               tuple(m["tests"]), tuple(m.get("functions", ())),
                tuple(m.get("pytest_args", ())))
         for m in data["module"]
     ]
@@ -129,8 +131,9 @@ def _forget_repeated_lines(cache: Path) -> None:
 
 
 def run_module(module: Module, *, fresh: bool) -> None:
-    source = ROOT / module.path
-    _restore_leftover(source)
+    sources = [ROOT / path for path in module.paths]
+    for source in sources:
+        _restore_leftover(source)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     MUTMUT_CACHE.unlink(missing_ok=True)
     if _cache_of(module).exists() and not fresh:
@@ -144,14 +147,15 @@ def run_module(module: Module, *, fresh: bool) -> None:
                PYTHONPATH=os.pathsep.join(filter(None, path)))
     env[FUNCTIONS_ENV] = ",".join(module.functions)
     mutmut = Path(sys.executable).with_name("mutmut")
-    print(f"== {module.name}: mutating {module.path}", flush=True)
+    print(f"== {module.name}: mutating {', '.join(module.paths)}", flush=True)
     try:
         # mutmut exits non-zero whenever a mutant survives; the table below tells the outcome.
-        subprocess.run([str(mutmut), "run", "--paths-to-mutate", module.path,
+        subprocess.run([str(mutmut), "run", "--paths-to-mutate", ",".join(module.paths),
                         "--tests-dir", "tests", "--runner", runner, "--no-progress"],
                        cwd=ROOT, env=env, check=False)
     finally:
-        _restore_leftover(source)
+        for source in sources:
+            _restore_leftover(source)
         if MUTMUT_CACHE.exists():
             shutil.move(MUTMUT_CACHE, _cache_of(module))
 
@@ -176,23 +180,24 @@ def read_mutants(module: Module) -> list[Mutant] | None:
     cache = _cache_of(module)
     if not cache.exists():
         return None
-    path = ROOT / module.path
-    source = path.read_text("utf-8")
-    lines = source.split("\n")
-    with sqlite3.connect(cache) as db:
-        rows = db.execute(
-            'SELECT l.line, l.line_number, m."index", m.status FROM Mutant m'
-            " JOIN Line l ON m.line = l.id JOIN SourceFile f ON l.sourcefile = f.id"
-            " WHERE f.filename = ? ORDER BY l.line_number, m.\"index\"",
-            (module.path,),
-        ).fetchall()
     mutants = []
-    for line, line_number, index, status in rows:
-        current = line_number < len(lines) and lines[line_number] == line
-        if not current:
-            continue  # a line that has since changed: the next run tests it afresh
-        mutated = _mutated_line(path, source, line, index, line_number)
-        mutants.append(Mutant(line_number + 1, line, mutated, status))
+    for name in module.paths:
+        path = ROOT / name
+        source = path.read_text("utf-8")
+        lines = source.split("\n")
+        with sqlite3.connect(cache) as db:
+            rows = db.execute(
+                'SELECT l.line, l.line_number, m."index", m.status FROM Mutant m'
+                " JOIN Line l ON m.line = l.id JOIN SourceFile f ON l.sourcefile = f.id"
+                " WHERE f.filename = ? ORDER BY l.line_number, m.\"index\"",
+                (name,),
+            ).fetchall()
+        for line, line_number, index, status in rows:
+            current = line_number < len(lines) and lines[line_number] == line
+            if not current:
+                continue  # a line that has since changed: the next run tests it afresh
+            mutated = _mutated_line(path, source, line, index, line_number)
+            mutants.append(Mutant(line_number + 1, line, mutated, status, name))
     return mutants
 
 
@@ -257,11 +262,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{module.name}: {row.untested} mutants not tested yet (run interrupted?)")
         for m in stale:
             print(f"{module.name}: listed as equivalent but killed, remove it from "
-                  f"equivalent.toml: line {m.line_number}: {m.mutated.strip()}")
+                  f"equivalent.toml: {Path(m.path).name} line {m.line_number}:"
+                  f" {m.mutated.strip()}")
         if args.survivors:
             for m in survivors:
-                print(f"{module.name}:{m.line_number}: {m.original.strip()}\n"
-                      f"{' ' * (len(module.name) + len(str(m.line_number)) + 3)}"
+                where = (f"{module.name}:{Path(m.path).name}:{m.line_number}"
+                         if len(module.paths) > 1 else f"{module.name}:{m.line_number}")
+                print(f"{where}: {m.original.strip()}\n{' ' * (len(where) + 2)}"
                       f"{m.mutated.strip()}")
     print()
     print_table(rows)

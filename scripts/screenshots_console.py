@@ -18,7 +18,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from facilitator.clock import FakeClock
-from facilitator.services import auth, programs, roster, users
+from facilitator.services import clinic_setup, programs, roster, users
 from facilitator.services import console as svc
 from facilitator.services.curriculum import library, planning
 from facilitator.services.curriculum.dto import PlanEntry
@@ -55,10 +55,11 @@ def special(app: QApplication, window: QWidget, key: Qt.Key) -> None:
 def demo_group(folder: Path, clock: FakeClock, names: tuple[str, ...]
                ) -> tuple[Workspace, programs.ProgramView, programs.GroupView]:
     """A fictional clinic in ``folder`` with one Monday 09:00–12:00 group of ``names``."""
-    ws, _ = auth.create_clinic(shots.scratch_vault(folder / "data"), clock, auth.ClinicSetup(
+    setup = clinic_setup.ClinicSetup(
         clinic_name="Lakeside Recovery (demo)", timezone="America/Chicago",
         address="1 Example Way", admin_login="terry", admin_display_name="Terry Therapist",
-        admin_credentials="LCSW", password=PASSWORD, password_again=PASSWORD))
+        admin_credentials="LCSW", password=PASSWORD, password_again=PASSWORD)
+    ws, _ = clinic_setup.create_clinic(shots.scratch_vault(folder / "data"), clock, setup)
     program = programs.add_program(ws, programs.ProgramDraft("Recovery IOP (demo)", "sud"))
     group = programs.add_group(ws, programs.GroupDraft(
         "Monday Morning IOP (demo)", program.id, (1, 3, 5), time(9), time(12),

@@ -18,7 +18,7 @@ import pytest
 from keyrings.alt.file import PlaintextKeyring
 
 from facilitator.clock import FakeClock
-from facilitator.services import auth
+from facilitator.services import clinic_setup
 from facilitator.services.workspace import Workspace
 from facilitator.storage.device import KeyringSecrets
 from facilitator.storage.keys import KdfParams
@@ -56,20 +56,20 @@ def vault(data_dir: Path, keyring_backend: PlaintextKeyring) -> Vault:
     return Vault(data_dir, device=KeyringSecrets(keyring_backend), kdf=FAST_KDF)
 
 
-def make_setup(**overrides: str) -> auth.ClinicSetup:
+def make_setup(**overrides: str) -> clinic_setup.ClinicSetup:
     values = dict(
         clinic_name="Lakeside Recovery (demo)", timezone="America/Chicago",
         address="1 Example Way", admin_login="admin", admin_display_name="Avery Admin",
         admin_credentials="LCSW", password=PASSWORD, password_again=PASSWORD,
     )
     values.update(overrides)
-    return auth.ClinicSetup(**values)
+    return clinic_setup.ClinicSetup(**values)
 
 
 @pytest.fixture
 def clinic(vault: Vault, clock: FakeClock) -> tuple[Workspace, str]:
     """A freshly created clinic: (admin workspace, recovery key)."""
-    ws, recovery = auth.create_clinic(vault, clock, make_setup())
+    ws, recovery = clinic_setup.create_clinic(vault, clock, make_setup())
     yield ws, recovery
     ws.close()
 

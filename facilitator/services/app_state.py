@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..storage import joining
 from ..storage.device import KeyringSecrets, NoDeviceSecrets
 from ..storage.errors import AlreadyOpen, StorageError
 from ..storage.instance import InstanceLock
@@ -34,7 +35,10 @@ def open_vault(data_dir: Path | None, no_keyring: bool = False) -> Vault:
 
 def acquire_instance_lock(vault: Vault) -> InstanceLock:
     """Hold the data folder for this process; a second window on the same folder is refused
-    with ``StorageProblem`` (two writers would fight over the live console)."""
+    with ``StorageProblem`` (two writers would fight over the live console). Once held, the
+    hidden folders of a join that died half-way beside it are removed (they hold PHI nobody
+    will use; ``storage.joining``): only the holder may, or a second window would remove the
+    folder of a join running in the first."""
     try:
         vault.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -50,6 +54,7 @@ def acquire_instance_lock(vault: Vault) -> InstanceLock:
         raise StorageProblem(
             f"The data folder {vault.data_dir} cannot be locked for this window."
         ) from error
+    joining.remove_leftovers(vault.data_dir)
     return lock
 
 

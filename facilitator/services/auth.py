@@ -1,11 +1,11 @@
-"""Set-up, sign-in, lock and recovery: the way from a data folder to a ``Workspace``."""
+"""Sign-in, lock and recovery: the way from a data folder to a ``Workspace``. (A new clinic's
+first run is ``clinic_setup``.)"""
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
@@ -23,50 +23,24 @@ from ..storage.errors import (
     StorageError,
     WrongPassword,
 )
-from ..storage.keys import RECOVERY_SLOT, normalise_login, user_slot_name
 from ..storage.lockout import RECOVERY
 from ..storage.vault import Unlocked, Vault
 from . import audit, key_bindings
 from .errors import AuthError, DatabaseDamaged, ServiceError, StorageProblem
-from .validation import Checker
+from .validation import Checker, check_login
 from .workspace import DAMAGED, Actor, Workspace
 
 
-@dataclass(frozen=True)
-class ClinicSetup:
-    clinic_name: str
-    timezone: str
-    address: str
-    admin_login: str
-    admin_display_name: str
-    admin_credentials: str
-    password: str
-    password_again: str
-
-
-def check_login(checker: Checker, field: str, login: str) -> str:
-    cleaned = normalise_login(login)
-    if not cleaned:
-        checker.fail(field, "The login is required.")
-    elif len(cleaned) > 64 or not all(ch.isalnum() or ch in "._-" for ch in cleaned):
-        checker.fail(field, "A login uses letters, digits, '.', '_' or '-' (at most 64).")
-    return cleaned
-
-
-def check_timezone(checker: Checker, field: str, name: str) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        checker.fail(field, f"Unknown time zone {name.strip()!r}; use e.g. America/Chicago.")
-        return None
-
-
-def _workspace(vault: Vault, db: Database, clock: Clock, user: User, clinic: Clinic) -> Workspace:
+def workspace_for(vault: Vault, db: Database, clock: Clock, user: User,
+                  clinic: Clinic) -> Workspace:
+    """The workspace of ``user`` signed in to ``db`` (set-up and sign-in)."""
     actor = Actor(user.id, user.login, user.display_name, user.credentials, user.role)
     return Workspace(vault, db, clock, actor, ZoneInfo(clinic.timezone))
 
 
-def _migrate(vault: Vault, db: Database, now: datetime) -> None:
+def migrate_opened(vault: Vault, db: Database, now: datetime) -> None:
+    """Bring a just-opened database to the head migration (an encrypted backup first); a
+    failure closes it and raises StorageProblem."""
     def backup() -> object:
         target = upgrade_backup_path(vault.backups_dir, now)
         return write_backup(vault, db, target, now, migrate.current_revision(db)).path
@@ -76,70 +50,6 @@ def _migrate(vault: Vault, db: Database, now: datetime) -> None:
     except StorageError as error:
         db.close()
         raise StorageProblem(str(error)) from error
-
-
-def create_clinic(vault: Vault, clock: Clock, setup: ClinicSetup) -> tuple[Workspace, str]:
-    """First run: a new encrypted database, the clinic and its first admin.
-
-    Returns the signed-in workspace and the recovery key, which must be shown exactly once.
-    """
-    c = Checker()
-    c.text("clinic_name", "The clinic name", setup.clinic_name)
-    tz = check_timezone(c, "timezone", setup.timezone)
-    c.text("address", "The address", setup.address, required=False, max_len=2000)
-    login = check_login(c, "admin_login", setup.admin_login)
-    c.text("admin_display_name", "Your name", setup.admin_display_name)
-    c.text("admin_credentials", "Credentials", setup.admin_credentials, required=False,
-           max_len=100)
-    c.password("password", setup.password,
-               (setup.admin_login, setup.admin_display_name, setup.clinic_name))
-    if setup.password != setup.password_again:
-        c.fail("password_again", "The two passwords are not the same.")
-    c.raise_if_any()
-    assert tz is not None
-    try:
-        db, recovery = vault.create(login, setup.password)
-    except StorageError as error:
-        raise StorageProblem(str(error)) from error
-    now = clock.now()
-    try:
-        _migrate(vault, db, now)
-        ws = _first_records(vault, db, clock, setup, login, tz, now)
-    except BaseException:
-        # Nothing clinical exists yet: remove the half-made folder so set-up can simply be run
-        # again, instead of leaving a database that has no clinic and no way in.
-        db.close()
-        vault.discard_unfinished()
-        raise
-    return ws, recovery
-
-
-def _first_records(vault: Vault, db: Database, clock: Clock, setup: ClinicSetup, login: str,
-                   tz: ZoneInfo, now: datetime) -> Workspace:
-    session = db.session()
-    try:
-        with session.begin():
-            clinic = Clinic(name=setup.clinic_name.strip(), timezone=tz.key,
-                            address=setup.address.strip(), created_at=now)
-            admin = User(login=login, display_name=setup.admin_display_name.strip(),
-                         credentials=setup.admin_credentials.strip(), role="admin",
-                         active=True, created_at=now, last_login_at=now)
-            session.add_all([clinic, admin])
-            session.flush()
-            admin.created_by_id = clinic.created_by_id = admin.id
-            audit.append(session, at=now, user_id=admin.id, login=login,
-                         action="clinic.created", entity="clinic", entity_id=clinic.id)
-            audit.append(session, at=now, user_id=admin.id, login=login, action="user.created",
-                         entity="user", entity_id=admin.id, details={"role": "admin"})
-            prints = vault.slot_fingerprints()
-            for entity, entity_id, name in (("user", admin.id, user_slot_name(login)),
-                                            (key_bindings.RECOVERY_ENTITY, "", RECOVERY_SLOT)):
-                key_bindings.bind(session, at=now, actor_id=admin.id, actor_login=login,
-                                  entity=entity, entity_id=entity_id,
-                                  fingerprint=prints[name], reason="created")
-            return _workspace(vault, db, clock, admin, clinic)
-    finally:
-        session.close()
 
 
 def sign_in(vault: Vault, clock: Clock, login: str, password: str, *,
@@ -188,7 +98,22 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str, *,
     from .sync import slots as travelling
 
     travelling.after_sign_in(ws, password)  # her slot to the clinic's other laptops, if new
+    _bind_to_keychain(ws, password)
     return ws
+
+
+def _bind_to_keychain(ws: Workspace, password: str) -> None:
+    """A slot that arrived from another laptop (``sync.slots``) opens with the password alone;
+    where this laptop's keychain is in use it gets the device secret too at its user's first
+    sign-in here, like a slot made here. The key pair stays, so no binding changes and the
+    travelling copy still matches it (``reconcile`` leaves it alone). Never stands in the way
+    of signing in: a failure is retried at the next one."""
+    if ws.slot_private is None:
+        return
+    with contextlib.suppress(ServiceError, StorageError):
+        if ws.vault.bind_to_device(ws.actor.login, password, ws.slot_private):
+            with ws.transaction() as s:
+                audit.record(s, ws, "key.slot_keychain_bound", "user", ws.actor.user_id)
 
 
 def _audit_failures(session: Session, unlocked: Unlocked) -> None:
@@ -233,7 +158,7 @@ KEY_MISMATCH = ("This account's key slot is not the one recorded for it in the d
 
 def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked,
                     now: datetime) -> Workspace:
-    _migrate(vault, db, now)
+    migrate_opened(vault, db, now)
     session = db.session()
     refused: str | None = None
     try:
@@ -256,7 +181,7 @@ def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked
                 user.last_login_at = now
                 _bind_upgrade(session, unlocked, now, user.id, "user", user.id)
                 audit.append(session, at=now, user_id=user.id, login=user.login, action="login")
-                ws = _workspace(vault, db, clock, user, clinic)
+                ws = workspace_for(vault, db, clock, user, clinic)
     finally:
         session.close()
     # Committed: only now may the pending failures leave the back-off file.
@@ -344,7 +269,7 @@ def reset_password_with_recovery(
         raise StorageProblem(str(error)) from error
     db = unlocked.db
     try:
-        _migrate(vault, db, clock.now())
+        migrate_opened(vault, db, clock.now())
         slot = vault.new_slot(db, login, new_password)
         now = clock.now()
         session = db.session()

@@ -12,7 +12,7 @@ from datetime import date, time, timedelta
 from ..clock import Clock
 from ..storage.vault import Vault
 from . import programs, roster, users
-from .auth import ClinicSetup, create_clinic
+from .clinic_setup import ClinicSetup, create_clinic
 from .workspace import Workspace
 
 FIRST = ("Robin", "Casey", "Jordan", "Rowan", "Sky", "Quinn", "Morgan", "Reese", "Ash", "Sage",

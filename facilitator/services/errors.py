@@ -56,3 +56,8 @@ class DatabaseDamaged(StorageProblem):
 class SyncProblem(ServiceError):
     """Clinic sync could not finish: the hub is unreachable or refused, or what it served
     failed the checks. The laptop keeps working offline; nothing local was lost."""
+
+
+class Cancelled(ServiceError):
+    """The person cancelled long work (e.g. joining a clinic) at a safe point; the sentence
+    says what was kept and what to do next."""

@@ -25,7 +25,7 @@ from ..models.users import User
 from ..storage import anchor
 from ..storage.errors import StorageError
 from ..storage.keys import RECOVERY_SLOT, user_slot_name
-from ..storage.vault import Rotation
+from ..storage.vault_slots import Rotation
 from . import audit, key_bindings
 from .errors import Conflict, StorageProblem
 from .workspace import Workspace

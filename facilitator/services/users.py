@@ -10,11 +10,10 @@ from sqlalchemy import select
 from ..models.users import ROLES, Clinic, User
 from ..storage.keys import normalise_login
 from . import audit
-from .auth import check_login, check_timezone
 from .errors import Conflict, NotFound, ValidationError
 from .key_bindings import bind_slot, new_slot, remove_slot, store_slot
 from .sync import slots as travelling
-from .validation import Checker
+from .validation import Checker, check_login, check_timezone
 from .workspace import Workspace
 
 

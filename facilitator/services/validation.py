@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..storage.keys import normalise_login
 
 MAX_NAME = 1000
 MAX_TEXT = 100_000
@@ -66,3 +69,20 @@ class Checker:
             from .errors import ValidationError
 
             raise ValidationError(self.errors)
+
+
+def check_login(checker: Checker, field: str, login: str) -> str:
+    cleaned = normalise_login(login)
+    if not cleaned:
+        checker.fail(field, "The login is required.")
+    elif len(cleaned) > 64 or not all(ch.isalnum() or ch in "._-" for ch in cleaned):
+        checker.fail(field, "A login uses letters, digits, '.', '_' or '-' (at most 64).")
+    return cleaned
+
+
+def check_timezone(checker: Checker, field: str, name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        checker.fail(field, f"Unknown time zone {name.strip()!r}; use e.g. America/Chicago.")
+        return None

@@ -250,9 +250,22 @@ def password_only_copy(slot: Slot, private: bytes, password: str,
     """A copy of keyed ``slot`` that opens with ``password`` alone (its own salt, no device
     secret, no sealed keys): what travels to the clinic's other laptops (``models.slots``).
     ``private`` is the slot's private key, in hand because its user just typed the password."""
-    copy = _new_slot(slot.name, "argon2id", params, device_bound=False)
-    copy.public = slot.public
-    key = _derive(copy, password, None)
+    return _rewrapped(slot, private, password, params, None, sealed=[])
+
+
+def device_bound_copy(slot: Slot, private: bytes, password: str, device_secret: bytes,
+                      params: KdfParams | None = None) -> Slot:
+    """Keyed ``slot`` (e.g. a password-only one that arrived from another laptop) wrapped again
+    under ``password`` and this laptop's ``device_secret``: its own salt, the same key pair and
+    sealed keys, so the account's bound public key does not change."""
+    return _rewrapped(slot, private, password, params, device_secret, sealed=list(slot.sealed))
+
+
+def _rewrapped(slot: Slot, private: bytes, password: str, params: KdfParams | None,
+               device_secret: bytes | None, *, sealed: list[Sealed]) -> Slot:
+    copy = _new_slot(slot.name, "argon2id", params, device_secret is not None)
+    copy.public, copy.sealed = slot.public, sealed
+    key = _derive(copy, password, device_secret)
     copy.wrapped = _b64(AESGCM(key).encrypt(_unb64(copy.nonce), private, _aad(copy)))
     return copy
 

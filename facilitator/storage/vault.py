@@ -1,15 +1,14 @@
 """The data folder: the encrypted database, its key slots, back-off state and backups.
 
-``Vault`` is the one object that turns a login and password into an open ``Database``. Nothing
-outside storage sees keys or files.
+``Vault`` is the one object that turns a login and password into an open ``Database``: this
+module creates a folder and opens (unlocks) it; the key file and every later change to its
+slots (new passwords, the keychain, removal, rotation) are its base ``KeySlots`` in
+``vault_slots.py``. Nothing outside storage sees keys or files.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,43 +17,39 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from .anchor import AnchorFile
-from .device import DeviceSecrets, KeyringSecrets
+from .device import DeviceSecrets
 from .errors import (
     DataDirProblem,
     KeychainUnavailable,
-    KeysChanged,
     LockedOut,
     NoSuchAccount,
     NotADatabase,
     WrongPassword,
 )
 from .files import dir_problem as _dir_problem
-from .files import exclusive, make_private, private_dir
+from .files import make_private, private_dir
 from .keyfile import KeyFile
 from .keys import (
     RECOVERY_SLOT,
     KdfParams,
-    Pending,
     Slot,
     data_keys,
     make_keyed_slot,
     new_data_key,
     new_recovery_key,
     normalise_login,
-    open_slot,
-    seal_to,
     slot_key,
     unwrap,
     upgraded,
     user_slot_name,
 )
 from .lockout import RECOVERY, UNKNOWN, FailedAttempt, Lockout
+from .vault_slots import KEYS_NAME, KeySlots
 
 if TYPE_CHECKING:
     from .engine import Database
 
 DB_NAME = "facilitator.db"
-KEYS_NAME = "keys.json"
 _SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
 
 
@@ -82,17 +77,10 @@ class Unlocked:
     this user (``services.sync.epochs``); held in memory only, like the data key itself."""
 
 
-@dataclass(frozen=True)
-class Rotation:
-    """A rotation written to the key file, the database not yet rekeyed."""
+class Vault(KeySlots):
+    """A data folder: its key file and slots (``KeySlots``), creating it, and opening its
+    database with a password or the recovery key."""
 
-    data_key: bytes
-    epoch: int
-    recovery_key: str | None
-    recovery_fingerprint: str
-
-
-class Vault:
     def _open(self, key: bytes) -> Database:
         # SQLAlchemy loads here, not at start-up: the login window must appear at once.
         from .engine import Database
@@ -108,19 +96,10 @@ class Vault:
         device: DeviceSecrets | None = None,
         kdf: KdfParams | None = None,
     ) -> None:
-        self.data_dir = Path(data_dir)
-        self.device: DeviceSecrets = device if device is not None else KeyringSecrets()
-        self.kdf = kdf or KdfParams()
+        super().__init__(data_dir, device, kdf)
         self.db_path = self.data_dir / DB_NAME
-        self.keys_path = self.data_dir / KEYS_NAME
         self.lockout = Lockout(self.data_dir / "lockout.json")
         self.backups_dir = self.data_dir / "backups"
-        # keys.json is rewritten by sign-in (upgrades, settling), password changes and
-        # rotations, possibly in two processes (the app and a CLI run): every read-modify-write
-        # holds ``keys_locked``. Re-entrant within this object so a rotation can hold it across
-        # its steps.
-        self._key_lock = threading.RLock()
-        self._key_depth = 0
 
     # -- state ---------------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -128,33 +107,6 @@ class Vault:
 
     def has_keyring(self) -> bool:
         return self.device.available
-
-    @contextlib.contextmanager
-    def keys_locked(self) -> Iterator[None]:
-        """Hold the key file's OS lock (``keys.lock``); raises DataDirProblem when the folder
-        cannot hold a lock file (read-only)."""
-        with self._key_lock, contextlib.ExitStack() as stack:
-            if not self._key_depth:
-                try:
-                    stack.enter_context(exclusive(self.keys_path.with_suffix(".lock")))
-                except OSError as exc:
-                    raise _dir_problem(exc, self.data_dir) from exc
-            self._key_depth += 1
-            try:
-                yield
-            finally:
-                self._key_depth -= 1
-
-    def _keys(self) -> KeyFile:
-        try:
-            return KeyFile.load(self.keys_path)
-        except FileNotFoundError:
-            raise NotADatabase(
-                f"No key file ({KEYS_NAME}) in the data folder: it is not a Facilitator folder."
-            ) from None
-
-    def logins(self) -> list[str]:
-        return sorted(n.split(":", 1)[1] for n in self._keys().slots if n.startswith("user:"))
 
     # -- creation ------------------------------------------------------------------------------
     def create(self, admin_login: str, password: str) -> tuple[Database, str]:
@@ -285,18 +237,6 @@ class Vault:
         with contextlib.suppress(OSError):
             self.lockout.record_failure(login, now, tried=tried)
 
-    def _device_secret(self, keys: KeyFile, slot: Slot) -> bytes | None:
-        if not slot.device_bound:
-            return None
-        secret = self.device.get(keys.db_id)
-        if secret is None:
-            raise KeychainUnavailable(
-                "This account is protected by this computer's keychain, which is not available"
-                " here. Sign in where you usually do, or reset the password with the recovery"
-                " key."
-            )
-        return secret
-
     def unlock_with_recovery(self, recovery_key: str, now: datetime) -> Unlocked:
         """Open the database with the recovery key, under the same back-off as passwords (its
         own bucket); failures wait in the back-off file for the next sign-in to audit."""
@@ -314,97 +254,6 @@ class Vault:
             raise WrongPassword("The recovery key is not correct.") from None
         return self._opened(keys, slot, key, inner, RECOVERY)
 
-    # -- slots ---------------------------------------------------------------------------------
-    def new_slot(self, db: Database, login: str, password: str) -> Slot:
-        """``login``'s slot for ``password`` (the slow KDF runs here), not yet stored: store it
-        with ``put_slot`` once the database change it belongs to has committed, so a password
-        change is never real but unaudited."""
-        keys = self._keys()
-        name = user_slot_name(login)
-        device_secret = self.device.get(keys.db_id)
-        if device_secret is None and self.device.available:
-            device_secret = self.device.create(keys.db_id)
-        return make_keyed_slot(name, password, db.raw_key(), keys.db_id, keys.epoch,
-                               params=self.kdf, device_secret=device_secret)
-
-    def put_slot(self, slot: Slot) -> None:
-        """Store ``slot`` (new or replacing the one of the same name). Raises KeysChanged when
-        the data key was rotated (or a rotation is under way) since the slot was made: its
-        sealed key would be for the wrong epoch."""
-        with self.keys_locked():
-            keys = self._keys()  # read again: the file may have changed since new_slot
-            if keys.pending is not None or any(b.epoch != keys.epoch for b in slot.sealed):
-                raise KeysChanged("The data key was rotated meanwhile: nothing was saved."
-                                  " Try again.")
-            keys.slots[slot.name] = slot
-            self._save(keys)
-
-    # -- rotation ------------------------------------------------------------------------------
-    def begin_rotation(self, keep: list[str], new_recovery: bool) -> Rotation:
-        """Step 1 of a rotation: a new data key, sealed (next epoch) to the format-2 slots named
-        in ``keep`` and to the recovery slot, or to a new recovery slot, written *beside* the
-        current boxes so the file opens the database before and after the rekey. Slots not in
-        ``keep`` get no new box and go when the rotation settles."""
-        with self.keys_locked():
-            keys = self._keys()
-            keys.settle(keys.epoch)  # an earlier attempt that never rekeyed: forget its boxes
-            data_key, epoch = new_data_key(), keys.epoch + 1
-            for name in keep:
-                seal_to(keys.slots[name], data_key, keys.db_id, epoch)
-            recovery_key = pending_recovery = None
-            # A format-1 recovery slot cannot be sealed to: it is replaced by a new one.
-            if new_recovery or not keys.slot_for(RECOVERY_SLOT).keyed:
-                recovery_key = new_recovery_key()
-                pending_recovery = make_keyed_slot(RECOVERY_SLOT, recovery_key, data_key,
-                                                   keys.db_id, epoch, kdf="hkdf")
-            else:
-                seal_to(keys.slot_for(RECOVERY_SLOT), data_key, keys.db_id, epoch)
-            keys.pending = Pending(epoch, pending_recovery)
-            self._save(keys)
-        recovery_slot = pending_recovery or keys.slot_for(RECOVERY_SLOT)
-        return Rotation(data_key, epoch, recovery_key, recovery_slot.fingerprint())
-
-    def settle_rotation(self, opened_epoch: int) -> None:
-        """Last step, with the epoch whose key the database now has: after the rekey only the
-        new epoch's boxes stay; after a failed rekey (``opened_epoch`` the old one) the new
-        boxes go."""
-        with self.keys_locked():
-            keys = self._keys()
-            keys.settle(opened_epoch)
-            self._save(keys)
-
-    def key_epoch(self) -> int:
-        """How many data keys this folder has had (1 until the first rotation)."""
-        return self._keys().epoch
-
-    def slot_fingerprints(self) -> dict[str, str]:
-        """Slot name -> public-key fingerprint ("" for a format-1 slot)."""
-        return {name: slot.fingerprint() for name, slot in self._keys().slots.items()}
-
-    def slot_publics(self) -> dict[str, bytes]:
-        """Slot name -> X25519 public key of every format-2 slot (clinic sync seals new sync
-        keys to these)."""
-        return {name: base64.b64decode(slot.public) for name, slot in self._keys().slots.items()
-                if slot.keyed}
-
-    def verify_password(self, login: str, password: str) -> bool:
-        keys = self._keys()
-        try:
-            slot = keys.slot_for(user_slot_name(login))
-        except WrongPassword:
-            return False
-        try:
-            open_slot(slot, password, self._device_secret(keys, slot))
-        except WrongPassword:
-            return False
-        return True
-
-    def remove_login(self, login: str) -> None:
-        with self.keys_locked():
-            keys = self._keys()
-            if keys.slots.pop(user_slot_name(login), None) is not None:
-                self._save(keys)
-
     def anchor_file(self, db: Database) -> AnchorFile:
         """The audit anchor of this folder, sealed with a key derived from ``db``'s data key and
         the device secret where there is one."""
@@ -414,12 +263,3 @@ class Vault:
         except KeychainUnavailable:
             secret = None  # a keychain-sealed anchor then reads as "cannot be checked here"
         return AnchorFile(self.data_dir, keys.db_id, db.raw_key(), secret)
-
-    def db_id(self) -> str:
-        return self._keys().db_id
-
-    def _save(self, keys: KeyFile) -> None:
-        try:
-            keys.save()
-        except OSError as exc:
-            raise _dir_problem(exc, self.data_dir) from exc

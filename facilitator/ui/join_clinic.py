@@ -1,7 +1,8 @@
 """First run, "Join your clinic": a new laptop joins with the hub address and a one-time
 enrolment code an admin made on an enrolled laptop (``services.sync.join``). The work (redeem,
 pull the whole history, set up the users' sign-in) runs off the GUI thread with its progress
-shown; a failure leaves the data folder empty and says what to do."""
+shown and a Cancel button (the join stops at its next safe point); a failure or a cancel leaves
+the data folder empty and says what to do."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from PySide6.QtWidgets import (
 
 from facilitator.clock import Clock
 from facilitator.services.app_state import Vault
+from facilitator.services.errors import Cancelled
 
 from .errors import FieldErrors
+from .ops import Op, run_cancellable
 from .widgets import ErrorLabel, InfoLabel, add_field, scaled_font
 
 
@@ -68,9 +71,12 @@ class JoinClinicPage(QWidget):
         self.back_button = QPushButton(self.tr("&Back"))
         self.join_button = QPushButton(self.tr("&Join clinic"))
         self.join_button.setDefault(True)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.hide()  # shown while a join runs (``run_cancellable``)
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.join_button)
         column = QWidget()
         column.setMaximumWidth(self.fontMetrics().averageCharWidth() * 100)
@@ -90,30 +96,42 @@ class JoinClinicPage(QWidget):
         self.join_button.clicked.connect(self._on_join)
         self.code.returnPressed.connect(self._on_join)
         self.back_button.clicked.connect(self.back_requested)
+        self.cancel_button.clicked.connect(self._on_cancel)
 
     def _on_join(self) -> None:
         self.errors.clear()
         address, code = self.address.text(), self.code.text()
 
-        def work(op: object) -> object:
+        def work(op: Op) -> object:
             from facilitator.services.sync import join  # loads the sync stack on demand
 
             return join.join_into(self.vault, address, code, self.clock,
-                                  progress=op.report)  # type: ignore[attr-defined]
-
-        from .ops import run_cancellable
+                                  progress=op.report, should_stop=op.cancelled)
 
         self.progress.show()
+        self.back_button.setEnabled(False)  # not in ``busy``: it would read "Joining…" too
         self.op = run_cancellable(
             self, work, on_success=self._on_joined, on_failure=self._on_failed,
-            busy=[self.join_button, self.back_button, self.address, self.code],
-            busy_text=self.tr("Joining…"), progress=self.progress.setText)
+            busy=[self.join_button, self.address, self.code],
+            busy_text=self.tr("Joining…"), progress=self.progress.setText,
+            cancel_button=self.cancel_button)
+
+    def _on_cancel(self) -> None:
+        # The work stops at its next safe point (between pulled entries at the latest), which
+        # can take a moment: say so, and take no second click.
+        self.cancel_button.setEnabled(False)
+        self.progress.setText(self.tr("Cancelling… the join stops after the current step."))
 
     def _on_joined(self, _joined: object) -> None:
+        self.back_button.setEnabled(True)
         self.progress.hide()
         self.code.clear()
         self.joined.emit()
 
     def _on_failed(self, error: BaseException) -> None:
+        self.back_button.setEnabled(True)
+        if isinstance(error, Cancelled):  # asked for, not an error: a plain notice
+            self.progress.setText(str(error))
+            return
         self.progress.hide()
         self.errors.show(error)

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from facilitator.clock import Clock
-from facilitator.services import app_state, auth
+from facilitator.services import app_state, clinic_setup
 from facilitator.services.app_state import Vault
-from facilitator.services.auth import ClinicSetup
+from facilitator.services.clinic_setup import ClinicSetup
 from facilitator.services.validation import MIN_PASSWORD
 from facilitator.services.workspace import Workspace
 
@@ -245,7 +245,7 @@ class SetupWindow(QWidget):
             admin_display_name=self.admin_display_name.text(),
             admin_credentials=self.admin_credentials.text(), password=self.password.text(),
             password_again=self.password_again.text())
-        result = attempt(lambda: auth.create_clinic(self.vault, self.clock, setup),
+        result = attempt(lambda: clinic_setup.create_clinic(self.vault, self.clock, setup),
                          self.errors.show)
         if result is not None:
             self._created(*result)

@@ -8,7 +8,7 @@ import pytest
 from keyrings.alt.file import PlaintextKeyring
 
 from facilitator.clock import FakeClock
-from facilitator.services import audit, auth, users
+from facilitator.services import audit, auth, clinic_setup, users
 from facilitator.services.errors import AuthError, ValidationError
 from facilitator.services.workspace import Workspace
 from facilitator.storage.device import KeyringSecrets, NoDeviceSecrets, backend_is_secure
@@ -29,7 +29,7 @@ def test_create_clinic_signs_in_admin_and_audits(clinic: tuple[Workspace, str]) 
 
 def test_setup_validation_names_fields(vault: Vault, clock: FakeClock) -> None:
     with pytest.raises(ValidationError) as err:
-        auth.create_clinic(vault, clock, make_setup(
+        clinic_setup.create_clinic(vault, clock, make_setup(
             clinic_name=" ", timezone="Mars/Olympus", password="short", password_again="other"))
     assert {"clinic_name", "timezone", "password", "password_again"} <= err.value.fields.keys()
     assert not vault.exists(), "nothing is written when set-up input is invalid"

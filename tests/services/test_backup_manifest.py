@@ -18,7 +18,7 @@ import pytest
 
 from facilitator.clock import FakeClock
 from facilitator.models.audit import CHAIN_FORMAT
-from facilitator.services import audit, auth
+from facilitator.services import audit, clinic_setup
 from facilitator.services.workspace import Workspace
 from facilitator.storage import backup, restore
 from facilitator.storage.device import NoDeviceSecrets
@@ -62,7 +62,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Vault, Wo
     made this file the slowest part of every mutant's run."""
     vault = Vault(tmp_path_factory.mktemp("clinic") / "data", device=NoDeviceSecrets(),
                   kdf=FAST_KDF)
-    ws, _recovery = auth.create_clinic(vault, FakeClock(NOW), make_setup())
+    ws, _recovery = clinic_setup.create_clinic(vault, FakeClock(NOW), make_setup())
     yield vault, ws
     ws.close()
 
@@ -262,7 +262,7 @@ def test_a_backup_of_an_older_chain_says_so(tmp_path: Path) -> None:
     from facilitator.storage import migrate
 
     vault = Vault(tmp_path / "old", device=NoDeviceSecrets(), kdf=FAST_KDF)
-    ws, _recovery = auth.create_clinic(vault, FakeClock(NOW), make_setup())
+    ws, _recovery = clinic_setup.create_clinic(vault, FakeClock(NOW), make_setup())
     try:
         with ws.db.engine.begin() as conn:
             command.downgrade(migrate._config(conn), "0005")

@@ -243,7 +243,7 @@ def test_hostile_new_fields_are_damage_reported_at_once(
 def _clinic_from_before_the_upgrade(vault: Vault, clock: FakeClock) -> str:
     """A clinic as an older version left it: format-1 slots, no key recorded for anyone."""
     db, recovery = vault.create("admin", PASSWORD)
-    auth._migrate(vault, db, clock.now())
+    auth.migrate_opened(vault, db, clock.now())
     session = db.session()
     with session.begin():
         session.add(Clinic(name="Old Clinic (demo)", timezone="America/Chicago",

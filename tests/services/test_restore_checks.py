@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from facilitator.clock import FakeClock
-from facilitator.services import auth
+from facilitator.services import clinic_setup
 from facilitator.services.workspace import Workspace
 from facilitator.storage import backup, restore
 from facilitator.storage.device import NoDeviceSecrets
@@ -33,7 +33,7 @@ NOT_RESTORED = ("^Neither a password of that backup nor its recovery key: the ba
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Vault, Workspace, str]]:
     vault = Vault(tmp_path_factory.mktemp("clinic") / "data", device=NoDeviceSecrets(),
                   kdf=FAST_KDF)
-    ws, recovery = auth.create_clinic(vault, FakeClock(NOW), make_setup())
+    ws, recovery = clinic_setup.create_clinic(vault, FakeClock(NOW), make_setup())
     yield vault, ws, recovery
     ws.close()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from facilitator.clock import FakeClock
-from facilitator.services import audit, auth, maintenance, users
+from facilitator.services import audit, auth, clinic_setup, maintenance, users
 from facilitator.services.errors import AuthError, StorageProblem
 from facilitator.services.workspace import Workspace
 from facilitator.storage.backup import sha256_file
@@ -149,7 +149,7 @@ def test_warnings_for_another_clinic_and_an_older_backup(clinic, vault: Vault, c
 
     other_vault = Vault(tmp_path / "other", device=KeyringSecrets(keyring_backend),
                         kdf=FAST_KDF)
-    other, _ = auth.create_clinic(other_vault, clock, make_setup())
+    other, _ = clinic_setup.create_clinic(other_vault, clock, make_setup())
     try:
         theirs = maintenance.backup(other, tmp_path / "theirs" / "t.fbak").path
     finally:

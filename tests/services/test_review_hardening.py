@@ -18,7 +18,7 @@ import pytest
 from keyrings.alt.file import PlaintextKeyring
 
 from facilitator.clock import FakeClock
-from facilitator.services import audit, auth, maintenance, roster, users
+from facilitator.services import audit, auth, clinic_setup, maintenance, roster, users
 from facilitator.services.errors import AuthError, Conflict, ServiceError, StorageProblem
 from facilitator.services.workspace import Workspace
 from facilitator.storage.device import KeyringSecrets, NoDeviceSecrets
@@ -34,7 +34,7 @@ def test_audit_chain_verifies_when_the_clock_is_not_in_utc(vault: Vault) -> None
     # An aware but non-UTC "now" is stored as UTC; the hash must be computed on that same value,
     # or verify reports valid data as tampered.
     local = FakeClock(datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=ZoneInfo("America/Chicago")))
-    ws, _ = auth.create_clinic(vault, local, make_setup())
+    ws, _ = clinic_setup.create_clinic(vault, local, make_setup())
     try:
         auth.lock(ws)
         report = maintenance.verify(ws)
@@ -126,8 +126,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_wrong_password_with_unwritable_backoff_state_is_one_line(
         vault: Vault, clock: FakeClock) -> None:
-    ws, _ = auth.create_clinic(Vault(vault.data_dir, device=NoDeviceSecrets(), kdf=FAST_KDF),
-                               clock, make_setup())
+    ws, _ = clinic_setup.create_clinic(
+        Vault(vault.data_dir, device=NoDeviceSecrets(), kdf=FAST_KDF), clock, make_setup())
     ws.close()
     (vault.data_dir / "lockout.tmp").mkdir()  # back-off state cannot be written
     result = run_cli("verify", "--user", "admin", "--data-dir", str(vault.data_dir),
@@ -176,7 +176,7 @@ def test_pre_upgrade_backups_never_overwrite_each_other(
 
 def test_failed_setup_leaves_no_half_made_folder(vault, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Fault injection at the first audit write: set-up fails after the database exists."""
-    from facilitator.services import audit, auth
+    from facilitator.services import audit
     from facilitator.services.errors import StorageProblem
     from tests.conftest import make_setup
 
@@ -186,9 +186,9 @@ def test_failed_setup_leaves_no_half_made_folder(vault, clock, monkeypatch) -> N
     with monkeypatch.context() as m:
         m.setattr(audit, "append", disk_full)
         with pytest.raises(StorageProblem, match="disk is full"):
-            auth.create_clinic(vault, clock, make_setup())
+            clinic_setup.create_clinic(vault, clock, make_setup())
     assert not vault.exists(), "set-up can simply be run again"
-    ws, _ = auth.create_clinic(vault, clock, make_setup())
+    ws, _ = clinic_setup.create_clinic(vault, clock, make_setup())
     ws.close()
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from facilitator.clock import FakeClock
-from facilitator.services import auth, maintenance, roster
+from facilitator.services import auth, clinic_setup, maintenance, roster
 from facilitator.services.errors import StorageProblem
 from facilitator.services.workspace import Workspace
 from facilitator.storage.errors import AlreadyOpen
@@ -161,7 +161,7 @@ def test_unusable_data_dir_gets_a_clear_message(vault: Vault, clock: FakeClock,
 
     monkeypatch.setattr(Path, "write_bytes", refuse)
     with pytest.raises(StorageProblem, match=expected):
-        auth.create_clinic(vault, clock, make_setup())
+        clinic_setup.create_clinic(vault, clock, make_setup())
     assert not vault.keys_path.exists()
 
 

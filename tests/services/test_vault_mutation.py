@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
+from facilitator.storage import sealing
 from facilitator.storage.device import KeyringSecrets, NoDeviceSecrets
 from facilitator.storage.errors import (
     DataDirProblem,
@@ -232,6 +233,38 @@ def test_a_new_slot_creates_the_device_secret_when_the_keychain_appears(
     db_id = KeyFile.load(vault.keys_path).db_id
     assert KeyringSecrets(keyring_backend).get(db_id) is not None
     assert with_keychain.verify_password("admin", "admin password 2")
+
+
+def test_a_password_only_slot_is_bound_to_the_keychain_once_and_only_when_it_can_be(
+    data_dir: Path, keyring_backend: PlaintextKeyring
+) -> None:
+    plain = Vault(data_dir, device=NoDeviceSecrets(), kdf=FAST_KDF)
+    _made(plain)  # as a slot that travelled here: password only
+    unlocked = plain.unlock("admin", "admin password 1", NOW)
+    unlocked.db.close()
+    private, before = unlocked.private, _slots(plain)["user:admin"]
+    assert private is not None and before["device_bound"] is False
+    assert not plain.bind_to_device("admin", "admin password 1", private)  # no keychain
+    keychain = Vault(data_dir, device=KeyringSecrets(keyring_backend), kdf=OTHER_KDF)
+    other_private = sealing.new_key_pair()[0]
+    assert not keychain.bind_to_device("admin", "admin password 1", other_private)
+    assert not keychain.bind_to_device("nobody", "admin password 1", private)
+    keychain.begin_rotation(["user:admin"], new_recovery=False)
+    assert not keychain.bind_to_device("admin", "admin password 1", private)
+    keychain.settle_rotation(1)  # abandoned: the database kept its key
+    assert _slots(plain)["user:admin"] == before
+    db_id = KeyFile.load(plain.keys_path).db_id
+    assert KeyringSecrets(keyring_backend).get(db_id) is None  # nothing made while refusing
+    assert keychain.bind_to_device("Admin", "admin password 1", private)
+    after = _slots(plain)["user:admin"]
+    assert after["device_bound"] is True and after["params"] == asdict(OTHER_KDF)
+    assert (after["public"], after["sealed"]) == (before["public"], before["sealed"])
+    assert KeyringSecrets(keyring_backend).get(db_id) is not None
+    assert not keychain.bind_to_device("admin", "admin password 1", private)  # bound already
+    assert _slots(plain)["user:admin"] == after
+    keychain.unlock("admin", "admin password 1", NOW).db.close()
+    with pytest.raises(KeychainUnavailable):
+        plain.unlock("admin", "admin password 1", NOW)
 
 
 def test_verify_password_and_remove_login(vault: Vault) -> None:

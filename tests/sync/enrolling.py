@@ -11,9 +11,9 @@ from keyrings.alt.file import PlaintextKeyring
 
 from tests.pg import Cluster
 from tests.services.notes.conftest import NotesClinic, nc
-from tests.sync.laptops import Clinic
+from tests.sync.laptops import Clinic, Laptop
 
-__all__ = ["clinic", "nc"]
+__all__ = ["a", "clinic", "nc"]
 
 
 @pytest.fixture
@@ -22,3 +22,11 @@ def clinic(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: Pl
     c = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
     yield c
     c.close()
+
+
+@pytest.fixture
+def a(clinic: Clinic, nc: NotesClinic) -> Laptop:
+    """Laptop A: the notes clinic's folder, synced once with the hub."""
+    laptop = clinic.adopt("A", nc.vault)
+    laptop.sync()
+    return laptop

@@ -13,22 +13,16 @@ import pytest
 from facilitator.models.sync import SyncKey, SyncState
 from facilitator.services.errors import SyncProblem, ValidationError
 from facilitator.services.sync import enrol, join
+from facilitator.storage import joining
 from facilitator.storage.hub import admin
 from facilitator.sync import enrolment as code_format
 from tests.conftest import FAST_KDF, PASSWORD
 from tests.pg import Cluster
 from tests.services.notes.conftest import NotesClinic
-from tests.sync.enrolling import clinic, nc
+from tests.sync.enrolling import a, clinic, nc
 from tests.sync.laptops import Clinic, Laptop
 
-__all__ = ["clinic", "nc"]
-
-
-@pytest.fixture
-def a(clinic: Clinic, nc: NotesClinic) -> Laptop:
-    laptop = clinic.adopt("A", nc.vault)
-    laptop.sync()
-    return laptop
+__all__ = ["a", "clinic", "nc"]
 
 
 def _join(clinic: Clinic, name: str, code: str, address: str | None = None) -> Path:
@@ -43,7 +37,7 @@ def _refused(clinic: Clinic, name: str, code: str, match: str,
     target = clinic.tmp / name
     with pytest.raises((SyncProblem, ValidationError), match=match):
         _join(clinic, name, code, address)
-    assert not target.exists() and join.leftovers(target) == []
+    assert not target.exists() and joining.leftovers(target) == []
 
 
 def test_a_code_works_once(clinic: Clinic, a: Laptop) -> None:

@@ -49,14 +49,14 @@ def test_errors_are_one_line(pg_cluster: Cluster, capsys: pytest.CaptureFixture[
 def test_sync_now_and_status(pg_cluster: Cluster, tmp_path, clock,
                              monkeypatch: pytest.MonkeyPatch,
                              capsys: pytest.CaptureFixture[str]) -> None:
-    from facilitator.services import auth
+    from facilitator.services import clinic_setup
     from facilitator.storage.device import NoDeviceSecrets
     from facilitator.storage.vault import Vault
     from tests.conftest import FAST_KDF, PASSWORD, make_setup
 
     data = tmp_path / "laptop"
-    ws, _ = auth.create_clinic(Vault(data, device=NoDeviceSecrets(), kdf=FAST_KDF), clock,
-                               make_setup())
+    ws, _ = clinic_setup.create_clinic(Vault(data, device=NoDeviceSecrets(), kdf=FAST_KDF),
+                                       clock, make_setup())
     ws.close()
     db = pg_cluster.new_database()
     role = pg_cluster.laptop_role(db)
@@ -109,14 +109,14 @@ def test_remove_laptop_and_unfreeze_refuse_what_is_not_there(
 def test_sync_enrol_and_join(pg_cluster: Cluster, tmp_path, clock,
                              monkeypatch: pytest.MonkeyPatch,
                              capsys: pytest.CaptureFixture[str]) -> None:
-    from facilitator.services import auth
+    from facilitator.services import clinic_setup
     from facilitator.storage.device import NoDeviceSecrets
     from facilitator.storage.vault import Vault
     from tests.conftest import FAST_KDF, PASSWORD, make_setup
 
     data, fresh = tmp_path / "laptop", tmp_path / "new-laptop"
-    ws, _ = auth.create_clinic(Vault(data, device=NoDeviceSecrets(), kdf=FAST_KDF), clock,
-                               make_setup())
+    ws, _ = clinic_setup.create_clinic(Vault(data, device=NoDeviceSecrets(), kdf=FAST_KDF),
+                                       clock, make_setup())
     ws.close()
     db = pg_cluster.new_database()
     monkeypatch.setenv("FACILITATOR_PASSWORD", PASSWORD)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from facilitator.clock import FakeClock
-from facilitator.services import app_state, auth
+from facilitator.services import app_state, auth, clinic_setup
 from facilitator.services.errors import AuthError, StorageProblem
 from facilitator.services.workspace import Workspace
 from facilitator.storage.vault import Vault
@@ -220,7 +220,7 @@ def test_shell_shows_setup_first_then_sign_in(qtbot: QtBot, vault: Vault,
     shell.start()
     assert isinstance(shell.window, SetupWindow)
     qtbot.addWidget(shell.window)
-    ws, _key = auth.create_clinic(vault, clock, auth.ClinicSetup(
+    ws, _key = clinic_setup.create_clinic(vault, clock, clinic_setup.ClinicSetup(
         "Clinic", "America/Chicago", "", "admin", "Avery", "", PASSWORD, PASSWORD))
     ws.close()
     shell.start()

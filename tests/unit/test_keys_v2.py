@@ -19,6 +19,7 @@ from facilitator.storage.keys import (
     KdfParams,
     Pending,
     data_keys,
+    device_bound_copy,
     make_keyed_slot,
     make_slot,
     new_recovery_key,
@@ -82,6 +83,28 @@ def test_a_travelling_copy_opens_with_the_password_alone_on_any_laptop() -> None
         open_slot(copy, "another password", None)
     seal_to(copy, KEY_2, OTHER_ID, 1)  # the other laptop seals its own data key to it
     assert data_keys(copy, private, OTHER_ID) == [(1, KEY_2)]
+
+
+def test_a_travelled_slot_bound_to_this_laptops_keychain_keeps_its_key_pair() -> None:
+    """What sign-in does to a password-only slot where a keychain is in use: the same key pair
+    and sealed keys, now behind the password *and* the device secret, at this laptop's cost."""
+    plain = make_keyed_slot("user:avery", "a password", KEY_1, DB_ID, 1, params=TINY)
+    private = open_slot(plain, "a password", None)
+    device = b"this laptop's keychain secret".ljust(32, b"!")
+    cost = KdfParams(time_cost=2, memory_kib=8 * 1024, parallelism=1)
+    bound = device_bound_copy(plain, private, "a password", device, cost)
+    assert (bound.name, bound.kdf, bound.device_bound, bound.params) == (
+        "user:avery", "argon2id", True, asdict(cost))
+    assert bound.public == plain.public and bound.sealed == plain.sealed
+    assert bound.sealed is not plain.sealed  # a later seal_to on one leaves the other as is
+    assert bound.salt != plain.salt and bound.nonce != plain.nonce
+    assert open_slot(bound, "a password", device) == private
+    assert data_keys(bound, private, DB_ID) == [(1, KEY_1)]
+    for secret, password in ((None, "a password"), (b"x" * 32, "a password"),
+                             (device, "another password")):
+        with pytest.raises(WrongPassword):
+            open_slot(replace(bound, device_bound=secret is not None), password, secret)
+    assert plain.device_bound is False and open_slot(plain, "a password", None) == private
 
 
 def test_a_slot_from_another_laptop_is_checked_like_one_in_the_key_file() -> None:

@@ -202,7 +202,7 @@ def test_a_failed_attempt_is_an_immutable_value() -> None:
 
 
 def test_the_longest_login_counts_and_longer_text_is_cut_to_it(lockout: Lockout) -> None:
-    longest = "a" * 64  # the longest login auth.check_login accepts
+    longest = "a" * 64  # the longest login validation.check_login accepts
     last = fail(lockout, longest, 3)
     assert lockout.retry_after(longest, last) == 2.0
     lockout.record_failure("B" * 70, T0)  # e.g. a pasted text in the login field

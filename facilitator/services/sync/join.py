@@ -4,8 +4,9 @@ Nobody signs in to join, and no one's password is needed: the laptop makes its *
 and database, and seals that key to each user's public key from the travelling slot copies
 (``services.sync.slots``), so everyone opens it with the password they already have.
 
-Steps, all inside a hidden folder beside the data folder that is renamed into place only when
-everything worked (a failure at any point removes it: no half-made data folder):
+Steps, all inside a hidden folder beside the data folder (``storage.joining``) that is moved
+into place only when everything worked (a failure at any point removes it: no half-made data
+folder; one left by a join that died is removed at the next start or join):
 
 1. a new data key, the database at the head migration, a key file holding the clinic's recovery
    key slot (from the package) sealed to the new key, and a new device identity;
@@ -17,6 +18,11 @@ everything worked (a failure at any point removes it: no half-made data folder):
    whose copy has not reached the hub) and bind each in the audit log; bind the recovery key.
 
 The sign-in window follows; nothing here keeps the database open.
+
+``should_stop`` (the window's Cancel) is asked at safe points: before the code is redeemed,
+right after, between pulled entries and before the slots are installed. A cancelled join
+removes the hidden folder like a failed one and raises ``Cancelled`` saying whether the code
+is still good (not yet redeemed) or used up (the hub hands a package over only once).
 """
 
 from __future__ import annotations
@@ -33,21 +39,23 @@ from sqlalchemy import select
 from ...clock import Clock
 from ...models.sync import SyncKey
 from ...models.users import User
-from ...storage import migrate, travel
+from ...storage import joining, migrate, travel
 from ...storage.device import DeviceSecrets
 from ...storage.errors import StorageError
 from ...storage.files import make_private, private_dir
 from ...storage.keyfile import check_slot
 from ...storage.keys import KdfParams, Slot, new_data_key, user_slot_name
-from ...storage.vault import DB_NAME, Vault
+from ...storage.vault import DB_NAME, KEYS_NAME, Vault
 from ...sync import enrolment as code_format
 from .. import audit, key_bindings
-from ..errors import SyncProblem, ValidationError
+from ..app_state import LOCK_NAME
+from ..errors import Cancelled, SyncProblem, ValidationError
 from ..workspace import Actor, Workspace
 from . import identity, run
 from .local import sync_state
 
 Progress = Callable[[str], None]
+ShouldStop = Callable[[], bool]
 ENROLMENT = "enrolment"  # the audit log's login for what the joining laptop does unattended
 
 
@@ -59,10 +67,13 @@ class Joined:
 
 def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
                 device: DeviceSecrets, kdf: KdfParams | None = None,
-                progress: Progress | None = None) -> Joined:
+                progress: Progress | None = None,
+                should_stop: ShouldStop | None = None) -> Joined:
     """Join the clinic whose hub is at ``dsn`` into the empty ``data_dir``. Raises
-    ValidationError (bad input) or SyncProblem (one sentence saying what to do)."""
+    ValidationError (bad input), SyncProblem (one sentence saying what to do) or Cancelled
+    (``should_stop`` said so; nothing was kept)."""
     say = progress or (lambda _text: None)
+    stop = should_stop or (lambda: False)
     try:
         code = code_format.normalise(code)
     except code_format.BadCode as error:
@@ -81,42 +92,83 @@ def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
     if Vault(data_dir, device=device).exists():
         raise SyncProblem(f"{data_dir} already holds a Facilitator database: join into an"
                           " empty folder.")
-    if data_dir.is_dir() and any(data_dir.iterdir()):  # checked before the code is spent
+    # Checked before the code is spent. The app's instance lock file does not count: the
+    # first-run window holds it in the very folder it joins into.
+    if data_dir.is_dir() and any(p.name != LOCK_NAME for p in data_dir.iterdir()):
         raise SyncProblem(f"{data_dir} is not empty: join into an empty folder.")
-    work = data_dir.parent / f".{data_dir.name}.joining-{secrets.token_hex(4)}"
-    vault = Vault(work, device=device, kdf=kdf)
-    ws: Workspace | None = None
-    try:
-        ws, joined = _join(vault, address, code, clock, say)
-        ws.close()
-        ws = None
-        if data_dir.exists():
-            data_dir.rmdir()  # empty (checked above); rename needs it gone on every platform
-        work.rename(data_dir)
-    except BaseException as error:
-        if ws is not None:
+    joining.remove_leftovers(data_dir)  # of a join that died half-way: PHI nobody will use
+    with joining.work_folder(data_dir) as work:
+        vault = Vault(work, device=device, kdf=kdf)
+        ws: Workspace | None = None
+        try:
+            ws, joined = _join(vault, address, code, clock, say, stop)
             ws.close()
-        shutil.rmtree(work, ignore_errors=True)
-        if isinstance(error, StorageError | OSError):
-            raise SyncProblem(f"The new laptop could not be set up ({error}); nothing was"
-                              " kept. Check the disk and try again.") from error
-        raise
+            ws = None
+            _put_in_place(work, data_dir)
+        except BaseException as error:
+            if ws is not None:
+                ws.close()
+            shutil.rmtree(work, ignore_errors=True)
+            if isinstance(error, StorageError | OSError):
+                raise SyncProblem(f"The new laptop could not be set up ({error}); nothing was"
+                                  " kept. Check the disk and try again.") from error
+            raise
     return joined
 
 
+def _put_in_place(work: Path, data_dir: Path) -> None:
+    """Move the finished folder to ``data_dir``: one rename when the folder is absent or empty;
+    entry by entry when it holds the app's instance lock file (held open, so the folder cannot
+    be replaced), the database and then the key file last, so that a Facilitator folder
+    appears there only once everything else is in place. A failure moves back what moved."""
+    if data_dir.exists() and not any(data_dir.iterdir()):
+        data_dir.rmdir()  # rename needs it gone on every platform
+    if not data_dir.exists():
+        work.rename(data_dir)
+        return
+    moved: list[str] = []
+    try:
+        for name in sorted((p.name for p in work.iterdir()),
+                           key=lambda n: (n == KEYS_NAME, n == DB_NAME)):
+            (work / name).rename(data_dir / name)
+            moved.append(name)
+    except OSError:
+        for name in moved:
+            with contextlib.suppress(OSError):
+                (data_dir / name).rename(work / name)
+        raise
+    work.rmdir()
+
+
 def join_into(vault: Vault, dsn: str, code: str, clock: Clock,
-              progress: Progress | None = None) -> Joined:
+              progress: Progress | None = None,
+              should_stop: ShouldStop | None = None) -> Joined:
     """``join_clinic`` into the data folder of ``vault`` (the first-run window's)."""
     return join_clinic(vault.data_dir, dsn, code, clock, device=vault.device, kdf=vault.kdf,
-                       progress=progress)
+                       progress=progress, should_stop=should_stop)
+
+
+def _check_stop(stop: ShouldStop, *, redeemed: bool) -> None:
+    if stop():
+        raise _cancelled(redeemed=redeemed)
+
+
+def _cancelled(*, redeemed: bool) -> Cancelled:
+    """What a cancelled join says; true for where it stopped."""
+    if redeemed:
+        return Cancelled("Joining was cancelled: nothing was kept on this laptop. The hub had"
+                        " already accepted the code, so it is used up: ask your administrator"
+                        " for a new one to join again.")
+    return Cancelled("Joining was cancelled before the code was used: nothing was kept on this"
+                    " laptop, and the same code still works until it expires.")
 
 
 def _join(vault: Vault, address: str, code: str, clock: Clock,
-          say: Progress) -> tuple[Workspace, Joined]:
+          say: Progress, stop: ShouldStop) -> tuple[Workspace, Joined]:
     say("Creating this laptop's encrypted database…")
     ws = _new_database(vault, clock)
     try:
-        return ws, _fill(ws, address, code, say)
+        return ws, _fill(ws, address, code, say, stop)
     except BaseException:
         ws.close()
         raise
@@ -141,13 +193,14 @@ def _new_database(vault: Vault, clock: Clock) -> Workspace:
     return Workspace(vault, db, clock, actor, ZoneInfo("UTC"))
 
 
-def _fill(ws: Workspace, address: str, code: str, say: Progress) -> Joined:
+def _fill(ws: Workspace, address: str, code: str, say: Progress, stop: ShouldStop) -> Joined:
     from ...storage.hub import enrolment as hub_enrolment
     from ...storage.hub.client import HubClient, HubError, HubLoginRefused, hub_label
 
     derived = code_format.derive(code)
     me = identity.current_identity(ws)
     own_password = secrets.token_urlsafe(32)
+    _check_stop(stop, redeemed=False)
     say("Redeeming the enrolment code on the hub…")
     try:
         with HubClient(hub_enrolment.with_login(address, derived.hub_login,
@@ -161,6 +214,7 @@ def _fill(ws: Workspace, address: str, code: str, say: Progress) -> Joined:
                           " Ask your administrator for a new code.") from None
     except HubError as error:
         raise SyncProblem(str(error)) from None
+    _check_stop(stop, redeemed=True)
     try:
         package = code_format.open_package(code, sealed)
     except code_format.BadPackage as error:
@@ -188,7 +242,11 @@ def _fill(ws: Workspace, address: str, code: str, say: Progress) -> Joined:
                           entity=key_bindings.RECOVERY_ENTITY, entity_id="",
                           fingerprint=recovery.fingerprint(), reason="enrolled")
     say("Pulling the clinic's records (this can take a few minutes)…")
-    report = run.sync_now(ws)
+    try:
+        report = run.sync_now(ws, should_stop=stop)
+    except Cancelled:  # between two pulled entries
+        raise _cancelled(redeemed=True) from None
+    _check_stop(stop, redeemed=True)
     say("Setting up the users' sign-in…")
     _install_given(ws, given)  # the round installed the travelling copies already
     with ws.read() as s:
@@ -213,13 +271,3 @@ def _install_given(ws: Workspace, given: list[Slot]) -> None:
                               entity="user", entity_id=active[slot.name],
                               fingerprint=slot.fingerprint(), reason="enrolled")
     travel.install(ws.vault, ws.db.raw_key(), wanted, [])
-
-
-def leftovers(data_dir: Path) -> list[Path]:
-    """Hidden work folders of joins that were killed mid-way (for tests and a later clean-up;
-    they hold nothing without the data key, which died with the process)."""
-    parent = Path(data_dir).parent
-    with contextlib.suppress(OSError):
-        return sorted(parent.glob(f".{Path(data_dir).name}.joining-*"))
-    return []
-

@@ -30,7 +30,7 @@ from ...storage.engine import json_value
 from ...storage.install import InstallBinding
 from ...sync import chain as C
 from ...sync import entry as E
-from ..errors import SyncProblem
+from ..errors import Cancelled, SyncProblem
 from ..workspace import Workspace
 from . import audit_travel, devices, epochs
 from .apply import apply_changes
@@ -50,17 +50,19 @@ APPLY_SLICE_S = 0.5
 
 
 def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: dict[str, bytes],
-          cursor: int) -> tuple[int, int, int]:
+         cursor: int, should_stop: Callable[[], bool] | None = None) -> tuple[int, int, int]:
     """Pull and apply every entry after ``cursor``: (entries pulled, changes applied, entries
     sealed meanwhile from this laptop's own new edits). An entry sealed under a sync key this
-    laptop cannot open yet (``epochs``) stops the round before it; the cursor stays there."""
+    laptop cannot open yet (``epochs``) stops the round before it; the cursor stays there.
+    ``should_stop`` is asked before each entry: True ends the round there (``Cancelled``), the
+    entries before it kept."""
     counts = _Counts()
     with _few_collections():
         while True:
             batch = hub.pull(cursor, PULL_BATCH)
             if not batch:
                 break
-            _apply_batch(ws, binding, keys_on_hub, deque(batch), counts)
+            _apply_batch(ws, binding, keys_on_hub, deque(batch), counts, should_stop)
             cursor = batch[-1][0]
             if len(batch) < PULL_BATCH:
                 break
@@ -84,7 +86,8 @@ class _Taking:
 
 
 def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, bytes],
-                 queue: deque[tuple[int, bytes]], counts: _Counts) -> None:
+                 queue: deque[tuple[int, bytes]], counts: _Counts,
+                 should_stop: Callable[[], bool] | None = None) -> None:
     """Check and apply a pulled batch in slices, each its own write transaction: a slice runs
     through as many entries as fit in ``APPLY_SLICE_S`` (a new laptop's first pull: a commit
     per half second, not per entry) and ends sooner when a console action waits, possibly
@@ -100,6 +103,9 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
             stop = _slice(ws)
             while queue:
                 position, raw = queue[0]
+                if taking is None and should_stop is not None and should_stop():
+                    refused = (Cancelled("The sync round was cancelled."), None)
+                    break  # between entries: the cursor stands before this one
                 if taking is None:
                     device: str | None = None  # bytes that are no entry name no device
                     try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -58,9 +59,11 @@ class SyncStatus:
     last_problem: str
 
 
-def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
+def sync_now(ws: Workspace, dsn: str | None = None,
+             should_stop: Callable[[], bool] | None = None) -> SyncReport:
     """Run one sync round with the hub at ``dsn`` (remembered for later rounds). Raises
-    ``SyncProblem`` with a sentence for the status bar; the laptop keeps working either way."""
+    ``SyncProblem`` with a sentence for the status bar; the laptop keeps working either way.
+    ``should_stop`` is asked before each pulled entry; True ends the round with ``Cancelled``."""
     binding = install_binding(ws.vault.data_dir)
     with ws.read() as s:
         state = s.get(SyncState, 1)
@@ -98,7 +101,7 @@ def sync_now(ws: Workspace, dsn: str | None = None) -> SyncReport:
             _check_heads(ws, heads)
             devices.note_heads(ws, [(str(h.device_id), h.seq, h.frozen) for h in heads])
             pushed = _push(ws, hub, str(device))
-            pulled, applied, sealed = pull(ws, hub, binding, keys, cursor)
+            pulled, applied, sealed = pull(ws, hub, binding, keys, cursor, should_stop)
             if sealed:
                 pushed += _push(ws, hub, str(device))
         with ws.read() as s:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from facilitator.clock import FakeClock
-from facilitator.services import auth, programs, roster
+from facilitator.services import clinic_setup, programs, roster
 from facilitator.services import console as c
 from facilitator.storage.device import NoDeviceSecrets
 from facilitator.storage.keys import KdfParams
@@ -28,7 +28,7 @@ def vault(data_dir: Path) -> Vault:
 
 def main() -> None:
     clock = FakeClock(START)
-    ws, _ = auth.create_clinic(vault(Path(sys.argv[1])), clock, auth.ClinicSetup(
+    ws, _ = clinic_setup.create_clinic(vault(Path(sys.argv[1])), clock, clinic_setup.ClinicSetup(
         clinic_name="Crash test clinic", timezone="America/Chicago", address="",
         admin_login="admin", admin_display_name="Avery Admin", admin_credentials="LCSW",
         password=PASSWORD, password_again=PASSWORD))
