@@ -44,7 +44,7 @@ def test_a_round_cut_off_inside_an_entry_resumes_it(clinic: Clinic, nc: NotesCli
     # One change per write transaction (no runs of inserts in one statement either); the
     # power goes at the tenth.
     monkeypatch.setattr(pull, "APPLY_SLICE_S", 0.0)
-    monkeypatch.setattr(apply._Index, "AHEAD", 1)
+    monkeypatch.setattr(apply.GidIndex, "AHEAD", 1)
     real, calls = apply.apply_changes, []
 
     def cut_off(*args, **kwargs):  # type: ignore[no-untyped-def]

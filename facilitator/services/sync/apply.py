@@ -17,9 +17,9 @@ Writes run with foreign keys deferred to the commit: within an entry the changes
 order their rows were last touched, which the signed-note triggers need (facts before the
 signature that locks them), while a row may still refer to one inserted later in the entry.
 
-Global ids are looked up once per entry (``_Index``: every id the entry names, in a few
-statements) and inserted rows' sync records are written together: a new laptop's first pull
-applies the clinic's whole record, some 700,000 rows for five years.
+Global ids are looked up together (``GidIndex``: every id named by the entries of one write
+slice, in a few statements) and inserted rows' sync records are written together: a new
+laptop's first pull applies the clinic's whole record, some 700,000 rows for five years.
 """
 
 from __future__ import annotations
@@ -39,15 +39,17 @@ from .rows import NO_CONFLICT, MissingRecord
 
 
 def apply_changes(s: Session, changes: list[dict[str, Any]],
-                  stop: Callable[[], bool] | None = None) -> tuple[int, list[dict[str, Any]]]:
+                  stop: Callable[[], bool] | None = None, index: GidIndex | None = None
+                  ) -> tuple[int, list[dict[str, Any]]]:
     """Apply an entry's changes inside the caller's transaction, stopping early once ``stop()``
     says so (asked after each change, from the second on): returns how many changed anything
     and the changes still to apply, to be passed again in a later transaction (applying is
-    idempotent, so a crash in between only means the entry is applied again)."""
+    idempotent, so a crash in between only means the entry is applied again). ``index``: the
+    global ids already read in this transaction (``new_index``), for several entries alike."""
     s.execute(select(1))  # the transaction is open: the pragma applies to it
     s.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     pending = [c for c in changes if c["table"] in SYNCED]  # others: tables we do not sync
-    index = _Index(s)
+    index = index if index is not None else GidIndex(s)
     with s.no_autoflush:
         done, left = _apply_all(s, pending, index, stop)
     index.write()
@@ -55,7 +57,14 @@ def apply_changes(s: Session, changes: list[dict[str, Any]],
     return done, left
 
 
-class _Index:
+def new_index(s: Session) -> GidIndex:
+    """A look-up of global ids for the entries one write transaction applies: nothing but that
+    transaction writes while it holds the lock, so what it read stays true until it ends (a
+    pulled entry names the same sessions, people and users as the ones before it)."""
+    return GidIndex(s)
+
+
+class GidIndex:
     """Global id -> (table, local key or None for a deleted row) for one entry's changes."""
 
     AHEAD = 100  # changes whose global ids are read together
@@ -108,7 +117,7 @@ class _Index:
             self.new = []
 
 
-def _apply_all(s: Session, pending: list[dict[str, Any]], index: _Index,
+def _apply_all(s: Session, pending: list[dict[str, Any]], index: GidIndex,
                stop: Callable[[], bool] | None) -> tuple[int, list[dict[str, Any]]]:
     done = 0
     while pending:
@@ -147,7 +156,7 @@ def _apply_all(s: Session, pending: list[dict[str, Any]], index: _Index,
     return done, []
 
 
-def _insert_run(s: Session, changes: list[dict[str, Any]], index: _Index) -> int:
+def _insert_run(s: Session, changes: list[dict[str, Any]], index: GidIndex) -> int:
     """Insert the leading run of plain new rows of one table in one statement (a first pull
     is mostly such runs); returns how many, 0 when fewer than two qualify (the caller then
     applies the first change on its own, with every special case)."""
@@ -184,7 +193,7 @@ def _insert_run(s: Session, changes: list[dict[str, Any]], index: _Index) -> int
     return len(run)
 
 
-def _known(s: Session, gid: str, index: _Index) -> SyncRow | None:
+def _known(s: Session, gid: str, index: GidIndex) -> SyncRow | None:
     index.write()
     row = s.get(SyncRow, gid)
     if row is not None and row.row_key is None:
@@ -195,7 +204,7 @@ def _known(s: Session, gid: str, index: _Index) -> SyncRow | None:
     return row
 
 
-def _insert(s: Session, name: str, change: dict[str, Any], index: _Index) -> int:
+def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> int:
     if change["gid"] in index.known:
         return 0
     # A row may name itself (the first admin "created by" herself): such a column is set once
@@ -245,7 +254,7 @@ def _insert_row(s: Session, name: str, values: dict[str, Any]) -> Any:
         conn.exec_driver_sql(guard.sql())
 
 
-def _update(s: Session, name: str, change: dict[str, Any], index: _Index) -> int:
+def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> int:
     known = _known(s, change["gid"], index)
     if known is None or known.row_key is None:
         return 0  # deleted here (or never seen): an edit of a deleted record is moot
@@ -272,7 +281,7 @@ def _update(s: Session, name: str, change: dict[str, Any], index: _Index) -> int
     return 1
 
 
-def _delete(s: Session, name: str, change: dict[str, Any], index: _Index) -> int:
+def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> int:
     # Not through aliases: deleting a duplicate merged away leaves the standing record.
     index.write()
     known = s.get(SyncRow, change["gid"])

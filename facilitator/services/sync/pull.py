@@ -33,7 +33,7 @@ from ...sync import entry as E
 from ..errors import Cancelled, SyncProblem
 from ..workspace import Workspace
 from . import audit_travel, devices, epochs
-from .apply import apply_changes
+from .apply import apply_changes, new_index
 from .identity import sync_keys
 from .local import seal_local, sync_state
 
@@ -101,6 +101,7 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
             collected = not epochs.waiting_epochs(s)
             counts.sealed += seal_local(s, ws, binding)[1]
             stop = _slice(ws)
+            index = new_index(s)
             while queue:
                 position, raw = queue[0]
                 if taking is None and should_stop is not None and should_stop():
@@ -116,7 +117,7 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
                         refused = (error, device)
                         break
                 if taking.changes:
-                    done, taking.changes = apply_changes(s, taking.changes, stop)
+                    done, taking.changes = apply_changes(s, taking.changes, stop, index)
                     counts.applied += done
                     if taking.changes:
                         break  # the slice ended inside this entry
