@@ -62,10 +62,13 @@ class Workspace:
     slot_fingerprint: str = ""
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, durable: bool = True) -> Iterator[Session]:
         """One write unit of work: ``BEGIN IMMEDIATE``, committed when the block ends; this
-        process's write transactions take turns (``storage.turns``)."""
-        with self.db.turns.turn(), self._mapped_errors(self.db.session()) as session, \
+        process's write transactions take turns (``storage.turns``). ``durable=False`` only
+        for what can be fetched again (a pull's slices): the commit skips its fsync, so a
+        power cut may undo it whole; any later durable commit puts it on disk too."""
+        with self.db.turns.turn(), \
+                self._mapped_errors(self.db.session(durable=durable)) as session, \
                 session.begin():
             yield session
 

@@ -24,6 +24,8 @@ from .turns import WriteTurns
 
 # Execution option that marks a read-only unit of work (deferred BEGIN, no write lock).
 READ_ONLY = "facilitator_read_only"
+# Execution option of a write whose commit need not reach the disk at once (see ``_begin``).
+RELAXED = "facilitator_relaxed"
 
 _FULL_DISK = ("database or disk is full", "disk i/o error")
 _READ_ONLY = ("readonly database", "read-only", "unable to open database")
@@ -112,10 +114,20 @@ def build_engine(path: Path, key: bytes, *, connect: Any = open_raw, module: Any
         # Writers take the write lock at BEGIN so two never interleave the audit hash chain.
         # Readers begin deferred: in WAL mode they neither wait for nor block the one writer, so
         # a long verify or export never stalls the live console.
-        if connection.get_execution_options().get(READ_ONLY):
+        options = connection.get_execution_options()
+        if options.get(READ_ONLY):
             connection.exec_driver_sql("BEGIN")
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        # A relaxed write (a pull applying what the hub keeps anyway) commits to the WAL
+        # without an fsync: a power cut may undo it, whole, never half. The next durable
+        # commit on any connection puts it on disk too (the WAL is written in order). The
+        # level can only change outside a transaction, so it is set here, and set back at the
+        # connection's next durable BEGIN.
+        relaxed = bool(options.get(RELAXED))
+        if connection.info.get(RELAXED, False) != relaxed:
+            connection.exec_driver_sql("PRAGMA synchronous = " + ("NORMAL" if relaxed else "FULL"))
+            connection.info[RELAXED] = relaxed
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -142,8 +154,9 @@ class Database:
         _OPEN[id(self)] = Path(path).resolve()
         weakref.finalize(self, _OPEN.pop, id(self), None)  # dropped without close()
 
-    def session(self) -> Session:
-        return self._sessions()
+    def session(self, *, durable: bool = True) -> Session:
+        """A session for writes; ``durable=False``: its commits skip the fsync (``_begin``)."""
+        return self._sessions() if durable else self._relaxed()
 
     def read_session(self) -> Session:
         """A session for queries only: its transaction begins deferred (see ``_begin``)."""
@@ -192,6 +205,8 @@ class Database:
         self._key = key
         self.engine = build_engine(self.path, key, **self._engine_options)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._relaxed = sessionmaker(self.engine.execution_options(**{RELAXED: True}),
+                                     expire_on_commit=False)
         # Same pool and events, deferred BEGIN; no autoflush, so a read never writes by accident.
         self._readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}),
                                      expire_on_commit=False, autoflush=False)

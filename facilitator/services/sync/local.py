@@ -69,3 +69,12 @@ def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> list[dict[str, Any]
         s.delete(row)
     s.flush()
     return changes
+
+
+def settle(ws: Workspace) -> None:
+    """One durable commit, which puts every relaxed one before it on disk (the WAL is written
+    in order). Before anything a pull's relaxed slice sealed can reach the hub: a laptop that
+    lost in a power cut an entry the hub holds would seal a different one at that seq, and the
+    hub would freeze it as a fork."""
+    with ws.transaction() as s:
+        s.execute(text("UPDATE sync_state SET cursor = cursor"))  # a write, so the commit syncs

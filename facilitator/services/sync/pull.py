@@ -30,12 +30,12 @@ from ...storage.engine import json_value
 from ...storage.install import InstallBinding
 from ...sync import chain as C
 from ...sync import entry as E
-from ..errors import Cancelled, SyncProblem
+from ..errors import Cancelled, ServiceError, SyncProblem
 from ..workspace import Workspace
 from . import audit_travel, devices, epochs
 from .apply import apply_changes, new_index
 from .identity import sync_keys
-from .local import seal_local, sync_state
+from .local import seal_local, settle, sync_state
 
 if TYPE_CHECKING:  # the hub client loads psycopg (and its libpq): only when a round runs
     from ...storage.hub.client import HubClient
@@ -57,15 +57,20 @@ def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: di
     ``should_stop`` is asked before each entry: True ends the round there (``Cancelled``), the
     entries before it kept."""
     counts = _Counts()
-    with _few_collections():
-        while True:
-            batch = hub.pull(cursor, PULL_BATCH)
-            if not batch:
-                break
-            _apply_batch(ws, binding, keys_on_hub, deque(batch), counts, should_stop)
-            cursor = batch[-1][0]
-            if len(batch) < PULL_BATCH:
-                break
+    try:
+        with _few_collections():
+            while True:
+                batch = hub.pull(cursor, PULL_BATCH)
+                if not batch:
+                    break
+                _apply_batch(ws, binding, keys_on_hub, deque(batch), counts, should_stop)
+                cursor = batch[-1][0]
+                if len(batch) < PULL_BATCH:
+                    break
+    finally:
+        if counts.pulled or counts.sealed:
+            with contextlib.suppress(ServiceError):  # e.g. a full disk: the push settles too
+                settle(ws)
     return counts.pulled, counts.applied, counts.sealed
 
 
@@ -97,7 +102,9 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
     taking: _Taking | None = None
     while queue:
         refused: tuple[Exception, str | None] | None = None
-        with ws.transaction() as s:
+        # Relaxed (no fsync per commit): what a slice applies the hub keeps, and the console
+        # waiting behind a slice then waits for no disk flush but its own.
+        with ws.transaction(durable=False) as s:
             collected = not epochs.waiting_epochs(s)
             counts.sealed += seal_local(s, ws, binding)[1]
             stop = _slice(ws)

@@ -31,7 +31,7 @@ from ..errors import ServiceError, StorageProblem, SyncProblem
 from ..workspace import Workspace
 from . import devices, epochs
 from .identity import create_first_key, sync_keys
-from .local import seal_local, sync_state
+from .local import seal_local, settle, sync_state
 from .pull import pull
 
 if TYPE_CHECKING:  # the hub client loads psycopg (and its libpq): only when a round runs
@@ -151,6 +151,8 @@ def _push(ws: Workspace, hub: HubClient, device_id: str) -> int:
     with ws.read() as s:
         seqs = list(s.scalars(select(SyncOutbox.seq).where(SyncOutbox.device_id == device_id)
                               .order_by(SyncOutbox.seq)))
+    if seqs:
+        settle(ws)  # entries a pull's relaxed slice sealed are on disk before the hub has them
     pushed = 0
     for start in range(0, len(seqs), PUSH_BATCH):
         chunk = seqs[start:start + PUSH_BATCH]
