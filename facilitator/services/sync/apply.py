@@ -64,6 +64,12 @@ def new_index(s: Session) -> GidIndex:
     return GidIndex(s)
 
 
+# Rows a run inserts per statement, and single changes between flushes of their sync records:
+# a slice asked to end (a console action waits) ends after at most that much more work.
+INSERT_CHUNK = 25
+FLUSH_EVERY = 25
+
+
 class GidIndex:
     """Global id -> (table, local key or None for a deleted row) for one entry's changes."""
 
@@ -119,7 +125,7 @@ class GidIndex:
 
 def _apply_all(s: Session, pending: list[dict[str, Any]], index: GidIndex,
                stop: Callable[[], bool] | None) -> tuple[int, list[dict[str, Any]]]:
-    done = 0
+    done = singles = 0
     while pending:
         # Changes come in the order their rows were last touched, so a row can refer to one
         # inserted further on in the entry (a signed revision to its note, both touched at
@@ -133,7 +139,7 @@ def _apply_all(s: Session, pending: list[dict[str, Any]], index: GidIndex,
             if position >= prepared:
                 prepared = position + index.AHEAD
                 index.prepare(pending[position:prepared])
-            inserted = _insert_run(s, pending[position:prepared], index)
+            inserted = _insert_run(s, pending[position:prepared], index, stop)
             if inserted:
                 later.difference_update(c["gid"] for c in pending[position:position + inserted])
                 done += inserted
@@ -143,6 +149,9 @@ def _apply_all(s: Session, pending: list[dict[str, Any]], index: GidIndex,
             position += 1
             later.discard(change["gid"])
             op = {"insert": _insert, "update": _update, "delete": _delete}[change["op"]]
+            singles += 1
+            if singles % FLUSH_EVERY == 0:
+                s.flush()  # along the way: the flush that ends the slice stays short
             try:
                 done += op(s, change["table"], change, index)
             except MissingRecord as missing:
@@ -156,7 +165,8 @@ def _apply_all(s: Session, pending: list[dict[str, Any]], index: GidIndex,
     return done, []
 
 
-def _insert_run(s: Session, changes: list[dict[str, Any]], index: GidIndex) -> int:
+def _insert_run(s: Session, changes: list[dict[str, Any]], index: GidIndex,
+                stop: Callable[[], bool] | None = None) -> int:
     """Insert the leading run of plain new rows of one table in one statement (a first pull
     is mostly such runs); returns how many, 0 when fewer than two qualify (the caller then
     applies the first change on its own, with every special case)."""
@@ -182,15 +192,21 @@ def _insert_run(s: Session, changes: list[dict[str, Any]], index: GidIndex) -> i
     if len(run) < 2:
         return 0
     table = rows.table(name)
-    ids = s.connection().execute(table.insert().returning(table.c.id,
-                                                          sort_by_parameter_order=True),
-                                 [values for _, values in run]).scalars().all()
-    for (change, _values), local_id in zip(run, ids, strict=True):
-        index.known[change["gid"]] = (name, str(local_id))
-        index.new.append({"gid": change["gid"], "tbl": name, "row_key": str(local_id),
-                          "conflicted": False, "fields": {col: [[change["id"], v]]
-                                                          for col, v in change["fields"].items()}})
-    return len(run)
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    inserted = 0
+    while inserted < len(run):  # in chunks, so that a console action waits for one at most
+        chunk = run[inserted:inserted + INSERT_CHUNK]
+        ids = s.connection().execute(statement, [values for _, values in chunk]).scalars().all()
+        for (change, _values), local_id in zip(chunk, ids, strict=True):
+            index.known[change["gid"]] = (name, str(local_id))
+            index.new.append({"gid": change["gid"], "tbl": name, "row_key": str(local_id),
+                              "conflicted": False,
+                              "fields": {col: [[change["id"], v]]
+                                         for col, v in change["fields"].items()}})
+        inserted += len(chunk)
+        if stop is not None and stop():
+            break
+    return inserted
 
 
 def _known(s: Session, gid: str, index: GidIndex) -> SyncRow | None:

@@ -106,7 +106,8 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
         # waiting behind a slice then waits for no disk flush but its own.
         with ws.transaction(durable=False) as s:
             collected = not epochs.waiting_epochs(s)
-            counts.sealed += seal_local(s, ws, binding)[1]
+            if s.execute(select(SyncDirty.id).limit(1)).first() is not None:
+                counts.sealed += seal_local(s, ws, binding)[1]  # only when there is an edit
             stop = _slice(ws)
             index = new_index(s)
             while queue:
