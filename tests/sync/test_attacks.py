@@ -44,16 +44,21 @@ def _goals(laptop: Laptop) -> list[str]:
     return sorted(g.text for p in roster.list_participants(ws) for g in roster.goals(ws, p.id))
 
 
+def _alter_newest_entry(clinic: Clinic) -> None:
+    """Flip one bit of the hub's newest entry, as its superuser could."""
+    with clinic.cluster.admin(clinic.hub_db) as conn:
+        conn.execute("""UPDATE facilitator_hub.entries SET raw = set_byte(raw, 160,
+                          get_byte(raw, 160) # 1)
+                        WHERE cursor = (SELECT max(cursor) FROM facilitator_hub.entries)""")
+
+
 def test_an_entry_altered_on_the_hub_is_refused_and_reported(
         pair: tuple[Clinic, Laptop, Laptop]) -> None:
     clinic, a, b = pair
     _goal(a, "Attend two meetings a week")
     a.sync()
     before = _goals(b)
-    with clinic.cluster.admin(clinic.hub_db) as conn:
-        conn.execute("""UPDATE facilitator_hub.entries SET raw = set_byte(raw, 160,
-                          get_byte(raw, 160) # 1)
-                        WHERE cursor = (SELECT max(cursor) FROM facilitator_hub.entries)""")
+    _alter_newest_entry(clinic)
     with pytest.raises(SyncProblem, match="forged or altered"):
         b.sync()
     assert _goals(b) == before
@@ -68,10 +73,7 @@ def test_entries_before_an_altered_one_are_kept_and_the_round_resumes_at_it(
     for text in ("Call a sponsor daily", "Keep a sleep diary", "Cook dinner twice a week"):
         _goal(a, text)
         a.sync()
-    with clinic.cluster.admin(clinic.hub_db) as conn:
-        conn.execute("""UPDATE facilitator_hub.entries SET raw = set_byte(raw, 160,
-                          get_byte(raw, 160) # 1)
-                        WHERE cursor = (SELECT max(cursor) FROM facilitator_hub.entries)""")
+    _alter_newest_entry(clinic)
     with pytest.raises(SyncProblem, match="forged or altered"):
         b.sync()
     goals = _goals(b)
