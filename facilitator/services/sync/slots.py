@@ -78,8 +78,12 @@ def record(s: Session, ws: Workspace, user_id: int, copy: Slot | None) -> None:
 
 def newest(s: Session) -> dict[int, TravelSlot]:
     newest: dict[int, TravelSlot] = {}
-    for row in s.scalars(select(TravelSlot).order_by(TravelSlot.made_at, TravelSlot.public)):
-        newest[row.user_id] = row  # ascending: the last one wins
+    # Ascending, the last one wins. Two copies of one user can share a time (a sign-in's copy
+    # and a password change's in one clock tick): the one stored later here is the later one
+    # (a laptop stores its own in order, and a pull applies another's in the order it made
+    # them); ordering such ties by the random public key picked the older copy half the time.
+    for row in s.scalars(select(TravelSlot).order_by(TravelSlot.made_at, TravelSlot.id)):
+        newest[row.user_id] = row
     return newest
 
 
