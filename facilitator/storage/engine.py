@@ -82,6 +82,7 @@ def json_text(value: Any) -> str:
 
 
 def json_value(text: str | bytes) -> Any:
+    """A JSON column's value, whichever encoder wrote its text."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:  # e.g. "NaN", which the standard encoder may have written

@@ -37,8 +37,6 @@ def sync_state(s: Session) -> SyncState:
     return state
 
 
-
-
 def seal_local(s: Session, ws: Workspace, binding: InstallBinding) -> tuple[SyncIdentity, int]:
     """This device's identity, and how many entries were sealed now."""
     me = identity_row(s, ws, binding)
