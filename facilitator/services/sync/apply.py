@@ -27,10 +27,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
+from ...storage.bulk import BulkInsert, next_key
 from ...storage.guards import SIGNED_GUARDS
 from ...storage.sync_capture import SYNCED
 from . import clashes, rows
@@ -68,17 +69,21 @@ def new_index(s: Session) -> GidIndex:
 # a slice asked to end (a console action waits) ends after at most that much more work.
 INSERT_CHUNK = 25
 FLUSH_EVERY = 25
+SYNC_ROW_COLUMNS = ("gid", "tbl", "row_key", "conflicted", "fields")
+_READ_SQL = "SELECT gid, tbl, row_key FROM sync_rows WHERE gid IN ({})"
 
 
 class GidIndex:
     """Global id -> (table, local key or None for a deleted row) for one entry's changes."""
 
     AHEAD = 100  # changes whose global ids are read together
+    READ_AT_ONCE = 500  # global ids per look-up statement (SQLite allows 32,766 parameters)
 
     def __init__(self, s: Session) -> None:
         self.s = s
         self.known: dict[str, tuple[str, str | None]] = {}
         self.new: list[dict[str, Any]] = []  # sync records of rows inserted, not yet written
+        self._writer: BulkInsert | None = None
 
     def prepare(self, changes: list[dict[str, Any]]) -> None:
         """Read the global ids these changes name (their rows and the rows they refer to)."""
@@ -90,13 +95,14 @@ class GidIndex:
         self._read(wanted - self.known.keys())
 
     def _read(self, gids: Iterable[str]) -> None:
+        # The driver's own statement (the laptop's SQLite): a first pull asks after every one
+        # of ~700,000 new gids, and building SQLAlchemy's expanding IN was most of the cost.
         ordered = sorted(gids)
-        records = SyncRow.__table__.c  # Core: no ORM work for what is only a look-up
         conn = self.s.connection()
-        for start in range(0, len(ordered), 500):
-            for gid, tbl, key in conn.execute(
-                    select(records.gid, records.tbl, records.row_key)
-                    .where(records.gid.in_(ordered[start:start + 500]))):
+        for start in range(0, len(ordered), self.READ_AT_ONCE):
+            part = ordered[start:start + self.READ_AT_ONCE]
+            for gid, tbl, key in conn.exec_driver_sql(_READ_SQL.format(
+                    ", ".join("?" * len(part))), tuple(part)):
                 self.known[gid] = (tbl, key)
 
     def local(self, name: str, gid: str) -> int:
@@ -118,8 +124,11 @@ class GidIndex:
 
     def write(self) -> None:
         """Store the sync records of the rows inserted so far (before ORM reads of them)."""
-        if self.new:  # Core, not the ORM's bulk insert: a first pull writes ~700,000 of these
-            self.s.connection().execute(insert(SyncRow.__table__), self.new)
+        if self.new:  # not through the ORM: a first pull writes ~700,000 of these
+            conn = self.s.connection()
+            if self._writer is None:
+                self._writer = BulkInsert(conn, SyncRow.__table__, SYNC_ROW_COLUMNS)
+            self._writer.rows(conn, self.new)
             self.new = []
 
 
@@ -191,12 +200,16 @@ def _insert_run(s: Session, changes: list[dict[str, Any]], index: GidIndex,
         del run[clashes.first_clash(s, name, [values for _, values in run]):]
     if len(run) < 2:
         return 0
-    table = rows.table(name)
-    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-    inserted = 0
+    table, conn = rows.table(name), s.connection()
+    writer = BulkInsert.prepare(conn, table, ("id", *run[0][1]))
+    if writer is None:
+        return 0  # a column left out has a computed default: ``_insert`` applies it
+    inserted, first = 0, next_key(conn, table)  # only this run inserts into it meanwhile
     while inserted < len(run):  # in chunks, so that a console action waits for one at most
         chunk = run[inserted:inserted + INSERT_CHUNK]
-        ids = s.connection().execute(statement, [values for _, values in chunk]).scalars().all()
+        ids = range(first + inserted, first + inserted + len(chunk))
+        writer.rows(conn, [{"id": local_id, **values}
+                           for (_change, values), local_id in zip(chunk, ids, strict=True)])
         for (change, _values), local_id in zip(chunk, ids, strict=True):
             index.known[change["gid"]] = (name, str(local_id))
             index.new.append({"gid": change["gid"], "tbl": name, "row_key": str(local_id),

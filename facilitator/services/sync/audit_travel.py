@@ -23,11 +23,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models.audit import GENESIS, AuditEvent, event_digest
 from ...models.sync_security import PeerAuditEvent, SyncMark
+from ...storage.bulk import BulkInsert
 from .. import audit
 from ..audit import AuditRow
 from ..workspace import Workspace
@@ -71,8 +72,12 @@ def store(s: Session, device_id: str, events: list[dict[str, Any]]) -> int:
               "entity": e["entity"], "entity_id": e["entity_id"], "details": e["details"],
               "prev_hash": e["prev_hash"], "hash": e["hash"]}
              for e in events if int(e["id"]) not in held]
-    if fresh:  # one statement (a first pull keeps years of other devices' events)
-        s.execute(insert(PeerAuditEvent.__table__), fresh)
+    if fresh:  # at once (a first pull keeps years of other devices' events)
+        table = PeerAuditEvent.__table__
+        conn = s.connection()
+        writer = BulkInsert.prepare(conn, table, tuple(fresh[0]))
+        assert writer is not None  # every column is given
+        writer.rows(conn, fresh)
     return len(fresh)
 
 
