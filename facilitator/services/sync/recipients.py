@@ -149,15 +149,16 @@ def recipients(s: Session, ws: Workspace) -> tuple[list[Recipient], list[str]]:
     per_login: dict[str, list[_Bound]] = {}
     for (_device, login), bound in newest.items():
         per_login.setdefault(login, []).append(bound)
-    found_list: list[Recipient] = []
+    found: list[Recipient] = []
     missing: list[str] = []
+    sealed: set[str] = set()  # one box per key, even if two accounts claim one key pair
     for login in sorted(logins):
         bindings = per_login.get(login, [])
         latest = max((b.at for b in bindings), default=None)
         prints = sorted({b.fingerprint for b in bindings if b.at == latest})
-        reach = [Recipient(login, fp, known[fp]) for fp in prints if fp and fp in known]
-        if reach:
-            found_list.extend(reach)
-        else:
+        reach = [Recipient(login, fp, known[fp]) for fp in prints if fp in known]
+        if not reach:
             missing.append(login)
-    return found_list, missing
+        found.extend(r for r in reach if r.fingerprint not in sealed)
+        sealed.update(r.fingerprint for r in reach)
+    return found, missing
