@@ -24,7 +24,7 @@ audit event is not a synced row). So a user's binding names the account by its l
 people alike, so a peer's binding naming the login that the other row kept is not used; that
 account is reached through bindings made here (its travelling copy, once installed, is bound
 here too). Bindings written before this version name no account and are not used from peers.
-Travelling copies need no such care: they are synced rows and arrive with the local user id.
+Travelling copies need no such care: they are only searched for a public key, by fingerprint.
 
 **Which binding is newest.** Within one device, the later event of its chain (its ids are its
 own order). Across devices, the later time; laptops' clocks are assumed to roughly agree, as
