@@ -106,8 +106,9 @@ def run_sync(args: argparse.Namespace, sign_in: Callable[[], Workspace],
                      f" {', '.join(result.recipients) or 'nobody'}. It goes out with the next"
                      " sync round."]
             if result.left_out:
-                lines.append("Not sealed to (no key slot of theirs bound here; they need a"
-                             f" password reset or a rotation after they sign in here):"
+                lines.append("Not sealed to (no key of theirs is known on any laptop this"
+                             " one syncs with; set or reset their password on a syncing laptop,"
+                             " sync, and rotate again):"
                              f" {', '.join(result.left_out)}.")
             return lines
         st = sync_run.status(ws)

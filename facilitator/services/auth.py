@@ -140,7 +140,8 @@ def _bind_upgrade(session: Session, unlocked: Unlocked, now: datetime, user_id: 
     if unlocked.upgrade is not None:
         key_bindings.bind(session, at=now, actor_id=user_id, actor_login=unlocked.login,
                           entity=entity, entity_id=entity_id,
-                          fingerprint=unlocked.upgrade.fingerprint(), reason="upgraded")
+                          fingerprint=unlocked.upgrade.fingerprint(), reason="upgraded",
+                          public=unlocked.upgrade.public)
 
 
 def _store_upgrade(vault: Vault, unlocked: Unlocked) -> None:
@@ -293,7 +294,8 @@ def reset_password_with_recovery(
                              entity_id=user.id)
                 key_bindings.bind(session, at=now, actor_id=None, actor_login=RECOVERY,
                                   entity="user", entity_id=user.id,
-                                  fingerprint=slot.fingerprint(), reason="password reset")
+                                  fingerprint=slot.fingerprint(), reason="password reset",
+                                  public=slot.public)
         session.close()
         vault.lockout.signed_in(RECOVERY)  # committed: the failures are in the log
         if refused:

@@ -3,6 +3,7 @@ Signing in afterwards is ``auth``; a laptop that joins an existing clinic is ``s
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -85,12 +86,15 @@ def _first_records(vault: Vault, db: Database, clock: Clock, setup: ClinicSetup,
                          action="clinic.created", entity="clinic", entity_id=clinic.id)
             audit.append(session, at=now, user_id=admin.id, login=login, action="user.created",
                          entity="user", entity_id=admin.id, details={"role": "admin"})
-            prints = vault.slot_fingerprints()
+            prints, publics = vault.slot_fingerprints(), vault.slot_publics()
             for entity, entity_id, name in (("user", admin.id, user_slot_name(login)),
                                             (key_bindings.RECOVERY_ENTITY, "", RECOVERY_SLOT)):
+                public = publics.get(name)
                 key_bindings.bind(session, at=now, actor_id=admin.id, actor_login=login,
                                   entity=entity, entity_id=entity_id,
-                                  fingerprint=prints[name], reason="created")
+                                  fingerprint=prints[name], reason="created",
+                                  public=base64.b64encode(public).decode("ascii")
+                                  if public else "")
             return workspace_for(vault, db, clock, admin, clinic)
     finally:
         session.close()

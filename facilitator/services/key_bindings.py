@@ -17,6 +17,7 @@ binding; ``verify`` and the anchors are what show such edits.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from datetime import datetime
 
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models.audit import AuditEvent
+from ..models.users import User
 from ..storage.errors import StorageError
 from ..storage.keys import Slot
 from . import audit
@@ -47,11 +49,23 @@ def bound(session: Session, entity: str, entity_id: object) -> str | None:
 
 
 def bind(session: Session, *, at: datetime, actor_id: int | None, actor_login: str,
-         entity: str, entity_id: object, fingerprint: str, reason: str) -> None:
-    """Record that ``fingerprint`` is now the slot key of the account (or recovery key)."""
+         entity: str, entity_id: object, fingerprint: str, reason: str,
+         public: str = "") -> None:
+    """Record that ``fingerprint`` is now the slot key of the account (or recovery key).
+
+    A user's binding also names the account by its login and carries the slot's public key
+    (base64; ``public`` when the caller has the slot): the event travels to the clinic's other
+    laptops, where the account's local id means nothing and the slot may never arrive, so a
+    sync-key rotation there can still seal to this key (``services.sync.recipients``)."""
+    details: dict[str, str] = {"fingerprint": fingerprint, "reason": reason}
+    if entity == "user":
+        user = session.get(User, int(str(entity_id))) if str(entity_id).isdigit() else None
+        if user is not None:
+            details["account"] = user.login
+        if public:
+            details["public"] = public
     audit.append(session, at=at, user_id=actor_id, login=actor_login, action=BOUND,
-                 entity=entity, entity_id=entity_id,
-                 details={"fingerprint": fingerprint, "reason": reason})
+                 entity=entity, entity_id=entity_id, details=details)
 
 
 def matches(session: Session, entity: str, entity_id: object, fingerprint: str) -> bool:
@@ -77,7 +91,7 @@ def bind_slot(session: Session, ws: Workspace, slot: Slot, user_id: int, reason:
     password change."""
     bind(session, at=ws.clock.now(), actor_id=ws.actor.user_id,
                       actor_login=ws.actor.login, entity="user", entity_id=user_id,
-                      fingerprint=slot.fingerprint(), reason=reason)
+                      fingerprint=slot.fingerprint(), reason=reason, public=slot.public)
 
 
 def store_slot(ws: Workspace, slot: Slot, user_id: int) -> None:
@@ -91,10 +105,12 @@ def store_slot(ws: Workspace, slot: Slot, user_id: int) -> None:
         with contextlib.suppress(ServiceError, StorageError), ws.transaction() as s:
             audit.record(s, ws, "password.not_saved", "user", user_id, reason=str(error))
             old = ws.vault.slot_fingerprints().get(slot.name)
+            public = ws.vault.slot_publics().get(slot.name)
             if old:
                 bind(s, at=ws.clock.now(), actor_id=ws.actor.user_id,
-                                  actor_login=ws.actor.login, entity="user",
-                                  entity_id=user_id, fingerprint=old, reason="not saved")
+                     actor_login=ws.actor.login, entity="user", entity_id=user_id,
+                     fingerprint=old, reason="not saved",
+                     public=base64.b64encode(public).decode("ascii") if public else "")
         raise StorageProblem(f"{error} The password was not changed.") from error
 
 

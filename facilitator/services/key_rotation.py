@@ -122,7 +122,8 @@ def _rotate(ws: Workspace, plan: RotationPlan, new_recovery: bool
         audit.record(s, ws, "keys.rotated", "clinic", "", epoch=rotation.epoch,
                      dropped=list(plan.dropped), need_reset=list(plan.need_reset),
                      new_recovery_key=rotation.recovery_key is not None)
-        # The people who lose the data key lose the clinic's sync key too (``sync.epochs``).
+        # Whoever was removed loses the clinic's sync key too (``sync.epochs``); the new one
+        # reaches every active account's bound key, on whichever laptop it was bound.
         from .sync import epochs
 
         epochs.rotate_in(s, ws, "data key rotated", strict=False)

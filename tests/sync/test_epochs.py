@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from keyrings.alt.file import PlaintextKeyring
 from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy import select
 
 from facilitator import cli
 from facilitator.models.sync import SyncIdentity, SyncKey
 from facilitator.models.sync_security import SyncKeyBox
-from facilitator.services import audit, key_rotation, roster, users
+from facilitator.services import audit, key_rotation, users
 from facilitator.services.errors import SyncProblem
 from facilitator.services.sync import epochs
 from facilitator.storage import sealing
@@ -25,47 +23,10 @@ from facilitator.storage.hub.client import HubClient
 from facilitator.storage.keys import open_slot, user_slot_name
 from facilitator.sync import entry as E
 from tests.conftest import PASSWORD
-from tests.pg import Cluster
-from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic, Laptop
+from tests.sync.trio import add_goal, goals_of, hub_entries, keys_of, nc, trio
 
-__all__ = ["nc"]
-
-
-@pytest.fixture
-def trio(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
-         nc: NotesClinic) -> tuple[Clinic, Laptop, Laptop, Laptop]:
-    clinic = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
-    c = clinic.join_from(a, "C")
-    c.sync()
-    yield clinic, a, b, c
-    clinic.close()
-
-
-def _keys(laptop: Laptop, login: str = "admin") -> dict[int, bytes]:
-    with laptop.sign_in(login).read() as s:
-        return {k.epoch: k.key for k in s.scalars(select(SyncKey))}
-
-
-def _goal(laptop: Laptop, text: str, login: str = "admin") -> None:
-    ws = laptop.sign_in(login)
-    roster.add_goal(ws, roster.list_participants(ws)[0].id, text)
-
-
-def _goals(laptop: Laptop) -> set[str]:
-    ws = laptop.sign_in()
-    return {g.text for p in roster.list_participants(ws) for g in roster.goals(ws, p.id)}
-
-
-def _hub_entries(clinic: Clinic, after: int = 0) -> list[tuple[int, E.Entry]]:
-    with clinic.cluster.admin(clinic.hub_db) as conn:
-        rows = conn.execute("SELECT cursor, raw FROM facilitator_hub.entries WHERE cursor > %s"
-                            " ORDER BY cursor", (after,)).fetchall()
-    return [(int(c), E.decode(bytes(r))) for c, r in rows]
+__all__ = ["nc", "trio"]
 
 
 def _private_of(laptop: Laptop, login: str) -> bytes:
@@ -79,9 +40,9 @@ def _private_of(laptop: Laptop, login: str) -> bytes:
 def test_a_removed_member_cannot_read_what_is_written_after_the_rotation(
         trio: tuple[Clinic, Laptop, Laptop, Laptop]) -> None:
     clinic, a, b, c = trio
-    old_keys = _keys(c)  # the removed member's copy of laptop C's folder: every key until now
+    old_keys = keys_of(c)  # the removed member's copy of laptop C's folder: every key until now
     uma_private = _private_of(c, "uma")  # and the removed user's own key pair
-    before = _hub_entries(clinic)[-1][0]
+    before = hub_entries(clinic)[-1][0]
     # The admin takes laptop C out of the clinic and deactivates Uma, who used it.
     role = conninfo_to_dict(c.dsn)["user"]
     assert cli.main(["hub", "remove-laptop", "--dsn", clinic.cluster.dsn(clinic.hub_db),
@@ -89,20 +50,20 @@ def test_a_removed_member_cannot_read_what_is_written_after_the_rotation(
     admin_a = a.sign_in()
     uma = next(u for u in users.list_users(admin_a) if u.login == "uma")
     users.set_active(admin_a, uma.id, False)
-    new_epoch = max(_keys(a))
+    new_epoch = max(keys_of(a))
     assert new_epoch == max(old_keys) + 1
-    _goal(a, "Call a sponsor after work")
+    add_goal(a, "Call a sponsor after work")
     a.sync()
     # B, where the admin signs in, opens the new key and keeps syncing both ways.
     b.sync()
-    assert "Call a sponsor after work" in _goals(b)
-    assert new_epoch in _keys(b)
-    _goal(b, "Walk for twenty minutes daily")
+    assert "Call a sponsor after work" in goals_of(b)
+    assert new_epoch in keys_of(b)
+    add_goal(b, "Walk for twenty minutes daily")
     b.sync()
     a.sync()
-    assert "Walk for twenty minutes daily" in _goals(a)
+    assert "Walk for twenty minutes daily" in goals_of(a)
 
-    after = _hub_entries(clinic, before)
+    after = hub_entries(clinic, before)
     assert after, "the rotation and the new goals reached the hub"
     announcement, *written = [e for _, e in after]
     assert announcement.header.epoch == max(old_keys)  # the last entry under the old key
@@ -135,21 +96,21 @@ def test_a_laptop_without_a_recipient_signed_in_waits_and_loses_nothing(
     users.reset_password(admin_b, tara_id, PASSWORD)
     b.close()
     epochs.rotate(a.sign_in(), "test")
-    _goal(a, "Practise the breathing exercise")
+    add_goal(a, "Practise the breathing exercise")
     a.sync()
     with pytest.raises(SyncProblem, match="cannot open yet"):
         b.sync("tara")
-    _goal(b, "Write in the journal nightly", "tara")  # offline work goes on
+    add_goal(b, "Write in the journal nightly", "tara")  # offline work goes on
     with pytest.raises(SyncProblem, match="cannot open yet"):
         b.sync("tara")
-    assert "Practise the breathing exercise" not in _goals(b)
+    assert "Practise the breathing exercise" not in goals_of(b)
     a.sync()
-    assert "Write in the journal nightly" not in _goals(a)  # held back, not under the old key
+    assert "Write in the journal nightly" not in goals_of(a)  # held back, not under the old key
     # The admin signs in on B: the key opens, the pull resumes, B's held-back work goes out.
     b.sync("admin")
-    assert "Practise the breathing exercise" in _goals(b)
+    assert "Practise the breathing exercise" in goals_of(b)
     a.sync()
-    assert "Write in the journal nightly" in _goals(a)
+    assert "Write in the journal nightly" in goals_of(a)
     assert a.dump() == b.dump()
 
 
@@ -179,15 +140,15 @@ def test_an_entry_under_the_old_epoch_after_the_rotation_is_refused(
 def test_rotating_the_data_key_rotates_the_sync_key_and_the_others_follow(
         trio: tuple[Clinic, Laptop, Laptop, Laptop]) -> None:
     _clinic, a, b, _c = trio
-    before = max(_keys(a))
+    before = max(keys_of(a))
     result = key_rotation.rotate_data_key(a.sign_in(), accept_resets=True)
     assert result.epoch == 2  # the data key's own generation
-    assert max(_keys(a)) == before + 1
+    assert max(keys_of(a)) == before + 1
     [event] = audit.list_events(a.sign_in(), action_prefix="sync.key_rotated")
     assert event.details["reason"] == "data key rotated"
     assert set(event.details["recipients"]) == {"admin", "sam", "tara", "uma"}
-    _goal(a, "Eat breakfast daily")
+    add_goal(a, "Eat breakfast daily")
     a.sync()
     b.sync()
-    assert "Eat breakfast daily" in _goals(b)
-    assert max(_keys(b)) == before + 1
+    assert "Eat breakfast daily" in goals_of(b)
+    assert max(keys_of(b)) == before + 1

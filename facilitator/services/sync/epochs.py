@@ -5,7 +5,8 @@ copy of a laptop's data folder (its data key, every sync key up to now, that dev
 key) and may read the hub. So the new key must not travel under any old sync key, nor under
 anything that folder holds. ``rotate`` makes a random key of the next epoch and *seals* it
 (``storage.sealing``, HPKE base mode) to the X25519 public key of every remaining active user's
-key slot, the one bound to that account by its newest ``key.bound`` audit event. The boxes
+key slot, the one bound to that account by its newest ``key.bound`` audit event on any laptop
+this one has synced with, not only here (``recipients`` says why that is safe). The boxes
 travel as an announcement in this device's chain (``"epoch_key"`` in an entry's body). That
 entry is the last one sealed under the old epoch, since the others cannot read the new one yet;
 the boxes inside it open only with a remaining user's private key, which is wrapped under that
@@ -37,14 +38,13 @@ from sqlalchemy.orm import Session
 
 from ...models.sync import SyncKey
 from ...models.sync_security import SyncKeyBox
-from ...models.users import User
 from ...storage import sealing
-from ...storage.keys import user_slot_name
 from ...sync import entry as E
-from .. import audit, key_bindings
+from .. import audit
 from ..errors import Conflict, SyncProblem
 from ..workspace import Workspace
 from .identity import sync_keys
+from .recipients import recipients
 
 CONTEXT = b"facilitator sync key v1"
 
@@ -59,29 +59,15 @@ class EpochResult:
     recipients: tuple[str, ...]
     """Accounts the new key was sealed to."""
     left_out: tuple[str, ...]
-    """Active accounts without a bound key slot here: they get the key on a laptop where an
-    admin rotates again after their next sign-in, or after a password reset."""
+    """Active accounts with no known key at all: bound on no laptop this one has heard from
+    (``recipients``). They get the key when an admin rotates again after their password is
+    set or reset on a syncing laptop and that laptop has synced."""
 
 
 def box_info(epoch: int, fingerprint: str) -> bytes:
     """The sealing context: scheme, epoch and recipient, so a box cannot be replayed as
     another epoch's key or moved to another account."""
     return b"\x00".join((CONTEXT, str(epoch).encode("ascii"), fingerprint.encode("ascii")))
-
-
-def _recipients(s: Session, ws: Workspace) -> tuple[list[tuple[str, str, bytes]], list[str]]:
-    """(login, fingerprint, public key) of every active account whose slot here is the one
-    bound to it; and the active logins without one."""
-    publics = ws.vault.slot_publics()
-    found, missing = [], []
-    for user in s.scalars(select(User).where(User.active).order_by(User.login)):
-        public = publics.get(user_slot_name(user.login))
-        fingerprint = sealing.fingerprint(public) if public else ""
-        if fingerprint and key_bindings.bound(s, "user", user.id) == fingerprint:
-            found.append((user.login, fingerprint, public))
-        else:
-            missing.append(user.login)
-    return found, missing
 
 
 def waiting_epochs(s: Session) -> list[int]:
@@ -116,11 +102,12 @@ def rotate_in(s: Session, ws: Workspace, reason: str, *,
     previous = max(keys)
     epoch = max(previous, s.scalar(select(func.max(SyncKeyBox.epoch))) or 0) + 1
     key = os.urandom(E.KEY_SIZE)
-    people, missing = _recipients(s, ws)
+    people, missing = recipients(s, ws)
     boxes = []
-    for _login, fingerprint, public in people:
-        eph, nonce, box = sealing.seal(key, public, box_info(epoch, fingerprint))
-        boxes.append({"fp": fingerprint, "eph": eph.hex(), "nonce": nonce.hex(),
+    for person in people:
+        eph, nonce, box = sealing.seal(key, person.public,
+                                       box_info(epoch, person.fingerprint))
+        boxes.append({"fp": person.fingerprint, "eph": eph.hex(), "nonce": nonce.hex(),
                       "box": box.hex()})
     s.add(SyncKey(epoch=epoch, key=key, created_at=ws.clock.now()))
     s.flush()
@@ -130,7 +117,7 @@ def rotate_in(s: Session, ws: Workspace, reason: str, *,
 
     me = identity_row(s, ws, install_binding(ws.vault.data_dir))
     seal(s, ws, me, [], announce={"epoch": epoch, "boxes": boxes}, epoch=previous)
-    logins = tuple(p[0] for p in people)
+    logins = tuple(dict.fromkeys(p.login for p in people))
     audit.record(s, ws, "sync.key_rotated", "sync_key", epoch, reason=reason,
                  recipients=list(logins), left_out=missing)
     return EpochResult(epoch, logins, tuple(missing))

@@ -269,5 +269,6 @@ def _install_given(ws: Workspace, given: list[Slot]) -> None:
         for slot in wanted:
             key_bindings.bind(s, at=ws.clock.now(), actor_id=None, actor_login=ENROLMENT,
                               entity="user", entity_id=active[slot.name],
-                              fingerprint=slot.fingerprint(), reason="enrolled")
+                              fingerprint=slot.fingerprint(), reason="enrolled",
+                              public=slot.public)
     travel.install(ws.vault, ws.db.raw_key(), wanted, [])

@@ -198,7 +198,8 @@ def reconcile(ws: Workspace) -> tuple[int, int]:
         for uid, slot in add:
             key_bindings.bind(s, at=ws.clock.now(), actor_id=ws.actor.user_id,
                               actor_login=ws.actor.login, entity="user", entity_id=uid,
-                              fingerprint=slot.fingerprint(), reason="from another laptop")
+                              fingerprint=slot.fingerprint(), reason="from another laptop",
+                              public=slot.public)
         for uid, _name in remove:
             audit.record(s, ws, "key.slot_removed", "user", uid,
                          reason="deactivated on another laptop")
