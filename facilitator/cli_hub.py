@@ -67,8 +67,13 @@ def run_join(args: argparse.Namespace, vault: Vault) -> list[str]:
     if not args.dsn or not args.code:
         raise ValidationError({"code": "sync join needs --dsn (the hub address, no account)"
                                        " and --code (the enrolment code)."})
-    joined = join.join_clinic(vault.data_dir, args.dsn, args.code, SystemClock(),
-                              device=vault.device, kdf=vault.kdf, progress=print)
+    from .services.app_state import holding_folder
+
+    # Held like the app holds it: an app started on this folder meanwhile is refused rather
+    # than removing the join's hidden work folder as a leftover (``storage.joining``).
+    with holding_folder(vault):
+        joined = join.join_clinic(vault.data_dir, args.dsn, args.code, SystemClock(),
+                                  device=vault.device, kdf=vault.kdf, progress=print)
     return [f"Joined the clinic in {vault.data_dir}: {joined.entries} entries pulled.",
             f"Who can sign in here: {', '.join(joined.users) or 'nobody yet'}."]
 

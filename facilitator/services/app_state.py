@@ -3,6 +3,9 @@ one-instance lock. Qt-free, so the ui layer never touches storage directly."""
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..storage import joining
@@ -18,6 +21,7 @@ __all__ = [
     "acquire_instance_lock",
     "data_dir",
     "has_keyring",
+    "holding_folder",
     "open_vault",
     "vault_exists",
 ]
@@ -56,6 +60,31 @@ def acquire_instance_lock(vault: Vault) -> InstanceLock:
         ) from error
     joining.remove_leftovers(vault.data_dir)
     return lock
+
+
+@contextlib.contextmanager
+def holding_folder(vault: Vault) -> Iterator[None]:
+    """The instance lock for work that fills a data folder outside the app (the CLI's ``sync
+    join``): the app refuses to start on that folder meanwhile, so its start can never remove
+    the join's hidden work folder as a leftover. A folder this made and that holds nothing but
+    the lock file on the way out (the join failed) is removed again: a failed join leaves no
+    data folder behind, as it did without the lock."""
+    made = not vault.data_dir.exists()
+    lock = acquire_instance_lock(vault)
+    try:
+        yield
+    finally:
+        lock_file = vault.data_dir / LOCK_NAME
+        empty = made and [p.name for p in vault.data_dir.iterdir()] == [LOCK_NAME]
+        if empty and sys.platform != "win32":
+            # Unlinked while still locked: a window starting now either waits on this very
+            # file or makes a new one, never locks one that is about to vanish.
+            lock_file.unlink(missing_ok=True)
+        lock.release()
+        if empty:
+            with contextlib.suppress(OSError):  # a window started on it meanwhile: it stays
+                lock_file.unlink(missing_ok=True)  # Windows: only once closed
+                vault.data_dir.rmdir()
 
 
 def vault_exists(vault: Vault) -> bool:

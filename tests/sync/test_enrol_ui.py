@@ -149,6 +149,7 @@ def test_cancel_ends_a_join_and_leaves_the_window_usable(
     _wait(qtbot, page.op)
     assert "nothing was kept" in page.progress.text()
     assert "used up" in page.progress.text() and page.progress.isVisible()
+    assert "account the code made was disabled again" in page.progress.text()
     assert page.errors.general.text() == ""
     assert not fresh.data_dir.exists() and joining.leftovers(fresh.data_dir) == []
     assert not page.cancel_button.isVisible()

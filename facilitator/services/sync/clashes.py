@@ -12,8 +12,17 @@ is made of (``UNIQUES``, read from the models so a new constraint is covered):
   greater global id (UUIDv7: the later one) gets ``-`` and the last six hex digits of its
   global id appended, on every laptop alike, so the laptops agree; an admin renames or merges.
 * **a counter within its parent** (integers besides references: ``topic_versions.version``,
-  ``rotation_entries.slot``, ``note_revisions.number``): the incoming row takes the next free
-  number. Both rows stay; the numbering may differ between laptops until an admin looks.
+  ``rotation_entries.slot``, ``note_revisions.number``): both rows stay, one keeps the number
+  and the other takes the next free one, the same on every laptop whichever row it held
+  first: a row that can never change keeps its number (a topic version; a signed revision,
+  whose signature covers its number), else the smaller global id does. When that is the
+  pulled row, the row here moves (``_renumber``). Two rows that can never change cannot both
+  keep the number, nor can either move: each laptop keeps its own at the number it had and
+  numbers the other's next, so the numbering differs between the laptops (topic versions
+  edited on two laptops offline; two revisions of one note signed on two laptops before
+  either synced) until an admin looks. So can a draft that travelled unsigned, was moved on
+  the other laptop, and was signed on its own laptop before the other's row arrived there
+  (not handled yet: the signed revision then has two numbers).
 * **only references** (``attendance``, ``progress_notes``: one per participant and session;
   ``rotation_plans``: one per group; the link tables): both rows describe one thing, so they
   become one: the row with the smaller global id stands, the other global id becomes an alias
@@ -144,10 +153,7 @@ def settle_insert(s: Session, name: str, gid: str, values: dict[str, Any],
             return Alias(rows.key_of(name, dict(existing)), other)
         if how == "renumber":
             assert column is not None
-            same = [t.c[c] == values[c] for c in columns if c != column]
-            values = {**values, column: (s.scalar(select(func.max(t.c[column])).where(*same))
-                                         or 0) + 1}
-            _record(s, ws, name, gid, other or "", columns, True)
+            values = _renumber(s, ws, name, gid, values, dict(existing), other, columns, column)
             continue
         assert column is not None
         length = t.c[column].type.length or 64
@@ -158,6 +164,41 @@ def settle_insert(s: Session, name: str, gid: str, values: dict[str, Any],
             s.execute(update(t).where(*rows.key_filter(name, rows.key_of(name, dict(existing))))
                       .values({column: suffixed(existing[column], other, length)}))
             _record(s, ws, name, other, gid, columns, True)
+    return values
+
+
+def fixed(name: str, values: dict[str, Any]) -> bool:
+    """Whether a row's counter can never change here: a topic version (immutable) or a signed
+    note revision (immutable, and its number is part of the content its signature covers)."""
+    return name == "topic_versions" or (name == "note_revisions"
+                                         and values.get("signed_at") is not None)
+
+
+def _renumber(s: Session, ws: Workspace | None, name: str, gid: str, values: dict[str, Any],
+              existing: dict[str, Any], other: str | None, columns: tuple[str, ...],
+              column: str) -> dict[str, Any]:
+    """Two rows with one number under one parent: one keeps it, the other takes the next free
+    number, chosen alike on every laptop whichever row it held first. A row that can never
+    change (``fixed``) keeps its number; otherwise the smaller global id does, and when that
+    is the pulled row, the row here moves (not sent as an edit: each laptop moves it
+    itself). Two fixed rows: the pulled one takes the next number, so each laptop keeps its
+    own at the number it had (they differ until an admin looks; nothing is lost)."""
+    t = rows.table(name)
+    same = [t.c[c] == values[c] for c in columns if c != column]
+    free = (s.scalar(select(func.max(t.c[column])).where(*same)) or 0) + 1
+    mine, theirs = fixed(name, existing), fixed(name, values)
+    move_here = other is not None and not mine and (theirs or gid < other)
+    if not move_here:
+        _record(s, ws, name, gid, other or "", columns, True)
+        return {**values, column: free}
+    assert other is not None
+    s.execute(update(t).where(*rows.key_filter(name, rows.key_of(name, existing)))
+              .values({column: free}))
+    record = s.get(SyncRow, other)
+    if record is not None and column in record.fields:  # what sync knows of it, moved too
+        record.fields = {**record.fields, column: [[h[0], free, *h[2:]]
+                                                   for h in record.fields[column]]}
+    _record(s, ws, name, other, gid, columns, True)
     return values
 
 

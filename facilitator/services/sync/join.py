@@ -23,6 +23,12 @@ The sign-in window follows; nothing here keeps the database open.
 right after, between pulled entries and before the slots are installed. A cancelled join
 removes the hidden folder like a failed one and raises ``Cancelled`` saying whether the code
 is still good (not yet redeemed) or used up (the hub hands a package over only once).
+
+A join that stops after the code was redeemed (cancelled, failed, interrupted) also disables
+the hub account the code made (``withdraw_enrolment``): its password lived only in the hidden
+folder, so nobody could use it again, and an enabled account nobody holds is only a risk. The
+message says whether that worked (a hub set up before the function existed, or one that
+cannot be reached, leaves it to the hub admin's ``hub remove-laptop``).
 """
 
 from __future__ import annotations
@@ -57,6 +63,17 @@ from .local import sync_state
 Progress = Callable[[str], None]
 ShouldStop = Callable[[], bool]
 ENROLMENT = "enrolment"  # the audit log's login for what the joining laptop does unattended
+
+
+@dataclass
+class _Account:
+    """The hub account the code makes, and whether the hub accepted the code yet (from then
+    on the account answers to ``password`` only, which nothing outside this join knows)."""
+
+    address: str
+    login: str
+    password: str
+    redeemed: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,11 +114,12 @@ def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
     if data_dir.is_dir() and any(p.name != LOCK_NAME for p in data_dir.iterdir()):
         raise SyncProblem(f"{data_dir} is not empty: join into an empty folder.")
     joining.remove_leftovers(data_dir)  # of a join that died half-way: PHI nobody will use
+    account = _Account(address, code_format.derive(code).hub_login, secrets.token_urlsafe(32))
     with joining.work_folder(data_dir) as work:
         vault = Vault(work, device=device, kdf=kdf)
         ws: Workspace | None = None
         try:
-            ws, joined = _join(vault, address, code, clock, say, stop)
+            ws, joined = _join(vault, account, code, clock, say, stop)
             ws.close()
             ws = None
             _put_in_place(work, data_dir)
@@ -109,11 +127,44 @@ def join_clinic(data_dir: Path, dsn: str, code: str, clock: Clock, *,
             if ws is not None:
                 ws.close()
             shutil.rmtree(work, ignore_errors=True)
+            withdrawn = _withdraw(account) if account.redeemed else None
+            if isinstance(error, Cancelled | KeyboardInterrupt):  # Ctrl-C: the CLI's Cancel
+                raise _cancelled(redeemed=account.redeemed,
+                                 note=_account_note(account, withdrawn)) from None
             if isinstance(error, StorageError | OSError):
                 raise SyncProblem(f"The new laptop could not be set up ({error}); nothing was"
-                                  " kept. Check the disk and try again.") from error
+                                  " kept. Check the disk and try again."
+                                  + _account_note(account, withdrawn)) from error
+            if isinstance(error, SyncProblem) and account.redeemed:
+                raise SyncProblem(f"{error}{_account_note(account, withdrawn)}") from error
             raise
     return joined
+
+
+def _withdraw(account: _Account) -> bool:
+    """Disable the account of a redeemed code whose join stopped; whether the hub did."""
+    from ...storage.hub import enrolment as hub_enrolment
+    from ...storage.hub.client import HubClient, HubError
+
+    try:
+        with HubClient(hub_enrolment.with_login(account.address, account.login,
+                                                account.password), timeout_s=5) as hub:
+            hub_enrolment.withdraw(hub)
+    except HubError:  # unreachable, or a hub from before ``withdraw_enrolment``
+        return False
+    return True
+
+
+def _account_note(account: _Account, withdrawn: bool | None) -> str:
+    """What became of the code's hub account, for the end of a message (nothing before the
+    hub accepted the code: it made no account that anyone can use)."""
+    if withdrawn is None:
+        return ""
+    if withdrawn:
+        return " The hub account the code made was disabled again."
+    return (f" The hub account the code made ({account.login}) could not be disabled from"
+            " here: ask your administrator to run 'hub remove-laptop --name"
+            f" {account.login}'.")
 
 
 def _put_in_place(work: Path, data_dir: Path) -> None:
@@ -153,22 +204,23 @@ def _check_stop(stop: ShouldStop, *, redeemed: bool) -> None:
         raise _cancelled(redeemed=redeemed)
 
 
-def _cancelled(*, redeemed: bool) -> Cancelled:
-    """What a cancelled join says; true for where it stopped."""
+def _cancelled(*, redeemed: bool, note: str = "") -> Cancelled:
+    """What a cancelled join says; true for where it stopped (``note``: what became of the
+    account the code made, ``_account_note``)."""
     if redeemed:
         return Cancelled("Joining was cancelled: nothing was kept on this laptop. The hub had"
-                        " already accepted the code, so it is used up: ask your administrator"
-                        " for a new one to join again.")
+                         " already accepted the code, so it is used up: ask your administrator"
+                         " for a new one to join again." + note)
     return Cancelled("Joining was cancelled before the code was used: nothing was kept on this"
                     " laptop, and the same code still works until it expires.")
 
 
-def _join(vault: Vault, address: str, code: str, clock: Clock,
+def _join(vault: Vault, account: _Account, code: str, clock: Clock,
           say: Progress, stop: ShouldStop) -> tuple[Workspace, Joined]:
     say("Creating this laptop's encrypted database…")
     ws = _new_database(vault, clock)
     try:
-        return ws, _fill(ws, address, code, say, stop)
+        return ws, _fill(ws, account, code, say, stop)
     except BaseException:
         ws.close()
         raise
@@ -193,13 +245,20 @@ def _new_database(vault: Vault, clock: Clock) -> Workspace:
     return Workspace(vault, db, clock, actor, ZoneInfo("UTC"))
 
 
-def _fill(ws: Workspace, address: str, code: str, say: Progress, stop: ShouldStop) -> Joined:
+def _fill(ws: Workspace, account: _Account, code: str, say: Progress, stop: ShouldStop
+          ) -> Joined:
     from ...storage.hub import enrolment as hub_enrolment
-    from ...storage.hub.client import HubClient, HubError, HubLoginRefused, hub_label
+    from ...storage.hub.client import (
+        AccountDisabled,
+        HubClient,
+        HubError,
+        HubLoginRefused,
+        hub_label,
+    )
 
     derived = code_format.derive(code)
     me = identity.current_identity(ws)
-    own_password = secrets.token_urlsafe(32)
+    address, own_password = account.address, account.password
     _check_stop(stop, redeemed=False)
     say("Redeeming the enrolment code on the hub…")
     try:
@@ -208,7 +267,8 @@ def _fill(ws: Workspace, address: str, code: str, say: Progress, stop: ShouldSto
             hub_id = hub.hub_id()
             sealed = hub_enrolment.redeem(hub, derived.lookup, me.device_id,
                                           code_format.scram_verifier(own_password))
-    except HubLoginRefused:
+            account.redeemed = True
+    except (HubLoginRefused, AccountDisabled):  # disabled: a used code's join was withdrawn
         raise SyncProblem(f"The hub at {hub_label(address)} does not accept this code: it is"
                           " mistyped, expired or already used, or this is another clinic's hub."
                           " Ask your administrator for a new code.") from None

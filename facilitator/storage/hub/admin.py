@@ -101,7 +101,8 @@ def remove_laptop(dsn: str, login: str) -> list[str]:
 def unfreeze(dsn: str, device_id: str) -> str:
     """Let a frozen device push again (after an admin looked at it). The evidence of a fork
     stays in ``equivocations``. A device frozen because its laptop was removed stays frozen:
-    add the laptop again instead. Returns the reason it had been frozen for."""
+    add the laptop again instead (so does one whose join was withdrawn). Returns the reason
+    it had been frozen for."""
     with _connect(dsn) as conn:
         try:
             with conn.transaction(), conn.cursor() as cur:
@@ -112,7 +113,7 @@ def unfreeze(dsn: str, device_id: str) -> str:
                     raise HubError(f"No device {device_id} is registered on this hub.")
                 if not row[1]:
                     raise HubError(f"Device {device_id} is not frozen.")
-                if row[0] == "removed from the clinic":
+                if row[0] in ("removed from the clinic", enrolment.WITHDRAWN):
                     raise HubError(f"Device {device_id} belongs to a laptop removed from the"
                                    " clinic; it stays frozen.")
                 cur.execute(f"""UPDATE {S}.devices SET frozen_at = NULL, frozen_reason = NULL

@@ -11,9 +11,15 @@ from the table, and in the same transaction replaces the role's password with on
 laptop knows and lifts the expiry. So the code is worthless once used: its password no longer
 logs in and the package is gone; an unused code stops logging in when it expires.
 
+A join that stops after redeeming (cancelled, failed, the laptop's work folder removed) leaves
+an account whose password nobody has any more. ``withdraw_enrolment`` (callable only by the
+account of a redeemed code, for itself) disables it as ``hub remove-laptop`` would: no login,
+no device rights, its devices frozen ("join withdrawn"), the enrolment marked withdrawn.
+
 Any member device may create an enrolment: it already holds the clinic's keys and history, so
 admitting another laptop gives it nothing new. The app offers the action to admins only.
-Error codes FH101-FH105 (``client`` maps them to ``EnrolmentRefused``).
+Error codes FH101-FH106 (``client`` maps them to ``EnrolmentRefused``). A hub set up before a
+function existed gets it when ``hub init`` runs again (every statement here is idempotent).
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ from . import schema
 from .client import HubClient, HubError
 
 S = schema.SCHEMA
-USED, EXPIRED, UNKNOWN, BAD_INPUT, NOT_A_DEVICE = "FH101", "FH102", "FH103", "FH104", "FH105"
-CODES = (USED, EXPIRED, UNKNOWN, BAD_INPUT, NOT_A_DEVICE)
+USED, EXPIRED, UNKNOWN, BAD_INPUT, NOT_A_DEVICE, NOT_REDEEMED = (
+    "FH101", "FH102", "FH103", "FH104", "FH105", "FH106")
+CODES = (USED, EXPIRED, UNKNOWN, BAD_INPUT, NOT_A_DEVICE, NOT_REDEEMED)
+WITHDRAWN = "join withdrawn"  # the frozen reason of a withdrawn join's device
 MAX_HOURS = 7 * 24
 MAX_PACKAGE = 1024 * 1024
 # The stored form of a SCRAM-SHA-256 password, as a POSIX regex (no quote can pass it).
@@ -107,10 +115,34 @@ def statements(device_role: str) -> list[str]:
                              p_verifier, 'infinity');
               RETURN e.sealed;
             END $$""",
+        f"ALTER TABLE {s}.enrolments ADD COLUMN IF NOT EXISTS withdrawn_at timestamptz",
+        # The session's own account only (session_user: the login, not this function's owner).
+        f"""CREATE OR REPLACE FUNCTION {s}.withdraw_enrolment()
+            RETURNS integer LANGUAGE plpgsql SECURITY DEFINER
+            SET search_path = {s}, pg_temp AS $$
+            DECLARE v_frozen integer;
+            BEGIN
+              IF NOT EXISTS (SELECT 1 FROM enrolments WHERE role_name = session_user
+                             AND used_at IS NOT NULL) THEN
+                {_raise(NOT_REDEEMED, 'Only the account of a redeemed enrolment code can'
+                        ' withdraw itself.')}
+              END IF;
+              UPDATE enrolments SET withdrawn_at = coalesce(withdrawn_at, now())
+               WHERE role_name = session_user;
+              UPDATE devices SET frozen_at = coalesce(frozen_at, now()),
+                     frozen_reason = '{WITHDRAWN}'
+               WHERE role_name = session_user;
+              GET DIAGNOSTICS v_frozen = ROW_COUNT;
+              EXECUTE format('ALTER ROLE %I NOLOGIN', session_user);
+              EXECUTE format('REVOKE %I FROM %I',
+                             (SELECT value FROM meta WHERE key = 'device_role'), session_user);
+              RETURN v_frozen;
+            END $$""",
         f"REVOKE ALL ON FUNCTION {s}.create_enrolment(bytea, text, integer, bytea),"
-        f" {s}.redeem_enrolment(bytea, uuid, text) FROM PUBLIC",
+        f" {s}.redeem_enrolment(bytea, uuid, text), {s}.withdraw_enrolment() FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION {s}.create_enrolment(bytea, text, integer, bytea),"
-        f" {s}.redeem_enrolment(bytea, uuid, text) TO {device_role}",
+        f" {s}.redeem_enrolment(bytea, uuid, text), {s}.withdraw_enrolment()"
+        f" TO {device_role}",
     ]
 
 
@@ -124,6 +156,13 @@ def redeem(hub: HubClient, lookup: bytes, device_id: uuid.UUID, new_verifier: st
     """Take the package of this code (once) and set this account's own password."""
     return bytes(hub.call_one(f"SELECT {S}.redeem_enrolment(%s, %s, %s)",
                               (lookup, device_id, new_verifier), EnrolmentRefused))
+
+
+def withdraw(hub: HubClient) -> int:
+    """Disable the account ``hub`` is logged in with, the one a redeemed code made (its join
+    stopped); returns how many devices it had registered (now frozen)."""
+    return int(hub.call_one(f"SELECT {S}.withdraw_enrolment()", (),  # type: ignore[call-overload]
+                            EnrolmentRefused))
 
 
 def with_login(dsn: str, user: str, password: str) -> str:
