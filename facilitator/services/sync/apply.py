@@ -101,9 +101,9 @@ class GidIndex:
         conn = self.s.connection()
         for start in range(0, len(ordered), self.READ_AT_ONCE):
             part = ordered[start:start + self.READ_AT_ONCE]
-            for gid, tbl, key in conn.exec_driver_sql(_READ_SQL.format(
-                    ", ".join("?" * len(part))), tuple(part)):
-                self.known[gid] = (tbl, key)
+            found = conn.exec_driver_sql(_READ_SQL.format(", ".join("?" * len(part))),
+                                         tuple(part)).all()
+            self.known.update((gid, (tbl, key)) for gid, tbl, key in found)
 
     def local(self, name: str, gid: str) -> int:
         if gid not in self.known:

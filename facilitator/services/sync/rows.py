@@ -213,20 +213,35 @@ def refs(name: str) -> dict[str, str]:
     return found
 
 
+_DECODERS: dict[str, Callable[[str], Any]] = {
+    "datetime": datetime.fromisoformat, "date": date.fromisoformat, "time": time.fromisoformat,
+    "bytes": bytes.fromhex}
+
+
+@cache
+def _decoding(name: str) -> dict[str, tuple[str | None, Callable[[Any], Any] | None]]:
+    """Per travelling column of ``name``: the table it refers to (or None) and how its
+    encoded value is read (None: as it is), worked out once per table (a first pull decodes
+    every field of every row of the clinic)."""
+    return {c.name: (ref_table(name, c), _DECODERS.get(_kind(c))) for c in fields_of(name)}
+
+
 def decode_fields(s: Session, name: str, fields: dict[str, Any],
                   local: Callable[[str, str], int] | None = None) -> dict[str, Any]:
     """Column values for a local write, global ids translated to local keys (by ``local``,
     e.g. a look-up prepared for a whole entry; by default one query per reference)."""
     local = local or (lambda target, gid: local_of(s, target, gid))
-    columns = {c.name: c for c in fields_of(name)}
+    plan = _decoding(name)
     out: dict[str, Any] = {}
     for col, value in fields.items():
-        column = columns.get(col)
-        if column is None:
+        how = plan.get(col)
+        if how is None:
             continue  # a column this version does not sync (or know): ignored, never guessed
-        target = ref_table(name, column)
-        if target is not None and value is not None:
+        target, read = how
+        if value is None or (target is None and read is None):
+            out[col] = value
+        elif target is not None:
             out[col] = local(target, value)
         else:
-            out[col] = decode(column, value)
+            out[col] = read(value)  # type: ignore[misc]
     return out
