@@ -140,3 +140,25 @@ def test_the_rename_is_audited_and_both_bindings_stay_meaningful(
             bound = {e.details.get("account") for e in s.scalars(select(AuditEvent).where(
                 AuditEvent.action == "key.bound", AuditEvent.entity == "user"))}
             assert new in bound
+
+
+def test_a_laptop_enrolled_after_the_clash_lets_each_dana_in_to_her_own_account(
+        clinic: Clinic, danas: tuple[Laptop, Laptop]) -> None:
+    a, _b = danas
+    listed = _logins(a)
+    c = clinic.enrol(a, "C")
+    assert _logins(c) == listed
+    for name, login in listed.items():
+        assert _signed_in(c, login, name)[:2] == (name, login)
+        assert _signed_in(c, "dana", name)[:2] == (name, login)
+
+
+def test_the_enrolment_package_files_each_copy_under_its_accounts_login_now(
+        danas: tuple[Laptop, Laptop]) -> None:
+    from facilitator.services.sync import enrol
+
+    a, _b = danas
+    listed = _logins(a)
+    names = [raw["name"] for raw in enrol._package(a.sign_in(), "hub")["slots"]]
+    assert len(names) == len(set(names))
+    assert {f"user:{login}" for login in listed.values()} <= set(names)
