@@ -107,7 +107,8 @@ def test_the_renamed_dana_is_told_and_may_still_type_her_old_login(
         # Her first sign-in since the rename tells her, the next ones under it do not.
         name, login, notice = _signed_in(laptop, new, renamed)
         assert (name, login) == (renamed, new)
-        assert notice is not None and f"\u201c{new}\u201d" in notice and "\u201cdana\u201d" in notice
+        assert notice is not None
+        assert f"\u201c{new}\u201d" in notice and "\u201cdana\u201d" in notice
         assert _signed_in(laptop, new, renamed) == (renamed, new, None)
         # The old login with her password opens her own account, and tells her again.
         name, login, notice = _signed_in(laptop, "dana", renamed)
