@@ -201,15 +201,12 @@ def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked
     return ws
 
 
-RENAMED = "user.login_renamed"
-
-
 def _renamed_notice(session: Session, user: User, typed: str) -> str | None:
     """What to tell a user whose login clinic sync renamed (the same login was given to another
     person on another laptop at the same time, ``services.sync.clashes``): at every sign-in
     with the old login, and at the first one with the new login after the rename."""
     renames = select(AuditEvent.details).where(
-        AuditEvent.action == RENAMED, AuditEvent.entity == "user",
+        AuditEvent.action == key_bindings.LOGIN_RENAMED, AuditEvent.entity == "user",
         AuditEvent.entity_id == str(user.id)).order_by(AuditEvent.id.desc()).limit(1)
     if not typed:
         if user.last_login_at is not None:  # told at her first sign-in since the rename

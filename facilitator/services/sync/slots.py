@@ -212,7 +212,7 @@ def reconcile(ws: Workspace) -> tuple[int, int]:
     # one the database does not know.
     with ws.transaction() as s:
         for uid, old, new in renames:
-            audit.record(s, ws, "user.login_renamed", "user", uid, **{
+            audit.record(s, ws, key_bindings.LOGIN_RENAMED, "user", uid, **{
                 "from": old, "to": new, "reason": "sync clash"})
         for uid, _old, new, slot in moves:
             _bind(s, ws, uid, slot, f"login renamed to {new.split(':', 1)[1]}")
@@ -270,7 +270,7 @@ def _unaudited_renames(s: Session) -> list[tuple[int, str, str]]:
     """Accounts renamed by a login clash (``clashes``) whose rename this laptop has not audited
     yet: (account, the login both had, her new login)."""
     done = set(s.scalars(select(AuditEvent.entity_id).where(
-        AuditEvent.action == "user.login_renamed")))
+        AuditEvent.action == key_bindings.LOGIN_RENAMED)))
     found = []
     for clash in s.scalars(select(SyncClash).where(SyncClash.tbl == "users",
                                                    SyncClash.renamed.is_(True))):
