@@ -19,7 +19,11 @@ Where copies are made (only once sync is set up on the laptop):
 ``reconcile`` (after every sync round, and when a laptop joins) installs the newest copy of
 each active user's slot into this laptop's ``keys.json`` when it differs from the slot there,
 and removes the slot of every user deactivated anywhere. A slot bound here *after* the newest
-copy was made is kept (and sent out at that user's next sign-in here). Comparing times across
+copy was made is kept (and sent out at that user's next sign-in here). Slots are filed by the
+account they are bound to, not by the login a copy was made under: when sync renames a login
+(``clashes``: the same login typed for two people on two laptops), the renamed person's slot
+moves to her new login and the other person's copy is installed under the login she kept;
+neither replaces the other. Comparing times across
 laptops assumes their clocks roughly agree; each slot change is also bound in the audit log.
 """
 
