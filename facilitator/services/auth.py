@@ -18,6 +18,7 @@ from ..storage import anchor, integrity, migrate
 from ..storage.backup import upgrade_backup_path, write_backup
 from ..storage.engine import Database, translate
 from ..storage.errors import (
+    AmbiguousLogin,
     KeychainUnavailable,
     LockedOut,
     NotADatabase,
@@ -65,7 +66,7 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str, *,
     now = clock.now()
     try:
         unlocked = vault.unlock(login, password, now)
-    except LockedOut as error:
+    except (LockedOut, AmbiguousLogin) as error:
         raise AuthError(str(error)) from error
     except WrongPassword:
         raise AuthError("The login or password is not correct.") from None

@@ -19,6 +19,7 @@ import platformdirs
 from .anchor import AnchorFile
 from .device import DeviceSecrets
 from .errors import (
+    AmbiguousLogin,
     DataDirProblem,
     KeychainUnavailable,
     LockedOut,
@@ -186,7 +187,8 @@ class Vault(KeySlots):
             self._record_failure(UNKNOWN, now, tried=typed)
             raise NoSuchAccount("The login or password is not correct.")
         unavailable: KeychainUnavailable | None = None
-        for slot in slots:
+        opens: list[tuple[Slot, bytes, bytes]] = []
+        for slot in slots:  # every one: the password must open exactly one person's slot
             try:
                 # Before any password check: a missing keychain is not a failed attempt.
                 device_secret = self._device_secret(keys, slot)
@@ -194,10 +196,15 @@ class Vault(KeySlots):
                 unavailable = error
                 continue
             key = slot_key(slot, password, device_secret)
-            try:
-                inner = unwrap(slot, key)
-            except WrongPassword:
-                continue
+            with contextlib.suppress(WrongPassword):
+                opens.append((slot, key, unwrap(slot, key)))
+        if len(opens) > 1:
+            raise AmbiguousLogin(
+                "This login and password open two accounts: clinic sync renamed one of them"
+                " (the login was given to two people on two laptops). Sign in with the new"
+                " login, or ask an administrator to set a new password for one of them.")
+        if opens:
+            slot, key, inner = opens[0]
             opened = slot.name.split(":", 1)[1]
             unlocked = self._opened(keys, slot, key, inner, opened)
             return replace(unlocked, renamed_from=login if opened != login else "")

@@ -27,14 +27,14 @@ PEOPLE = {"A": ("Dana Alvarez", "violet harbor kettle 71"),
           "B": ("Dana Brooks", "granite meadow lantern 38")}
 
 
-@pytest.fixture
-def danas(clinic: Clinic, nc: NotesClinic) -> tuple[Laptop, Laptop]:
+def _clash(clinic: Clinic, nc: NotesClinic, people: dict[str, tuple[str, str]]
+           ) -> tuple[Laptop, Laptop]:
     a = clinic.adopt("A", nc.vault)
     a.sync()
     b = clinic.enrol(a, "B")  # from the first code on, slots travel
     b.sync()
     for laptop in (a, b):
-        name, password = PEOPLE[laptop.name]
+        name, password = people[laptop.name]
         users.add_user(laptop.sign_in(), users.UserDraft("dana", name, "LPC", "therapist"),
                        password)
         nc.clock.advance(seconds=30)
@@ -42,6 +42,11 @@ def danas(clinic: Clinic, nc: NotesClinic) -> tuple[Laptop, Laptop]:
         a.sync()
         b.sync()
     return a, b
+
+
+@pytest.fixture
+def danas(clinic: Clinic, nc: NotesClinic) -> tuple[Laptop, Laptop]:
+    return _clash(clinic, nc, PEOPLE)
 
 
 def _gid(ws: Workspace, user_id: int) -> str:
@@ -163,3 +168,19 @@ def test_the_enrolment_package_files_each_copy_under_its_accounts_login_now(
     names = [raw["name"] for raw in enrol._package(a.sign_in(), "hub")["slots"]]
     assert len(names) == len(set(names))
     assert {f"user:{login}" for login in listed.values()} <= set(names)
+
+
+def test_two_danas_with_one_password_are_refused_under_the_old_login_never_mixed_up(
+        clinic: Clinic, nc: NotesClinic) -> None:
+    same = "violet harbor kettle 71"
+    a, b = _clash(clinic, nc, {"A": ("Dana Alvarez", same), "B": ("Dana Brooks", same)})
+    listed = _logins(a)
+    new = next(login for login in listed.values() if login != "dana")
+    for laptop in (a, b):
+        with pytest.raises(AuthError, match="open two accounts"):
+            auth.sign_in(laptop.vault, laptop.clock, "dana", same)
+        ws = auth.sign_in(laptop.vault, laptop.clock, new, same)
+        try:
+            assert ws.actor.login == new and listed[ws.actor.display_name] == new
+        finally:
+            ws.close()
