@@ -184,3 +184,25 @@ def test_two_danas_with_one_password_are_refused_under_the_old_login_never_mixed
             assert ws.actor.login == new and listed[ws.actor.display_name] == new
         finally:
             ws.close()
+
+
+def test_without_enrolment_each_dana_keeps_signing_in_on_her_own_laptop(
+        clinic: Clinic, nc: NotesClinic) -> None:
+    """Laptops restored from one backup carry no slot copies: each Dana's slot stays on the
+    laptop where she was made, and follows her login there when it is renamed."""
+    a = clinic.adopt("A", nc.vault)
+    a.sync()
+    b = clinic.join_from(a, "B")
+    b.sync()
+    for laptop in (a, b):
+        name, password = PEOPLE[laptop.name]
+        users.add_user(laptop.sign_in(), users.UserDraft("dana", name, "LPC", "therapist"),
+                       password)
+    for _round in range(2):
+        a.sync()
+        b.sync()
+    listed = _logins(a)
+    for laptop in (a, b):
+        name = PEOPLE[laptop.name][0]
+        assert _signed_in(laptop, listed[name], name)[:2] == (name, listed[name])
+        assert _signed_in(laptop, "dana", name)[:2] == (name, listed[name])

@@ -273,8 +273,9 @@ def _after(local: dict[str, Slot], moves: list[Move]) -> dict[str, Slot]:
 def _unaudited_renames(s: Session) -> list[tuple[int, str, str]]:
     """Accounts renamed by a login clash (``clashes``) whose rename this laptop has not audited
     yet: (account, the login both had, her new login)."""
-    done = set(s.scalars(select(AuditEvent.entity_id).where(
-        AuditEvent.action == key_bindings.LOGIN_RENAMED)))
+    done = {(uid, str(details.get("to"))) for uid, details in s.execute(
+        select(AuditEvent.entity_id, AuditEvent.details).where(
+            AuditEvent.action == key_bindings.LOGIN_RENAMED))}
     found = []
     for clash in s.scalars(select(SyncClash).where(SyncClash.tbl == "users",
                                                    SyncClash.renamed.is_(True))):
@@ -283,7 +284,7 @@ def _unaudited_renames(s: Session) -> list[tuple[int, str, str]]:
             kept = s.get(User, rows.local_of(s, "users", clash.other_gid))
         except rows.MissingRecord:
             continue
-        if user is not None and kept is not None and str(user.id) not in done:
+        if user is not None and kept is not None and (str(user.id), user.login) not in done:
             found.append((user.id, kept.login, user.login))
-            done.add(str(user.id))
+            done.add((str(user.id), user.login))
     return found
