@@ -12,11 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
+from ..models.audit import AuditEvent
 from ..models.users import Clinic, User
 from ..storage import anchor, integrity, migrate
 from ..storage.backup import upgrade_backup_path, write_backup
 from ..storage.engine import Database, translate
 from ..storage.errors import (
+    AmbiguousLogin,
     KeychainUnavailable,
     LockedOut,
     NotADatabase,
@@ -64,7 +66,7 @@ def sign_in(vault: Vault, clock: Clock, login: str, password: str, *,
     now = clock.now()
     try:
         unlocked = vault.unlock(login, password, now)
-    except LockedOut as error:
+    except (LockedOut, AmbiguousLogin) as error:
         raise AuthError(str(error)) from error
     except WrongPassword:
         raise AuthError("The login or password is not correct.") from None
@@ -179,10 +181,14 @@ def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked
                              details={"reason": reason})
             else:
                 assert user is not None and clinic is not None
+                notice = _renamed_notice(session, user, unlocked.renamed_from)
                 user.last_login_at = now
                 _bind_upgrade(session, unlocked, now, user.id, "user", user.id)
-                audit.append(session, at=now, user_id=user.id, login=user.login, action="login")
+                audit.append(session, at=now, user_id=user.id, login=user.login, action="login",
+                             details={"typed": unlocked.renamed_from}
+                             if unlocked.renamed_from else None)
                 ws = workspace_for(vault, db, clock, user, clinic)
+                ws.notice = notice
     finally:
         session.close()
     # Committed: only now may the pending failures leave the back-off file.
@@ -194,6 +200,25 @@ def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked
     ws.slot_private, ws.slot_fingerprint = unlocked.private, unlocked.fingerprint
     _open_sync_keys(ws)
     return ws
+
+
+def _renamed_notice(session: Session, user: User, typed: str) -> str | None:
+    """What to tell a user whose login clinic sync renamed (the same login was given to another
+    person on another laptop at the same time, ``services.sync.clashes``): at every sign-in
+    with the old login, and at the first one with the new login after the rename."""
+    renames = select(AuditEvent.details).where(
+        AuditEvent.action == key_bindings.LOGIN_RENAMED, AuditEvent.entity == "user",
+        AuditEvent.entity_id == str(user.id)).order_by(AuditEvent.id.desc()).limit(1)
+    if not typed:
+        if user.last_login_at is not None:  # told at her first sign-in since the rename
+            renames = renames.where(AuditEvent.at > user.last_login_at)
+        details = session.scalar(renames)
+        if details is None:
+            return None
+        typed = str(details.get("from", ""))
+    return (f"Your login is now \u201c{user.login}\u201d: \u201c{typed}\u201d was also given to"
+            " another person on another laptop at the same time. Sign in with"
+            f" \u201c{user.login}\u201d from now on.")
 
 
 def _open_sync_keys(ws: Workspace) -> None:

@@ -33,6 +33,9 @@ from .errors import ServiceError, StorageProblem
 from .workspace import Workspace
 
 BOUND = "key.bound"
+# Clinic sync renamed an account's login (a login clash, ``sync.clashes``); its slot is refiled
+# under the new login and bound again (``sync.slots.reconcile``).
+LOGIN_RENAMED = "user.login_renamed"
 RECOVERY_ENTITY = "recovery"
 
 

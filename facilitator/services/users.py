@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from ..models.audit import AuditEvent
 from ..models.users import ROLES, Clinic, User
 from ..storage.keys import normalise_login
 from . import audit
 from .errors import Conflict, NotFound, ValidationError
-from .key_bindings import bind_slot, new_slot, remove_slot, store_slot
+from .key_bindings import LOGIN_RENAMED, bind_slot, new_slot, remove_slot, store_slot
 from .sync import slots as travelling
 from .validation import Checker, check_login, check_timezone
 from .workspace import Workspace
@@ -28,6 +30,9 @@ class UserView:
     last_login_at: datetime | None
     requires_cosign: bool = False
     supervisor_id: int | None = None
+    # The login this account had until clinic sync renamed it (the same login given to two
+    # people on two laptops at once, ``sync.clashes``); "" when never renamed.
+    renamed_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,9 +51,20 @@ class ClinicView:
     idle_lock_minutes: int
 
 
-def _view(u: User) -> UserView:
+def _view(u: User, renamed_from: str = "") -> UserView:
     return UserView(u.id, u.login, u.display_name, u.credentials, u.role, u.active,
-                    u.last_login_at, u.requires_cosign, u.supervisor_id)
+                    u.last_login_at, u.requires_cosign, u.supervisor_id, renamed_from)
+
+
+def _renamed(s: Session) -> dict[int, str]:
+    """Account id -> the login clinic sync renamed it from (``user.login_renamed`` events)."""
+    found: dict[int, str] = {}
+    for uid, details in s.execute(select(AuditEvent.entity_id, AuditEvent.details).where(
+            AuditEvent.action == LOGIN_RENAMED, AuditEvent.entity == "user")
+            .order_by(AuditEvent.id)):
+        if uid.isdigit() and isinstance(details, dict):
+            found[int(uid)] = str(details.get("from", ""))
+    return found
 
 
 def _check(draft: UserDraft) -> Checker:
@@ -63,7 +79,9 @@ def _check(draft: UserDraft) -> Checker:
 
 def list_users(ws: Workspace) -> list[UserView]:
     with ws.read() as s:
-        return [_view(u) for u in s.scalars(select(User).order_by(User.display_name))]
+        renamed = _renamed(s)
+        return [_view(u, renamed.get(u.id, ""))
+                for u in s.scalars(select(User).order_by(User.display_name))]
 
 
 def add_user(ws: Workspace, draft: UserDraft, password: str) -> UserView:

@@ -60,6 +60,8 @@ class Workspace:
     # memory only, like the data key the open database holds.
     slot_private: bytes | None = field(default=None, repr=False)
     slot_fingerprint: str = ""
+    # One sentence for the user at sign-in (e.g. clinic sync renamed her login), or None.
+    notice: str | None = None
 
     @contextmanager
     def transaction(self, *, durable: bool = True) -> Iterator[Session]:

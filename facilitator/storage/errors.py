@@ -15,6 +15,12 @@ class NoSuchAccount(WrongPassword):
     """No key slot for that login. Reported like a wrong password so logins cannot be probed."""
 
 
+class AmbiguousLogin(StorageError):
+    """A login and password that open two people's slots: clinic sync renamed one of two
+    accounts that had the login (``keys.renamed``) and both chose the same password. Opening
+    either could put one person in the other's account, so neither is opened."""
+
+
 class LockedOut(StorageError):
     """Too many failed attempts; try again after ``retry_after`` seconds."""
 

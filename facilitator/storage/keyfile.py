@@ -68,18 +68,26 @@ def _check_boxes(name: str, raw: Any) -> list[Sealed]:
     return boxes
 
 
-_V1_FIELDS = set(Slot.__dataclass_fields__) - {"public", "sealed"}
+_V1_FIELDS = set(Slot.__dataclass_fields__) - {"public", "sealed", "made_as"}
+_V2_FIELDS = _V1_FIELDS | {"public", "sealed"}  # "made_as" only on a renamed slot
+
+
+_USER_SLOT = r"user:[^\s:]{1,64}"
 
 
 def _check_slot(raw: Any) -> Slot:
     """One slot of a key file, fully checked; raises ValueError naming what is wrong (no
     secrets: names, sizes and numbers only)."""
-    if not isinstance(raw, dict) or set(raw) not in (_V1_FIELDS, set(Slot.__dataclass_fields__)):
+    if not isinstance(raw, dict) or set(raw) - {"made_as"} not in (_V1_FIELDS, _V2_FIELDS):
         raise ValueError("a slot has unexpected fields")
     slot = Slot(**raw)
     if not isinstance(slot.name, str) or not (
-            slot.name == RECOVERY_SLOT or re.fullmatch(r"user:[^\s:]{1,64}", slot.name)):
+            slot.name == RECOVERY_SLOT or re.fullmatch(_USER_SLOT, slot.name)):
         raise ValueError("a slot has an invalid name")
+    if slot.made_as != "" and (slot.name == RECOVERY_SLOT or not isinstance(slot.made_as, str)
+                               or not re.fullmatch(_USER_SLOT, slot.made_as)
+                               or slot.made_as == slot.name):
+        raise ValueError(f"slot {slot.name}: an invalid former name")
     expected_kdf = "hkdf" if slot.name == RECOVERY_SLOT else "argon2id"
     if slot.kdf != expected_kdf:
         raise ValueError(f"slot {slot.name}: key derivation must be {expected_kdf}")
@@ -136,10 +144,14 @@ def _check_pending(raw: Any, epoch: int) -> Pending | None:
     return Pending(raw["epoch"], recovery)
 
 
-def _slot_json(slot: Slot) -> dict[str, Any]:
+def slot_json(slot: Slot) -> dict[str, Any]:
+    """``slot`` as the key file (and a travelling copy) stores it: fields an older version
+    would not know are left out when unused."""
     data = asdict(slot)
     if not slot.keyed:
         del data["public"], data["sealed"]
+    if not slot.made_as:
+        del data["made_as"]
     return data
 
 
@@ -200,13 +212,13 @@ class KeyFile:
         pending = None
         if self.pending is not None:
             pending = {"epoch": self.pending.epoch,
-                       "recovery": (_slot_json(self.pending.recovery)
+                       "recovery": (slot_json(self.pending.recovery)
                                     if self.pending.recovery else None)}
         data = {
             "format": _FORMAT,
             "db_id": self.db_id,
             "epoch": self.epoch,
-            "slots": [_slot_json(s) for s in self.slots.values()],
+            "slots": [slot_json(s) for s in self.slots.values()],
             "pending": pending,
         }
         write_atomic(self.path, json.dumps(data, indent=1).encode("utf-8"))

@@ -21,6 +21,12 @@ leaves a file that opens the database whichever key it has; unlock tries the new
 
 A password change rewraps one slot; no data is re-encrypted. The slot file holds no PHI: logins,
 salts, KDF parameters, public keys and ciphertext only.
+
+A slot's name is bound into its key derivation, its wrapped key and its sealed boxes, so a slot
+cannot be renamed without its password. When clinic sync renames a login (the same login typed
+on two laptops, ``services.sync.clashes``), the slot is filed under the new name and keeps the
+name it was made under in ``made_as`` (``renamed``); its cryptography goes on using that one
+(``crypto_name``), and sign-in under the old login finds it there (``Vault.unlock``).
 """
 
 from __future__ import annotations
@@ -76,6 +82,14 @@ class Slot:
     params: dict[str, int]
     public: str = ""  # format 2 only: the slot's X25519 public key
     sealed: list[Sealed] = field(default_factory=list)
+    # The name the slot was made under when its login was renamed since (sync clashes); "" when
+    # it is ``name``. Written to the key file only when set, so older files read as before.
+    made_as: str = ""
+
+    @property
+    def crypto_name(self) -> str:
+        """The name bound into the key derivation, the wrapped key and the sealed boxes."""
+        return self.made_as or self.name
 
     @property
     def keyed(self) -> bool:
@@ -151,7 +165,7 @@ def _derive(slot: Slot, secret: str, device_secret: bytes | None) -> bytes:
     # machine) the slot cannot be opened even with the right password.
     ikm = stretched + (device_secret or b"")
     return HKDF(
-        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, info=slot.name.encode()
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, info=slot.crypto_name.encode()
     ).derive(ikm)
 
 
@@ -164,8 +178,8 @@ def _aad(slot: Slot) -> bytes:
     # Format 2 binds the wrapped private key to its public key, and cannot be mistaken for a
     # format-1 wrapped data key under the same slot key.
     if slot.keyed:
-        return slot.name.encode() + b"\x00keyed\x00" + _unb64(slot.public)
-    return slot.name.encode()
+        return slot.crypto_name.encode() + b"\x00keyed\x00" + _unb64(slot.public)
+    return slot.crypto_name.encode()
 
 
 def _new_slot(name: str, kdf: str, params: KdfParams | None, device_bound: bool) -> Slot:
@@ -211,7 +225,7 @@ def _with_key_pair(slot: Slot, key: bytes, data_key: bytes, db_id: str, epoch: i
 def seal_to(slot: Slot, data_key: bytes, db_id: str, epoch: int) -> None:
     """Add (or replace) ``slot``'s sealed data key for ``epoch``; needs no secret."""
     eph, nonce, box = sealing.seal(data_key, _unb64(slot.public),
-                                   sealing.context(db_id, slot.name, epoch))
+                                   sealing.context(db_id, slot.crypto_name, epoch))
     slot.sealed = [s for s in slot.sealed if s.epoch != epoch]
     slot.sealed.append(Sealed(epoch, _b64(eph), _b64(nonce), _b64(box)))
 
@@ -239,7 +253,7 @@ def data_keys(slot: Slot, private: bytes, db_id: str) -> list[tuple[int, bytes]]
         try:
             found.append((box.epoch, sealing.unseal(
                 private, _unb64(box.ephemeral), _unb64(box.nonce), _unb64(box.box),
-                sealing.context(db_id, slot.name, box.epoch))))
+                sealing.context(db_id, slot.crypto_name, box.epoch))))
         except sealing.Unsealable:
             continue  # altered or moved: another box (or slot) may still open
     return found
@@ -264,7 +278,8 @@ def device_bound_copy(slot: Slot, private: bytes, password: str, device_secret: 
 def _rewrapped(slot: Slot, private: bytes, password: str, params: KdfParams | None,
                device_secret: bytes | None, *, sealed: list[Sealed]) -> Slot:
     copy = _new_slot(slot.name, "argon2id", params, device_secret is not None)
-    copy.public, copy.sealed = slot.public, sealed
+    # Keeps the name the key pair was made under: the sealed boxes it carries are bound to it.
+    copy.public, copy.sealed, copy.made_as = slot.public, sealed, slot.made_as
     key = _derive(copy, password, device_secret)
     copy.wrapped = _b64(AESGCM(key).encrypt(_unb64(copy.nonce), private, _aad(copy)))
     return copy
@@ -273,3 +288,12 @@ def _rewrapped(slot: Slot, private: bytes, password: str, params: KdfParams | No
 def travelling(slot: Slot) -> Slot:
     """``slot`` as it travels: without its sealed keys (they are for this laptop's data key)."""
     return replace(slot, sealed=[])
+
+
+def renamed(slot: Slot, name: str) -> Slot:
+    """``slot`` filed under ``name`` (its login was renamed by clinic sync): the same key pair,
+    wrapped key and boxes, which go on using the name it was made under."""
+    if name == slot.name:
+        return slot
+    return replace(slot, name=name, made_as=slot.crypto_name if slot.crypto_name != name
+                   else "")

@@ -9,11 +9,20 @@ or a password change in another process.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import KeysChanged
 from .keyfile import KeyFile
-from .keys import RECOVERY_SLOT, Slot, open_slot, password_only_copy, seal_to, travelling
+from .keys import (
+    RECOVERY_SLOT,
+    Slot,
+    open_slot,
+    password_only_copy,
+    renamed,
+    seal_to,
+    travelling,
+)
 from .vault import Vault
 
 
@@ -45,14 +54,22 @@ def public_keys(vault: Vault) -> dict[str, str]:
     return {name: slot.public for name, slot in vault._keys().slots.items()}
 
 
-def install(vault: Vault, data_key: bytes, add: list[Slot], remove: list[str]) -> None:
-    """Put the slots in ``add`` (this laptop's data key sealed to each) into the key file,
-    replacing same-named ones, and drop the slots named in ``remove``."""
+def install(vault: Vault, data_key: bytes, add: list[Slot], remove: list[str],
+            move: Sequence[tuple[str, str, str]] = ()) -> None:
+    """File the slots in ``move`` (from name, to name, public key) under their new name (a
+    login renamed by sync; only if the slot there still has that key), then put the slots in
+    ``add`` (this laptop's data key sealed to each) into the key file, replacing same-named
+    ones, and drop the slots named in ``remove``."""
     with vault.keys_locked():
         keys = vault._keys()
         if keys.pending is not None:
             raise KeysChanged("A key rotation is under way on this laptop: the users' slots"
                               " from the other laptops are installed at the next sync.")
+        # All taken out before any is put back, so two slots may trade places.
+        taken = [(keys.slots.pop(old), new) for old, new, public in move
+                 if old in keys.slots and keys.slots[old].public == public]
+        for slot, new in taken:
+            keys.slots[new] = renamed(slot, new)
         for slot in add:
             seal_to(slot, data_key, keys.db_id, keys.epoch)
             keys.slots[slot.name] = slot

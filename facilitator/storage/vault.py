@@ -9,7 +9,7 @@ slots (new passwords, the keychain, removal, rotation) are its base ``KeySlots``
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ import platformdirs
 from .anchor import AnchorFile
 from .device import DeviceSecrets
 from .errors import (
+    AmbiguousLogin,
     DataDirProblem,
     KeychainUnavailable,
     LockedOut,
@@ -50,6 +51,16 @@ if TYPE_CHECKING:
     from .engine import Database
 
 DB_NAME = "facilitator.db"
+
+
+def _slots_for(keys: KeyFile, name: str) -> list[Slot]:
+    """The slots a login may open: its own, then those of accounts whose login clinic sync
+    renamed from it (``keys.renamed``). Their owner may not know her new login yet; her
+    password opens her slot alone, so nobody reaches another person's account this way."""
+    own = keys.slots.get(name)
+    renamed = [slot for other, slot in sorted(keys.slots.items())
+               if other != name and slot.made_as == name]
+    return ([own] if own is not None else []) + renamed
 _SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
 
 
@@ -75,6 +86,9 @@ class Unlocked:
     private: bytes | None = field(default=None, repr=False)
     """The slot's X25519 private key (format 2), so the session can open sync keys sealed to
     this user (``services.sync.epochs``); held in memory only, like the data key itself."""
+    renamed_from: str = ""
+    """The login typed, when it opened the slot of an account clinic sync renamed since (the
+    login is ``login`` now): the services tell the user."""
 
 
 class Vault(KeySlots):
@@ -162,25 +176,42 @@ class Vault(KeySlots):
         typed = login
         login = normalise_login(login)
         keys = self._keys()
-        slot = keys.slots.get(user_slot_name(login))
+        slots = _slots_for(keys, user_slot_name(login))
         # Logins without a slot share one bucket: junk names get no free tries of their own.
-        bucket = login if slot is not None else UNKNOWN
+        bucket = login if slots else UNKNOWN
         wait = self.lockout.retry_after(bucket, now)
         if wait > 0:
             raise LockedOut(wait)
         self._check_file()
-        if slot is None:
+        if not slots:
             self._record_failure(UNKNOWN, now, tried=typed)
             raise NoSuchAccount("The login or password is not correct.")
-        # Raised before any password check: a missing keychain is not a failed attempt.
-        device_secret = self._device_secret(keys, slot)
-        key = slot_key(slot, password, device_secret)
-        try:
-            inner = unwrap(slot, key)
-        except WrongPassword:
-            self._record_failure(login, now)
-            raise
-        return self._opened(keys, slot, key, inner, login)
+        unavailable: KeychainUnavailable | None = None
+        opens: list[tuple[Slot, bytes, bytes]] = []
+        for slot in slots:  # every one: the password must open exactly one person's slot
+            try:
+                # Before any password check: a missing keychain is not a failed attempt.
+                device_secret = self._device_secret(keys, slot)
+            except KeychainUnavailable as error:
+                unavailable = error
+                continue
+            key = slot_key(slot, password, device_secret)
+            with contextlib.suppress(WrongPassword):
+                opens.append((slot, key, unwrap(slot, key)))
+        if len(opens) > 1:
+            raise AmbiguousLogin(
+                "This login and password open two accounts: clinic sync renamed one of them"
+                " (the login was given to two people on two laptops). Sign in with the new"
+                " login, or ask an administrator to set a new password for one of them.")
+        if opens:
+            slot, key, inner = opens[0]
+            opened = slot.name.split(":", 1)[1]
+            unlocked = self._opened(keys, slot, key, inner, opened)
+            return replace(unlocked, renamed_from=login if opened != login else "")
+        if unavailable is not None:
+            raise unavailable
+        self._record_failure(login, now)
+        raise WrongPassword("The password is not correct.")
 
     def _opened(self, keys: KeyFile, slot: Slot, key: bytes, inner: bytes,
                 login: str) -> Unlocked:

@@ -13,8 +13,10 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QScrollArea,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -27,6 +29,7 @@ from .lock import LockController, LockScreen
 from .ops import wait_for_ops
 from .pages import Page, PageSpec, pages_for
 from .sync_status import SyncStatus
+from .widgets import InfoLabel
 
 GEOMETRY_KEY = "main_window/geometry"
 
@@ -68,9 +71,12 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(width + self.nav.fontMetrics().averageCharWidth() * 6)
         self.stack = QStackedWidget()
         self.content = QWidget()
-        lay = QHBoxLayout(self.content)
+        column = QVBoxLayout(self.content)
+        column.addWidget(self._build_notice())
+        lay = QHBoxLayout()
         lay.addWidget(self.nav)
         lay.addWidget(self.stack, 1)
+        column.addLayout(lay, 1)
         self.lock_screen = LockScreen(self.lock_controller)
         self.outer = QStackedWidget()
         self.outer.addWidget(self.content)
@@ -107,7 +113,21 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, key=spec.key: self.show_page(key))
             self.go_menu.addAction(action)
 
+    def _build_notice(self) -> QFrame:
+        """The sign-in's one-line notice (e.g. clinic sync renamed this user's login), until
+        dismissed; hidden when there is none. No PHI: it names logins only."""
+        self.notice = QFrame()
+        self.notice.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QHBoxLayout(self.notice)
+        self.notice_label = InfoLabel(self.ws.notice or "")
+        self.notice_dismiss = QPushButton(self.tr("&Dismiss"))
+        row.addWidget(self.notice_label, 1)
+        row.addWidget(self.notice_dismiss)
+        self.notice.setVisible(bool(self.ws.notice))
+        return self.notice
+
     def _connect_signals(self) -> None:
+        self.notice_dismiss.clicked.connect(self.notice.hide)
         self.nav.currentRowChanged.connect(self._on_nav_row_changed)
         self.lock_action.triggered.connect(self.lock_controller.lock)
         self.sign_out_action.triggered.connect(self._on_sign_out)

@@ -20,7 +20,8 @@ from ...models.sync import SyncKey, SyncState
 from ...models.users import User
 from ...storage import travel
 from ...storage.errors import StorageError
-from ...storage.keys import RECOVERY_SLOT, travelling
+from ...storage.keyfile import check_slot, slot_json
+from ...storage.keys import RECOVERY_SLOT, renamed, travelling, user_slot_name
 from ...sync import enrolment as code_format
 from .. import audit
 from ..errors import SyncProblem, ValidationError
@@ -47,9 +48,16 @@ def _package(ws: Workspace, hub_id: str) -> dict[str, object]:
     with ws.read() as s:
         keys = {str(k.epoch): k.key.hex() for k in s.scalars(select(SyncKey))}
         users = {row.user_id: row.slot for row in slots.newest(s).values()}
-        active = set(s.scalars(select(User.id).where(User.active)))
+        active = {u.id: u.login for u in s.scalars(select(User).where(User.active))}
+    # Each copy under its account's login now: a copy made before sync renamed the login
+    # (``clashes``) still names the old one, which is the other person's on the new laptop.
+    try:
+        given = [slot_json(renamed(check_slot(dict(users[uid])), user_slot_name(active[uid])))
+                 for uid in sorted(users) if uid in active]
+    except StorageError as error:
+        raise SyncProblem(str(error)) from error
     return {"hub_id": hub_id, "sync_keys": keys, "recovery": asdict(travelling(recovery)),
-            "slots": [users[uid] for uid in sorted(users) if uid in active]}
+            "slots": given}
 
 
 def create_code(ws: Workspace, password: str, hours: int = HOURS) -> EnrolmentCode:

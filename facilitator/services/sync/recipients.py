@@ -23,7 +23,9 @@ audit event is not a synced row). So a user's binding names the account by its l
 (``clashes``): the later row is renamed everywhere, but bindings made before that named both
 people alike, so a peer's binding naming the login that the other row kept is not used; that
 account is reached through bindings made here (its travelling copy, once installed, is bound
-here too). Bindings written before this version name no account and are not used from peers.
+here too). The renamed account's slot is bound again under her new login wherever it is
+refiled or installed (``slots.reconcile``), so those bindings name her unambiguously.
+Bindings written before this version name no account and are not used from peers.
 Travelling copies need no such care: they are only searched for a public key, by fingerprint.
 
 **Which binding is newest.** Within one device, the later event of its chain (its ids are its

@@ -19,14 +19,17 @@ Where copies are made (only once sync is set up on the laptop):
 ``reconcile`` (after every sync round, and when a laptop joins) installs the newest copy of
 each active user's slot into this laptop's ``keys.json`` when it differs from the slot there,
 and removes the slot of every user deactivated anywhere. A slot bound here *after* the newest
-copy was made is kept (and sent out at that user's next sign-in here). Comparing times across
+copy was made is kept (and sent out at that user's next sign-in here). Slots are filed by the
+account they are bound to, not by the login a copy was made under: when sync renames a login
+(``clashes``: the same login typed for two people on two laptops), the renamed person's slot
+moves to her new login and the other person's copy is installed under the login she kept;
+neither replaces the other. Comparing times across
 laptops assumes their clocks roughly agree; each slot change is also bound in the audit log.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -35,14 +38,16 @@ from sqlalchemy.orm import Session
 from ...models.audit import AuditEvent
 from ...models.slots import TravelSlot
 from ...models.sync import SyncState
+from ...models.sync_security import SyncClash
 from ...models.users import User
 from ...storage import travel
 from ...storage.errors import StorageError
-from ...storage.keyfile import check_slot
-from ...storage.keys import Slot, open_slot, user_slot_name
+from ...storage.keyfile import check_slot, slot_json
+from ...storage.keys import Slot, open_slot, renamed, user_slot_name
 from .. import audit, key_bindings
 from ..errors import ServiceError, SyncProblem
 from ..workspace import Workspace
+from . import rows
 
 
 def _enrolling(s: Session) -> bool:
@@ -72,7 +77,7 @@ def copy_new(ws: Workspace, slot: Slot, password: str) -> Slot | None:
 def record(s: Session, ws: Workspace, user_id: int, copy: Slot | None) -> None:
     """Store the copy (it travels with the next sync) inside the caller's transaction."""
     if copy is not None:
-        s.add(TravelSlot(user_id=user_id, public=copy.public, slot=asdict(copy),
+        s.add(TravelSlot(user_id=user_id, public=copy.public, slot=slot_json(copy),
                          made_at=ws.clock.now()))
 
 
@@ -166,47 +171,120 @@ def missing(ws: Workspace) -> list[str]:
 
 def reconcile(ws: Workspace) -> tuple[int, int]:
     """Bring this laptop's ``keys.json`` in line with the clinic's users (see the module
-    docstring). Returns (slots installed, slots removed). Raises SyncProblem when the key
-    file cannot be written (the next round tries again)."""
-    local = travel.public_keys(ws.vault)
-    prints = ws.vault.slot_fingerprints()
+    docstring). Returns (slots installed or refiled, slots removed). Raises SyncProblem when
+    the key file cannot be written (the next round tries again).
+
+    A login renamed by sync (``clashes``) moves its slot: the slot bound to the account is
+    refiled under her new login (``keys.renamed``) and bound again, so the binding names her
+    new login, and the rename is audited (``user.login_renamed``). Only then is the other
+    person's slot installed under the login she kept. A slot is filed under the login of the
+    account it is bound to, never under another's, and never replaces a slot bound to
+    another active account."""
+    local = {name: slot for name, slot in travel.slots(ws.vault).items()}
     add: list[tuple[int, Slot]] = []
     remove: list[tuple[int, str]] = []
     with ws.read() as s:
         rows, bound = newest(s), _bound_at(s)
-        for user in s.scalars(select(User)):
+        everyone = list(s.scalars(select(User)))
+        keys_of = {u.id: key_bindings.bound(s, "user", u.id) for u in everyone if u.active}
+        moves = _moves(everyone, keys_of, local)
+        after = _after(local, moves)
+        others = {fp: uid for uid, fp in keys_of.items() if fp}
+        renames = _unaudited_renames(s)
+        for user in everyone:
             name = user_slot_name(user.login)
+            here = after.get(name)
             if not user.active:
-                if name in local:
+                if here is not None:
                     remove.append((user.id, name))
                 continue
             row = rows.get(user.id)
-            if row is None or local.get(name) == row.public:
+            if row is None or (here is not None and here.public == row.public):
                 continue
-            if (name in local and user.id in bound and bound[user.id] > row.made_at
-                    and key_bindings.bound(s, "user", user.id) == prints.get(name)):
+            if (here is not None and user.id in bound and bound[user.id] > row.made_at
+                    and keys_of[user.id] == here.fingerprint()):
                 continue  # changed here after that copy was made (and bound to this slot)
+            if here is not None and others.get(here.fingerprint(), user.id) != user.id:
+                continue  # another account's slot, whose move did not happen: never replaced
             try:
-                add.append((user.id, check_slot(dict(row.slot))))
+                add.append((user.id, renamed(check_slot(dict(row.slot)), name)))
             except StorageError as error:
                 raise SyncProblem(str(error)) from error
-    if not add and not remove:
+    if not add and not remove and not moves and not renames:
         return 0, 0
     # Bound first, stored after (as a password change does): a slot in the file is never
     # one the database does not know.
     with ws.transaction() as s:
+        for uid, old, new in renames:
+            audit.record(s, ws, key_bindings.LOGIN_RENAMED, "user", uid, **{
+                "from": old, "to": new, "reason": "sync clash"})
+        for uid, _old, new, slot in moves:
+            _bind(s, ws, uid, slot, f"login renamed to {new.split(':', 1)[1]}")
         for uid, slot in add:
-            key_bindings.bind(s, at=ws.clock.now(), actor_id=ws.actor.user_id,
-                              actor_login=ws.actor.login, entity="user", entity_id=uid,
-                              fingerprint=slot.fingerprint(), reason="from another laptop",
-                              public=slot.public)
+            _bind(s, ws, uid, slot, "from another laptop")
         for uid, _name in remove:
             audit.record(s, ws, "key.slot_removed", "user", uid,
                          reason="deactivated on another laptop")
     try:
         travel.install(ws.vault, ws.db.raw_key(), [slot for _, slot in add],
-                       [name for _, name in remove])
+                       [name for _, name in remove],
+                       [(old, new, slot.public) for _uid, old, new, slot in moves])
     except StorageError as error:
         raise SyncProblem(f"The users' key slots from the other laptops were not saved"
                           f" ({error}); the next sync tries again.") from error
-    return len(add), len(remove)
+    return len(add) + len(moves), len(remove)
+
+
+def _bind(s: Session, ws: Workspace, uid: int, slot: Slot, reason: str) -> None:
+    key_bindings.bind(s, at=ws.clock.now(), actor_id=ws.actor.user_id,
+                      actor_login=ws.actor.login, entity="user", entity_id=uid,
+                      fingerprint=slot.fingerprint(), reason=reason, public=slot.public)
+
+
+Move = tuple[int, str, str, Slot]  # account, from name, to name, the slot
+
+
+def _moves(everyone: list[User], keys_of: dict[int, str | None], local: dict[str, Slot]
+           ) -> list[Move]:
+    """Slots bound to an active account but filed under another name (her login was renamed
+    by sync after the slot came here): each to be filed under her login."""
+    by_print = {slot.fingerprint(): name for name, slot in local.items()
+                if slot.keyed and name.startswith("user:")}
+    moves = []
+    for user in everyone:
+        fp, name = keys_of.get(user.id), user_slot_name(user.login)
+        if not user.active or not fp or fp not in by_print or by_print[fp] == name:
+            continue
+        if name in local and local[name].fingerprint() == fp:
+            continue
+        moves.append((user.id, by_print[fp], name, local[by_print[fp]]))
+    return moves
+
+
+def _after(local: dict[str, Slot], moves: list[Move]) -> dict[str, Slot]:
+    after = dict(local)
+    for _uid, old, _new, _slot in moves:
+        after.pop(old, None)
+    for _uid, _old, new, slot in moves:
+        after[new] = renamed(slot, new)
+    return after
+
+
+def _unaudited_renames(s: Session) -> list[tuple[int, str, str]]:
+    """Accounts renamed by a login clash (``clashes``) whose rename this laptop has not audited
+    yet: (account, the login both had, her new login)."""
+    done = {(uid, str(details.get("to"))) for uid, details in s.execute(
+        select(AuditEvent.entity_id, AuditEvent.details).where(
+            AuditEvent.action == key_bindings.LOGIN_RENAMED))}
+    found = []
+    for clash in s.scalars(select(SyncClash).where(SyncClash.tbl == "users",
+                                                   SyncClash.renamed.is_(True))):
+        try:
+            user = s.get(User, rows.local_of(s, "users", clash.gid))
+            kept = s.get(User, rows.local_of(s, "users", clash.other_gid))
+        except rows.MissingRecord:
+            continue
+        if user is not None and kept is not None and (str(user.id), user.login) not in done:
+            found.append((user.id, kept.login, user.login))
+            done.add((str(user.id), user.login))
+    return found

@@ -54,7 +54,9 @@ _CONSOLE: dict[str, str] = {
 }
 
 _SENTENCES: dict[str, Callable[[Details], str]] = {
-    "login": lambda d: _t("Signed in."),
+    "login": lambda d: (_t("Signed in, typing the login {typed} this account had before sync"
+                           " renamed it.").format(typed=d["typed"]) if d.get("typed")
+                        else _t("Signed in.")),
     "logout": lambda d: _t("Signed out."),
     "login.failed": lambda d: _t("A sign-in failed (wrong password or unknown login)."),
     "unlock.failed": lambda d: _t("A wrong password was typed at the lock screen."),
@@ -71,6 +73,10 @@ _SENTENCES: dict[str, Callable[[Details], str]] = {
     "user.updated": lambda d: _t("Changed a user's {fields}.").format(fields=_fields(d)),
     "user.activated": lambda d: _t("Reactivated a user."),
     "user.deactivated": lambda d: _t("Deactivated a user."),
+    "user.login_renamed": lambda d: _t(
+        "Clinic sync renamed a user's login from {old} to {new}: the same login was given to"
+        " two people on two laptops at the same time.").format(
+        old=d.get("from", "?"), new=d.get("to", "?")),
     "password.changed": lambda d: _t("Changed their own password."),
     "password.reset_by_admin": lambda d: _t("Set a new password for a user."),
     "backup.created": lambda d: _t("Made a {kind} backup ({size}).").format(

@@ -41,9 +41,22 @@ class UsersPage(Page, FormHost):
     def _when(self, at: datetime | None) -> str:
         return f"{at.astimezone(self.ws.timezone):%Y-%m-%d %H:%M}" if at else self.tr("never")
 
+    def _login(self, u: UserView) -> str:
+        if not u.renamed_from:
+            return u.login
+        return self.tr("{0} (renamed from {1})").format(u.login, u.renamed_from)
+
+    def _login_tip(self, u: UserView) -> str:
+        if not u.renamed_from:
+            return ""
+        return self.tr("The login {0} was given to two people on two laptops at the same"
+                       " time; clinic sync renamed this account on every laptop. Its user"
+                       " signs in with {1} (or, with her own password, still {0}).").format(
+                           u.renamed_from, u.login)
+
     def _build_ui(self) -> None:
         self.model: RowsModel[UserView] = RowsModel([
-            Column(self.tr("Login"), lambda u: u.login),
+            Column(self.tr("Login"), self._login, tooltip=self._login_tip),
             Column(self.tr("Name"), lambda u: u.display_name),
             Column(self.tr("Credentials"), lambda u: u.credentials),
             Column(self.tr("Role"), lambda u: self.tr(ROLE_TEXT.get(u.role, u.role))),
