@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import func, select, text
 
 from facilitator.models.users import User
 from facilitator.services.workspace import Workspace
+from facilitator.storage.engine import RELAXED_CACHE_KIB
 
 from .write_lock import write_lock_held
 
@@ -31,17 +35,31 @@ def test_today_is_the_clinic_date(ws: Workspace) -> None:
     assert ws.today().isoformat() == "2026-03-02"
 
 
+@contextlib.contextmanager
+def _holding(ws: Workspace, readers: int) -> Iterator[None]:
+    """``readers`` read transactions open, each holding a pooled connection."""
+    with contextlib.ExitStack() as stack:
+        for _ in range(readers):
+            stack.enter_context(ws.read()).execute(select(1))
+        yield
+
+
 def test_a_relaxed_write_skips_the_fsync_and_every_durable_one_after_it_does_not(
         ws: Workspace) -> None:
     """``durable=False`` (a pull's slices) commits at synchronous=NORMAL; the pooled connection
     it ran on is back at FULL for the next ordinary write, whichever connection that gets."""
-    level = text("PRAGMA synchronous")
-    for i in range(4):  # every pooled connection has run a relaxed write
-        with ws.transaction(durable=False) as s:
+    level, cache = text("PRAGMA synchronous"), text("PRAGMA cache_size")
+    with ws.transaction() as s:
+        usual = s.execute(cache).scalar()
+    assert usual != RELAXED_CACHE_KIB
+    for i in range(4):  # 0-3 connections held by readers: each write gets another one
+        with _holding(ws, i), ws.transaction(durable=False) as s:
             assert s.execute(level).scalar() == 1  # NORMAL
+            assert s.execute(cache).scalar() == RELAXED_CACHE_KIB  # a pull's larger cache
             s.execute(text("UPDATE users SET display_name = display_name || :x"), {"x": str(i)})
-    for _ in range(4):
-        with ws.transaction() as s:
+    for i in range(4):
+        with _holding(ws, i), ws.transaction() as s:
             assert s.execute(level).scalar() == 2  # FULL
+            assert s.execute(cache).scalar() == usual  # the memory given back
     with ws.read() as s:  # the relaxed writes were committed
         assert all(name.endswith("0123") for name in s.scalars(select(User.display_name)))
