@@ -27,10 +27,11 @@ READ_ONLY = "facilitator_read_only"
 # Execution option of a write whose commit need not reach the disk at once (see ``_begin``).
 RELAXED = "facilitator_relaxed"
 # A relaxed write's page cache (``PRAGMA cache_size``, negative: KiB; a pull's slices): at most
-# this much memory, given back at the connection's next durable BEGIN, which restores the usual
-# size (kept in the connection's info under ``_USUAL_CACHE``).
+# this much memory, given back when the connection returns to the pool, which restores the
+# usual size (kept in the connection's info under ``_USUAL_CACHE``).
 RELAXED_CACHE_KIB = -65536
 _USUAL_CACHE = "facilitator_usual_cache"
+_LARGE_CACHE = "facilitator_large_cache"
 
 _FULL_DISK = ("database or disk is full", "disk i/o error")
 _READ_ONLY = ("readonly database", "read-only", "unable to open database")
@@ -112,7 +113,7 @@ def build_engine(path: Path, key: bytes, *, connect: Any = open_raw, module: Any
     # sqlalchemy.exc.DBAPIError subclasses (it would otherwise expect stdlib sqlite3's).
     engine = create_engine(
         "sqlite://", module=module, creator=creator, poolclass=QueuePool, pool_size=2,
-        max_overflow=4, pool_use_lifo=True, json_serializer=json_text, json_deserializer=json_value,
+        max_overflow=4, json_serializer=json_text, json_deserializer=json_value,
     )
 
     @event.listens_for(engine, "begin")
@@ -128,19 +129,26 @@ def build_engine(path: Path, key: bytes, *, connect: Any = open_raw, module: Any
         # without an fsync: a power cut may undo it, whole, never half. The next durable
         # commit on any connection puts it on disk too (the WAL is written in order). The
         # level can only change outside a transaction, so it is set here, and set back at the
-        # connection's next durable BEGIN. A relaxed write also gets a larger page cache: a
-        # first pull inserts into indexes of hundreds of megabytes, and each page that falls
-        # out of SQLite's default 2 MB is read and decrypted again. (The pool hands out the
-        # connection returned last, so a pull's slices mostly find their pages still there.)
+        # connection's next durable BEGIN.
         relaxed, info = bool(options.get(RELAXED)), connection.info
         if info.get(RELAXED, False) != relaxed:
-            if relaxed and _USUAL_CACHE not in info:
-                info[_USUAL_CACHE] = connection.exec_driver_sql("PRAGMA cache_size").scalar()
             connection.exec_driver_sql("PRAGMA synchronous = " + ("NORMAL" if relaxed else "FULL"))
-            connection.exec_driver_sql("PRAGMA cache_size = " + str(
-                RELAXED_CACHE_KIB if relaxed else int(info[_USUAL_CACHE])))
             info[RELAXED] = relaxed
+        if relaxed:
+            # A pull's slice inserts into indexes of hundreds of megabytes: with the usual
+            # cache each page that fell out was read and decrypted again. The memory goes
+            # back when the connection returns to the pool (``_give_back_cache``), in the
+            # pull's own thread, so no console action ever waits for that.
+            if _USUAL_CACHE not in info:
+                info[_USUAL_CACHE] = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+            connection.exec_driver_sql(f"PRAGMA cache_size = {RELAXED_CACHE_KIB}")
+            info[_LARGE_CACHE] = True
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkin")
+    def _give_back_cache(dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None and record.info.pop(_LARGE_CACHE, False):
+            dbapi_connection.execute(f"PRAGMA cache_size = {int(record.info[_USUAL_CACHE])}")
 
     return engine
 

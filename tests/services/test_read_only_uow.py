@@ -46,8 +46,9 @@ def _holding(ws: Workspace, readers: int) -> Iterator[None]:
 
 def test_a_relaxed_write_skips_the_fsync_and_every_durable_one_after_it_does_not(
         ws: Workspace) -> None:
-    """``durable=False`` (a pull's slices) commits at synchronous=NORMAL; the pooled connection
-    it ran on is back at FULL for the next ordinary write, whichever connection that gets."""
+    """``durable=False`` (a pull's slices) commits at synchronous=NORMAL with a larger page
+    cache; the pooled connection it ran on is back at FULL and the usual cache for the next
+    ordinary write, whichever connection that gets."""
     level, cache = text("PRAGMA synchronous"), text("PRAGMA cache_size")
     with ws.transaction() as s:
         usual = s.execute(cache).scalar()
