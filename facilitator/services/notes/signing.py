@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import product
 from typing import Any
 
 from sqlalchemy import select
@@ -42,12 +43,20 @@ from ._common import (
     require_writer,
     session_end,
 )
-from .canonical import addendum_document, content_hash, note_document
+from .canonical import (
+    FORM_VERSION,
+    LOCAL_IDS_FORM,
+    Ref,
+    addendum_document,
+    content_hash,
+    note_document,
+)
 from .checks import CloneFinding, find_names, is_clone, name_candidates, normalise_text
 from .dto import SignatureProblem, SignCheck, SignResult
 from .formats import sections_for
 from .prefill import session_facts
 from .reauth import confirm_password
+from .signed_refs import NOTES, PARTICIPANTS, SESSIONS, USERS, Names, mint
 
 __all__ = ["COSIGN_AGING_DAYS", "add_addendum", "check_note", "cosign_notes", "sign_confirmed",
            "sign_notes", "verify_signatures"]
@@ -144,11 +153,49 @@ def _signature(ws: Workspace, s: Session, signer: User, meaning: str, at: dateti
     return sig
 
 
-def revision_document(s: Session, note: ProgressNote, rev: NoteRevision) -> dict[str, Any]:
-    return note_document(note_id=note.id, revision=rev.number, kind=note.kind,
-                         format_name=rev.format, session_id=note.session_id,
-                         participant_id=note.participant_id, facts=rev.facts or {},
-                         content=rev.content, late_entry=rev.late_entry)
+def _revision_document(note: ProgressNote, rev: NoteRevision, refs: tuple[Ref, Ref, Ref],
+                       version: int) -> dict[str, Any]:
+    note_ref, session_ref, participant_ref = refs
+    return note_document(note_id=note_ref, revision=rev.number, kind=note.kind,
+                         format_name=rev.format, session_id=session_ref,
+                         participant_id=participant_ref, facts=rev.facts or {},
+                         content=rev.content, late_entry=rev.late_entry, version=version)
+
+
+def revision_document(s: Session, ws: Workspace, note: ProgressNote, rev: NoteRevision
+                      ) -> dict[str, Any]:
+    """What a signature made now covers: the current form, rows named by global id."""
+    refs = (mint(s, ws, NOTES, note.id), mint(s, ws, SESSIONS, note.session_id),
+            mint(s, ws, PARTICIPANTS, note.participant_id))
+    return _revision_document(note, rev, refs, FORM_VERSION)
+
+
+def revision_hashes(names: Names, note: ProgressNote, rev: NoteRevision) -> set[str]:
+    """Every hash a valid signature of this revision may carry: form 2 for each global id
+    standing for its note, session and participant here (one each, but for merged notes), and
+    form 1 with this laptop's ids (signatures made before form 2, on this laptop)."""
+    found = {content_hash(_revision_document(note, rev, refs, FORM_VERSION)) for refs in product(
+        names.of(NOTES, note.id), names.of(SESSIONS, note.session_id),
+        names.of(PARTICIPANTS, note.participant_id))}
+    found.add(content_hash(_revision_document(
+        note, rev, (note.id, note.session_id, note.participant_id), LOCAL_IDS_FORM)))
+    return found
+
+
+def _addendum_document(add: Addendum, note_ref: Ref, author_ref: Ref, version: int
+                       ) -> dict[str, Any]:
+    return addendum_document(note_id=note_ref, author_id=author_ref, written_at=add.written_at,
+                             reason=add.reason, text=add.text, version=version)
+
+
+def addendum_hashes(names: Names, add: Addendum) -> set[str]:
+    """As ``revision_hashes``, for an addendum (its note and author)."""
+    found = {content_hash(_addendum_document(add, note_ref, author_ref, FORM_VERSION))
+             for note_ref, author_ref in product(names.of(NOTES, add.note_id),
+                                                 names.of(USERS, add.author_id))}
+    found.add(content_hash(_addendum_document(add, add.note_id, add.author_id,
+                                              LOCAL_IDS_FORM)))
+    return found
 
 
 def _sign_one(ws: Workspace, s: Session, signer: User, note_id: int, edit_seq: int
@@ -185,7 +232,7 @@ def _sign_one(ws: Workspace, s: Session, signer: User, note_id: int, edit_seq: i
                                                                            {})
     rev.content = content
     rev.late_entry = late_label(now, sess, program, ws.timezone)
-    sha = content_hash(revision_document(s, note, rev))
+    sha = content_hash(revision_document(s, ws, note, rev))
     rev.content_sha256, rev.signed_at = sha, now
     s.flush()
     _signature(ws, s, signer, "author", now, sha, revision_id=rev.id)
@@ -237,8 +284,10 @@ def cosign_notes(ws: Workspace, note_ids: Sequence[int], password: str) -> list[
                 continue
             rev = current_revision(s, note)
             now = ws.clock.now()
-            sha = content_hash(revision_document(s, note, rev))
-            if sha != rev.content_sha256:
+            # The author's hash, once it is known to cover this revision as it is here (the
+            # author may have signed on another laptop, or under an older form).
+            sha = rev.content_sha256
+            if sha not in revision_hashes(Names(s), note, rev):
                 raise Conflict("This note's signed content does not match its signature. "
                                "Run Verify; nothing was co-signed.")
             _signature(ws, s, signer, "co-signer", now, sha, revision_id=rev.id)
@@ -271,10 +320,10 @@ def add_addendum(ws: Workspace, note_id: int, reason: str, text: str, password: 
         signer = s.get(User, ws.actor.user_id)
         assert signer is not None
         now = ws.clock.now()
-        sha = content_hash(addendum_document(note_id=note.id, author_id=signer.id,
-                                             written_at=now, reason=reason, text=text))
         add = Addendum(note_id=note.id, author_id=signer.id, written_at=now, reason=reason,
-                       text=text, content_sha256=sha)
+                       text=text, content_sha256="")
+        add.content_sha256 = sha = content_hash(_addendum_document(
+            add, mint(s, ws, NOTES, note.id), mint(s, ws, USERS, signer.id), FORM_VERSION))
         s.add(add)
         s.flush()
         _signature(ws, s, signer, "author", now, sha, addendum_id=add.id)
@@ -291,11 +340,12 @@ def verify_signatures(s: Session) -> tuple[int, list[SignatureProblem]]:
         NoteRevision.signed_at.is_not(None)))}
     notes = {n.id: n for n in s.scalars(select(ProgressNote))}
     addenda = {a.id: a for a in s.scalars(select(Addendum))}
-    expected_rev: dict[int, str] = {}
+    names = Names(s)
+    expected_rev: dict[int, set[str]] = {}
     for rid, rev in revisions.items():
         note = notes.get(rev.note_id)
         if note is not None:
-            expected_rev[rid] = content_hash(revision_document(s, note, rev))
+            expected_rev[rid] = revision_hashes(names, note, rev)
     for sig in s.scalars(select(Signature).order_by(Signature.id)):
         count += 1
         if sig.revision_id is not None:
@@ -305,7 +355,7 @@ def verify_signatures(s: Session) -> tuple[int, list[SignatureProblem]]:
             if rev is None or want is None:
                 problems.append(SignatureProblem(sig.id, note_id, "signs a note revision that "
                                                  "is missing or no longer marked signed"))
-            elif want != sig.content_sha256 or want != rev.content_sha256:
+            elif sig.content_sha256 not in want or sig.content_sha256 != rev.content_sha256:
                 problems.append(SignatureProblem(sig.id, note_id, "the signed note content no "
                                                  "longer matches its signature"))
         else:
@@ -313,10 +363,8 @@ def verify_signatures(s: Session) -> tuple[int, list[SignatureProblem]]:
             if add is None:
                 problems.append(SignatureProblem(sig.id, 0, "signs a missing addendum"))
                 continue
-            want = content_hash(addendum_document(note_id=add.note_id, author_id=add.author_id,
-                                                  written_at=add.written_at, reason=add.reason,
-                                                  text=add.text))
-            if want != sig.content_sha256 or want != add.content_sha256:
+            if (sig.content_sha256 not in addendum_hashes(names, add)
+                    or sig.content_sha256 != add.content_sha256):
                 problems.append(SignatureProblem(sig.id, add.note_id, "the addendum no longer "
                                                  "matches its signature"))
     s.expunge_all()

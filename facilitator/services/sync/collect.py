@@ -2,7 +2,8 @@
 
 ``collect`` reads the rows the capture triggers noted in ``sync_dirty``, compares each with
 what sync last knew of it (``sync_rows``) and makes one change per row: ``insert`` (a new row:
-all its fields and a new global id), ``update`` (only the fields that differ, each with the
+all its fields and a new global id, or the one it was given when a note naming it was signed),
+``update`` (only the fields that differ, each with the
 change ids it was based on: the version it edited) or ``delete``. Many edits of one row between
 two syncs (a draft autosaved every second) become one change. ``seal`` packs changes into
 entries of this device's chain and stores them in ``sync_outbox`` in the same transaction.
@@ -52,6 +53,12 @@ def conflicted(fields: dict[str, list[list[Any]]]) -> bool:
                for heads in fields.values())
 
 
+def unsent(row: SyncRow) -> bool:
+    """A global id given before the row ever travelled (a signature names the rows it binds
+    by global id, ``services.notes.signed_refs``): the row goes out as an insert with it."""
+    return row.row_key is not None and not row.fields
+
+
 def collect(s: Session, ws: Workspace) -> list[dict[str, Any]]:
     """Turn the noted rows into changes (oldest last-touched first) and mark them known."""
     noted = s.execute(select(SyncDirty.tbl, SyncDirty.row_key, func.max(SyncDirty.id))
@@ -65,8 +72,8 @@ def collect(s: Session, ws: Workspace) -> list[dict[str, Any]]:
     with s.no_autoflush:
         for name, key in wanted:
             row = known.get((name, key))
-            new = (name, key) in current and row is None
-            if new:
+            new = (name, key) in current and (row is None or unsent(row))
+            if new and row is None:
                 # A global id for every new row first: a row may refer to another new one.
                 row = SyncRow(gid=new_id(ws), tbl=name, row_key=key, fields={},
                               conflicted=False)
@@ -103,8 +110,10 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
             known: SyncRow | None, new: bool) -> dict[str, Any] | None:
     cid = new_id(ws)
     if current is None:
-        if known is None:
-            return None  # created and deleted between two syncs: nothing to tell
+        if known is None or unsent(known):  # created and deleted between two syncs
+            if known is not None:
+                known.row_key = None  # a tombstone nobody else will ever ask about
+            return None
         known.row_key = None  # a tombstone keeps the gid
         known.fields = {}
         known.conflicted = False
