@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from facilitator.services import console as c
 from facilitator.services import notes
+from facilitator.services.sync import enrol
 from tests.conftest import PASSWORD
 from tests.pg import Cluster
 from tests.services.notes.conftest import NotesClinic, nc
@@ -98,3 +99,53 @@ def test_a_note_signed_on_a_verifies_on_b_where_its_ids_differ(clinic: Clinic,
     assert {(p.note_id, p.what) for p in problems} == {
         (on_b, "the signed note content no longer matches its signature")}
     assert len(problems) == 2  # the author's and the co-signer's signatures
+
+
+def _note_gid(laptop: Laptop, note_id: int) -> str:
+    with laptop.sign_in().read() as s:
+        return s.scalar(text("SELECT gid FROM sync_rows WHERE tbl = 'progress_notes'"
+                             " AND row_key = :k"), {"k": str(note_id)})
+
+
+def test_a_note_signed_before_sync_was_set_up_verifies_on_an_enrolled_laptop(
+        clinic: Clinic, nc: NotesClinic) -> None:
+    """A laptop without sync signs: the note gets its global id then, travels with it when
+    sync is set up, and a laptop that joins with an enrolment code verifies it."""
+    a = clinic.adopt("A", nc.vault)
+    notes.open_note(a.sign_in("tara"), nc.session_id, nc.people[1])
+    on_a = _sign_adas_note(a, nc)
+    given = _note_gid(a, on_a)
+    assert given is not None  # named by global id at signing, before any sync
+    assert _verify(a) == (1, [])
+    a.sync()
+    enrol.create_code(a.sign_in(), PASSWORD)  # copies of users' key slots start
+    a.sign_in("sam")  # hers is keychain-bound: signing in makes the copy B will hold
+    b = clinic.enrol(a, "B")
+    on_b = _note_id(b, nc.people[0])
+    assert _note_gid(b, on_b) == given
+    assert _verify(b) == (1, [])
+    [done] = notes.cosign_notes(b.sign_in("sam"), [on_b], PASSWORD)
+    assert done.signed, done.message
+    b.sync()
+    a.sync()
+    assert _verify(a) == (2, [])
+
+
+def test_a_signed_note_merged_with_a_draft_of_the_same_note_verifies_on_both(
+        clinic: Clinic, nc: NotesClinic) -> None:
+    """B's draft of Ada's note travels first, A signs its own: the two notes become one, B's
+    global id stands (it is older), and the signature naming A's global id still verifies."""
+    a = clinic.adopt("A", nc.vault)
+    a.sync()
+    b = clinic.join_from(a, "B")
+    b.sync()
+    on_b = notes.open_note(b.sign_in("tara"), nc.session_id, nc.people[0]).note_id
+    b.sync()
+    nc.clock.advance(minutes=5)
+    on_a = _sign_adas_note(a, nc)
+    signed_as = _note_gid(a, on_a)
+    a.sync()
+    b.sync()
+    for laptop, here in ((a, on_a), (b, on_b)):
+        assert _note_gid(laptop, here) != signed_as, laptop.name  # an alias now, on both
+        assert _verify(laptop) == (1, []), laptop.name
