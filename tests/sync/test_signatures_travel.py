@@ -149,3 +149,74 @@ def test_a_signed_note_merged_with_a_draft_of_the_same_note_verifies_on_both(
     for laptop, here in ((a, on_a), (b, on_b)):
         assert _note_gid(laptop, here) != signed_as, laptop.name  # an alias now, on both
         assert _verify(laptop) == (1, []), laptop.name
+
+
+def _as_form_1(laptop: Laptop) -> None:
+    """Rewrite the laptop's signatures as the version before form 2 stored them: hashes of
+    form 1, naming rows by this laptop's ids (a clinic's history signed before the upgrade)."""
+    from facilitator.models.notes import Addendum, NoteRevision, ProgressNote
+    from facilitator.services.notes import canonical
+    from facilitator.storage.guards import all_guards
+
+    statements = []
+    with laptop.sign_in().read() as s:
+        for rev in s.query(NoteRevision).filter(NoteRevision.signed_at.is_not(None)):
+            note = s.get(ProgressNote, rev.note_id)
+            sha = canonical.content_hash(canonical.note_document(
+                note_id=note.id, revision=rev.number, kind=note.kind, format_name=rev.format,
+                session_id=note.session_id, participant_id=note.participant_id,
+                facts=rev.facts or {}, content=rev.content, late_entry=rev.late_entry,
+                version=canonical.LOCAL_IDS_FORM))
+            statements += [f"UPDATE note_revisions SET content_sha256 = '{sha}'"
+                           f" WHERE id = {rev.id}",
+                           f"UPDATE signatures SET content_sha256 = '{sha}'"
+                           f" WHERE revision_id = {rev.id}"]
+        for add in s.query(Addendum):
+            sha = canonical.content_hash(canonical.addendum_document(
+                note_id=add.note_id, author_id=add.author_id, written_at=add.written_at,
+                reason=add.reason, text=add.text, version=canonical.LOCAL_IDS_FORM))
+            statements += [f"UPDATE note_addenda SET content_sha256 = '{sha}' WHERE id = {add.id}",
+                           f"UPDATE signatures SET content_sha256 = '{sha}'"
+                           f" WHERE addendum_id = {add.id}"]
+    lifted = [g for g in all_guards() if g.name in (
+        "note_revisions_signed_no_update", "signatures_no_update", "note_addenda_no_update")]
+    raw = laptop.sign_in().db.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        for guard in lifted:
+            cur.execute(f"DROP TRIGGER {guard.name}")
+        for statement in statements:
+            cur.execute(statement)
+        for guard in lifted:
+            cur.execute(guard.sql())
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def test_form_1_signatures_verify_elsewhere_with_the_ids_they_were_made_with(
+        clinic: Clinic, nc: NotesClinic) -> None:
+    """A note and addendum signed under form 1 on A travel with A's ids; B verifies them,
+    co-signs, and still finds a signed note moved to another participant."""
+    a = clinic.adopt("A", nc.vault)
+    a.sync()
+    b = clinic.join_from(a, "B")
+    b.sync()
+    notes.open_note(b.sign_in("tara"), nc.session_id, nc.people[1])
+    on_a = _sign_adas_note(a, nc)
+    notes.add_addendum(a.sign_in("uma"), on_a, "Arrival corrected", "Arrived 09:02.", PASSWORD)
+    _as_form_1(a)
+    assert _verify(a) == (2, [])
+    a.sync()
+    b.sync()
+    on_b = _note_id(b, nc.people[0])
+    assert on_b != on_a
+    assert _verify(b) == (2, [])
+    [done] = notes.cosign_notes(b.sign_in("sam"), [on_b], PASSWORD)
+    assert done.signed, done.message
+    b.sync()
+    a.sync()
+    assert _verify(a) == (3, [])
+    _tamper(b, f"UPDATE progress_notes SET participant_id = {nc.people[3]} WHERE id = {on_b}")
+    assert {(p.note_id, p.what) for p in _verify(b)[1]} == {
+        (on_b, "the signed note content no longer matches its signature")}

@@ -25,7 +25,14 @@ state yet is a row never sent). A laptop that never syncs keeps these ids to its
 Rows that two laptops made for one thing (a note for one participant and session written on
 both) are merged by sync: the smaller global id stands and the other becomes its alias
 (``SyncClash``). A signature made on the laptop whose note lost names the alias, so ``Names``
-offers every global id that stands for a local row.
+offers every global id that stands for a local note. Of the rows a signature names only notes
+are ever merged (participants, logins and sessions clash by renaming, never merging), so no
+alias is looked for elsewhere: an alias recorded for a participant is no way to move a note.
+
+The binding leans on ``sync_rows`` (which global id is which local row) as form 1 leaned on
+the local ids themselves: someone with a SQL shell who swaps two participants' global ids there
+could move a signed note unseen by this check, as they could by swapping the participants'
+local ids under form 1.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from sqlalchemy.orm import Session
 from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash
 from ..sync.collect import new_id
-from ..sync.rows import standing
+from ..sync.signed_ids import carried
 from ..workspace import Workspace
 
 NOTES, SESSIONS, PARTICIPANTS, USERS = ("progress_notes", "group_sessions", "participants",
@@ -55,28 +62,56 @@ def mint(s: Session, ws: Workspace, name: str, key: int) -> str:
 
 
 class Names:
-    """For verification: the global ids that stand for local rows, read once per table."""
+    """For verification: the global ids that stand for local rows. ``whole``: each table's ids
+    are read once (verifying every signature); otherwise one row at a time (co-signing)."""
 
-    def __init__(self, s: Session) -> None:
-        self.s = s
-        self._tables: dict[str, dict[int, list[str]]] = {}
+    def __init__(self, s: Session, *, whole: bool = True) -> None:
+        self.s, self.whole = s, whole
+        self._tables: dict[str, dict[int, str]] = {}
+        self._aliases: dict[str, dict[str, list[str]]] = {}
 
     def of(self, name: str, key: int) -> list[str]:
-        """Its own global id first, then the aliases merged into it; [] without one."""
+        """Its own global id first, then the ids merged into it; [] without one."""
         if name not in self._tables:
-            self._tables[name] = self._load(name)
-        return self._tables[name].get(key, [])
-
-    def _load(self, name: str) -> dict[int, list[str]]:
-        found: dict[int, list[str]] = {}
-        by_gid: dict[str, int] = {}
-        for gid, key in self.s.execute(select(SyncRow.gid, SyncRow.row_key).where(
-                SyncRow.tbl == name, SyncRow.row_key.is_not(None))):
-            found[int(key)] = [gid]
-            by_gid[gid] = int(key)
-        for alias in self.s.scalars(select(SyncClash.gid).where(
-                SyncClash.tbl == name, SyncClash.renamed.is_(False))):
-            key = by_gid.get(standing(self.s, alias))
-            if key is not None and alias not in found[key]:
-                found[key].append(alias)
+            self._tables[name] = self._own(name, None) if self.whole else {}
+        table = self._tables[name]
+        if key not in table and not self.whole:
+            table.update(self._own(name, key))
+        own = table.get(key)
+        if own is None:
+            return []
+        found, waiting = [own], [own] if name == NOTES else []
+        while waiting:  # aliases of aliases (three laptops)
+            for alias in self._merged_into(name, waiting.pop()):
+                if alias not in found:
+                    found.append(alias)
+                    waiting.append(alias)
         return found
+
+    def carried(self, name: str, key: int, refs: tuple[str, ...]
+                ) -> list[tuple[int, str]] | None:
+        """The (signing laptop's id, global id) of each of ``refs`` that sync carried with a
+        form-1 signed row (``services.sync.signed_ids``); None without (or with a bad) one."""
+        ids = carried(self.s, name, key)
+        found = [ids.get(ref) for ref in refs] if ids is not None else []
+        if len(found) != len(refs) or not all(
+                isinstance(p, list) and len(p) == 2 and isinstance(p[0], int)
+                and not isinstance(p[0], bool) and isinstance(p[1], str) for p in found):
+            return None
+        return [(p[0], p[1]) for p in found]
+
+    def _own(self, name: str, key: int | None) -> dict[int, str]:
+        query = select(SyncRow.gid, SyncRow.row_key).where(SyncRow.tbl == name,
+                                                           SyncRow.row_key.is_not(None))
+        if key is not None:
+            query = query.where(SyncRow.row_key == str(key))
+        return {int(row_key): gid for gid, row_key in self.s.execute(query)}
+
+    def _merged_into(self, name: str, gid: str) -> list[str]:
+        if name not in self._aliases:
+            merged: dict[str, list[str]] = {}
+            for alias, other in self.s.execute(select(SyncClash.gid, SyncClash.other_gid).where(
+                    SyncClash.tbl == name, SyncClash.renamed.is_(False))):
+                merged.setdefault(other, []).append(alias)
+            self._aliases[name] = merged
+        return self._aliases[name].get(gid, [])

@@ -182,10 +182,36 @@ def revision_hashes(names: Names, note: ProgressNote, rev: NoteRevision) -> set[
     return found
 
 
+def carried_revision_hash(names: Names, note: ProgressNote, rev: NoteRevision) -> str | None:
+    """A form-1 signature made on another laptop: its document rebuilt with the ids that
+    laptop used (carried by sync, ``services.sync.signed_ids``), if their global ids name this
+    note, its session and participant here; None otherwise."""
+    ids = names.carried("note_revisions", rev.id, ("note", "session", "participant"))
+    if ids is None or not _stand_for(names, ids, ((NOTES, note.id), (SESSIONS, note.session_id),
+                                                  (PARTICIPANTS, note.participant_id))):
+        return None
+    refs = (ids[0][0], ids[1][0], ids[2][0])
+    return content_hash(_revision_document(note, rev, refs, LOCAL_IDS_FORM))
+
+
+def _stand_for(names: Names, ids: list[tuple[int, str]],
+               rows: tuple[tuple[str, int], ...]) -> bool:
+    return all(gid in names.of(table, key) for (_, gid), (table, key) in zip(ids, rows,
+                                                                            strict=True))
+
+
 def _addendum_document(add: Addendum, note_ref: Ref, author_ref: Ref, version: int
                        ) -> dict[str, Any]:
     return addendum_document(note_id=note_ref, author_id=author_ref, written_at=add.written_at,
                              reason=add.reason, text=add.text, version=version)
+
+
+def carried_addendum_hash(names: Names, add: Addendum) -> str | None:
+    """As ``carried_revision_hash``, for an addendum (its note and author)."""
+    ids = names.carried("note_addenda", add.id, ("note", "author"))
+    if ids is None or not _stand_for(names, ids, ((NOTES, add.note_id), (USERS, add.author_id))):
+        return None
+    return content_hash(_addendum_document(add, ids[0][0], ids[1][0], LOCAL_IDS_FORM))
 
 
 def addendum_hashes(names: Names, add: Addendum) -> set[str]:
@@ -287,7 +313,9 @@ def cosign_notes(ws: Workspace, note_ids: Sequence[int], password: str) -> list[
             # The author's hash, once it is known to cover this revision as it is here (the
             # author may have signed on another laptop, or under an older form).
             sha = rev.content_sha256
-            if sha not in revision_hashes(Names(s), note, rev):
+            names = Names(s, whole=False)
+            if (sha not in revision_hashes(names, note, rev)
+                    and sha != carried_revision_hash(names, note, rev)):
                 raise Conflict("This note's signed content does not match its signature. "
                                "Run Verify; nothing was co-signed.")
             _signature(ws, s, signer, "co-signer", now, sha, revision_id=rev.id)
@@ -355,7 +383,10 @@ def verify_signatures(s: Session) -> tuple[int, list[SignatureProblem]]:
             if rev is None or want is None:
                 problems.append(SignatureProblem(sig.id, note_id, "signs a note revision that "
                                                  "is missing or no longer marked signed"))
-            elif sig.content_sha256 not in want or sig.content_sha256 != rev.content_sha256:
+            elif sig.content_sha256 != rev.content_sha256 or (
+                    sig.content_sha256 not in want
+                    and sig.content_sha256 != carried_revision_hash(names, notes[rev.note_id],
+                                                                    rev)):
                 problems.append(SignatureProblem(sig.id, note_id, "the signed note content no "
                                                  "longer matches its signature"))
         else:
@@ -363,8 +394,9 @@ def verify_signatures(s: Session) -> tuple[int, list[SignatureProblem]]:
             if add is None:
                 problems.append(SignatureProblem(sig.id, 0, "signs a missing addendum"))
                 continue
-            if (sig.content_sha256 not in addendum_hashes(names, add)
-                    or sig.content_sha256 != add.content_sha256):
+            if sig.content_sha256 != add.content_sha256 or (
+                    sig.content_sha256 not in addendum_hashes(names, add)
+                    and sig.content_sha256 != carried_addendum_hash(names, add)):
                 problems.append(SignatureProblem(sig.id, add.note_id, "the addendum no longer "
                                                  "matches its signature"))
     s.expunge_all()

@@ -31,7 +31,7 @@ from ...sync import entry as E
 from ...sync.ids import uuid7
 from ..errors import SyncProblem
 from ..workspace import Workspace
-from . import rows
+from . import rows, signed_ids
 from .identity import sync_keys
 
 BODY_VERSION = 1
@@ -121,6 +121,8 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
     assert known is not None
     values = rows.encode_row(gids, name, current)
     if new:  # inserted since the last sync
+        if signed_ids.carries(name, current):
+            values[signed_ids.FIELD] = signed_ids.signing_ids(gids, name, current)
         known.fields = {col: [[cid, v]] for col, v in values.items()}
         return {"id": cid, "op": "insert", "table": name, "gid": known.gid, "fields": values}
     fields = dict(known.fields)
@@ -131,6 +133,9 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
                if col not in fields or winner(fields[col]) != v or col in settled}
     if not changed:
         return None
+    if ("signed_at" in changed and signed_ids.carries(name, current)
+            and signed_ids.FIELD not in fields):  # signed here since the last sync
+        changed[signed_ids.FIELD] = signed_ids.signing_ids(gids, name, current)
     base = {col: sorted(_edited(fields.get(col, []))) for col in changed}
     for col, v in changed.items():
         fields[col] = [[cid, v]]  # this edit saw, and supersedes, every head
