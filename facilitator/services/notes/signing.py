@@ -3,15 +3,14 @@ addenda, and verification of every stored signature.
 
 A signature stores the signer, their credentials and role *at signing time*, its meaning, the
 time, and the SHA-256 of the canonical signed content (``canonical.py``): the clinician's words,
-the shared group section, goals addressed, and the facts snapshot taken at that moment.
+the shared group section, goals addressed, and the facts snapshot taken at that moment. Which
+documents a stored hash may be of, on this laptop or another, is ``signed_forms``' to say.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from itertools import product
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,20 +42,21 @@ from ._common import (
     require_writer,
     session_end,
 )
-from .canonical import (
-    FORM_VERSION,
-    LOCAL_IDS_FORM,
-    Ref,
-    addendum_document,
-    content_hash,
-    note_document,
-)
+from .canonical import content_hash
 from .checks import CloneFinding, find_names, is_clone, name_candidates, normalise_text
 from .dto import SignatureProblem, SignCheck, SignResult
 from .formats import sections_for
 from .prefill import session_facts
 from .reauth import confirm_password
-from .signed_refs import NOTES, PARTICIPANTS, SESSIONS, USERS, Names, mint
+from .signed_forms import (
+    addendum_document_now,
+    addendum_hashes,
+    carried_addendum_hash,
+    carried_revision_hash,
+    revision_document,
+    revision_hashes,
+)
+from .signed_refs import Names
 
 __all__ = ["COSIGN_AGING_DAYS", "add_addendum", "check_note", "cosign_notes", "sign_confirmed",
            "sign_notes", "verify_signatures"]
@@ -151,77 +151,6 @@ def _signature(ws: Workspace, s: Session, signer: User, meaning: str, at: dateti
                     role=signer.role, meaning=meaning, signed_at=at, content_sha256=sha)
     s.add(sig)
     return sig
-
-
-def _revision_document(note: ProgressNote, rev: NoteRevision, refs: tuple[Ref, Ref, Ref],
-                       version: int) -> dict[str, Any]:
-    note_ref, session_ref, participant_ref = refs
-    return note_document(note_id=note_ref, revision=rev.number, kind=note.kind,
-                         format_name=rev.format, session_id=session_ref,
-                         participant_id=participant_ref, facts=rev.facts or {},
-                         content=rev.content, late_entry=rev.late_entry, version=version)
-
-
-def revision_document(s: Session, ws: Workspace, note: ProgressNote, rev: NoteRevision
-                      ) -> dict[str, Any]:
-    """What a signature made now covers: the current form, rows named by global id."""
-    refs = (mint(s, ws, NOTES, note.id), mint(s, ws, SESSIONS, note.session_id),
-            mint(s, ws, PARTICIPANTS, note.participant_id))
-    return _revision_document(note, rev, refs, FORM_VERSION)
-
-
-def revision_hashes(names: Names, note: ProgressNote, rev: NoteRevision) -> set[str]:
-    """Every hash a valid signature of this revision may carry: form 2 for each global id
-    standing for its note, session and participant here (one each, but for merged notes), and
-    form 1 with this laptop's ids (signatures made before form 2, on this laptop)."""
-    found = {content_hash(_revision_document(note, rev, refs, FORM_VERSION)) for refs in product(
-        names.of(NOTES, note.id), names.of(SESSIONS, note.session_id),
-        names.of(PARTICIPANTS, note.participant_id))}
-    found.add(content_hash(_revision_document(
-        note, rev, (note.id, note.session_id, note.participant_id), LOCAL_IDS_FORM)))
-    return found
-
-
-def carried_revision_hash(names: Names, note: ProgressNote, rev: NoteRevision) -> str | None:
-    """A form-1 signature made on another laptop: its document rebuilt with the ids that
-    laptop used (carried by sync, ``services.sync.signed_ids``), if their global ids name this
-    note, its session and participant here; None otherwise."""
-    ids = names.carried("note_revisions", rev.id, ("note", "session", "participant"))
-    if ids is None or not _stand_for(names, ids, ((NOTES, note.id), (SESSIONS, note.session_id),
-                                                  (PARTICIPANTS, note.participant_id))):
-        return None
-    refs = (ids[0][0], ids[1][0], ids[2][0])
-    return content_hash(_revision_document(note, rev, refs, LOCAL_IDS_FORM))
-
-
-def _stand_for(names: Names, ids: list[tuple[int, str]],
-               rows: tuple[tuple[str, int], ...]) -> bool:
-    return all(gid in names.of(table, key) for (_, gid), (table, key) in zip(ids, rows,
-                                                                            strict=True))
-
-
-def _addendum_document(add: Addendum, note_ref: Ref, author_ref: Ref, version: int
-                       ) -> dict[str, Any]:
-    return addendum_document(note_id=note_ref, author_id=author_ref, written_at=add.written_at,
-                             reason=add.reason, text=add.text, version=version)
-
-
-def carried_addendum_hash(names: Names, add: Addendum) -> str | None:
-    """As ``carried_revision_hash``, for an addendum (its note and author)."""
-    ids = names.carried("note_addenda", add.id, ("note", "author"))
-    if ids is None or not _stand_for(names, ids, ((NOTES, add.note_id), (USERS, add.author_id))):
-        return None
-    return content_hash(_addendum_document(add, ids[0][0], ids[1][0], LOCAL_IDS_FORM))
-
-
-def addendum_hashes(names: Names, add: Addendum) -> set[str]:
-    """As ``revision_hashes``, for an addendum (its note and author)."""
-    found = {content_hash(_addendum_document(add, note_ref, author_ref, FORM_VERSION))
-             for note_ref, author_ref in product(names.of(NOTES, add.note_id),
-                                                 names.of(USERS, add.author_id))}
-    found.add(content_hash(_addendum_document(add, add.note_id, add.author_id,
-                                              LOCAL_IDS_FORM)))
-    return found
 
 
 def _sign_one(ws: Workspace, s: Session, signer: User, note_id: int, edit_seq: int
@@ -350,8 +279,7 @@ def add_addendum(ws: Workspace, note_id: int, reason: str, text: str, password: 
         now = ws.clock.now()
         add = Addendum(note_id=note.id, author_id=signer.id, written_at=now, reason=reason,
                        text=text, content_sha256="")
-        add.content_sha256 = sha = content_hash(_addendum_document(
-            add, mint(s, ws, NOTES, note.id), mint(s, ws, USERS, signer.id), FORM_VERSION))
+        add.content_sha256 = sha = content_hash(addendum_document_now(s, ws, add))
         s.add(add)
         s.flush()
         _signature(ws, s, signer, "author", now, sha, addendum_id=add.id)
