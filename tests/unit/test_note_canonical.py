@@ -17,7 +17,7 @@ FIXED = canonical.note_document(
                                                                   tzinfo=UTC)},
            "session": {"date": date(2026, 3, 2)}, "sleep": 7.5},
     content={"sections": {"data": "Zoë said “calm”.\r\nSecond line."}},
-    late_entry="")
+    late_entry="", version=canonical.LOCAL_IDS_FORM)
 
 
 def test_known_answer() -> None:
@@ -34,6 +34,22 @@ def test_known_answer() -> None:
         "b40ca81f94bcd3ce3424b793f904115d362403e3cd29bf8a2aca89a3526f2696")
 
 
+def test_form_2_names_rows_by_global_id() -> None:
+    # Form 1 above stays pinned (its signatures must keep verifying); form 2 differs only in
+    # its version and in naming the note, session and participant by their global ids.
+    doc = canonical.note_document(
+        note_id="0190a1b2-0000-7000-8000-000000000007", revision=1, kind="session",
+        format_name="DAP", session_id="0190a1b2-0000-7000-8000-000000000003",
+        participant_id="0190a1b2-0000-7000-8000-000000000011", facts={}, content={},
+        late_entry="")
+    assert canonical.FORM_VERSION == 2
+    assert canonical.canonical_bytes(doc) == (
+        b'{"content":{},"facts":{},"kind":"session","late_entry":"","note":{"format":"DAP",'
+        b'"id":"0190a1b2-0000-7000-8000-000000000007",'
+        b'"participant_id":"0190a1b2-0000-7000-8000-000000000011","revision":1,'
+        b'"session_id":"0190a1b2-0000-7000-8000-000000000003"},"v":2}')
+
+
 def test_equal_content_in_other_shapes_hashes_equal() -> None:
     other_zone = datetime(2026, 3, 2, 9, 4, tzinfo=timezone(timedelta(hours=-6)))
     same = canonical.note_document(
@@ -42,7 +58,7 @@ def test_equal_content_in_other_shapes_hashes_equal() -> None:
         facts={"sleep": 7.5, "session": {"date": "2026-03-02"},
                "attendance": {"arrived_at": other_zone, "minutes": 175}},
         content={"sections": {"data": "Zoe\u0308 said “calm”.\nSecond line."}},  # NFD, LF
-        late_entry="")
+        late_entry="", version=canonical.LOCAL_IDS_FORM)
     assert canonical.content_hash(same) == canonical.content_hash(FIXED)
 
 

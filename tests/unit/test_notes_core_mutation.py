@@ -64,7 +64,7 @@ def test_canonical_values() -> None:
 def test_addendum_known_answer() -> None:
     doc = canonical.addendum_document(
         note_id=3, author_id=5, written_at=datetime(2026, 3, 3, 15, 0, tzinfo=UTC),
-        reason="Time", text="Arrived 09:02.")
+        reason="Time", text="Arrived 09:02.", version=canonical.LOCAL_IDS_FORM)
     expected = (b'{"author_id":5,"kind":"addendum","note_id":3,"reason":"Time",'
                 b'"text":"Arrived 09:02.","v":1,"written_at":"2026-03-03T15:00:00Z"}')
     assert canonical.canonical_bytes(doc) == expected

@@ -4,9 +4,14 @@ A signature covers the clinician's words *and* the facts the note states, so a l
 either is detectable. The canonical form is deliberately boring so it is the same on every run
 and platform:
 
-* a JSON document ``{"v": 1, "kind": ..., "note": ..., "facts": ..., "content": ...,
+* a JSON document ``{"v": 2, "kind": ..., "note": ..., "facts": ..., "content": ...,
   "late_entry": ...}`` (``v`` is the version of this form; a new form gets a new number and old
   signatures keep verifying under the version they were made with);
+* the rows a signature binds (the note, its session and participant; an addendum's note and
+  author) are named by their global ids since form 2 (``signed_refs``): form 1 named them by
+  this laptop's integer ids, which another laptop of the clinic numbers otherwise, so a note
+  signed on one laptop failed verification on the others. Form 1 signatures still verify
+  where their ids hold (on the laptop that made them);
 * strings normalised to Unicode NFC; line endings normalised to ``\\n``;
 * datetimes as UTC ISO 8601 with seconds and a ``Z`` suffix; dates as ``YYYY-MM-DD``;
   floats as their shortest round-trip ``repr`` string (never as JSON numbers); tuples as lists;
@@ -23,7 +28,10 @@ import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
 
-FORM_VERSION = 1
+FORM_VERSION = 2
+LOCAL_IDS_FORM = 1  # references as this laptop's integer ids
+# A reference in a signed document: a global id (form 2), or a local integer id (form 1).
+Ref = int | str
 
 
 def normalise(value: Any) -> Any:
@@ -56,12 +64,13 @@ def content_hash(document: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(document)).hexdigest()
 
 
-def note_document(*, note_id: int, revision: int, kind: str, format_name: str,
-                  session_id: int, participant_id: int, facts: dict[str, Any],
-                  content: dict[str, Any], late_entry: str) -> dict[str, Any]:
+def note_document(*, note_id: Ref, revision: int, kind: str, format_name: str,
+                  session_id: Ref, participant_id: Ref, facts: dict[str, Any],
+                  content: dict[str, Any], late_entry: str, version: int = FORM_VERSION
+                  ) -> dict[str, Any]:
     """What an author's (and co-signer's) signature covers for one note revision."""
     return {
-        "v": FORM_VERSION,
+        "v": version,
         "kind": kind,
         "note": {"id": note_id, "revision": revision, "format": format_name,
                  "session_id": session_id, "participant_id": participant_id},
@@ -71,8 +80,8 @@ def note_document(*, note_id: int, revision: int, kind: str, format_name: str,
     }
 
 
-def addendum_document(*, note_id: int, author_id: int, written_at: datetime, reason: str,
-                      text: str) -> dict[str, Any]:
+def addendum_document(*, note_id: Ref, author_id: Ref, written_at: datetime, reason: str,
+                      text: str, version: int = FORM_VERSION) -> dict[str, Any]:
     """What an addendum's signature covers."""
-    return {"v": FORM_VERSION, "kind": "addendum", "note_id": note_id, "author_id": author_id,
+    return {"v": version, "kind": "addendum", "note_id": note_id, "author_id": author_id,
             "written_at": written_at, "reason": reason, "text": text}

@@ -31,7 +31,7 @@ from ...models.users import User
 from .. import audit
 from ..workspace import Workspace
 from ._common import late_label, needs_note, program_for
-from .canonical import addendum_document, content_hash, note_document
+from .canonical import LOCAL_IDS_FORM, addendum_document, content_hash, note_document
 from .formats import sections_for
 from .prefill import session_facts
 
@@ -197,7 +197,8 @@ def _session(s: Session, ws: Workspace, rng: random.Random, rows: _Rows, sid: in
                    late_entry=late_label(signed_at, sess, program, ws.timezone))
         sha = content_hash(note_document(
             note_id=note_id, revision=1, kind=kind, format_name=fmt, session_id=sid,
-            participant_id=pid, facts=f, content=content, late_entry=str(rev["late_entry"])))
+            participant_id=pid, facts=f, content=content, late_entry=str(rev["late_entry"]),
+            version=LOCAL_IDS_FORM))
         rev["content_sha256"] = sha
         note["signed_at"] = signed_at
         returned = None
@@ -243,7 +244,7 @@ def _session(s: Session, ws: Workspace, rng: random.Random, rows: _Rows, sid: in
                             "the late status reflects a sign-in delay (demo).")
             add_sha = content_hash(addendum_document(note_id=note_id, author_id=author_id,
                                                      written_at=written, reason=reason,
-                                                     text=text))
+                                                     text=text, version=LOCAL_IDS_FORM))
             add_id = rows.add(Addendum, note_id=note_id, author_id=author_id, written_at=written,
                               reason=reason, text=text, content_sha256=add_sha)
             sign(None, author_id, written, add_sha, addendum_id=add_id)

@@ -3,14 +3,14 @@ addenda, and verification of every stored signature.
 
 A signature stores the signer, their credentials and role *at signing time*, its meaning, the
 time, and the SHA-256 of the canonical signed content (``canonical.py``): the clinician's words,
-the shared group section, goals addressed, and the facts snapshot taken at that moment.
+the shared group section, goals addressed, and the facts snapshot taken at that moment. Which
+documents a stored hash may be of, on this laptop or another, is ``signed_forms``' to say.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,12 +42,21 @@ from ._common import (
     require_writer,
     session_end,
 )
-from .canonical import addendum_document, content_hash, note_document
+from .canonical import content_hash
 from .checks import CloneFinding, find_names, is_clone, name_candidates, normalise_text
 from .dto import SignatureProblem, SignCheck, SignResult
 from .formats import sections_for
 from .prefill import session_facts
 from .reauth import confirm_password
+from .signed_forms import (
+    addendum_document_now,
+    addendum_hashes,
+    carried_addendum_hash,
+    carried_revision_hash,
+    revision_document,
+    revision_hashes,
+)
+from .signed_refs import Names
 
 __all__ = ["COSIGN_AGING_DAYS", "add_addendum", "check_note", "cosign_notes", "sign_confirmed",
            "sign_notes", "verify_signatures"]
@@ -144,13 +153,6 @@ def _signature(ws: Workspace, s: Session, signer: User, meaning: str, at: dateti
     return sig
 
 
-def revision_document(s: Session, note: ProgressNote, rev: NoteRevision) -> dict[str, Any]:
-    return note_document(note_id=note.id, revision=rev.number, kind=note.kind,
-                         format_name=rev.format, session_id=note.session_id,
-                         participant_id=note.participant_id, facts=rev.facts or {},
-                         content=rev.content, late_entry=rev.late_entry)
-
-
 def _sign_one(ws: Workspace, s: Session, signer: User, note_id: int, edit_seq: int
               ) -> SignResult:
     note = load_note(s, note_id)
@@ -185,7 +187,7 @@ def _sign_one(ws: Workspace, s: Session, signer: User, note_id: int, edit_seq: i
                                                                            {})
     rev.content = content
     rev.late_entry = late_label(now, sess, program, ws.timezone)
-    sha = content_hash(revision_document(s, note, rev))
+    sha = content_hash(revision_document(s, ws, note, rev))
     rev.content_sha256, rev.signed_at = sha, now
     s.flush()
     _signature(ws, s, signer, "author", now, sha, revision_id=rev.id)
@@ -237,8 +239,12 @@ def cosign_notes(ws: Workspace, note_ids: Sequence[int], password: str) -> list[
                 continue
             rev = current_revision(s, note)
             now = ws.clock.now()
-            sha = content_hash(revision_document(s, note, rev))
-            if sha != rev.content_sha256:
+            # The author's hash, once it is known to cover this revision as it is here (the
+            # author may have signed on another laptop, or under an older form).
+            sha = rev.content_sha256
+            names = Names(s, whole=False)
+            if (sha not in revision_hashes(names, note, rev)
+                    and sha != carried_revision_hash(names, note, rev)):
                 raise Conflict("This note's signed content does not match its signature. "
                                "Run Verify; nothing was co-signed.")
             _signature(ws, s, signer, "co-signer", now, sha, revision_id=rev.id)
@@ -271,10 +277,9 @@ def add_addendum(ws: Workspace, note_id: int, reason: str, text: str, password: 
         signer = s.get(User, ws.actor.user_id)
         assert signer is not None
         now = ws.clock.now()
-        sha = content_hash(addendum_document(note_id=note.id, author_id=signer.id,
-                                             written_at=now, reason=reason, text=text))
         add = Addendum(note_id=note.id, author_id=signer.id, written_at=now, reason=reason,
-                       text=text, content_sha256=sha)
+                       text=text, content_sha256="")
+        add.content_sha256 = sha = content_hash(addendum_document_now(s, ws, add))
         s.add(add)
         s.flush()
         _signature(ws, s, signer, "author", now, sha, addendum_id=add.id)
@@ -291,11 +296,12 @@ def verify_signatures(s: Session) -> tuple[int, list[SignatureProblem]]:
         NoteRevision.signed_at.is_not(None)))}
     notes = {n.id: n for n in s.scalars(select(ProgressNote))}
     addenda = {a.id: a for a in s.scalars(select(Addendum))}
-    expected_rev: dict[int, str] = {}
+    names = Names(s)
+    expected_rev: dict[int, set[str]] = {}
     for rid, rev in revisions.items():
         note = notes.get(rev.note_id)
         if note is not None:
-            expected_rev[rid] = content_hash(revision_document(s, note, rev))
+            expected_rev[rid] = revision_hashes(names, note, rev)
     for sig in s.scalars(select(Signature).order_by(Signature.id)):
         count += 1
         if sig.revision_id is not None:
@@ -305,7 +311,10 @@ def verify_signatures(s: Session) -> tuple[int, list[SignatureProblem]]:
             if rev is None or want is None:
                 problems.append(SignatureProblem(sig.id, note_id, "signs a note revision that "
                                                  "is missing or no longer marked signed"))
-            elif want != sig.content_sha256 or want != rev.content_sha256:
+            elif sig.content_sha256 != rev.content_sha256 or (
+                    sig.content_sha256 not in want
+                    and sig.content_sha256 != carried_revision_hash(names, notes[rev.note_id],
+                                                                    rev)):
                 problems.append(SignatureProblem(sig.id, note_id, "the signed note content no "
                                                  "longer matches its signature"))
         else:
@@ -313,10 +322,9 @@ def verify_signatures(s: Session) -> tuple[int, list[SignatureProblem]]:
             if add is None:
                 problems.append(SignatureProblem(sig.id, 0, "signs a missing addendum"))
                 continue
-            want = content_hash(addendum_document(note_id=add.note_id, author_id=add.author_id,
-                                                  written_at=add.written_at, reason=add.reason,
-                                                  text=add.text))
-            if want != sig.content_sha256 or want != add.content_sha256:
+            if sig.content_sha256 != add.content_sha256 or (
+                    sig.content_sha256 not in addendum_hashes(names, add)
+                    and sig.content_sha256 != carried_addendum_hash(names, add)):
                 problems.append(SignatureProblem(sig.id, add.note_id, "the addendum no longer "
                                                  "matches its signature"))
     s.expunge_all()

@@ -206,7 +206,7 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
           ws: Workspace | None = None) -> int:
     """Make the pulled row and the row here one record: the smaller global id stands, the
     other becomes its alias; every field keeps both values (flagged where they differ)."""
-    from .collect import conflicted
+    from .collect import conflicted, unsent
 
     incoming = change["gid"]
     theirs = {col: [[change["id"], v]] for col, v in change["fields"].items()}
@@ -219,7 +219,10 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
     assert here is not None
     fields = {col: sorted(here.fields.get(col, []) + theirs.get(col, []), key=lambda h: h[0])
               for col in set(here.fields) | set(theirs)}
-    if incoming < alias.gid:  # the pulled row's id stands, on every laptop alike
+    # The pulled row's id stands, on every laptop alike; so it does when the row here has a
+    # global id that never travelled (given at signing, ``collect.unsent``): no other laptop
+    # knows that id, it stays here as an alias so the signature naming it still verifies.
+    if incoming < alias.gid or unsent(here):
         here.row_key, here.fields, here.conflicted = None, {}, False
         s.flush()
         s.add(SyncRow(gid=incoming, tbl=name, row_key=alias.row_key, fields=fields,

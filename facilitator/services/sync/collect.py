@@ -2,7 +2,8 @@
 
 ``collect`` reads the rows the capture triggers noted in ``sync_dirty``, compares each with
 what sync last knew of it (``sync_rows``) and makes one change per row: ``insert`` (a new row:
-all its fields and a new global id), ``update`` (only the fields that differ, each with the
+all its fields and a new global id, or the one it was given when a note naming it was signed),
+``update`` (only the fields that differ, each with the
 change ids it was based on: the version it edited) or ``delete``. Many edits of one row between
 two syncs (a draft autosaved every second) become one change. ``seal`` packs changes into
 entries of this device's chain and stores them in ``sync_outbox`` in the same transaction.
@@ -30,7 +31,7 @@ from ...sync import entry as E
 from ...sync.ids import uuid7
 from ..errors import SyncProblem
 from ..workspace import Workspace
-from . import rows
+from . import rows, signed_ids
 from .identity import sync_keys
 
 BODY_VERSION = 1
@@ -52,6 +53,12 @@ def conflicted(fields: dict[str, list[list[Any]]]) -> bool:
                for heads in fields.values())
 
 
+def unsent(row: SyncRow) -> bool:
+    """A global id given before the row ever travelled (a signature names the rows it binds
+    by global id, ``services.notes.signed_refs``): the row goes out as an insert with it."""
+    return row.row_key is not None and not row.fields
+
+
 def collect(s: Session, ws: Workspace) -> list[dict[str, Any]]:
     """Turn the noted rows into changes (oldest last-touched first) and mark them known."""
     noted = s.execute(select(SyncDirty.tbl, SyncDirty.row_key, func.max(SyncDirty.id))
@@ -65,8 +72,8 @@ def collect(s: Session, ws: Workspace) -> list[dict[str, Any]]:
     with s.no_autoflush:
         for name, key in wanted:
             row = known.get((name, key))
-            new = (name, key) in current and row is None
-            if new:
+            new = (name, key) in current and (row is None or unsent(row))
+            if new and row is None:
                 # A global id for every new row first: a row may refer to another new one.
                 row = SyncRow(gid=new_id(ws), tbl=name, row_key=key, fields={},
                               conflicted=False)
@@ -103,8 +110,10 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
             known: SyncRow | None, new: bool) -> dict[str, Any] | None:
     cid = new_id(ws)
     if current is None:
-        if known is None:
-            return None  # created and deleted between two syncs: nothing to tell
+        if known is None or unsent(known):  # created and deleted between two syncs
+            if known is not None:
+                known.row_key = None  # a tombstone nobody else will ever ask about
+            return None
         known.row_key = None  # a tombstone keeps the gid
         known.fields = {}
         known.conflicted = False
@@ -112,6 +121,8 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
     assert known is not None
     values = rows.encode_row(gids, name, current)
     if new:  # inserted since the last sync
+        if signed_ids.carries(name, current):
+            values[signed_ids.FIELD] = signed_ids.signing_ids(gids, name, current)
         known.fields = {col: [[cid, v]] for col, v in values.items()}
         return {"id": cid, "op": "insert", "table": name, "gid": known.gid, "fields": values}
     fields = dict(known.fields)
@@ -122,6 +133,9 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
                if col not in fields or winner(fields[col]) != v or col in settled}
     if not changed:
         return None
+    if ("signed_at" in changed and signed_ids.carries(name, current)
+            and signed_ids.FIELD not in fields):  # signed here since the last sync
+        changed[signed_ids.FIELD] = signed_ids.signing_ids(gids, name, current)
     base = {col: sorted(_edited(fields.get(col, []))) for col in changed}
     for col, v in changed.items():
         fields[col] = [[cid, v]]  # this edit saw, and supersedes, every head

@@ -1,0 +1,66 @@
+"""The local ids a form-1 signature was made with, carried to the other laptops.
+
+Signatures of signed-content form 1 (``services.notes.canonical``) name the note, session,
+participant and an addendum's author by the signing laptop's integer ids; the other laptops
+number those rows otherwise, so they cannot rebuild the signed document from their own rows.
+Form 2 names the rows by global id and needs none of this; form-1 signatures made before form
+2 existed (on a laptop that set up sync later, or whose rows had not travelled yet) still do.
+
+When a signed revision or addendum first travels (the insert of an addendum, or of a revision
+signed already; the update that signs a revision) from the laptop that signed it, the change
+carries, beside its columns, ``_signed_ids``: for each row the document named, this laptop's
+id *and* its global id. A receiving laptop keeps it in the record's sync state (an unknown
+column is stored there and never written to the row), so a laptop that enrols later pulls it
+too. Verifying there (``services.notes.signing``), the form-1 document is rebuilt with the
+carried ids; the carried global ids must stand for the note's session and participant (the
+addendum's author) here, so moving a signed note to another participant is still found.
+
+The carried ids are the signing laptop's statement, inside its signed entry; its local ids
+never change, so they are the ids its signatures were made with. Rows that travelled before
+this existed carry nothing and stay verifiable only on the laptop that signed them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...models.notes import ProgressNote
+from ...models.sync import SyncRow
+from . import rows
+
+FIELD = "_signed_ids"
+
+
+def carries(name: str, current: dict[str, Any]) -> bool:
+    """Whether a change of this row, signed as it is now, carries its signing ids."""
+    return name == "note_addenda" or (name == "note_revisions"
+                                      and current.get("signed_at") is not None)
+
+
+def signing_ids(gids: rows.GidCache, name: str, current: dict[str, Any]) -> dict[str, Any]:
+    """This laptop's id and global id of each row the signed document names."""
+    def pair(table: str, key: int) -> list[Any]:
+        return [key, gids(table, key)]
+
+    note = pair("progress_notes", current["note_id"])
+    if name == "note_addenda":
+        return {"note": note, "author": pair("users", current["author_id"])}
+    session_id, participant_id = gids.s.execute(
+        select(ProgressNote.session_id, ProgressNote.participant_id)
+        .where(ProgressNote.id == current["note_id"])).one()
+    return {"note": note, "session": pair("group_sessions", session_id),
+            "participant": pair("participants", participant_id)}
+
+
+def carried(s: Session, name: str, key: int) -> dict[str, Any] | None:
+    """The signing ids another laptop sent with this row, if it sent any."""
+    fields = s.scalar(select(SyncRow.fields).where(SyncRow.tbl == name,
+                                                   SyncRow.row_key == str(key)))
+    heads = (fields or {}).get(FIELD)
+    if not heads:
+        return None
+    value = max(heads, key=lambda h: h[0])[1]
+    return value if isinstance(value, dict) else None
