@@ -4,15 +4,13 @@ laptop pulls a note signed with goal links, and a new laptop pulls the whole rec
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 from sqlalchemy import func, select
 
 from facilitator.models.roster import Participant
 from facilitator.models.sync import SyncSeen, SyncState
 from facilitator.services import notes, roster
-from facilitator.services.sync import apply, pull, run
+from facilitator.services.sync import apply, pull
 from tests.conftest import PASSWORD
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic, Laptop
@@ -94,25 +92,3 @@ def test_a_note_signed_with_goal_links_and_a_whole_record_are_pulled(
     assert _state(fresh)[0] == 0
     assert fresh.sync().applied == sum(len(rows) for rows in a.dump().values())
     assert fresh.dump() == a.dump()
-
-
-def test_while_a_pull_applies_a_waiting_thread_gets_the_interpreter_quickly(
-        clinic: Clinic, nc: NotesClinic) -> None:
-    """The console's thread, back from SQLite, waits at most ``HANDOVER_S`` for the round's
-    Python (not Python's 5 ms); afterwards the interpreter's setting is as it was."""
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
-    roster.add_participant(a.sign_in(), roster.ParticipantDraft(
-        chart_id="S-1", legal_name="Sam Placeholder", admission_date=nc.clock.now().date()))
-    a.sync()
-    before, seen = sys.getswitchinterval(), []
-
-    def asked() -> bool:  # asked before each pulled entry, while the round applies
-        seen.append(sys.getswitchinterval())
-        return False
-
-    assert run.sync_now(b.sign_in(), b.dsn, should_stop=asked).applied == 1
-    assert seen and max(seen) <= pull.HANDOVER_S < before
-    assert sys.getswitchinterval() == before

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -59,7 +58,7 @@ def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: di
     entries before it kept."""
     counts = _Counts()
     try:
-        with _few_collections(), _quick_handovers():
+        with _few_collections():
             while True:
                 batch = hub.pull(cursor, PULL_BATCH)
                 if not batch:
@@ -164,25 +163,6 @@ def _few_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
-
-
-# How long a thread that waits for the interpreter (the console's, back from SQLite) waits at
-# most while a pull's thread runs Python, instead of Python's 5 ms (``sys.setswitchinterval``).
-HANDOVER_S = 0.0005
-
-
-@contextlib.contextmanager
-def _quick_handovers() -> Iterator[None]:
-    """The GIL handed over within half a millisecond while a round applies: a console action
-    comes back from SQLite (which releases the GIL) several times, and each time it waited up
-    to a whole switch interval for the round's Python. Only a waiting thread makes the
-    interpreter switch, so the round itself pays nothing when nobody waits."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, HANDOVER_S))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
 
 
 def _slice(ws: Workspace) -> Callable[[], bool]:
