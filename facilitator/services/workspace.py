@@ -69,9 +69,10 @@ class Workspace:
         process's write transactions take turns (``storage.turns``). ``durable=False`` only
         for what can be fetched again (a pull's slices): the commit skips its fsync, so a
         power cut may undo it whole; any later durable commit puts it on disk too."""
-        with self.db.turns.turn(), \
-                self._mapped_errors(self.db.session(durable=durable)) as session, \
-                session.begin():
+        # The turn ends with the commit, before the session gives its connection back: what
+        # runs then (a pull's cache handed back, ``storage.engine``) keeps nobody waiting.
+        with self._mapped_errors(self.db.session(durable=durable)) as session, \
+                self.db.turns.turn(), session.begin():
             yield session
 
     @contextmanager

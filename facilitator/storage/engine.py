@@ -28,9 +28,9 @@ READ_ONLY = "facilitator_read_only"
 RELAXED = "facilitator_relaxed"
 # A relaxed write's page cache (``PRAGMA cache_size``, negative: KiB; a pull's slices): at most
 # this much memory, given back when the connection returns to the pool, which restores the
-# usual cache size and checkpoint threshold (kept in the connection's info under ``_USUAL``).
+# usual size (kept in the connection's info under ``_USUAL``).
 RELAXED_CACHE_KIB = -65536
-_USUAL = "facilitator_usual_cache_checkpoint"
+_USUAL = "facilitator_usual_cache"
 _PULL_SETTINGS = "facilitator_pull_settings"
 
 _FULL_DISK = ("database or disk is full", "disk i/o error")
@@ -136,27 +136,20 @@ def build_engine(path: Path, key: bytes, *, connect: Any = open_raw, module: Any
             info[RELAXED] = relaxed
         if relaxed:
             # A pull's slice inserts into indexes of hundreds of megabytes: with the usual
-            # cache each page that fell out was read and decrypted again. And the slice
-            # checkpoints the WAL from a quarter of the usual size: otherwise the commit that
-            # finds the WAL past the threshold, and so copies it into the database file with
-            # two fsyncs, was as often a console action's right after a slice as the slice's.
-            # Both settings go back when the connection returns to the pool (``_after_pull``),
-            # in the pull's own thread, so no console action waits for that either.
+            # cache each page that fell out was read and decrypted again. The memory goes back
+            # when the connection returns to the pool (``_after_pull``), in the pull's own
+            # thread and after its write turn (``Workspace.transaction``), so no console action
+            # waits for that.
             if _USUAL not in info:
-                info[_USUAL] = (connection.exec_driver_sql("PRAGMA cache_size").scalar(),
-                                connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar())
+                info[_USUAL] = connection.exec_driver_sql("PRAGMA cache_size").scalar()
             connection.exec_driver_sql(f"PRAGMA cache_size = {RELAXED_CACHE_KIB}")
-            connection.exec_driver_sql(
-                f"PRAGMA wal_autocheckpoint = {max(1, int(info[_USUAL][1]) // 4)}")
             info[_PULL_SETTINGS] = True
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     @event.listens_for(engine, "checkin")
     def _after_pull(dbapi_connection: Any, record: Any) -> None:
         if dbapi_connection is not None and record.info.pop(_PULL_SETTINGS, False):
-            cache, checkpoint = record.info[_USUAL]
-            dbapi_connection.execute(f"PRAGMA cache_size = {int(cache)}")
-            dbapi_connection.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
+            dbapi_connection.execute(f"PRAGMA cache_size = {int(record.info[_USUAL])}")
 
     return engine
 
