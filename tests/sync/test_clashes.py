@@ -35,7 +35,8 @@ def pair(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: Plai
     clinic.close()
 
 
-def _meet(a: Laptop, b: Laptop) -> None:
+def meet(a: Laptop, b: Laptop) -> None:
+    """Rounds until each laptop has the other's changes and the settlements of both."""
     a.sync()
     b.sync()
     a.sync()
@@ -52,7 +53,7 @@ def test_two_charts_with_one_chart_number_stay_two_charts(pair: tuple[Laptop, La
         roster.add_participant(laptop.sign_in(), roster.ParticipantDraft(
             chart_id="C-100", legal_name=name, admission_date=date(2026, 2, 1),
             program_id=program))
-    _meet(a, b)
+    meet(a, b)
     for laptop in (a, b):
         charts = {p.legal_name: p.chart_id for p in roster.list_participants(laptop.sign_in())
                   if p.chart_id.startswith("C-100")}
@@ -67,7 +68,7 @@ def test_two_accounts_with_one_login_stay_two_accounts(pair: tuple[Laptop, Lapto
     for laptop, name in ((a, "Robin Example"), (b, "Robin Sample")):
         users.add_user(laptop.sign_in(), users.UserDraft("robin", name, "LPC", "therapist"),
                        "a long enough password 1")
-    _meet(a, b)
+    meet(a, b)
     for laptop in (a, b):
         robins = {u.display_name: u.login for u in users.list_users(laptop.sign_in())
                   if u.login.startswith("robin")}
@@ -81,17 +82,17 @@ def test_curriculum_keys_and_topic_versions(pair: tuple[Laptop, Laptop]) -> None
     a, b = pair
     for laptop in (a, b):  # the same title makes the same key on each laptop
         authoring.add_module(laptop.sign_in(), ModuleDraft("Sleep and recovery"))
-    _meet(a, b)
+    meet(a, b)
     for laptop in (a, b):
         modules = [m for m in authoring_modules(laptop) if m.title == "Sleep and recovery"]
         assert len(modules) == 2 and len({m.key for m in modules}) == 2
     assert a.dump() == b.dump()
     key = sorted(m.key for m in authoring_modules(a) if m.title == "Sleep and recovery")[0]
     topic = authoring.add_topic(a.sign_in(), key, _topic(45))
-    _meet(a, b)
+    meet(a, b)
     authoring.edit_topic(a.sign_in(), topic.key, _topic(50))
     authoring.edit_topic(b.sign_in(), topic.key, _topic(55))
-    _meet(a, b)
+    meet(a, b)
     for laptop in (a, b):
         assert ("topic_versions", "topic_id,version") in _pending(laptop)
         assert ("curriculum_modules", "key") in _pending(laptop)
@@ -124,7 +125,7 @@ def test_one_note_for_one_participant_and_session_written_on_two_laptops(
     pid = nc.people[0]
     drafts.open_note(a.sign_in("tara"), nc.session_id, pid)
     drafts.open_note(b.sign_in("tara"), nc.session_id, pid)
-    _meet(a, b)
+    meet(a, b)
     for laptop in (a, b):
         notes = drafts.session_notes(laptop.sign_in("tara"), nc.session_id)
         mine = [n for n in notes.rows if n.participant_id == pid]
@@ -149,7 +150,7 @@ def test_the_same_facilitator_added_on_two_laptops_is_one_link(
         programs.update_group(laptop.sign_in(), nc.group.id, programs.GroupDraft(
             "Morning group", nc.program.id, (1, 3), time(9), time(12), location="Room 1",
             facilitator_ids=(nc.tara.id, nc.uma.id, nc.sam.id)))
-    _meet(a, b)
+    meet(a, b)
     for laptop in (a, b):
         group = next(g for g in programs.list_groups(laptop.sign_in()) if g.id == nc.group.id)
         assert sorted(group.facilitator_ids) == sorted((nc.tara.id, nc.uma.id, nc.sam.id))

@@ -5,40 +5,18 @@ rule: each laptop keeps its own at the number it had)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-import pytest
-from keyrings.alt.file import PlaintextKeyring
 
 from facilitator.services import notes
 from facilitator.services.curriculum import authoring, library, planning
 from facilitator.services.curriculum.dto import ModuleDraft, PlanEntry, TopicDraft
 from facilitator.services.sync import clashes
 from tests.conftest import PASSWORD
-from tests.pg import Cluster
 from tests.services.notes.conftest import NotesClinic, nc
-from tests.sync.laptops import Clinic, Laptop
+from tests.sync.laptops import Laptop
+from tests.sync.test_clashes import meet, pair
 
-__all__ = ["nc"]
-
-
-@pytest.fixture
-def pair(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
-         nc: NotesClinic) -> tuple[Laptop, Laptop]:
-    clinic = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
-    yield a, b
-    clinic.close()
-
-
-def _meet(a: Laptop, b: Laptop) -> None:
-    a.sync()
-    b.sync()
-    a.sync()
+__all__ = ["nc", "pair"]
 
 
 def _rows(laptop: Laptop, table: str, column: str) -> dict[str, Any]:
@@ -62,7 +40,7 @@ def test_two_drafts_of_one_note_are_numbered_alike(pair: tuple[Laptop, Laptop],
     a, b = pair
     _write(a, nc, "Written on A.")
     _write(b, nc, "Written on B.")
-    _meet(a, b)
+    meet(a, b)
     numbers = _rows(a, "note_revisions", "number")
     assert numbers == _rows(b, "note_revisions", "number")
     first, second = sorted(numbers)
@@ -72,7 +50,7 @@ def test_two_drafts_of_one_note_are_numbered_alike(pair: tuple[Laptop, Laptop],
     newest = {laptop.name: _write(laptop, nc, f"Edited on {laptop.name}.").revision_number
               for laptop in (a, b)}
     assert newest == {"A": 2, "B": 2}
-    _meet(a, b)
+    meet(a, b)
     assert _rows(a, "note_revisions", "number") == _rows(b, "note_revisions", "number")
     assert a.dump()["note_revisions"] == b.dump()["note_revisions"]
 
@@ -86,7 +64,7 @@ def test_a_signed_revision_keeps_its_number(pair: tuple[Laptop, Laptop],
     note = _write(a, nc, "Written on A.")
     [signed] = notes.sign_notes(a.sign_in("tara"), [(note.note_id, note.edit_seq)], PASSWORD)
     assert signed.signed, signed.message
-    _meet(a, b)
+    meet(a, b)
     for laptop in (a, b):
         with laptop.sign_in().read() as s:
             from sqlalchemy import text
@@ -106,10 +84,10 @@ def test_two_plans_for_one_cell_are_numbered_alike(pair: tuple[Laptop, Laptop],
     module = authoring.add_module(a.sign_in(), ModuleDraft("Sleep and recovery")).key
     keys = [authoring.add_topic(a.sign_in(), module, _topic(title)).key
             for title in ("Wind-down routine", "Caffeine and sleep")]
-    _meet(a, b)
+    meet(a, b)
     for laptop, key in ((a, keys[0]), (b, keys[1])):
         planning.save_plan(laptop.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, key)])
-    _meet(a, b)
+    meet(a, b)
     slots = _rows(a, "rotation_entries", "slot")
     assert slots == _rows(b, "rotation_entries", "slot") and sorted(slots.values()) == [0, 1]
     assert a.dump()["rotation_entries"] == b.dump()["rotation_entries"]
@@ -123,10 +101,10 @@ def test_two_versions_of_one_topic_keep_their_numbers_where_they_were_made(
     a, b = pair
     module = authoring.add_module(a.sign_in(), ModuleDraft("Sleep and recovery")).key
     key = authoring.add_topic(a.sign_in(), module, _topic("Wind-down routine")).key
-    _meet(a, b)
+    meet(a, b)
     authoring.edit_topic(a.sign_in(), key, _topic("Wind-down routine", 50))
     authoring.edit_topic(b.sign_in(), key, _topic("Wind-down routine", 55))
-    _meet(a, b)
+    meet(a, b)
     for laptop, own in ((a, 50), (b, 55)):
         versions = {v.version: v.duration_min for v in library.topic_history(laptop.sign_in(),
                                                                              key)}
