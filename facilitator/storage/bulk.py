@@ -39,7 +39,7 @@ class BulkInsert:
         processors: list[Callable[[Any], Any] | None] = [
             table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
             for c in every]
-        self._plan = list(zip(self.columns, processors, strict=False))
+        self._plan = list(zip(self.columns, processors[:len(self.columns)], strict=True))
         # The defaults' stored form, once: the same for every row.
         self._tail = tuple(v if p is None else p(v) for v, p in zip(
             self.defaults.values(), processors[len(self.columns):], strict=True))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ...models.audit import GENESIS, AuditEvent, event_digest
@@ -73,11 +73,12 @@ def store(s: Session, device_id: str, events: list[dict[str, Any]]) -> int:
               "prev_hash": e["prev_hash"], "hash": e["hash"]}
              for e in events if int(e["id"]) not in held]
     if fresh:  # at once (a first pull keeps years of other devices' events)
-        table = PeerAuditEvent.__table__
-        conn = s.connection()
+        table, conn = PeerAuditEvent.__table__, s.connection()
         writer = BulkInsert.prepare(conn, table, tuple(fresh[0]))
-        assert writer is not None  # every column is given
-        writer.rows(conn, fresh)
+        if writer is not None:  # every column is given, so always, unless one gains a
+            writer.rows(conn, fresh)  # default computed per row
+        else:
+            s.execute(insert(table), fresh)
     return len(fresh)
 
 
