@@ -1,6 +1,7 @@
 """Test helper: laptops (real data folders with their own SQLCipher databases) of one clinic,
 each with its own hub account, syncing through one hub. A laptop joins as a restore of
-another laptop's backup (enrolment, which replaces this, is not built yet)."""
+another laptop's backup: quicker than enrolment, which ``tests/sync/enrolling.py`` drives, and
+what a clinic restoring a laptop from a backup does."""
 
 from __future__ import annotations
 
