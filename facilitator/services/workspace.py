@@ -71,7 +71,8 @@ class Workspace:
         power cut may undo it whole; any later durable commit puts it on disk too."""
         # The turn ends with the commit, before the session gives its connection back: what
         # runs then (a pull's cache handed back, ``storage.engine``) keeps nobody waiting.
-        with self._mapped_errors(self.db.session(durable=durable)) as session, \
+        with self.db.turns.foreground(), \
+                self._mapped_errors(self.db.session(durable=durable)) as session, \
                 self.db.turns.turn(), session.begin():
             yield session
 
@@ -80,7 +81,7 @@ class Workspace:
         """One read-only unit of work for query services: a deferred transaction that takes no
         write lock (WAL readers and the writer proceed together) and is always rolled back.
         Adding or changing rows inside it is a programming error and raises."""
-        with self._mapped_errors(self.db.read_session()) as session:
+        with self.db.turns.foreground(), self._mapped_errors(self.db.read_session()) as session:
             session.begin()
             try:
                 yield session

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from .checkpoints import Checkpoints
 from .errors import DataDirProblem, NotADatabase
 from .turns import WriteTurns
 
@@ -32,6 +33,7 @@ RELAXED = "facilitator_relaxed"
 RELAXED_CACHE_KIB = -65536
 _USUAL = "facilitator_usual_cache"
 _PULL_SETTINGS = "facilitator_pull_settings"
+_AUTO_CHECKPOINT = "facilitator_wal_autocheckpoint"
 
 _FULL_DISK = ("database or disk is full", "disk i/o error")
 _READ_ONLY = ("readonly database", "read-only", "unable to open database")
@@ -95,10 +97,11 @@ def json_value(text: str | bytes) -> Any:
         return json.loads(text)
 
 
-def build_engine(path: Path, key: bytes, *, connect: Any = open_raw, module: Any = sqlcipher
-                 ) -> Engine:
+def build_engine(path: Path, key: bytes, *, connect: Any = open_raw, module: Any = sqlcipher,
+                 checkpoints: Checkpoints | None = None) -> Engine:
     """The engine for ``path``. ``connect``/``module`` exist so the benchmark can run the very same
-    configuration on plain SQLite to measure what encryption costs; the app never passes them."""
+    configuration on plain SQLite to measure what encryption costs; the app never passes them.
+    ``checkpoints``: who checkpoints the log (``storage.checkpoints``; SQLite alone if None)."""
 
     def creator() -> Any:
         conn = connect(path, key)
@@ -131,6 +134,10 @@ def build_engine(path: Path, key: bytes, *, connect: Any = open_raw, module: Any
         # level can only change outside a transaction, so it is set here, and set back at the
         # connection's next durable BEGIN.
         relaxed, info = bool(options.get(RELAXED)), connection.info
+        pages = Checkpoints.USUAL_PAGES if checkpoints is None else checkpoints.pages
+        if info.get(_AUTO_CHECKPOINT, Checkpoints.USUAL_PAGES) != pages:
+            connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+            info[_AUTO_CHECKPOINT] = pages
         if info.get(RELAXED, False) != relaxed:
             connection.exec_driver_sql("PRAGMA synchronous = " + ("NORMAL" if relaxed else "FULL"))
             info[RELAXED] = relaxed
@@ -172,6 +179,7 @@ class Database:
         self.path = path
         self._engine_options = engine_options
         self.turns = WriteTurns()  # this process's write transactions, in order
+        self.checkpoints = Checkpoints()  # who copies the log into the file (a pull: by hand)
         self._build(key)
         _OPEN[id(self)] = Path(path).resolve()
         weakref.finalize(self, _OPEN.pop, id(self), None)  # dropped without close()
@@ -225,13 +233,29 @@ class Database:
 
     def _build(self, key: bytes) -> None:
         self._key = key
-        self.engine = build_engine(self.path, key, **self._engine_options)
+        self.engine = build_engine(self.path, key, checkpoints=self.checkpoints,
+                                   **self._engine_options)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._relaxed = sessionmaker(self.engine.execution_options(**{RELAXED: True}),
                                      expire_on_commit=False)
         # Same pool and events, deferred BEGIN; no autoflush, so a read never writes by accident.
         self._readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}),
                                      expire_on_commit=False, autoflush=False)
+
+    def checkpoint(self) -> bool:
+        """Copy what the log holds into the database file as far as readers allow (PASSIVE:
+        waits for no one; a checkpoint already running elsewhere makes this one a no-op), outside
+        any transaction (``storage.checkpoints``). Best effort: a copy that fails (busy, a full
+        disk) leaves the pages in the log, where every reader finds them and the next copy takes
+        them; False then."""
+        conn = self.engine.raw_connection()
+        try:
+            conn.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            return True
+        except sqlcipher.DatabaseError:
+            return False
+        finally:
+            conn.close()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -7,11 +7,20 @@ a worker thread), so each ``Workspace.transaction`` first waits for its turn her
 action then waits only for the transaction ahead of it, woken the moment that one ends, and a
 long job (sync's apply) asks ``wanted`` between its steps and commits early to let it in.
 Other processes (the CLI, verify's child) still meet SQLite's own lock.
+
+A round also competes for Python's interpreter lock: while it runs Python (decoding, checking,
+building rows) a console action on the GUI thread gets the lock back only every few
+milliseconds, each time it gave it up for SQLite. So the round's thread declares itself
+``background()`` and every unit of work of any other thread (``foreground()``, reads too) asks
+it to step aside: the round ends its slice at its next check (``wanted``) and starts the next
+one only once no foreground unit has run for ``LINGER_S`` (``wait_for_quiet``), blocked on a
+condition, not holding the interpreter lock.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -20,6 +29,10 @@ class WriteTurns:
     # After this long, go ahead anyway: SQLite's own lock still keeps writers apart, and a
     # turn never blocks longer than its busy timeout would.
     WAIT_S = 10.0
+    # A console action is a few units of work in a row (a read, then its write): the round
+    # waits this long after the last one before it takes the interpreter back.
+    LINGER_S = 0.005
+
 
     def __init__(self) -> None:
         self._cv = threading.Condition()
@@ -28,11 +41,59 @@ class WriteTurns:
         self._finished: set[int] = set()
         self._holders: set[int] = set()  # threads inside a turn
         self._waiting = 0
+        self._background: set[int] = set()  # threads running a background job (a sync round)
+        self._foreground = 0  # units of work of other threads running while one is
+        self._last_foreground = 0.0  # when the last of them ended (perf_counter)
 
     @property
     def wanted(self) -> bool:
-        """Whether another write transaction is waiting for its turn."""
-        return self._waiting > 0
+        """Whether another write transaction waits for its turn, or (asked by a background
+        job) any unit of work of another thread runs."""
+        return self._waiting > 0 or (self._foreground > 0
+                                     and threading.get_ident() in self._background)
+
+    @contextmanager
+    def background(self) -> Iterator[None]:
+        """This thread runs a background job for the block: other threads' units of work
+        (``foreground``) come first."""
+        me = threading.get_ident()
+        with self._cv:
+            self._background.add(me)
+        try:
+            yield
+        finally:
+            with self._cv:
+                self._background.discard(me)
+
+    @contextmanager
+    def foreground(self) -> Iterator[None]:
+        """One unit of work (read or write). Counted only while a background job runs on
+        another thread; otherwise this costs a set look-up."""
+        if not self._background or threading.get_ident() in self._background:
+            yield
+            return
+        with self._cv:
+            self._foreground += 1
+        try:
+            yield
+        finally:
+            with self._cv:
+                self._foreground -= 1
+                self._last_foreground = time.perf_counter()
+                self._cv.notify_all()
+
+    def wait_for_quiet(self, longest: float) -> None:
+        """For a background job between its steps: wait until no unit of work of another
+        thread has run for ``LINGER_S``, or ``longest`` seconds at most (it must progress)."""
+        give_up = time.perf_counter() + longest
+        with self._cv:
+            while True:
+                now = time.perf_counter()
+                quiet_at = now if self._foreground == 0 else now + self.LINGER_S
+                quiet_at = max(quiet_at, self._last_foreground + self.LINGER_S)
+                if quiet_at <= now or now >= give_up:
+                    return
+                self._cv.wait(min(quiet_at, give_up) - now)
 
     @contextmanager
     def turn(self) -> Iterator[None]:

@@ -57,3 +57,56 @@ def test_a_turn_not_given_in_time_goes_ahead() -> None:
         worker.start()
         worker.join()
     assert entered == [1]
+
+
+def test_a_background_job_sees_another_threads_unit_of_work_and_waits_for_quiet() -> None:
+    turns, seen, events = WriteTurns(), [], []
+    inside, release = threading.Event(), threading.Event()
+
+    def console() -> None:
+        with turns.foreground():  # a read: no write turn, still the console's
+            inside.set()
+            release.wait(5)
+        events.append("console done")
+
+    with turns.background():
+        seen.append(turns.wanted)
+        worker = threading.Thread(target=console)
+        worker.start()
+        inside.wait(5)
+        seen.append(turns.wanted)  # the job's next check ends its slice
+        threading.Timer(0.05, release.set).start()
+        turns.wait_for_quiet(longest=5)  # blocks until the unit ended, and a moment after
+        events.append("job goes on")
+        seen.append(turns.wanted)
+    worker.join()
+    assert seen == [False, True, False]
+    assert events == ["console done", "job goes on"]
+
+
+def test_the_wait_for_quiet_gives_up_so_a_background_job_always_progresses() -> None:
+    turns, release = WriteTurns(), threading.Event()
+    inside = threading.Event()
+
+    def busy() -> None:
+        with turns.foreground():
+            inside.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=busy)
+    with turns.background():
+        worker.start()
+        inside.wait(5)
+        turns.wait_for_quiet(longest=0.05)  # returns although the unit still runs
+        assert turns.wanted
+    release.set()
+    worker.join()
+
+
+def test_units_of_work_count_only_while_a_background_job_runs_elsewhere() -> None:
+    turns = WriteTurns()
+    with turns.foreground():  # nobody in the background: nothing to tell
+        assert turns._foreground == 0
+    with turns.background(), turns.foreground():  # the job's own units are not the console's
+        assert turns._foreground == 0
+        assert not turns.wanted

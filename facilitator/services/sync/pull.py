@@ -47,6 +47,12 @@ PULL_BATCH = 200
 # not for the slice; longer slices mean fewer durable commits (a new laptop's first pull
 # applies ~700,000 rows).
 APPLY_SLICE_S = 0.5
+# A slice begins once the console has been quiet a moment (``storage.turns``), or after this
+# long anyway.
+QUIET_WAIT_S = 0.5
+# The log is copied into the database file after a slice when the last copy is this old (and
+# after the last slice): a slice cut short by a console action copies nothing.
+CHECKPOINT_EVERY_S = 0.5
 
 
 def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: dict[str, bytes],
@@ -58,7 +64,9 @@ def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: di
     entries before it kept."""
     counts = _Counts()
     try:
-        with _few_collections():
+        # The slices checkpoint the log themselves, after their write turn (``_apply_batch``),
+        # and step aside for the console (``storage.turns``).
+        with _few_collections(), ws.db.checkpoints.by_hand(), ws.db.turns.background():
             while True:
                 batch = hub.pull(cursor, PULL_BATCH)
                 if not batch:
@@ -68,6 +76,8 @@ def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: di
                 if len(batch) < PULL_BATCH:
                     break
     finally:
+        if counts.copied_at is not None:
+            ws.db.checkpoint()  # what the last slices wrote
         if counts.pulled or counts.sealed:
             with contextlib.suppress(ServiceError):  # e.g. a full disk: the push settles too
                 settle(ws)
@@ -79,6 +89,7 @@ class _Counts:
     pulled: int = 0
     applied: int = 0
     sealed: int = 0
+    copied_at: float | None = None  # when a slice last checkpointed (None: none applied yet)
 
 
 @dataclass
@@ -102,6 +113,7 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
     taking: _Taking | None = None
     while queue:
         refused: tuple[Exception, str | None] | None = None
+        ws.db.turns.wait_for_quiet(QUIET_WAIT_S)
         # Relaxed (no fsync per commit): what a slice applies the hub keeps, and the console
         # waiting behind a slice then waits for no disk flush but its own.
         with ws.transaction(durable=False) as s:
@@ -127,8 +139,11 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
                 if taking.changes:
                     done, taking.changes = apply_changes(s, taking.changes, stop, index)
                     counts.applied += done
-                    if taking.changes:
-                        break  # the slice ended inside this entry
+                    if taking.changes or (done and stop()):
+                        # The slice ended inside this entry, or with its last change: recording
+                        # it (its audit events, its place in its chain) is the next slice's
+                        # first step, so a console action waiting now waits for neither.
+                        break
                 _record(s, ws, taking.entry, keys_on_hub, taking.data)
                 sync_state(s).cursor = position
                 counts.pulled += 1
@@ -141,6 +156,14 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
                 # at the start of this transaction and none can come in while it holds the
                 # lock. (Edits held back while a new sync key waits stay noted.)
                 s.execute(delete(SyncDirty))
+        # After the commit and the write turn: a console action goes ahead beside the copy,
+        # and none of its commits copies the slice's pages (``storage.checkpoints``).
+        now = time.perf_counter()
+        if counts.copied_at is None:
+            counts.copied_at = now
+        elif now - counts.copied_at >= CHECKPOINT_EVERY_S:
+            ws.db.checkpoint()
+            counts.copied_at = now
         if refused is not None:
             error, device = refused
             if isinstance(error, E.EntryError) and device is not None:
