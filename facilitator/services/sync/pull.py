@@ -50,9 +50,11 @@ APPLY_SLICE_S = 0.5
 # A slice begins once the console has been quiet a moment (``storage.turns``), or after this
 # long anyway.
 QUIET_WAIT_S = 0.5
-# The log is copied into the database file after a slice when the last copy is this old (and
-# after the last slice): a slice cut short by a console action copies nothing.
-CHECKPOINT_EVERY_S = 0.5
+# The log is copied into the database file after a slice once this many changes were applied
+# since the last copy (a few megabytes of pages), and after the last slice. Copying after
+# every slice instead (a slice cut short by a console action may apply a handful) made the
+# console's own commits wait behind the copy's writes and its fsync.
+CHECKPOINT_EVERY = 2000
 
 
 def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: dict[str, bytes],
@@ -76,7 +78,7 @@ def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: di
                 if len(batch) < PULL_BATCH:
                     break
     finally:
-        if counts.copied_at is not None:
+        if counts.applied > counts.copied:
             ws.db.checkpoint()  # what the last slices wrote
         if counts.pulled or counts.sealed:
             with contextlib.suppress(ServiceError):  # e.g. a full disk: the push settles too
@@ -89,7 +91,7 @@ class _Counts:
     pulled: int = 0
     applied: int = 0
     sealed: int = 0
-    copied_at: float | None = None  # when a slice last checkpointed (None: none applied yet)
+    copied: int = 0  # ``applied`` when the log was last copied into the database file
 
 
 @dataclass
@@ -158,12 +160,9 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
                 s.execute(delete(SyncDirty))
         # After the commit and the write turn: a console action goes ahead beside the copy,
         # and none of its commits copies the slice's pages (``storage.checkpoints``).
-        now = time.perf_counter()
-        if counts.copied_at is None:
-            counts.copied_at = now
-        elif now - counts.copied_at >= CHECKPOINT_EVERY_S:
+        if counts.applied - counts.copied >= CHECKPOINT_EVERY:
             ws.db.checkpoint()
-            counts.copied_at = now
+            counts.copied = counts.applied
         if refused is not None:
             error, device = refused
             if isinstance(error, E.EntryError) and device is not None:
