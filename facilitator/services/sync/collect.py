@@ -49,7 +49,8 @@ def winner(heads: list[list[Any]]) -> Any:
 
 
 def conflicted(fields: dict[str, list[list[Any]]]) -> bool:
-    return any(len({json.dumps(h[1], sort_keys=True) for h in heads}) > 1
+    """Whether a field has heads of different values (one head, the usual case, cannot)."""
+    return any(len(heads) > 1 and len({json.dumps(h[1], sort_keys=True) for h in heads}) > 1
                for heads in fields.values())
 
 
