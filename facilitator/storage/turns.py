@@ -33,7 +33,6 @@ class WriteTurns:
     # waits this long after the last one before it takes the interpreter back.
     LINGER_S = 0.005
 
-
     def __init__(self) -> None:
         self._cv = threading.Condition()
         self._next = 0  # the next ticket to hand out
@@ -44,6 +43,11 @@ class WriteTurns:
         self._background: set[int] = set()  # threads running a background job (a sync round)
         self._foreground = 0  # units of work of other threads running while one is
         self._last_foreground = 0.0  # when the last of them ended (perf_counter)
+
+    @property
+    def queued(self) -> bool:
+        """Whether another write transaction waits for its turn."""
+        return self._waiting > 0
 
     @property
     def wanted(self) -> bool:
@@ -68,7 +72,8 @@ class WriteTurns:
     @contextmanager
     def foreground(self) -> Iterator[None]:
         """One unit of work (read or write). Counted only while a background job runs on
-        another thread; otherwise this costs a set look-up."""
+        another thread (one begun before the job is not: the next one is); otherwise this costs
+        a set look-up."""
         if not self._background or threading.get_ident() in self._background:
             yield
             return
@@ -82,17 +87,20 @@ class WriteTurns:
                 self._last_foreground = time.perf_counter()
                 self._cv.notify_all()
 
-    def wait_for_quiet(self, longest: float) -> None:
+    def wait_for_quiet(self, longest: float) -> bool:
         """For a background job between its steps: wait until no unit of work of another
-        thread has run for ``LINGER_S``, or ``longest`` seconds at most (it must progress)."""
+        thread has run for ``LINGER_S`` (True), or ``longest`` seconds at most (False: something
+        else keeps running, and the job must progress all the same)."""
         give_up = time.perf_counter() + longest
         with self._cv:
             while True:
                 now = time.perf_counter()
                 quiet_at = now if self._foreground == 0 else now + self.LINGER_S
                 quiet_at = max(quiet_at, self._last_foreground + self.LINGER_S)
-                if quiet_at <= now or now >= give_up:
-                    return
+                if quiet_at <= now:
+                    return True
+                if now >= give_up:
+                    return False
                 self._cv.wait(min(quiet_at, give_up) - now)
 
     @contextmanager

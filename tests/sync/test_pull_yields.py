@@ -14,15 +14,15 @@ from sqlalchemy import text
 from facilitator.services import roster
 from facilitator.services.sync import apply, pull
 from tests.services.notes.conftest import NotesClinic, nc
-from tests.sync.laptops import Clinic
+from tests.sync.laptops import Clinic, Laptop
 from tests.sync.test_converge import clinic  # the laptops of the notes clinic, one hub
 
 __all__ = ["clinic", "nc"]
 NEW = 12
 
 
-def test_a_console_read_ends_the_slice_and_the_next_waits_for_it(
-        clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
+def _new_people(clinic: Clinic, nc: NotesClinic) -> Laptop:
+    """Laptop B, after A pushed NEW new participants it has not pulled yet."""
     a = clinic.adopt("A", nc.vault)
     a.sync()
     b = clinic.join_from(a, "B")
@@ -32,11 +32,20 @@ def test_a_console_read_ends_the_slice_and_the_next_waits_for_it(
             chart_id=f"Y-{i}", legal_name=f"Yan Placeholder {i}",
             admission_date=nc.clock.now().date()))
     assert a.sync().pushed == 1
+    return b
 
-    ws = b.sign_in()
-    monkeypatch.setattr(pull, "APPLY_SLICE_S", 60.0)  # only the console ends a slice early
+
+def _one_check_per_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pull, "APPLY_SLICE_S", 60.0)  # only another thread ends a slice early
     monkeypatch.setattr(apply, "INSERT_CHUNK", 1)  # and the slice asks after every row
     monkeypatch.setattr(apply.GidIndex, "AHEAD", 1)
+
+
+def test_a_console_read_ends_the_slice_and_the_next_waits_for_it(
+        clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    b = _new_people(clinic, nc)
+    ws = b.sign_in()
+    _one_check_per_row(monkeypatch)
     slices: list[tuple[int, float, int]] = []  # changes left, when, autocheckpoint pages
     inside, read_ended = threading.Event(), []
 
@@ -65,4 +74,38 @@ def test_a_console_read_ends_the_slice_and_the_next_waits_for_it(
     assert [pages for _, _, pages in slices] == [0, 0]
     with ws.transaction() as s:
         assert s.execute(text("PRAGMA wal_autocheckpoint")).scalar_one() == 1000
-    assert a.dump() == b.dump()
+    assert clinic.laptops[0].dump() == b.dump()
+
+
+def test_a_unit_of_work_that_never_ends_slows_a_round_but_does_not_stall_it(
+        clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    b = _new_people(clinic, nc)
+    ws = b.sign_in()
+    _one_check_per_row(monkeypatch)
+    monkeypatch.setattr(pull, "QUIET_WAIT_S", 0.05)
+    inside, done = threading.Event(), threading.Event()
+
+    def export() -> None:  # e.g. a long export on a worker thread, reading all along
+        with ws.read():
+            inside.set()
+            done.wait(30)
+
+    worker = threading.Thread(target=export)
+    slices: list[int] = []
+    real_apply = pull.apply_changes
+
+    def applying(s: Any, changes: list[dict[str, Any]], stop: Any, index: Any) -> Any:
+        slices.append(len(changes))
+        if len(slices) == 1:  # the export starts once the round runs, and outlasts it
+            worker.start()
+            assert inside.wait(10)
+        return real_apply(s, changes, stop, index)
+
+    monkeypatch.setattr(pull, "apply_changes", applying)
+    try:
+        assert b.sync().applied == NEW
+    finally:
+        done.set()
+        worker.join()
+    # Each slice ran its patient tenth of a second rather than one row and out.
+    assert len(slices) < NEW // 2

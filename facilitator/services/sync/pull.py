@@ -48,8 +48,11 @@ PULL_BATCH = 200
 # applies ~700,000 rows).
 APPLY_SLICE_S = 0.5
 # A slice begins once the console has been quiet a moment (``storage.turns``), or after this
-# long anyway.
-QUIET_WAIT_S = 0.5
+# long anyway; a slice that began so ignores other threads' reads and writes that need no turn
+# for this long, so that a long one elsewhere (an export on a worker thread) slows a round
+# down (to a third at worst) but never stalls it.
+QUIET_WAIT_S = 0.2
+BUSY_SLICE_S = 0.1
 # The log is copied into the database file after a slice once this many changes were applied
 # since the last copy (a few megabytes of pages), and after the last slice. Copying after
 # every slice instead (a slice cut short by a console action may apply a handful) made the
@@ -115,14 +118,14 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
     taking: _Taking | None = None
     while queue:
         refused: tuple[Exception, str | None] | None = None
-        ws.db.turns.wait_for_quiet(QUIET_WAIT_S)
+        quiet = ws.db.turns.wait_for_quiet(QUIET_WAIT_S)
         # Relaxed (no fsync per commit): what a slice applies the hub keeps, and the console
         # waiting behind a slice then waits for no disk flush but its own.
         with ws.transaction(durable=False) as s:
             collected = not epochs.waiting_epochs(s)
             if s.execute(select(SyncDirty.id).limit(1)).first() is not None:
                 counts.sealed += seal_local(s, ws, binding)[1]  # only when there is an edit
-            stop = _slice(ws)
+            stop = _slice(ws, quiet)
             index = new_index(s)
             while queue:
                 position, raw = queue[0]
@@ -187,10 +190,15 @@ def _few_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _slice(ws: Workspace) -> Callable[[], bool]:
-    """When a slice of applying should end: someone waits to write, or its time is up."""
-    until = time.perf_counter() + APPLY_SLICE_S
-    return lambda: ws.db.turns.wanted or time.perf_counter() >= until
+def _slice(ws: Workspace, quiet: bool) -> Callable[[], bool]:
+    """When a slice of applying should end: another write waits for its turn, another thread
+    runs a unit of work (in a slice begun without a quiet moment, only after ``BUSY_SLICE_S``),
+    or its time is up."""
+    start = time.perf_counter()
+    until, patient = start + APPLY_SLICE_S, start + (0.0 if quiet else BUSY_SLICE_S)
+    turns = ws.db.turns
+    return lambda: turns.queued or (turns.wanted and time.perf_counter() >= patient) or (
+        time.perf_counter() >= until)
 
 
 def _peer(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]) -> SyncPeer:
