@@ -28,17 +28,24 @@ def _state(laptop: Laptop) -> tuple[int, int, int]:
                 s.get(SyncState, 1).cursor)
 
 
-def test_a_round_cut_off_inside_an_entry_resumes_it(clinic: Clinic, nc: NotesClinic,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def new_people_for_b(clinic: Clinic, nc: NotesClinic, count: int) -> tuple[Laptop, Laptop]:
+    """Laptops A and B in step; then A adds ``count`` participants and pushes them in one
+    entry, which B has not pulled yet."""
     a = clinic.adopt("A", nc.vault)
     a.sync()
     b = clinic.join_from(a, "B")
     b.sync()
-    for i in range(NEW):
+    for i in range(count):
         roster.add_participant(a.sign_in(), roster.ParticipantDraft(
             chart_id=f"S-{i}", legal_name=f"Sam Placeholder {i}",
             admission_date=nc.clock.now().date()))
     assert a.sync().pushed == 1  # one entry: every new participant
+    return a, b
+
+
+def test_a_round_cut_off_inside_an_entry_resumes_it(clinic: Clinic, nc: NotesClinic,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = new_people_for_b(clinic, nc, NEW)
     before = _state(b)
 
     # One change per write transaction (no runs of inserts in one statement either); the

@@ -11,28 +11,14 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from facilitator.services import roster
 from facilitator.services.sync import apply, pull
 from tests.services.notes.conftest import NotesClinic, nc
-from tests.sync.laptops import Clinic, Laptop
+from tests.sync.laptops import Clinic
+from tests.sync.test_apply_slices import new_people_for_b
 from tests.sync.test_converge import clinic  # the laptops of the notes clinic, one hub
 
 __all__ = ["clinic", "nc"]
 NEW = 12
-
-
-def _new_people(clinic: Clinic, nc: NotesClinic) -> Laptop:
-    """Laptop B, after A pushed NEW new participants it has not pulled yet."""
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
-    for i in range(NEW):
-        roster.add_participant(a.sign_in(), roster.ParticipantDraft(
-            chart_id=f"Y-{i}", legal_name=f"Yan Placeholder {i}",
-            admission_date=nc.clock.now().date()))
-    assert a.sync().pushed == 1
-    return b
 
 
 def _one_check_per_row(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,7 +29,7 @@ def _one_check_per_row(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_console_read_ends_the_slice_and_the_next_waits_for_it(
         clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
-    b = _new_people(clinic, nc)
+    a, b = new_people_for_b(clinic, nc, NEW)
     ws = b.sign_in()
     _one_check_per_row(monkeypatch)
     slices: list[tuple[int, float, int]] = []  # changes left, when, autocheckpoint pages
@@ -74,12 +60,12 @@ def test_a_console_read_ends_the_slice_and_the_next_waits_for_it(
     assert [pages for _, _, pages in slices] == [0, 0]
     with ws.transaction() as s:
         assert s.execute(text("PRAGMA wal_autocheckpoint")).scalar_one() == 1000
-    assert clinic.laptops[0].dump() == b.dump()
+    assert a.dump() == b.dump()
 
 
 def test_a_unit_of_work_that_never_ends_slows_a_round_but_does_not_stall_it(
         clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
-    b = _new_people(clinic, nc)
+    a, b = new_people_for_b(clinic, nc, NEW)
     ws = b.sign_in()
     _one_check_per_row(monkeypatch)
     monkeypatch.setattr(pull, "QUIET_WAIT_S", 0.05)
@@ -109,3 +95,4 @@ def test_a_unit_of_work_that_never_ends_slows_a_round_but_does_not_stall_it(
         worker.join()
     # Each slice ran its patient tenth of a second rather than one row and out.
     assert len(slices) < NEW // 2
+    assert a.dump() == b.dump()
