@@ -73,6 +73,14 @@ class Clinic:
         maintenance.restore(backup, vault.data_dir, vault.device, self.clock, "admin", PASSWORD)
         return self.adopt(name, vault)
 
+    def in_step(self, vault: Vault) -> tuple[Laptop, Laptop]:
+        """Laptop A (``vault``) and laptop B joined from it, each after its first round."""
+        a = self.adopt("A", vault)
+        a.sync()
+        b = self.join_from(a, "B")
+        b.sync()
+        return a, b
+
     def address(self) -> str:
         """The hub address an admin gives a new laptop (no account: the code brings one)."""
         return f"host={self.cluster.host} port={self.cluster.port} dbname={self.hub_db}"

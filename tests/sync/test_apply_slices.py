@@ -31,10 +31,7 @@ def _state(laptop: Laptop) -> tuple[int, int, int]:
 def new_people_for_b(clinic: Clinic, nc: NotesClinic, count: int) -> tuple[Laptop, Laptop]:
     """Laptops A and B in step; then A adds ``count`` participants and pushes them in one
     entry, which B has not pulled yet."""
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
+    a, b = clinic.in_step(nc.vault)
     for i in range(count):
         roster.add_participant(a.sign_in(), roster.ParticipantDraft(
             chart_id=f"S-{i}", legal_name=f"Sam Placeholder {i}",
@@ -76,10 +73,7 @@ def test_a_round_cut_off_inside_an_entry_resumes_it(clinic: Clinic, nc: NotesCli
 
 def test_a_note_signed_with_goal_links_and_a_whole_record_are_pulled(
         clinic: Clinic, nc: NotesClinic) -> None:
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
+    a, b = clinic.in_step(nc.vault)
     # Written, linked to a goal and signed between two rounds: the entry brings the revision
     # signed, and the guard refuses new links of a signed revision.
     tara = a.sign_in("tara")

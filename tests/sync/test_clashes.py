@@ -27,10 +27,7 @@ __all__ = ["nc"]
 def pair(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
          nc: NotesClinic) -> tuple[Laptop, Laptop]:
     clinic = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
+    a, b = clinic.in_step(nc.vault)
     yield a, b
     clinic.close()
 

@@ -33,13 +33,21 @@ def test_a_console_read_ends_the_slice_and_the_next_waits_for_it(
     ws = b.sign_in()
     _one_check_per_row(monkeypatch)
     slices: list[tuple[int, float, int]] = []  # changes left, when, autocheckpoint pages
-    inside, read_ended = threading.Event(), []
+    inside, pull_waits, read_ended = threading.Event(), threading.Event(), []
+    real_wait = ws.db.turns.wait_for_quiet
+
+    def waiting(longest: float) -> bool:
+        pull_waits.set()  # before a slice: the read below may end now
+        return real_wait(longest)
 
     def console() -> None:
         with ws.read():  # e.g. the console's refresh, on the GUI thread
             inside.set()
-            time.sleep(0.2)
+            pull_waits.clear()  # the next wait, after the slice this read interrupts
+            pull_waits.wait(10)
         read_ended.append(time.perf_counter())
+
+    monkeypatch.setattr(ws.db.turns, "wait_for_quiet", waiting)
 
     real_apply = pull.apply_changes
 

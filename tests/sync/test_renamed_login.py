@@ -190,10 +190,7 @@ def test_without_enrolment_each_dana_keeps_signing_in_on_her_own_laptop(
         clinic: Clinic, nc: NotesClinic) -> None:
     """Laptops restored from one backup carry no slot copies: each Dana's slot stays on the
     laptop where she was made, and follows her login there when it is renamed."""
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
+    a, b = clinic.in_step(nc.vault)
     for laptop in (a, b):
         name, password = PEOPLE[laptop.name]
         users.add_user(laptop.sign_in(), users.UserDraft("dana", name, "LPC", "therapist"),

@@ -70,10 +70,7 @@ def _tamper(laptop: Laptop, statement: str) -> None:
 
 def test_a_note_signed_on_a_verifies_on_b_where_its_ids_differ(clinic: Clinic,
                                                                nc: NotesClinic) -> None:
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
+    a, b = clinic.in_step(nc.vault)
     # B writes a note first: A's note takes the same local id on A and the next one on B.
     notes.open_note(b.sign_in("tara"), nc.session_id, nc.people[1])
     on_a = _sign_adas_note(a, nc)
@@ -135,10 +132,7 @@ def test_a_signed_note_merged_with_a_draft_of_the_same_note_verifies_on_both(
         clinic: Clinic, nc: NotesClinic) -> None:
     """B's draft of Ada's note travels first, A signs its own: the two notes become one, B's
     global id stands (it is older), and the signature naming A's global id still verifies."""
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
+    a, b = clinic.in_step(nc.vault)
     on_b = notes.open_note(b.sign_in("tara"), nc.session_id, nc.people[0]).note_id
     b.sync()
     nc.clock.advance(minutes=5)
@@ -198,10 +192,7 @@ def test_form_1_signatures_verify_elsewhere_with_the_ids_they_were_made_with(
         clinic: Clinic, nc: NotesClinic) -> None:
     """A note and addendum signed under form 1 on A travel with A's ids; B verifies them,
     co-signs, and still finds a signed note moved to another participant."""
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
+    a, b = clinic.in_step(nc.vault)
     notes.open_note(b.sign_in("tara"), nc.session_id, nc.people[1])
     on_a = _sign_adas_note(a, nc)
     notes.add_addendum(a.sign_in("uma"), on_a, "Arrival corrected", "Arrived 09:02.", PASSWORD)

@@ -25,10 +25,7 @@ __all__ = ["add_goal", "goals_of", "hub_entries", "keys_of", "nc", "trio"]
 def trio(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
          nc: NotesClinic) -> Iterator[tuple[Clinic, Laptop, Laptop, Laptop]]:
     clinic = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    b = clinic.join_from(a, "B")
-    b.sync()
+    a, b = clinic.in_step(nc.vault)
     c = clinic.join_from(a, "C")
     c.sync()
     yield clinic, a, b, c

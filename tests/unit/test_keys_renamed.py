@@ -13,7 +13,6 @@ import pytest
 from facilitator.storage.errors import NotADatabase
 from facilitator.storage.keyfile import KeyFile, check_slot, slot_json
 from facilitator.storage.keys import (
-    KdfParams,
     data_keys,
     device_bound_copy,
     make_keyed_slot,
@@ -22,10 +21,7 @@ from facilitator.storage.keys import (
     renamed,
     seal_to,
 )
-
-TINY = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
-DB_ID = "0123456789abcdef0123456789abcdef"
-KEY_1, KEY_2 = bytes(range(32)), bytes(range(32, 64))
+from tests.unit.test_keys_v2 import DB_ID, KEY_1, KEY_2, TINY
 
 
 def test_a_renamed_slot_opens_with_its_password_and_its_boxes_and_new_boxes() -> None:
