@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
-from ..models.audit import AuditEvent
 from ..models.users import Clinic, User
 from ..storage import anchor, integrity, migrate
 from ..storage.backup import upgrade_backup_path, write_backup
@@ -206,16 +205,13 @@ def _renamed_notice(session: Session, user: User, typed: str) -> str | None:
     """What to tell a user whose login clinic sync renamed (the same login was given to another
     person on another laptop at the same time, ``services.sync.clashes``): at every sign-in
     with the old login, and at the first one with the new login after the rename."""
-    renames = select(AuditEvent.details).where(
-        AuditEvent.action == key_bindings.LOGIN_RENAMED, AuditEvent.entity == "user",
-        AuditEvent.entity_id == str(user.id)).order_by(AuditEvent.id.desc()).limit(1)
     if not typed:
-        if user.last_login_at is not None:  # told at her first sign-in since the rename
-            renames = renames.where(AuditEvent.at > user.last_login_at)
-        details = session.scalar(renames)
-        if details is None:
+        told = user.last_login_at  # she is told at her first sign-in since the rename
+        renames = [r for r in key_bindings.login_renames(session, user.id)
+                   if told is None or r.at > told]
+        if not renames:
             return None
-        typed = str(details.get("from", ""))
+        typed = renames[-1].old
     return (f"Your login is now \u201c{user.login}\u201d: \u201c{typed}\u201d was also given to"
             " another person on another laptop at the same time. Sign in with"
             f" \u201c{user.login}\u201d from now on.")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -37,6 +38,29 @@ BOUND = "key.bound"
 # under the new login and bound again (``sync.slots.reconcile``).
 LOGIN_RENAMED = "user.login_renamed"
 RECOVERY_ENTITY = "recovery"
+
+
+@dataclass(frozen=True)
+class LoginRename:
+    """One ``LOGIN_RENAMED`` event: account ``user_id`` went from login ``old`` to ``new``."""
+
+    user_id: int
+    old: str
+    new: str
+    at: datetime
+
+
+def login_renames(session: Session, user_id: int | None = None) -> list[LoginRename]:
+    """The logins clinic sync renamed on this laptop (every account's, or one's), oldest
+    first: the one reader of ``LOGIN_RENAMED`` events for sign-in, the users list and the
+    slot reconcile."""
+    query = select(AuditEvent.entity_id, AuditEvent.details, AuditEvent.at).where(
+        AuditEvent.action == LOGIN_RENAMED, AuditEvent.entity == "user")
+    if user_id is not None:
+        query = query.where(AuditEvent.entity_id == str(user_id))
+    return [LoginRename(int(uid), str(details.get("from", "")), str(details.get("to", "")), at)
+            for uid, details, at in session.execute(query.order_by(AuditEvent.id))
+            if uid.isdigit() and isinstance(details, dict)]
 
 
 def bound(session: Session, entity: str, entity_id: object) -> str | None:

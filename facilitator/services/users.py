@@ -6,14 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from ..models.audit import AuditEvent
 from ..models.users import ROLES, Clinic, User
 from ..storage.keys import normalise_login
 from . import audit
 from .errors import Conflict, NotFound, ValidationError
-from .key_bindings import LOGIN_RENAMED, bind_slot, new_slot, remove_slot, store_slot
+from .key_bindings import bind_slot, login_renames, new_slot, remove_slot, store_slot
 from .sync import slots as travelling
 from .validation import Checker, check_login, check_timezone
 from .workspace import Workspace
@@ -56,17 +54,6 @@ def _view(u: User, renamed_from: str = "") -> UserView:
                     u.last_login_at, u.requires_cosign, u.supervisor_id, renamed_from)
 
 
-def _renamed(s: Session) -> dict[int, str]:
-    """Account id -> the login clinic sync renamed it from (``user.login_renamed`` events)."""
-    found: dict[int, str] = {}
-    for uid, details in s.execute(select(AuditEvent.entity_id, AuditEvent.details).where(
-            AuditEvent.action == LOGIN_RENAMED, AuditEvent.entity == "user")
-            .order_by(AuditEvent.id)):
-        if uid.isdigit() and isinstance(details, dict):
-            found[int(uid)] = str(details.get("from", ""))
-    return found
-
-
 def _check(draft: UserDraft) -> Checker:
     c = Checker()
     check_login(c, "login", draft.login)
@@ -79,7 +66,7 @@ def _check(draft: UserDraft) -> Checker:
 
 def list_users(ws: Workspace) -> list[UserView]:
     with ws.read() as s:
-        renamed = _renamed(s)
+        renamed = {r.user_id: r.old for r in login_renames(s)}  # the newest wins
         return [_view(u, renamed.get(u.id, ""))
                 for u in s.scalars(select(User).order_by(User.display_name))]
 

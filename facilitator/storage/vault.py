@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from .engine import Database
 
 DB_NAME = "facilitator.db"
+_SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
 
 
 def _slots_for(keys: KeyFile, name: str) -> list[Slot]:
@@ -61,7 +62,6 @@ def _slots_for(keys: KeyFile, name: str) -> list[Slot]:
     renamed = [slot for other, slot in sorted(keys.slots.items())
                if other != name and slot.made_as == name]
     return ([own] if own is not None else []) + renamed
-_SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
 
 
 def default_data_dir() -> Path:

@@ -273,9 +273,7 @@ def _after(local: dict[str, Slot], moves: list[Move]) -> dict[str, Slot]:
 def _unaudited_renames(s: Session) -> list[tuple[int, str, str]]:
     """Accounts renamed by a login clash (``clashes``) whose rename this laptop has not audited
     yet: (account, the login both had, her new login)."""
-    done = {(uid, str(details.get("to"))) for uid, details in s.execute(
-        select(AuditEvent.entity_id, AuditEvent.details).where(
-            AuditEvent.action == key_bindings.LOGIN_RENAMED))}
+    done = {(r.user_id, r.new) for r in key_bindings.login_renames(s)}
     found = []
     for clash in s.scalars(select(SyncClash).where(SyncClash.tbl == "users",
                                                    SyncClash.renamed.is_(True))):
@@ -284,7 +282,7 @@ def _unaudited_renames(s: Session) -> list[tuple[int, str, str]]:
             kept = s.get(User, rows.local_of(s, "users", clash.other_gid))
         except rows.MissingRecord:
             continue
-        if user is not None and kept is not None and (str(user.id), user.login) not in done:
+        if user is not None and kept is not None and (user.id, user.login) not in done:
             found.append((user.id, kept.login, user.login))
-            done.add((str(user.id), user.login))
+            done.add((user.id, user.login))
     return found
