@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from facilitator.services.sync import apply, pull
+from facilitator.services import roster
+from facilitator.services.sync import apply, pull, run
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic
 from tests.sync.test_apply_slices import new_people_for_b
@@ -103,4 +104,46 @@ def test_a_unit_of_work_that_never_ends_slows_a_round_but_does_not_stall_it(
         worker.join()
     # Each slice ran its patient tenth of a second rather than one row and out.
     assert len(slices) < NEW // 2
+    assert a.dump() == b.dump()
+
+
+def test_a_console_that_keeps_asking_waits_for_one_step_of_a_slice_at_a_time(
+        clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each slice ends at its first check: after sealing a console edit, after checking an
+    entry (before applying any of it), after decoding and inserting a few rows of a run, after
+    an entry's last change (before recording it). So every slice does one step, and the round
+    still gets through."""
+    a, b = new_people_for_b(clinic, nc, 20)
+    ws = b.sign_in()
+    real_pull = run.pull
+
+    def edited_first(*args: Any, **kwargs: Any) -> Any:  # after the round's own seal
+        roster.add_participant(ws, roster.ParticipantDraft(
+            chart_id="B-1", legal_name="Bo Placeholder", admission_date=nc.clock.now().date()))
+        return real_pull(*args, **kwargs)
+
+    monkeypatch.setattr(run, "pull", edited_first)
+    steps: list[list[str]] = []
+    monkeypatch.setattr(pull, "_slice", lambda ws, quiet: steps.append([]) or (lambda: True))
+    for name in ("seal_local", "_check", "_record"):
+        real = getattr(pull, name)
+        monkeypatch.setattr(pull, name, lambda *args, _real=real, _name=name, **kwargs: (
+            steps[-1].append(_name), _real(*args, **kwargs))[1] if steps else _real(*args,
+                                                                                     **kwargs))
+    real_apply = pull.apply_changes
+
+    def applying(s: Any, changes: list[dict[str, Any]], stop: Any, index: Any) -> Any:
+        done, left = real_apply(s, changes, stop, index)
+        steps[-1].append(f"applied {done}")
+        return done, left
+
+    monkeypatch.setattr(pull, "apply_changes", applying)
+    assert b.sync().applied == 20
+    step = apply.DECODE_BETWEEN_CHECKS
+    assert [s for s in steps if s] == [
+        ["seal_local"], ["_check"], *[[f"applied {step}"]] * (20 // step),
+        [f"applied {20 % step}"], ["_record"]]
+    monkeypatch.undo()
+    b.sync()  # B's edit, which the first slice sealed, goes out
+    a.sync()
     assert a.dump() == b.dump()

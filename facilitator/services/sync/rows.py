@@ -123,6 +123,9 @@ def read_rows(s: Session, name: str, row_keys: list[str]) -> list[dict[str, Any]
     return found
 
 
+_GID_SQL = "SELECT gid FROM sync_rows WHERE tbl = ? AND row_key = ?"
+
+
 class GidCache:
     """Local key -> global id lookups for one unit of work. A table asked about often (a first
     sync sends every row, each naming its session, note or participant) is read whole, once;
@@ -147,8 +150,10 @@ class GidCache:
                     self._seen[(name, row_key)] = found
                 gid = self._seen.get(key)
             if gid is None:
-                gid = self.s.scalar(select(SyncRow.gid).where(SyncRow.tbl == name,
-                                                              SyncRow.row_key == key[1]))
+                # The driver's own statement: a seal looks up every reference of every row it
+                # collects, inside the write transaction the console may be waiting for, and
+                # the ORM's query took ~0.4 ms of that time each.
+                gid = self.s.connection().exec_driver_sql(_GID_SQL, key).scalar()
             if gid is None:
                 raise SyncProblem(f"A {name} record ({local_id}) has no global id yet; run"
                                   " sync again after 'verify'.")
