@@ -69,6 +69,9 @@ def new_index(s: Session) -> GidIndex:
 # a slice asked to end (a console action waits) ends after at most that much more work.
 INSERT_CHUNK = 25
 FLUSH_EVERY = 25
+# Rows of a run decoded between two checks: decoding the ``GidIndex.AHEAD`` rows a run may
+# take before its first insert held a waiting console action for 4-7 ms.
+DECODE_BETWEEN_CHECKS = 8
 SYNC_ROW_COLUMNS = ("gid", "tbl", "row_key", "conflicted", "fields")
 _READ_SQL = "SELECT gid, tbl, row_key FROM sync_rows WHERE gid IN ({})"
 
@@ -184,6 +187,9 @@ def _insert_run(s: Session, changes: list[dict[str, Any]], index: GidIndex,
         return 0
     run: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for change in changes:
+        if len(run) >= 2 and len(run) % DECODE_BETWEEN_CHECKS == 0 and stop is not None and (
+                stop()):
+            break  # a console action waits: insert what is decoded, and the slice ends
         if (change["op"] != "insert" or change["table"] != name or change["gid"] in index.known
                 or change["gid"] in change["fields"].values()):
             break
@@ -217,8 +223,10 @@ def _insert_run(s: Session, changes: list[dict[str, Any]], index: GidIndex,
                               "fields": {col: [[change["id"], v]]
                                          for col, v in change["fields"].items()}})
         inserted += len(chunk)
-        if stop is not None and stop():
-            break
+        if stop is not None:  # a slice that may end here: its sync records go out with it
+            index.write()
+            if stop():
+                break
     return inserted
 
 

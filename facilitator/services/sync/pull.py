@@ -123,11 +123,14 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
         # waiting behind a slice then waits for no disk flush but its own.
         with ws.transaction(durable=False) as s:
             collected = not epochs.waiting_epochs(s)
+            stop, ended = _slice(ws, quiet), False
             if s.execute(select(SyncDirty.id).limit(1)).first() is not None:
                 counts.sealed += seal_local(s, ws, binding)[1]  # only when there is an edit
-            stop = _slice(ws, quiet)
+                # While the console asks again, the seal is this slice's progress and the
+                # entries are the next slice's.
+                ended = stop()
             index = new_index(s)
-            while queue:
+            while queue and not ended:
                 position, raw = queue[0]
                 if taking is None and should_stop is not None and should_stop():
                     refused = (Cancelled("The sync round was cancelled."), None)
@@ -141,6 +144,8 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
                     except (E.EntryError, SyncProblem) as error:
                         refused = (error, device)
                         break
+                    if taking.changes and stop():
+                        break  # checked (2-4 ms); applying it is the next slice's first step
                 if taking.changes:
                     done, taking.changes = apply_changes(s, taking.changes, stop, index)
                     counts.applied += done
