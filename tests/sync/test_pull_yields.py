@@ -125,11 +125,18 @@ def test_a_console_that_keeps_asking_waits_for_one_step_of_a_slice_at_a_time(
     monkeypatch.setattr(run, "pull", edited_first)
     steps: list[list[str]] = []
     monkeypatch.setattr(pull, "_slice", lambda ws, quiet: steps.append([]) or (lambda: True))
-    for name in ("seal_local", "_check", "_record"):
+
+    def noted(name: str) -> Any:
         real = getattr(pull, name)
-        monkeypatch.setattr(pull, name, lambda *args, _real=real, _name=name, **kwargs: (
-            steps[-1].append(_name), _real(*args, **kwargs))[1] if steps else _real(*args,
-                                                                                     **kwargs))
+
+        def step(*args: Any, **kwargs: Any) -> Any:
+            if steps:  # inside a slice
+                steps[-1].append(name)
+            return real(*args, **kwargs)
+        return step
+
+    for name in ("seal_local", "_check", "_record"):
+        monkeypatch.setattr(pull, name, noted(name))
     real_apply = pull.apply_changes
 
     def applying(s: Any, changes: list[dict[str, Any]], stop: Any, index: Any) -> Any:
