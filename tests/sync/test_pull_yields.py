@@ -146,10 +146,10 @@ def test_a_console_that_keeps_asking_waits_for_one_step_of_a_slice_at_a_time(
 
     monkeypatch.setattr(pull, "apply_changes", applying)
     assert b.sync().applied == 20
-    step = apply.DECODE_BETWEEN_CHECKS
+    rows = apply.DECODE_BETWEEN_CHECKS  # a run's rows between two checks
     assert [s for s in steps if s] == [
-        ["seal_local"], ["_check"], *[[f"applied {step}"]] * (20 // step),
-        [f"applied {20 % step}"], ["_record"]]
+        ["seal_local"], ["_check"], *[[f"applied {rows}"]] * (20 // rows),
+        [f"applied {20 % rows}"], ["_record"]]
     monkeypatch.undo()
     b.sync()  # B's edit, which the first slice sealed, goes out
     a.sync()
