@@ -29,7 +29,7 @@ from ..storage.vault import Unlocked, Vault
 from . import audit, key_bindings
 from .errors import AuthError, DatabaseDamaged, ServiceError, StorageProblem
 from .validation import Checker, check_login
-from .workspace import DAMAGED, Actor, Workspace
+from .workspace import DAMAGED, Actor, LoginRenamed, Workspace
 
 
 def workspace_for(vault: Vault, db: Database, clock: Clock, user: User,
@@ -180,14 +180,14 @@ def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked
                              details={"reason": reason})
             else:
                 assert user is not None and clinic is not None
-                notice = _renamed_notice(session, user, unlocked.renamed_from)
+                renamed = _renamed(session, user, unlocked.renamed_from)
                 user.last_login_at = now
                 _bind_upgrade(session, unlocked, now, user.id, "user", user.id)
                 audit.append(session, at=now, user_id=user.id, login=user.login, action="login",
                              details={"typed": unlocked.renamed_from}
                              if unlocked.renamed_from else None)
                 ws = workspace_for(vault, db, clock, user, clinic)
-                ws.notice = notice
+                ws.login_renamed = renamed
     finally:
         session.close()
     # Committed: only now may the pending failures leave the back-off file.
@@ -201,10 +201,10 @@ def _open_workspace(vault: Vault, db: Database, clock: Clock, unlocked: Unlocked
     return ws
 
 
-def _renamed_notice(session: Session, user: User, typed: str) -> str | None:
-    """What to tell a user whose login clinic sync renamed (the same login was given to another
-    person on another laptop at the same time, ``services.sync.clashes``): at every sign-in
-    with the old login, and at the first one with the new login after the rename."""
+def _renamed(session: Session, user: User, typed: str) -> LoginRenamed | None:
+    """The rename to tell a user whose login clinic sync renamed (the same login was given to
+    another person on another laptop at the same time, ``services.sync.clashes``): at every
+    sign-in with the old login, and at the first one with the new login after the rename."""
     if not typed:
         told = user.last_login_at  # she is told at her first sign-in since the rename
         renames = [r for r in key_bindings.login_renames(session, user.id)
@@ -212,9 +212,7 @@ def _renamed_notice(session: Session, user: User, typed: str) -> str | None:
         if not renames:
             return None
         typed = renames[-1].old
-    return (f"Your login is now \u201c{user.login}\u201d: \u201c{typed}\u201d was also given to"
-            " another person on another laptop at the same time. Sign in with"
-            f" \u201c{user.login}\u201d from now on.")
+    return LoginRenamed(login=user.login, old=typed)
 
 
 def _open_sync_keys(ws: Workspace) -> None:

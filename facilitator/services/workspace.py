@@ -48,6 +48,16 @@ class Actor:
         return f"{self.display_name}, {self.credentials}" if self.credentials else self.display_name
 
 
+@dataclass(frozen=True)
+class LoginRenamed:
+    """Clinic sync gave this user a new login (``services.sync.clashes``): ``login`` is hers
+    now; ``old`` was also given to another person on another laptop at the same time. The
+    window words it (translated there); logins are no PHI."""
+
+    login: str
+    old: str
+
+
 @dataclass
 class Workspace:
     vault: Vault
@@ -60,8 +70,8 @@ class Workspace:
     # memory only, like the data key the open database holds.
     slot_private: bytes | None = field(default=None, repr=False)
     slot_fingerprint: str = ""
-    # One sentence for the user at sign-in (e.g. clinic sync renamed her login), or None.
-    notice: str | None = None
+    # What the user is told once at sign-in: clinic sync renamed her login (or None).
+    login_renamed: LoginRenamed | None = None
 
     @contextmanager
     def transaction(self, *, durable: bool = True) -> Iterator[Session]:

@@ -114,16 +114,20 @@ class MainWindow(QMainWindow):
             self.go_menu.addAction(action)
 
     def _build_notice(self) -> QFrame:
-        """The sign-in's one-line notice (e.g. clinic sync renamed this user's login), until
+        """The sign-in's one-line notice (clinic sync renamed this user's login), until
         dismissed; hidden when there is none. No PHI: it names logins only."""
         self.notice = QFrame()
         self.notice.setFrameShape(QFrame.Shape.StyledPanel)
         row = QHBoxLayout(self.notice)
-        self.notice_label = InfoLabel(self.ws.notice or "")
+        renamed = self.ws.login_renamed
+        self.notice_label = InfoLabel(self.tr(
+            "Your login is now \u201c{0}\u201d: \u201c{1}\u201d was also given to another person"
+            " on another laptop at the same time. Sign in with \u201c{0}\u201d from now on."
+        ).format(renamed.login, renamed.old) if renamed else "")
         self.notice_dismiss = QPushButton(self.tr("&Dismiss"))
         row.addWidget(self.notice_label, 1)
         row.addWidget(self.notice_dismiss)
-        self.notice.setVisible(bool(self.ws.notice))
+        self.notice.setVisible(renamed is not None)
         return self.notice
 
     def _connect_signals(self) -> None:

@@ -14,7 +14,7 @@ from facilitator.models.audit import AuditEvent
 from facilitator.models.sync import SyncRow
 from facilitator.services import auth, users
 from facilitator.services.errors import AuthError
-from facilitator.services.workspace import Workspace
+from facilitator.services.workspace import LoginRenamed, Workspace
 from tests.conftest import PASSWORD
 from tests.services.notes.conftest import NotesClinic
 from tests.sync.enrolling import clinic, nc
@@ -89,11 +89,12 @@ def test_each_dana_signs_in_to_her_own_account_on_both_laptops(
     assert gids["Dana Alvarez"] != gids["Dana Brooks"]
 
 
-def _signed_in(laptop: Laptop, login: str, name: str) -> tuple[str, str, str | None]:
-    """(full name, login, notice) of whoever ``login`` and ``name``'s password reach."""
+def _signed_in(laptop: Laptop, login: str, name: str
+               ) -> tuple[str, str, LoginRenamed | None]:
+    """(full name, login, rename told) of whoever ``login`` and ``name``'s password reach."""
     ws = auth.sign_in(laptop.vault, laptop.clock, login, PASSWORDS[name])
     try:
-        return ws.actor.display_name, ws.actor.login, ws.notice
+        return ws.actor.display_name, ws.actor.login, ws.login_renamed
     finally:
         ws.close()
 
@@ -110,14 +111,11 @@ def test_the_renamed_dana_is_told_and_may_still_type_her_old_login(
     new = listed[renamed]
     for laptop in (a, b):
         # Her first sign-in since the rename tells her, the next ones under it do not.
-        name, login, notice = _signed_in(laptop, new, renamed)
-        assert (name, login) == (renamed, new)
-        assert notice is not None
-        assert f"\u201c{new}\u201d" in notice and "\u201cdana\u201d" in notice
+        told = LoginRenamed(login=new, old="dana")
+        assert _signed_in(laptop, new, renamed) == (renamed, new, told)
         assert _signed_in(laptop, new, renamed) == (renamed, new, None)
         # The old login with her password opens her own account, and tells her again.
-        name, login, notice = _signed_in(laptop, "dana", renamed)
-        assert (name, login) == (renamed, new) and notice is not None and new in notice
+        assert _signed_in(laptop, "dana", renamed) == (renamed, new, told)
         # The old login with the other person's password opens only that person's account.
         assert _signed_in(laptop, "dana", kept) == (kept, "dana", None)
         with pytest.raises(AuthError):

@@ -39,7 +39,8 @@ def test_the_renamed_dana_is_told_in_one_line_and_the_other_is_not(
                 assert window.ws.actor.display_name == name
                 if listed[name] == new:
                     assert window.notice.isVisible()
-                    assert new in window.notice_label.text()
+                    assert (f"Your login is now \u201c{new}\u201d: \u201cdana\u201d was also given"
+                            in window.notice_label.text())
                     qtbot.mouseClick(window.notice_dismiss, Qt.MouseButton.LeftButton)
                     assert not window.notice.isVisible()
                 else:
