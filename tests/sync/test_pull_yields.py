@@ -109,10 +109,11 @@ def test_a_unit_of_work_that_never_ends_slows_a_round_but_does_not_stall_it(
 
 def test_a_console_that_keeps_asking_waits_for_one_step_of_a_slice_at_a_time(
         clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each slice ends at its first check: after sealing a console edit, after checking an
-    entry (before applying any of it), after decoding and inserting a few rows of a run, after
-    an entry's last change (before recording it). So every slice does one step, and the round
-    still gets through."""
+    """Each slice ends at its first check: after checking an entry (before applying any of it),
+    after sealing a console edit the entry reaches (a new participant, where the entry adds
+    participants, whose chart numbers may clash), after decoding and inserting a few rows of a
+    run, after an entry's last change (before recording it). So every slice does one step, and
+    the round still gets through."""
     a, b = new_people_for_b(clinic, nc, 20)
     ws = b.sign_in()
     real_pull = run.pull
@@ -148,7 +149,7 @@ def test_a_console_that_keeps_asking_waits_for_one_step_of_a_slice_at_a_time(
     assert b.sync().applied == 20
     rows = apply.DECODE_BETWEEN_CHECKS  # a run's rows between two checks
     assert [s for s in steps if s] == [
-        ["seal_local"], ["_check"], *[[f"applied {rows}"]] * (20 // rows),
+        ["_check"], ["seal_local"], *[[f"applied {rows}"]] * (20 // rows),
         [f"applied {20 % rows}"], ["_record"]]
     monkeypatch.undo()
     b.sync()  # B's edit, which the first slice sealed, goes out

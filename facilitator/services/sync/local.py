@@ -1,7 +1,8 @@
 """This laptop's side of a sync round: its sync state row, and its own edits sealed into entries.
 
-Both the round (``run``) and each write slice of a pull (``pull``) seal this laptop's newest
-edits first, so a pulled change can never silently overwrite an edit not yet collected.
+The round (``run``) seals this laptop's edits before it pulls, and a pull (``pull``) seals
+the edits made meanwhile before any pulled change reaches their records, so a pulled change can
+never silently overwrite an edit not yet collected, and after its last slice.
 """
 
 from __future__ import annotations

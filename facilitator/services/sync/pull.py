@@ -2,9 +2,11 @@
 
 Each entry is checked (``facilitator.sync.chain``: signature, epoch, place in its device's
 chain) and applied in slices, each its own write transaction that runs through entries for up
-to ``APPLY_SLICE_S`` and ends early when a console action waits for the write lock. Each
-slice starts by sealing this laptop's newest edits (``local.seal_local``); an entry fully
-applied is recorded as seen and the cursor moves past it in the same transaction. Applying is
+to ``APPLY_SLICE_S`` and ends early when a console action waits for the write lock. An entry
+that would reach a record edited here since the round's seal waits for a slice that seals
+this laptop's newest edits first (``local.seal_local``, ``_Unsealed``); the other edits are
+sealed once the last slice is done. An entry fully applied is recorded as seen and the cursor
+moves past it in the same transaction. Applying is
 idempotent, so a round cut off inside an entry applies that entry again next time. A failed
 check stops the round with nothing of that entry applied (the entries before it are kept).
 
@@ -15,6 +17,7 @@ seq it knows) are checked but not applied again: their changes are already in it
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import time
 from collections import deque
@@ -22,17 +25,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ...models.sync import SyncDirty, SyncIdentity, SyncPeer, SyncSeen
+from ...models.sync import SyncDirty, SyncIdentity, SyncPeer, SyncRow, SyncSeen
+from ...models.sync_security import SyncClash
 from ...storage.engine import json_value
 from ...storage.install import InstallBinding
 from ...sync import chain as C
 from ...sync import entry as E
 from ..errors import Cancelled, ServiceError, SyncProblem
 from ..workspace import Workspace
-from . import audit_travel, devices, epochs
+from . import audit_travel, clashes, devices, epochs
 from .apply import apply_changes, new_index
 from .identity import sync_keys
 from .local import seal_local, settle, sync_state
@@ -80,6 +84,7 @@ def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: di
                 cursor = batch[-1][0]
                 if len(batch) < PULL_BATCH:
                     break
+            _seal_meanwhile(ws, binding, counts)
     finally:
         if counts.applied > counts.copied:
             ws.db.checkpoint()  # what the last slices wrote
@@ -89,12 +94,25 @@ def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: di
     return counts.pulled, counts.applied, counts.sealed
 
 
+def _seal_meanwhile(ws: Workspace, binding: InstallBinding, counts: _Counts) -> None:
+    """The edits made here while the round pulled (the slices seal only those an entry
+    reached): sealed now, so that the round pushes them."""
+    ws.db.turns.wait_for_quiet(QUIET_WAIT_S)
+    with ws.transaction(durable=False) as s:
+        if s.execute(select(SyncDirty.id).limit(1)).first() is not None:
+            counts.sealed += seal_local(s, ws, binding)[1]
+
+
 @dataclass
 class _Counts:
     pulled: int = 0
     applied: int = 0
     sealed: int = 0
     copied: int = 0  # ``applied`` when the log was last copied into the database file
+
+    def restore(self, earlier: _Counts) -> None:
+        for name in ("pulled", "applied", "sealed", "copied"):
+            setattr(self, name, getattr(earlier, name))
 
 
 @dataclass
@@ -114,69 +132,161 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
     per half second, not per entry) and ends sooner when a console action waits, possibly
     inside an entry, whose rest the next slice applies. The hub is never read while a slice
     holds the write lock. An entry that fails its check ends the round; the entries before it
-    are committed, nothing of it is."""
+    are committed, nothing of it is.
+
+    This laptop's edits made meanwhile (the console's) are sealed by a slice only when an
+    entry would touch one of their records (``_Unsealed``); the others wait for the round's
+    last seal (``pull``), so a console action that follows another never waits for a seal."""
     taking: _Taking | None = None
+    seal_first = False
     while queue:
-        refused: tuple[Exception, str | None] | None = None
         quiet = ws.db.turns.wait_for_quiet(QUIET_WAIT_S)
-        # Relaxed (no fsync per commit): what a slice applies the hub keeps, and the console
-        # waiting behind a slice then waits for no disk flush but its own.
-        with ws.transaction(durable=False) as s:
-            collected = not epochs.waiting_epochs(s)
-            stop, ended = _slice(ws, quiet), False
-            if s.execute(select(SyncDirty.id).limit(1)).first() is not None:
-                counts.sealed += seal_local(s, ws, binding)[1]  # only when there is an edit
-                # While the console asks again, the seal is this slice's progress and the
-                # entries are the next slice's.
-                ended = stop()
-            index = new_index(s)
-            while queue and not ended:
-                position, raw = queue[0]
-                if taking is None and should_stop is not None and should_stop():
-                    refused = (Cancelled("The sync round was cancelled."), None)
-                    break  # between entries: the cursor stands before this one
-                if taking is None:
-                    device: str | None = None  # bytes that are no entry name no device
-                    try:
-                        entry = E.decode(raw)
-                        device = str(entry.header.device_id)
-                        taking = _Taking(entry, *_check(s, entry, keys_on_hub))
-                    except (E.EntryError, SyncProblem) as error:
-                        refused = (error, device)
-                        break
-                    if taking.changes and stop():
-                        break  # checked (2-4 ms); applying it is the next slice's first step
-                if taking.changes:
-                    done, taking.changes = apply_changes(s, taking.changes, stop, index)
-                    counts.applied += done
-                    if taking.changes or (done and stop()):
-                        # The slice ended inside this entry, or with its last change: recording
-                        # it (its audit events, its place in its chain) is the next slice's
-                        # first step, so a console action waiting now waits for neither.
-                        break
-                _record(s, ws, taking.entry, keys_on_hub, taking.data)
-                sync_state(s).cursor = position
-                counts.pulled += 1
-                queue.popleft()
-                taking = None
-                if stop():
-                    break
-            if collected:
-                # The capture triggers noted the rows just applied; local edits were collected
-                # at the start of this transaction and none can come in while it holds the
-                # lock. (Edits held back while a new sync key waits stay noted.)
-                s.execute(delete(SyncDirty))
+        before = (taking, taking.changes if taking else None, dataclasses.replace(counts))
+        try:
+            taking, seal_first = _apply_slice(ws, binding, keys_on_hub, queue, counts,
+                                              should_stop, taking, seal_first, quiet)
+        except _SealFirst as untouched:
+            # Rolled back whole: the slice again, sealing first. (Never so far: ``touched_by``
+            # ends a slice before an entry reaches an edit; this only keeps that promise.)
+            taking = before[0]
+            counts.restore(before[2])
+            if taking is not None:
+                taking.changes = before[1] or []
+            queue.extendleft(reversed(untouched.taken))
+            seal_first = True
+            continue
         # After the commit and the write turn: a console action goes ahead beside the copy,
         # and none of its commits copies the slice's pages (``storage.checkpoints``).
         if counts.applied - counts.copied >= CHECKPOINT_EVERY:
             ws.db.checkpoint()
             counts.copied = counts.applied
-        if refused is not None:
-            error, device = refused
-            if isinstance(error, E.EntryError) and device is not None:
-                devices.note_failure(ws, device, str(error),
-                                     fork=isinstance(error, C.Equivocation))
-            raise error
+
+
+def _apply_slice(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, bytes],
+                 queue: deque[tuple[int, bytes]], counts: _Counts,
+                 should_stop: Callable[[], bool] | None, taking: _Taking | None,
+                 seal_first: bool, quiet: bool) -> tuple[_Taking | None, bool]:
+    """One write slice of ``_apply_batch``: the entry being taken when it ended, and whether
+    the next must seal this laptop's edits first."""
+    refused: tuple[Exception, str | None] | None = None
+    taken: list[tuple[int, bytes]] = []
+    # Relaxed (no fsync per commit): what a slice applies the hub keeps, and the console
+    # waiting behind a slice then waits for no disk flush but its own.
+    with ws.transaction(durable=False) as s:
+        collected = not epochs.waiting_epochs(s)
+        stop, ended = _slice(ws, quiet), False
+        # While a new sync key waits, edits are not sealed (``seal_local``) and stay noted.
+        unsealed = _Unsealed.read(s) if collected else None
+        if seal_first:
+            if unsealed is not None:
+                counts.sealed += seal_local(s, ws, binding)[1]
+                # While the console asks again, the seal is this slice's progress and the
+                # entries are the next slice's.
+                ended = stop()
+            unsealed, seal_first = None, False
+        index = new_index(s)
+        while queue and not ended:
+            position, raw = queue[0]
+            if taking is None and should_stop is not None and should_stop():
+                refused = (Cancelled("The sync round was cancelled."), None)
+                break  # between entries: the cursor stands before this one
+            if taking is None:
+                device: str | None = None  # bytes that are no entry name no device
+                try:
+                    entry = E.decode(raw)
+                    device = str(entry.header.device_id)
+                    taking = _Taking(entry, *_check(s, entry, keys_on_hub))
+                except (E.EntryError, SyncProblem) as error:
+                    refused = (error, device)
+                    break
+                if taking.changes and stop():
+                    break  # checked (2-4 ms); applying it is the next slice's first step
+            if unsealed is not None and unsealed.touched_by(taking.changes):
+                seal_first = True
+                break  # the entry reaches an edit made here: sealed first, in the next slice
+            if taking.changes:
+                done, taking.changes = apply_changes(s, taking.changes, stop, index)
+                counts.applied += done
+                if taking.changes or (done and stop()):
+                    # The slice ended inside this entry, or with its last change: recording
+                    # it (its audit events, its place in its chain) is the next slice's
+                    # first step, so a console action waiting now waits for neither.
+                    break
+            _record(s, ws, taking.entry, keys_on_hub, taking.data)
+            sync_state(s).cursor = position
+            counts.pulled += 1
+            taken.append(queue.popleft())
+            taking = None
+            if stop():
+                break
+        if collected:
+            # The capture triggers noted the rows just applied: those notes go. Local edits
+            # were noted before this transaction (none can come in while it holds the lock);
+            # sealed, they are gone, else they stay for a later seal.
+            if unsealed is not None and not unsealed.intact(s):
+                raise _SealFirst(taken)
+            s.execute(delete(SyncDirty).where(SyncDirty.id > (unsealed.mark if unsealed
+                                                              else 0)))
+    if refused is not None:
+        error, device = refused
+        if isinstance(error, E.EntryError) and device is not None:
+            devices.note_failure(ws, device, str(error), fork=isinstance(error, C.Equivocation))
+        raise error
+    return taking, seal_first
+
+
+class _SealFirst(Exception):
+    """A slice wrote a record this laptop edited and had not sealed: it is rolled back."""
+
+    def __init__(self, taken: list[tuple[int, bytes]]) -> None:
+        super().__init__("a pulled change reached an unsealed edit")
+        self.taken = taken
+
+
+@dataclass(frozen=True)
+class _Unsealed:
+    """This laptop's edits noted before a slice (``sync_dirty``) and not sealed by it.
+
+    A pulled change may not reach such a record before it is sealed: sealing records the
+    version the edit was based on, which turns two edits of one field into a conflict instead
+    of the pulled one overwriting the edit here. A change reaches it when it updates or deletes
+    it (or a row merged into it), or inserts into a table with a unique key that has edits
+    here (``clashes`` may merge with or renumber a row here); a plain insert reaches nothing."""
+
+    mark: int  # the newest note's id: the slice's own writes are noted after it
+    count: int
+    gids: frozenset[str]
+    tables: frozenset[str]
+
+    @classmethod
+    def read(cls, s: Session) -> _Unsealed | None:
+        noted = s.execute(select(SyncDirty.id, SyncDirty.tbl, SyncDirty.row_key)).all()
+        if not noted:
+            return None
+        keys: dict[str, list[str]] = {}
+        for _id, tbl, key in noted:
+            keys.setdefault(tbl, []).append(key)
+        gids: set[str] = set()
+        for tbl, chunk in keys.items():
+            gids.update(s.scalars(select(SyncRow.gid).where(SyncRow.tbl == tbl,
+                                                            SyncRow.row_key.in_(chunk))))
+        merged = set(gids)
+        for _ in range(8):  # rows merged into these (``rows.standing``), aliases of aliases
+            merged = set(s.scalars(select(SyncClash.gid).where(
+                SyncClash.other_gid.in_(merged), SyncClash.renamed.is_(False)))) - gids
+            if not merged:
+                break
+            gids |= merged
+        return cls(max(n[0] for n in noted), len(noted), frozenset(gids), frozenset(keys))
+
+    def touched_by(self, changes: list[dict[str, Any]]) -> bool:
+        return any(c["gid"] in self.gids if c["op"] != "insert"
+                   else c["table"] in self.tables and c["table"] in clashes.UNIQUES
+                   for c in changes)
+
+    def intact(self, s: Session) -> bool:
+        """Whether every note is still there: a write to a noted record notes it anew."""
+        return s.scalar(select(func.count()).where(SyncDirty.id <= self.mark)) == self.count
 
 
 @contextlib.contextmanager
