@@ -14,7 +14,9 @@ milliseconds, each time it gave it up for SQLite. So the round's thread declares
 ``background()`` and every unit of work of any other thread (``foreground()``, reads too) asks
 it to step aside: the round ends its slice at its next check (``wanted``) and starts the next
 one only once no foreground unit has run for ``LINGER_S`` (``wait_for_quiet``), blocked on a
-condition, not holding the interpreter lock.
+condition, not holding the interpreter lock. A job whose steps each hold the write lock for
+some milliseconds (sealing edits) also waits, while the console is busy, for its next action to
+end before the next step (``pace``), so the steps fall in the gaps between actions.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class WriteTurns:
         self._background: set[int] = set()  # threads running a background job (a sync round)
         self._foreground = 0  # units of work of other threads running while one is
         self._last_foreground = 0.0  # when the last of them ended (perf_counter)
+        self._ended = 0  # how many of them have ended
 
     @property
     def queued(self) -> bool:
@@ -59,8 +62,11 @@ class WriteTurns:
     @contextmanager
     def background(self) -> Iterator[None]:
         """This thread runs a background job for the block: other threads' units of work
-        (``foreground``) come first."""
+        (``foreground``) come first. Nested on one thread, the outer block decides."""
         me = threading.get_ident()
+        if me in self._background:
+            yield
+            return
         with self._cv:
             self._background.add(me)
         try:
@@ -84,8 +90,29 @@ class WriteTurns:
         finally:
             with self._cv:
                 self._foreground -= 1
+                self._ended += 1
                 self._last_foreground = time.perf_counter()
                 self._cv.notify_all()
+
+    def busy(self, within: float) -> bool:
+        """Whether another thread's unit of work ran during the last ``within`` seconds (asked
+        by a background job; units are counted only while one runs)."""
+        return self._foreground > 0 or time.perf_counter() - self._last_foreground < within
+
+    def pace(self, longest: float) -> None:
+        """For a background job between two steps that each hold the write lock for some
+        milliseconds: while another thread is busy (``busy(longest)``: the live console acting
+        every moment), wait until its next unit of work has ended (``longest`` at most), so that
+        each step falls in a gap between its actions instead of running into the next one."""
+        with self._cv:
+            if not self.busy(longest):
+                return
+            seen, give_up = self._ended, time.perf_counter() + longest
+            while self._ended == seen:
+                left = give_up - time.perf_counter()
+                if left <= 0:
+                    return
+                self._cv.wait(left)
 
     def wait_for_quiet(self, longest: float) -> bool:
         """For a background job between its steps: wait until no unit of work of another

@@ -5,13 +5,17 @@ The console waiting for a slice then never waits for a seal it did not need."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
-from facilitator.services import roster
-from facilitator.services.sync import conflicts, pull
+from facilitator.models.sync import SyncDirty
+from facilitator.services import notes, roster
+from facilitator.services.sync import collect, conflicts, local, pull
 from facilitator.services.workspace import Workspace
+from tests.conftest import PASSWORD
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic, Laptop
 from tests.sync.test_converge import _pid, _preferred, clinic
@@ -21,22 +25,33 @@ __all__ = ["clinic", "nc"]
 
 def _edit_once_the_pull_waits(monkeypatch: pytest.MonkeyPatch, ws: Workspace,
                               edit: Any) -> tuple[list[int], list[int]]:
-    """``edit()`` runs when the pull first waits for a quiet moment: after the round sealed,
-    before any slice. Returns the slices begun (one 1 each) and their count at each seal."""
-    real_wait, edits = ws.db.turns.wait_for_quiet, []
+    """``edit()`` runs on another thread (the console's) when the pull begins applying its
+    first batch: after the round sealed, before any slice. Returns the slices begun (one 1
+    each) and their count at each seal from then on."""
+    real_batch, edits = pull._apply_batch, []
 
-    def waiting(longest: float) -> bool:
+    def applying(*args: Any, **kwargs: Any) -> Any:
         if not edits:
-            edits.append(edit())
-        return real_wait(longest)
+            console = threading.Thread(target=lambda: edits.append(edit()))
+            console.start()
+            console.join()
+            assert edits, "the edit failed"
+        return real_batch(*args, **kwargs)
 
-    monkeypatch.setattr(ws.db.turns, "wait_for_quiet", waiting)
+    monkeypatch.setattr(pull, "_apply_batch", applying)
     monkeypatch.setattr(pull, "APPLY_SLICE_S", 0.0)  # a slice per step: many of them
+    monkeypatch.setattr(pull, "BUSY_APPLY_S", 0.0)
     slices, seals = [], []
-    real_slice, real_seal = pull._slice, pull.seal_local
+    real_slice, real_seal = pull._slice, local.seal_local
     monkeypatch.setattr(pull, "_slice", lambda *a: slices.append(1) or real_slice(*a))
-    monkeypatch.setattr(pull, "seal_local",
-                        lambda *a: seals.append(len(slices)) or real_seal(*a))
+
+    def sealing(*args: Any, **kwargs: Any) -> Any:
+        if edits:  # not the round's own seal before it pulled
+            seals.append(len(slices))
+        return real_seal(*args, **kwargs)
+
+    monkeypatch.setattr(pull, "seal_local", sealing)  # a slice's
+    monkeypatch.setattr(local, "seal_local", sealing)  # the steps after the last slice
     return slices, seals
 
 
@@ -79,10 +94,118 @@ def test_an_edit_a_pulled_change_reaches_is_sealed_first_and_both_values_are_kep
         # applied again after a seal.
         monkeypatch.setattr(pull._Unsealed, "touched_by", lambda self, changes: False)
     assert b.sync().applied == 1
-    assert len(seals) == 1 and seals[0] < len(slices)  # by a slice, before the change
+    assert seals[0] < len(slices)  # first by a slice, before the change
     monkeypatch.undo()
     a.sync(), b.sync()
     assert a.dump() == b.dump()
     [record] = conflicts.flagged(a.sign_in())
     assert (record.table, record.field) == ("participants", "preferred_name")
     assert sorted(record.values) == ["Dee A", "Dee B"]
+
+
+def test_many_edits_made_meanwhile_are_sealed_a_few_records_per_step(
+        clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = clinic.in_step(nc.vault)
+    _renamed_on_a(a, nc, ["N-1"], "Dee A")
+    ws = b.sign_in()
+    new = 2 * local.SEAL_STEP + 3
+
+    def admit() -> None:
+        for i in range(new):
+            roster.add_participant(ws, roster.ParticipantDraft(
+                chart_id=f"B-{i}", legal_name=f"Bo Placeholder {i}",
+                admission_date=nc.clock.now().date()))
+
+    slices, seals = _edit_once_the_pull_waits(monkeypatch, ws, admit)
+    # The console stays busy (acting all along, as in a running block), without making the
+    # steps wait for its next action (``WriteTurns.pace``, tested on its own).
+    monkeypatch.setattr(local, "BUSY_S", 3600.0)
+    monkeypatch.setattr(ws.db.turns, "pace", lambda longest: None)
+    sealed: list[int] = []
+    real_collect = local.collect
+    monkeypatch.setattr(local, "collect", lambda *args: sealed.append(
+        len(changes := real_collect(*args))) or changes)
+    report = b.sync()
+    del sealed[0]  # the round's own seal before it pulled, of nothing
+    # After the last slice, three steps, each its own transaction and entry: 8, 8 and 3 new
+    # people.
+    assert seals == [len(slices)] * 3
+    assert sealed == [local.SEAL_STEP, local.SEAL_STEP, new - 2 * local.SEAL_STEP]
+    assert report.pushed == 3
+    monkeypatch.undo()
+    a.sync()
+    assert a.dump() == b.dump()
+    assert sum(p.chart_id.startswith("B-") for p in roster.list_participants(a.sign_in())) == new
+
+
+def test_a_part_of_the_notes_never_parts_a_signed_revision_from_its_goal_links(
+        clinic: Clinic, nc: NotesClinic) -> None:
+    a, _b = clinic.in_step(nc.vault)
+    tara = a.sign_in("tara")
+    note = notes.open_note(tara, nc.session_id, nc.people[0])
+    goals = [notes.GoalEntry(g.goal_id, g.text, g.status, True, "some", "Used it.")
+             for g in note.goals]
+    seq = notes.save_draft(tara, note.note_id, note.edit_seq, sections={
+        "data": "Ada practised the breathing skill.", "assessment": "Engaged.",
+        "plan": "Practise daily."}, goals=goals)
+    assert notes.sign_notes(tara, [(note.note_id, seq)], PASSWORD)[0].signed
+    ws = a.sign_in()
+    with ws.transaction() as s:
+        noted = s.scalar(select(func.count()).select_from(SyncDirty)) or 0
+        assert noted > 3
+        for limit in range(1, noted + 1):
+            with s.begin_nested() as part:  # each limit on the same notes
+                changes = collect.collect(s, ws, limit)
+                part.rollback()
+            tables = [c["table"] for c in changes]
+            assert len(changes) >= min(limit, noted)
+            if "note_revisions" in tables or "note_goal_links" in tables:
+                assert tables.count("note_goal_links") == len(goals)
+                assert "note_revisions" in tables
+
+
+def test_with_the_console_idle_the_edits_are_sealed_at_once(
+        clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = clinic.in_step(nc.vault)
+    _renamed_on_a(a, nc, ["N-1"], "Dee A")
+    ws = b.sign_in()
+    for i in range(local.SEAL_STEP + 3):  # before the round, on this thread: no console ran
+        _preferred(ws, _pid(b, "N-4"), f"Dee {i}")
+        roster.add_participant(ws, roster.ParticipantDraft(
+            chart_id=f"B-{i}", legal_name=f"Bo Placeholder {i}",
+            admission_date=nc.clock.now().date()))
+    assert b.sync().pushed == 1  # one step, one entry
+    a.sync()
+    assert a.dump() == b.dump()
+
+
+def test_a_round_ends_while_the_console_keeps_editing(
+        clinic: Clinic, nc: NotesClinic) -> None:
+    """The steps seal what was noted when the seal began: a console that notes a record
+    between every two steps does not keep the round sealing forever."""
+    a, b = clinic.in_step(nc.vault)
+    _renamed_on_a(a, nc, ["N-1"], "Dee A")
+    ws = b.sign_in()
+    pid = _pid(b, "N-4")
+    for i in range(3 * local.SEAL_STEP):  # noted before the round: steps of 8 once it is busy
+        roster.add_participant(ws, roster.ParticipantDraft(
+            chart_id=f"B-{i}", legal_name=f"Bo Placeholder {i}",
+            admission_date=nc.clock.now().date()))
+    round_over, acted = threading.Event(), []
+
+    def console() -> None:
+        while not round_over.is_set() and len(acted) < 2000:
+            _preferred(ws, pid, f"Dee {len(acted)}")  # a record noted again and again
+            acted.append(1)
+
+    worker = threading.Thread(target=console)
+    worker.start()
+    try:
+        report = b.sync()
+    finally:
+        round_over.set()
+        worker.join()
+    assert len(acted) < 2000  # the round ended while the console still acted
+    assert report.pushed >= 1
+    b.sync(), a.sync()
+    assert a.dump() == b.dump()

@@ -24,6 +24,7 @@ NEW = 12
 
 def _one_check_per_row(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pull, "APPLY_SLICE_S", 60.0)  # only another thread ends a slice early
+    monkeypatch.setattr(pull, "BUSY_APPLY_S", 60.0)
     monkeypatch.setattr(apply, "INSERT_CHUNK", 1)  # and the slice asks after every row
     monkeypatch.setattr(apply.GidIndex, "AHEAD", 1)
 
@@ -154,4 +155,39 @@ def test_a_console_that_keeps_asking_waits_for_one_step_of_a_slice_at_a_time(
     monkeypatch.undo()
     b.sync()  # B's edit, which the first slice sealed, goes out
     a.sync()
+    assert a.dump() == b.dump()
+
+
+@pytest.mark.parametrize("console", ["idle", "busy a moment ago"])
+def test_slices_are_short_while_the_console_is_busy(
+        clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch, console: str) -> None:
+    """A console that acted a moment ago (``local.BUSY_S``) will act again soon: the slices
+    then commit after ``BUSY_APPLY_S`` (here: after every step), so the commit a next action
+    waits for stays small; with the console idle, one slice applies the whole entry."""
+    a, b = new_people_for_b(clinic, nc, NEW)
+    ws = b.sign_in()
+    _one_check_per_row(monkeypatch)
+    monkeypatch.setattr(pull, "BUSY_APPLY_S", 0.0)
+    slices: list[int] = []
+    real_batch, real_apply = pull._apply_batch, pull.apply_changes
+
+    def batch(*args: Any, **kwargs: Any) -> Any:
+        if console != "idle":  # a read on the console's thread, over before the first slice
+            def read() -> None:
+                with ws.read():
+                    pass
+
+            reader = threading.Thread(target=read)
+            reader.start()
+            reader.join()
+        return real_batch(*args, **kwargs)
+
+    def applying(s: Any, changes: list[dict[str, Any]], stop: Any, index: Any) -> Any:
+        slices.append(len(changes))
+        return real_apply(s, changes, stop, index)
+
+    monkeypatch.setattr(pull, "_apply_batch", batch)
+    monkeypatch.setattr(pull, "apply_changes", applying)
+    assert b.sync().applied == NEW
+    assert slices == ([NEW] if console == "idle" else list(range(NEW, 0, -1)))
     assert a.dump() == b.dump()

@@ -4,6 +4,7 @@ console action queued behind a sync slice goes next, and the slice can see it wa
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from facilitator.storage.turns import WriteTurns
@@ -110,3 +111,42 @@ def test_units_of_work_count_only_while_a_background_job_runs_elsewhere() -> Non
     with turns.background(), turns.foreground():  # the job's own units are not the console's
         assert turns._foreground == 0
         assert not turns.wanted
+
+
+def test_a_background_job_paces_its_steps_by_a_busy_thread_and_not_by_an_idle_one() -> None:
+    turns, ended = WriteTurns(), threading.Event()
+    with turns.background():
+        turns.pace(5.0)  # nobody else has run: no wait
+        assert not turns.busy(5.0)
+
+        def unit() -> None:
+            with turns.foreground():
+                pass
+            ended.set()
+
+        threading.Thread(target=unit).start()
+        assert ended.wait(10)
+        assert turns.busy(5.0)  # it ran just now
+        ended.clear()
+
+        def another_unit_soon() -> None:
+            _until(lambda: bool(turns._cv._waiters))  # type: ignore[attr-defined]  # it paces
+            unit()
+
+        threading.Thread(target=another_unit_soon).start()
+        start = time.monotonic()
+        turns.pace(60.0)  # returns when that next unit has ended, not after a minute
+        assert ended.is_set() and time.monotonic() - start < 30
+        # An idle stretch longer than the window: no pacing.
+        turns._last_foreground -= 60
+        turns.pace(5.0)
+        assert not turns.busy(5.0)
+
+
+def test_a_nested_background_block_leaves_the_job_in_the_background() -> None:
+    turns = WriteTurns()
+    with turns.background():
+        with turns.background():
+            pass
+        assert threading.get_ident() in turns._background
+    assert threading.get_ident() not in turns._background

@@ -70,8 +70,9 @@ def current_identity(ws: Workspace) -> DeviceIdentity:
 
 
 def sync_keys(session: Session) -> dict[int, bytes]:
-    """Every sync key this laptop holds, by epoch."""
-    return {k.epoch: k.key for k in session.scalars(select(SyncKey))}
+    """Every sync key this laptop holds, by epoch (columns, not ORM objects: every seal and
+    every pulled entry asks)."""
+    return {epoch: key for epoch, key in session.execute(select(SyncKey.epoch, SyncKey.key))}
 
 
 def create_clinic_key(ws: Workspace) -> int:

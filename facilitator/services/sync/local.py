@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from ...models.sync import SyncIdentity, SyncOutbox, SyncState
+from ...models.sync import SyncDirty, SyncIdentity, SyncOutbox, SyncState
 from ...storage.install import InstallBinding
 from ...storage.sync_capture import baseline_sql
 from ...sync import entry as E
@@ -38,15 +38,54 @@ def sync_state(s: Session) -> SyncState:
     return state
 
 
-def seal_local(s: Session, ws: Workspace, binding: InstallBinding) -> tuple[SyncIdentity, int]:
-    """This device's identity, and how many entries were sealed now."""
+# Records sealed per write transaction by ``seal_in_steps`` while the console is busy (about a
+# millisecond each, besides ~3 ms per seal); how long a step waits for the console to be quiet,
+# and how long after the console's last action it still counts as busy.
+SEAL_STEP = 8
+QUIET_WAIT_S = 0.2
+BUSY_S = 0.25
+
+
+def seal_local(s: Session, ws: Workspace, binding: InstallBinding, *,
+               limit: int | None = None, through: int | None = None
+               ) -> tuple[SyncIdentity, int]:
+    """This device's identity, and how many entries were sealed now (from about ``limit`` of
+    the noted records noted up to ``through``, when given: ``collect``)."""
     me = identity_row(s, ws, binding)
     if epochs.waiting_epochs(s):
         return me, 0  # new changes wait for the new sync key (see ``epochs``)
-    changes = _reissue(s, ws, me) + collect(s, ws)
+    changes = _reissue(s, ws, me) + collect(s, ws, limit, through)
     sealed = seal(s, ws, me, changes,
                   audit_events=audit_travel.outgoing(s, with_changes=bool(changes)))
     return me, sealed
+
+
+def seal_in_steps(ws: Workspace, binding: InstallBinding) -> int:
+    """Seal every noted edit in relaxed write transactions, each begun once the console is
+    quiet (``storage.turns``). While the console is busy, ``SEAL_STEP`` records per transaction
+    and one transaction per gap between its actions (``pace``): an action then waits for no
+    seal, where the ~30 records a busy block touches during a round held it 17 ms in one.
+    Otherwise (a first round's whole record, an idle console) everything at once. Only what
+    was noted when it began: a console acting all along notes more between two steps, which
+    the next seal takes. Returns the entries sealed; their durable commit is the caller's
+    (``settle``, before a push)."""
+    sealed, turns = 0, ws.db.turns
+    with ws.read() as s:
+        through = s.scalar(select(func.max(SyncDirty.id))) or 0
+    with turns.background():
+        while True:  # the first step also reissues entries of an earlier identity
+            turns.wait_for_quiet(QUIET_WAIT_S)
+            busy = turns.busy(BUSY_S)
+            with ws.transaction(durable=False) as s:
+                if epochs.waiting_epochs(s):
+                    return sealed
+                sealed += seal_local(s, ws, binding, limit=SEAL_STEP if busy else None,
+                                     through=through)[1]
+                if s.execute(select(SyncDirty.id).where(SyncDirty.id <= through).limit(1)
+                             ).first() is None:
+                    return sealed
+            if busy:
+                turns.pace(BUSY_S)
 
 
 def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> list[dict[str, Any]]:

@@ -25,11 +25,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ...models.sync import SyncDirty, SyncIdentity, SyncPeer, SyncRow, SyncSeen
-from ...models.sync_security import SyncClash
+from ...models.sync import SyncDirty, SyncIdentity, SyncPeer, SyncSeen
 from ...storage.engine import json_value
 from ...storage.install import InstallBinding
 from ...sync import chain as C
@@ -39,7 +38,7 @@ from ..workspace import Workspace
 from . import audit_travel, clashes, devices, epochs
 from .apply import apply_changes, new_index
 from .identity import sync_keys
-from .local import seal_local, settle, sync_state
+from .local import BUSY_S, QUIET_WAIT_S, seal_in_steps, seal_local, settle, sync_state
 
 if TYPE_CHECKING:  # the hub client loads psycopg (and its libpq): only when a round runs
     from ...storage.hub.client import HubClient
@@ -51,11 +50,14 @@ PULL_BATCH = 200
 # not for the slice; longer slices mean fewer durable commits (a new laptop's first pull
 # applies ~700,000 rows).
 APPLY_SLICE_S = 0.5
-# A slice begins once the console has been quiet a moment (``storage.turns``), or after this
-# long anyway; a slice that began so ignores other threads' reads and writes that need no turn
-# for this long, so that a long one elsewhere (an export on a worker thread) slows a round
-# down (to a third at worst) but never stalls it.
-QUIET_WAIT_S = 0.2
+# While the console is busy (an action less than ``local.BUSY_S`` ago), a slice commits after
+# this long at most: the commit a waiting action then waits for writes the pages of a few
+# milliseconds of applying (~0.5 ms), not of a half-second slice's (2-3 ms on tmpfs).
+BUSY_APPLY_S = 0.01
+# A slice begins once the console has been quiet a moment (``storage.turns``), or after
+# ``QUIET_WAIT_S`` anyway; a slice that began so ignores other threads' reads and writes that
+# need no turn for this long, so that a long one elsewhere (an export on a worker thread) slows
+# a round down (to a third at worst) but never stalls it.
 BUSY_SLICE_S = 0.1
 # The log is copied into the database file after a slice once this many changes were applied
 # since the last copy (a few megabytes of pages), and after the last slice. Copying after
@@ -84,7 +86,9 @@ def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: di
                 cursor = batch[-1][0]
                 if len(batch) < PULL_BATCH:
                     break
-            _seal_meanwhile(ws, binding, counts)
+            # The edits made here meanwhile (a slice seals only those an entry reached), so
+            # that the round pushes them.
+            counts.sealed += seal_in_steps(ws, binding)
     finally:
         if counts.applied > counts.copied:
             ws.db.checkpoint()  # what the last slices wrote
@@ -92,15 +96,6 @@ def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: di
             with contextlib.suppress(ServiceError):  # e.g. a full disk: the push settles too
                 settle(ws)
     return counts.pulled, counts.applied, counts.sealed
-
-
-def _seal_meanwhile(ws: Workspace, binding: InstallBinding, counts: _Counts) -> None:
-    """The edits made here while the round pulled (the slices seal only those an entry
-    reached): sealed now, so that the round pushes them."""
-    ws.db.turns.wait_for_quiet(QUIET_WAIT_S)
-    with ws.transaction(durable=False) as s:
-        if s.execute(select(SyncDirty.id).limit(1)).first() is not None:
-            counts.sealed += seal_local(s, ws, binding)[1]
 
 
 @dataclass
@@ -199,8 +194,8 @@ def _apply_slice(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
                 except (E.EntryError, SyncProblem) as error:
                     refused = (error, device)
                     break
-                if taking.changes and stop():
-                    break  # checked (2-4 ms); applying it is the next slice's first step
+                if stop():
+                    break  # checked (2-4 ms); applying or recording it is the next slice's
             if unsealed is not None and unsealed.touched_by(taking.changes):
                 seal_first = True
                 break  # the entry reaches an edit made here: sealed first, in the next slice
@@ -260,24 +255,26 @@ class _Unsealed:
 
     @classmethod
     def read(cls, s: Session) -> _Unsealed | None:
-        noted = s.execute(select(SyncDirty.id, SyncDirty.tbl, SyncDirty.row_key)).all()
+        # The driver's statements: every slice of a round asks (ORM queries took 2.5 ms).
+        conn = s.connection()
+        noted = conn.exec_driver_sql("SELECT id, tbl FROM sync_dirty").all()
         if not noted:
             return None
-        keys: dict[str, list[str]] = {}
-        for _id, tbl, key in noted:
-            keys.setdefault(tbl, []).append(key)
-        gids: set[str] = set()
-        for tbl, chunk in keys.items():
-            gids.update(s.scalars(select(SyncRow.gid).where(SyncRow.tbl == tbl,
-                                                            SyncRow.row_key.in_(chunk))))
+        # CROSS JOIN: SQLite keeps this order, the few notes outside, each looked up in the
+        # unique (tbl, row_key) index of the ~700,000 sync records (not the other way around).
+        gids = {gid for (gid,) in conn.exec_driver_sql(
+            "SELECT r.gid FROM sync_dirty d CROSS JOIN sync_rows r"
+            " ON r.tbl = d.tbl AND r.row_key = d.row_key")}
         merged = set(gids)
         for _ in range(8):  # rows merged into these (``rows.standing``), aliases of aliases
-            merged = set(s.scalars(select(SyncClash.gid).where(
-                SyncClash.other_gid.in_(merged), SyncClash.renamed.is_(False)))) - gids
             if not merged:
                 break
+            merged = {gid for (gid,) in conn.exec_driver_sql(
+                "SELECT gid FROM sync_clashes WHERE NOT renamed AND other_gid IN"
+                f" ({', '.join('?' * len(merged))})", tuple(merged))} - gids
             gids |= merged
-        return cls(max(n[0] for n in noted), len(noted), frozenset(gids), frozenset(keys))
+        return cls(max(n[0] for n in noted), len(noted), frozenset(gids),
+                   frozenset(n[1] for n in noted))
 
     def touched_by(self, changes: list[dict[str, Any]]) -> bool:
         return any(c["gid"] in self.gids if c["op"] != "insert"
@@ -286,7 +283,8 @@ class _Unsealed:
 
     def intact(self, s: Session) -> bool:
         """Whether every note is still there: a write to a noted record notes it anew."""
-        return s.scalar(select(func.count()).where(SyncDirty.id <= self.mark)) == self.count
+        return s.connection().exec_driver_sql(
+            "SELECT count(*) FROM sync_dirty WHERE id <= ?", (self.mark,)).scalar() == self.count
 
 
 @contextlib.contextmanager
@@ -308,10 +306,10 @@ def _few_collections() -> Iterator[None]:
 def _slice(ws: Workspace, quiet: bool) -> Callable[[], bool]:
     """When a slice of applying should end: another write waits for its turn, another thread
     runs a unit of work (in a slice begun without a quiet moment, only after ``BUSY_SLICE_S``),
-    or its time is up."""
-    start = time.perf_counter()
-    until, patient = start + APPLY_SLICE_S, start + (0.0 if quiet else BUSY_SLICE_S)
-    turns = ws.db.turns
+    or its time is up (shorter while the console is busy)."""
+    start, turns = time.perf_counter(), ws.db.turns
+    until = start + (BUSY_APPLY_S if turns.busy(BUSY_S) else APPLY_SLICE_S)
+    patient = start + (0.0 if quiet else BUSY_SLICE_S)
     return lambda: turns.queued or (turns.wanted and time.perf_counter() >= patient) or (
         time.perf_counter() >= until)
 

@@ -1,6 +1,7 @@
 """One sync round (``sync_now``): seal local changes, push, pull, check, apply, push again.
 
-1. In one write transaction: collect this laptop's changes and seal them into the outbox.
+1. Collect this laptop's changes and seal them into the outbox (``local.seal_in_steps``: at
+   once, or a few records per write transaction while the console is busy).
 2. Register this device (idempotent) and push the outbox; entries the hub accepted or already
    had are removed from it. A crash between the push and that removal only means the next round
    pushes the same bytes again, which the hub answers with "duplicate".
@@ -30,8 +31,8 @@ from .. import audit
 from ..errors import ServiceError, StorageProblem, SyncProblem
 from ..workspace import Workspace
 from . import devices, epochs
-from .identity import create_first_key, sync_keys
-from .local import seal_local, settle, sync_state
+from .identity import create_first_key, identity_row, sync_keys
+from .local import seal_in_steps, settle, sync_state
 from .pull import pull
 
 if TYPE_CHECKING:  # the hub client loads psycopg (and its libpq): only when a round runs
@@ -63,7 +64,16 @@ def sync_now(ws: Workspace, dsn: str | None = None,
              should_stop: Callable[[], bool] | None = None) -> SyncReport:
     """Run one sync round with the hub at ``dsn`` (remembered for later rounds). Raises
     ``SyncProblem`` with a sentence for the status bar; the laptop keeps working either way.
-    ``should_stop`` is asked before each pulled entry; True ends the round with ``Cancelled``."""
+    ``should_stop`` is asked before each pulled entry; True ends the round with ``Cancelled``.
+
+    The round is a background job of the write turns (``storage.turns``): the console's units
+    of work come first, and its seals and slices pace themselves by them."""
+    with ws.db.turns.background():
+        return _round(ws, dsn, should_stop)
+
+
+def _round(ws: Workspace, dsn: str | None, should_stop: Callable[[], bool] | None
+           ) -> SyncReport:
     binding = install_binding(ws.vault.data_dir)
     with ws.read() as s:
         state = s.get(SyncState, 1)
@@ -85,8 +95,9 @@ def sync_now(ws: Workspace, dsn: str | None = None,
             from .slots import plain_copies
 
             plain_copies(s, ws)  # users' slots for the other laptops, where no password is needed
-            me, _sealed = seal_local(s, ws, binding)
+            me = identity_row(s, ws, binding)
             device, public = uuid.UUID(me.device_id), me.public_key
+        seal_in_steps(ws, binding)
         with HubClient(dsn) as hub:
             hub_id = hub.hub_id()
             if known_hub and hub_id != known_hub:
