@@ -115,7 +115,9 @@ def test_a_console_that_keeps_asking_waits_for_one_step_of_a_slice_at_a_time(
     participants, whose chart numbers may clash), after decoding and inserting a few rows of a
     run, after an entry's last change (before recording it). So every slice does one step, and
     the round still gets through."""
-    a, b = new_people_for_b(clinic, nc, 20)
+    rows = apply.DECODE_BETWEEN_CHECKS  # a run's rows between two checks
+    new = 2 * rows + 3
+    a, b = new_people_for_b(clinic, nc, new)
     ws = b.sign_in()
     real_pull = run.pull
 
@@ -147,11 +149,10 @@ def test_a_console_that_keeps_asking_waits_for_one_step_of_a_slice_at_a_time(
         return done, left
 
     monkeypatch.setattr(pull, "apply_changes", applying)
-    assert b.sync().applied == 20
-    rows = apply.DECODE_BETWEEN_CHECKS  # a run's rows between two checks
+    assert b.sync().applied == new
     assert [s for s in steps if s] == [
-        ["_check"], ["seal_local"], *[[f"applied {rows}"]] * (20 // rows),
-        [f"applied {20 % rows}"], ["_record"]]
+        ["_check"], ["seal_local"], [f"applied {rows}"], [f"applied {rows}"], ["applied 3"],
+        ["_record"]]
     monkeypatch.undo()
     b.sync()  # B's edit, which the first slice sealed, goes out
     a.sync()

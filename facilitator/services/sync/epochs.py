@@ -71,8 +71,9 @@ def box_info(epoch: int, fingerprint: str) -> bytes:
 
 
 def waiting_epochs(s: Session) -> list[int]:
-    """Announced epochs newer than every key held here: this laptop cannot write yet."""
-    newest = max(sync_keys(s), default=0)
+    """Announced epochs newer than every key held here: this laptop cannot write yet. (One
+    statement of columns: every write slice of a pull and every seal asks.)"""
+    newest = select(func.coalesce(func.max(SyncKey.epoch), 0)).scalar_subquery()
     return list(s.scalars(select(SyncKeyBox.epoch).where(SyncKeyBox.epoch > newest)
                           .distinct().order_by(SyncKeyBox.epoch)))
 
