@@ -209,3 +209,13 @@ def test_a_round_ends_while_the_console_keeps_editing(
     assert report.pushed >= 1
     b.sync(), a.sync()
     assert a.dump() == b.dump()
+
+
+def test_with_nothing_edited_meanwhile_the_pull_seals_nothing(
+        clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = clinic.in_step(nc.vault)
+    _renamed_on_a(a, nc, ["N-1"], "Dee A")
+    ws = b.sign_in()
+    _slices, seals = _edit_once_the_pull_waits(monkeypatch, ws, lambda: None)
+    assert b.sync().applied == 1
+    assert seals == []  # not even an empty transaction after the last slice

@@ -60,20 +60,23 @@ def seal_local(s: Session, ws: Workspace, binding: InstallBinding, *,
     return me, sealed
 
 
-def seal_in_steps(ws: Workspace, binding: InstallBinding) -> int:
+def seal_in_steps(ws: Workspace, binding: InstallBinding, *, reissue: bool = False) -> int:
     """Seal every noted edit in relaxed write transactions, each begun once the console is
     quiet (``storage.turns``). While the console is busy, ``SEAL_STEP`` records per transaction
     and one transaction per gap between its actions (``pace``): an action then waits for no
     seal, where the ~30 records a busy block touches during a round held it 17 ms in one.
     Otherwise (a first round's whole record, an idle console) everything at once. Only what
     was noted when it began: a console acting all along notes more between two steps, which
-    the next seal takes. Returns the entries sealed; their durable commit is the caller's
-    (``settle``, before a push)."""
+    the next seal takes. ``reissue``: seal once even with nothing noted (entries of an earlier
+    identity, audit events: a round's first seal). Returns the entries sealed; their durable
+    commit is the caller's (``settle``, before a push)."""
     sealed, turns = 0, ws.db.turns
     with ws.read() as s:
         through = s.scalar(select(func.max(SyncDirty.id))) or 0
+    if not through and not reissue:
+        return 0
     with turns.background():
-        while True:  # the first step also reissues entries of an earlier identity
+        while True:
             turns.wait_for_quiet(QUIET_WAIT_S)
             busy = turns.busy(BUSY_S)
             with ws.transaction(durable=False) as s:

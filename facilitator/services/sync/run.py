@@ -97,7 +97,7 @@ def _round(ws: Workspace, dsn: str | None, should_stop: Callable[[], bool] | Non
             plain_copies(s, ws)  # users' slots for the other laptops, where no password is needed
             me = identity_row(s, ws, binding)
             device, public = uuid.UUID(me.device_id), me.public_key
-        seal_in_steps(ws, binding)
+        seal_in_steps(ws, binding, reissue=True)
         with HubClient(dsn) as hub:
             hub_id = hub.hub_id()
             if known_hub and hub_id != known_hub:
