@@ -106,8 +106,8 @@ class _Counts:
     copied: int = 0  # ``applied`` when the log was last copied into the database file
 
     def restore(self, earlier: _Counts) -> None:
-        for name in ("pulled", "applied", "sealed", "copied"):
-            setattr(self, name, getattr(earlier, name))
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, getattr(earlier, f.name))
 
 
 @dataclass
