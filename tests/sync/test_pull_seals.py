@@ -6,17 +6,19 @@ The console waiting for a slice then never waits for a seal it did not need."""
 from __future__ import annotations
 
 import threading
+from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from facilitator.models.sync import SyncDirty
+from facilitator.models.sync import SyncDirty, SyncRow
 from facilitator.services import notes, roster
-from facilitator.services.sync import collect, conflicts, local, pull
+from facilitator.services.sync import collect, conflicts, local, pull, rows
 from facilitator.services.workspace import Workspace
+from facilitator.storage.turns import WriteTurns
 from tests.conftest import PASSWORD
-from tests.services.notes.conftest import NotesClinic, nc
+from tests.services.notes.conftest import NotesClinic, nc, run_block
 from tests.sync.laptops import Clinic, Laptop
 from tests.sync.test_converge import _pid, _preferred, clinic
 
@@ -219,3 +221,46 @@ def test_with_nothing_edited_meanwhile_the_pull_seals_nothing(
     _slices, seals = _edit_once_the_pull_waits(monkeypatch, ws, lambda: None)
     assert b.sync().applied == 1
     assert seals == []  # not even an empty transaction after the last slice
+
+
+def test_a_part_of_the_notes_carries_the_new_records_its_records_refer_to(
+        clinic: Clinic, nc: NotesClinic) -> None:
+    """Notes are taken oldest last-touched first, so a record made before another that refers
+    to it can come after it: a block's attendance row, updated at its end, after the step-out
+    that names it. A part cut between them still carries the attendance row (a global id
+    first, its insert before the step-out), or the step-out would name a record with no global
+    id, and another laptop would meet a reference to a record it does not have."""
+    a, _b = clinic.in_step(nc.vault)
+    run_block(a.sign_in("tara"), nc, nc.group.id, date(2026, 3, 4))
+    ws = a.sign_in()
+    with ws.transaction() as s:
+        noted = len(s.execute(select(SyncDirty.tbl, SyncDirty.row_key).distinct()).all())
+        assert noted > 10
+        sent = set(s.scalars(select(SyncRow.gid)))
+        for limit in range(1, noted + 1):
+            with s.begin_nested() as part:  # each limit on the same notes
+                changes = collect.collect(s, ws, limit)
+                part.rollback()
+            assert len(changes) >= limit
+            before = set(sent)
+            for change in changes:
+                for column, target in rows.refs(change["table"]).items():
+                    gid = change.get("fields", {}).get(column)
+                    assert gid is None or gid in before, (limit, change["table"], target)
+                before.add(change["gid"])
+
+
+def test_a_block_run_since_the_last_round_travels_in_small_steps(
+        clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The round seals a busy console's edits a few records per step: a whole block made since
+    the last round (its session updated last of all) still seals, and the other laptop
+    applies every step's entry."""
+    a, b = clinic.in_step(nc.vault)
+    run_block(b.sign_in("tara"), nc, nc.group.id, date(2026, 3, 4))
+    monkeypatch.setattr(local, "SEAL_STEP", 3)
+    monkeypatch.setattr(WriteTurns, "busy", lambda self, within: True)
+    monkeypatch.setattr(WriteTurns, "pace", lambda self, longest: None)
+    assert b.sync().pushed > 5  # many small entries
+    monkeypatch.undo()
+    assert a.sync().applied > 5
+    assert a.dump() == b.dump()

@@ -62,9 +62,10 @@ def unsent(row: SyncRow) -> bool:
 
 def collect(s: Session, ws: Workspace, limit: int | None = None,
             through: int | None = None) -> list[dict[str, Any]]:
-    """Turn the noted rows into changes (oldest last-touched first) and mark them known; with
-    ``limit``, about that many of the oldest, and with ``through``, only notes up to that id
-    (the others stay noted)."""
+    """Turn the noted rows into changes (oldest last-touched first, but a new record before
+    those that name it) and mark them known; with ``limit``, about that many of the oldest,
+    and with ``through``, only notes up to that id (the others stay noted). Either way with
+    the new records they name (``_referred``)."""
     query = select(SyncDirty.tbl, SyncDirty.row_key, func.max(SyncDirty.id))
     if through is not None:
         query = query.where(SyncDirty.id <= through)
@@ -76,6 +77,9 @@ def collect(s: Session, ws: Workspace, limit: int | None = None,
         return []
     wanted = [(name, key) for name, key, _last in noted if name in SYNCED]
     current, known = _load(s, wanted)
+    if limit is not None or through is not None:
+        wanted = _referred(s, wanted, current) + wanted
+    wanted = _referents_first(wanted, current, known)
     pending: list[tuple[str, dict[str, Any] | None, SyncRow | None, bool]] = []
     with s.no_autoflush:
         for name, key in wanted:
@@ -107,6 +111,92 @@ def _cut(noted: list[Any], limit: int) -> int:
                                 or noted[end][0] in _GLUED_TABLES):
         end += 1
     return end
+
+
+def _referred(s: Session, wanted: list[tuple[str, str]],
+              current: dict[tuple[str, str], dict[str, Any]]) -> list[tuple[str, str]]:
+    """The new records (no sync record yet) that the ``wanted`` ones refer to, and those they
+    refer to in turn, when they are not wanted themselves (their current rows added to
+    ``current``); those referred to by others come first. A part of the notes (``limit``) is
+    taken oldest last-touched first, so a block's session, updated at its end, comes after the
+    jots that name it; and a row noted up to ``through`` may name one made after it. Either
+    way the part carries the record it names, or the change would name a record with no
+    global id, and no other laptop could place it."""
+    chosen, found = set(wanted), []
+    frontier = [k for k in wanted if k in current]
+    while frontier:
+        named: dict[str, set[str]] = {}
+        for name, key in frontier:
+            values = current[(name, key)]
+            for column, target in rows.refs(name).items():
+                ref = values.get(column)
+                if (ref is not None and target in SYNCED and rows.key_columns(target) == ("id",)
+                        and (target, str(ref)) not in chosen):
+                    named.setdefault(target, set()).add(str(ref))
+        frontier = []
+        for target, keys in named.items():
+            ordered = sorted(keys, key=int)
+            for start in range(0, len(ordered), 500):
+                chunk = ordered[start:start + 500]
+                have = set(s.scalars(select(SyncRow.row_key).where(SyncRow.tbl == target,
+                                                                   SyncRow.row_key.in_(chunk))))
+                for values in rows.read_rows(s, target, [k for k in chunk if k not in have]):
+                    key = (target, rows.key_of(target, values))
+                    current[key] = values
+                    chosen.add(key)
+                    frontier.append(key)
+        found.extend(frontier)
+    return found[::-1]
+
+
+def _referents_first(wanted: list[tuple[str, str]],
+                     current: dict[tuple[str, str], dict[str, Any]],
+                     known: dict[tuple[str, str], SyncRow]) -> list[tuple[str, str]]:
+    """``wanted`` reordered so that a new record comes before every record that names it; the
+    rest keeps its order. The changes are cut into entries of ``CHANGES_PER_ENTRY``, and a
+    laptop applying one entry must hold every record it names: it settles a reference to a row
+    further on in the same entry (``apply``), not to one in the next entry."""
+    new = {k for k in wanted if k in current and (k not in known or unsent(known[k]))}
+    placed: set[tuple[str, str]] = set()
+    refs: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def ahead(key: tuple[str, str]) -> list[tuple[str, str]]:
+        """The new records ``key`` names that are not placed yet."""
+        values = current.get(key)
+        if values is None:  # deleted
+            return []
+        spec = refs.get(key[0])
+        if spec is None:
+            spec = refs[key[0]] = tuple(rows.refs(key[0]).items())
+        found = []
+        for column, target in spec:
+            value = values.get(column)
+            if value is not None:
+                named = (target, str(value))
+                if named in new and named not in placed:
+                    found.append(named)
+        return found
+
+    out: list[tuple[str, str]] = []
+    for first in wanted:
+        if first in placed:
+            continue
+        placed.add(first)
+        before = ahead(first)
+        if not before:  # the usual case: nothing new it names is still to come
+            out.append(first)
+            continue
+        stack = [(first, iter(before))]
+        while stack:  # depth first, without recursion: a chain of references may be long
+            key, named = stack[-1]
+            following = next((k for k in named if k not in placed), None)
+            if following is None:
+                stack.pop()
+                out.append(key)
+            else:
+                placed.add(following)
+                stack.append((following, iter(ahead(following))))
+    return out
 
 
 def _load(s: Session, wanted: list[tuple[str, str]]
