@@ -77,8 +77,9 @@ def collect(s: Session, ws: Workspace, limit: int | None = None,
         return []
     wanted = [(name, key) for name, key, _last in noted if name in SYNCED]
     current, known = _load(s, wanted)
+    gids = rows.GidCache(s)
     if limit is not None or through is not None:
-        wanted = _referred(s, wanted, current) + wanted
+        wanted = _referred(s, gids, wanted, current) + wanted
     wanted = _referents_first(wanted, current, known)
     pending: list[tuple[str, dict[str, Any] | None, SyncRow | None, bool]] = []
     with s.no_autoflush:
@@ -92,7 +93,6 @@ def collect(s: Session, ws: Workspace, limit: int | None = None,
                 s.add(row)
             pending.append((name, current.get((name, key)), row, new))
     s.flush()
-    gids = rows.GidCache(s)
     with s.no_autoflush:
         changes = [c for c in (_change(gids, ws, *p) for p in pending) if c is not None]
     s.execute(delete(SyncDirty).where(SyncDirty.id <= max(n[2] for n in noted)))
@@ -113,15 +113,16 @@ def _cut(noted: list[Any], limit: int) -> int:
     return end
 
 
-def _referred(s: Session, wanted: list[tuple[str, str]],
+def _referred(s: Session, gids: rows.GidCache, wanted: list[tuple[str, str]],
               current: dict[tuple[str, str], dict[str, Any]]) -> list[tuple[str, str]]:
-    """The new records (no sync record yet) that the ``wanted`` ones refer to, and those they
+    """The new records (no global id yet) that the ``wanted`` ones refer to, and those they
     refer to in turn, when they are not wanted themselves (their current rows added to
     ``current``); those referred to by others come first. A part of the notes (``limit``) is
     taken oldest last-touched first, so a block's session, updated at its end, comes after the
     jots that name it; and a row noted up to ``through`` may name one made after it. Either
     way the part carries the record it names, or the change would name a record with no
-    global id, and no other laptop could place it."""
+    global id, and no other laptop could place it. The look-ups are the ones writing the
+    changes needs anyway (``gids`` keeps what it found)."""
     chosen, found = set(wanted), []
     frontier = [k for k in wanted if k in current]
     while frontier:
@@ -131,20 +132,15 @@ def _referred(s: Session, wanted: list[tuple[str, str]],
             for column, target in rows.refs(name).items():
                 ref = values.get(column)
                 if (ref is not None and target in SYNCED and rows.key_columns(target) == ("id",)
-                        and (target, str(ref)) not in chosen):
+                        and (target, str(ref)) not in chosen and gids.find(target, ref) is None):
                     named.setdefault(target, set()).add(str(ref))
         frontier = []
         for target, keys in named.items():
-            ordered = sorted(keys, key=int)
-            for start in range(0, len(ordered), 500):
-                chunk = ordered[start:start + 500]
-                have = set(s.scalars(select(SyncRow.row_key).where(SyncRow.tbl == target,
-                                                                   SyncRow.row_key.in_(chunk))))
-                for values in rows.read_rows(s, target, [k for k in chunk if k not in have]):
-                    key = (target, rows.key_of(target, values))
-                    current[key] = values
-                    chosen.add(key)
-                    frontier.append(key)
+            for values in rows.read_rows(s, target, sorted(keys, key=int)):
+                key = (target, rows.key_of(target, values))
+                current[key] = values
+                chosen.add(key)
+                frontier.append(key)
         found.extend(frontier)
     return found[::-1]
 

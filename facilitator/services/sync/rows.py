@@ -139,6 +139,14 @@ class GidCache:
         self._asked: dict[str, int] = {}
 
     def __call__(self, name: str, local_id: Any) -> str:
+        gid = self.find(name, local_id)
+        if gid is None:
+            raise SyncProblem(f"A {name} record ({local_id}) has no global id yet; run"
+                              " sync again after 'verify'.")
+        return gid
+
+    def find(self, name: str, local_id: Any) -> str | None:
+        """The global id, or None when the record has none yet (not cached: it may get one)."""
         key = (name, str(local_id))
         gid = self._seen.get(key)
         if gid is None:
@@ -154,10 +162,8 @@ class GidCache:
                 # collects, inside the write transaction the console may be waiting for, and
                 # the ORM's query took ~0.4 ms of that time each.
                 gid = self.s.connection().exec_driver_sql(_GID_SQL, key).scalar()
-            if gid is None:
-                raise SyncProblem(f"A {name} record ({local_id}) has no global id yet; run"
-                                  " sync again after 'verify'.")
-            self._seen[key] = gid
+            if gid is not None:
+                self._seen[key] = gid
         return gid
 
 
