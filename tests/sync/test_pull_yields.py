@@ -4,6 +4,7 @@ no commit but the pull's own copies the log into the file; afterwards SQLite's r
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from typing import Any
@@ -113,8 +114,9 @@ def test_a_console_that_keeps_asking_waits_for_one_step_of_a_slice_at_a_time(
     """Each slice ends at its first check: after checking an entry (before applying any of it),
     after sealing a console edit the entry reaches (a new participant, where the entry adds
     participants, whose chart numbers may clash), after decoding and inserting a few rows of a
-    run, after an entry's last change (before recording it). So every slice does one step, and
-    the round still gets through."""
+    run, after an entry's last change (before recording it). A slice begun in a quiet moment
+    also gives way before its first step (after its opening reads), but never two in a row:
+    so at least every other slice does one step, and the round still gets through."""
     rows = apply.DECODE_BETWEEN_CHECKS  # a run's rows between two checks
     new = 2 * rows + 3
     a, b = new_people_for_b(clinic, nc, new)
@@ -149,10 +151,22 @@ def test_a_console_that_keeps_asking_waits_for_one_step_of_a_slice_at_a_time(
         return done, left
 
     monkeypatch.setattr(pull, "apply_changes", applying)
+    gave_way: list[bool] = []
+    real_slice = pull._apply_slice
+
+    def slice_(*args: Any, **kwargs: Any) -> Any:
+        taking, seal_first, gave = real_slice(*args, **kwargs)
+        gave_way.append(gave)
+        return taking, seal_first, gave
+
+    monkeypatch.setattr(pull, "_apply_slice", slice_)
     assert b.sync().applied == new
     assert [s for s in steps if s] == [
         ["_check"], ["seal_local"], [f"applied {rows}"], [f"applied {rows}"], ["applied 3"],
         ["_record"]]
+    assert gave_way[0]  # no console ran: the moment was quiet, and it gave way at once
+    assert not any(one and other for one, other in itertools.pairwise(gave_way))
+    assert all(not step for gave, step in zip(gave_way, steps, strict=True) if gave)
     monkeypatch.undo()
     b.sync()  # B's edit, which the first slice sealed, goes out
     a.sync()
