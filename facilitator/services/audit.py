@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ..models.audit import GENESIS, AuditEvent, event_digest
@@ -123,15 +123,15 @@ def append(
     # IMMEDIATE holds the write lock, so no other writer can take the same one meanwhile.
     event_id = max(_sequence(session), last.id if last is not None else 0) + 1
     clean = _jsonable(details or {})
-    event = AuditEvent(
-        id=event_id, at=at, user_id=user_id, login=login, action=action, entity=entity,
-        entity_id=str(entity_id), details=clean, prev_hash=prev,
-        hash=event_digest(prev, event_id, at, user_id, login, action, entity, str(entity_id),
-                          clean),
-    )
-    session.add(event)
-    session.flush()
-    return event
+    values = {"id": event_id, "at": at, "user_id": user_id, "login": login, "action": action,
+              "entity": entity, "entity_id": str(entity_id), "details": clean,
+              "prev_hash": prev,
+              "hash": event_digest(prev, event_id, at, user_id, login, action, entity,
+                                   str(entity_id), clean)}
+    # A Core insert: every audited action writes one, and the ORM's unit of work for a single
+    # new row cost a console action ~0.3 ms more. The event returned is not in the session.
+    session.execute(insert(AuditEvent), [values])
+    return AuditEvent(**values)
 
 
 def record(session: Session, ws: Workspace, action: str, entity: str = "",
