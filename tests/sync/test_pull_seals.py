@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from facilitator.models.sync import SyncDirty, SyncRow
+from facilitator.services import console as c
 from facilitator.services import notes, roster
 from facilitator.services.sync import collect, conflicts, local, pull, rows
 from facilitator.services.workspace import Workspace
@@ -263,4 +264,27 @@ def test_a_block_run_since_the_last_round_travels_in_small_steps(
     assert b.sync().pushed > 5  # many small entries
     monkeypatch.undo()
     assert a.sync().applied > 5
+    assert a.dump() == b.dump()
+
+
+def test_records_removed_and_restored_travel_in_small_steps(
+        clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deletes and re-inserts in steps of one record: marking someone absent removes her
+    step-out, undo puts it back (the same row), marking her absent again removes it again;
+    every step's entry applies on the other laptop in its order."""
+    a, b = clinic.in_step(nc.vault)
+    tara = b.sign_in("tara")
+    sid = run_block(tara, nc, nc.group.id, date(2026, 3, 4))
+    b.sync(), a.sync()
+    dee = nc.people[3]
+    c.mark_absent(tara, sid, dee)  # her step-out goes
+    c.undo_last(tara, sid)  # and comes back
+    c.mark_absent(tara, sid, dee)
+    c.add_jot(tara, sid, None, "A jot of the whole group.")
+    monkeypatch.setattr(local, "SEAL_STEP", 1)
+    monkeypatch.setattr(WriteTurns, "busy", lambda self, within: True)
+    monkeypatch.setattr(WriteTurns, "pace", lambda self, longest: None)
+    assert b.sync().pushed >= 3
+    monkeypatch.undo()
+    assert a.sync().applied >= 3
     assert a.dump() == b.dump()
