@@ -178,7 +178,9 @@ def test_slices_are_short_while_the_console_is_busy(
         clinic: Clinic, nc: NotesClinic, monkeypatch: pytest.MonkeyPatch, console: str) -> None:
     """A console that acted a moment ago (``local.BUSY_S``) will act again soon: the slices
     then commit after ``BUSY_APPLY_S`` (here: after every step), so the commit a next action
-    waits for stays small; with the console idle, one slice applies the whole entry."""
+    waits for stays small, and read the global ids of a few changes at a time, so a slice's
+    first change (before any check) is short too; with the console idle, one slice applies the
+    whole entry."""
     a, b = new_people_for_b(clinic, nc, NEW)
     ws = b.sign_in()
     _one_check_per_row(monkeypatch)
@@ -197,12 +199,16 @@ def test_slices_are_short_while_the_console_is_busy(
             reader.join()
         return real_batch(*args, **kwargs)
 
+    aheads: set[int] = set()
+
     def applying(s: Any, changes: list[dict[str, Any]], stop: Any, index: Any) -> Any:
         slices.append(len(changes))
+        aheads.add(index.ahead)
         return real_apply(s, changes, stop, index)
 
     monkeypatch.setattr(pull, "_apply_batch", batch)
     monkeypatch.setattr(pull, "apply_changes", applying)
     assert b.sync().applied == NEW
     assert slices == ([NEW] if console == "idle" else list(range(NEW, 0, -1)))
+    assert aheads == {apply.GidIndex.AHEAD if console == "idle" else pull.BUSY_AHEAD}
     assert a.dump() == b.dump()

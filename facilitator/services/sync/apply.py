@@ -58,11 +58,12 @@ def apply_changes(s: Session, changes: list[dict[str, Any]],
     return done, left
 
 
-def new_index(s: Session) -> GidIndex:
+def new_index(s: Session, ahead: int | None = None) -> GidIndex:
     """A look-up of global ids for the entries one write transaction applies: nothing but that
     transaction writes while it holds the lock, so what it read stays true until it ends (a
-    pulled entry names the same sessions, people and users as the ones before it)."""
-    return GidIndex(s)
+    pulled entry names the same sessions, people and users as the ones before it). ``ahead``:
+    changes whose global ids are read together (``GidIndex.AHEAD`` by default)."""
+    return GidIndex(s, GidIndex.AHEAD if ahead is None else ahead)
 
 
 # Rows a run inserts per statement, and single changes between flushes of their sync records:
@@ -83,8 +84,8 @@ class GidIndex:
     AHEAD = 100  # changes whose global ids are read together
     READ_AT_ONCE = 500  # global ids per look-up statement (SQLite allows 32,766 parameters)
 
-    def __init__(self, s: Session) -> None:
-        self.s = s
+    def __init__(self, s: Session, ahead: int = AHEAD) -> None:
+        self.s, self.ahead = s, ahead
         self.known: dict[str, tuple[str, str | None]] = {}
         self.new: list[dict[str, Any]] = []  # sync records of rows inserted, not yet written
         self._writer: BulkInsert | None = None
@@ -150,7 +151,7 @@ def _apply_all(s: Session, pending: list[dict[str, Any]], index: GidIndex,
             if stop is not None and position and stop():
                 return done, pending[position:] + waiting  # this pass's rest, then the next
             if position >= prepared:
-                prepared = position + index.AHEAD
+                prepared = position + index.ahead
                 index.prepare(pending[position:prepared])
             inserted = _insert_run(s, pending[position:prepared], index, stop)
             if inserted:
