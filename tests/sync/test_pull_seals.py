@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from facilitator.models.sync import SyncDirty, SyncRow
 from facilitator.services import console as c
 from facilitator.services import notes, roster
-from facilitator.services.sync import collect, conflicts, local, pull, rows
+from facilitator.services.sync import collect, conflicts, local, pull, rows, unsealed
 from facilitator.services.workspace import Workspace
 from facilitator.storage.turns import WriteTurns
 from tests.conftest import PASSWORD
@@ -95,7 +95,7 @@ def test_an_edit_a_pulled_change_reaches_is_sealed_first_and_both_values_are_kep
     if caught_by == "the slice's last check":
         # The entry's check misses it: the slice that wrote the record is rolled back and
         # applied again after a seal.
-        monkeypatch.setattr(pull._Unsealed, "touched_by", lambda self, changes: False)
+        monkeypatch.setattr(unsealed.Unsealed, "touched_by", lambda self, changes: False)
     assert b.sync().applied == 1
     assert seals[0] < len(slices)  # first by a slice, before the change
     monkeypatch.undo()

@@ -4,7 +4,7 @@ Each entry is checked (``facilitator.sync.chain``: signature, epoch, place in it
 chain) and applied in slices, each its own write transaction that runs through entries for up
 to ``APPLY_SLICE_S`` and ends early when a console action waits for the write lock. An entry
 that would reach a record edited here since the round's seal waits for a slice that seals
-this laptop's newest edits first (``local.seal_local``, ``_Unsealed``); the other edits are
+this laptop's newest edits first (``local.seal_local``, ``Unsealed``); the other edits are
 sealed once the last slice is done. An entry fully applied is recorded as seen and the cursor
 moves past it in the same transaction. Applying is
 idempotent, so a round cut off inside an entry applies that entry again next time. A failed
@@ -34,10 +34,11 @@ from ...sync import chain as C
 from ...sync import entry as E
 from ..errors import Cancelled, ServiceError, SyncProblem
 from ..workspace import Workspace
-from . import audit_travel, clashes, devices, epochs
+from . import audit_travel, devices, epochs
 from .apply import apply_changes, new_index
 from .identity import sync_keys
 from .local import BUSY_S, QUIET_WAIT_S, seal_in_steps, seal_local, settle, sync_state
+from .unsealed import Unsealed
 
 if TYPE_CHECKING:  # the hub client loads psycopg (and its libpq): only when a round runs
     from ...storage.hub.client import HubClient
@@ -131,7 +132,7 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
     are committed, nothing of it is.
 
     This laptop's edits made meanwhile (the console's) are sealed by a slice only when an
-    entry would touch one of their records (``_Unsealed``); the others wait for the round's
+    entry would touch one of their records (``Unsealed``); the others wait for the round's
     last seal (``pull``), so a console action that follows another never waits for a seal."""
     taking: _Taking | None = None
     seal_first = gave_way = False
@@ -177,7 +178,7 @@ def _apply_slice(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
         collected = not epochs.waiting_epochs(s)
         stop, ended = _slice(ws, quiet), False
         # While a new sync key waits, edits are not sealed (``seal_local``) and stay noted.
-        unsealed = _Unsealed.read(s) if collected else None
+        unsealed = Unsealed.read(s) if collected else None
         if seal_first:
             if unsealed is not None:
                 counts.sealed += seal_local(s, ws, binding)[1]
@@ -250,55 +251,6 @@ class _SealFirst(Exception):
     def __init__(self, taken: list[tuple[int, bytes]]) -> None:
         super().__init__("a pulled change reached an unsealed edit")
         self.taken = taken
-
-
-@dataclass(frozen=True)
-class _Unsealed:
-    """This laptop's edits noted before a slice (``sync_dirty``) and not sealed by it.
-
-    A pulled change may not reach such a record before it is sealed: sealing records the
-    version the edit was based on, which turns two edits of one field into a conflict instead
-    of the pulled one overwriting the edit here. A change reaches it when it updates or deletes
-    it (or a row merged into it), or inserts into a table with a unique key that has edits
-    here (``clashes`` may merge with or renumber a row here); a plain insert reaches nothing."""
-
-    mark: int  # the newest note's id: the slice's own writes are noted after it
-    count: int
-    gids: frozenset[str]
-    tables: frozenset[str]
-
-    @classmethod
-    def read(cls, s: Session) -> _Unsealed | None:
-        # The driver's statements: every slice of a round asks (ORM queries took 2.5 ms).
-        conn = s.connection()
-        noted = conn.exec_driver_sql("SELECT id, tbl FROM sync_dirty").all()
-        if not noted:
-            return None
-        # CROSS JOIN: SQLite keeps this order, the few notes outside, each looked up in the
-        # unique (tbl, row_key) index of the ~700,000 sync records (not the other way around).
-        gids = {gid for (gid,) in conn.exec_driver_sql(
-            "SELECT r.gid FROM sync_dirty d CROSS JOIN sync_rows r"
-            " ON r.tbl = d.tbl AND r.row_key = d.row_key")}
-        merged = set(gids)
-        for _ in range(8):  # rows merged into these (``rows.standing``), aliases of aliases
-            if not merged:
-                break
-            merged = {gid for (gid,) in conn.exec_driver_sql(
-                "SELECT gid FROM sync_clashes WHERE NOT renamed AND other_gid IN"
-                f" ({', '.join('?' * len(merged))})", tuple(merged))} - gids
-            gids |= merged
-        return cls(max(n[0] for n in noted), len(noted), frozenset(gids),
-                   frozenset(n[1] for n in noted))
-
-    def touched_by(self, changes: list[dict[str, Any]]) -> bool:
-        return any(c["gid"] in self.gids if c["op"] != "insert"
-                   else c["table"] in self.tables and c["table"] in clashes.UNIQUES
-                   for c in changes)
-
-    def intact(self, s: Session) -> bool:
-        """Whether every note is still there: a write to a noted record notes it anew."""
-        return s.connection().exec_driver_sql(
-            "SELECT count(*) FROM sync_dirty WHERE id <= ?", (self.mark,)).scalar() == self.count
 
 
 @contextlib.contextmanager
