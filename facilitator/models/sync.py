@@ -1,5 +1,5 @@
 """Clinic sync state kept inside the encrypted database: this install's device identity, the
-clinic sync keys (one per epoch), the change log, each synced row's global id and field state,
+clinic sync keys (per epoch and maker), the change log, each synced row's global id and field state,
 the devices seen and the entries waiting for the hub. Nothing here leaves the laptop in clear:
 the signing key and the sync keys are as protected as the clinical rows beside them."""
 
@@ -47,14 +47,23 @@ class SyncIdentity(Base):
 
 
 class SyncKey(Base):
-    """The clinic's sync key of one epoch (AES-256). New entries use the highest epoch; older
-    ones stay to read the history."""
+    """A clinic sync key (AES-256) of one epoch, as made by one device. New entries use the
+    highest epoch; older ones stay to read the history. Two laptops that rotate while apart
+    both make a key of the same epoch, so an epoch may have one key per ``maker``
+    (``services.sync.identity.SyncKeys``)."""
 
     __tablename__ = "sync_keys"
 
     epoch: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # The device that made the key and announced it ("" for a key held since before makers
+    # were kept, or the clinic's first key).
+    maker: Mapped[str] = mapped_column(String(36), primary_key=True, default="")
     key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+    # The fingerprints of the key pairs the key was sealed to (a JSON list), None when unknown
+    # (the first key, or one held since before recipients were kept): a key sealed to someone
+    # who has since left is replaced (``services.sync.epochs.rotate_if_exposed``).
+    recipients: Mapped[list[str] | None] = mapped_column(JSON, default=None)
 
 
 class SyncDirty(Base):

@@ -22,11 +22,12 @@ class SyncKeyBox(Base):
     __tablename__ = "sync_key_boxes"
 
     epoch: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # The device that announced it: two laptops rotating while apart announce one epoch each.
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
     ephemeral: Mapped[bytes] = mapped_column(LargeBinary)
     nonce: Mapped[bytes] = mapped_column(LargeBinary)
     box: Mapped[bytes] = mapped_column(LargeBinary)
-    device_id: Mapped[str] = mapped_column(String(36))  # the device that announced it
 
 
 class PeerAuditEvent(Base):

@@ -35,10 +35,10 @@ so a hub that lost or rolled back history is noticed even when it sends nothing.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .entry import GENESIS, Entry, EntryError, open_body, verify_signature
+from .entry import GENESIS, Entry, EntryError, UnreadableEntry, open_body, verify_signature
 
 
 class ChainBroken(EntryError):
@@ -84,8 +84,9 @@ def acknowledged_after(before: int, entry_epoch: int, announced: int = 0) -> int
     return max(before, entry_epoch, announced)
 
 
-def check_entry(entry: Entry, *, public_key: bytes | None, sync_keys: Mapping[int, bytes],
-                head: Head, known_hash: bytes | None, acknowledged: int = 0) -> Checked:
+def check_entry(entry: Entry, *, public_key: bytes | None,
+                sync_keys: Mapping[int, bytes | Sequence[bytes]], head: Head,
+                known_hash: bytes | None, acknowledged: int = 0) -> Checked:
     """Run the receiver's checks (see the module docstring) and return what to do.
 
     ``head`` is this laptop's head for the entry's device (``NO_HEAD`` before its first entry);
@@ -120,12 +121,23 @@ def check_entry(entry: Entry, *, public_key: bytes | None, sync_keys: Mapping[in
                              f" older than epoch {acknowledged} its device already used: people"
                              " removed from the clinic could read it. It was not applied; an"
                              " admin must look at this device.")
-    key = sync_keys.get(entry.header.epoch)
-    if key is None:
+    held = sync_keys.get(entry.header.epoch)
+    if not held:
         raise UnknownKey(f"{label} is encrypted under sync key epoch {entry.header.epoch},"
                          " which this laptop does not hold (it may have been removed from the"
                          " clinic, or needs to enrol again).")
-    return Checked(Verdict.APPLY, open_body(entry, key))
+    return Checked(Verdict.APPLY, open_with(entry, (held,) if isinstance(held, bytes) else held))
+
+
+def open_with(entry: Entry, keys: Sequence[bytes]) -> bytes:
+    """The body opened with whichever of an epoch's keys opens it (two laptops that rotated
+    while apart made one each; AES-GCM refuses a wrong key). ``UnreadableEntry`` if none."""
+    for key in keys[:-1]:
+        try:
+            return open_body(entry, key)
+        except UnreadableEntry:
+            continue
+    return open_body(entry, keys[-1])
 
 
 def check_head(remembered: Head, hub_seq: int, hub_hash: bytes | None,

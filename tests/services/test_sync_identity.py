@@ -75,9 +75,27 @@ def test_clinic_key_is_made_once_by_an_admin(ws: Workspace) -> None:
     with ws.read() as s:
         keys = identity.sync_keys(s)
     assert list(keys) == [1]
-    assert len(keys[1]) == 32
+    [key] = keys[1]
+    assert len(key) == 32 and keys.makers == {1: ("",)}
     from dataclasses import replace
 
     therapist = replace(ws, actor=replace(ws.actor, role="therapist"))
     with pytest.raises(PermissionDenied):
         identity.create_clinic_key(therapist)
+
+
+def test_an_epoch_two_laptops_rotated_apart_holds_both_keys_in_maker_order() -> None:
+    keys = identity.SyncKeys([(2, "b-device", b"B" * 32), (1, "", b"1" * 32),
+                              (2, "a-device", b"A" * 32)])
+    assert keys.newest == 2 and sorted(keys) == [1, 2]
+    assert keys[2] == (b"A" * 32, b"B" * 32)
+    # Each laptop writes under its own key; a third one under the first by maker.
+    assert keys.writing(2, "b-device") == b"B" * 32
+    assert keys.writing(2, "a-device") == b"A" * 32
+    assert keys.writing(2, "c-device") == b"A" * 32
+    assert keys.maker_of(2, "c-device") == "a-device"
+    assert keys.maker_of(2, "b-device") == "b-device"
+    assert keys.holds(2, "a-device") and not keys.holds(2, "c-device")
+    assert keys.holds(1, "any-device")  # a key held since before makers were kept
+    assert not keys.holds(3, "a-device")
+    assert identity.SyncKeys([]).newest == 0 and not identity.SyncKeys([])

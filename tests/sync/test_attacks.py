@@ -128,7 +128,7 @@ def test_a_restored_copy_pushing_the_old_identity_freezes_it(
         key = Ed25519PrivateKey.from_private_bytes(s.get(SyncIdentity, 1).signing_key)
         from facilitator.services.sync.identity import sync_keys
 
-        sync_key = sync_keys(s)[1]
+        [sync_key] = sync_keys(s)[1]
     last = mine[-1]
     fork = E.seal(key, sync_key, last.header, b'{"v":1,"changes":[]}')
     with HubClient(a.dsn) as hub:

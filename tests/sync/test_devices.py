@@ -132,7 +132,7 @@ def test_a_frozen_laptop_keeps_its_work_and_pushes_it_once_unfrozen(
     with ws.read() as s:
         me = s.scalars(select(SyncIdentity).where(SyncIdentity.device_id == a_device)).one()
         signer = Ed25519PrivateKey.from_private_bytes(me.signing_key)
-        key = sync_keys(s)[1]
+        [key] = sync_keys(s)[1]
     with HubClient(a.dsn) as hub:  # a clone of A writes another entry at A's last seq
         mine = [E.decode(r) for _, r in hub.pull(0, 5000)
                 if str(E.decode(r).header.device_id) == a_device]

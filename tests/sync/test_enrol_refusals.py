@@ -84,7 +84,7 @@ def test_the_hub_keeps_nothing_readable_and_the_code_stops_logging_in(
     made = enrol.create_code(a.sign_in(), PASSWORD)
     derived = code_format.derive(made.code)
     with a.sign_in().read() as s:
-        sync_key = s.get(SyncKey, 1).key
+        sync_key = s.get(SyncKey, (1, "")).key
     before = _dump(pg_cluster, hub_db)
     assert derived.lookup.hex().encode() in before  # the package waits under its lookup
     b = Laptop("B", clinic.vault("B"), clinic.clock, "")

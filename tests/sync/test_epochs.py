@@ -126,7 +126,7 @@ def test_an_entry_under_the_old_epoch_after_the_rotation_is_refused(
         me = s.scalars(select(SyncIdentity).where(SyncIdentity.retired_at.is_(None))).one()
         signer = Ed25519PrivateKey.from_private_bytes(me.signing_key)
         old = min(k.epoch for k in s.scalars(select(SyncKey)))
-        key = s.get(SyncKey, old).key
+        key = s.get(SyncKey, (old, "")).key
         header = E.Header(uuid.UUID(me.device_id), me.seq + 1, me.head_hash, old, 0)
         stale = E.seal(signer, key, header, b'{"v":1,"changes":[]}')
     with HubClient(a.dsn) as hub:

@@ -135,3 +135,21 @@ def test_acknowledged_after_without_an_announcement() -> None:
 def test_by_default_no_epoch_is_acknowledged() -> None:
     # Without a recorded epoch for the device (its first entry here) even epoch 0 applies.
     assert _check(_at_epoch(0), sync_keys={0: bytes(32)}).body == b"body"
+
+
+def test_an_epoch_of_two_keys_opens_with_whichever_is_the_entry_s() -> None:
+    # Two laptops that rotated while apart made one key of epoch 2 each.
+    right, wrong, other = bytes(32), b"\x01" * 32, b"\x02" * 32
+    for held in ((wrong, right), (right, wrong), (wrong, other, right), (right,)):
+        assert _check(_at_epoch(2), sync_keys={2: held}).body == b"body"
+    assert C.open_with(_at_epoch(2), [wrong, right]) == b"body"
+    for held in ((wrong,), (wrong, other)):
+        with pytest.raises(E.UnreadableEntry):
+            _check(_at_epoch(2), sync_keys={2: held})
+
+
+def test_an_epoch_with_no_key_is_unknown_however_it_is_held() -> None:
+    with pytest.raises(C.UnknownKey):
+        _check(_at_epoch(2), sync_keys={2: ()})
+    with pytest.raises(C.UnknownKey):
+        _check(_at_epoch(2), sync_keys={1: (bytes(32),)})

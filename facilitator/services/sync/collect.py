@@ -312,7 +312,7 @@ def seal(s: Session, ws: Workspace, identity: SyncIdentity,
     if not keys:
         raise SyncProblem("This laptop holds no clinic sync key: set up sync on the first"
                           " laptop ('sync now' as an admin), and enrol the others.")
-    newest = max(keys)
+    newest = keys.newest
     sealed = [(epoch or newest, body([], epoch_key=announce), 0)] if announce else []
     sealed += [(newest, data, count) for data, count in bodies]
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -322,7 +322,7 @@ def seal(s: Session, ws: Workspace, identity: SyncIdentity,
     for entry_epoch, data, count in sealed:
         header = E.Header(device, identity.seq + 1, identity.head_hash, entry_epoch,
                           int(ws.clock.now().timestamp() * 1_000_000))
-        entry = E.seal(signer, keys[entry_epoch], header, data)
+        entry = E.seal(signer, keys.writing(entry_epoch, identity.device_id), header, data)
         identity.seq, identity.head_hash = header.seq, entry.hash
         s.add(SyncOutbox(device_id=identity.device_id, seq=header.seq, raw=entry.encode(),
                          changes=count))

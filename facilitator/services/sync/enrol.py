@@ -46,7 +46,12 @@ def _package(ws: Workspace, hub_id: str) -> dict[str, object]:
         raise SyncProblem("This clinic's recovery key is of the old format: issue a new"
                           " recovery key (Users page) before enrolling a laptop.")
     with ws.read() as s:
-        keys = {str(k.epoch): k.key.hex() for k in s.scalars(select(SyncKey))}
+        held = list(s.scalars(select(SyncKey).order_by(SyncKey.epoch, SyncKey.maker)))
+        ring = [{"epoch": k.epoch, "maker": k.maker, "key": k.key.hex(),
+                 "recipients": k.recipients} for k in held]
+        keys: dict[str, str] = {}  # one per epoch, for a joining app older than ``ring``
+        for k in held:
+            keys.setdefault(str(k.epoch), k.key.hex())
         users = {row.user_id: row.slot for row in slots.newest(s).values()}
         active = {u.id: u.login for u in s.scalars(select(User).where(User.active))}
     # Each copy under its account's login now: a copy made before sync renamed the login
@@ -56,8 +61,8 @@ def _package(ws: Workspace, hub_id: str) -> dict[str, object]:
                  for uid in sorted(users) if uid in active]
     except StorageError as error:
         raise SyncProblem(str(error)) from error
-    return {"hub_id": hub_id, "sync_keys": keys, "recovery": asdict(travelling(recovery)),
-            "slots": given}
+    return {"hub_id": hub_id, "sync_keys": keys, "sync_key_ring": ring,
+            "recovery": asdict(travelling(recovery)), "slots": given}
 
 
 def create_code(ws: Workspace, password: str, hours: int = HOURS) -> EnrolmentCode:

@@ -25,6 +25,17 @@ From the announcement on, every entry of a device must use the new epoch or a ne
 (``facilitator.sync.chain``, the epoch rule), so a stale copy writing under the old key is
 refused by every receiver. What a removed member already synced stays readable to them: the
 rotation protects what is written after it.
+
+**Two laptops rotating while apart** (an admin deactivates Uma on one, another deactivates
+Tara on the other) each make a key of the same next epoch, sealed to whoever that laptop
+thought active: Uma's key reaches Tara and the other way round. Every laptop keeps each key it
+can open, by epoch and maker (``identity.SyncKeys``), reads an entry with whichever opens it,
+and writes under its own (or the first by maker). Each key remembers whom it was sealed to;
+a round that finds the key it writes under sealed to someone no longer active
+(``exposed_in``: the other laptop's leaver, or someone deactivated here while a newer key
+waited, when ``rotate_in`` had to skip) rotates before sealing more (``rotate_if_exposed``).
+Each such rotation seals to the active accounts only, so it ends the exposure it was made for,
+and the rotations stop once the laptops know the same leavers.
 """
 
 from __future__ import annotations
@@ -36,7 +47,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ...models.sync import SyncKey
+from ...models.sync import SyncIdentity, SyncKey
 from ...models.sync_security import SyncKeyBox
 from ...storage import sealing
 from ...sync import entry as E
@@ -44,7 +55,7 @@ from .. import audit
 from ..errors import Conflict, SyncProblem
 from ..workspace import Workspace
 from .identity import sync_keys
-from .recipients import recipients
+from .recipients import recipients, revoked
 
 CONTEXT = b"facilitator sync key v1"
 
@@ -91,7 +102,8 @@ def rotate_in(s: Session, ws: Workspace, reason: str, *,
     """``rotate`` inside the caller's transaction (deactivating a user, rotating the data
     key), so the removal and the new key commit together. While a newer key waits here for
     a user who can open it, nothing can be sealed here: ``strict`` refuses, otherwise nothing
-    happens (that newer key was made after the removal being handled)."""
+    happens now, and the round that opens that key rotates if it was sealed to the one
+    removed (``rotate_if_exposed``)."""
     keys = sync_keys(s)
     if not keys:
         return None
@@ -100,7 +112,12 @@ def rotate_in(s: Session, ws: Workspace, reason: str, *,
             return None
         raise Conflict("A newer clinic sync key is waiting here for a user who can open it:"
                        " sign in as one of them first, then try again.")
-    previous = max(keys)
+    from ...storage.install import install_binding
+    from .collect import seal
+    from .identity import identity_row
+
+    me = identity_row(s, ws, install_binding(ws.vault.data_dir))
+    previous = keys.newest
     epoch = max(previous, s.scalar(select(func.max(SyncKeyBox.epoch))) or 0) + 1
     key = os.urandom(E.KEY_SIZE)
     people, missing = recipients(s, ws)
@@ -110,13 +127,9 @@ def rotate_in(s: Session, ws: Workspace, reason: str, *,
                                        box_info(epoch, person.fingerprint))
         boxes.append({"fp": person.fingerprint, "eph": eph.hex(), "nonce": nonce.hex(),
                       "box": box.hex()})
-    s.add(SyncKey(epoch=epoch, key=key, created_at=ws.clock.now()))
+    s.add(SyncKey(epoch=epoch, maker=me.device_id, key=key, created_at=ws.clock.now(),
+                  recipients=sorted({p.fingerprint for p in people})))
     s.flush()
-    from ...storage.install import install_binding
-    from .collect import seal
-    from .identity import identity_row
-
-    me = identity_row(s, ws, install_binding(ws.vault.data_dir))
     seal(s, ws, me, [], announce={"epoch": epoch, "boxes": boxes}, epoch=previous)
     logins = tuple(dict.fromkeys(p.login for p in people))
     audit.record(s, ws, "sync.key_rotated", "sync_key", epoch, reason=reason,
@@ -129,10 +142,10 @@ def take_announcement(s: Session, ws: Workspace, device_id: str,
     """Store the boxes of an announcement pulled from ``device_id`` and open the signed-in
     user's one if there is one. Returns the announced epoch."""
     epoch = int(announced["epoch"])
-    if epoch in sync_keys(s):
+    if sync_keys(s).holds(epoch, device_id):
         return epoch  # made here, or opened before
     for box in announced.get("boxes", []):
-        if s.get(SyncKeyBox, (epoch, box["fp"])) is None:
+        if s.get(SyncKeyBox, (epoch, device_id, box["fp"])) is None:
             s.add(SyncKeyBox(epoch=epoch, fingerprint=box["fp"],
                              ephemeral=bytes.fromhex(box["eph"]),
                              nonce=bytes.fromhex(box["nonce"]), box=bytes.fromhex(box["box"]),
@@ -148,24 +161,27 @@ def open_in(s: Session, ws: Workspace) -> list[int]:
     if private is None or not fingerprint:
         return []
     held = sync_keys(s)
-    gained = []
+    gained: list[tuple[int, str]] = []
     for box in s.scalars(select(SyncKeyBox).where(SyncKeyBox.fingerprint == fingerprint)
-                         .order_by(SyncKeyBox.epoch)):
-        if box.epoch in held:
+                         .order_by(SyncKeyBox.epoch, SyncKeyBox.device_id)):
+        if held.holds(box.epoch, box.device_id):
             continue
         try:
             key = sealing.unseal(private, box.ephemeral, box.nonce, box.box,
                                  box_info(box.epoch, fingerprint))
         except sealing.Unsealable:
             continue  # altered on the way: another user's sign-in may still open a good one
-        s.add(SyncKey(epoch=box.epoch, key=key, created_at=ws.clock.now()))
-        held[box.epoch] = key
-        gained.append(box.epoch)
+        sealed_to = sorted(s.scalars(select(SyncKeyBox.fingerprint).where(
+            SyncKeyBox.epoch == box.epoch, SyncKeyBox.device_id == box.device_id)))
+        s.add(SyncKey(epoch=box.epoch, maker=box.device_id, key=key,
+                      created_at=ws.clock.now(), recipients=sealed_to))
+        gained.append((box.epoch, box.device_id))
         audit.record(s, ws, "sync.key_received", "sync_key", box.epoch, device=box.device_id)
-    if gained:
-        s.execute(delete(SyncKeyBox).where(SyncKeyBox.epoch.in_(list(held))))
-        s.flush()
-    return gained
+    for epoch, device_id in gained:
+        s.execute(delete(SyncKeyBox).where(SyncKeyBox.epoch == epoch,
+                                           SyncKeyBox.device_id == device_id))
+    s.flush()
+    return sorted({epoch for epoch, _device in gained})
 
 
 def open_waiting(ws: Workspace) -> list[int]:
@@ -175,6 +191,45 @@ def open_waiting(ws: Workspace) -> list[int]:
             return []
     with ws.transaction() as s:
         return open_in(s, ws)
+
+
+def announced_unopened(s: Session, epoch: int) -> bool:
+    """Whether a key of ``epoch`` was announced here that no one has opened here yet."""
+    return s.scalar(select(SyncKeyBox.epoch).where(SyncKeyBox.epoch == epoch).limit(1)) \
+        is not None
+
+
+def exposed_in(s: Session, ws: Workspace) -> list[str]:
+    """The logins of accounts no longer active that the key this laptop writes under was
+    sealed to (none when its recipients are unknown). Two laptops that rotate while apart
+    each seal their key to whoever the other one removed; a deactivation while a newer key
+    waits here (``rotate_in``, not strict) leaves that key sealed to the one removed."""
+    keys = sync_keys(s)
+    if not keys:
+        return []
+    me = s.scalar(select(SyncIdentity.device_id).where(SyncIdentity.retired_at.is_(None)))
+    epoch = keys.newest
+    sealed_to = s.scalar(select(SyncKey.recipients).where(
+        SyncKey.epoch == epoch, SyncKey.maker == keys.maker_of(epoch, me or "")))
+    if not sealed_to:
+        return []
+    gone = revoked(s, ws)
+    return sorted({gone[fp] for fp in sealed_to if fp in gone})
+
+
+def rotate_if_exposed(ws: Workspace) -> EpochResult | None:
+    """Rotate when ``exposed_in`` names someone (in a round, after the pull has brought what
+    the others changed), so nothing more is written under a key a leaver can open. None when
+    no one is exposed, or a newer key waits here (its opening round rotates then)."""
+    with ws.read() as s:
+        if waiting_epochs(s) or not exposed_in(s, ws):
+            return None
+    with ws.transaction() as s:
+        gone = exposed_in(s, ws)
+        if not gone:
+            return None
+        return rotate_in(s, ws, "the current key was sealed to " + ", ".join(gone)
+                         + ", no longer active", strict=False)
 
 
 def key_waiting_message(epoch: int) -> str:

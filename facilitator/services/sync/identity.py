@@ -1,4 +1,4 @@
-"""This install's device identity and the clinic sync key.
+"""This install's device identity and the clinic sync keys.
 
 ``current_identity`` returns the identity to sign with, after comparing the one stored in the
 database with the data folder's install binding (``storage.install``): a restored or cloned
@@ -69,10 +69,47 @@ def current_identity(ws: Workspace) -> DeviceIdentity:
         return _dto(identity_row(s, ws, binding))
 
 
-def sync_keys(session: Session) -> dict[int, bytes]:
-    """Every sync key this laptop holds, by epoch (columns, not ORM objects: every seal and
-    every pulled entry asks)."""
-    return {epoch: key for epoch, key in session.execute(select(SyncKey.epoch, SyncKey.key))}
+class SyncKeys(dict[int, tuple[bytes, ...]]):
+    """Every sync key this laptop holds: epoch -> its keys, one per maker, in maker order.
+
+    An epoch usually has one key. Two laptops that rotate while apart (each deactivating
+    someone, say) both make a key of the next epoch; every laptop keeps each one it can open,
+    reads an entry with whichever opens it (AES-GCM tells a wrong key) and writes under
+    ``writing``. The first of two such rotations to learn of the other's leaver rotates again
+    (``epochs.rotate_if_exposed``)."""
+
+    def __init__(self, held: list[tuple[int, str, bytes]]) -> None:
+        by_epoch: dict[int, list[tuple[str, bytes]]] = {}
+        for epoch, maker, key in sorted(held, key=lambda k: (k[0], k[1])):
+            by_epoch.setdefault(epoch, []).append((maker, key))
+        super().__init__({e: tuple(k for _m, k in keys) for e, keys in by_epoch.items()})
+        self.makers = {e: tuple(m for m, _k in keys) for e, keys in by_epoch.items()}
+
+    @property
+    def newest(self) -> int:
+        return max(self, default=0)
+
+    def holds(self, epoch: int, maker: str) -> bool:
+        """Whether the key ``maker`` announced for ``epoch`` is here (a key of that epoch held
+        since before makers were kept counts as it)."""
+        return bool({maker, ""} & set(self.makers.get(epoch, ())))
+
+    def writing(self, epoch: int, device_id: str) -> bytes:
+        """The key this device seals under at ``epoch``: its own when it made one, else the
+        first by maker, the same on every laptop that holds it."""
+        makers = self.makers[epoch]
+        return self[epoch][makers.index(device_id) if device_id in makers else 0]
+
+    def maker_of(self, epoch: int, device_id: str) -> str:
+        makers = self.makers[epoch]
+        return device_id if device_id in makers else makers[0]
+
+
+def sync_keys(session: Session) -> SyncKeys:
+    """Every sync key this laptop holds (columns, not ORM objects: every seal and every pulled
+    entry asks)."""
+    return SyncKeys([(epoch, maker, key) for epoch, maker, key in session.execute(
+        select(SyncKey.epoch, SyncKey.maker, SyncKey.key))])
 
 
 def create_clinic_key(ws: Workspace) -> int:
@@ -85,9 +122,9 @@ def create_clinic_key(ws: Workspace) -> int:
 
 def create_first_key(s: Session, ws: Workspace) -> int:
     """``create_clinic_key`` inside the caller's transaction."""
-    current = max(sync_keys(s), default=0)
+    current = sync_keys(s).newest
     if current:
         return current
-    s.add(SyncKey(epoch=1, key=os.urandom(KEY_SIZE), created_at=ws.clock.now()))
+    s.add(SyncKey(epoch=1, maker="", key=os.urandom(KEY_SIZE), created_at=ws.clock.now()))
     audit.record(s, ws, "sync.key_created", "sync_key", 1)
     return 1

@@ -39,6 +39,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -286,13 +287,14 @@ def _fill(ws: Workspace, account: _Account, code: str, say: Progress, stop: Shou
     try:
         recovery = check_slot(package["recovery"])
         given = [check_slot(raw) for raw in package.get("slots", [])]
-    except (StorageError, KeyError, TypeError) as error:
+        ring = _key_ring(package)
+    except (StorageError, KeyError, TypeError, ValueError) as error:
         raise SyncProblem(f"The enrolment package is damaged ({error}); ask for a new code.")\
             from None
     travel.new_key_file(ws.vault.keys_path, ws.db.raw_key(), recovery).save()
     with ws.transaction() as s:
-        for epoch, key in package["sync_keys"].items():
-            s.add(SyncKey(epoch=int(epoch), key=bytes.fromhex(key), created_at=ws.clock.now()))
+        for held in ring:
+            s.add(SyncKey(created_at=ws.clock.now(), **held))
         state = sync_state(s)
         state.hub_dsn = hub_enrolment.with_login(address, derived.hub_login, own_password)
         state.hub_id = hub_id
@@ -314,6 +316,18 @@ def _fill(ws: Workspace, account: _Account, code: str, say: Progress, stop: Shou
         users = tuple(sorted(u.login for u in s.scalars(select(User).where(User.active))
                              if user_slot_name(u.login) in have))
     return Joined(users, report.pulled)
+
+
+def _key_ring(package: dict[str, Any]) -> list[dict[str, Any]]:
+    """The clinic's sync keys in a package: every key of every epoch with its maker and
+    recipients, or, from an enrolling app older than that, one key per epoch."""
+    ring = package.get("sync_key_ring")
+    if ring is None:
+        return [{"epoch": int(epoch), "maker": "", "key": bytes.fromhex(key),
+                 "recipients": None} for epoch, key in package["sync_keys"].items()]
+    return [{"epoch": int(k["epoch"]), "maker": str(k["maker"]), "key": bytes.fromhex(k["key"]),
+             "recipients": None if k["recipients"] is None else [str(f) for f in k["recipients"]]}
+            for k in ring]
 
 
 def _install_given(ws: Workspace, given: list[Slot]) -> None:

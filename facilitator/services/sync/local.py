@@ -17,6 +17,7 @@ from ...models.sync import SyncDirty, SyncIdentity, SyncOutbox, SyncState
 from ...storage.install import InstallBinding
 from ...storage.sync_capture import baseline_sql
 from ...sync import entry as E
+from ...sync.chain import open_with
 from ..workspace import Workspace
 from . import audit_travel, epochs
 from .collect import collect, seal
@@ -106,9 +107,9 @@ def _reissue(s: Session, ws: Workspace, me: SyncIdentity) -> list[dict[str, Any]
     changes = []
     for row in stale:
         entry = E.decode(row.raw)
-        key = keys.get(entry.header.epoch)
-        if key is not None:
-            changes.extend(json.loads(E.open_body(entry, key))["changes"])
+        held = keys.get(entry.header.epoch)
+        if held:
+            changes.extend(json.loads(open_with(entry, held))["changes"])
         s.delete(row)
     s.flush()
     return changes

@@ -306,10 +306,17 @@ def _check(s: Session, entry: E.Entry, keys_on_hub: dict[str, bytes]
     if seq > peer.head_seq and epoch not in keys and epoch in epochs.waiting_epochs(s):
         raise epochs.KeyWaiting(epochs.key_waiting_message(epoch))
     known = s.get(SyncSeen, (device, seq))
-    checked = C.check_entry(entry, public_key=peer.public_key, sync_keys=keys,
-                            head=C.Head(peer.head_seq, peer.head_hash),
-                            known_hash=known.hash if known else None,
-                            acknowledged=devices.acknowledged(s, device))
+    try:
+        checked = C.check_entry(entry, public_key=peer.public_key, sync_keys=keys,
+                                head=C.Head(peer.head_seq, peer.head_hash),
+                                known_hash=known.hash if known else None,
+                                acknowledged=devices.acknowledged(s, device))
+    except E.UnreadableEntry:
+        # Another laptop's key of an epoch this one also holds a key of (both rotated while
+        # apart), announced here but not opened yet: it waits like a newer epoch would.
+        if epochs.announced_unopened(s, epoch):
+            raise epochs.KeyWaiting(epochs.key_waiting_message(epoch)) from None
+        raise
     if checked.verdict is C.Verdict.DUPLICATE:
         return [], None
     assert checked.body is not None

@@ -164,3 +164,30 @@ def recipients(s: Session, ws: Workspace) -> tuple[list[Recipient], list[str]]:
         found.extend(r for r in reach if r.fingerprint not in sealed)
         sealed.update(r.fingerprint for r in reach)
     return found, missing
+
+
+def revoked(s: Session, ws: Workspace) -> dict[str, str]:
+    """Fingerprint -> login of every key pair ever bound, here or on any laptop heard from, to
+    an account that is no longer active; less those a new key would be sealed to now (one
+    key pair claimed by an active account too), so a rotation always ends the exposure it
+    was made for (``epochs.exposed_in``)."""
+    gone = {u.id: u.login for u in s.scalars(select(User).where(User.active.is_(False)))}
+    if not gone:
+        return {}
+    logins = set(gone.values())
+    found: dict[str, str] = {}
+    for event in s.scalars(select(AuditEvent).where(AuditEvent.action == key_bindings.BOUND,
+                                                    AuditEvent.entity == "user")):
+        login = gone.get(int(event.entity_id)) if event.entity_id.isdigit() else None
+        if login is not None:
+            found[str(event.details.get("fingerprint", ""))] = login
+    ambiguous = _ambiguous_logins(s)
+    for event in s.scalars(select(PeerAuditEvent).where(
+            PeerAuditEvent.action == key_bindings.BOUND, PeerAuditEvent.entity == "user")):
+        login = event.details.get("account")
+        if isinstance(login, str) and login in logins and login not in ambiguous:
+            found[str(event.details.get("fingerprint", ""))] = login
+    found.pop("", None)
+    for person in recipients(s, ws)[0]:
+        found.pop(person.fingerprint, None)
+    return found

@@ -97,6 +97,9 @@ def _round(ws: Workspace, dsn: str | None, should_stop: Callable[[], bool] | Non
             plain_copies(s, ws)  # users' slots for the other laptops, where no password is needed
             me = identity_row(s, ws, binding)
             device, public = uuid.UUID(me.device_id), me.public_key
+        # A key opened since the last round may be sealed to someone who has left: nothing
+        # more goes out under it (and again after the pull, which may bring such a key).
+        epochs.rotate_if_exposed(ws)
         seal_in_steps(ws, binding, reissue=True)
         with HubClient(dsn) as hub:
             hub_id = hub.hub_id()
@@ -114,6 +117,8 @@ def _round(ws: Workspace, dsn: str | None, should_stop: Callable[[], bool] | Non
             pushed = _push(ws, hub, str(device))
             pulled, applied, sealed = pull(ws, hub, binding, keys, cursor, should_stop)
             if sealed:
+                pushed += _push(ws, hub, str(device))
+            if epochs.rotate_if_exposed(ws) is not None:
                 pushed += _push(ws, hub, str(device))
         with ws.read() as s:
             waiting = epochs.waiting_epochs(s)
