@@ -9,6 +9,7 @@ this module so the models remain portable to PostgreSQL.
 from __future__ import annotations
 
 import json
+import threading
 import weakref
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,13 @@ def is_open(path: Path) -> bool:
     return any(p == target for p in list(_OPEN.values()))
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 class Database:
     """An open, keyed database: hands out ORM sessions, one per unit of work."""
 
@@ -183,6 +191,9 @@ class Database:
         self._engine_options = engine_options
         self.turns = WriteTurns()  # this process's write transactions, in order
         self.checkpoints = Checkpoints()  # who copies the log into the file (a pull: by hand)
+        self._owing = threading.Lock()
+        self._closing = threading.Event()
+        self._copier: threading.Thread | None = None  # makes an owed copy (checkpoint_soon)
         self._build(key)
         _OPEN[id(self)] = Path(path).resolve()
         weakref.finalize(self, _OPEN.pop, id(self), None)  # dropped without close()
@@ -260,6 +271,37 @@ class Database:
         finally:
             conn.close()
 
+    def checkpoint_soon(self) -> None:
+        """``checkpoint`` now when no other thread's unit of work ran during the last
+        ``Checkpoints.QUIET_S``, else owe it to a helper thread that makes it at the next pause
+        of that length (``storage.checkpoints``: a copy beside a busy console on a disk stalls
+        its commits). Call it as a background job of ``turns``, after its last transaction."""
+        if not self.turns.busy(Checkpoints.QUIET_S):
+            self.checkpoint()
+            return
+        with self._owing:
+            if self.checkpoints.owed:
+                return  # the helper is waiting already
+            self.checkpoints.owed = True
+            self._copier = threading.Thread(target=self._copy_at_pause, daemon=True,
+                                            name="checkpoint-at-pause")
+            self._copier.start()
+
+    def _copy_at_pause(self) -> None:
+        wal = self.path.with_name(self.path.name + "-wal")
+        with self.turns.background():  # so that the console's units of work are counted
+            while not self._closing.wait(0.05):
+                if self.turns.busy(Checkpoints.QUIET_S) and _size(wal) < \
+                        Checkpoints.OWED_LIMIT_BYTES:
+                    continue
+                self.checkpoint()
+                break
+        self.checkpoints.owed = False
+
     def close(self) -> None:
+        self._closing.set()  # an owed copy: SQLite makes it as the last connection closes
+        copier = self._copier
+        if copier is not None and copier is not threading.current_thread():
+            copier.join(timeout=5)
         self.engine.dispose()
         _OPEN.pop(id(self), None)

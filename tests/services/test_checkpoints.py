@@ -1,13 +1,18 @@
 """Who checkpoints the write-ahead log (storage.checkpoints): SQLite at a commit as usual, nobody
-at a commit while a long writer holds ``by_hand()``, and the writer itself when it asks."""
+at a commit while a long writer holds ``by_hand()``, the writer itself when it asks, and a
+helper at the console's next pause when the console was busy as the writer ended."""
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
+from facilitator.storage.checkpoints import Checkpoints
 from facilitator.storage.engine import Database
 
 PAGES = 1500  # past SQLite's 1,000-page threshold, in one commit
@@ -46,3 +51,105 @@ def test_while_held_by_hand_no_commit_checkpoints_until_asked(tmp_path: Path) ->
         assert _file_pages(tmp_path / "f.db") >= before + 2 * PAGES
     finally:
         db.close()
+
+
+class _Console:
+    """Another thread doing a unit of work every 50 ms, as the live console does while a round
+    runs (``storage.turns``: counted while a background job runs)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db, self.stop = db, threading.Event()
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            with self.db.turns.foreground():
+                time.sleep(0.005)
+            time.sleep(0.045)
+
+    def __enter__(self) -> _Console:
+        self.thread.start()
+        time.sleep(0.1)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def _round_leaves_pages(db: Database) -> int:
+    """A round's slices (by hand) wrote pages; returns the file's pages before them."""
+    _write_pages(db)
+    before = _file_pages(db.path)
+    with db.checkpoints.by_hand():
+        _write_pages(db)
+    return before
+
+
+def _wait_settled(db: Database, longest: float = 5.0) -> None:
+    give_up = time.monotonic() + longest
+    while db.checkpoints.owed and time.monotonic() < give_up:
+        time.sleep(0.02)
+
+
+def test_with_the_console_idle_the_round_s_copy_is_made_at_once(tmp_path: Path) -> None:
+    db = Database(tmp_path / "f.db", os.urandom(32))
+    try:
+        before = _round_leaves_pages(db)
+        with db.turns.background():
+            db.checkpoint_soon()
+            assert not db.checkpoints.owed
+        assert _file_pages(db.path) >= before + PAGES
+    finally:
+        db.close()
+
+
+def test_with_the_console_busy_the_copy_waits_for_its_pause(tmp_path: Path) -> None:
+    db = Database(tmp_path / "f.db", os.urandom(32))
+    try:
+        before = _round_leaves_pages(db)
+        with db.turns.background(), _Console(db):
+            db.checkpoint_soon()
+            assert db.checkpoints.owed and db.checkpoints.pages == 0
+            time.sleep(0.6)  # longer than the pause it waits for, but the console acts on
+            assert db.checkpoints.owed
+            assert _file_pages(db.path) == before  # no commit copied the log meanwhile
+            db.checkpoint_soon()  # a second round's end: still one helper
+        _wait_settled(db)  # the console paused
+        assert not db.checkpoints.owed
+        assert _file_pages(db.path) >= before + PAGES
+        assert db.checkpoints.pages == db.checkpoints.USUAL_PAGES  # SQLite's rule is back
+    finally:
+        db.close()
+
+
+def test_a_console_that_never_pauses_gets_the_copy_once_the_log_is_large(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = Database(tmp_path / "f.db", os.urandom(32))
+    monkeypatch.setattr(Checkpoints, "OWED_LIMIT_BYTES", PAGES * 4096)
+    try:
+        before = _round_leaves_pages(db)
+        with db.turns.background(), _Console(db):
+            db.checkpoint_soon()
+            _wait_settled(db, 2.0)
+            assert not db.checkpoints.owed
+            assert _file_pages(db.path) >= before + PAGES
+    finally:
+        db.close()
+
+
+def test_closing_with_a_copy_owed_loses_nothing(tmp_path: Path) -> None:
+    key = os.urandom(32)
+    db = Database(tmp_path / "f.db", key)
+    with db.turns.background(), _Console(db):
+        _round_leaves_pages(db)
+        db.checkpoint_soon()
+        assert db.checkpoints.owed
+        db.close()  # the helper stops; SQLite copies the log as its last connection closes
+    assert not (tmp_path / "f.db-wal").exists() or (tmp_path / "f.db-wal").stat().st_size == 0
+    again = Database(tmp_path / "f.db", key)
+    try:
+        with again.read_session() as s:
+            assert s.execute(text("SELECT count(*) FROM filler")).scalar_one() == 2 * PAGES
+    finally:
+        again.close()

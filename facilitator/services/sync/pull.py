@@ -93,7 +93,7 @@ def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: di
             counts.sealed += seal_in_steps(ws, binding)
     finally:
         if counts.applied > counts.copied:
-            ws.db.checkpoint()  # what the last slices wrote
+            ws.db.checkpoint_soon()  # what the last slices wrote, at the console's next pause
         if counts.pulled or counts.sealed:
             with contextlib.suppress(ServiceError):  # e.g. a full disk: the push settles too
                 settle(ws)
@@ -156,8 +156,11 @@ def _apply_batch(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
             seal_first = True
             continue
         # After the commit and the write turn: a console action goes ahead beside the copy,
-        # and none of its commits copies the slice's pages (``storage.checkpoints``).
-        if counts.applied - counts.copied >= CHECKPOINT_EVERY:
+        # and none of its commits copies the slice's pages (``storage.checkpoints``). Not
+        # while the console is busy: on a disk its commits would wait behind the copy's writes
+        # (the round's end owes the copy to the console's next pause instead).
+        if counts.applied - counts.copied >= CHECKPOINT_EVERY and not ws.db.turns.busy(
+                ws.db.checkpoints.QUIET_S):
             ws.db.checkpoint()
             counts.copied = counts.applied
 
