@@ -140,7 +140,8 @@ def test_by_default_no_epoch_is_acknowledged() -> None:
 def test_an_epoch_of_two_keys_opens_with_whichever_is_the_entry_s() -> None:
     # Two laptops that rotated while apart made one key of epoch 2 each.
     right, wrong, other = bytes(32), b"\x01" * 32, b"\x02" * 32
-    for held in ((wrong, right), (right, wrong), (wrong, other, right), (right,)):
+    for held in ((wrong, right), (right, wrong), (wrong, other, right), (wrong, right, other),
+                 (right,)):
         assert _check(_at_epoch(2), sync_keys={2: held}).body == b"body"
     assert C.open_with(_at_epoch(2), [wrong, right]) == b"body"
     for held in ((wrong,), (wrong, other)):
