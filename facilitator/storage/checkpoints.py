@@ -43,7 +43,29 @@ class Checkpoints:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_hand = 0
-        self.owed = False  # a copy waits for a pause (``Database.checkpoint_soon``)
+        self._settled = threading.Event()  # clear while a copy waits for a pause
+        self._settled.set()
+
+    @property
+    def owed(self) -> bool:
+        """Whether a copy waits for the console's pause (``Database.checkpoint_soon``)."""
+        return not self._settled.is_set()
+
+    def owe(self) -> bool:
+        """Leave the copy for later; False when one is owed already (its helper waits)."""
+        with self._lock:
+            if self.owed:
+                return False
+            self._settled.clear()
+            return True
+
+    def settle(self) -> None:
+        """The owed copy is made (or the database closes): SQLite's own rule is back."""
+        self._settled.set()
+
+    def wait_settled(self, longest: float) -> bool:
+        """Wait until no copy is owed (``longest`` seconds at most); whether none is."""
+        return self._settled.wait(longest)
 
     @property
     def pages(self) -> int:

@@ -191,7 +191,6 @@ class Database:
         self._engine_options = engine_options
         self.turns = WriteTurns()  # this process's write transactions, in order
         self.checkpoints = Checkpoints()  # who copies the log into the file (a pull: by hand)
-        self._owing = threading.Lock()
         self._closing = threading.Event()
         self._copier: threading.Thread | None = None  # makes an owed copy (checkpoint_soon)
         self._build(key)
@@ -279,24 +278,25 @@ class Database:
         if not self.turns.busy(Checkpoints.QUIET_S):
             self.checkpoint()
             return
-        with self._owing:
-            if self.checkpoints.owed:
-                return  # the helper is waiting already
-            self.checkpoints.owed = True
-            self._copier = threading.Thread(target=self._copy_at_pause, daemon=True,
-                                            name="checkpoint-at-pause")
-            self._copier.start()
+        if not self.checkpoints.owe():
+            return  # the helper is waiting already
+        self._copier = threading.Thread(target=self._copy_at_pause, daemon=True,
+                                        name="checkpoint-at-pause")
+        self._copier.start()
 
     def _copy_at_pause(self) -> None:
         wal = self.path.with_name(self.path.name + "-wal")
-        with self.turns.background():  # so that the console's units of work are counted
-            while not self._closing.wait(0.05):
-                if self.turns.busy(Checkpoints.QUIET_S) and _size(wal) < \
-                        Checkpoints.OWED_LIMIT_BYTES:
-                    continue
-                self.checkpoint()
-                break
-        self.checkpoints.owed = False
+        try:
+            with self.turns.background():  # so that the console's units of work are counted
+                # Polled: a pause is the absence of events, and one look costs a stat().
+                while not self._closing.wait(0.05):
+                    if self.turns.busy(Checkpoints.QUIET_S) and _size(wal) < \
+                            Checkpoints.OWED_LIMIT_BYTES:
+                        continue
+                    self.checkpoint()
+                    break
+        finally:
+            self.checkpoints.settle()
 
     def close(self) -> None:
         self._closing.set()  # an owed copy: SQLite makes it as the last connection closes

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -54,22 +53,33 @@ def test_while_held_by_hand_no_commit_checkpoints_until_asked(tmp_path: Path) ->
 
 
 class _Console:
-    """Another thread doing a unit of work every 50 ms, as the live console does while a round
-    runs (``storage.turns``: counted while a background job runs)."""
+    """Another thread doing a unit of work of 5 ms every 50 ms, as the live console does while a
+    round runs (``storage.turns``: counted while a background job runs). The waits are the
+    cadence being simulated; the test waits on its actions, not on time."""
 
     def __init__(self, db: Database) -> None:
         self.db, self.stop = db, threading.Event()
         self.thread = threading.Thread(target=self._run)
+        self.acted = threading.Condition()
+        self.actions = 0
 
     def _run(self) -> None:
         while not self.stop.is_set():
             with self.db.turns.foreground():
-                time.sleep(0.005)
-            time.sleep(0.045)
+                self.stop.wait(0.005)
+            with self.acted:
+                self.actions += 1
+                self.acted.notify_all()
+            self.stop.wait(0.045)
+
+    def wait_actions(self, more: int) -> None:
+        with self.acted:
+            target = self.actions + more
+            assert self.acted.wait_for(lambda: self.actions >= target, timeout=10)
 
     def __enter__(self) -> _Console:
         self.thread.start()
-        time.sleep(0.1)
+        self.wait_actions(2)
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -84,12 +94,6 @@ def _round_leaves_pages(db: Database) -> int:
     with db.checkpoints.by_hand():
         _write_pages(db)
     return before
-
-
-def _wait_settled(db: Database, longest: float = 5.0) -> None:
-    give_up = time.monotonic() + longest
-    while db.checkpoints.owed and time.monotonic() < give_up:
-        time.sleep(0.02)
 
 
 def test_with_the_console_idle_the_round_s_copy_is_made_at_once(tmp_path: Path) -> None:
@@ -108,15 +112,14 @@ def test_with_the_console_busy_the_copy_waits_for_its_pause(tmp_path: Path) -> N
     db = Database(tmp_path / "f.db", os.urandom(32))
     try:
         before = _round_leaves_pages(db)
-        with db.turns.background(), _Console(db):
+        with db.turns.background(), _Console(db) as console:
             db.checkpoint_soon()
             assert db.checkpoints.owed and db.checkpoints.pages == 0
-            time.sleep(0.6)  # longer than the pause it waits for, but the console acts on
+            console.wait_actions(15)  # 0.7 s, longer than the pause it waits for
             assert db.checkpoints.owed
             assert _file_pages(db.path) == before  # no commit copied the log meanwhile
             db.checkpoint_soon()  # a second round's end: still one helper
-        _wait_settled(db)  # the console paused
-        assert not db.checkpoints.owed
+        assert db.checkpoints.wait_settled(5)  # the console paused
         assert _file_pages(db.path) >= before + PAGES
         assert db.checkpoints.pages == db.checkpoints.USUAL_PAGES  # SQLite's rule is back
     finally:
@@ -131,8 +134,7 @@ def test_a_console_that_never_pauses_gets_the_copy_once_the_log_is_large(
         before = _round_leaves_pages(db)
         with db.turns.background(), _Console(db):
             db.checkpoint_soon()
-            _wait_settled(db, 2.0)
-            assert not db.checkpoints.owed
+            assert db.checkpoints.wait_settled(2)
             assert _file_pages(db.path) >= before + PAGES
     finally:
         db.close()

@@ -70,9 +70,7 @@ def test_a_console_read_ends_the_slice_and_the_next_waits_for_it(
     # No commit during the round checkpointed on its own; after it, SQLite's rule is back,
     # once the copy the round may have left for the console's next pause is made.
     assert [pages for _, _, pages in slices] == [0, 0]
-    give_up = time.monotonic() + 5
-    while ws.db.checkpoints.owed and time.monotonic() < give_up:
-        time.sleep(0.02)
+    assert ws.db.checkpoints.wait_settled(5)
     with ws.transaction() as s:
         assert s.execute(text("PRAGMA wal_autocheckpoint")).scalar_one() == 1000
     assert a.dump() == b.dump()

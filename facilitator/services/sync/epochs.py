@@ -221,6 +221,8 @@ def rotate_if_exposed(ws: Workspace) -> EpochResult | None:
     """Rotate when ``exposed_in`` names someone (in a round, after the pull has brought what
     the others changed), so nothing more is written under a key a leaver can open. None when
     no one is exposed, or a newer key waits here (its opening round rotates then)."""
+    # Asked in a read first: twice a round, and a write transaction would queue behind the
+    # console's for nothing.
     with ws.read() as s:
         if waiting_epochs(s) or not exposed_in(s, ws):
             return None

@@ -97,10 +97,10 @@ class SyncKeys(dict[int, tuple[bytes, ...]]):
     def writing(self, epoch: int, device_id: str) -> bytes:
         """The key this device seals under at ``epoch``: its own when it made one, else the
         first by maker, the same on every laptop that holds it."""
-        makers = self.makers[epoch]
-        return self[epoch][makers.index(device_id) if device_id in makers else 0]
+        return self[epoch][self.makers[epoch].index(self.maker_of(epoch, device_id))]
 
     def maker_of(self, epoch: int, device_id: str) -> str:
+        """Who made the key ``writing`` picks."""
         makers = self.makers[epoch]
         return device_id if device_id in makers else makers[0]
 

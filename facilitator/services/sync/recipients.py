@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -107,6 +108,18 @@ def _ambiguous_logins(s: Session) -> set[str]:
     return found
 
 
+def _peer_bindings(s: Session, logins: set[str]) -> Iterator[tuple[str, PeerAuditEvent]]:
+    """Other devices' ``key.bound`` events naming one of ``logins`` unambiguously, each
+    device's in its own order."""
+    ambiguous = _ambiguous_logins(s)
+    for event in s.scalars(select(PeerAuditEvent).where(
+            PeerAuditEvent.action == key_bindings.BOUND, PeerAuditEvent.entity == "user")
+            .order_by(PeerAuditEvent.device_id, PeerAuditEvent.id)):
+        login = event.details.get("account")
+        if isinstance(login, str) and login in logins and login not in ambiguous:
+            yield login, event
+
+
 def recipients(s: Session, ws: Workspace) -> tuple[list[Recipient], list[str]]:
     """The key pairs to seal a new sync key to (one per active account, two only when two
     devices bound keys at the same instant), and the active logins left out."""
@@ -134,13 +147,8 @@ def recipients(s: Session, ws: Workspace) -> tuple[list[Recipient], list[str]]:
             newest[("", login)] = _Bound(event.at, str(event.details.get("fingerprint", "")))
 
     frozen = set(s.scalars(select(SyncDevice.device_id).where(SyncDevice.frozen)))
-    ambiguous = _ambiguous_logins(s)
-    for event in s.scalars(select(PeerAuditEvent).where(
-            PeerAuditEvent.action == key_bindings.BOUND, PeerAuditEvent.entity == "user")
-            .order_by(PeerAuditEvent.device_id, PeerAuditEvent.id)):
-        login = event.details.get("account")
-        if (event.device_id in frozen or not isinstance(login, str) or login not in logins
-                or login in ambiguous):
+    for login, event in _peer_bindings(s, logins):
+        if event.device_id in frozen:
             continue
         found = _public_in(event.details)
         if found:
@@ -181,12 +189,8 @@ def revoked(s: Session, ws: Workspace) -> dict[str, str]:
         login = gone.get(int(event.entity_id)) if event.entity_id.isdigit() else None
         if login is not None:
             found[str(event.details.get("fingerprint", ""))] = login
-    ambiguous = _ambiguous_logins(s)
-    for event in s.scalars(select(PeerAuditEvent).where(
-            PeerAuditEvent.action == key_bindings.BOUND, PeerAuditEvent.entity == "user")):
-        login = event.details.get("account")
-        if isinstance(login, str) and login in logins and login not in ambiguous:
-            found[str(event.details.get("fingerprint", ""))] = login
+    for login, event in _peer_bindings(s, logins):
+        found[str(event.details.get("fingerprint", ""))] = login
     found.pop("", None)
     for person in recipients(s, ws)[0]:
         found.pop(person.fingerprint, None)
