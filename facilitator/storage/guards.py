@@ -12,6 +12,8 @@ the form by dialect; ``pg_problems`` is ``problems`` read from PostgreSQL's cata
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,6 +161,20 @@ GUARDS: tuple[Guard | ExactGuard, ...] = (
     # Other devices' audit events (migration 0009): kept as they were hashed, never edited.
     *PEER_AUDIT_GUARDS,
 )
+
+
+@contextlib.contextmanager
+def lifted(connection: Any, name: str) -> Iterator[None]:
+    """One guard of the laptop's SQLite database set aside for the statements run inside, and
+    put back from the registry after them, in the caller's transaction: no other connection
+    ever sees it missing, and ``verify`` finds exactly the registered text again. For sync,
+    which places rows another laptop already signed (``services.sync``), never for edits."""
+    guard = next(g for g in GUARDS if g.name == name)
+    connection.exec_driver_sql(f"DROP TRIGGER {guard.name}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(guard.sql())
 
 
 def all_guards() -> tuple[Guard | ExactGuard, ...]:

@@ -1,16 +1,19 @@
 """Counters that clash (a note's revision number, a rotation slot, a topic's version): after
 the laptops sync, every laptop numbers the clashing rows alike, whichever laptop saw which row
-first (``services.sync.clashes``), except where both rows can never change (the documented
-rule: each laptop keeps its own at the number it had)."""
+first (``services.sync.clashes``), signed revisions included, except two topic versions (the
+documented rule: each laptop keeps its own at the number it had)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from facilitator.services import notes
+from sqlalchemy import text
+
+from facilitator.models.sync import SyncRow
+from facilitator.services import console, notes
 from facilitator.services.curriculum import authoring, library, planning
 from facilitator.services.curriculum.dto import ModuleDraft, PlanEntry, TopicDraft
-from facilitator.services.sync import clashes
+from facilitator.services.sync import clashes, signed_ids
 from tests.conftest import PASSWORD
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Laptop
@@ -23,13 +26,13 @@ def _rows(laptop: Laptop, table: str, column: str) -> dict[str, Any]:
     return {r["gid"]: r[column] for r in laptop.dump()[table]}
 
 
-def _write(laptop: Laptop, nc: NotesClinic, text: str) -> notes.NoteView:
-    tara = laptop.sign_in("tara")
-    note = notes.open_note(tara, nc.session_id, nc.people[0])
-    notes.save_draft(tara, note.note_id, note.edit_seq, sections={
+def _write(laptop: Laptop, nc: NotesClinic, text: str, login: str = "tara") -> notes.NoteView:
+    writer = laptop.sign_in(login)
+    note = notes.open_note(writer, nc.session_id, nc.people[0])
+    notes.save_draft(writer, note.note_id, note.edit_seq, sections={
         "data": text, "assessment": "Engaged; no risk indicators today.",
         "plan": "Practise paced breathing twice daily."})
-    return notes.open_note(tara, nc.session_id, nc.people[0])
+    return notes.open_note(writer, nc.session_id, nc.people[0])
 
 
 def test_two_drafts_of_one_note_are_numbered_alike(pair: tuple[Laptop, Laptop],
@@ -117,3 +120,89 @@ def _topic(title: str, duration: int = 45) -> TopicDraft:
     return TopicDraft(title, duration, objectives=("Plan an evening routine",),
                       key_points=("Screens off an hour before bed",), activity="Draft a plan.",
                       discussion_prompts=("What keeps you up?",))
+
+
+def _numbers_and_signed(laptop: Laptop) -> dict[str, tuple[int, bool]]:
+    return {r["gid"]: (r["number"], r["signed_at"] is not None)
+            for r in laptop.dump()["note_revisions"]}
+
+
+def _sign(laptop: Laptop, note: notes.NoteView, login: str = "tara") -> None:
+    [signed] = notes.sign_notes(laptop.sign_in(login), [(note.note_id, note.edit_seq)],
+                                PASSWORD)
+    assert signed.signed, signed.message
+
+
+def _signatures_hold(laptop: Laptop) -> list[Any]:
+    with laptop.sign_in().read() as s:
+        return notes.verify_signatures(s)[1]
+
+
+def test_two_revisions_signed_apart_are_numbered_alike_and_both_verify(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """Both laptops signed revision 1 of one note before either synced (Uma wrote it on each,
+    her notes wait for Sam's co-signature). Neither signature may turn into a mismatch, and
+    every laptop numbers the two alike: the smaller global id keeps 1, the other is shown as 2
+    and still verifies against the number it was signed with, which its sync record keeps
+    (without it, the same row is a mismatch: nothing is guessed). Sam co-signs the moved one
+    on A, and every signature holds on both laptops."""
+    a, b = pair
+    console.set_facilitators(a.sign_in("tara"), nc.session_id, [nc.uma.id])
+    meet(a, b)
+    for laptop in (a, b):
+        _sign(laptop, _write(laptop, nc, f"Written and signed on {laptop.name}.", "uma"), "uma")
+    meet(a, b)
+    found = _numbers_and_signed(a)
+    assert found == _numbers_and_signed(b)
+    first, second = sorted(found)
+    assert (found[first], found[second]) == ((1, True), (2, True))
+    for laptop in (a, b):
+        assert _signatures_hold(laptop) == [], laptop.name
+    assert a.dump()["note_revisions"] == b.dump()["note_revisions"]
+    assert ("note_revisions", "note_id,number") in [
+        (p.table, p.columns) for p in clashes.pending(a.sign_in())]
+
+    sam = a.sign_in("sam")
+    [waiting] = notes.review_queue(sam)
+    [cosigned] = notes.cosign_notes(sam, [waiting.note_id], PASSWORD)
+    assert cosigned.signed, cosigned.message
+    meet(a, b)
+    for laptop in (a, b):
+        assert _signatures_hold(laptop) == [], laptop.name
+        with laptop.sign_in().read() as s:
+            moved, note_id = s.execute(text(
+                "SELECT r.id, r.note_id FROM note_revisions r JOIN sync_rows g ON"
+                " g.tbl = 'note_revisions' AND g.row_key = r.id WHERE g.gid = :gid"),
+                {"gid": second}).one()
+        with laptop.sign_in().transaction() as s:
+            record = s.get(SyncRow, second)
+            assert record is not None and record.fields[signed_ids.NUMBER][0][1] == 1
+            record.fields = {c: h for c, h in record.fields.items() if c != signed_ids.NUMBER}
+        with laptop.sign_in().read() as s:
+            assert {(p.note_id, p.what) for p in notes.verify_signatures(s)[1]} == {
+                (note_id, "the signed note content no longer matches its signature")}
+            assert s.scalar(text("SELECT count(*) FROM signatures WHERE revision_id = :r"),
+                            {"r": moved}) == 2
+
+
+def test_a_revision_signed_before_its_laptop_saw_it_moved(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """B's draft travelled and was moved to 2 on A (A's own draft has the smaller global id:
+    A's clock runs an hour behind); B, not having pulled A's draft yet, signed its draft as
+    revision 1. The signature decides: on every laptop B's revision is 1 and verifies, and A's
+    draft (which can still change) takes 2."""
+    a, b = pair
+    _write(b, nc, "Written on B.")
+    b.sync()
+    nc.clock.advance(hours=-1)
+    _write(a, nc, "Written on A.")
+    a.sync()  # A's draft (the smaller global id) keeps 1 here; B's moves to 2
+    nc.clock.advance(hours=1, minutes=5)
+    _sign(b, notes.open_note(b.sign_in("tara"), nc.session_id, nc.people[0]))
+    meet(a, b)
+    found = _numbers_and_signed(a)
+    assert found == _numbers_and_signed(b)
+    assert sorted(found.values()) == [(1, True), (2, False)]
+    for laptop in (a, b):
+        assert _signatures_hold(laptop) == [], laptop.name
+    assert a.dump()["note_revisions"] == b.dump()["note_revisions"]

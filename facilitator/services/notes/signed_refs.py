@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash
 from ..sync.collect import new_id
-from ..sync.signed_ids import carried
+from ..sync.signed_ids import carried, signed_number
 from ..workspace import Workspace
 
 NOTES, SESSIONS, PARTICIPANTS, USERS = ("progress_notes", "group_sessions", "participants",
@@ -99,6 +99,10 @@ class Names:
                 and not isinstance(p[0], bool) and isinstance(p[1], str) for p in found):
             return None
         return [(p[0], p[1]) for p in found]
+
+    def signed_number(self, revision: int) -> int | None:
+        """The number a note revision was signed with, where sync placed it at another."""
+        return signed_number(self.s, revision)
 
     def _own(self, name: str, key: int | None) -> dict[int, str]:
         query = select(SyncRow.gid, SyncRow.row_key).where(SyncRow.tbl == name,

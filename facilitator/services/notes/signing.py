@@ -52,9 +52,9 @@ from .signed_forms import (
     addendum_document_now,
     addendum_hashes,
     carried_addendum_hash,
-    carried_revision_hash,
     revision_document,
     revision_hashes,
+    revision_signature_holds,
 )
 from .signed_refs import Names
 
@@ -243,8 +243,7 @@ def cosign_notes(ws: Workspace, note_ids: Sequence[int], password: str) -> list[
             # author may have signed on another laptop, or under an older form).
             sha = rev.content_sha256
             names = Names(s, whole=False)
-            if (sha not in revision_hashes(names, note, rev)
-                    and sha != carried_revision_hash(names, note, rev)):
+            if not revision_signature_holds(names, note, rev, sha):
                 raise Conflict("This note's signed content does not match its signature. "
                                "Run Verify; nothing was co-signed.")
             _signature(ws, s, signer, "co-signer", now, sha, revision_id=rev.id)
@@ -311,10 +310,8 @@ def verify_signatures(s: Session) -> tuple[int, list[SignatureProblem]]:
             if rev is None or want is None:
                 problems.append(SignatureProblem(sig.id, note_id, "signs a note revision that "
                                                  "is missing or no longer marked signed"))
-            elif sig.content_sha256 != rev.content_sha256 or (
-                    sig.content_sha256 not in want
-                    and sig.content_sha256 != carried_revision_hash(names, notes[rev.note_id],
-                                                                    rev)):
+            elif sig.content_sha256 != rev.content_sha256 or not revision_signature_holds(
+                    names, notes[rev.note_id], rev, sig.content_sha256, want):
                 problems.append(SignatureProblem(sig.id, note_id, "the signed note content no "
                                                  "longer matches its signature"))
         else:

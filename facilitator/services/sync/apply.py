@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
 from ...storage.bulk import BulkInsert, next_key
-from ...storage.guards import SIGNED_GUARDS
+from ...storage.guards import lifted
 from ...storage.sync_capture import SYNCED
-from . import clashes, rows
+from . import clashes, rows, signed_ids
 from .collect import conflicted, winner
 from .rows import NO_CONFLICT, MissingRecord
 
@@ -267,9 +267,13 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
             name, rows.key_of(name, values))).values({col: values["id"] for col in own}))
     key = rows.key_of(name, values)
     index.known[change["gid"]] = (name, key)
+    fields = {col: [[change["id"], v]] for col, v in change["fields"].items()}
+    sent = change["fields"].get("number")
+    if name in clashes.PLACED_WHEN_SIGNED and values.get("signed_at") is not None and (
+            sent is not None and values["number"] != sent):  # placed at another: ``clashes``
+        fields = signed_ids.placed(fields, "number", values["number"], sent)
     index.new.append({"gid": change["gid"], "tbl": name, "row_key": key, "conflicted": False,
-                      "fields": {col: [[change["id"], v]]
-                                 for col, v in change["fields"].items()}})
+                      "fields": fields})
     return 1
 
 
@@ -283,14 +287,9 @@ def _insert_row(s: Session, name: str, values: dict[str, Any]) -> Any:
             revisions.c.id == values["revision_id"])) is None:
         return conn.execute(*statement)
     # The writer linked the goal before signing; the revision arrived here signed, and its
-    # guard refuses new links. The guard is lifted for this one insert and put back from the
-    # registry inside this transaction, so no other connection ever sees it missing.
-    guard = next(g for g in SIGNED_GUARDS if g.name == "note_goal_links_signed_no_insert")
-    conn.exec_driver_sql(f"DROP TRIGGER {guard.name}")
-    try:
+    # guard refuses new links: lifted for this one insert.
+    with lifted(conn, "note_goal_links_signed_no_insert"):
         return conn.execute(*statement)
-    finally:
-        conn.exec_driver_sql(guard.sql())
 
 
 def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> int:
@@ -315,8 +314,7 @@ def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     known.conflicted = conflicted(fields)
     values = rows.decode_fields(s, name, shown, index.local)
     if values:
-        s.execute(update(rows.table(name)).where(*rows.key_filter(name, known.row_key))
-                  .values(**values))
+        clashes.update_row(s, name, known, values)
     return 1
 
 

@@ -16,13 +16,16 @@ is made of (``UNIQUES``, read from the models so a new constraint is covered):
   and the other takes the next free one, the same on every laptop whichever row it held
   first: a row that can never change keeps its number (a topic version; a signed revision,
   whose signature covers its number), else the smaller global id does. When that is the
-  pulled row, the row here moves (``_renumber``). Two rows that can never change cannot both
-  keep the number, nor can either move: each laptop keeps its own at the number it had and
-  numbers the other's next, so the numbering differs between the laptops (topic versions
-  edited on two laptops offline; two revisions of one note signed on two laptops before
-  either synced) until an admin looks. So can a draft that travelled unsigned, was moved on
-  the other laptop, and was signed on its own laptop before the other's row arrived there
-  (not handled yet: the signed revision then has two numbers).
+  pulled row, the row here moves (``_renumber``). Two revisions of one note signed on two
+  laptops before either synced: the smaller global id keeps the number and the other moves
+  (its guard lifted for the move), its sync record keeping the number it was signed with,
+  which verification uses (``signed_ids.placed``). A revision's signing travels with the
+  number it was signed at, so a draft moved on another laptop and then signed on its own
+  before it learned of the move takes that number back there, the row holding it making
+  room (``update_row``). Two topic versions made on two laptops offline cannot move (signed
+  notes name a version by its number): each laptop keeps its own at the number it had and
+  numbers the other's next, so that numbering differs between the laptops until an admin
+  looks.
 * **only references** (``attendance``, ``progress_notes``: one per participant and session;
   ``rotation_plans``: one per group; the link tables): both rows describe one thing, so they
   become one: the row with the smaller global id stands, the other global id becomes an alias
@@ -45,9 +48,10 @@ from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash
+from ...storage.guards import lifted
 from ...storage.sync_capture import SYNCED
 from ..workspace import Workspace
-from . import rows
+from . import rows, signed_ids
 from .rows import standing
 
 __all__ = ["UNIQUES", "Alias", "first_clash", "merge", "pending", "settle_insert", "standing"]
@@ -174,32 +178,134 @@ def fixed(name: str, values: dict[str, Any]) -> bool:
                                          and values.get("signed_at") is not None)
 
 
+# Fixed rows whose number sync may still move: a signed revision's signature covers its number,
+# and the number it was signed with stays in its sync record (``signed_ids.placed``), where
+# verification finds it. A topic version's number is what signed notes name it by: never moved.
+PLACED_WHEN_SIGNED = frozenset({"note_revisions"})
+
+
+def _keeps_number(name: str, gid: str, row: dict[str, Any], other: str | None,
+                  holder: dict[str, Any]) -> bool:
+    """Whether row ``gid`` (``row``) takes the number ``holder`` (global id ``other``) has here,
+    ``holder`` moving on: a row that can never change keeps its number, two signed revisions
+    and two rows that can change leave it to the smaller global id."""
+    if other is None:
+        return False  # the row here never travelled: nothing to agree on yet
+    mine, theirs = fixed(name, holder), fixed(name, row)
+    if mine and theirs:
+        return name in PLACED_WHEN_SIGNED and gid < other
+    return not mine and (theirs or gid < other)
+
+
+def _move(s: Session, name: str, key: str, column: str, number: int) -> None:
+    """Row ``key`` to ``number`` (a signed revision with its guard lifted for the move)."""
+    t = rows.table(name)
+    statement = update(t).where(*rows.key_filter(name, key)).values({column: number})
+    if name in PLACED_WHEN_SIGNED and s.scalar(select(t.c.signed_at).where(
+            *rows.key_filter(name, key))) is not None:
+        with lifted(s.connection(), f"{name}_signed_no_update"):
+            s.execute(statement)
+    else:
+        s.execute(statement)
+
+
+def _moved_record(s: Session, gid: str, column: str, number: int, was: int,
+                  signed: bool) -> None:
+    """What sync knows of a row it moved to ``number``: moved too (not sent as an edit: each
+    laptop moves it itself), with the number a signed row was signed with."""
+    record = s.get(SyncRow, gid)
+    if record is None or column not in record.fields:
+        return
+    record.fields = (signed_ids.placed(record.fields, column, number, was) if signed else
+                     {**record.fields, column: [[h[0], number, *h[2:]]
+                                                for h in record.fields[column]]})
+
+
+def _free(s: Session, name: str, values: dict[str, Any], columns: tuple[str, ...],
+          column: str, *, leaving: str | None = None) -> int:
+    """The next free number under the parent of ``values`` (not counting row ``leaving``)."""
+    t = rows.table(name)
+    query = select(func.max(t.c[column])).where(*[t.c[c] == values[c] for c in columns
+                                                  if c != column])
+    if leaving is not None:
+        query = query.where(~rows.key_match(name, leaving))
+    return (s.scalar(query) or 0) + 1
+
+
 def _renumber(s: Session, ws: Workspace | None, name: str, gid: str, values: dict[str, Any],
               existing: dict[str, Any], other: str | None, columns: tuple[str, ...],
               column: str) -> dict[str, Any]:
     """Two rows with one number under one parent: one keeps it, the other takes the next free
-    number, chosen alike on every laptop whichever row it held first. A row that can never
-    change (``fixed``) keeps its number; otherwise the smaller global id does, and when that
-    is the pulled row, the row here moves (not sent as an edit: each laptop moves it
-    itself). Two fixed rows: the pulled one takes the next number, so each laptop keeps its
-    own at the number it had (they differ until an admin looks; nothing is lost)."""
-    t = rows.table(name)
-    same = [t.c[c] == values[c] for c in columns if c != column]
-    free = (s.scalar(select(func.max(t.c[column])).where(*same)) or 0) + 1
-    mine, theirs = fixed(name, existing), fixed(name, values)
-    move_here = other is not None and not mine and (theirs or gid < other)
-    if not move_here:
+    number, chosen alike on every laptop whichever row it held first (``_keeps_number``). When
+    that is the pulled row, the row here moves. Two topic versions (never moved): the pulled
+    one takes the next number, so each laptop keeps its own at the number it had (they differ
+    until an admin looks; nothing is lost)."""
+    free = _free(s, name, values, columns, column)
+    if not _keeps_number(name, gid, values, other, existing):
         _record(s, ws, name, gid, other or "", columns, True)
         return {**values, column: free}
     assert other is not None
-    s.execute(update(t).where(*rows.key_filter(name, rows.key_of(name, existing)))
-              .values({column: free}))
-    record = s.get(SyncRow, other)
-    if record is not None and column in record.fields:  # what sync knows of it, moved too
-        record.fields = {**record.fields, column: [[h[0], free, *h[2:]]
-                                                   for h in record.fields[column]]}
+    _move(s, name, rows.key_of(name, existing), column, free)
+    _moved_record(s, other, column, free, existing[column], fixed(name, existing))
     _record(s, ws, name, other, gid, columns, True)
     return values
+
+
+def update_row(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -> None:
+    """Write a pulled update of the row of ``record``. A revision's signing names the number
+    its signature covers (``collect``), which this laptop may have given another row of the
+    note meanwhile: that row makes room as at an insert (``_keeps_number``: a draft moves; of
+    two signed revisions the smaller global id keeps the number) and takes the next free
+    number once this one has its own; when it keeps the number, this row stays where it is
+    and its sync record keeps the number it was signed with."""
+    assert record.row_key is not None
+    t, key = rows.table(name), record.row_key
+    where = rows.key_filter(name, key)
+    clash = _holder(s, name, key, values)
+    if clash is None:
+        s.execute(update(t).where(*where).values(**values))
+        return
+    current, holder, columns, column, other = clash
+    after = {**current, **values}
+    if not _keeps_number(name, record.gid, after, other, holder):
+        values = {c: v for c, v in values.items() if c != column}
+        if fixed(name, after):
+            record.fields = signed_ids.placed(record.fields, column, current[column],
+                                              after[column])
+        if values:
+            s.execute(update(t).where(*where).values(**values))
+        _record(s, None, name, record.gid, other or "", columns, True)
+        return
+    assert other is not None
+    holder_key = rows.key_of(name, holder)
+    _move(s, name, holder_key, column, _free(s, name, after, columns, column))  # out of the way
+    s.execute(update(t).where(*where).values(**values))
+    free = _free(s, name, after, columns, column, leaving=holder_key)
+    _move(s, name, holder_key, column, free)
+    _moved_record(s, other, column, free, holder[column], fixed(name, holder))
+    _record(s, None, name, other, record.gid, columns, True)
+
+
+def _holder(s: Session, name: str, key: str, values: dict[str, Any]
+            ) -> tuple[dict[str, Any], dict[str, Any], tuple[str, ...], str, str | None] | None:
+    """Another row holding the number an update gives row ``key``: (row ``key`` as it is, the
+    other row, the unique key's columns, the numbered column, the other row's global id), or
+    None. Reads nothing for an update that sets no counter (nearly every one)."""
+    t = rows.table(name)
+    for columns in UNIQUES.get(name, ()):
+        how, column = kind(name, columns)
+        if how != "renumber" or column is None or column not in values:
+            continue
+        current = dict(s.execute(select(t).where(*rows.key_filter(name, key))).mappings().one())
+        after = {**current, **values}
+        if any(after.get(c) is None for c in columns):
+            continue
+        found = s.execute(select(t).where(*[t.c[c] == after[c] for c in columns],
+                                          ~rows.key_match(name, key))).mappings().first()
+        if found is not None:
+            row = dict(found)
+            return current, row, columns, column, _gid_of(s, name, rows.key_of(name, row))
+    return None
 
 
 def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,

@@ -241,9 +241,13 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
                if col not in fields or winner(fields[col]) != v or col in settled}
     if not changed:
         return None
-    if ("signed_at" in changed and signed_ids.carries(name, current)
-            and signed_ids.FIELD not in fields):  # signed here since the last sync
-        changed[signed_ids.FIELD] = signed_ids.signing_ids(gids, name, current)
+    if "signed_at" in changed and signed_ids.carries(name, current):  # signed here since
+        if signed_ids.FIELD not in fields:  # the last sync
+            changed[signed_ids.FIELD] = signed_ids.signing_ids(gids, name, current)
+        if name == "note_revisions":
+            # The number the signature covers, sent even when unchanged: another laptop may
+            # have given the draft another one meanwhile (``clashes.update_row``).
+            changed.setdefault("number", values["number"])
     base = {col: sorted(_edited(fields.get(col, []))) for col in changed}
     for col, v in changed.items():
         fields[col] = [[cid, v]]  # this edit saw, and supersedes, every head

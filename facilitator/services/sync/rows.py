@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Column, Table, TypeDecorator, select
+from sqlalchemy import JSON, Column, Table, TypeDecorator, and_, select
 from sqlalchemy.orm import Session
 
 # Every model module, so that Base.metadata knows every synced table.
@@ -107,6 +107,11 @@ def key_filter(name: str, row_key: str) -> list[Any]:
     t = table(name)
     return [t.c[c] == int(part) for c, part in zip(key_columns(name), row_key.split(","),
                                                    strict=True)]
+
+
+def key_match(name: str, row_key: str) -> Any:
+    """``key_filter`` as one condition (to negate: every row but that one)."""
+    return and_(*key_filter(name, row_key))
 
 
 def read_rows(s: Session, name: str, row_keys: list[str]) -> list[dict[str, Any]]:

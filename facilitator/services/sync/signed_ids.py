@@ -64,3 +64,29 @@ def carried(s: Session, name: str, key: int) -> dict[str, Any] | None:
         return None
     value = max(heads, key=lambda h: h[0])[1]
     return value if isinstance(value, dict) else None
+
+
+# A signed note revision that sync placed at another number than the one it was signed with
+# (two revisions of one note signed on two laptops before either synced, ``clashes``): the
+# number its signature covers, kept in its sync record beside the fields (never a column, so
+# never sent, and every laptop records it alike when it places the row).
+NUMBER = "_signed_number"
+
+
+def placed(fields: dict[str, Any], column: str, number: int, signed: int) -> dict[str, Any]:
+    """A signed row's sync state once sync placed it at ``number``: its heads of ``column``
+    name that number (so no later round sends it as an edit) and ``NUMBER`` keeps ``signed``,
+    under the same change id (the number's own)."""
+    heads = fields.get(column) or [["", number]]
+    kept = fields.get(NUMBER)  # placed before: the number it was signed with stays
+    return {**fields, column: [[h[0], number, *h[2:]] for h in heads],
+            NUMBER: kept or [[heads[0][0], signed]]}
+
+
+def signed_number(s: Session, key: int) -> int | None:
+    """The number note revision ``key`` was signed with, when sync placed it at another."""
+    fields = s.scalar(select(SyncRow.fields).where(SyncRow.tbl == "note_revisions",
+                                                   SyncRow.row_key == str(key)))
+    heads = (fields or {}).get(NUMBER)
+    value = heads[0][1] if heads else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
