@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from facilitator.models.sync import SyncRow
@@ -14,6 +15,7 @@ from facilitator.services import console, notes
 from facilitator.services.curriculum import authoring, library, planning
 from facilitator.services.curriculum.dto import ModuleDraft, PlanEntry, TopicDraft
 from facilitator.services.sync import clashes, signed_ids
+from facilitator.ui.notes.render import revision_title
 from tests.conftest import PASSWORD
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Laptop
@@ -169,6 +171,11 @@ def test_two_revisions_signed_apart_are_numbered_alike_and_both_verify(
     meet(a, b)
     for laptop in (a, b):
         assert _signatures_hold(laptop) == [], laptop.name
+        history = notes.open_note(laptop.sign_in("uma"), nc.session_id, nc.people[0]).history
+        assert [(r.number, r.signed_as, len(r.signatures)) for r in history] == [
+            (1, None, 1), (2, 1, 2)], laptop.name
+        assert revision_title(history[1]) == (
+            "Revision 2 (signed as revision 1; numbered anew by clinic sync)")
         with laptop.sign_in().read() as s:
             moved, note_id = s.execute(text(
                 "SELECT r.id, r.note_id FROM note_revisions r JOIN sync_rows g ON"
@@ -185,24 +192,31 @@ def test_two_revisions_signed_apart_are_numbered_alike_and_both_verify(
                             {"r": moved}) == 2
 
 
+@pytest.mark.parametrize("a_signs", [False, True], ids=["A's draft", "A's signed"])
 def test_a_revision_signed_before_its_laptop_saw_it_moved(
-        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
-    """B's draft travelled and was moved to 2 on A (A's own draft has the smaller global id:
-    A's clock runs an hour behind); B, not having pulled A's draft yet, signed its draft as
-    revision 1. The signature decides: on every laptop B's revision is 1 and verifies, and A's
-    draft (which can still change) takes 2."""
+        pair: tuple[Laptop, Laptop], nc: NotesClinic, a_signs: bool) -> None:
+    """B's draft travelled and was moved to 2 on A (A's own revision has the smaller global id:
+    A's clock runs an hour behind); B, not having pulled A's yet, signed its draft as revision
+    1. Where A's revision is a draft, B's signature decides: on every laptop B's revision is 1
+    and A's draft (which can still change) takes 2. Where A signed its own first, that one
+    keeps 1 (the smaller global id) and B's stays at 2 on A and moves there on B. Either way
+    the laptops agree and every signature verifies."""
     a, b = pair
+    mine = _write(a, nc, "Written on A.")
+    if a_signs:
+        _sign(a, mine)
     _write(b, nc, "Written on B.")
     b.sync()
-    nc.clock.advance(hours=-1)
-    _write(a, nc, "Written on A.")
-    a.sync()  # A's draft (the smaller global id) keeps 1 here; B's moves to 2
+    nc.clock.advance(hours=-1)  # global ids are given when a round seals the changes
+    a.sync()  # A's revision (the smaller global id) keeps 1 here; B's moves to 2
     nc.clock.advance(hours=1, minutes=5)
     _sign(b, notes.open_note(b.sign_in("tara"), nc.session_id, nc.people[0]))
     meet(a, b)
     found = _numbers_and_signed(a)
     assert found == _numbers_and_signed(b)
-    assert sorted(found.values()) == [(1, True), (2, False)]
+    first, second = sorted(found)  # A's, then B's
+    assert (found[first], found[second]) == (((1, True), (2, True)) if a_signs else
+                                              ((2, False), (1, True)))
     for laptop in (a, b):
         assert _signatures_hold(laptop) == [], laptop.name
     assert a.dump()["note_revisions"] == b.dump()["note_revisions"]

@@ -89,6 +89,9 @@ class RevisionView:
     signatures: tuple[SignatureView, ...]
     sections: dict[str, str]
     returned_comment: str  # the supervisor's comment when this revision was returned
+    # The number its signature covers, where clinic sync numbered it otherwise (two revisions
+    # of one note signed on two laptops apart, ``services.sync.clashes``); None elsewhere.
+    signed_as: int | None = None
 
 
 @dataclass(frozen=True)

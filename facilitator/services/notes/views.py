@@ -19,6 +19,7 @@ from ...models.notes import (
 from ...models.roster import Participant, TreatmentGoal
 from ...models.sessions import Jot, SafetyFlag
 from ...models.users import User
+from ..sync.signed_ids import signed_numbers
 from ..workspace import Workspace
 from ._common import late_label, load_session, may_write, program_for
 from .dto import (
@@ -106,6 +107,7 @@ def note_view(ws: Workspace, s: Session, note: ProgressNote) -> NoteView:
     names = dict(s.execute(USER_NAMES).all())
     returned = {r.revision_id: r.comment for r in reviews if r.decision == "returned"}
     group_text = s.get(SessionGroupSection, sess.id)
+    moved = signed_numbers(s, [r.id for r in revisions if r.signed_at is not None])
     signed = rev.signed_at is not None
     content: dict[str, Any] = rev.content or {}
     if signed:
@@ -141,7 +143,7 @@ def note_view(ws: Workspace, s: Session, note: ProgressNote) -> NoteView:
         history=tuple(RevisionView(r.number, r.signed_at,
                                    tuple(signature_view(g) for g in signatures.get(r.id, [])),
                                    dict((r.content or {}).get("sections", {})),
-                                   returned.get(r.id, ""))
+                                   returned.get(r.id, ""), moved.get(r.id))
                       for r in revisions),
         addenda=tuple(AddendumView(a.id, names.get(a.author_id, "?"), a.written_at, a.reason,
                                    a.text,

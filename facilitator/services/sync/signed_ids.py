@@ -85,8 +85,16 @@ def placed(fields: dict[str, Any], column: str, number: int, signed: int) -> dic
 
 def signed_number(s: Session, key: int) -> int | None:
     """The number note revision ``key`` was signed with, when sync placed it at another."""
-    fields = s.scalar(select(SyncRow.fields).where(SyncRow.tbl == "note_revisions",
-                                                   SyncRow.row_key == str(key)))
-    heads = (fields or {}).get(NUMBER)
-    value = heads[0][1] if heads else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return signed_numbers(s, [key]).get(key)
+
+
+def signed_numbers(s: Session, keys: list[int]) -> dict[int, int]:
+    """``signed_number`` of each of these note revisions that sync placed at another number."""
+    found = {}
+    for key, fields in s.execute(select(SyncRow.row_key, SyncRow.fields).where(
+            SyncRow.tbl == "note_revisions", SyncRow.row_key.in_([str(k) for k in keys]))):
+        heads = (fields or {}).get(NUMBER)
+        value = heads[0][1] if heads else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            found[int(key)] = value
+    return found

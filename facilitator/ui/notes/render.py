@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication
 
-from facilitator.services.notes import NoteView, SignatureView
+from facilitator.services.notes import NoteView, RevisionView, SignatureView
 
 STATUS = {"present": "Present", "late": "Late", "left_early": "Left early", "absent": "Absent",
           "excused": "Excused", "telehealth": "Telehealth", "expected": "Not marked"}
@@ -95,6 +95,14 @@ def signature_line(g: SignatureView, tz: ZoneInfo) -> str:
         when=when(g.signed_at, tz), sha=g.sha256[:12])
 
 
+def revision_title(r: RevisionView) -> str:
+    """"Revision 2", and the number its signature covers where clinic sync renumbered it."""
+    title = _t("Revision {n}").format(n=r.number)
+    if r.signed_as is not None and r.signed_as != r.number:
+        title += " " + _t("(signed as revision {n}; numbered anew by clinic sync)").format(n=r.signed_as)
+    return title
+
+
 def note_html(note: NoteView, tz: ZoneInfo, *, with_facts: bool = True,
               with_title: bool = True) -> str:
     """The whole note as a supervisor or records clerk reads it."""
@@ -144,7 +152,7 @@ def note_html(note: NoteView, tz: ZoneInfo, *, with_facts: bool = True,
     if earlier:
         parts.append(f"<h3>{e(_t('Earlier revisions'))}</h3>")
         for r in earlier:
-            parts.append(f"<p><b>{e(_t('Revision {n}').format(n=r.number))}</b>"
+            parts.append(f"<p><b>{e(revision_title(r))}</b>"
                          + (f" — {e(_t('returned'))}: {e(r.returned_comment)}"
                             if r.returned_comment else "")
                          + "<br>" + "<br>".join(e(signature_line(g, tz)) for g in r.signatures)
