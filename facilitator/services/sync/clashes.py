@@ -83,6 +83,14 @@ def kind(name: str, columns: tuple[str, ...]) -> tuple[str, str | None]:
     return ("rename", text[0]) if text else ("renumber", plain[-1])
 
 
+# Each table's unique keys that end in a counter (``kind`` "renumber"), with that column.
+_COUNTERS: dict[str, list[tuple[tuple[str, ...], str]]] = {
+    name: counters for name, keys in UNIQUES.items()
+    if (counters := [(columns, column) for columns in keys
+                     for how, column in [kind(name, columns)]
+                     if how == "renumber" and column is not None])}
+
+
 def suffixed(value: str, gid: str, length: int) -> str:
     tail = f"-{gid.replace('-', '')[-SUFFIX:]}"
     return value[:length - len(tail)] + tail
@@ -292,9 +300,8 @@ def _holder(s: Session, name: str, key: str, values: dict[str, Any]
     other row, the unique key's columns, the numbered column, the other row's global id), or
     None. Reads nothing for an update that sets no counter (nearly every one)."""
     t = rows.table(name)
-    for columns in UNIQUES.get(name, ()):
-        how, column = kind(name, columns)
-        if how != "renumber" or column is None or column not in values:
+    for columns, column in _COUNTERS.get(name, ()):
+        if column not in values:
             continue
         current = dict(s.execute(select(t).where(*rows.key_filter(name, key))).mappings().one())
         after = {**current, **values}

@@ -77,7 +77,7 @@ def placed(fields: dict[str, Any], column: str, number: int, signed: int) -> dic
     """A signed row's sync state once sync placed it at ``number``: its heads of ``column``
     name that number (so no later round sends it as an edit) and ``NUMBER`` keeps ``signed``,
     under the same change id (the number's own)."""
-    heads = fields.get(column) or [["", number]]
+    heads = fields[column]
     kept = fields.get(NUMBER)  # placed before: the number it was signed with stays
     return {**fields, column: [[h[0], number, *h[2:]] for h in heads],
             NUMBER: kept or [[heads[0][0], signed]]}

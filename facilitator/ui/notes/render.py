@@ -99,7 +99,8 @@ def revision_title(r: RevisionView) -> str:
     """"Revision 2", and the number its signature covers where clinic sync renumbered it."""
     title = _t("Revision {n}").format(n=r.number)
     if r.signed_as is not None and r.signed_as != r.number:
-        title += " " + _t("(signed as revision {n}; numbered anew by clinic sync)").format(n=r.signed_as)
+        title += " " + _t("(signed as revision {n}; numbered anew by clinic sync)").format(
+            n=r.signed_as)
     return title
 
 
