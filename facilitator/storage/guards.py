@@ -167,8 +167,9 @@ GUARDS: tuple[Guard | ExactGuard, ...] = (
 def lifted(connection: Any, name: str) -> Iterator[None]:
     """One guard of the laptop's SQLite database set aside for the statements run inside, and
     put back from the registry after them, in the caller's transaction: no other connection
-    ever sees it missing, and ``verify`` finds exactly the registered text again. For sync,
-    which places rows another laptop already signed (``services.sync``), never for edits."""
+    ever sees it missing, and ``verify`` finds exactly the registered text again. Only for
+    sync placing signed rows (a goal link arriving after its signed revision, a signed
+    revision numbered anew, ``services.sync``), never for edits."""
     guard = next(g for g in GUARDS if g.name == name)
     connection.exec_driver_sql(f"DROP TRIGGER {guard.name}")
     try:
