@@ -269,7 +269,7 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     index.known[change["gid"]] = (name, key)
     fields = {col: [[change["id"], v]] for col, v in change["fields"].items()}
     sent = change["fields"].get("number")
-    if name in clashes.PLACED_WHEN_SIGNED and values.get("signed_at") is not None and (
+    if name in clashes.PLACED_WHEN_SIGNED and clashes.fixed(name, values) and (
             sent is not None and values["number"] != sent):  # placed at another: ``clashes``
         fields = signed_ids.placed(fields, "number", values["number"], sent)
     index.new.append({"gid": change["gid"], "tbl": name, "row_key": key, "conflicted": False,

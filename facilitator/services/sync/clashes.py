@@ -205,12 +205,11 @@ def _keeps_number(name: str, gid: str, row: dict[str, Any], other: str | None,
     return not mine and (theirs or gid < other)
 
 
-def _move(s: Session, name: str, key: str, column: str, number: int) -> None:
-    """Row ``key`` to ``number`` (a signed revision with its guard lifted for the move)."""
+def _move(s: Session, name: str, key: str, column: str, number: int, signed: bool) -> None:
+    """Row ``key`` to ``number`` (a ``signed`` revision with its guard lifted for the move)."""
     t = rows.table(name)
     statement = update(t).where(*rows.key_filter(name, key)).values({column: number})
-    if name in PLACED_WHEN_SIGNED and s.scalar(select(t.c.signed_at).where(
-            *rows.key_filter(name, key))) is not None:
+    if signed:
         with lifted(s.connection(), f"{name}_signed_no_update"):
             s.execute(statement)
     else:
@@ -253,8 +252,9 @@ def _renumber(s: Session, ws: Workspace | None, name: str, gid: str, values: dic
         _record(s, ws, name, gid, other or "", columns, True)
         return {**values, column: free}
     assert other is not None
-    _move(s, name, rows.key_of(name, existing), column, free)
-    _moved_record(s, other, column, free, existing[column], fixed(name, existing))
+    signed = fixed(name, existing)  # only a revision can move so (``_keeps_number``)
+    _move(s, name, rows.key_of(name, existing), column, free, signed)
+    _moved_record(s, other, column, free, existing[column], signed)
     _record(s, ws, name, other, gid, columns, True)
     return values
 
@@ -285,12 +285,13 @@ def update_row(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -
         _record(s, None, name, record.gid, other or "", columns, True)
         return
     assert other is not None
-    holder_key = rows.key_of(name, holder)
-    _move(s, name, holder_key, column, _free(s, name, after, columns, column))  # out of the way
+    holder_key, signed = rows.key_of(name, holder), fixed(name, holder)
+    _move(s, name, holder_key, column, _free(s, name, after, columns, column),  # out of the way
+          signed)
     s.execute(update(t).where(*where).values(**values))
     free = _free(s, name, after, columns, column, leaving=holder_key)
-    _move(s, name, holder_key, column, free)
-    _moved_record(s, other, column, free, holder[column], fixed(name, holder))
+    _move(s, name, holder_key, column, free, signed)
+    _moved_record(s, other, column, free, holder[column], signed)
     _record(s, None, name, other, record.gid, columns, True)
 
 

@@ -90,7 +90,9 @@ def signed_number(s: Session, key: int) -> int | None:
 
 def signed_numbers(s: Session, keys: list[int]) -> dict[int, int]:
     """``signed_number`` of each of these note revisions that sync placed at another number."""
-    found = {}
+    found: dict[int, int] = {}
+    if not keys:
+        return found  # a note with no signed revision yet: nothing to ask
     for key, fields in s.execute(select(SyncRow.row_key, SyncRow.fields).where(
             SyncRow.tbl == "note_revisions", SyncRow.row_key.in_([str(k) for k in keys]))):
         heads = (fields or {}).get(NUMBER)
