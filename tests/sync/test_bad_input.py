@@ -17,12 +17,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from keyrings.alt.file import PlaintextKeyring
 from sqlalchemy import event, select
+from sqlalchemy import text as sql
 
 from facilitator.clock import FakeClock
 from facilitator.models.sync import SyncState
 from facilitator.services import roster
 from facilitator.services.errors import SyncProblem
 from facilitator.services.sync import conflicts, run
+from facilitator.storage.hub.client import HubClient
 from tests.pgcluster import temporary_cluster
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic, Laptop
@@ -189,3 +191,33 @@ def test_laptops_hours_apart_converge_and_keep_times_as_written(
         written_on_b, seen_on_a = s.scalar(query), t.scalar(query)
     assert written_on_b == seen_on_a  # the time stays as B wrote it
     assert abs((a.clock.now() - written_on_b) - dt.timedelta(hours=9)) < dt.timedelta(minutes=5)
+
+
+def test_a_laptop_copied_before_the_clinic_first_synced_is_refused_before_it_makes_a_key(
+        pair: tuple[Clinic, Laptop, Laptop]) -> None:
+    """A copy of a laptop's folder taken before that laptop first synced holds no sync key.
+    An admin running 'sync now' on it used to make a clinic key of its own and push under it:
+    neither laptop could then read the other's entries, for good ("cannot be decrypted").
+    Now the round stops before it makes a key or sends anything, saying how to join; A and B
+    go on syncing, and the hub holds nothing of the copy."""
+    clinic, a, b = pair
+    copy = clinic.join_from(a, "C")
+    ws = copy.sign_in()
+    with ws.transaction() as s:  # as the folder was before A's first round
+        for table in ("sync_keys", "sync_key_boxes", "sync_peers", "sync_seen", "sync_state"):
+            s.execute(sql(f"DELETE FROM {table}"))
+    with HubClient(a.dsn) as hub:
+        before = [(h.device_id, h.seq) for h in hub.heads()]
+    with pytest.raises(SyncProblem) as refused:
+        run.sync_now(ws, copy.dsn)
+    message = str(refused.value)
+    assert "already serves a clinic" in message and "enrolment code" in message
+    assert "\n" not in message
+    with ws.read() as s:
+        assert s.scalar(sql("SELECT count(*) FROM sync_keys")) == 0
+    with HubClient(a.dsn) as hub:
+        assert [(h.device_id, h.seq) for h in hub.heads()] == before
+    _add_goals(a, ["Walk before the evening group"])
+    a.sync()
+    b.sync()
+    assert "Walk before the evening group" in _goals(b)

@@ -84,10 +84,14 @@ def _round(ws: Workspace, dsn: str | None, should_stop: Callable[[], bool] | Non
     from ...storage.hub.client import HubClient, HubError
 
     try:
+        with ws.read() as s:
+            first = not sync_keys(s) and ws.actor.is_admin and not s.scalar(
+                select(func.count()).select_from(SyncPeer))
+        if first:
+            _refuse_a_clinic_already_there(dsn)
         with ws.transaction() as s:
             cursor = sync_state(s).cursor
-            if not sync_keys(s) and ws.actor.is_admin and not s.scalar(
-                    select(func.count()).select_from(SyncPeer)):
+            if first and not sync_keys(s):
                 # The first laptop of a clinic makes the clinic's key (the others get it by
                 # enrolment, or came from a backup of an enrolled laptop).
                 create_first_key(s, ws)
@@ -151,6 +155,22 @@ def _round(ws: Workspace, dsn: str | None, should_stop: Callable[[], bool] | Non
         _remember_problem(ws, str(error))
         raise
     return SyncReport(pushed, pulled, applied, pending, conflicts)
+
+
+def _refuse_a_clinic_already_there(dsn: str) -> None:
+    """A laptop about to make the clinic's first sync key: refused when the hub already holds
+    other laptops' chains (a copy of a laptop taken before it first synced, or another clinic's
+    hub). Its own key would open none of their entries, and theirs none of its own: the
+    laptops would stop syncing for good. Nothing is made or sent."""
+    from ...storage.hub.client import HubClient
+
+    with HubClient(dsn) as hub:
+        if hub.heads():
+            raise SyncProblem(
+                f"The hub at {hub.where} already serves a clinic, and this laptop holds none of"
+                " its keys: nothing was made or sent. Join that clinic with an enrolment code"
+                " from an admin on one of its laptops (Settings > Clinic hub), or check the hub"
+                " address.")
 
 
 def _remember_problem(ws: Workspace, message: str) -> None:
