@@ -177,8 +177,4 @@ def test_a_note_opened_on_two_laptops_is_one_record_listed_with_why(
     a.sync(), b.sync()
     for laptop in (a, b):
         assert conflicts.flagged(laptop.sign_in()) == []
-    dumps = [laptop.dump() for laptop in (a, b)]
-    for name in ("progress_notes", "session_group_sections"):
-        assert dumps[0][name] == dumps[1][name]
-    # Not the whole dump: each laptop numbered the two draft revisions its own way (README,
-    # "Not built yet": renumbered counters can differ between laptops after a clash).
+    assert a.dump() == b.dump()  # the two draft revisions numbered alike too

@@ -220,3 +220,68 @@ def test_a_revision_signed_before_its_laptop_saw_it_moved(
     for laptop in (a, b):
         assert _signatures_hold(laptop) == [], laptop.name
     assert a.dump()["note_revisions"] == b.dump()["note_revisions"]
+
+
+def test_a_returned_note_and_a_revision_signed_apart_are_numbered_alike(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """On A, Uma signed revision 1 and Sam returned it (a new draft, revision 2); on B, Tara
+    signed her own revision 1 of the same note. Three revisions, two of them claiming 1 and
+    the draft 2 on A: every laptop numbers them alike, the two signed ones first (the smaller
+    global id keeps 1) and the draft on top, where its writer finds it."""
+    a, b = pair
+    console.set_facilitators(a.sign_in("tara"), nc.session_id, [nc.uma.id])
+    meet(a, b)
+    _sign(a, _write(a, nc, "Written and signed on A.", "uma"), "uma")
+    returned = notes.open_note(a.sign_in("uma"), nc.session_id, nc.people[0])
+    notes.return_note(a.sign_in("sam"), returned.note_id, "Name the skill practised.")
+    _sign(b, _write(b, nc, "Written and signed on B."))
+    meet(a, b)
+    found = _numbers_and_signed(a)
+    assert found == _numbers_and_signed(b)
+    assert sorted(found.values()) == [(1, True), (2, True), (3, False)]
+    for laptop in (a, b):
+        assert _signatures_hold(laptop) == [], laptop.name
+    assert a.dump()["note_revisions"] == b.dump()["note_revisions"]
+
+
+@pytest.fixture
+def trio(pg_cluster: Any, hub_db: str, tmp_path: Any, keyring_backend: Any,
+         nc: NotesClinic) -> list[Laptop]:
+    from tests.sync.laptops import Clinic
+
+    clinic = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
+    a = clinic.adopt("A", nc.vault)
+    console.set_facilitators(a.sign_in("tara"), nc.session_id, [nc.uma.id])
+    a.sync()
+    laptops = [a, clinic.join_from(a, "B"), clinic.join_from(a, "C")]
+    for laptop in laptops[1:]:
+        laptop.sync()
+    yield laptops
+    clinic.close()
+
+
+def test_three_revisions_signed_apart_are_numbered_by_global_id_on_every_laptop(
+        trio: list[Laptop], nc: NotesClinic) -> None:
+    """Uma signed revision 1 of one note on each of three laptops before any synced, and the
+    laptops sealed them in another order than the hub received them (B's clock an hour
+    behind). Whichever order each laptop learns of the others, all three number the
+    revisions by global id, and every signature holds everywhere."""
+    a, b, c = trio
+    for laptop in trio:
+        _sign(laptop, _write(laptop, nc, f"Written and signed on {laptop.name}.", "uma"),
+              "uma")
+    a.sync()
+    nc.clock.advance(hours=-1)
+    b.sync()  # sealed after A's, with the smaller global id
+    nc.clock.advance(hours=2)
+    c.sync()  # learns of A's before B's
+    a.sync()
+    b.sync()
+    found = _numbers_and_signed(a)
+    for laptop in (b, c):
+        assert _numbers_and_signed(laptop) == found, laptop.name
+    assert [found[gid] for gid in sorted(found)] == [(1, True), (2, True), (3, True)]
+    for laptop in trio:
+        assert _signatures_hold(laptop) == [], laptop.name
+    assert a.dump()["note_revisions"] == b.dump()["note_revisions"] == c.dump()[
+        "note_revisions"]

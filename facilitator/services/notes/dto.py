@@ -90,7 +90,7 @@ class RevisionView:
     sections: dict[str, str]
     returned_comment: str  # the supervisor's comment when this revision was returned
     # The number its signature covers, where clinic sync numbered it otherwise (two revisions
-    # of one note signed on two laptops apart, ``services.sync.clashes``); None elsewhere.
+    # of one note signed on two laptops apart, ``services.sync.numbering``); None elsewhere.
     signed_as: int | None = None
 
 

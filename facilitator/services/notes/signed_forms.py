@@ -78,7 +78,7 @@ def revision_signature_holds(names: Names, note: ProgressNote, rev: NoteRevision
     """Whether ``sha`` is a hash a valid signature of this revision may carry:
     ``revision_hashes`` (``expected``, when already worked out), the carried form 1, or either
     of them with the number the revision was signed with, where sync placed it at another
-    (two revisions of one note signed on two laptops apart, ``services.sync.clashes``)."""
+    (two revisions of one note signed on two laptops apart, ``services.sync.numbering``)."""
     if sha in (revision_hashes(names, note, rev) if expected is None else expected) or (
             sha == carried_revision_hash(names, note, rev)):
         return True

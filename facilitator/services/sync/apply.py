@@ -34,7 +34,7 @@ from ...models.sync import SyncRow
 from ...storage.bulk import BulkInsert, next_key
 from ...storage.guards import lifted
 from ...storage.sync_capture import SYNCED
-from . import clashes, rows, signed_ids
+from . import clashes, numbering, rows, signed_ids
 from .collect import conflicted, winner
 from .rows import NO_CONFLICT, MissingRecord
 
@@ -54,6 +54,10 @@ def apply_changes(s: Session, changes: list[dict[str, Any]],
     with s.no_autoflush:
         done, left = _apply_all(s, pending, index, stop)
     index.write()
+    s.flush()
+    # The notes whose revisions arrived or changed, numbered by what this laptop now holds.
+    numbering.renumber(s, [int(found[1]) for c in pending if c["table"] == numbering.TABLE
+                           and (found := index.known.get(c["gid"])) and found[1] is not None])
     s.flush()
     return done, left
 
@@ -251,6 +255,9 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     own = [col for col in rows.refs(name) if change["fields"].get(col) == change["gid"]]
     fields = {col: (None if col in own else v) for col, v in change["fields"].items()}
     values = rows.decode_fields(s, name, fields, index.local)
+    holder = None
+    if name == numbering.TABLE:  # its number taken here: above the others (``numbering``)
+        values, holder = numbering.place(s, values)
     if name in clashes.UNIQUES:
         index.write()  # a clash is judged against rows whose sync records are all written
         settled = clashes.settle_insert(s, name, change["gid"], values)
@@ -268,10 +275,12 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     key = rows.key_of(name, values)
     index.known[change["gid"]] = (name, key)
     fields = {col: [[change["id"], v]] for col, v in change["fields"].items()}
-    sent = change["fields"].get("number")
-    if name in clashes.PLACED_WHEN_SIGNED and clashes.fixed(name, values) and (
-            sent is not None and values["number"] != sent):  # placed at another: ``clashes``
-        fields = signed_ids.placed(fields, "number", values["number"], sent)
+    if holder is not None:
+        sent = change["fields"]["number"]
+        clashes.record_clash(s, name, change["gid"], clashes.gid_of(s, name, str(holder)),
+                             ("note_id", "number"))
+        if values.get("signed_at") is not None:  # signed with the number it could not have
+            fields = signed_ids.placed(fields, "number", values["number"], sent)
     index.new.append({"gid": change["gid"], "tbl": name, "row_key": key, "conflicted": False,
                       "fields": fields})
     return 1
@@ -313,7 +322,9 @@ def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     known.fields = fields
     known.conflicted = conflicted(fields)
     values = rows.decode_fields(s, name, shown, index.local)
-    if values:
+    if name == numbering.TABLE:
+        numbering.take_update(s, known, values)
+    elif values:
         clashes.update_row(s, name, known, values)
     return 1
 

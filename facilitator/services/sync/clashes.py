@@ -12,20 +12,15 @@ is made of (``UNIQUES``, read from the models so a new constraint is covered):
   greater global id (UUIDv7: the later one) gets ``-`` and the last six hex digits of its
   global id appended, on every laptop alike, so the laptops agree; an admin renames or merges.
 * **a counter within its parent** (integers besides references: ``topic_versions.version``,
-  ``rotation_entries.slot``, ``note_revisions.number``): both rows stay, one keeps the number
-  and the other takes the next free one, the same on every laptop whichever row it held
-  first: a row that can never change keeps its number (a topic version; a signed revision,
-  whose signature covers its number), else the smaller global id does. When that is the
-  pulled row, the row here moves (``_renumber``). Two revisions of one note signed on two
-  laptops before either synced: the smaller global id keeps the number and the other moves
-  (its guard lifted for the move), its sync record keeping the number it was signed with,
-  which verification uses (``signed_ids.placed``). A revision's signing travels with the
-  number it was signed at, so a draft moved on another laptop and then signed on its own
-  before it learned of the move takes that number back there, the row holding it making
-  room (``update_row``). Two topic versions made on two laptops offline cannot move (signed
-  notes name a version by its number): each laptop keeps its own at the number it had and
-  numbers the other's next, so that numbering differs between the laptops until an admin
-  looks.
+  ``rotation_entries.slot``): both rows stay, one keeps the number and the other takes the
+  next free one, the same on every laptop whichever row it held first: a row that can never
+  change keeps its number, else the smaller global id does. When that is the pulled row, the
+  row here moves (``_renumber``). Two topic versions made on two laptops offline cannot move
+  (signed notes name a version by its number): each laptop keeps its own at the number it had
+  and numbers the other's next, so that numbering differs between the laptops until an admin
+  looks. A note's revisions (``note_revisions.number``) are numbered by ``numbering`` instead,
+  by what the laptop holds rather than by what it saw first: with three laptops, or a draft
+  returned on one laptop, "the next free number" depends on arrival order.
 * **only references** (``attendance``, ``progress_notes``: one per participant and session;
   ``rotation_plans``: one per group; the link tables): both rows describe one thing, so they
   become one: the row with the smaller global id stands, the other global id becomes an alias
@@ -48,13 +43,13 @@ from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash
-from ...storage.guards import lifted
 from ...storage.sync_capture import SYNCED
 from ..workspace import Workspace
-from . import rows, signed_ids
+from . import rows
 from .rows import standing
 
-__all__ = ["UNIQUES", "Alias", "first_clash", "merge", "pending", "settle_insert", "standing"]
+__all__ = ["UNIQUES", "Alias", "first_clash", "gid_of", "merge", "pending", "record_clash",
+           "settle_insert", "standing"]
 
 SUFFIX = 6
 
@@ -83,9 +78,10 @@ def kind(name: str, columns: tuple[str, ...]) -> tuple[str, str | None]:
     return ("rename", text[0]) if text else ("renumber", plain[-1])
 
 
-# Each table's unique keys that end in a counter (``kind`` "renumber"), with that column.
+# Each table's unique keys that end in a counter (``kind`` "renumber"), with that column; a
+# note's revisions are numbered by ``numbering``.
 _COUNTERS: dict[str, list[tuple[tuple[str, ...], str]]] = {
-    name: counters for name, keys in UNIQUES.items()
+    name: counters for name, keys in UNIQUES.items() if name != "note_revisions"
     if (counters := [(columns, column) for columns in keys
                      for how, column in [kind(name, columns)]
                      if how == "renumber" and column is not None])}
@@ -105,7 +101,7 @@ class Alias:
     gid: str | None
 
 
-def _gid_of(s: Session, name: str, key: str) -> str | None:
+def gid_of(s: Session, name: str, key: str) -> str | None:
     return s.scalar(select(SyncRow.gid).where(SyncRow.tbl == name, SyncRow.row_key == key))
 
 
@@ -116,6 +112,12 @@ def _record(s: Session, ws: Workspace | None, name: str, gid: str, other: str,
     now = ws.clock.now() if ws is not None else datetime.now(UTC)
     s.add(SyncClash(tbl=name, gid=gid, other_gid=other, columns=",".join(columns),
                     renamed=renamed, created_at=now, resolved_at=None))
+
+
+def record_clash(s: Session, name: str, gid: str, other: str | None,
+                 columns: tuple[str, ...]) -> None:
+    """Row ``gid`` met row ``other`` on ``columns`` and took another number (for an admin)."""
+    _record(s, None, name, gid, other or "", columns, True)
 
 
 def clashes_with_a_row(s: Session, name: str, values: dict[str, Any]) -> bool:
@@ -160,7 +162,7 @@ def settle_insert(s: Session, name: str, gid: str, values: dict[str, Any],
         if existing is None:
             continue
         how, column = kind(name, columns)
-        other = _gid_of(s, name, rows.key_of(name, dict(existing)))
+        other = gid_of(s, name, rows.key_of(name, dict(existing)))
         if how == "merge":
             return Alias(rows.key_of(name, dict(existing)), other)
         if how == "renumber":
@@ -179,53 +181,33 @@ def settle_insert(s: Session, name: str, gid: str, values: dict[str, Any],
     return values
 
 
-def fixed(name: str, values: dict[str, Any]) -> bool:
-    """Whether a row's counter can never change here: a topic version (immutable) or a signed
-    note revision (immutable, and its number is part of the content its signature covers)."""
-    return name == "topic_versions" or (name == "note_revisions"
-                                         and values.get("signed_at") is not None)
+def fixed(name: str) -> bool:
+    """Whether a table's counter can never change: a topic version's (signed notes name a
+    version by its number)."""
+    return name == "topic_versions"
 
 
-# Fixed rows whose number sync may still move: a signed revision's signature covers its number,
-# and the number it was signed with stays in its sync record (``signed_ids.placed``), where
-# verification finds it. A topic version's number is what signed notes name it by: never moved.
-PLACED_WHEN_SIGNED = frozenset({"note_revisions"})
-
-
-def _keeps_number(name: str, gid: str, row: dict[str, Any], other: str | None,
-                  holder: dict[str, Any]) -> bool:
-    """Whether row ``gid`` (``row``) takes the number ``holder`` (global id ``other``) has here,
-    ``holder`` moving on: a row that can never change keeps its number, two signed revisions
-    and two rows that can change leave it to the smaller global id."""
+def _keeps_number(name: str, gid: str, other: str | None) -> bool:
+    """Whether row ``gid`` takes the number row ``other`` has here, which moves on: a row that
+    can never change keeps its number, else the smaller global id does."""
     if other is None:
         return False  # the row here never travelled: nothing to agree on yet
-    mine, theirs = fixed(name, holder), fixed(name, row)
-    if mine and theirs:
-        return name in PLACED_WHEN_SIGNED and gid < other
-    return not mine and (theirs or gid < other)
+    return not fixed(name) and gid < other
 
 
-def _move(s: Session, name: str, key: str, column: str, number: int, signed: bool) -> None:
-    """Row ``key`` to ``number`` (a ``signed`` revision with its guard lifted for the move)."""
+def _move(s: Session, name: str, key: str, column: str, number: int) -> None:
     t = rows.table(name)
-    statement = update(t).where(*rows.key_filter(name, key)).values({column: number})
-    if signed:
-        with lifted(s.connection(), f"{name}_signed_no_update"):
-            s.execute(statement)
-    else:
-        s.execute(statement)
+    s.execute(update(t).where(*rows.key_filter(name, key)).values({column: number}))
 
 
-def _moved_record(s: Session, gid: str, column: str, number: int, was: int,
-                  signed: bool) -> None:
+def _moved_record(s: Session, gid: str, column: str, number: int) -> None:
     """What sync knows of a row it moved to ``number``: moved too (not sent as an edit: each
-    laptop moves it itself), with the number a signed row was signed with."""
+    laptop moves it itself)."""
     record = s.get(SyncRow, gid)
     if record is None or column not in record.fields:
         return
-    record.fields = (signed_ids.placed(record.fields, column, number, was) if signed else
-                     {**record.fields, column: [[h[0], number, *h[2:]]
-                                                for h in record.fields[column]]})
+    record.fields = {**record.fields, column: [[h[0], number, *h[2:]]
+                                               for h in record.fields[column]]}
 
 
 def _free(s: Session, name: str, values: dict[str, Any], columns: tuple[str, ...],
@@ -248,24 +230,21 @@ def _renumber(s: Session, ws: Workspace | None, name: str, gid: str, values: dic
     one takes the next number, so each laptop keeps its own at the number it had (they differ
     until an admin looks; nothing is lost)."""
     free = _free(s, name, values, columns, column)
-    if not _keeps_number(name, gid, values, other, existing):
+    if not _keeps_number(name, gid, other):
         _record(s, ws, name, gid, other or "", columns, True)
         return {**values, column: free}
     assert other is not None
-    signed = fixed(name, existing)  # only a revision can move so (``_keeps_number``)
-    _move(s, name, rows.key_of(name, existing), column, free, signed)
-    _moved_record(s, other, column, free, existing[column], signed)
+    _move(s, name, rows.key_of(name, existing), column, free)
+    _moved_record(s, other, column, free)
     _record(s, ws, name, other, gid, columns, True)
     return values
 
 
 def update_row(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -> None:
-    """Write a pulled update of the row of ``record``. A revision's signing names the number
-    its signature covers (``collect``), which this laptop may have given another row of the
-    note meanwhile: that row makes room as at an insert (``_keeps_number``: a draft moves; of
-    two signed revisions the smaller global id keeps the number) and takes the next free
-    number once this one has its own; when it keeps the number, this row stays where it is
-    and its sync record keeps the number it was signed with."""
+    """Write a pulled update of the row of ``record`` (not a note revision: ``numbering``). An
+    update giving it a number another row holds here (a plan's slot) makes room as an insert
+    does: the row whose number it is by ``_keeps_number`` has it, the other takes the next free
+    one."""
     assert record.row_key is not None
     t, key = rows.table(name), record.row_key
     where = rows.key_filter(name, key)
@@ -273,25 +252,21 @@ def update_row(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -
     if clash is None:
         s.execute(update(t).where(*where).values(**values))
         return
-    current, holder, columns, column, other = clash
-    after = {**current, **values}
-    if not _keeps_number(name, record.gid, after, other, holder):
+    _current, holder, columns, column, other = clash
+    after = {**_current, **values}
+    if not _keeps_number(name, record.gid, other):
         values = {c: v for c, v in values.items() if c != column}
-        if fixed(name, after):
-            record.fields = signed_ids.placed(record.fields, column, current[column],
-                                              after[column])
         if values:
             s.execute(update(t).where(*where).values(**values))
         _record(s, None, name, record.gid, other or "", columns, True)
         return
     assert other is not None
-    holder_key, signed = rows.key_of(name, holder), fixed(name, holder)
-    _move(s, name, holder_key, column, _free(s, name, after, columns, column),  # out of the way
-          signed)
+    holder_key = rows.key_of(name, holder)
+    _move(s, name, holder_key, column, _free(s, name, after, columns, column))  # out of the way
     s.execute(update(t).where(*where).values(**values))
     free = _free(s, name, after, columns, column, leaving=holder_key)
-    _move(s, name, holder_key, column, free, signed)
-    _moved_record(s, other, column, free, holder[column], signed)
+    _move(s, name, holder_key, column, free)
+    _moved_record(s, other, column, free)
     _record(s, None, name, other, record.gid, columns, True)
 
 
@@ -312,7 +287,7 @@ def _holder(s: Session, name: str, key: str, values: dict[str, Any]
                                           ~rows.key_match(name, key))).mappings().first()
         if found is not None:
             row = dict(found)
-            return current, row, columns, column, _gid_of(s, name, rows.key_of(name, row))
+            return current, row, columns, column, gid_of(s, name, rows.key_of(name, row))
     return None
 
 

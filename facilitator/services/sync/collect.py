@@ -31,7 +31,7 @@ from ...sync import entry as E
 from ...sync.ids import uuid7
 from ..errors import SyncProblem
 from ..workspace import Workspace
-from . import rows, signed_ids
+from . import numbering, rows, signed_ids
 from .identity import sync_keys
 
 BODY_VERSION = 1
@@ -96,6 +96,11 @@ def collect(s: Session, ws: Workspace, limit: int | None = None,
     with s.no_autoflush:
         changes = [c for c in (_change(gids, ws, *p) for p in pending) if c is not None]
     s.execute(delete(SyncDirty).where(SyncDirty.id <= max(n[2] for n in noted)))
+    # Revisions going out have their global ids now, and a signing changes where a revision
+    # stands among its note's: their notes are numbered again (``numbering``). The changes
+    # above carry the numbers the revisions were made or signed with.
+    numbering.renumber(s, [int(key) for name, key in wanted
+                           if name == numbering.TABLE and (name, key) in current])
     return changes
 
 
@@ -244,13 +249,17 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
     if "signed_at" in changed and signed_ids.carries(name, current):  # signed here since
         if signed_ids.FIELD not in fields:  # the last sync
             changed[signed_ids.FIELD] = signed_ids.signing_ids(gids, name, current)
-        if name == "note_revisions":
+        if name == numbering.TABLE:
             # The number the signature covers, sent even when unchanged: another laptop may
-            # have given the draft another one meanwhile (``clashes.update_row``).
-            changed.setdefault("number", values["number"])
+            # number the revision otherwise (``numbering``), and this one may have moved it
+            # since it was signed, keeping that number in its record.
+            kept = fields.get(signed_ids.NUMBER)
+            changed["number"] = kept[0][1] if kept else values["number"]
     base = {col: sorted(_edited(fields.get(col, []))) for col in changed}
     for col, v in changed.items():
-        fields[col] = [[cid, v]]  # this edit saw, and supersedes, every head
+        # This edit saw, and supersedes, every head; the heads name the value the row has (the
+        # number a signing sends may be another: the one it was signed with).
+        fields[col] = [[cid, values.get(col, v)]]
     known.fields = fields
     known.conflicted = conflicted(fields)
     return {"id": cid, "op": "update", "table": name, "gid": known.gid, "fields": changed,

@@ -67,7 +67,7 @@ def carried(s: Session, name: str, key: int) -> dict[str, Any] | None:
 
 
 # A signed note revision that sync placed at another number than the one it was signed with
-# (two revisions of one note signed on two laptops before either synced, ``clashes``): the
+# (two revisions of one note signed on two laptops before either synced, ``numbering``): the
 # number its signature covers, kept in its sync record beside the fields (never a column, so
 # never sent, and every laptop records it alike when it places the row).
 NUMBER = "_signed_number"

@@ -1,0 +1,138 @@
+"""Property: however three laptops write, sign and return one participant's note offline, with
+clocks an hour apart and in whatever order they sync, once everyone has synced twice they
+number its revisions alike, keep every revision, show a draft only on top of the signed ones,
+and every signature holds on every laptop (``services.sync.numbering``); once an admin
+settles the note's flagged fields, the laptops' records are equal.
+
+Each example is a new group session (a new note), so examples do not share a history."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import strategies as st
+from keyrings.alt.file import PlaintextKeyring
+
+from facilitator.services import console, notes
+from facilitator.services.sync import conflicts
+from tests.conftest import PASSWORD
+from tests.pg import Cluster
+from tests.services.notes.conftest import NotesClinic, nc, run_block
+from tests.sync.laptops import Clinic, Laptop
+
+__all__ = ["nc"]
+
+LAPTOP = st.integers(0, 2)
+WRITE = st.tuples(st.just("write"), LAPTOP, st.sampled_from(["tara", "uma"]), st.booleans())
+OPS = st.one_of(
+    WRITE, WRITE, WRITE,  # most steps write (and half of them sign)
+    st.tuples(st.just("return"), LAPTOP),
+    st.tuples(st.just("sync"), LAPTOP),
+    st.tuples(st.just("clock"), st.sampled_from([-3600, 3600])),  # UUIDv7 order != push order
+)
+WEEKS = itertools.count(1)
+
+
+@pytest.fixture
+def three(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
+          nc: NotesClinic) -> Iterator[list[Laptop]]:
+    clinic = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
+    a = clinic.adopt("A", nc.vault)
+    a.sync()
+    laptops = [a, clinic.join_from(a, "B"), clinic.join_from(a, "C")]
+    yield laptops
+    clinic.close()
+
+
+def _new_session(three: list[Laptop], nc: NotesClinic) -> int:
+    """A block run on A a week after the last example's, Uma co-facilitating; every laptop
+    holds it before the example's steps."""
+    day = date(2026, 3, 2) + timedelta(weeks=next(WEEKS))
+    tara = three[0].sign_in("tara")
+    session_id = run_block(tara, nc, nc.group.id, day)
+    console.set_facilitators(tara, session_id, [nc.uma.id])
+    for laptop in three + three[:1]:
+        laptop.sync()
+    nc.at(15, 0, day)  # the notes are written after the block, clocks an hour off or not
+    return session_id
+
+
+def _write(laptop: Laptop, nc: NotesClinic, session_id: int, login: str, sign: bool,
+           step: int) -> None:
+    """``login`` writes the note where it is a draft she may write, and signs it (its checks
+    may still hold it back: then it stays a draft)."""
+    writer = laptop.sign_in(login)
+    note = notes.open_note(writer, session_id, nc.people[0])
+    if not note.editable:
+        return
+    notes.save_draft(writer, note.note_id, note.edit_seq, sections={
+        # Words of this session and step alone: never "alike the previous note".
+        "data": " ".join(f"s{session_id}w{step}{login}{laptop.name}{n}" for n in range(12)),
+        "assessment": "Engaged; no risk indicators today.",
+        "plan": "Practise paced breathing twice daily."})
+    if sign:
+        seen = notes.open_note(writer, session_id, nc.people[0])
+        [result] = notes.sign_notes(writer, [(seen.note_id, seen.edit_seq)], PASSWORD)
+        if not result.signed:
+            event(f"not signed: {result.message}")
+
+
+def _return(laptop: Laptop, nc: NotesClinic, session_id: int) -> None:
+    """Sam returns the note where it waits for his co-signature (Uma signed it)."""
+    sam = laptop.sign_in("sam")
+    for row in notes.review_queue(sam):
+        if row.session_id == session_id and row.participant_id == nc.people[0]:
+            notes.return_note(sam, row.note_id, "Name the skill practised.")
+
+
+def _revisions(laptop: Laptop) -> dict[str, tuple[int, bool, str]]:
+    """Each revision of the note, by global id: number, signed, the text it holds."""
+    return {r["gid"]: (r["number"], r["signed_at"] is not None,
+                       (r["content"] or {}).get("sections", {}).get("data", ""))
+            for r in laptop.dump()["note_revisions"]}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])  # no "explain": minutes
+@given(ops=st.lists(OPS, min_size=2, max_size=12))
+def test_a_note_written_signed_and_returned_apart_is_numbered_alike(
+        three: list[Laptop], nc: NotesClinic, ops: list) -> None:
+    session_id = _new_session(three, nc)
+    before = set(_revisions(three[0]))
+    for step, op in enumerate(ops):
+        nc.clock.advance(seconds=1)
+        if op[0] == "clock":
+            nc.clock.advance(seconds=op[1])
+        elif op[0] == "write":
+            _write(three[op[1]], nc, session_id, op[2], op[3], step)
+        elif op[0] == "return":
+            _return(three[op[1]], nc, session_id)
+        else:
+            three[op[1]].sync()
+    for laptop in three + three:
+        laptop.sync()
+    found = [_revisions(laptop) for laptop in three]
+    assert found[0] == found[1] == found[2]
+    mine = sorted(v for gid, v in found[0].items() if gid not in before)  # by number
+    assert [number for number, _, _ in mine] == list(range(1, len(mine) + 1))
+    signed = [is_signed for _, is_signed, _ in mine]
+    assert signed == sorted(signed, reverse=True), "a draft below a signed revision"
+    for laptop in three:
+        with laptop.sign_in().read() as s:
+            assert notes.verify_signatures(s)[1] == [], laptop.name
+    # The note made on several laptops is one record, its fields flagged where they differ
+    # (``services.sync.clashes``); once an admin settles them, the records are equal.
+    admin = three[0].sign_in()
+    for flag in conflicts.flagged(admin):
+        conflicts.resolve(admin, flag.gid, flag.field, flag.choices[0].value)
+    for laptop in three + three:
+        laptop.sync()
+    dumps = [laptop.dump() for laptop in three]
+    assert dumps[0] == dumps[1] == dumps[2]
+    event(f"revisions of the note: {len(mine)}, signed: {sum(signed)}")
