@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from facilitator.models.sync import SyncRow
 from facilitator.services import console, notes
@@ -37,6 +37,18 @@ def _write(laptop: Laptop, nc: NotesClinic, text: str, login: str = "tara") -> n
     return notes.open_note(writer, nc.session_id, nc.people[0])
 
 
+def _numbers_as_sync_knows_them(laptop: Laptop) -> list[tuple[int, int]]:
+    """(number, the number its sync record's heads name) of each note revision: equal, or
+    the next round would send the difference as an edit."""
+    from facilitator.services.sync.collect import winner
+
+    with laptop.sign_in().read() as s:
+        found = s.execute(text("SELECT id, number FROM note_revisions")).all()
+        records = {int(r.row_key or 0): r.fields for r in s.scalars(select(SyncRow).where(
+            SyncRow.tbl == "note_revisions", SyncRow.row_key.is_not(None)))}
+        return [(number, winner(records[key]["number"])) for key, number in found]
+
+
 def test_two_drafts_of_one_note_are_numbered_alike(pair: tuple[Laptop, Laptop],
                                                    nc: NotesClinic) -> None:
     """Each laptop opened the note offline (revision 1 twice): the smaller global id keeps 1
@@ -52,6 +64,8 @@ def test_two_drafts_of_one_note_are_numbered_alike(pair: tuple[Laptop, Laptop],
     assert (numbers[first], numbers[second]) == (1, 2)
     assert ("note_revisions", "note_id,number") in [
         (p.table, p.columns) for p in clashes.pending(a.sign_in())]
+    for laptop in (a, b):
+        assert all(n == known for n, known in _numbers_as_sync_knows_them(laptop)), laptop.name
     newest = {laptop.name: _write(laptop, nc, f"Edited on {laptop.name}.").revision_number
               for laptop in (a, b)}
     assert newest == {"A": 2, "B": 2}

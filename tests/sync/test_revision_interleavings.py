@@ -24,6 +24,7 @@ from tests.conftest import PASSWORD
 from tests.pg import Cluster
 from tests.services.notes.conftest import NotesClinic, nc, run_block
 from tests.sync.laptops import Clinic, Laptop
+from tests.sync.test_counter_clashes import _numbers_as_sync_knows_them
 
 __all__ = ["nc"]
 
@@ -126,6 +127,7 @@ def test_a_note_written_signed_and_returned_apart_is_numbered_alike(
     for laptop in three:
         with laptop.sign_in().read() as s:
             assert notes.verify_signatures(s)[1] == [], laptop.name
+        assert all(n == known for n, known in _numbers_as_sync_knows_them(laptop)), laptop.name
     # The note made on several laptops is one record, its fields flagged where they differ
     # (``services.sync.clashes``); once an admin settles them, the records are equal.
     admin = three[0].sign_in()

@@ -279,8 +279,11 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         sent = change["fields"]["number"]
         clashes.record_clash(s, name, change["gid"], clashes.gid_of(s, name, str(holder)),
                              ("note_id", "number"))
-        if values.get("signed_at") is not None:  # signed with the number it could not have
-            fields = signed_ids.placed(fields, "number", values["number"], sent)
+        # Its heads name the number it has here (else the next round would send that as an
+        # edit); a signed one keeps the number it was signed with, which it could not have.
+        fields = (signed_ids.placed(fields, "number", values["number"], sent)
+                  if values.get("signed_at") is not None
+                  else {**fields, "number": [[change["id"], values["number"]]]})
     index.new.append({"gid": change["gid"], "tbl": name, "row_key": key, "conflicted": False,
                       "fields": fields})
     return 1
