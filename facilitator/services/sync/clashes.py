@@ -308,6 +308,14 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
     assert here is not None
     fields = {col: sorted(here.fields.get(col, []) + theirs.get(col, []), key=lambda h: h[0])
               for col in set(here.fields) | set(theirs)}
+    # "Who changed it last" is no conflict: the greatest change id stands, shown by the row on
+    # every laptop, as when an edit arrives (``apply``); the clinical fields keep both values.
+    last = {col: max(heads, key=lambda h: h[0]) for col, heads in fields.items()
+            if col in rows.NO_CONFLICT and heads}
+    fields.update({col: [head] for col, head in last.items()})
+    if last:
+        s.execute(update(rows.table(name)).where(*rows.key_filter(name, alias.row_key)).values(
+            rows.decode_fields(s, name, {col: head[1] for col, head in last.items()})))
     # The pulled row's id stands, on every laptop alike; so it does when the row here has a
     # global id that never travelled (given at signing, ``collect.unsent``): no other laptop
     # knows that id, it stays here as an alias so the signature naming it still verifies.
