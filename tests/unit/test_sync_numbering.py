@@ -68,3 +68,6 @@ def test_a_moved_signed_revision_keeps_the_number_it_was_signed_with() -> None:
     assert back["number"] == [["c1", 1]] and signed_ids.NUMBER not in back
     draft = _placed({"number": [["c2", 1]]}, _rev(8, 1, False, G3), 2)
     assert draft == {"number": [["c2", 2]]}
+    # A head an admin settled carries the change ids it supersedes: they stay.
+    settled = _placed({"number": [["c3", 1, ["c1", "c2"]]]}, _rev(9, 1, False, G3), 2)
+    assert settled == {"number": [["c3", 2, ["c1", "c2"]]]}
