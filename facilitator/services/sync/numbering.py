@@ -13,11 +13,12 @@ So a note's revision numbers are a function of the revisions a laptop holds (``o
 
 * signed revisions first, by the number each was signed with, then by global id (UUIDv7: the
   earlier); a signature covers its revision's number, so a signed revision moves only where
-  two were signed with one number, and its sync record keeps the number it was signed with
-  (``signed_ids.NUMBER``), which verification uses;
+  revisions of its note were signed with one number on laptops apart, and its sync record
+  keeps the number it was signed with (``signed_ids.NUMBER``), which verification uses;
 * drafts after every signed revision, by global id: the note's top revision is the one its
   writer goes on with, so a draft written on one laptop is never buried under a revision
-  signed on another (its writer signs it, or the supervisor sees a note still in draft);
+  signed on another (the note's own fields, such as its state, are a merged record's and
+  wait for an admin where the laptops' values differ: ``clashes``);
 * a revision that has not travelled yet (no global id) sorts after those of its kind; when it
   goes out (``collect``) it has its global id and its note is numbered again.
 
