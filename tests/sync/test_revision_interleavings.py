@@ -1,32 +1,28 @@
 """Property: however three laptops write, sign and return one participant's note offline, with
 clocks an hour apart and in whatever order they sync, once everyone has synced twice they
 number its revisions alike, keep every revision, show a draft only on top of the signed ones,
-and every signature holds on every laptop (``services.sync.numbering``); once an admin
-settles the note's flagged fields, the laptops' records are equal.
+and every signature holds on every laptop (``services.sync.numbering``); every laptop flags
+the same fields of the note, and once an admin settles them, the laptops' records are equal.
 
 Each example is a new group session (a new note), so examples do not share a history."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
-from keyrings.alt.file import PlaintextKeyring
 
 from facilitator.services import console, notes
 from facilitator.services.sync import conflicts
 from tests.conftest import PASSWORD
-from tests.pg import Cluster
 from tests.services.notes.conftest import NotesClinic, nc, run_block
-from tests.sync.laptops import Clinic, Laptop
+from tests.sync.laptops import Laptop
 from tests.sync.test_counter_clashes import _numbers_as_sync_knows_them
+from tests.sync.test_interleavings import three  # the same three laptops
 
-__all__ = ["nc"]
+__all__ = ["nc", "three"]
 
 LAPTOP = st.integers(0, 2)
 WRITE = st.tuples(st.just("write"), LAPTOP, st.sampled_from(["tara", "uma"]), st.booleans())
@@ -37,17 +33,6 @@ OPS = st.one_of(
     st.tuples(st.just("clock"), st.sampled_from([-3600, 3600])),  # UUIDv7 order != push order
 )
 WEEKS = itertools.count(1)
-
-
-@pytest.fixture
-def three(pg_cluster: Cluster, hub_db: str, tmp_path: Path, keyring_backend: PlaintextKeyring,
-          nc: NotesClinic) -> Iterator[list[Laptop]]:
-    clinic = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
-    a = clinic.adopt("A", nc.vault)
-    a.sync()
-    laptops = [a, clinic.join_from(a, "B"), clinic.join_from(a, "C")]
-    yield laptops
-    clinic.close()
 
 
 def _new_session(three: list[Laptop], nc: NotesClinic) -> int:
