@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 
 from facilitator.services.sync import signed_ids
-from facilitator.services.sync.numbering import Revision, _placed, order
+from facilitator.services.sync.numbering import Revision, order, placed
 
 # Global ids are UUIDv7 strings; their order is their text's.
 G1, G2, G3 = ("019c0000-0000-7000-8000-000000000001", "019c0000-0000-7000-8000-000000000002",
@@ -59,15 +59,15 @@ def test_a_revision_that_has_not_travelled_comes_last_of_its_kind() -> None:
 
 def test_a_moved_signed_revision_keeps_the_number_it_was_signed_with() -> None:
     heads = {"number": [["c1", 1]], "signed_at": [["c1", "2026-03-02T18:00:00+00:00"]]}
-    moved = _placed(heads, _rev(7, 1, True, G2), 2)
+    moved = placed(heads, 2, 1)
     assert moved["number"] == [["c1", 2]]
     assert moved[signed_ids.NUMBER] == [["c1", 1]]
-    again = _placed(moved, _rev(7, 2, True, G2, signed_number=1), 3)
+    again = placed(moved, 3, 1)
     assert (again["number"], again[signed_ids.NUMBER]) == ([["c1", 3]], [["c1", 1]])
-    back = _placed(again, _rev(7, 3, True, G2, signed_number=1), 1)
+    back = placed(again, 1, 1)
     assert back["number"] == [["c1", 1]] and signed_ids.NUMBER not in back
-    draft = _placed({"number": [["c2", 1]]}, _rev(8, 1, False, G3), 2)
+    draft = placed({"number": [["c2", 1]]}, 2, None)
     assert draft == {"number": [["c2", 2]]}
     # A head an admin settled carries the change ids it supersedes: they stay.
-    settled = _placed({"number": [["c3", 1, ["c1", "c2"]]]}, _rev(9, 1, False, G3), 2)
+    settled = placed({"number": [["c3", 1, ["c1", "c2"]]]}, 2, None)
     assert settled == {"number": [["c3", 2, ["c1", "c2"]]]}

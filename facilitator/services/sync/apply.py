@@ -34,7 +34,7 @@ from ...models.sync import SyncRow
 from ...storage.bulk import BulkInsert, next_key
 from ...storage.guards import lifted
 from ...storage.sync_capture import SYNCED
-from . import clashes, numbering, rows, signed_ids
+from . import clashes, numbering, rows
 from .collect import conflicted, winner
 from .rows import NO_CONFLICT, MissingRecord
 
@@ -281,9 +281,8 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
                              ("note_id", "number"))
         # Its heads name the number it has here (else the next round would send that as an
         # edit); a signed one keeps the number it was signed with, which it could not have.
-        fields = (signed_ids.placed(fields, "number", values["number"], sent)
-                  if values.get("signed_at") is not None
-                  else {**fields, "number": [[change["id"], values["number"]]]})
+        fields = numbering.placed(fields, values["number"],
+                                  sent if values.get("signed_at") is not None else None)
     index.new.append({"gid": change["gid"], "tbl": name, "row_key": key, "conflicted": False,
                       "fields": fields})
     return 1

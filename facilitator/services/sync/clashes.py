@@ -252,8 +252,8 @@ def update_row(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -
     if clash is None:
         s.execute(update(t).where(*where).values(**values))
         return
-    _current, holder, columns, column, other = clash
-    after = {**_current, **values}
+    current, holder, columns, column, other = clash
+    after = {**current, **values}
     if not _keeps_number(name, record.gid, other):
         values = {c: v for c, v in values.items() if c != column}
         if values:

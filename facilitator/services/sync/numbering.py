@@ -44,7 +44,7 @@ from ...models.sync import SyncRow
 from ...storage.guards import lifted
 from . import signed_ids
 
-__all__ = ["order", "place", "renumber", "take_update"]
+__all__ = ["order", "place", "placed", "renumber", "take_update"]
 
 TABLE = "note_revisions"
 COLUMN = "number"
@@ -104,12 +104,7 @@ def take_update(s: Session, record: SyncRow, values: dict[str, Any]) -> None:
         return
     number, signed_at = s.execute(select(t.c.number, t.c.signed_at)
                                   .where(t.c.id == key)).one()
-    fields = {**record.fields,
-              COLUMN: [[h[0], number, *h[2:]] for h in record.fields.get(COLUMN, [])]}
-    fields.pop(signed_ids.NUMBER, None)
-    if signed_at is not None and sent != number:
-        fields[signed_ids.NUMBER] = [[fields[COLUMN][0][0], sent]]
-    record.fields = fields
+    record.fields = placed(record.fields, number, sent if signed_at is not None else None)
 
 
 def renumber(s: Session, revision_ids: Iterable[int]) -> int:
@@ -185,18 +180,19 @@ def _number(s: Session, revisions: list[Revision]) -> int:
     for r, place in moving:
         record = s.get(SyncRow, r.gid) if r.travelled else None
         if record is not None:
-            record.fields = _placed(record.fields, r, place)
+            record.fields = placed(record.fields, place,
+                                   (r.signed_number or r.number) if r.signed else None)
     return len(moving)
 
 
-def _placed(fields: dict[str, Any], r: Revision, place: int) -> dict[str, Any]:
-    """A moved revision's sync state: its number's heads name the new place (so no round sends
-    the move as an edit: every laptop moves it itself), and a signed one keeps the number it
-    was signed with while it is elsewhere."""
+def placed(fields: dict[str, Any], place: int, signed_with: int | None) -> dict[str, Any]:
+    """A revision's sync state once it stands at ``place``: its number's heads name that place
+    (so no round sends the placement as an edit: every laptop places it itself), and a signed
+    one (``signed_with``: the number it was signed with) keeps that number while it stands
+    elsewhere."""
     heads = fields.get(COLUMN, [])
     out = {**fields, COLUMN: [[h[0], place, *h[2:]] for h in heads]}
     out.pop(signed_ids.NUMBER, None)
-    signed_with = r.signed_number or r.number
-    if r.signed and signed_with != place and heads:
+    if signed_with is not None and signed_with != place and heads:
         out[signed_ids.NUMBER] = [[heads[0][0], signed_with]]
     return out

@@ -73,16 +73,6 @@ def carried(s: Session, name: str, key: int) -> dict[str, Any] | None:
 NUMBER = "_signed_number"
 
 
-def placed(fields: dict[str, Any], column: str, number: int, signed: int) -> dict[str, Any]:
-    """A signed row's sync state once sync placed it at ``number``: its heads of ``column``
-    name that number (so no later round sends it as an edit) and ``NUMBER`` keeps ``signed``,
-    under the same change id (the number's own)."""
-    heads = fields[column]
-    kept = fields.get(NUMBER)  # placed before: the number it was signed with stays
-    return {**fields, column: [[h[0], number, *h[2:]] for h in heads],
-            NUMBER: kept or [[heads[0][0], signed]]}
-
-
 def signed_number(s: Session, key: int) -> int | None:
     """The number note revision ``key`` was signed with, when sync placed it at another."""
     return signed_numbers(s, [key]).get(key)
