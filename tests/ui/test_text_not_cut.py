@@ -1,5 +1,5 @@
 """Text that used to be cut is shown whole: the console's segment table, the library's module
-column and the roster's enrol combo box (issue 10)."""
+column and the roster's enrol combo box (issue 10), the participant's timeline tab."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from facilitator.services.workspace import Workspace
 from facilitator.ui.curriculum.curriculum_page import CurriculumPage
 from facilitator.ui.main_window import MainWindow
 from facilitator.ui.roster.roster_page import RosterPage
+from tests.services.notes.conftest import NotesClinic, nc
 
 from .console.conftest import DemoGroup, demo_group, therapist_ws
 from .console.test_console_panels import console, running_session
 
-__all__ = ["demo_group", "therapist_ws"]  # the console fixtures, re-used
+__all__ = ["demo_group", "nc", "therapist_ws"]  # the console and notes fixtures, re-used
 
 
 def _cell_fits(view: QTableView, row: int, column: int) -> bool:
@@ -82,3 +83,31 @@ def test_enrol_combo_shows_the_longest_group_name(qtbot: QtBot, ws: Workspace) -
     QApplication.processEvents()
     assert combo.itemData(combo.findText(long_name), Qt.ItemDataRole.ToolTipRole) == long_name
     assert combo.sizeHint().width() > combo.fontMetrics().horizontalAdvance(long_name)
+
+
+def test_the_timeline_tab_fits_a_1280_window(qtbot: QtBot, nc: NotesClinic) -> None:
+    """Its right edge (the Disclosures button, the last columns) used to fall outside the
+    window at 1280×720: the session count and hours sat beside the buttons and made the tab
+    wider than the roster leaves it."""
+    window = MainWindow(nc.admin)
+    qtbot.addWidget(window)
+    window.resize(1280, 720)
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_page("roster")
+    page = window.page("roster")
+    assert isinstance(page, RosterPage)
+    page.select_id(nc.people[0])
+    details = page.details
+    details.tabs.setCurrentWidget(details.timeline)
+    QApplication.processEvents()
+    tab = details.timeline
+    assert "1 sessions" in tab.summary.text()
+    narrowest = tab.minimumSizeHint().width()
+    # However long the summary grows (a year of sessions, a translation), the tab is no wider.
+    tab.summary.setText(" · ".join(["1,234 sessions", "3,456.5 h of service"] * 6))
+    QApplication.processEvents()
+    assert tab.minimumSizeHint().width() == narrowest
+    for widget in (tab.disclosures_button, tab.table):
+        right = widget.mapTo(window, widget.rect().topRight()).x()
+        assert right < window.width(), (widget, right)
