@@ -119,3 +119,13 @@ class Names:
                 merged.setdefault(other, []).append(alias)
             self._aliases[name] = merged
         return self._aliases[name].get(gid, [])
+
+
+def signed_apart(s: Session, revision_id: int, sha256: str) -> bool:
+    """Whether a signature whose hash is not its revision's covers a signing of the same
+    revision made on another laptop apart, which clinic sync keeps beside the one the revision
+    shows (``services.sync.numbering.take_update``)."""
+    record = s.scalar(select(SyncRow).where(SyncRow.tbl == "note_revisions",
+                                            SyncRow.row_key == str(revision_id)))
+    return record is not None and any(
+        h[1] == sha256 for h in (record.fields or {}).get("content_sha256", []))

@@ -29,6 +29,7 @@ from ...models.sessions import Attendance, SafetyFlag
 from ...models.users import User
 from .. import audit
 from ..errors import Conflict, ValidationError
+from ..note_workflow import COSIGN_REQUIRED
 from ..validation import MAX_TEXT, Checker, visible
 from ..workspace import Workspace
 from ._common import (
@@ -56,7 +57,7 @@ from .signed_forms import (
     revision_hashes,
     revision_signature_holds,
 )
-from .signed_refs import Names
+from .signed_refs import Names, signed_apart
 
 __all__ = ["COSIGN_AGING_DAYS", "add_addendum", "check_note", "cosign_notes", "sign_confirmed",
            "sign_notes", "verify_signatures"]
@@ -183,8 +184,10 @@ def _sign_one(ws: Workspace, s: Session, signer: User, note_id: int, edit_seq: i
         "goals": [{"goal_id": g.goal_id, "goal": goal_text.get(g.goal_id, ""),
                    "rating": g.rating, "comment": g.comment} for g in links],
     }
-    rev.facts = session_facts(s, sess, now, only=note.participant_id).get(note.participant_id,
-                                                                           {})
+    # Whether this signature needs a supervisor's: a fact of the signing, signed with it, so
+    # that the note's state follows from its records on every laptop (``workflow``).
+    rev.facts = {**session_facts(s, sess, now, only=note.participant_id).get(
+        note.participant_id, {}), COSIGN_REQUIRED: signer.requires_cosign}
     rev.content = content
     rev.late_entry = late_label(now, sess, program, ws.timezone)
     sha = content_hash(revision_document(s, ws, note, rev))
@@ -287,6 +290,10 @@ def add_addendum(ws: Workspace, note_id: int, reason: str, text: str, password: 
         return add.id
 
 
+SIGNED_APART = ("signed on two laptops apart: the revision shows the other signing, and clinic"
+                " sync keeps the text this signature covers (Sync conflicts)")
+
+
 def verify_signatures(s: Session) -> tuple[int, list[SignatureProblem]]:
     """Recompute every signature's content hash; (signatures checked, mismatches)."""
     problems: list[SignatureProblem] = []
@@ -312,8 +319,11 @@ def verify_signatures(s: Session) -> tuple[int, list[SignatureProblem]]:
                                                  "is missing or no longer marked signed"))
             elif sig.content_sha256 != rev.content_sha256 or not revision_signature_holds(
                     names, notes[rev.note_id], rev, sig.content_sha256, want):
-                problems.append(SignatureProblem(sig.id, note_id, "the signed note content no "
-                                                 "longer matches its signature"))
+                apart = (sig.content_sha256 != rev.content_sha256
+                         and signed_apart(s, rev.id, sig.content_sha256))
+                problems.append(SignatureProblem(sig.id, note_id, SIGNED_APART if apart else
+                                                 "the signed note content no longer matches"
+                                                 " its signature"))
         else:
             add = addenda.get(sig.addendum_id or 0)
             if add is None:

@@ -11,6 +11,9 @@ concurrent changes arrive, so laptops that received the same entries hold the sa
   shows the one with the greatest change id (the same choice on every laptop, so the laptops
   agree), and the record is flagged for an admin, who settles it by saving a value, which
   supersedes every head. A change id already among the heads is a replay: nothing happens.
+  Fields that are no clinical conflict keep the greatest change id alone (``rows.latest_only``):
+  who changed a record last, and a note's workflow fields, which are then worked out again
+  from the note's records (``note_state``, after the revisions are numbered).
 * ``delete``: the row goes, its gid stays as a tombstone; later updates of it are ignored.
 
 Writes run with foreign keys deferred to the commit: within an entry the changes come in the
@@ -28,15 +31,21 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
 from ...storage.bulk import BulkInsert, next_key
 from ...storage.guards import lifted
 from ...storage.sync_capture import SYNCED
-from . import clashes, numbering, rows
+from ..workspace import SIGNED_MARKER
+from . import clashes, note_state, numbering, rows
 from .collect import conflicted, winner
-from .rows import NO_CONFLICT, MissingRecord
+from .rows import MissingRecord
+
+# Tables whose rows a signed note's guards lock (``storage.guards``: the facts it states).
+LOCKED_BY_SIGNING = frozenset({"attendance", "out_of_room", "form_responses", "segments",
+                               "topic_deliveries", "session_facilitators", "group_sessions"})
 
 
 def apply_changes(s: Session, changes: list[dict[str, Any]],
@@ -58,8 +67,31 @@ def apply_changes(s: Session, changes: list[dict[str, Any]],
     # The notes whose revisions arrived or changed, numbered by what this laptop now holds.
     numbering.renumber(s, [int(found[1]) for c in pending if c["table"] == numbering.TABLE
                            and (found := index.known.get(c["gid"])) and found[1] is not None])
+    # Then the workflow fields of the notes whose records came (a merged note's state).
+    note_state.settle(s, note_state.notes_of(s, _touched(s, pending, index)))
     s.flush()
     return done, left
+
+
+def _touched(s: Session, changes: list[dict[str, Any]], index: GidIndex) -> dict[str, set[int]]:
+    """Local keys of the rows these changes wrote in the tables a note's state follows from
+    (a change addressed to a note merged into another: the standing one)."""
+    out: dict[str, set[int]] = {}
+    for c in changes:
+        if c["table"] not in note_state.TABLES or c["op"] == "delete":
+            continue
+        found = index.known.get(c["gid"])
+        if found is None:
+            continue
+        if found[1] is None:
+            key = s.scalar(select(SyncRow.row_key).where(
+                SyncRow.gid == rows.standing(s, c["gid"])))
+            if key is None:
+                continue
+        else:
+            key = found[1]
+        out.setdefault(c["table"], set()).add(int(key))
+    return out
 
 
 def new_index(s: Session, ahead: int | None = None) -> GidIndex:
@@ -315,20 +347,48 @@ def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
             continue  # applied before
         base = set(change.get("base", {}).get(col, []))
         heads = [h for h in heads if h[0] not in base] + [[change["id"], value]]
-        if col in NO_CONFLICT:
+        if rows.latest_only(name, col):
             heads = [max(heads, key=lambda h: h[0])]
         fields[col] = sorted(heads, key=lambda h: h[0])
         shown[col] = winner(fields[col])
     if not shown:
         return 0
+    before = known.fields
     known.fields = fields
     known.conflicted = conflicted(fields)
     values = rows.decode_fields(s, name, shown, index.local)
     if name == numbering.TABLE:
-        numbering.take_update(s, known, values)
-    elif values:
-        clashes.update_row(s, name, known, values)
+        signs = change["fields"].get("signed_at") is not None
+        numbering.take_update(s, known, values, rows.decode_fields(
+            s, name, change["fields"], index.local) if signs else None, change["id"])
+    elif values and not _written(s, name, known, values):
+        # Part of what a note signed here states (its facts): the row is not written. The
+        # pulled value is kept beside the row's own, flagged, as an edit made apart is; the
+        # row's own stays the one shown here (``collect`` sends nothing for it).
+        fields = {col: (sorted({h[0]: h for h in before.get(col, []) + heads}.values(),
+                               key=lambda h: h[0]) if col in shown else heads)
+                  for col, heads in fields.items()}
+        held = set(fields[rows.HELD][0][1]) if rows.HELD in fields else set()
+        fields[rows.HELD] = [["", sorted(held | set(shown))]]
+        known.fields = fields
+        known.conflicted = conflicted(fields)
     return 1
+
+
+def _written(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -> bool:
+    """Write a pulled update; False where a signed note's guard refuses it (a row of the facts
+    the note states, edited on a laptop that had not seen the signing)."""
+    if name not in LOCKED_BY_SIGNING:
+        clashes.update_row(s, name, record, values)
+        return True
+    try:
+        with s.begin_nested():
+            clashes.update_row(s, name, record, values)
+    except DBAPIError as error:
+        if SIGNED_MARKER not in str(error.orig):
+            raise
+        return False
+    return True
 
 
 def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> int:

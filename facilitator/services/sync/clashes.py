@@ -27,7 +27,10 @@ is made of (``UNIQUES``, read from the models so a new constraint is covered):
   of it (changes addressed to it land on the standing row), and every field where the two
   differ keeps both values and flags the record (as concurrent edits do, ``apply``). The row
   keeps the values it has on this laptop until an admin settles it: a signed note is never
-  rewritten by sync.
+  rewritten by sync. Two kinds of field are no conflict and take the greatest change id on
+  every laptop: who changed it last, and a note's workflow fields (state, signing and final
+  times, returned comment), which every laptop then works out from the merged note's records
+  (``note_state``).
 
 Every clash is recorded in ``sync_clashes`` for an admin (``pending``), naming the table and
 the field, never the values.
@@ -309,9 +312,10 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
     fields = {col: sorted(here.fields.get(col, []) + theirs.get(col, []), key=lambda h: h[0])
               for col in set(here.fields) | set(theirs)}
     # "Who changed it last" is no conflict: the greatest change id stands, shown by the row on
-    # every laptop, as when an edit arrives (``apply``); the clinical fields keep both values.
+    # every laptop, as when an edit arrives (``apply``); so do a note's workflow fields, which
+    # ``note_state`` then works out from the records. The clinical fields keep both values.
     last = {col: max(heads, key=lambda h: h[0]) for col, heads in fields.items()
-            if col in rows.NO_CONFLICT and heads}
+            if rows.latest_only(name, col) and heads}
     fields.update({col: [head] for col, head in last.items()})
     if last:
         s.execute(update(rows.table(name)).where(*rows.key_filter(name, alias.row_key)).values(

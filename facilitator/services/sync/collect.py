@@ -31,8 +31,9 @@ from ...sync import entry as E
 from ...sync.ids import uuid7
 from ..errors import SyncProblem
 from ..workspace import Workspace
-from . import numbering, rows, signed_ids
+from . import note_state, numbering, rows, signed_ids
 from .identity import sync_keys
+from .rows import conflicted
 
 BODY_VERSION = 1
 CHANGES_PER_ENTRY = 400
@@ -46,12 +47,6 @@ def new_id(ws: Workspace) -> str:
 def winner(heads: list[list[Any]]) -> Any:
     """The value a row shows for a field: the head with the greatest change id."""
     return max(heads, key=lambda h: h[0])[1]
-
-
-def conflicted(fields: dict[str, list[list[Any]]]) -> bool:
-    """Whether a field has heads of different values (one head, the usual case, cannot)."""
-    return any(len(heads) > 1 and len({json.dumps(h[1], sort_keys=True) for h in heads}) > 1
-               for heads in fields.values())
 
 
 def unsent(row: SyncRow) -> bool:
@@ -99,8 +94,10 @@ def collect(s: Session, ws: Workspace, limit: int | None = None,
     # Revisions going out have their global ids now, and a signing changes where a revision
     # stands among its note's: their notes are numbered again (``numbering``). The changes
     # above carry the numbers the revisions were made or signed with.
-    numbering.renumber(s, [int(key) for name, key in wanted
-                           if name == numbering.TABLE and (name, key) in current])
+    revisions = [int(key) for name, key in wanted
+                 if name == numbering.TABLE and (name, key) in current]
+    if numbering.renumber(s, revisions):  # a note's top revision may be another now
+        note_state.settle(s, note_state.notes_of(s, {numbering.TABLE: set(revisions)}))
     return changes
 
 
@@ -242,14 +239,19 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
     # A value an admin kept for a flagged field (``conflicts.resolve``) goes out even when it
     # is the one shown: its head carries the kept values' change ids, which it supersedes.
     settled = {col for col, heads in fields.items() if any(len(h) > 2 for h in heads)}
+    kept = rows.kept_here(name, current, fields)
     changed = {col: v for col, v in values.items()
-               if col not in fields or winner(fields[col]) != v or col in settled}
+               if col not in fields or col in settled
+               or (winner(fields[col]) != v and not (col in kept and _kept(fields[col], v)))}
     if not changed:
         return None
     if "signed_at" in changed and signed_ids.carries(name, current):  # signed here since
         if signed_ids.FIELD not in fields:  # the last sync
             changed[signed_ids.FIELD] = signed_ids.signing_ids(gids, name, current)
         if name == numbering.TABLE:
+            # The revision whole as it was signed: a laptop where an edit of the draft came
+            # meanwhile writes the signing, not what its heads would show (``numbering``).
+            changed.update({col: v for col, v in values.items() if col != "number"})
             # The number the signature covers, sent even when unchanged: another laptop may
             # number the revision otherwise (``numbering``), and this one may have moved it
             # since it was signed, keeping that number in its record.
@@ -264,6 +266,11 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
     known.conflicted = conflicted(fields)
     return {"id": cid, "op": "update", "table": name, "gid": known.gid, "fields": changed,
             "base": base}
+
+
+def _kept(heads: list[list[Any]], value: Any) -> bool:
+    """Whether a row shows one of a flagged field's kept values (``rows.kept_here``)."""
+    return len(heads) > 1 and any(h[1] == value for h in heads)
 
 
 def _edited(heads: list[list[Any]]) -> list[str]:

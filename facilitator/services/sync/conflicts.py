@@ -26,14 +26,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
-from ...models.sync import SyncRow
+from ...models.sync import SyncDirty, SyncRow
 from ...models.sync_security import SyncClash
 from .. import audit
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..workspace import Workspace
-from . import describe, rows
+from . import describe, numbering, rows
 from .collect import conflicted, new_id, winner
 
 # The clinic's set-up: only admins change these records anywhere in the app.
@@ -119,10 +120,16 @@ def flagged(ws: Workspace) -> list[Flagged]:
                                                    SyncRow.row_key.is_not(None))):
             kind = describe.kind_of(row.tbl)
             label = labels(row.tbl, row.row_key or "")
+            here = (_row_values(s, row) if row.tbl == numbering.TABLE or rows.HELD in row.fields
+                    else {})
+            signed = here if row.tbl == numbering.TABLE and here.get("signed_at") else None
+            kept = rows.kept_here(row.tbl, here, row.fields)
             for field, heads in sorted(row.fields.items()):
                 if not _competing(heads):
                     continue
                 shown = winner(heads)
+                if field in kept and any(_key(h[1]) == _key(here.get(field)) for h in heads):
+                    shown = here[field]  # a row a signed note locks shows its own value
                 choices, seen = [], set()
                 for head in sorted(heads, key=lambda h: h[0]):
                     if _key(head[1]) in seen:  # one value from two laptops: offered once
@@ -132,9 +139,13 @@ def flagged(ws: Workspace) -> list[Flagged]:
                                           _sent_at(head[0]), _key(head[1]) == _key(shown)))
                 note = (f"Two laptops each recorded this {kind}; sync made them one record,"
                         " keeping both values where they differ." if row.gid in merged else "")
+                apart = signed is not None and _signed_twice(row)
+                if apart:
+                    note = SIGNED_TWICE
                 out.append(Flagged(row.gid, row.tbl, row.row_key or "", field, kind, label,
                                    describe.field_name(row.tbl, field), tuple(choices),
-                                   describe.free_text(row.tbl, field), _may(ws, row.tbl), note))
+                                   describe.free_text(row.tbl, field),
+                                   _may(ws, row.tbl) and not apart, note))
     return sorted(out, key=lambda f: (f.kind, f.label.casefold(), f.field_name))
 
 
@@ -157,16 +168,31 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
             raise Conflict(f"The {name} of this {kind} has been settled meanwhile (here or on"
                            " another laptop); nothing was changed. The list shows what is"
                            " left to settle.")
+        signed = _signed_revision(s, row)
+        if signed is not None and _signed_twice(row):
+            raise Conflict(SIGNED_TWICE)
         kept = [h[1] for h in heads]
         typed = _key(value) not in {_key(v) for v in kept}
         if typed:
             value = _typed(row.tbl, field, kind, name, value)
-        local = rows.decode_fields(s, row.tbl, {field: value})
-        columns = rows.table(row.tbl).c
-        if "updated_at" in columns:  # who changed it last, as every edit records
-            local.update(updated_at=ws.clock.now(), updated_by_id=ws.actor.user_id)
-        s.execute(update(rows.table(row.tbl)).where(*rows.key_filter(row.tbl, row.row_key))
-                  .values(**local))
+        if signed is not None and field in signed:
+            if _key(value) != _key(signed[field]):
+                raise Conflict("This revision is signed: its signed text stands and cannot"
+                               " change. Keep it; the other text (written on another laptop"
+                               " that had not seen the signing) is kept in the audit log, and"
+                               " its writer can add it as an addendum.")
+            # Not written (a signed revision never is): noted for the next round, as the
+            # capture triggers note a write.
+            s.execute(delete(SyncDirty).where(SyncDirty.tbl == row.tbl,
+                                              SyncDirty.row_key == row.row_key))
+            s.add(SyncDirty(tbl=row.tbl, row_key=row.row_key))
+        else:
+            local = rows.decode_fields(s, row.tbl, {field: value})
+            columns = rows.table(row.tbl).c
+            if "updated_at" in columns:  # who changed it last, as every edit records
+                local.update(updated_at=ws.clock.now(), updated_by_id=ws.actor.user_id)
+            s.execute(update(rows.table(row.tbl)).where(
+                *rows.key_filter(row.tbl, row.row_key)).values(**local))
         # The value waits for the next round with every kept value as the version it edited
         # (``collect`` reads the third element); until then the field has this one head.
         fields = {**row.fields, field: [[new_id(ws), value, sorted(h[0] for h in heads)]]}
@@ -179,6 +205,38 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
                      set_aside=[v for v in kept if _key(v) != _key(value)])
         return Resolved(kind, labels(row.tbl, row.row_key), name,
                         labels.value(row.tbl, field, value))
+
+
+SIGNED_TWICE = ("This revision was signed on two laptops apart. Every laptop shows the earlier"
+                " signing; the other one's text and signature stay on record (Verify names it)."
+                " Nothing to settle here: its writer can add what differs as an addendum.")
+
+
+def _signed_twice(row: SyncRow) -> bool:
+    return len({_key(h[1]) for h in row.fields.get("signed_at", []) if h[1] is not None}) > 1
+
+
+def _row_values(s: Session, row: SyncRow) -> dict[str, Any]:
+    """The row's values as sync keeps them, references left out (kept as global ids). A row
+    shows the newest kept value, except where a signed note locks it: a signed revision shows
+    its signing, a fact it states the value it had (``apply``)."""
+    if row.row_key is None:
+        return {}
+    t = rows.table(row.tbl)
+    columns = [c for c in rows.fields_of(row.tbl) if rows.ref_table(row.tbl, c) is None]
+    found = s.execute(select(*columns).where(*rows.key_filter(row.tbl, row.row_key))
+                      ).mappings().one_or_none()
+    if found is None:
+        return {}
+    return {c.name: rows.encode(t.c[c.name], found[c.name]) for c in columns}
+
+
+def _signed_revision(s: Session, row: SyncRow) -> dict[str, Any] | None:
+    """A note revision signed here, as sync keeps its values; None for any other row."""
+    if row.tbl != numbering.TABLE:
+        return None
+    here = _row_values(s, row)
+    return here if here.get("signed_at") is not None else None
 
 
 def _typed(table: str, field: str, kind: str, name: str, value: Any) -> str:

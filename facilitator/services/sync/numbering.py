@@ -17,8 +17,7 @@ So a note's revision numbers are a function of the revisions a laptop holds (``o
   keeps the number it was signed with (``signed_ids.NUMBER``), which verification uses;
 * drafts after every signed revision, by global id: the note's top revision is the one its
   writer goes on with, so a draft written on one laptop is never buried under a revision
-  signed on another (the note's own fields, such as its state, are a merged record's and
-  wait for an admin where the laptops' values differ: ``clashes``);
+  signed on another (the note's state then follows from its top revision: ``note_state``);
 * a revision that has not travelled yet (no global id) sorts after those of its kind; when it
   goes out (``collect``) it has its global id and its note is numbered again.
 
@@ -33,7 +32,9 @@ revisions when its number is taken here (``place``), and ``renumber`` then place
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -43,6 +44,7 @@ from ...models.notes import NoteRevision
 from ...models.sync import SyncRow
 from ...storage.guards import lifted
 from . import signed_ids
+from .rows import encode
 
 __all__ = ["order", "place", "placed", "renumber", "take_update"]
 
@@ -90,21 +92,53 @@ def place(s: Session, values: dict[str, Any]) -> tuple[dict[str, Any], int | Non
     return {**values, COLUMN: top + 1}, holder
 
 
-def take_update(s: Session, record: SyncRow, values: dict[str, Any]) -> None:
-    """Write a pulled update of a revision. A number in it (an update that signs the revision
-    carries the number the signature covers, ``collect``) does not place the row: the row keeps
-    its place until ``renumber``, and its sync record keeps the number it was signed with where
-    that differs."""
+def take_update(s: Session, record: SyncRow, values: dict[str, Any],
+                signing: dict[str, Any] | None = None, change_id: str = "") -> None:
+    """Write a pulled update of a revision (``values``: what its heads show; ``signing``: the
+    update's own values when it signs the revision, ``change_id`` its id).
+
+    A revision signed here is not written by an edit of its draft made on a laptop that had not
+    seen the signing: the edit stays among its sync record's heads, flagged for an admin, and
+    the signed text stands. A signing that reaches a draft writes the revision as it was signed,
+    whatever edit of the draft was made here meanwhile (kept among the heads the same way).
+    One draft signed on two laptops apart: every laptop shows the signing with the smaller
+    change id (the other laptop's row is written over, the one write of a signed revision
+    sync makes); the other signing's text stays among the heads and its signature no longer
+    matches the revision, which verification reports as signed apart.
+
+    A number in the update (an update that signs the revision carries the number the
+    signature covers, ``collect``) does not place the row: the row keeps its place until
+    ``renumber``, and its sync record keeps the number it was signed with where that
+    differs."""
     assert record.row_key is not None
     t, key = NoteRevision.__table__, int(record.row_key)
-    sent = values.pop(COLUMN, None)
-    if values:
-        s.execute(update(t).where(t.c.id == key).values(**values))
-    if sent is None:
-        return
     number, signed_at = s.execute(select(t.c.number, t.c.signed_at)
                                   .where(t.c.id == key)).one()
-    record.fields = placed(record.fields, number, sent if signed_at is not None else None)
+    if signed_at is not None and (signing is None
+                                  or not _signed_later_here(record, signed_at, change_id)):
+        if COLUMN in values:  # its number's heads name the place it has (``placed``)
+            record.fields = {**record.fields, COLUMN: [
+                [h[0], number, *h[2:]] for h in record.fields.get(COLUMN, [])]}
+        return
+    if signing is not None:
+        values = dict(signing)
+    sent = values.pop(COLUMN, None)
+    if values:
+        with lifted(s.connection(), "note_revisions_signed_no_update") if (
+                signed_at is not None) else nullcontext():
+            s.execute(update(t).where(t.c.id == key).values(**values))
+    if sent is None:
+        return
+    record.fields = placed(record.fields, number, sent if signing is not None else None)
+
+
+def _signed_later_here(record: SyncRow, signed_at: datetime, change_id: str) -> bool:
+    """Whether the signing this revision holds here has a greater change id than
+    ``change_id``, another signing of it made apart."""
+    at = NoteRevision.__table__.c.signed_at
+    here = [h[0] for h in record.fields.get("signed_at", [])
+            if h[0] != change_id and h[1] == encode(at, signed_at)]
+    return bool(here) and min(here) > change_id
 
 
 def renumber(s: Session, revision_ids: Iterable[int]) -> int:

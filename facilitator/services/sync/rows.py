@@ -9,6 +9,7 @@ so an entry never carries a local key. Comparisons happen on these encoded value
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, time
 from functools import cache
@@ -23,6 +24,7 @@ from ...models.base import Base
 from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash
 from ...storage.sync_capture import LOCAL_COLUMNS, SYNCED
+from .. import note_workflow
 from ..errors import SyncProblem
 
 # References kept without a foreign key constraint (see their models).
@@ -31,6 +33,36 @@ EXTRA_REFS = {("users", "supervisor_id"): "users", ("segments", "topic_version_i
 # "Who changed it last" bookkeeping: concurrent values are not a clinical conflict, the
 # greatest change id simply stands (never used for clinical fields).
 NO_CONFLICT = {"updated_at", "updated_by_id"}
+# Fields that follow from append-only records (a note's workflow state from its revisions,
+# signatures and reviews: ``services.note_workflow``): concurrent values are no conflict
+# either; every laptop works them out again from the records (``note_state``).
+DERIVED: dict[str, frozenset[str]] = {"progress_notes": frozenset(note_workflow.FIELDS)}
+
+
+# A sync record's note of the fields sync did not write because a signed note locks the row
+# here (``apply``): the row shows its own value, one of the values kept for an admin.
+HELD = "~held"
+
+
+def kept_here(name: str, current: dict[str, Any], fields: dict[str, Any]) -> set[str]:
+    """The fields of a row that show a value sync kept rather than the newest: every field of
+    a note revision signed here (it shows its signing), and the held ones of a row a signed
+    note locks. Not edits: ``collect`` sends nothing for them, ``conflicts`` shows them."""
+    if name == "note_revisions" and current.get("signed_at") is not None:
+        return set(current)
+    held = fields.get(HELD)
+    return set(held[0][1]) if held else set()
+
+
+def conflicted(fields: dict[str, list[list[Any]]]) -> bool:
+    """Whether a field has heads of different values (one head, the usual case, cannot)."""
+    return any(len(heads) > 1 and len({json.dumps(h[1], sort_keys=True) for h in heads}) > 1
+               for heads in fields.values())
+
+
+def latest_only(name: str, column: str) -> bool:
+    """Whether a field keeps one head, the greatest change id, instead of flagging."""
+    return column in NO_CONFLICT or column in DERIVED.get(name, ())
 
 
 def table(name: str) -> Table:

@@ -1,0 +1,86 @@
+"""A note's workflow fields, worked out again from its records wherever sync changed them.
+
+One participant's note for one session can be written on two laptops apart; sync makes the two
+one note (``clashes``) and numbers their revisions alike (``numbering``). Each laptop's note
+still holds the state its own last action gave it: one laptop could show a draft (returned by
+the supervisor there) while the other shows the note waiting for co-signature, and a
+supervisor's queue would depend on the laptop she signs in to. The state, signing time, final
+time and returned comment follow from the note's revisions, signatures and reviews, which are
+append-only and travel whole (``services.note_workflow``). So:
+
+* those fields never flag a conflict: like "who changed it last", they keep one head, the
+  greatest change id (``rows.DERIVED``);
+* after every pull (``apply``) and every renumbering when a round goes out (``collect``), the
+  notes whose records came or moved are worked out again, and a field that differs is written
+  with its head naming the value, so nothing goes out for it: every laptop works it out
+  itself from the same records.
+
+A note whose records all came from one laptop is worked out to the fields it already has (the
+services set them by the same rule), so only merged notes ever change here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ...models.notes import NoteReview, NoteRevision, ProgressNote, Signature
+from ...models.sync import SyncRow
+from ..note_workflow import FIELDS, derived
+from . import rows
+from .rows import conflicted
+
+__all__ = ["TABLES", "notes_of", "settle"]
+
+NOTES = "progress_notes"
+# The tables whose rows decide a note's workflow fields, and how a row names its note.
+TABLES = (NOTES, "note_revisions", "signatures", "note_reviews")
+AT_ONCE = 500
+
+
+def notes_of(s: Session, keys: dict[str, set[int]]) -> set[int]:
+    """The notes these rows (table -> local keys) belong to."""
+    found = set(keys.get(NOTES, ()))
+    by: list[tuple[str, Any, Any]] = [
+        ("note_revisions", NoteRevision.id, NoteRevision.note_id),
+        ("note_reviews", NoteReview.id, NoteReview.note_id)]
+    for name, key, note in by:
+        wanted = sorted(keys.get(name, ()))
+        for start in range(0, len(wanted), AT_ONCE):
+            found.update(s.scalars(select(note).where(key.in_(wanted[start:start + AT_ONCE]))))
+    signed = sorted(keys.get("signatures", ()))
+    for start in range(0, len(signed), AT_ONCE):
+        found.update(s.scalars(select(NoteRevision.note_id).join(
+            Signature, Signature.revision_id == NoteRevision.id).where(
+                Signature.id.in_(signed[start:start + AT_ONCE]))))
+    return found
+
+
+def settle(s: Session, note_ids: Iterable[int]) -> int:
+    """Write the workflow fields of these notes where they differ from what their records
+    say; returns how many notes changed."""
+    changed = {nid: new for nid, (now, new) in derived(s, note_ids).items() if now != new}
+    if not changed:
+        return 0
+    t = ProgressNote.__table__
+    for nid, header in changed.items():
+        s.execute(update(t).where(t.c.id == nid).values(**header.values()))
+    columns = {c.name: c for c in rows.table(NOTES).columns}
+    keys = [str(nid) for nid in changed]
+    for start in range(0, len(keys), AT_ONCE):
+        for record in s.scalars(select(SyncRow).where(
+                SyncRow.tbl == NOTES, SyncRow.row_key.in_(keys[start:start + AT_ONCE]))):
+            if not record.fields:
+                continue  # never travelled: it goes out whole, as it is now
+            values = changed[int(str(record.row_key))].values()
+            fields = dict(record.fields)
+            for col in FIELDS:
+                if fields.get(col):  # one head (``rows.latest_only``): it names the value now
+                    head = max(fields[col], key=lambda h: h[0])
+                    fields[col] = [[head[0], rows.encode(columns[col], values[col]), *head[2:]]]
+            record.fields = fields
+            record.conflicted = conflicted(fields)
+    return len(changed)
