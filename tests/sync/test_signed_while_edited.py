@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from facilitator.services import console, notes
 from facilitator.services.errors import Conflict
@@ -151,3 +152,23 @@ def test_an_attendance_correction_made_where_the_signing_was_not_seen(
     later = next(c for c in flag.choices if not c.shown)
     with pytest.raises(Conflict, match="signed note"):
         conflicts.resolve(a.sign_in(), gid, "arrived_at", later.value)
+
+
+def test_the_conflicts_page_says_why_a_revision_signed_apart_has_nothing_to_keep(
+        qtbot: QtBot, pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """Its text is listed with both values, the signed one shown; no Keep button is enabled,
+    and the page says why in the revision's own words, not the sentence meant for supervisors
+    about the clinic's set-up."""
+    from facilitator.ui.admin.conflicts_page import ConflictsPage
+
+    test_one_draft_signed_on_two_laptops_apart(pair, nc)
+    page = ConflictsPage(pair[0].sign_in())
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    fields = [page.table.model().index(r, 2).data() for r in range(page.table.model().rowCount())]
+    page.table.selectRow(fields.index("content"))
+    assert "signed on two laptops apart" in page.note.text()
+    assert page.choice_buttons() and not any(b.isEnabled() for b in page.choice_buttons())
+    assert page.not_yours.text() == conflicts.NOTHING_TO_SETTLE
+    assert not page.typed_row.isVisibleTo(page)

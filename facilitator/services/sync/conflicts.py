@@ -76,6 +76,8 @@ class Flagged:
     """The signed-in user may settle it (see the module's docstring)."""
     note: str = ""
     """A sentence about how the conflict came about, when it is not two edits of one field."""
+    why_not: str = ""
+    """Why the signed-in user cannot settle it, when ``can_resolve`` is False."""
 
     @property
     def values(self) -> tuple[Any, ...]:
@@ -140,12 +142,12 @@ def flagged(ws: Workspace) -> list[Flagged]:
                 note = (f"Two laptops each recorded this {kind}; sync made them one record,"
                         " keeping both values where they differ." if row.gid in merged else "")
                 apart = signed is not None and _signed_twice(row)
-                if apart:
-                    note = SIGNED_TWICE
+                why_not = (NOTHING_TO_SETTLE if apart else
+                           "" if _may(ws, row.tbl) else ADMINS_ONLY)
                 out.append(Flagged(row.gid, row.tbl, row.row_key or "", field, kind, label,
                                    describe.field_name(row.tbl, field), tuple(choices),
-                                   describe.free_text(row.tbl, field),
-                                   _may(ws, row.tbl) and not apart, note))
+                                   describe.free_text(row.tbl, field), not why_not,
+                                   SIGNED_TWICE if apart else note, why_not))
     return sorted(out, key=lambda f: (f.kind, f.label.casefold(), f.field_name))
 
 
@@ -170,7 +172,7 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
                            " left to settle.")
         signed = _signed_revision(s, row)
         if signed is not None and _signed_twice(row):
-            raise Conflict(SIGNED_TWICE)
+            raise Conflict(f"{SIGNED_TWICE} {NOTHING_TO_SETTLE}")
         kept = [h[1] for h in heads]
         typed = _key(value) not in {_key(v) for v in kept}
         if typed:
@@ -208,8 +210,9 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
 
 
 SIGNED_TWICE = ("This revision was signed on two laptops apart. Every laptop shows the earlier"
-                " signing; the other one's text and signature stay on record (Verify names it)."
-                " Nothing to settle here: its writer can add what differs as an addendum.")
+                " signing; the other one's text and signature stay on record (Verify names it).")
+NOTHING_TO_SETTLE = "Nothing to settle here: its writer can add what differs as an addendum."
+ADMINS_ONLY = "Only an admin settles the clinic's set-up (users, programs, groups, curriculum)."
 
 
 def _signed_twice(row: SyncRow) -> bool:

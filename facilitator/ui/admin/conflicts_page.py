@@ -95,8 +95,7 @@ class ConflictsPage(Page):
         typed_lay.setContentsMargins(0, 0, 0, 0)
         typed_lay.addWidget(self.typed, 1)
         typed_lay.addWidget(self.keep_typed)
-        self.not_yours = InfoLabel(self.tr(
-            "Only an admin settles the clinic's set-up (users, programs, groups, curriculum)."))
+        self.not_yours = InfoLabel()  # why this user cannot settle it (``Flagged.why_not``)
         self.error = ErrorLabel()
         box = QVBoxLayout(self.detail)
         box.addWidget(self.heading)
@@ -165,6 +164,7 @@ class ConflictsPage(Page):
             self.choices.addWidget(self._choice_row(n, choice, f.can_resolve))
         self.typed.clear()
         self.typed_row.setVisible(f.free_text and f.can_resolve)
+        self.not_yours.setText(f.why_not)
         self.not_yours.setVisible(not f.can_resolve)
 
     def _choice_row(self, n: int, choice: Choice, enabled: bool) -> QWidget:
