@@ -126,9 +126,10 @@ def flagged(ws: Workspace) -> list[Flagged]:
                     else {})
             signed = here if row.tbl == numbering.TABLE and here.get("signed_at") else None
             kept = rows.kept_here(row.tbl, here, row.fields)
+            columns = rows.table(row.tbl).c
             for field, heads in sorted(row.fields.items()):
-                if not _competing(heads):
-                    continue
+                if field not in columns or not _competing(heads):
+                    continue  # sync's own notes beside the fields (``signed_ids``) are no value
                 shown = winner(heads)
                 if field in kept and any(_key(h[1]) == _key(here.get(field)) for h in heads):
                     shown = here[field]  # a row a signed note locks shows its own value
