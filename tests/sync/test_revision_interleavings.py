@@ -107,6 +107,14 @@ def _revisions(laptop: Laptop) -> dict[str, tuple[int, bool, str]]:
 # admin settled the rest (``clashes.merge`` now lets the last change stand, as edits do).
 @example(ops=[("write", 1, "uma", True), ("clock", 3600), ("sync", 1), ("write", 0, "uma", True),
               ("clock", 3600), ("sync", 2), ("return", 2)])
+# Found by this test (200 examples, seed 4242): one draft signed on A (Tara) and on B (Uma)
+# apart, clocks an hour back; "last changed" ended different on A and B about half the time:
+# a merge kept only the greatest of two concurrent heads, and a later edit that had seen only
+# that one decided on B what A decided otherwise (``rows.latest_only`` now keeps them all).
+@example(ops=[("write", 2, "tara", True), ("clock", 3600), ("write", 1, "uma", False),
+              ("sync", 1), ("write", 1, "uma", False), ("sync", 2), ("clock", -3600),
+              ("sync", 0), ("write", 0, "tara", True), ("clock", -3600),
+              ("write", 1, "uma", True), ("write", 1, "uma", False)])
 def test_a_note_written_signed_and_returned_apart_is_numbered_alike(
         three: list[Laptop], nc: NotesClinic, ops: list) -> None:
     session_id = _new_session(three, nc)

@@ -11,9 +11,11 @@ concurrent changes arrive, so laptops that received the same entries hold the sa
   shows the one with the greatest change id (the same choice on every laptop, so the laptops
   agree), and the record is flagged for an admin, who settles it by saving a value, which
   supersedes every head. A change id already among the heads is a replay: nothing happens.
-  Fields that are no clinical conflict keep the greatest change id alone (``rows.latest_only``):
-  who changed a record last, and a note's workflow fields, which are then worked out again
-  from the note's records (``note_state``, after the revisions are numbered).
+  Fields that are no clinical conflict show the greatest change id and are never flagged
+  (``rows.latest_only``): who changed a record last, and a note's workflow fields, which are
+  then worked out again from the note's records (``note_state``, after the revisions are
+  numbered). Their concurrent heads are kept all the same, so the one shown is the same on
+  every laptop whatever order the changes came in.
 * ``delete``: the row goes, its gid stays as a tombstone; later updates of it are ignored.
 
 Writes run with foreign keys deferred to the commit: within an entry the changes come in the
@@ -347,15 +349,13 @@ def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
             continue  # applied before
         base = set(change.get("base", {}).get(col, []))
         heads = [h for h in heads if h[0] not in base] + [[change["id"], value]]
-        if rows.latest_only(name, col):
-            heads = [max(heads, key=lambda h: h[0])]
         fields[col] = sorted(heads, key=lambda h: h[0])
         shown[col] = winner(fields[col])
     if not shown:
         return 0
     before = known.fields
     known.fields = fields
-    known.conflicted = conflicted(fields)
+    known.conflicted = conflicted(name, fields)
     values = rows.decode_fields(s, name, shown, index.local)
     if name == numbering.TABLE:
         signs = change["fields"].get("signed_at") is not None
@@ -371,7 +371,7 @@ def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         held = set(fields[rows.HELD][0][1]) if rows.HELD in fields else set()
         fields[rows.HELD] = [["", sorted(held | set(shown))]]
         known.fields = fields
-        known.conflicted = conflicted(fields)
+        known.conflicted = conflicted(name, fields)
     return 1
 
 

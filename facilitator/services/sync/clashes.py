@@ -311,12 +311,11 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
     assert here is not None
     fields = {col: sorted(here.fields.get(col, []) + theirs.get(col, []), key=lambda h: h[0])
               for col in set(here.fields) | set(theirs)}
-    # "Who changed it last" is no conflict: the greatest change id stands, shown by the row on
+    # "Who changed it last" is no conflict: the greatest change id is shown by the row on
     # every laptop, as when an edit arrives (``apply``); so do a note's workflow fields, which
     # ``note_state`` then works out from the records. The clinical fields keep both values.
     last = {col: max(heads, key=lambda h: h[0]) for col, heads in fields.items()
             if rows.latest_only(name, col) and heads}
-    fields.update({col: [head] for col, head in last.items()})
     if last:
         s.execute(update(rows.table(name)).where(*rows.key_filter(name, alias.row_key)).values(
             rows.decode_fields(s, name, {col: head[1] for col, head in last.items()})))
@@ -327,10 +326,10 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
         here.row_key, here.fields, here.conflicted = None, {}, False
         s.flush()
         s.add(SyncRow(gid=incoming, tbl=name, row_key=alias.row_key, fields=fields,
-                      conflicted=conflicted(fields)))
+                      conflicted=conflicted(name, fields)))
         _record(s, ws, name, alias.gid, incoming, UNIQUE_MERGED, False)
     else:
-        here.fields, here.conflicted = fields, conflicted(fields)
+        here.fields, here.conflicted = fields, conflicted(name, fields)
         s.add(SyncRow(gid=incoming, tbl=name, row_key=None, fields={}, conflicted=False))
         _record(s, ws, name, incoming, alias.gid, UNIQUE_MERGED, False)
     s.flush()

@@ -263,7 +263,7 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
         # number a signing sends may be another: the one it was signed with).
         fields[col] = [[cid, values.get(col, v)]]
     known.fields = fields
-    known.conflicted = conflicted(fields)
+    known.conflicted = conflicted(name, fields)
     return {"id": cid, "op": "update", "table": name, "gid": known.gid, "fields": changed,
             "base": base}
 

@@ -128,8 +128,9 @@ def flagged(ws: Workspace) -> list[Flagged]:
             kept = rows.kept_here(row.tbl, here, row.fields)
             columns = rows.table(row.tbl).c
             for field, heads in sorted(row.fields.items()):
-                if field not in columns or not _competing(heads):
-                    continue  # sync's own notes beside the fields (``signed_ids``) are no value
+                if (field not in columns or rows.latest_only(row.tbl, field)
+                        or not _competing(heads)):
+                    continue  # sync's own notes (``signed_ids``); who changed it last
                 shown = winner(heads)
                 if field in kept and any(_key(h[1]) == _key(here.get(field)) for h in heads):
                     shown = here[field]  # a row a signed note locks shows its own value
@@ -199,7 +200,7 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
         # The value waits for the next round with every kept value as the version it edited
         # (``collect`` reads the third element); until then the field has this one head.
         fields = {**row.fields, field: [[new_id(ws), value, sorted(h[0] for h in heads)]]}
-        row.fields, row.conflicted = fields, conflicted(fields)
+        row.fields, row.conflicted = fields, conflicted(row.tbl, fields)
         labels = describe.Labels(s, ws.timezone)
         # As a participant's edit is audited: the field, and every value (so a value set
         # aside can be found again); the record by its kind and local id, not by name.

@@ -8,8 +8,8 @@ supervisor's queue would depend on the laptop she signs in to. The state, signin
 time and returned comment follow from the note's revisions, signatures and reviews, which are
 append-only and travel whole (``services.note_workflow``). So:
 
-* those fields never flag a conflict: like "who changed it last", they keep one head, the
-  greatest change id (``rows.DERIVED``);
+* those fields never flag a conflict: like "who changed it last", they show the greatest
+  change id (``rows.latest_only``);
 * after every pull (``apply``) and every renumbering when a round goes out (``collect``), the
   notes whose records came or moved are worked out again, and a field that differs is written
   with its head naming the value, so nothing goes out for it: every laptop works it out
@@ -78,9 +78,10 @@ def settle(s: Session, note_ids: Iterable[int]) -> int:
             values = changed[int(str(record.row_key))].values()
             fields = dict(record.fields)
             for col in FIELDS:
-                if fields.get(col):  # one head (``rows.latest_only``): it names the value now
-                    head = max(fields[col], key=lambda h: h[0])
-                    fields[col] = [[head[0], rows.encode(columns[col], values[col]), *head[2:]]]
+                if fields.get(col):  # the head shown (``rows.latest_only``) names it now
+                    top = max(fields[col], key=lambda h: h[0])[0]
+                    fields[col] = [[h[0], rows.encode(columns[col], values[col]), *h[2:]]
+                                   if h[0] == top else h for h in fields[col]]
             record.fields = fields
-            record.conflicted = conflicted(fields)
+            record.conflicted = conflicted(NOTES, fields)
     return len(changed)

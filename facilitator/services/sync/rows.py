@@ -54,14 +54,19 @@ def kept_here(name: str, current: dict[str, Any], fields: dict[str, Any]) -> set
     return set(held[0][1]) if held else set()
 
 
-def conflicted(fields: dict[str, list[list[Any]]]) -> bool:
-    """Whether a field has heads of different values (one head, the usual case, cannot)."""
-    return any(len(heads) > 1 and len({json.dumps(h[1], sort_keys=True) for h in heads}) > 1
-               for heads in fields.values())
+def conflicted(name: str, fields: dict[str, list[list[Any]]]) -> bool:
+    """Whether a field of a row of table ``name`` has heads of different values (one head, the
+    usual case, cannot), not counting fields that take the latest change (``latest_only``)."""
+    return any(len(heads) > 1 and not latest_only(name, col)
+               and len({json.dumps(h[1], sort_keys=True) for h in heads}) > 1
+               for col, heads in fields.items())
 
 
 def latest_only(name: str, column: str) -> bool:
-    """Whether a field keeps one head, the greatest change id, instead of flagging."""
+    """Whether a field shows its greatest change id and is never flagged. Its concurrent heads
+    are kept all the same (an edit supersedes only those it saw): dropping the lesser ones
+    when two meet would let a later edit that had not seen one of them decide, on one laptop
+    and not another, which value stands."""
     return column in NO_CONFLICT or column in DERIVED.get(name, ())
 
 
