@@ -30,6 +30,20 @@ def _note(laptop: Laptop, nc: NotesClinic, login: str = "uma") -> notes.NoteView
     return notes.open_note(laptop.sign_in(login), nc.session_id, nc.people[0])
 
 
+def _cosigned_final_on_both(where: Laptop, pair: tuple[Laptop, Laptop], note_id: int,
+                            nc: NotesClinic) -> None:
+    """Sam co-signs the note on ``where``; after sync it is final on both laptops, alike, and
+    every signature holds."""
+    [cosigned] = notes.cosign_notes(where.sign_in("sam"), [note_id], PASSWORD)
+    assert cosigned.signed, cosigned.message
+    meet(*pair)
+    assert _workflow(pair[0]) == _workflow(pair[1])
+    for laptop in pair:
+        assert _note(laptop, nc).state == "final", laptop.name
+        with laptop.sign_in().read() as s:
+            assert notes.verify_signatures(s)[1] == [], laptop.name
+
+
 def test_a_note_returned_on_one_laptop_and_signed_on_the_other_is_a_draft_on_both(
         pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
     """On A, Uma signed the note and Sam returned it with a comment; on B, Uma signed her own
@@ -58,14 +72,7 @@ def test_a_note_returned_on_one_laptop_and_signed_on_the_other_is_a_draft_on_bot
     meet(a, b)
     assert _workflow(a) == _workflow(b)
     [waiting] = notes.review_queue(a.sign_in("sam"))
-    [cosigned] = notes.cosign_notes(a.sign_in("sam"), [waiting.note_id], PASSWORD)
-    assert cosigned.signed, cosigned.message
-    meet(a, b)
-    assert _workflow(a) == _workflow(b)
-    for laptop in (a, b):
-        assert _note(laptop, nc).state == "final", laptop.name
-        with laptop.sign_in().read() as s:
-            assert notes.verify_signatures(s)[1] == [], laptop.name
+    _cosigned_final_on_both(a, (a, b), waiting.note_id, nc)
 
 
 def test_signed_apart_by_a_supervised_and_a_licensed_therapist(
@@ -98,11 +105,4 @@ def test_signed_apart_by_a_supervised_and_a_licensed_therapist(
         [row] = _workflow(laptop)
         assert row["signed_at"] == note.history[-1].signed_at.isoformat(), laptop.name
         assert row["final_at"] is None, laptop.name
-    [cosigned] = notes.cosign_notes(b.sign_in("sam"), [_note(b, nc).note_id], PASSWORD)
-    assert cosigned.signed, cosigned.message
-    meet(a, b)
-    assert _workflow(a) == _workflow(b)
-    for laptop in (a, b):
-        assert _note(laptop, nc).state == "final", laptop.name
-        with laptop.sign_in().read() as s:
-            assert notes.verify_signatures(s)[1] == [], laptop.name
+    _cosigned_final_on_both(b, (a, b), _note(b, nc).note_id, nc)
