@@ -185,7 +185,7 @@ def _sign_one(ws: Workspace, s: Session, signer: User, note_id: int, edit_seq: i
                    "rating": g.rating, "comment": g.comment} for g in links],
     }
     # Whether this signature needs a supervisor's: a fact of the signing, signed with it, so
-    # that the note's state follows from its records on every laptop (``workflow``).
+    # that the note's state follows from its records on every laptop (``note_workflow``).
     rev.facts = {**session_facts(s, sess, now, only=note.participant_id).get(
         note.participant_id, {}), COSIGN_REQUIRED: signer.requires_cosign}
     rev.content = content
