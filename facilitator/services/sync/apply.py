@@ -69,10 +69,21 @@ def apply_changes(s: Session, changes: list[dict[str, Any]],
     # The notes whose revisions arrived or changed, numbered by what this laptop now holds.
     numbering.renumber(s, [int(found[1]) for c in pending if c["table"] == numbering.TABLE
                            and (found := index.known.get(c["gid"])) and found[1] is not None])
-    # Then the workflow fields of the notes whose records came (a merged note's state).
-    note_state.settle(s, note_state.notes_of(s, _touched(s, pending, index)))
+    # The notes whose records came: their workflow fields are worked out again once, before
+    # the transaction commits (``settle_notes``), not after every entry of a first pull.
+    for name, keys in _touched(s, pending, index).items():
+        index.touched.setdefault(name, set()).update(keys)
     s.flush()
     return done, left
+
+
+def settle_notes(s: Session, index: GidIndex) -> None:
+    """Work out the workflow fields of the notes whose records the entries applied with
+    ``index`` brought (``note_state``): the last step of a transaction that applied them."""
+    if index.touched:
+        note_state.settle(s, note_state.notes_of(s, index.touched))
+        index.touched = {}
+        s.flush()
 
 
 def _touched(s: Session, changes: list[dict[str, Any]], index: GidIndex) -> dict[str, set[int]]:
@@ -126,6 +137,8 @@ class GidIndex:
         self.s, self.ahead = s, ahead
         self.known: dict[str, tuple[str, str | None]] = {}
         self.new: list[dict[str, Any]] = []  # sync records of rows inserted, not yet written
+        # Local keys of the rows applied that a note's state follows from (``settle_notes``).
+        self.touched: dict[str, set[int]] = {}
         self._writer: BulkInsert | None = None
 
     def prepare(self, changes: list[dict[str, Any]]) -> None:
