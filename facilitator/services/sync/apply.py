@@ -69,42 +69,11 @@ def apply_changes(s: Session, changes: list[dict[str, Any]],
     # The notes whose revisions arrived or changed, numbered by what this laptop now holds.
     numbering.renumber(s, [int(found[1]) for c in pending if c["table"] == numbering.TABLE
                            and (found := index.known.get(c["gid"])) and found[1] is not None])
-    # The notes whose records came: their workflow fields are worked out again once, before
-    # the transaction commits (``settle_notes``), not after every entry of a first pull.
-    for name, keys in _touched(s, pending, index).items():
-        index.touched.setdefault(name, set()).update(keys)
+    # The notes whose records came: their workflow fields are worked out once, before the
+    # transaction commits (``note_state.settle_touched``), not after every entry.
+    note_state.remember(pending, index)
     s.flush()
     return done, left
-
-
-def settle_notes(s: Session, index: GidIndex) -> None:
-    """Work out the workflow fields of the notes whose records the entries applied with
-    ``index`` brought (``note_state``): the last step of a transaction that applied them."""
-    if index.touched:
-        note_state.settle(s, note_state.notes_of(s, index.touched))
-        index.touched = {}
-        s.flush()
-
-
-def _touched(s: Session, changes: list[dict[str, Any]], index: GidIndex) -> dict[str, set[int]]:
-    """Local keys of the rows these changes wrote in the tables a note's state follows from
-    (a change addressed to a note merged into another: the standing one)."""
-    out: dict[str, set[int]] = {}
-    for c in changes:
-        if c["table"] not in note_state.TABLES or c["op"] == "delete":
-            continue
-        found = index.known.get(c["gid"])
-        if found is None:
-            continue
-        if found[1] is None:
-            key = s.scalar(select(SyncRow.row_key).where(
-                SyncRow.gid == rows.standing(s, c["gid"])))
-            if key is None:
-                continue
-        else:
-            key = found[1]
-        out.setdefault(c["table"], set()).add(int(key))
-    return out
 
 
 def new_index(s: Session, ahead: int | None = None) -> GidIndex:
@@ -137,7 +106,7 @@ class GidIndex:
         self.s, self.ahead = s, ahead
         self.known: dict[str, tuple[str, str | None]] = {}
         self.new: list[dict[str, Any]] = []  # sync records of rows inserted, not yet written
-        # Local keys of the rows applied that a note's state follows from (``settle_notes``).
+        # Local keys of rows a note's state follows from (``note_state.settle_touched``).
         self.touched: dict[str, set[int]] = {}
         self._writer: BulkInsert | None = None
 

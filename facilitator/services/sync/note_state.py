@@ -31,9 +31,9 @@ from ...models.notes import NoteReview, NoteRevision, ProgressNote, Signature
 from ...models.sync import SyncRow
 from ..note_workflow import FIELDS, derived
 from . import rows
-from .rows import conflicted
+from .rows import MissingRecord, conflicted
 
-__all__ = ["TABLES", "notes_of", "settle"]
+__all__ = ["TABLES", "notes_of", "remember", "settle", "settle_touched"]
 
 NOTES = "progress_notes"
 # The tables whose rows decide a note's workflow fields, and how a row names its note.
@@ -85,3 +85,25 @@ def settle(s: Session, note_ids: Iterable[int]) -> int:
             record.fields = fields
             record.conflicted = conflicted(NOTES, fields)
     return len(changed)
+
+
+def remember(changes: list[dict[str, Any]], index: Any) -> None:
+    """Note in ``index`` (``apply.GidIndex``) the local keys of the rows these applied changes
+    wrote in ``TABLES`` (a change addressed to a note merged into another: the standing one)."""
+    for c in changes:
+        if c["table"] not in TABLES or c["op"] == "delete" or c["gid"] not in index.known:
+            continue
+        try:
+            key = index.local(c["table"], c["gid"])
+        except MissingRecord:
+            continue  # deleted here meanwhile
+        index.touched.setdefault(c["table"], set()).add(key)
+
+
+def settle_touched(s: Session, index: Any) -> None:
+    """Work out the workflow fields of the notes whose records the entries applied with
+    ``index`` brought: the last step of the transaction that applied them."""
+    if index.touched:
+        settle(s, notes_of(s, index.touched))
+        index.touched = {}
+        s.flush()

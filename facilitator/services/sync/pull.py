@@ -34,8 +34,8 @@ from ...sync import chain as C
 from ...sync import entry as E
 from ..errors import Cancelled, ServiceError, SyncProblem
 from ..workspace import Workspace
-from . import audit_travel, devices, epochs
-from .apply import apply_changes, new_index, settle_notes
+from . import audit_travel, devices, epochs, note_state
+from .apply import apply_changes, new_index
 from .identity import sync_keys
 from .local import BUSY_S, QUIET_WAIT_S, seal_in_steps, seal_local, settle, sync_state
 from .unsealed import Unsealed
@@ -230,7 +230,7 @@ def _apply_slice(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
             taking = None
             if stop():
                 break
-        settle_notes(s, index)  # the notes whose records came: their state, worked out once
+        note_state.settle_touched(s, index)  # their notes' state, worked out once
         if collected:
             # The capture triggers noted the rows just applied: those notes go. Local edits
             # were noted before this transaction (none can come in while it holds the lock);
