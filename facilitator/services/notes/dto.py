@@ -66,7 +66,7 @@ class GoalEntry:
 
     goal_id: int
     text: str
-    status: str  # open, met, dropped
+    status: str  # open, met, dropped; "" for a goal as a signed revision states it
     addressed: bool
     rating: str
     comment: str

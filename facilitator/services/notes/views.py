@@ -88,6 +88,15 @@ def goal_entries(s: Session, participant_id: int, revision_id: int) -> tuple[Goa
                  for g in goals if g.status == "open" or g.id in links)
 
 
+def signed_goals(content: dict[str, Any]) -> tuple[GoalEntry, ...]:
+    """The goals a signed revision states, in the words it was signed with, as its facts and
+    group section are shown: a goal rating edited later (on a laptop that had not yet seen the
+    signing, where sync keeps it for an admin) never shows as part of the signed note."""
+    return tuple(GoalEntry(int(g.get("goal_id") or 0), str(g.get("goal", "")), "", True,
+                           str(g.get("rating", "")), str(g.get("comment", "")))
+                 for g in content.get("goals", []) if isinstance(g, dict))
+
+
 def note_view(ws: Workspace, s: Session, note: ProgressNote) -> NoteView:
     s.flush()  # the caller's pending changes, as an ORM query would autoflush them
     sess = load_session(s, note.session_id)
@@ -136,7 +145,9 @@ def note_view(ws: Workspace, s: Session, note: ProgressNote) -> NoteView:
         sections_spec=sections_for(rev.format, note.kind),
         sections=dict(content.get("sections", {})), group_sections=groups,
         justifications=dict(content.get("justifications", {})),
-        goals=goal_entries(s, note.participant_id, rev.id), facts=facts, jots=jots, flags=flags,
+        goals=(signed_goals(content) if signed and "goals" in content
+               else goal_entries(s, note.participant_id, rev.id)),
+        facts=facts, jots=jots, flags=flags,
         returned_comment=note.returned_comment,
         late_entry=rev.late_entry if signed else late_label(ws.clock.now(), sess, program,
                                                             ws.timezone),

@@ -18,6 +18,9 @@ concurrent changes arrive, so laptops that received the same entries hold the sa
   every laptop whatever order the changes came in.
 * ``delete``: the row goes, its gid stays as a tombstone; later updates of it are ignored.
 
+A change to the facts a note signed here states, made on a laptop that had not yet seen the
+signing, is not refused in every round: ``locked`` says what happens to it.
+
 Writes run with foreign keys deferred to the commit: within an entry the changes come in the
 order their rows were last touched, which the signed-note triggers need (facts before the
 signature that locks them), while a row may still refer to one inserted later in the entry.
@@ -32,22 +35,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
 from ...storage.bulk import BulkInsert, next_key
 from ...storage.guards import lifted
 from ...storage.sync_capture import SYNCED
-from ..workspace import SIGNED_MARKER
-from . import clashes, note_state, numbering, rows
+from . import clashes, locked, note_state, numbering, rows
 from .collect import conflicted, winner
 from .rows import MissingRecord
-
-# Tables whose rows a signed note's guards lock (``storage.guards``: the facts it states).
-LOCKED_BY_SIGNING = frozenset({"attendance", "out_of_room", "form_responses", "segments",
-                               "topic_deliveries", "session_facilitators", "group_sessions"})
 
 
 def apply_changes(s: Session, changes: list[dict[str, Any]],
@@ -236,8 +233,13 @@ def _insert_run(s: Session, changes: list[dict[str, Any]], index: GidIndex,
     while inserted < len(run):  # in chunks, so that a console action waits for one at most
         chunk = run[inserted:inserted + INSERT_CHUNK]
         ids = range(first + inserted, first + inserted + len(chunk))
-        writer.rows(conn, [{"id": local_id, **values}
-                           for (_change, values), local_id in zip(chunk, ids, strict=True)])
+        batch = [{"id": local_id, **values}
+                 for (_change, values), local_id in zip(chunk, ids, strict=True)]
+        if locked.covered(s, name, batch):  # a guard may refuse one: in a savepoint
+            if not locked.attempt(s, lambda b=batch: writer.rows(conn, b))[1]:
+                break  # the rows from there on go one by one (``_insert``)
+        else:
+            writer.rows(conn, batch)
         for (change, _values), local_id in zip(chunk, ids, strict=True):
             index.known[change["gid"]] = (name, str(local_id))
             index.new.append({"gid": change["gid"], "tbl": name, "row_key": str(local_id),
@@ -282,7 +284,7 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
             index.forget([change["gid"], settled.gid])
             return done
         values = settled
-    result = _insert_row(s, name, values)
+    result, apart = _insert_row(s, name, values)
     if rows.key_columns(name) == ("id",):
         values["id"] = result.inserted_primary_key[0]
     if own:
@@ -299,24 +301,26 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         # edit); a signed one keeps the number it was signed with, which it could not have.
         fields = numbering.placed(fields, values["number"],
                                   sent if values.get("signed_at") is not None else None)
-    index.new.append({"gid": change["gid"], "tbl": name, "row_key": key, "conflicted": False,
+    if apart:  # a row the note signed here does not state, made where it was not seen
+        fields = locked.mark(fields, change["id"], locked.INSERTED)
+    index.new.append({"gid": change["gid"], "tbl": name, "row_key": key, "conflicted": apart,
                       "fields": fields})
     return 1
 
 
-def _insert_row(s: Session, name: str, values: dict[str, Any]) -> Any:
+def _insert_row(s: Session, name: str, values: dict[str, Any]) -> tuple[Any, bool]:
+    """Insert a pulled row: (the result, whether a signed note's guard was set aside for it,
+    ``locked``). Values as parameters, not in the statement: one compiled INSERT per table and
+    column set (a first pull inserts every row of the clinic)."""
     conn = s.connection()
-    # Values as parameters, not in the statement: one compiled INSERT per table and column set
-    # (a first pull inserts every row of the clinic).
-    statement = (rows.table(name).insert(), values)
     revisions = rows.table("note_revisions")
     if name != "note_goal_links" or conn.scalar(select(revisions.c.signed_at).where(
             revisions.c.id == values["revision_id"])) is None:
-        return conn.execute(*statement)
+        return locked.insert(s, name, values)
     # The writer linked the goal before signing; the revision arrived here signed, and its
     # guard refuses new links: lifted for this one insert.
     with lifted(conn, "note_goal_links_signed_no_insert"):
-        return conn.execute(*statement)
+        return conn.execute(rows.table(name).insert(), values), False
 
 
 def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> int:
@@ -343,7 +347,7 @@ def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         signs = change["fields"].get("signed_at") is not None
         numbering.take_update(s, known, values, rows.decode_fields(
             s, name, change["fields"], index.local) if signs else None, change["id"])
-    elif values and not _written(s, name, known, values):
+    elif values and not locked.written(s, name, known, values):
         # Part of what a note signed here states (its facts): the row is not written. The
         # pulled value is kept beside the row's own, flagged, as an edit made apart is; the
         # row's own stays the one shown here (``collect`` sends nothing for it).
@@ -357,22 +361,6 @@ def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     return 1
 
 
-def _written(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -> bool:
-    """Write a pulled update; False where a signed note's guard refuses it (a row of the facts
-    the note states, edited on a laptop that had not seen the signing)."""
-    if name not in LOCKED_BY_SIGNING:
-        clashes.update_row(s, name, record, values)
-        return True
-    try:
-        with s.begin_nested():
-            clashes.update_row(s, name, record, values)
-    except DBAPIError as error:
-        if SIGNED_MARKER not in str(error.orig):
-            raise
-        return False
-    return True
-
-
 def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> int:
     # Not through aliases: deleting a duplicate merged away leaves the standing record.
     index.write()
@@ -383,7 +371,12 @@ def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         return 0
     if known.row_key is None:
         return 0
-    s.execute(delete(rows.table(name)).where(*rows.key_filter(name, known.row_key)))
+    if not locked.deleted(s, name, known.row_key):
+        # A note signed here states it: kept here, flagged (``locked``).
+        index.known[change["gid"]] = (name, known.row_key)
+        known.fields = locked.mark(known.fields, change["id"], locked.DELETED)
+        known.conflicted = True
+        return 1
     known.row_key = None
     known.fields = {}
     known.conflicted = False

@@ -34,7 +34,7 @@ from ...models.sync_security import SyncClash
 from .. import audit
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..workspace import Workspace
-from . import describe, numbering, rows
+from . import describe, locked, numbering, rows
 from .collect import conflicted, new_id, winner
 
 # The clinic's set-up: only admins change these records anywhere in the app.
@@ -122,6 +122,8 @@ def flagged(ws: Workspace) -> list[Flagged]:
                                                    SyncRow.row_key.is_not(None))):
             kind = describe.kind_of(row.tbl)
             label = labels(row.tbl, row.row_key or "")
+            if (how := locked.how_apart(row.fields)) is not None:
+                out.append(_apart(ws, row, how, kind, label))
             here = (_row_values(s, row) if row.tbl == numbering.TABLE or rows.HELD in row.fields
                     else {})
             signed = here if row.tbl == numbering.TABLE and here.get("signed_at") else None
@@ -142,7 +144,8 @@ def flagged(ws: Workspace) -> list[Flagged]:
                     choices.append(Choice(head[1], labels.value(row.tbl, field, head[1]),
                                           _sent_at(head[0]), _key(head[1]) == _key(shown)))
                 note = (f"Two laptops each recorded this {kind}; sync made them one record,"
-                        " keeping both values where they differ." if row.gid in merged else "")
+                        " keeping both values where they differ." if row.gid in merged else
+                        HELD_NOTE if field in kept and signed is None else "")
                 apart = signed is not None and _signed_twice(row)
                 why_not = (NOTHING_TO_SETTLE if apart else
                            "" if _may(ws, row.tbl) else ADMINS_ONLY)
@@ -151,6 +154,52 @@ def flagged(ws: Workspace) -> list[Flagged]:
                                    describe.free_text(row.tbl, field), not why_not,
                                    SIGNED_TWICE if apart else note, why_not))
     return sorted(out, key=lambda f: (f.kind, f.label.casefold(), f.field_name))
+
+
+# A record that came apart from a note signed here (``locked``), in words: what is kept here,
+# and how it came about.
+APART_KEPT = {locked.INSERTED: "Taken in here as it was recorded there",
+              locked.DELETED: "Kept here, as the signed note states it"}
+APART_NOTES = {
+    locked.INSERTED: "Recorded on another laptop that had not yet received the signing of the"
+                     " note covering this session; the signed note does not state it. Nothing"
+                     " the note states changed. Keep it to clear this entry; if it matters to"
+                     " the note, its writer adds an addendum.",
+    locked.DELETED: "Deleted on another laptop that had not yet received the signing of the"
+                    " note covering this session. The note signed here states it, so it is"
+                    " kept on this laptop (on that one it is gone). Keep it to clear this"
+                    " entry; a correction belongs in an addendum to the note.",
+}
+APART_FIELD = "whole record"
+HELD_NOTE = ("Changed on another laptop that had not yet received the signing of the note"
+             " covering this session. The note signed here states the value shown, so this"
+             " laptop keeps it: keep it to clear this entry; a correction belongs in an"
+             " addendum to the note.")
+
+
+def _apart(ws: Workspace, row: SyncRow, how: str, kind: str, label: str) -> Flagged:
+    heads = row.fields[locked.APART]
+    choice = Choice(how, APART_KEPT.get(how, how), _sent_at(heads[0][0]), True)
+    why_not = "" if _may(ws, row.tbl) else ADMINS_ONLY
+    return Flagged(row.gid, row.tbl, row.row_key or "", locked.APART, kind, label,
+                   APART_FIELD, (choice,), False, not why_not, APART_NOTES.get(how, ""),
+                   why_not)
+
+
+def _settle_apart(s: Session, ws: Workspace, row: SyncRow, value: Any) -> Resolved:
+    """Acknowledge a record that came apart from a signing here: nothing changes but the flag
+    (only this laptop has it, so nothing is sent)."""
+    kind = describe.kind_of(row.tbl)
+    how = locked.how_apart(row.fields)
+    if how is None or value != how:
+        raise Conflict(f"This {kind} has been settled meanwhile; nothing was changed. The list"
+                       " shows what is left to settle.")
+    fields = {k: v for k, v in row.fields.items() if k != locked.APART}
+    row.fields, row.conflicted = fields, conflicted(row.tbl, fields)
+    audit.record(s, ws, "sync.conflict_resolved", kind.replace(" ", "_"), row.row_key,
+                 table=row.tbl, fields=[APART_FIELD], kept=how, typed=False, set_aside=[])
+    return Resolved(kind, describe.Labels(s, ws.timezone)(row.tbl, row.row_key or ""),
+                    APART_FIELD, APART_KEPT.get(how, how))
 
 
 def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
@@ -167,6 +216,8 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
         if not _may(ws, row.tbl):
             raise PermissionDenied(f"Only an admin settles a {kind}'s values: it is part of the"
                                    " clinic's set-up. Ask an admin.")
+        if field == locked.APART:
+            return _settle_apart(s, ws, row, value)
         heads = row.fields.get(field) or []
         if not _competing(heads):
             raise Conflict(f"The {name} of this {kind} has been settled meanwhile (here or on"

@@ -42,6 +42,9 @@ DERIVED: dict[str, frozenset[str]] = {"progress_notes": frozenset(note_workflow.
 # A sync record's note of the fields sync did not write because a signed note locks the row
 # here (``apply``): the row shows its own value, one of the values kept for an admin.
 HELD = "~held"
+# A row that came apart from a note signed here (``locked``): taken in past its guard, or kept
+# though deleted elsewhere. Flagged until settled.
+APART = "~apart"
 
 
 def kept_here(name: str, current: dict[str, Any], fields: dict[str, Any]) -> set[str]:
@@ -56,10 +59,12 @@ def kept_here(name: str, current: dict[str, Any], fields: dict[str, Any]) -> set
 
 def conflicted(name: str, fields: dict[str, list[list[Any]]]) -> bool:
     """Whether a field of a row of table ``name`` has heads of different values (one head, the
-    usual case, cannot), not counting fields that take the latest change (``latest_only``)."""
-    return any(len(heads) > 1 and not latest_only(name, col)
-               and len({json.dumps(h[1], sort_keys=True) for h in heads}) > 1
-               for col, heads in fields.items())
+    usual case, cannot), not counting fields that take the latest change (``latest_only``),
+    or came apart from a note signed here (``APART``)."""
+    return APART in fields or any(
+        len(heads) > 1 and not latest_only(name, col)
+        and len({json.dumps(h[1], sort_keys=True) for h in heads}) > 1
+        for col, heads in fields.items())
 
 
 def latest_only(name: str, column: str) -> bool:
