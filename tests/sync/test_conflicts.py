@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from facilitator.models.audit import AuditEvent
+from facilitator.models.notes import ProgressNote
 from facilitator.services import programs, roster
 from facilitator.services.errors import Conflict, PermissionDenied, ValidationError
 from facilitator.services.sync import conflicts, run
@@ -163,7 +164,21 @@ def test_a_note_opened_on_two_laptops_is_one_record_listed_with_why(
     b = _on_both(clinic, a, nc, lambda laptop, tag: drafts.open_note(
         laptop.sign_in("tara"), nc.session_id, nc.people[0]))
     listed = conflicts.flagged(a.sign_in())
-    assert listed == conflicts.flagged(b.sign_in())
+    # Alike on both laptops, but for which value each shows: a merged record keeps, on each
+    # laptop, the values it had there until an admin settles it (``clashes``).
+    def unshown(flags: list[conflicts.Flagged]) -> list[conflicts.Flagged]:
+        return [replace(f, choices=tuple(replace(c, shown=False) for c in f.choices))
+                for f in flags]
+
+    assert unshown(listed) == unshown(conflicts.flagged(b.sign_in()))
+    for laptop, created_here in ((a, "A"), (b, "B")):
+        with laptop.sign_in().read() as s:
+            at = s.execute(select(ProgressNote.created_at)).scalar_one()
+        [note_flag] = [f for f in conflicts.flagged(laptop.sign_in())
+                       if f.table == "progress_notes"]
+        [shown] = [c for c in note_flag.choices if c.shown]
+        assert shown.text == at.astimezone(laptop.sign_in().timezone).strftime(
+            "%Y-%m-%d %H:%M"), created_here
     assert [(f.kind, f.field) for f in listed] == [("group section of the notes", "created_at"),
                                                    ("progress note", "created_at")]
     created = listed[1]

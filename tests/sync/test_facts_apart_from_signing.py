@@ -227,3 +227,63 @@ def test_goal_ratings_edited_where_the_signing_was_not_seen(
     else:
         assert {f.field for f in flags} == {locked.APART}
         assert all("deleted on another laptop" in f.note.lower() for f in flags)
+
+
+def test_attendance_made_on_two_laptops_under_a_note_signed_on_one(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """Eve, enrolled after the block was planned, got an attendance row on each laptop as
+    each started the block apart (``clashes``: one record, merged); A ran it and signed her
+    note before syncing. Before, A's guard refused the merge's "last changed" write and sync
+    stopped for good. Now A's row keeps what the note states, both laptops flag the fields
+    that differ, and keeping the values A shows settles them there (before, that too was
+    refused: it rewrote the row)."""
+    from datetime import date
+
+    from tests.conftest import PASSWORD
+    from tests.services.console.conftest import local
+
+    a, b = pair
+    day = date(2026, 3, 4)
+    sid = console.plan_ad_hoc_session(a.sign_in("tara"), nc.group.id, local(9, 0, day),
+                                      local(12, 0, day)).id
+    eve = roster.add_participant(a.sign_in(), roster.ParticipantDraft(
+        chart_id="N-9", legal_name="Eve Late", admission_date=date(2026, 3, 3),
+        program_id=nc.program.id)).id
+    roster.enroll(a.sign_in(), eve, nc.group.id, date(2026, 3, 3))
+    meet(a, b)
+    nc.at(9, 0, day)
+    console.start_session(b.sign_in("tara"), sid)
+    tara = a.sign_in("tara")
+    console.start_session(tara, sid)
+    console.mark_present(tara, sid, eve)
+    nc.at(12, 0, day)
+    console.end_session(tara, sid)
+    note = notes.open_note(tara, sid, eve)
+    seq = notes.save_draft(tara, note.note_id, note.edit_seq, sections={
+        "data": "Arrived on time.", "assessment": "Engaged.", "plan": "Continue."})
+    [signed] = notes.sign_notes(tara, [(note.note_id, seq)], PASSWORD)
+    assert signed.signed, signed.message
+    nc.clock.advance(minutes=5)
+    a.sync()
+    nc.clock.advance(seconds=1)  # B's changes get the greater change ids: B's values "win"
+    meet(b, a)
+    meet(a, b)
+    for laptop in (a, b):
+        assert laptop.sync().pending == 0, laptop.name
+        _still_sound(laptop)
+    [row] = [r for r in console.console_state(a.sign_in("tara"), sid).attendance
+             if r.participant_id == eve]
+    assert row.status == "present"  # what the signed note states
+    flags = [f for f in conflicts.flagged(a.sign_in()) if f.table == "attendance"]
+    assert {f.field for f in flags} >= {"status", "arrived_at"}
+    assert {f.field for f in flags} == {f.field for f in conflicts.flagged(b.sign_in())
+                                        if f.table == "attendance"}
+    # The list shows what A's row shows (it keeps its own), not the newest value.
+    [status] = [f for f in flags if f.field == "status"]
+    assert [c.value for c in status.choices if c.shown] == ["present"]
+    for flag in flags:
+        conflicts.resolve(a.sign_in(), flag.gid, flag.field,
+                          next(c.value for c in flag.choices if c.shown))
+    assert not [f for f in conflicts.flagged(a.sign_in()) if f.table == "attendance"]
+    meet(a, b)
+    _still_sound(a)

@@ -5,7 +5,9 @@ and every signature holds on every laptop (``services.sync.numbering``), but for
 signed on two laptops apart, whose later signature every laptop names so; the note's state is
 the same on every laptop and agrees with its top revision (``services.sync.note_state``);
 every laptop flags the same fields of the note (never its state), and once an admin settles
-them, the laptops' records are equal.
+them, the laptops' records are equal. Check-ins answered after the block on a laptop that had
+not seen the note signed reach every laptop (before, a signing laptop's pull failed on them
+for good: ``services.sync.locked``).
 
 Each example is a new group session (a new note), so examples do not share a history."""
 
@@ -19,11 +21,12 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from facilitator.services import console, notes
+from facilitator.services.errors import Conflict
 from facilitator.services.note_workflow import FIELDS
 from facilitator.services.notes.signing import SIGNED_APART
-from facilitator.services.sync import conflicts
+from facilitator.services.sync import conflicts, locked
 from tests.conftest import PASSWORD
-from tests.services.notes.conftest import NotesClinic, nc, run_block
+from tests.services.notes.conftest import CHECKIN, NotesClinic, nc, run_block
 from tests.sync.laptops import Laptop
 from tests.sync.test_counter_clashes import _numbers_as_sync_knows_them
 from tests.sync.test_interleavings import three  # the same three laptops
@@ -35,6 +38,7 @@ WRITE = st.tuples(st.just("write"), LAPTOP, st.sampled_from(["tara", "uma"]), st
 OPS = st.one_of(
     WRITE, WRITE, WRITE,  # most steps write (and half of them sign)
     st.tuples(st.just("return"), LAPTOP),
+    st.tuples(st.just("answer"), LAPTOP),
     st.tuples(st.just("sync"), LAPTOP),
     st.tuples(st.just("clock"), st.sampled_from([-3600, 3600])),  # UUIDv7 order != push order
 )
@@ -82,6 +86,18 @@ def _return(laptop: Laptop, nc: NotesClinic, session_id: int) -> None:
             notes.return_note(sam, row.note_id, "Name the skill practised.")
 
 
+def _answer(laptop: Laptop, nc: NotesClinic, session_id: int) -> None:
+    """Ada's check-in answered after the block, refused where her note is signed already;
+    where it is not yet seen signed, the signing laptops take it in (``sync.locked``)."""
+    try:
+        console.record_response(laptop.sign_in("tara"), session_id, nc.people[0], "checkin",
+                                CHECKIN)
+    except Conflict:
+        event("answer refused: the note is signed here")
+    except console.ClockMovedBack:  # the "clock" step put this laptop behind its last action
+        event("answer refused: the clock went back")
+
+
 def _workflow(laptop: Laptop, session_id: int) -> dict[str, object]:
     """The note's workflow fields (the session's local id is A's on every laptop: the block
     was run on A and reached the others whole)."""
@@ -115,6 +131,8 @@ def _revisions(laptop: Laptop) -> dict[str, tuple[int, bool, str]]:
               ("sync", 1), ("write", 1, "uma", False), ("sync", 2), ("clock", -3600),
               ("sync", 0), ("write", 0, "tara", True), ("clock", -3600),
               ("write", 1, "uma", True), ("write", 1, "uma", False)])
+# A check-in answered on B while Tara signs on A (the case ``sync.locked`` was built for).
+@example(ops=[("write", 0, "tara", True), ("answer", 1), ("sync", 0), ("sync", 1)])
 def test_a_note_written_signed_and_returned_apart_is_numbered_alike(
         three: list[Laptop], nc: NotesClinic, ops: list) -> None:
     session_id = _new_session(three, nc)
@@ -127,6 +145,8 @@ def test_a_note_written_signed_and_returned_apart_is_numbered_alike(
             _write(three[op[1]], nc, session_id, op[2], op[3], step)
         elif op[0] == "return":
             _return(three[op[1]], nc, session_id)
+        elif op[0] == "answer":
+            _answer(three[op[1]], nc, session_id)
         else:
             three[op[1]].sync()
     for laptop in three + three:
@@ -152,9 +172,12 @@ def test_a_note_written_signed_and_returned_apart_is_numbered_alike(
     # The note made on several laptops is one record, its fields flagged where they differ
     # (``services.sync.clashes``), the same on every laptop; once an admin settles them, the
     # records are equal.
-    flags = [{(f.gid, f.table, f.field) for f in conflicts.flagged(laptop.sign_in())}
-             for laptop in three]
+    # (Not an answer taken in past a signing: only the laptops that had signed flag it.)
+    flags = [{(f.gid, f.table, f.field) for f in conflicts.flagged(laptop.sign_in())
+              if f.field != locked.APART} for laptop in three]
     assert flags[0] == flags[1] == flags[2]
+    answers = [sorted(r["gid"] for r in laptop.dump()["form_responses"]) for laptop in three]
+    assert answers[0] == answers[1] == answers[2]
     # Its workflow fields are never flagged: they follow from its revisions, signatures and
     # reviews on every laptop alike, before any admin looks (``services.sync.note_state``).
     assert not {f for _, table, f in flags[0] if table == "progress_notes"} & set(FIELDS)

@@ -30,7 +30,7 @@ is made of (``UNIQUES``, read from the models so a new constraint is covered):
   rewritten by sync. Two kinds of field are no conflict and take the greatest change id on
   every laptop: who changed it last, and a note's workflow fields (state, signing and final
   times, returned comment), which every laptop then works out from the merged note's records
-  (``note_state``).
+  (``note_state``); but attendance a note signed here states keeps its own (``locked``).
 
 Every clash is recorded in ``sync_clashes`` for an admin (``pending``), naming the table and
 the field, never the values.
@@ -42,12 +42,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import UniqueConstraint, func, select, tuple_, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash
 from ...storage.sync_capture import SYNCED
-from ..workspace import Workspace
+from ..workspace import SIGNED_MARKER, Workspace
 from . import rows
 from .rows import standing
 
@@ -316,9 +317,12 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
     # ``note_state`` then works out from the records. The clinical fields keep both values.
     last = {col: max(heads, key=lambda h: h[0]) for col, heads in fields.items()
             if rows.latest_only(name, col) and heads}
-    if last:
-        s.execute(update(rows.table(name)).where(*rows.key_filter(name, alias.row_key)).values(
-            rows.decode_fields(s, name, {col: head[1] for col, head in last.items()})))
+    if last and not _written(s, update(rows.table(name)).where(
+            *rows.key_filter(name, alias.row_key)).values(
+            rows.decode_fields(s, name, {col: head[1] for col, head in last.items()}))):
+        # Attendance a note signed here states (``locked``): the row keeps its own values,
+        # among the heads, so nothing goes out for them (``rows.kept_here``).
+        fields[rows.HELD] = [["", sorted(last)]]
     # The pulled row's id stands, on every laptop alike; so it does when the row here has a
     # global id that never travelled (given at signing, ``collect.unsent``): no other laptop
     # knows that id, it stays here as an alias so the signature naming it still verifies.
@@ -337,6 +341,18 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
 
 
 UNIQUE_MERGED = ("(merged)",)
+
+
+def _written(s: Session, statement: Any) -> bool:
+    """Run an update of a merged row; False where a signed note's guard refuses it."""
+    try:
+        with s.begin_nested():
+            s.execute(statement)
+    except DBAPIError as error:
+        if SIGNED_MARKER not in str(error.orig):
+            raise
+        return False
+    return True
 
 
 @dataclass(frozen=True)

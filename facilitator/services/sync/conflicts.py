@@ -55,7 +55,9 @@ class Choice:
     """When its laptop sent the change (its change id is time-ordered): the first sync round
     after the edit, so the edit itself was made at or before this time."""
     shown: bool
-    """The value the record shows now (the same on every laptop)."""
+    """The value the record shows now on this laptop: the newest, the same on every laptop,
+    but where a record merged from two laptops' (``clashes``) or one a note signed here locks
+    (``locked``) keeps its own until someone settles it."""
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,7 @@ def flagged(ws: Workspace) -> list[Flagged]:
             label = labels(row.tbl, row.row_key or "")
             if (how := locked.how_apart(row.fields)) is not None:
                 out.append(_apart(ws, row, how, kind, label))
-            here = (_row_values(s, row) if row.tbl == numbering.TABLE or rows.HELD in row.fields
-                    else {})
+            here = _row_values(s, row)
             signed = here if row.tbl == numbering.TABLE and here.get("signed_at") else None
             kept = rows.kept_here(row.tbl, here, row.fields)
             columns = rows.table(row.tbl).c
@@ -134,8 +135,10 @@ def flagged(ws: Workspace) -> list[Flagged]:
                         or not _competing(heads)):
                     continue  # sync's own notes (``signed_ids``); who changed it last
                 shown = winner(heads)
-                if field in kept and any(_key(h[1]) == _key(here.get(field)) for h in heads):
-                    shown = here[field]  # a row a signed note locks shows its own value
+                if field in here and any(_key(h[1]) == _key(here[field]) for h in heads):
+                    # What the row shows: the newest value, but for a row a signed note locks
+                    # and a row merged from two laptops' records, which keep their own.
+                    shown = here[field]
                 choices, seen = [], set()
                 for head in sorted(heads, key=lambda h: h[0]):
                     if _key(head[1]) in seen:  # one value from two laptops: offered once
@@ -230,6 +233,7 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
         typed = _key(value) not in {_key(v) for v in kept}
         if typed:
             value = _typed(row.tbl, field, kind, name, value)
+        here = _row_values(s, row)
         if signed is not None and field in signed:
             if _key(value) != _key(signed[field]):
                 raise Conflict("This revision is signed: its signed text stands and cannot"
@@ -238,9 +242,11 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
                                " its writer can add it as an addendum.")
             # Not written (a signed revision never is): noted for the next round, as the
             # capture triggers note a write.
-            s.execute(delete(SyncDirty).where(SyncDirty.tbl == row.tbl,
-                                              SyncDirty.row_key == row.row_key))
-            s.add(SyncDirty(tbl=row.tbl, row_key=row.row_key))
+            _note_dirty(s, row)
+        elif field in here and _key(here[field]) == _key(value):
+            # The row shows it already: not written (a row a note signed here states could
+            # not be, and keeping what it shows must still settle it), only sent.
+            _note_dirty(s, row)
         else:
             local = rows.decode_fields(s, row.tbl, {field: value})
             columns = rows.table(row.tbl).c
@@ -260,6 +266,13 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
                      set_aside=[v for v in kept if _key(v) != _key(value)])
         return Resolved(kind, labels(row.tbl, row.row_key), name,
                         labels.value(row.tbl, field, value))
+
+
+def _note_dirty(s: Session, row: SyncRow) -> None:
+    """Have the next round look at this row, as the capture triggers do after a write."""
+    s.execute(delete(SyncDirty).where(SyncDirty.tbl == row.tbl,
+                                      SyncDirty.row_key == row.row_key))
+    s.add(SyncDirty(tbl=row.tbl, row_key=row.row_key))
 
 
 SIGNED_TWICE = ("This revision was signed on two laptops apart. Every laptop shows the earlier"
