@@ -344,7 +344,8 @@ UNIQUE_MERGED = ("(merged)",)
 
 
 def _written(s: Session, statement: Any) -> bool:
-    """Run an update of a merged row; False where a signed note's guard refuses it."""
+    """Run an update of a merged row; False where a signed note's guard refuses it (as
+    ``locked.attempt``, which cannot be imported here: ``locked`` uses this module)."""
     try:
         with s.begin_nested():
             s.execute(statement)
