@@ -17,8 +17,9 @@ sync (the guard refusing it in every round) nor be lost. What the signing laptop
   "deleted"): gone on the other laptop, kept here.
 
 Only the laptop that had signed knows the change came apart from its signing, so only it flags
-it; edits and deletions leave the laptops different until someone settles them by hand (the
-README's "Not built yet"). Settling the flag acknowledges it; nothing the note states changes.
+it; after an edit or a deletion the laptops differ there (the README's "Not built yet": a rule
+that converges would need to know what the signer had seen). Settling the flag acknowledges
+it; nothing the note states changes.
 """
 
 from __future__ import annotations
