@@ -236,7 +236,7 @@ def _insert_run(s: Session, changes: list[dict[str, Any]], index: GidIndex,
         batch = [{"id": local_id, **values}
                  for (_change, values), local_id in zip(chunk, ids, strict=True)]
         if locked.covered(s, name, batch):  # a guard may refuse one: in a savepoint
-            if not locked.attempt(s, lambda b=batch: writer.rows(conn, b))[1]:
+            if not rows.attempt(s, lambda b=batch: writer.rows(conn, b))[1]:
                 break  # the rows from there on go one by one (``_insert``)
         else:
             writer.rows(conn, batch)

@@ -42,13 +42,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import UniqueConstraint, func, select, tuple_, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash
 from ...storage.sync_capture import SYNCED
-from ..workspace import SIGNED_MARKER, Workspace
+from ..workspace import Workspace
 from . import rows
 from .rows import standing
 
@@ -317,9 +316,9 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
     # ``note_state`` then works out from the records. The clinical fields keep both values.
     last = {col: max(heads, key=lambda h: h[0]) for col, heads in fields.items()
             if rows.latest_only(name, col) and heads}
-    if last and not _written(s, update(rows.table(name)).where(
-            *rows.key_filter(name, alias.row_key)).values(
-            rows.decode_fields(s, name, {col: head[1] for col, head in last.items()}))):
+    if last and not rows.attempt(s, lambda: s.execute(update(rows.table(name)).where(
+            *rows.key_filter(name, alias.row_key)).values(rows.decode_fields(
+                s, name, {col: head[1] for col, head in last.items()}))))[1]:
         # Attendance a note signed here states (``locked``): the row keeps its own values,
         # among the heads, so nothing goes out for them (``rows.kept_here``).
         fields[rows.HELD] = [["", sorted(last)]]
@@ -341,19 +340,6 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
 
 
 UNIQUE_MERGED = ("(merged)",)
-
-
-def _written(s: Session, statement: Any) -> bool:
-    """Run an update of a merged row; False where a signed note's guard refuses it (as
-    ``locked.attempt``, which cannot be imported here: ``locked`` uses this module)."""
-    try:
-        with s.begin_nested():
-            s.execute(statement)
-    except DBAPIError as error:
-        if SIGNED_MARKER not in str(error.orig):
-            raise
-        return False
-    return True
 
 
 @dataclass(frozen=True)

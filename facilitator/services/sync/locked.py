@@ -24,8 +24,7 @@ it; nothing the note states changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError
@@ -33,7 +32,6 @@ from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
 from ...storage.guards import GUARDS, lifted
-from ..workspace import SIGNED_MARKER
 from . import clashes, rows
 
 # Tables whose rows a signed note's guards lock (``storage.guards``): the facts it states, and
@@ -51,25 +49,6 @@ INSERT_LOCKED = frozenset(name for name in LOCKED_BY_SIGNING - {"note_goal_links
 APART = rows.APART
 INSERTED, DELETED = "inserted", "deleted"
 
-T = TypeVar("T")
-
-
-def refused(error: DBAPIError) -> bool:
-    """Whether a signed note's guard refused the statement (anything else is re-raised)."""
-    return SIGNED_MARKER in str(error.orig)
-
-
-def attempt(s: Session, statement: Callable[[], T]) -> tuple[T | None, bool]:
-    """Run ``statement`` in a savepoint: (its result, True), or (None, False) where a signed
-    note's guard refused it, leaving nothing of it behind."""
-    try:
-        with s.begin_nested():
-            return statement(), True
-    except DBAPIError as error:
-        if not refused(error):
-            raise
-        return None, False
-
 
 def written(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -> bool:
     """Write a pulled update; False where a signed note's guard refuses it (a row of the facts
@@ -77,7 +56,7 @@ def written(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -> b
     if name not in LOCKED_BY_SIGNING:
         clashes.update_row(s, name, record, values)
         return True
-    return attempt(s, lambda: clashes.update_row(s, name, record, values))[1]
+    return rows.attempt(s, lambda: clashes.update_row(s, name, record, values))[1]
 
 
 def insert(s: Session, name: str, values: dict[str, Any]) -> tuple[Any, bool]:
@@ -93,10 +72,10 @@ def insert(s: Session, name: str, values: dict[str, Any]) -> tuple[Any, bool]:
         try:
             return conn.execute(statement, values), False
         except DBAPIError as error:
-            if not refused(error):
+            if not rows.refused(error):
                 raise
     else:
-        result, done = attempt(s, lambda: conn.execute(statement, values))
+        result, done = rows.attempt(s, lambda: conn.execute(statement, values))
         if done:
             return result, False
     with lifted(conn, f"{name}_signed_no_insert"):
@@ -138,7 +117,7 @@ def deleted(s: Session, name: str, key: str) -> bool:
     if name not in LOCKED_BY_SIGNING:
         s.execute(statement)
         return True
-    return attempt(s, lambda: s.execute(statement))[1]
+    return rows.attempt(s, lambda: s.execute(statement))[1]
 
 
 def mark(fields: dict[str, Any], change_id: str, how: str) -> dict[str, Any]:

@@ -13,9 +13,10 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime, time
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Column, Table, TypeDecorator, and_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 # Every model module, so that Base.metadata knows every synced table.
@@ -26,6 +27,7 @@ from ...models.sync_security import SyncClash
 from ...storage.sync_capture import LOCAL_COLUMNS, SYNCED
 from .. import note_workflow
 from ..errors import SyncProblem
+from ..workspace import SIGNED_MARKER
 
 # References kept without a foreign key constraint (see their models).
 EXTRA_REFS = {("users", "supervisor_id"): "users", ("segments", "topic_version_id"):
@@ -45,6 +47,26 @@ HELD = "~held"
 # A row that came apart from a note signed here (``locked``): taken in past its guard, or kept
 # though deleted elsewhere. Flagged until settled.
 APART = "~apart"
+
+
+T = TypeVar("T")
+
+
+def refused(error: DBAPIError) -> bool:
+    """Whether a signed note's guard refused the statement (``storage.guards``)."""
+    return SIGNED_MARKER in str(error.orig)
+
+
+def attempt(s: Session, statement: Callable[[], T]) -> tuple[T | None, bool]:
+    """Run ``statement`` in a savepoint: (its result, True), or (None, False) where a signed
+    note's guard refused it, leaving nothing of it behind (any other error is raised)."""
+    try:
+        with s.begin_nested():
+            return statement(), True
+    except DBAPIError as error:
+        if not refused(error):
+            raise
+        return None, False
 
 
 def kept_here(name: str, current: dict[str, Any], fields: dict[str, Any]) -> set[str]:
