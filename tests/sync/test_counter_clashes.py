@@ -299,3 +299,55 @@ def test_three_revisions_signed_apart_are_numbered_by_global_id_on_every_laptop(
         assert _signatures_hold(laptop) == [], laptop.name
     assert a.dump()["note_revisions"] == b.dump()["note_revisions"] == c.dump()[
         "note_revisions"]
+
+
+def test_three_plans_for_one_cell_are_numbered_alike_on_every_laptop(
+        trio: list[Laptop], nc: NotesClinic) -> None:
+    """Each of three laptops saved the group's plan apart with its own topic in one cell. The
+    laptops learn of the others' entries in different orders (C's first, then A's, then B's);
+    every laptop numbers the cell's entries alike: by the slot each was saved in, then by
+    global id."""
+    a, b, c = trio
+    module = authoring.add_module(a.sign_in(), ModuleDraft("Sleep and recovery")).key
+    keys = [authoring.add_topic(a.sign_in(), module, _topic(title)).key
+            for title in ("Wind-down routine", "Caffeine and sleep", "Naps and shift work")]
+    for laptop in (a, b, c, a):
+        laptop.sync()
+    for laptop, key in zip(trio, keys, strict=True):
+        planning.save_plan(laptop.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, key)])
+        nc.clock.advance(minutes=1)
+    for laptop in (c, a, b, c, a, b):
+        laptop.sync()
+    slots = _rows(a, "rotation_entries", "slot")
+    for laptop in (b, c):
+        assert _rows(laptop, "rotation_entries", "slot") == slots, laptop.name
+    assert sorted(slots.values()) == [0, 1, 2]
+    assert [slots[gid] for gid in sorted(slots)] == [0, 1, 2]  # the smaller global id first
+    assert a.dump()["rotation_entries"] == b.dump()["rotation_entries"] == c.dump()[
+        "rotation_entries"]
+
+
+def test_an_entry_deleted_elsewhere_gives_its_slot_back_on_every_laptop(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """A and B each planned a topic in one slot apart; B, holding both, shows B's second.
+    Then A saved its plan again empty (not having seen B's entry): on A, B's entry arrives to a
+    free slot; on B, the deletion of A's entry gives the slot back to B's. Both laptops show
+    B's entry in the slot it was saved in."""
+    a, b = pair
+    module = authoring.add_module(a.sign_in(), ModuleDraft("Sleep and recovery")).key
+    keys = [authoring.add_topic(a.sign_in(), module, _topic(title)).key
+            for title in ("Wind-down routine", "Caffeine and sleep")]
+    meet(a, b)
+    planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[0])])
+    planning.save_plan(b.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[1])])
+    a.sync()
+    nc.clock.advance(minutes=1)
+    b.sync()  # B holds both: A's keeps slot 0 (the smaller global id), B's shows in 1
+    assert sorted(_rows(b, "rotation_entries", "slot").values()) == [0, 1]
+    planning.save_plan(a.sign_in(), nc.group.id, 4, [])
+    meet(a, b)
+    for laptop in (a, b):
+        view = planning.get_plan(laptop.sign_in(), nc.group.id)
+        assert [(c.week, c.slot, c.topic_key) for c in view.cells] == [(0, 0, keys[1])], (
+            laptop.name)
+    assert a.dump()["rotation_entries"] == b.dump()["rotation_entries"]

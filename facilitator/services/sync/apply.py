@@ -42,7 +42,7 @@ from ...models.sync import SyncRow
 from ...storage.bulk import BulkInsert, next_key
 from ...storage.guards import lifted
 from ...storage.sync_capture import SYNCED
-from . import clashes, locked, note_state, numbering, rows
+from . import cells, clashes, locked, note_state, numbering, rows
 from .collect import conflicted, winner
 from .rows import MissingRecord
 
@@ -66,6 +66,8 @@ def apply_changes(s: Session, changes: list[dict[str, Any]],
     # The notes whose revisions arrived or changed, numbered by what this laptop now holds.
     numbering.renumber(s, [int(found[1]) for c in pending if c["table"] == numbering.TABLE
                            and (found := index.known.get(c["gid"])) and found[1] is not None])
+    # The plans whose entries came, changed or went: their cells numbered the same way.
+    cells.renumber(s, index.touched.pop(cells.PLANS, ()))
     # The notes whose records came: their workflow fields are worked out once, before the
     # transaction commits (``note_state.settle_touched``), not after every entry.
     note_state.remember(pending, index)
@@ -240,7 +242,9 @@ def _insert_run(s: Session, changes: list[dict[str, Any]], index: GidIndex,
                 break  # the rows from there on go one by one (``_insert``)
         else:
             writer.rows(conn, batch)
-        for (change, _values), local_id in zip(chunk, ids, strict=True):
+        for (change, values), local_id in zip(chunk, ids, strict=True):
+            if name == cells.TABLE:
+                cells.remember(index, values["plan_id"])
             index.known[change["gid"]] = (name, str(local_id))
             index.new.append({"gid": change["gid"], "tbl": name, "row_key": str(local_id),
                               "conflicted": False,
@@ -292,6 +296,8 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
             name, rows.key_of(name, values))).values({col: values["id"] for col in own}))
     key = rows.key_of(name, values)
     index.known[change["gid"]] = (name, key)
+    if name == cells.TABLE:  # placed among its cell's entries after the entry (``cells``)
+        cells.remember(index, values["plan_id"])
     fields = {col: [[change["id"], v]] for col, v in change["fields"].items()}
     if holder is not None:
         sent = change["fields"]["number"]
@@ -358,6 +364,8 @@ def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         fields[rows.HELD] = [["", sorted(held | set(shown))]]
         known.fields = fields
         known.conflicted = conflicted(name, fields)
+    if name == cells.TABLE:
+        cells.edited(s, index, known, shown)
     return 1
 
 
@@ -371,6 +379,8 @@ def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         return 0
     if known.row_key is None:
         return 0
+    if name == cells.TABLE:  # its slot is given back (``cells``)
+        cells.remember(index, cells.plan_of(s, known.row_key))
     if not locked.deleted(s, name, known.row_key):
         # A note signed here states it: kept here, flagged (``locked``).
         index.known[change["gid"]] = (name, known.row_key)

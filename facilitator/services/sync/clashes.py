@@ -12,15 +12,14 @@ is made of (``UNIQUES``, read from the models so a new constraint is covered):
   greater global id (UUIDv7: the later one) gets ``-`` and the last six hex digits of its
   global id appended, on every laptop alike, so the laptops agree; an admin renames or merges.
 * **a counter within its parent** (integers besides references: ``topic_versions.version``,
-  ``rotation_entries.slot``): both rows stay, one keeps the number and the other takes the
-  next free one, the same on every laptop whichever row it held first: a row that can never
-  change keeps its number, else the smaller global id does. When that is the pulled row, the
-  row here moves (``_renumber``). Two topic versions made on two laptops offline cannot move
-  (signed notes name a version by its number): each laptop keeps its own at the number it had
-  and numbers the other's next, so that numbering differs between the laptops until an admin
-  looks. A note's revisions (``note_revisions.number``) are numbered by ``numbering`` instead,
-  by what the laptop holds rather than by what it saw first: with three laptops, or a draft
-  returned on one laptop, "the next free number" depends on arrival order.
+  ``rotation_entries.slot``): both rows stay, the pulled one takes the next free number
+  (``_renumber``). A plan's entries are then numbered by ``cells``, and a note's revisions
+  (``note_revisions.number``) by ``numbering``, each by what the laptop holds rather than by
+  what it saw first: with three laptops, or a draft returned on one laptop, "the next free
+  number" depends on arrival order. Two topic versions made on two laptops offline cannot
+  move (signed notes name a version by its number): each laptop keeps its own at the number
+  it had and numbers the other's next, so that numbering differs between the laptops until
+  an admin looks.
 * **only references** (``attendance``, ``progress_notes``: one per participant and session;
   ``rotation_plans``: one per group; the link tables): both rows describe one thing, so they
   become one: the row with the smaller global id stands, the other global id becomes an alias
@@ -170,7 +169,7 @@ def settle_insert(s: Session, name: str, gid: str, values: dict[str, Any],
             return Alias(rows.key_of(name, dict(existing)), other)
         if how == "renumber":
             assert column is not None
-            values = _renumber(s, ws, name, gid, values, dict(existing), other, columns, column)
+            values = _renumber(s, ws, name, gid, values, other, columns, column)
             continue
         assert column is not None
         length = t.c[column].type.length or 64
@@ -184,100 +183,43 @@ def settle_insert(s: Session, name: str, gid: str, values: dict[str, Any],
     return values
 
 
-def fixed(name: str) -> bool:
-    """Whether a table's counter can never change: a topic version's (signed notes name a
-    version by its number)."""
-    return name == "topic_versions"
-
-
-def _keeps_number(name: str, gid: str, other: str | None) -> bool:
-    """Whether row ``gid`` takes the number row ``other`` has here, which moves on: a row that
-    can never change keeps its number, else the smaller global id does."""
-    if other is None:
-        return False  # the row here never travelled: nothing to agree on yet
-    return not fixed(name) and gid < other
-
-
-def _move(s: Session, name: str, key: str, column: str, number: int) -> None:
-    t = rows.table(name)
-    s.execute(update(t).where(*rows.key_filter(name, key)).values({column: number}))
-
-
-def _moved_record(s: Session, gid: str, column: str, number: int) -> None:
-    """What sync knows of a row it moved to ``number``: moved too (not sent as an edit: each
-    laptop moves it itself)."""
-    record = s.get(SyncRow, gid)
-    if record is None or column not in record.fields:
-        return
-    record.fields = {**record.fields, column: [[h[0], number, *h[2:]]
-                                               for h in record.fields[column]]}
-
-
 def _free(s: Session, name: str, values: dict[str, Any], columns: tuple[str, ...],
-          column: str, *, leaving: str | None = None) -> int:
-    """The next free number under the parent of ``values`` (not counting row ``leaving``)."""
+          column: str) -> int:
+    """The next free number under the parent of ``values``."""
     t = rows.table(name)
-    query = select(func.max(t.c[column])).where(*[t.c[c] == values[c] for c in columns
-                                                  if c != column])
-    if leaving is not None:
-        query = query.where(~rows.key_match(name, leaving))
-    return (s.scalar(query) or 0) + 1
+    return (s.scalar(select(func.max(t.c[column])).where(
+        *[t.c[c] == values[c] for c in columns if c != column])) or 0) + 1
 
 
 def _renumber(s: Session, ws: Workspace | None, name: str, gid: str, values: dict[str, Any],
-              existing: dict[str, Any], other: str | None, columns: tuple[str, ...],
-              column: str) -> dict[str, Any]:
-    """Two rows with one number under one parent: one keeps it, the other takes the next free
-    number, chosen alike on every laptop whichever row it held first (``_keeps_number``). When
-    that is the pulled row, the row here moves. Two topic versions (never moved): the pulled
-    one takes the next number, so each laptop keeps its own at the number it had (they differ
+              other: str | None, columns: tuple[str, ...], column: str) -> dict[str, Any]:
+    """Two rows with one number under one parent: the pulled one takes the next free number.
+    A plan's entries are then placed alike on every laptop (``cells``); two topic versions
+    (never moved) stay so, each laptop keeping its own at the number it had (they differ
     until an admin looks; nothing is lost)."""
-    free = _free(s, name, values, columns, column)
-    if not _keeps_number(name, gid, other):
-        _record(s, ws, name, gid, other or "", columns, True)
-        return {**values, column: free}
-    assert other is not None
-    _move(s, name, rows.key_of(name, existing), column, free)
-    _moved_record(s, other, column, free)
-    _record(s, ws, name, other, gid, columns, True)
-    return values
+    _record(s, ws, name, gid, other or "", columns, True)
+    return {**values, column: _free(s, name, values, columns, column)}
 
 
 def update_row(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -> None:
     """Write a pulled update of the row of ``record`` (not a note revision: ``numbering``). An
-    update giving it a number another row holds here (a plan's slot) makes room as an insert
-    does: the row whose number it is by ``_keeps_number`` has it, the other takes the next free
-    one."""
+    update giving it a number another row holds here (a plan's slot; the app itself never
+    edits one) gives it the next free one, as an insert does (``cells`` then places it)."""
     assert record.row_key is not None
     t, key = rows.table(name), record.row_key
-    where = rows.key_filter(name, key)
     clash = _holder(s, name, key, values)
-    if clash is None:
-        s.execute(update(t).where(*where).values(**values))
-        return
-    current, holder, columns, column, other = clash
-    after = {**current, **values}
-    if not _keeps_number(name, record.gid, other):
-        values = {c: v for c, v in values.items() if c != column}
-        if values:
-            s.execute(update(t).where(*where).values(**values))
+    if clash is not None:
+        after, columns, column, other = clash
+        values = {**values, column: _free(s, name, after, columns, column)}
         _record(s, None, name, record.gid, other or "", columns, True)
-        return
-    assert other is not None
-    holder_key = rows.key_of(name, holder)
-    _move(s, name, holder_key, column, _free(s, name, after, columns, column))  # out of the way
-    s.execute(update(t).where(*where).values(**values))
-    free = _free(s, name, after, columns, column, leaving=holder_key)
-    _move(s, name, holder_key, column, free)
-    _moved_record(s, other, column, free)
-    _record(s, None, name, other, record.gid, columns, True)
+    s.execute(update(t).where(*rows.key_filter(name, key)).values(**values))
 
 
 def _holder(s: Session, name: str, key: str, values: dict[str, Any]
-            ) -> tuple[dict[str, Any], dict[str, Any], tuple[str, ...], str, str | None] | None:
-    """Another row holding the number an update gives row ``key``: (row ``key`` as it is, the
-    other row, the unique key's columns, the numbered column, the other row's global id), or
-    None. Reads nothing for an update that sets no counter (nearly every one)."""
+            ) -> tuple[dict[str, Any], tuple[str, ...], str, str | None] | None:
+    """Another row holding the number an update gives row ``key``: (row ``key`` as the update
+    would leave it, the unique key's columns, the numbered column, the other row's global id),
+    or None. Reads nothing for an update that sets no counter (nearly every one)."""
     t = rows.table(name)
     for columns, column in _COUNTERS.get(name, ()):
         if column not in values:
@@ -289,8 +231,7 @@ def _holder(s: Session, name: str, key: str, values: dict[str, Any]
         found = s.execute(select(t).where(*[t.c[c] == after[c] for c in columns],
                                           ~rows.key_match(name, key))).mappings().first()
         if found is not None:
-            row = dict(found)
-            return current, row, columns, column, gid_of(s, name, rows.key_of(name, row))
+            return after, columns, column, gid_of(s, name, rows.key_of(name, dict(found)))
     return None
 
 
