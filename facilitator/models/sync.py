@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -183,3 +184,6 @@ class SyncState(Base):
     cursor: Mapped[int] = mapped_column(BigInteger, default=0)
     last_sync_at: Mapped[datetime | None]
     last_problem: Mapped[str] = mapped_column(Text, default="")
+    # True only inside a pull's write slice: the capture triggers do not note what it applies
+    # (``storage.sync_capture.uncaptured``).
+    applying: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -18,6 +18,11 @@ version and sync's own bookkeeping.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection
+
 from .guards import ExactGuard, pg_forms
 
 # table -> its primary key columns, in the order the row key joins them ("12" or "12,34").
@@ -62,16 +67,34 @@ def _synced_columns(table: str) -> list[str]:
     return [c.name for c in Base.metadata.tables[table].columns if c.name not in local]
 
 
-def _trigger(table: str, verb: str) -> ExactGuard:
+# When a change is noted: sync is set up, and the change is not one a pull is applying
+# (``sync_state.applying``, set for the length of a pull's write slice and cleared before its
+# commit): what a slice writes is the hub's already, and noting ~700,000 rows of a new laptop's
+# first pull only to delete the notes at the slice's end was a sixteenth of that pull. A pulled
+# change to a record noted already (an edit made here and not sealed yet) is still noted: the
+# note moves, which is how a slice finds it wrote such a record (``services.sync.unsealed``).
+def captured(table: str, row: str) -> str:
+    return ("EXISTS (SELECT 1 FROM sync_state WHERE NOT applying) OR EXISTS (SELECT 1 FROM"
+            f" sync_dirty WHERE tbl = '{table}' AND row_key = {row_key_sql(table, row)})")
+
+
+def captured_0008(table: str, row: str) -> str:
+    """The condition before migration 0012 (the triggers 0008 and 0010 installed)."""
+    return "EXISTS (SELECT 1 FROM sync_state)"
+
+
+def _trigger(table: str, verb: str, when: Callable[[str, str], str] = captured
+             ) -> ExactGuard:
     row = "OLD" if verb == "DELETE" else "NEW"
+    condition = when(table, row)
     name = f"sync_capture_{table}_{verb.lower()}"
     event = f"UPDATE OF {', '.join(_synced_columns(table))}" if verb == "UPDATE" else verb
     return ExactGuard(name, table, (
         f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW"
-        " WHEN EXISTS (SELECT 1 FROM sync_state) BEGIN"
+        f" WHEN {condition} BEGIN"
         f" INSERT OR REPLACE INTO sync_dirty (tbl, row_key)"
         f" VALUES ('{table}', {row_key_sql(table, row)}); END"),
-        pg_forms(name, "AFTER", event, table, "EXISTS (SELECT 1 FROM sync_state)",
+        pg_forms(name, "AFTER", event, table, condition,
                  f"INSERT INTO sync_dirty (tbl, row_key) VALUES ('{table}',"
                  f" {row_key_sql(table, row)}){_PG_REPLACE}"))
 
@@ -107,3 +130,18 @@ def baseline_sql(dialect: str = "sqlite") -> list[str]:
 
 CAPTURE_TRIGGERS: tuple[ExactGuard, ...] = tuple(
     _trigger(table, verb) for table in SYNCED for verb in ("INSERT", "UPDATE", "DELETE"))
+# As migrations 0008 and 0010 installed them (and 0012's downgrade puts them back).
+CAPTURE_TRIGGERS_0008: tuple[ExactGuard, ...] = tuple(
+    _trigger(table, verb, captured_0008) for table in SYNCED
+    for verb in ("INSERT", "UPDATE", "DELETE"))
+
+
+@contextmanager
+def uncaptured(conn: Connection) -> Iterator[None]:
+    """Changes made inside are not noted, but for records noted already (``captured``): a
+    pull applying what it pulled, in its own write transaction. The flag is set and cleared
+    within it, so a crash leaves it cleared; not cleared when the block raises: the caller's
+    transaction then rolls back."""
+    conn.exec_driver_sql("UPDATE sync_state SET applying = TRUE")
+    yield
+    conn.exec_driver_sql("UPDATE sync_state SET applying = FALSE")

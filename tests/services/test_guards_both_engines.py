@@ -203,6 +203,30 @@ def test_capture_notes_each_changed_record_once_newest_touch_last(migrated: Sche
     assert _noted(migrated) == [("participants", "1"), ("participants", "2")]
 
 
+def test_what_a_pull_applies_is_noted_only_where_an_edit_waits(migrated: Schema) -> None:
+    """Inside ``uncaptured`` (a pull's write slice) a new or changed record is not noted, but
+    one noted already (an edit made here, not sealed yet) is noted again, last: that moved
+    note is how the slice finds it wrote over an unsealed edit. After it, capture is back."""
+    from facilitator.storage.sync_capture import uncaptured
+
+    with migrated.engine.begin() as conn:
+        add(conn, "users", id=1, login="admin")
+        conn.execute(text("INSERT INTO sync_state (id, hub_dsn, hub_id, cursor, last_problem)"
+                          " VALUES (1, '', '', 0, '')"))
+        add(conn, "participants", id=1, chart_id="C-1")
+        add(conn, "participants", id=2, chart_id="C-2")
+        conn.execute(text("DELETE FROM sync_dirty WHERE tbl = 'users'"))
+    with migrated.engine.begin() as conn, uncaptured(conn):
+        add(conn, "participants", id=3, chart_id="C-3")
+        conn.execute(text("UPDATE participants SET status = 'on_hold' WHERE id IN (1, 3)"))
+        conn.execute(text("UPDATE users SET login = 'admin2'"))
+    assert _noted(migrated) == [("participants", "2"), ("participants", "1")]
+    with migrated.engine.begin() as conn:
+        conn.execute(text("UPDATE participants SET status = 'active' WHERE id = 3"))
+    assert _noted(migrated) == [("participants", "2"), ("participants", "1"),
+                                ("participants", "3")]
+
+
 def test_the_baseline_notes_every_existing_row(migrated: Schema) -> None:
     with migrated.engine.begin() as conn:
         add(conn, "users", id=1, login="admin")

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from ...models.sync import SyncPeer, SyncSeen
 from ...storage.engine import json_value
 from ...storage.install import InstallBinding
+from ...storage.sync_capture import uncaptured
 from ...sync import chain as C
 from ...sync import entry as E
 from ..errors import Cancelled, ServiceError, SyncProblem
@@ -176,8 +177,9 @@ def _apply_slice(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
     refused: tuple[Exception, str | None] | None = None
     taken: list[tuple[int, bytes]] = []
     # Relaxed (no fsync per commit): what a slice applies the hub keeps, and the console
-    # waiting behind a slice then waits for no disk flush but its own.
-    with ws.transaction(durable=False) as s:
+    # waiting behind a slice then waits for no disk flush but its own. What it writes is not
+    # noted for sending (``uncaptured``): it is the hub's already.
+    with ws.transaction(durable=False) as s, uncaptured(s.connection()):
         collected = not epochs.waiting_epochs(s)
         stop, ended = _slice(ws, quiet), False
         # While a new sync key waits, edits are not sealed (``seal_local``) and stay noted.
@@ -231,16 +233,12 @@ def _apply_slice(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
             if stop():
                 break
         note_state.settle_touched(s, index)  # their notes' state, worked out once
-        if collected:
-            # The capture triggers noted the rows just applied: those notes go. Local edits
-            # were noted before this transaction (none can come in while it holds the lock);
-            # sealed, they are gone, else they stay for a later seal.
-            if unsealed is not None and not unsealed.intact(s):
-                raise _SealFirst(taken)
-            # The driver's statement: the last thing a slice does before its commit, which a
-            # console action may be waiting for.
-            s.connection().exec_driver_sql("DELETE FROM sync_dirty WHERE id > ?",
-                                           (unsealed.mark if unsealed else 0,))
+        # The capture triggers noted nothing this slice applied (``uncaptured``) but a record
+        # with an edit of this laptop noted already, whose note then moved: local edits were
+        # noted before this transaction (none can come in while it holds the lock) and stay
+        # for a later seal, unless a pulled change reached one.
+        if unsealed is not None and not unsealed.intact(s):
+            raise _SealFirst(taken)
     if refused is not None:
         error, device = refused
         if isinstance(error, E.EntryError) and device is not None:

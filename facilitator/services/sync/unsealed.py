@@ -20,7 +20,7 @@ class Unsealed:
     it (or a row merged into it), or inserts into a table with a unique key that has edits
     here (``clashes`` may merge with or renumber a row here); a plain insert reaches nothing."""
 
-    mark: int  # the newest note's id: the slice's own writes are noted after it
+    mark: int  # the newest note's id: a slice's write to a noted record notes it after it
     count: int
     gids: frozenset[str]
     tables: frozenset[str]

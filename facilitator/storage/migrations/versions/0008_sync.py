@@ -17,7 +17,8 @@ from alembic import op
 
 import facilitator.models.base
 from facilitator.storage.guards import create_sql, drop_sql
-from facilitator.storage.sync_capture import ADDED_LATER, CAPTURE_TRIGGERS
+from facilitator.storage.sync_capture import ADDED_LATER
+from facilitator.storage.sync_capture import CAPTURE_TRIGGERS_0008 as CAPTURE_TRIGGERS
 
 revision: str = "0008_sync"
 down_revision: str | None = "0007"

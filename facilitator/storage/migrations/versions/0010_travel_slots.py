@@ -13,7 +13,7 @@ from alembic import op
 
 import facilitator.models.base
 from facilitator.storage.guards import create_sql, drop_sql
-from facilitator.storage.sync_capture import CAPTURE_TRIGGERS
+from facilitator.storage.sync_capture import CAPTURE_TRIGGERS_0008 as CAPTURE_TRIGGERS
 
 revision: str = "0010_travel_slots"
 down_revision: str | None = "0009_sync_security"
