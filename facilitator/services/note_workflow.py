@@ -31,12 +31,15 @@ from sqlalchemy.orm import Session
 from ..models.notes import NoteReview, NoteRevision, ProgressNote, Signature
 from ..models.users import User
 
-__all__ = ["COSIGN_REQUIRED", "FIELDS", "Header", "Review", "Revision", "derive", "derived"]
+__all__ = ["AUTHOR", "COSIGN_REQUIRED", "CO_SIGNER", "FIELDS", "RETURNED", "Header", "Review",
+           "Revision", "derive", "derived"]
 
 # The key in a signed revision's facts saying whether its author's signature needed a
 # supervisor's co-signature when it was made.
 COSIGN_REQUIRED = "cosign_required"
 FIELDS = ("state", "signed_at", "final_at", "returned_comment")
+# The records ``derive`` reads: signatures by meaning, reviews by decision (no other counts).
+AUTHOR, CO_SIGNER, RETURNED = "author", "co-signer", "returned"
 
 
 @dataclass(frozen=True)
@@ -118,22 +121,24 @@ def derived(s: Session, note_ids: Iterable[int]) -> dict[int, tuple[Header, Head
 
 def _derived(s: Session, ids: list[int]) -> dict[int, tuple[Header, Header]]:
     n, r, sig, rv = ProgressNote, NoteRevision, Signature, NoteReview
-    notes = {row.id: Header(row.state, row.signed_at, row.final_at, row.returned_comment)
-             for row in s.execute(select(n.id, n.state, n.signed_at, n.final_at,
-                                         n.returned_comment).where(n.id.in_(ids)))}
     revisions: dict[int, list[Any]] = {}
     for row in s.execute(select(r.id, r.note_id, r.number, r.signed_at)
-                         .where(r.note_id.in_(list(notes)))):
+                         .where(r.note_id.in_(ids))):
         revisions.setdefault(row.note_id, []).append(row)
+    if not revisions:
+        return {}  # notes without a revision yet (a pull brings the notes before them)
+    notes = {row.id: Header(row.state, row.signed_at, row.final_at, row.returned_comment)
+             for row in s.execute(select(n.id, n.state, n.signed_at, n.final_at,
+                                         n.returned_comment).where(n.id.in_(list(revisions))))}
     cosigned: dict[int, datetime] = {}
     for rev_id, at in s.execute(select(sig.revision_id, func.min(sig.signed_at))
                                 .join(r, r.id == sig.revision_id)
-                                .where(r.note_id.in_(list(notes)), sig.meaning == "co-signer")
+                                .where(r.note_id.in_(list(notes)), sig.meaning == CO_SIGNER)
                                 .group_by(sig.revision_id)):
         cosigned[rev_id] = at
     returns: dict[int, list[Review]] = {}
     for row in s.execute(select(rv.note_id, rv.revision_id, rv.at, rv.comment)
-                         .where(rv.note_id.in_(list(notes)), rv.decision == "returned")):
+                         .where(rv.note_id.in_(list(notes)), rv.decision == RETURNED)):
         returns.setdefault(row.note_id, []).append(Review(row.revision_id, row.at, row.comment))
     tops = {nid: max(found, key=lambda x: x.number) for nid, found in revisions.items()}
     # What a signed, uncosigned top revision states of co-signature (the one key of its facts,
@@ -146,7 +151,7 @@ def _derived(s: Session, ids: list[int]) -> dict[int, tuple[Header, Header]]:
         for rev_id, said, needs in s.execute(
                 select(r.id, r.facts[COSIGN_REQUIRED].as_boolean(), User.requires_cosign)
                 .where(r.id.in_(waiting))
-                .outerjoin(sig, (sig.revision_id == r.id) & (sig.meaning == "author"))
+                .outerjoin(sig, (sig.revision_id == r.id) & (sig.meaning == AUTHOR))
                 .outerjoin(User, User.id == sig.signer_id)):
             required[rev_id] = said
             signer_needs[rev_id] = bool(needs)

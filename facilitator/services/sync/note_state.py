@@ -24,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ...models.notes import NoteReview, NoteRevision, ProgressNote, Signature
 from ...models.sync import SyncRow
-from ..note_workflow import FIELDS, derived
+from ..note_workflow import AUTHOR, COSIGN_REQUIRED, FIELDS, RETURNED, derived
 from . import rows
 from .rows import MissingRecord, conflicted
 
@@ -42,20 +42,29 @@ AT_ONCE = 500
 
 
 def notes_of(s: Session, keys: dict[str, set[int]]) -> set[int]:
-    """The notes these rows (table -> local keys) belong to."""
+    """The notes whose workflow fields these rows (table -> local keys) may change: every
+    note and revision's; of the reviews, the returns (``note_workflow.derive`` reads no other
+    decision); of the signatures, co-signatures, and an author's where the revision does not
+    state whether it needed co-signature (only then does ``derive`` read who signed). A new
+    laptop's first pull brings the signatures after their revisions: its notes are worked out
+    once for the revisions, then again only where a co-signature came."""
     found = set(keys.get(NOTES, ()))
-    by: list[tuple[str, Any, Any]] = [
-        ("note_revisions", NoteRevision.id, NoteRevision.note_id),
-        ("note_reviews", NoteReview.id, NoteReview.note_id)]
-    for name, key, note in by:
-        wanted = sorted(keys.get(name, ()))
-        for start in range(0, len(wanted), AT_ONCE):
-            found.update(s.scalars(select(note).where(key.in_(wanted[start:start + AT_ONCE]))))
+    wanted = sorted(keys.get("note_revisions", ()))
+    for start in range(0, len(wanted), AT_ONCE):
+        found.update(s.scalars(select(NoteRevision.note_id).where(
+            NoteRevision.id.in_(wanted[start:start + AT_ONCE]))))
+    wanted = sorted(keys.get("note_reviews", ()))
+    for start in range(0, len(wanted), AT_ONCE):
+        found.update(s.scalars(select(NoteReview.note_id).where(
+            NoteReview.id.in_(wanted[start:start + AT_ONCE]),
+            NoteReview.decision == RETURNED)))
     signed = sorted(keys.get("signatures", ()))
+    unstated = NoteRevision.facts[COSIGN_REQUIRED].as_boolean().is_(None)
     for start in range(0, len(signed), AT_ONCE):
         found.update(s.scalars(select(NoteRevision.note_id).join(
             Signature, Signature.revision_id == NoteRevision.id).where(
-                Signature.id.in_(signed[start:start + AT_ONCE]))))
+                Signature.id.in_(signed[start:start + AT_ONCE]),
+                or_(Signature.meaning != AUTHOR, unstated))))
     return found
 
 
