@@ -129,6 +129,14 @@ class PlanView:
     def retired_cells(self) -> tuple[PlanCell, ...]:
         return tuple(c for c in self.cells if c.retired)
 
+    @property
+    def unplaced_cells(self) -> tuple[PlanCell, ...]:
+        """Entries in a module slot the block does not have: clinic sync gives a topic planned
+        in one slot on two laptops apart the next slot free (``services.sync.cells``), and a
+        block may have lost a module segment since. The grid cannot show them; saving the
+        plan again leaves them out."""
+        return tuple(c for c in self.cells if c.slot >= self.slots)
+
 
 @dataclass(frozen=True)
 class PlannedSlot:

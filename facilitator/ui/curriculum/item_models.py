@@ -44,6 +44,11 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("curriculum", text)
 
 
+def weekday_name(weekday: int) -> str:
+    """An ISO weekday's name (1 = Monday), translated."""
+    return _tr(WEEKDAY_NAMES[weekday - 1])
+
+
 def _retired_mark(title: str, retired: bool) -> str:
     return f"{WARNING_SIGN} {title} ({_tr('retired')})" if retired else title
 
@@ -144,7 +149,7 @@ class PlanGridModel(QAbstractTableModel):
 
     def entries(self) -> list[PlanEntry]:
         return [PlanEntry(w, d, s, key) for (w, d, s), (key, _t, _r) in sorted(self._cells.items())
-                if w < self._weeks]
+                if w < self._weeks and s < self._slots]  # what the grid shows
 
     def cell_of(self, row: int, column: int) -> tuple[int, int, int]:
         return row // self._slots, self._weekdays[column], row % self._slots
@@ -192,7 +197,7 @@ class PlanGridModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._weekdays):
-            return _tr(WEEKDAY_NAMES[self._weekdays[section] - 1])
+            return weekday_name(self._weekdays[section])
         if orientation == Qt.Orientation.Vertical and 0 <= section < self.rowCount():
             week, slot = divmod(section, self._slots)
             return _tr("Week {0} · module {1}").format(week + 1, slot + 1)
@@ -255,7 +260,7 @@ class CalendarModel(RowsModel[CalendarDay]):
     def set_days(self, days: Sequence[CalendarDay], slots: int) -> None:
         cols: list[Column[CalendarDay]] = [
             Column(_tr("Date"), lambda d: format_date(d.day), lambda d: d.day),
-            Column(_tr("Day"), lambda d: _tr(WEEKDAY_NAMES[d.weekday - 1])),
+            Column(_tr("Day"), lambda d: weekday_name(d.weekday)),
             Column(_tr("Cycle week"), lambda d: str(d.cycle_week + 1), lambda d: d.cycle_week),
         ]
         for slot in range(slots):

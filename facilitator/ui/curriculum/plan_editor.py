@@ -34,7 +34,7 @@ from facilitator.services.workspace import Workspace
 from ..errors import attempt, user_message
 from ..pages import Page
 from ..widgets import ErrorLabel, InfoLabel
-from .item_models import CalendarModel, PlanGridModel, TopicTableModel
+from .item_models import CalendarModel, PlanGridModel, TopicTableModel, weekday_name
 
 MOVES = {Qt.Key.Key_Up: (-1, 0), Qt.Key.Key_Down: (1, 0), Qt.Key.Key_Left: (0, -1),
          Qt.Key.Key_Right: (0, 1)}
@@ -227,10 +227,21 @@ class PlanEditorPage(Page):
         self.cycle.blockSignals(False)
         self.grid.setCurrentIndex(self.grid_model.index(max(keep.row(), 0),
                                                         max(keep.column(), 0)))
-        retired = plan.retired_cells
-        self.retired_note.setText(self.tr(
-            "{0} planned topic(s) are retired: {1}. Replace them before those sessions.").format(
-            len(retired), ", ".join(sorted({c.title for c in retired}))) if retired else "")
+        retired, unplaced = plan.retired_cells, plan.unplaced_cells
+        notes = [self.tr("{0} planned topic(s) are retired: {1}. Replace them before those"
+                         " sessions.").format(len(retired),
+                                              ", ".join(sorted({c.title for c in retired})))
+                 ] if retired else []
+        if unplaced:
+            notes.append(self.tr(
+                "{0} planned topic(s) have no module slot in this block (planned in the same"
+                " slot on another laptop, or the block has fewer modules now): {1}. The next"
+                " change to the plan leaves them out; place them again if they are"
+                " wanted.").format(len(unplaced), "; ".join(
+                    self.tr("week {0}, {1}: {2}").format(
+                        c.week + 1, weekday_name(c.weekday), c.title)
+                    for c in sorted(unplaced, key=lambda c: (c.week, c.weekday, c.slot)))))
+        self.retired_note.setText("\n".join(notes))
         days = attempt(lambda: planning.calendar(self.ws, plan.group_id), self._fail) or []
         self.calendar_model.set_days(days, plan.slots)
         self.calendar.resizeColumnsToContents()

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from facilitator.services.curriculum import authoring, library, planning
+from facilitator.services.curriculum.dto import PlanEntry
 from facilitator.services.workspace import Workspace
 from facilitator.ui.curriculum.plan_editor import PlanEditorPage
 
@@ -81,3 +82,35 @@ def test_shorter_cycle_drops_later_weeks(qtbot: QtBot, ws: Workspace) -> None:
     plan = planning.get_plan(ws, group.id)
     assert plan.cycle_weeks == 3 and plan.cells == ()
     assert page.grid_model.rowCount() == 6
+
+
+def test_an_entry_with_no_module_slot_is_named_and_does_not_block_edits(
+        qtbot: QtBot, ws: Workspace) -> None:
+    """Clinic sync gives a topic planned in one slot on two laptops apart the next slot free,
+    which the block may not have (``services.sync.cells``). The page names it, and the next
+    edit saves the plan without it instead of failing on it ("The block has only 2 module
+    segment(s).") at every edit."""
+    from sqlalchemy import text
+
+    synced(ws)
+    group = make_group(ws)
+    topics = library.search_topics(ws)
+    planning.save_plan(ws, group.id, 4, [PlanEntry(0, 1, 0, topics[0].key)])
+    with ws.transaction() as s:  # as a pull leaves it: a third topic for Monday of week 1
+        s.execute(text("INSERT INTO rotation_entries (plan_id, week, weekday, slot, topic_id)"
+                       " SELECT plan_id, week, weekday, 2, (SELECT id FROM curriculum_topics"
+                       " WHERE key = :key) FROM rotation_entries"), {"key": topics[1].key})
+    page = PlanEditorPage(ws)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    assert page.retired_note.isVisible()
+    assert f"week 1, Mon: {topics[1].title}" in page.retired_note.text()
+    page.grid.setCurrentIndex(page.grid_model.index(1, 0))  # week 1, second module, Monday
+    page.picker.setFocus()
+    qtbot.keyClick(page.picker, Qt.Key.Key_Return)
+    assert page.error.text() == ""
+    plan = planning.get_plan(ws, group.id)
+    assert [(c.slot, c.topic_key) for c in plan.cells] == [
+        (0, topics[0].key), (1, page.picker_model.row_at(0).key)]
+    assert not page.retired_note.text()
