@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from ...models.curriculum import RotationEntry
 from ...models.sync import SyncRow
+from . import rows
 from .collect import winner
 
 __all__ = ["TABLE", "Entry", "edited", "places", "plan_of", "remember", "renumber"]
@@ -108,20 +109,11 @@ def renumber(s: Session, plan_ids: Iterable[int]) -> int:
         for row in s.execute(select(t.c.id, t.c.plan_id, t.c.week, t.c.weekday, t.c.slot)
                              .where(t.c.plan_id.in_(plans[start:start + AT_ONCE]))):
             by_cell.setdefault((row.plan_id, row.week, row.weekday), []).append(row)
-        records = _records(s, [r.id for found in by_cell.values() for r in found])
+        records = rows.records_of(s, TABLE, [r.id for found in by_cell.values()
+                                             for r in found])
         for found in by_cell.values():
             moved += _place(s, found, records)
     return moved
-
-
-def _records(s: Session, ids: list[int]) -> dict[int, tuple[str, dict[str, Any]]]:
-    out: dict[int, tuple[str, dict[str, Any]]] = {}
-    for start in range(0, len(ids), AT_ONCE):
-        for gid, key, fields in s.execute(select(SyncRow.gid, SyncRow.row_key, SyncRow.fields)
-                                          .where(SyncRow.tbl == TABLE, SyncRow.row_key.in_(
-                                              [str(i) for i in ids[start:start + AT_ONCE]]))):
-            out[int(key)] = (gid, fields or {})
-    return out
 
 
 def _entry(row: Any, record: tuple[str, dict[str, Any]] | None) -> Entry:
@@ -132,10 +124,10 @@ def _entry(row: Any, record: tuple[str, dict[str, Any]] | None) -> Entry:
     return Entry(row.id, row.slot, winner(saved) if saved else row.slot, gid)
 
 
-def _place(s: Session, rows: list[Any], records: dict[int, tuple[str, dict[str, Any]]]) -> int:
+def _place(s: Session, cell: list[Any], records: dict[int, tuple[str, dict[str, Any]]]) -> int:
     """Move the entries of one cell to their slots (two steps: above every slot the cell
     has, then down, so no two ever hold one slot); returns how many moved."""
-    entries = [_entry(row, records.get(row.id)) for row in rows]
+    entries = [_entry(row, records.get(row.id)) for row in cell]
     if all(e.slot == e.saved for e in entries) and len({e.saved for e in entries}) == len(
             entries):
         return 0  # every entry where it was saved: nothing to order

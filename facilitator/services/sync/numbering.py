@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from ...models.notes import NoteRevision
 from ...models.sync import SyncRow
 from ...storage.guards import lifted
-from . import signed_ids
+from . import rows, signed_ids
 from .rows import encode
 
 __all__ = ["order", "place", "placed", "renumber", "take_update"]
@@ -162,22 +162,11 @@ def renumber(s: Session, revision_ids: Iterable[int]) -> int:
         several = {n: found for n, found in by_note.items() if len(found) > 1}
         if not several:
             continue  # one revision each (nearly every note of a first pull): nothing to order
-        records = _records(s, [r.id for found in several.values() for r in found])
+        records = rows.records_of(s, TABLE, [r.id for found in several.values()
+                                             for r in found])
         for found in several.values():
             moved += _number(s, [_revision(r, records.get(r.id)) for r in found])
     return moved
-
-
-def _records(s: Session, ids: list[int]) -> dict[int, tuple[str, dict[str, Any]]]:
-    """Each revision's global id and sync fields, read without the ORM (a first pull reads
-    those of every note with several revisions; only the moved ones are loaded to change)."""
-    out: dict[int, tuple[str, dict[str, Any]]] = {}
-    for start in range(0, len(ids), AT_ONCE):
-        for gid, key, fields in s.execute(select(SyncRow.gid, SyncRow.row_key, SyncRow.fields)
-                                          .where(SyncRow.tbl == TABLE, SyncRow.row_key.in_(
-                                              [str(i) for i in ids[start:start + AT_ONCE]]))):
-            out[int(key)] = (gid, fields or {})
-    return out
 
 
 def _revision(row: Any, record: tuple[str, dict[str, Any]] | None) -> Revision:

@@ -192,6 +192,20 @@ def read_rows(s: Session, name: str, row_keys: list[str]) -> list[dict[str, Any]
     return found
 
 
+def records_of(s: Session, name: str, keys: list[int], at_once: int = 500
+               ) -> dict[int, tuple[str, dict[str, Any]]]:
+    """The global id and sync fields of each of these rows of table ``name`` that has a sync
+    record (local key -> (gid, fields)), read without the ORM (a first pull renumbers whole
+    notes and plans: only the rows that move are loaded to change)."""
+    out: dict[int, tuple[str, dict[str, Any]]] = {}
+    for start in range(0, len(keys), at_once):
+        for gid, key, fields in s.execute(select(SyncRow.gid, SyncRow.row_key, SyncRow.fields)
+                                          .where(SyncRow.tbl == name, SyncRow.row_key.in_(
+                                              [str(k) for k in keys[start:start + at_once]]))):
+            out[int(key)] = (gid, fields or {})
+    return out
+
+
 _GID_SQL = "SELECT gid FROM sync_rows WHERE tbl = ? AND row_key = ?"
 
 
