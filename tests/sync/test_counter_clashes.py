@@ -351,3 +351,24 @@ def test_an_entry_deleted_elsewhere_gives_its_slot_back_on_every_laptop(
         assert [(c.week, c.slot, c.topic_key) for c in view.cells] == [(0, 0, keys[1])], (
             laptop.name)
     assert a.dump()["rotation_entries"] == b.dump()["rotation_entries"]
+
+
+def test_a_pulled_deletion_of_an_entry_deleted_here_unsealed_changes_nothing(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """A slice seals this laptop's edits before a pulled change reaches them, except while a
+    new sync key waits: then a deletion of an entry this laptop deleted too, not yet sealed,
+    reaches a record whose row is gone. Applying it changes nothing and raises nothing."""
+    from facilitator.services.sync.apply import apply_changes
+
+    a, b = pair
+    module = authoring.add_module(a.sign_in(), ModuleDraft("Sleep and recovery")).key
+    key = authoring.add_topic(a.sign_in(), module, _topic("Wind-down routine")).key
+    planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, key)])
+    meet(a, b)
+    [gid] = _rows(b, "rotation_entries", "slot")
+    planning.save_plan(b.sign_in(), nc.group.id, 4, [])  # deleted here, not sealed
+    with b.sign_in().transaction() as s:
+        _done, left = apply_changes(s, [{"id": "019c0000-0000-7000-8000-00000000ffff",
+                                         "op": "delete", "table": "rotation_entries",
+                                         "gid": gid}])
+    assert left == [] and planning.get_plan(b.sign_in(), nc.group.id).cells == ()

@@ -380,7 +380,7 @@ def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     if known.row_key is None:
         return 0
     if name == cells.TABLE:  # its slot is given back (``cells``)
-        cells.remember(index, cells.plan_of(s, known.row_key))
+        cells.touched(s, index, known.row_key)
     if not locked.deleted(s, name, known.row_key):
         # A note signed here states it: kept here, flagged (``locked``).
         index.known[change["gid"]] = (name, known.row_key)

@@ -41,7 +41,7 @@ from ...models.sync import SyncRow
 from . import rows
 from .collect import winner
 
-__all__ = ["TABLE", "Entry", "edited", "places", "plan_of", "remember", "renumber"]
+__all__ = ["TABLE", "Entry", "edited", "places", "remember", "renumber", "touched"]
 
 TABLE = "rotation_entries"
 COLUMN = "slot"
@@ -84,9 +84,14 @@ def remember(index: Any, plan_id: int) -> None:
     index.touched.setdefault(PLANS, set()).add(plan_id)
 
 
-def plan_of(s: Session, row_key: str) -> int:
+def touched(s: Session, index: Any, row_key: str) -> None:
+    """Note in ``index`` the plan of the entry ``row_key`` (a pulled change reaches it): its
+    cells are worked out again. Nothing for an entry this laptop deleted and has not sealed
+    yet (a slice seals first unless a new sync key waits)."""
     t = RotationEntry.__table__
-    return int(s.execute(select(t.c.plan_id).where(t.c.id == int(row_key))).scalar_one())
+    plan_id = s.execute(select(t.c.plan_id).where(t.c.id == int(row_key))).scalar()
+    if plan_id is not None:
+        remember(index, plan_id)
 
 
 def edited(s: Session, index: Any, record: SyncRow, shown: dict[str, Any]) -> None:
@@ -95,7 +100,7 @@ def edited(s: Session, index: Any, record: SyncRow, shown: dict[str, Any]) -> No
     if COLUMN in shown and SAVED in record.fields:
         record.fields = {col: heads for col, heads in record.fields.items() if col != SAVED}
     assert record.row_key is not None
-    remember(index, plan_of(s, record.row_key))
+    touched(s, index, record.row_key)
 
 
 def renumber(s: Session, plan_ids: Iterable[int]) -> int:
