@@ -16,7 +16,8 @@ So a cell's slots are a function of the entries a laptop holds (``places``):
   keeps it; an entry that has not travelled yet comes after those that have;
 * the others take the lowest slots left free, by the slot they were saved in, then by global
   id (two entries saved in slot 0: the later one shows as the block's second module when
-  that slot is free).
+  that slot is free). A slot past the block's last module is kept; the plan editor names
+  such entries and leaves them out of the next save (``PlanView.unplaced_cells``).
 
 Where the laptops hold the same entries they number them alike; an entry deleted (a plan saved
 again elsewhere) gives its slot back. The cells of every plan whose entries a pull brought,
