@@ -20,9 +20,9 @@ from facilitator.storage.integrity import check_guards
 from tests.services.notes.conftest import CHECKIN, NotesClinic, nc
 from tests.sync.laptops import Laptop
 from tests.sync.test_clashes import meet, pair
-from tests.sync.test_counter_clashes import _sign, _write
+from tests.sync.test_counter_clashes import _sign, _write, trio
 
-__all__ = ["nc", "pair"]
+__all__ = ["nc", "pair", "trio"]
 
 RISK = {**CHECKIN, "safety": True}  # raises a safety flag, which refers to the answers
 
@@ -85,8 +85,9 @@ def test_a_check_in_answered_where_the_signing_was_not_seen(pair: tuple[Laptop, 
 def test_a_check_in_undone_where_the_signing_was_not_seen(pair: tuple[Laptop, Laptop],
                                                           nc: NotesClinic) -> None:
     """Answered on B and synced, Ada's note signed on A with it, then undone on B before B
-    pulled the signing: A keeps the answers its signed note states and flags them; on B they
-    are gone (the laptops differ there: README, "Not built yet")."""
+    pulled the signing: A keeps the answers its signed note states and sends them again as a
+    restore, which B takes back over its tombstone. Both laptops hold the same rows and flag
+    the record (before, B lost them for good and only A knew)."""
     a, b = pair
     console.record_response(b.sign_in("tara"), nc.session_id, nc.people[0], "checkin", CHECKIN)
     meet(b, a)
@@ -94,22 +95,30 @@ def test_a_check_in_undone_where_the_signing_was_not_seen(pair: tuple[Laptop, La
     _sign(a, _write(a, nc, "Signed on A."))
     nc.clock.advance(minutes=2)
     console.undo_last(b.sign_in("tara"), nc.session_id)
+    assert len(_answers(b, nc)) == len(with_late) - 1
     meet(a, b)
     meet(a, b)
     for laptop in (a, b):
         report = laptop.sync()
         assert report.pulled == 0 and report.pending == 0, laptop.name
         _still_sound(laptop)
-    assert _answers(a, nc) == with_late
-    assert len(_answers(b, nc)) == len(with_late) - 1
-    [flag] = _apart(a)
-    assert "deleted on another laptop" in flag.note.lower() and not _apart(b)
+        assert _answers(laptop, nc) == with_late, laptop.name
+    assert a.dump() == b.dump()
+    for laptop in (a, b):
+        [flag] = _apart(laptop)
+        assert "deleted on a laptop" in flag.note.lower(), laptop.name
+        assert flag.choices[0].text == conflicts.APART_KEPT[locked.DELETED]
+    # Still refused as an edit on B: the guard set aside for the restore is back.
+    with pytest.raises(Conflict, match="signed note"):
+        console.undo_last(b.sign_in("tara"), nc.session_id)
     therapist = a.sign_in("tara")
     with pytest.raises(PermissionDenied):
-        conflicts.resolve(therapist, flag.gid, locked.APART, flag.values[0])
-    conflicts.resolve(a.sign_in("sam"), flag.gid,
-                      locked.APART, flag.values[0])
+        conflicts.resolve(therapist, _apart(a)[0].gid, locked.APART, locked.DELETED)
+    conflicts.resolve(a.sign_in("sam"), _apart(a)[0].gid, locked.APART, locked.DELETED)
     assert not _apart(a) and _answers(a, nc) == with_late
+    assert _apart(b)  # each laptop's flag is its own to acknowledge
+    meet(a, b)
+    assert a.dump() == b.dump() and _apart(b) and not _apart(a)
 
 
 def test_the_conflicts_page_lists_a_row_that_came_apart(qtbot: QtBot,
@@ -215,18 +224,23 @@ def test_goal_ratings_edited_where_the_signing_was_not_seen(
         assert report.pulled == 0 and report.pending == 0, laptop.name
         assert _shown_goals(laptop, nc) == signed, laptop.name
         _still_sound(laptop)
-    flags = [f for f in conflicts.flagged(a.sign_in()) if f.table == "note_goal_links"]
-    assert len(flags) == len(signed)
-    if addressed:  # both ratings kept, the signed one shown; keeping the other is refused
-        assert {f.field for f in flags} == {"rating"}
-        assert all(f.note == conflicts.HELD_NOTE for f in flags)
-        assert all([c.text for c in f.choices if c.shown] == ["some"] for f in flags)
-        later = next(c for c in flags[0].choices if not c.shown)
-        with pytest.raises(Conflict, match="signed note"):
-            conflicts.resolve(a.sign_in(), flags[0].gid, "rating", later.value)
-    else:
-        assert {f.field for f in flags} == {locked.APART}
-        assert all("deleted on another laptop" in f.note.lower() for f in flags)
+    assert a.dump() == b.dump()  # before, B kept its own ratings (or had unticked them)
+    for laptop in (a, b):
+        flags = [f for f in conflicts.flagged(laptop.sign_in()) if f.table == "note_goal_links"]
+        assert len(flags) == len(signed), laptop.name
+        assert {f.field for f in flags} == {locked.APART}, laptop.name
+        if addressed:  # the signed rating kept, B's named as set aside
+            assert all(f.field_name == "rating" for f in flags)
+            assert all(f.note.startswith(conflicts.APART_NOTES[locked.EDITED]) for f in flags)
+            assert all("Set aside: rating \u201cregressed\u201d" in f.note for f in flags), flags
+        else:
+            assert all("deleted on a laptop" in f.note.lower() for f in flags)
+    flag = next(f for f in conflicts.flagged(b.sign_in()) if f.table == "note_goal_links")
+    conflicts.resolve(b.sign_in(), flag.gid, locked.APART, flag.values[0])
+    assert len([f for f in conflicts.flagged(b.sign_in())
+                if f.table == "note_goal_links"]) == len(signed) - 1
+    meet(a, b)
+    assert a.dump() == b.dump() and _shown_goals(b, nc) == signed
 
 
 def test_attendance_made_on_two_laptops_under_a_note_signed_on_one(
@@ -234,9 +248,9 @@ def test_attendance_made_on_two_laptops_under_a_note_signed_on_one(
     """Eve, enrolled after the block was planned, got an attendance row on each laptop as
     each started the block apart (``clashes``: one record, merged); A ran it and signed her
     note before syncing. Before, A's guard refused the merge's "last changed" write and sync
-    stopped for good. Now A's row keeps what the note states, both laptops flag the fields
-    that differ, and keeping the values A shows settles them there (before, that too was
-    refused: it rewrote the row)."""
+    stopped for good. A's row keeps what the note states and A restores it on B, which sets
+    its own values aside: both laptops hold the same and flag the record (before, B showed
+    its own values until an admin settled each field)."""
     from datetime import date
 
     from tests.conftest import PASSWORD
@@ -271,19 +285,94 @@ def test_attendance_made_on_two_laptops_under_a_note_signed_on_one(
     for laptop in (a, b):
         assert laptop.sync().pending == 0, laptop.name
         _still_sound(laptop)
-    [row] = [r for r in console.console_state(a.sign_in("tara"), sid).attendance
-             if r.participant_id == eve]
-    assert row.status == "present"  # what the signed note states
-    flags = [f for f in conflicts.flagged(a.sign_in()) if f.table == "attendance"]
-    assert {f.field for f in flags} >= {"status", "arrived_at"}
-    assert {f.field for f in flags} == {f.field for f in conflicts.flagged(b.sign_in())
-                                        if f.table == "attendance"}
-    # The list shows what A's row shows (it keeps its own), not the newest value.
-    [status] = [f for f in flags if f.field == "status"]
-    assert [c.value for c in status.choices if c.shown] == ["present"]
-    for flag in flags:
-        conflicts.resolve(a.sign_in(), flag.gid, flag.field,
-                          next(c.value for c in flag.choices if c.shown))
-    assert not [f for f in conflicts.flagged(a.sign_in()) if f.table == "attendance"]
+    for laptop in (a, b):
+        [row] = [r for r in console.console_state(laptop.sign_in("tara"), sid).attendance
+                 if r.participant_id == eve]
+        assert row.status == "present", laptop.name  # what the signed note states
+    assert a.dump() == b.dump()  # before, B kept its own values until an admin settled them
+    for laptop in (a, b):
+        flags = [f for f in conflicts.flagged(laptop.sign_in()) if f.table == "attendance"]
+        assert [f.field for f in flags] == [locked.APART], laptop.name
+        assert {"status", "arrived"} <= set(flags[0].field_name.split(", ")), flags[0]
+        assert "expected" in flags[0].note, flags[0].note  # B's status, set aside
+        conflicts.resolve(laptop.sign_in(), flags[0].gid, locked.APART, flags[0].values[0])
+        assert not [f for f in conflicts.flagged(laptop.sign_in()) if f.table == "attendance"]
     meet(a, b)
+    assert a.dump() == b.dump()
     _still_sound(a)
+    _still_sound(b)
+
+
+def _attendance(laptop: Laptop, nc: NotesClinic) -> tuple[object, ...]:
+    [row] = [r for r in console.console_state(laptop.sign_in("uma"), nc.session_id).attendance
+             if r.participant_id == nc.people[0]]
+    return row.status, row.arrived_at, row.departed_at, row.minutes_today, row.out_of_room
+
+
+def test_an_edit_made_apart_is_restored_on_three_laptops(trio: list[Laptop],
+                                                         nc: NotesClinic) -> None:
+    """Uma signs Ada's note on A offline; on B, which has not pulled the signing, Ada is
+    marked excused after the block (status, times and minutes change, her time out of the
+    room goes), and C takes B's change before the signing reaches it. A sets B's values
+    aside and sends its own as a restore; B and C, which hold the signing by the time the
+    restore arrives, write it past their guards. All three end with what the note states, and
+    each flags the record with what it set aside (before, B and C kept B's values)."""
+    a, b, c = trio
+    signed_as = _attendance(a, nc)
+    _sign(a, _write(a, nc, "Signed on A.", login="uma"), login="uma")
+    nc.clock.advance(minutes=2)
+    console.mark_excused(b.sign_in("uma"), nc.session_id, nc.people[0])
+    excused = _attendance(b, nc)
+    assert excused != signed_as
+    b.sync()
+    c.sync()
+    assert _attendance(c, nc) == excused
+    for _ in range(2):
+        for laptop in (a, b, c):
+            laptop.sync()
+    for laptop in (a, b, c):
+        assert laptop.sync().pending == 0, laptop.name
+        assert _attendance(laptop, nc) == signed_as, laptop.name
+    assert a.dump() == b.dump() == c.dump()
+    for laptop in (a, b, c):
+        _still_sound(laptop)
+        flags = [f for f in _apart(laptop) if f.table == "attendance"]
+        assert [f.choices[0].text for f in flags] == [
+            conflicts.APART_KEPT[locked.EDITED]], laptop.name
+        assert "Set aside: " in flags[0].note and "excused" in flags[0].note, laptop.name
+    # The restore is written past the guard only as sync's: an edit here is still refused.
+    with pytest.raises(Conflict, match="signed note"):
+        console.mark_excused(b.sign_in("uma"), nc.session_id, nc.people[0])
+
+
+def test_only_the_signing_laptop_restores(trio: list[Laptop], nc: NotesClinic) -> None:
+    """B and C each change Ada's attendance apart from the signing on A (excused on B, absent
+    on C). B pulls the signing over its own edit, then C's edit: B's row shows its own edit,
+    not what the note states, so B only holds C's value. Were B to restore its row, A would
+    write "excused" past its guard and the signed facts would change on the laptop that
+    signed them. Only A restores, and all three end with what the note states."""
+    a, b, c = trio
+    signed_as = _attendance(a, nc)
+    _sign(a, _write(a, nc, "Signed on A.", login="uma"), login="uma")
+    nc.clock.advance(minutes=2)
+    console.mark_excused(b.sign_in("uma"), nc.session_id, nc.people[0])
+    console.mark_absent(c.sign_in("uma"), nc.session_id, nc.people[0])
+    a.sync()
+    b.sync()  # the signing arrives over B's own edit
+    c.sync()  # C takes the signing, then holds B's edit
+    b.sync()  # B holds C's edit: its row keeps "excused", nothing goes out for it
+    assert _attendance(b, nc)[0] == "excused"
+    assert b.sync().pending == 0
+    a.sync()
+    assert _attendance(a, nc) == signed_as
+    for _ in range(2):
+        for laptop in (a, b, c):
+            laptop.sync()
+    for laptop in (a, b, c):
+        assert _attendance(laptop, nc) == signed_as, laptop.name
+    assert a.dump() == b.dump() == c.dump()
+    for laptop in (a, b, c):
+        _still_sound(laptop)
+        [flag] = [f for f in _apart(laptop) if f.table == "attendance"]
+        assert "excused" in flag.note and "absent" in flag.note, (laptop.name, flag.note)
+

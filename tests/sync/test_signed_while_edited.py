@@ -15,7 +15,7 @@ from facilitator.models.sync import SyncRow
 from facilitator.services import console, notes
 from facilitator.services.errors import Conflict
 from facilitator.services.notes.signing import SIGNED_APART
-from facilitator.services.sync import conflicts, signed_ids
+from facilitator.services.sync import conflicts, locked, signed_ids
 from tests.conftest import PASSWORD
 from tests.services.console.conftest import local
 from tests.services.notes.conftest import NotesClinic, nc
@@ -128,10 +128,10 @@ def test_an_attendance_correction_made_where_the_signing_was_not_seen(
         pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
     """Tara signed Ada's note on A (its facts state her arrival); on B, not having pulled that,
     the arrival was corrected. Sync goes on (before, A refused the correction in every round):
-    A keeps the arrival its signed note states and flags the arrival with both values; B keeps
-    its correction, unflagged (it never learns that A could not take it: the laptops differ
-    here, README "Not built yet"). Settling it on A is refused: a signed note covers it, the
-    correction belongs in an addendum."""
+    A keeps the arrival its signed note states and restores it on B, past B's guard. Both
+    laptops hold the arrival the note states and flag the record with the correction set
+    aside (before, B kept its correction, unflagged, and the laptops differed). The flag is
+    acknowledged, nothing more: the correction belongs in an addendum."""
     a, b = pair
     meet(a, b)
     _sign(a, _write(a, nc, "Signed on A."))
@@ -140,27 +140,19 @@ def test_an_attendance_correction_made_where_the_signing_was_not_seen(
                                reason="Late bus", arrived_at=local(9, 10, date(2026, 3, 2)))
     meet(a, b)
     meet(a, b)
-    arrivals = {}
-    flags = []
     for laptop in (a, b):
         with laptop.sign_in().read() as s:
             assert notes.verify_signatures(s)[1] == [], laptop.name
         view = console.console_state(laptop.sign_in("tara"), nc.session_id)
         [ada] = [r for r in view.attendance if r.participant_id == nc.people[0]]
-        arrivals[laptop.name] = ada.arrived_at
-        flags.append({(f.gid, f.field) for f in conflicts.flagged(laptop.sign_in())
-                      if f.table == "attendance"})
-    assert arrivals["A"] == local(9, 0, date(2026, 3, 2))
-    assert arrivals["B"] == local(9, 10, date(2026, 3, 2))
-    assert {f for _, f in flags[0]} >= {"arrived_at", "status", "minutes"} and not flags[1]
-    gid = next(iter(flags[0]))[0]
-    flag = next(f for f in conflicts.flagged(a.sign_in()) if (f.gid, f.field) == (
-        gid, "arrived_at"))
-    [shown] = [c for c in flag.choices if c.shown]
-    assert shown.value.startswith("2026-03-02T15:00")  # A shows the arrival its note states
-    later = next(c for c in flag.choices if not c.shown)
-    with pytest.raises(Conflict, match="signed note"):
-        conflicts.resolve(a.sign_in(), gid, "arrived_at", later.value)
+        assert ada.arrived_at == local(9, 0, date(2026, 3, 2)), laptop.name
+        [flag] = [f for f in conflicts.flagged(laptop.sign_in()) if f.table == "attendance"]
+        assert flag.field == locked.APART, laptop.name
+        assert {"arrived", "status", "minutes"} <= set(flag.field_name.split(", "))
+        assert "Set aside: " in flag.note and "late" in flag.note, flag.note
+        with pytest.raises(Conflict, match="settled meanwhile"):
+            conflicts.resolve(laptop.sign_in(), flag.gid, locked.APART, "something else")
+    assert a.dump() == b.dump()
 
 
 def test_the_conflicts_page_says_why_a_revision_signed_apart_has_nothing_to_keep(

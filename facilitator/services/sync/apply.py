@@ -270,8 +270,14 @@ def _known(s: Session, gid: str, index: GidIndex) -> SyncRow | None:
 
 
 def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> int:
+    revived = False
     if change["gid"] in index.known:
-        return 0
+        if not change.get(locked.RESTORES):
+            return 0
+        index.write()
+        # A row a signed note states, deleted here before the signing arrived: taken back.
+        if not (revived := locked.revives(s, change, index.known)):
+            return 0
     # A row may name itself (the first admin "created by" herself): such a column is set once
     # the row has its local key.
     own = [col for col in rows.refs(name) if change["fields"].get(col) == change["gid"]]
@@ -285,6 +291,7 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         settled = clashes.settle_insert(s, name, change["gid"], values)
         if isinstance(settled, clashes.Alias):
             done = clashes.merge(s, name, change, settled)
+            locked.merged(s, name, change, change["gid"])  # under a note signed here
             index.forget([change["gid"], settled.gid])
             return done
         values = settled
@@ -307,10 +314,12 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         # edit); a signed one keeps the number it was signed with, which it could not have.
         fields = numbering.placed(fields, values["number"],
                                   sent if values.get("signed_at") is not None else None)
-    if apart:  # a row the note signed here does not state, made where it was not seen
+    if revived:  # deleted here, restored by a laptop where a note states it (``locked``)
+        fields = locked.mark(fields, change["id"], locked.DELETED)
+    elif apart:  # a row the note signed here does not state, made where it was not seen
         fields = locked.mark(fields, change["id"], locked.INSERTED)
-    index.new.append({"gid": change["gid"], "tbl": name, "row_key": key, "conflicted": apart,
-                      "fields": fields})
+    index.new.append({"gid": change["gid"], "tbl": name, "row_key": key,
+                      "conflicted": apart or revived, "fields": fields})
     return 1
 
 
@@ -349,21 +358,17 @@ def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     known.fields = fields
     known.conflicted = conflicted(name, fields)
     values = rows.decode_fields(s, name, shown, index.local)
+    restores = bool(change.get(locked.RESTORES)) and name in locked.LOCKED_BY_SIGNING
     if name == numbering.TABLE:
         signs = change["fields"].get("signed_at") is not None
         numbering.take_update(s, known, values, rows.decode_fields(
             s, name, change["fields"], index.local) if signs else None, change["id"])
-    elif values and not locked.written(s, name, known, values):
-        # Part of what a note signed here states (its facts): the row is not written. The
-        # pulled value is kept beside the row's own, flagged, as an edit made apart is; the
-        # row's own stays the one shown here (``collect`` sends nothing for it).
-        fields = {col: (sorted({h[0]: h for h in before.get(col, []) + heads}.values(),
-                               key=lambda h: h[0]) if col in shown else heads)
-                  for col, heads in fields.items()}
-        held = set(fields[rows.HELD][0][1]) if rows.HELD in fields else set()
-        fields[rows.HELD] = [["", sorted(held | set(shown))]]
-        known.fields = fields
-        known.conflicted = conflicted(name, fields)
+    elif values and not locked.written(s, name, known, values, restores):
+        # Part of what a note signed here states (its facts): the row is not written, the
+        # pulled value is set aside and the row's own restored everywhere (``locked``).
+        locked.hold(s, name, known, before, change, set(shown))
+    elif restores:
+        locked.restored(name, known, before, change, shown)
     if name == cells.TABLE:
         cells.edited(s, index, known, shown)
     return 1
@@ -382,10 +387,9 @@ def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     if name == cells.TABLE:  # its slot is given back (``cells``)
         cells.touched(s, index, known.row_key)
     if not locked.deleted(s, name, known.row_key):
-        # A note signed here states it: kept here, flagged (``locked``).
+        # A note signed here states it: kept, flagged, restored everywhere (``locked``).
         index.known[change["gid"]] = (name, known.row_key)
-        known.fields = locked.mark(known.fields, change["id"], locked.DELETED)
-        known.conflicted = True
+        locked.kept_deleted(s, name, known, change["id"])
         return 1
     known.row_key = None
     known.fields = {}

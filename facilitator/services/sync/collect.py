@@ -55,6 +55,12 @@ def unsent(row: SyncRow) -> bool:
     return row.row_key is not None and not row.fields
 
 
+def goes_as_insert(row: SyncRow) -> bool:
+    """An unsent row, or one deleted elsewhere that a signed note here keeps: sent again whole
+    as a restore (``locked``)."""
+    return unsent(row) or (row.row_key is not None and rows.REVIVE in row.fields)
+
+
 def collect(s: Session, ws: Workspace, limit: int | None = None,
             through: int | None = None) -> list[dict[str, Any]]:
     """Turn the noted rows into changes (oldest last-touched first, but a new record before
@@ -80,7 +86,7 @@ def collect(s: Session, ws: Workspace, limit: int | None = None,
     with s.no_autoflush:
         for name, key in wanted:
             row = known.get((name, key))
-            new = (name, key) in current and (row is None or unsent(row))
+            new = (name, key) in current and (row is None or goes_as_insert(row))
             if new and row is None:
                 # A global id for every new row first: a row may refer to another new one.
                 row = SyncRow(gid=new_id(ws), tbl=name, row_key=key, fields={},
@@ -154,7 +160,7 @@ def _referents_first(wanted: list[tuple[str, str]],
     rest keeps its order. The changes are cut into entries of ``CHANGES_PER_ENTRY``, and a
     laptop applying one entry must hold every record it names: it settles a reference to a row
     further on in the same entry (``apply``), not to one in the next entry."""
-    new = {k for k in wanted if k in current and (k not in known or unsent(known[k]))}
+    new = {k for k in wanted if k in current and (k not in known or goes_as_insert(known[k]))}
     placed: set[tuple[str, str]] = set()
     refs: dict[str, tuple[tuple[str, str], ...]] = {}
 
@@ -230,11 +236,14 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
         return {"id": cid, "op": "delete", "table": name, "gid": known.gid}
     assert known is not None
     values = rows.encode_row(gids, name, current)
-    if new:  # inserted since the last sync
+    if new:  # inserted since the last sync, or restored (``locked``)
         if signed_ids.carries(name, current):
             values[signed_ids.FIELD] = signed_ids.signing_ids(gids, name, current)
-        known.fields = {col: [[cid, v]] for col, v in values.items()}
-        return {"id": cid, "op": "insert", "table": name, "gid": known.gid, "fields": values}
+        restores = rows.REVIVE in known.fields
+        flag = {k: v for k, v in known.fields.items() if k == rows.APART}
+        known.fields = {**flag, **{col: [[cid, v]] for col, v in values.items()}}
+        return {"id": cid, "op": "insert", "table": name, "gid": known.gid, "fields": values,
+                **({rows.RESTORES: True} if restores else {})}
     fields = dict(known.fields)
     # A value an admin kept for a flagged field (``conflicts.resolve``) goes out even when it
     # is the one shown: its head carries the kept values' change ids, which it supersedes.
@@ -243,7 +252,12 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
     changed = {col: v for col, v in values.items()
                if col not in fields or col in settled
                or (winner(fields[col]) != v and not (col in kept and _kept(fields[col], v)))}
+    # What a signed note here states, set aside by a pulled edit: sent as it is (``locked``).
+    restoring = rows.restoring(fields) & values.keys()
+    changed.update({col: values[col] for col in restoring})
+    fields = rows.unmark(rows.unmark(fields, rows.RESTORE, set(fields)), rows.HELD, restoring)
     if not changed:
+        known.fields = fields
         return None
     if "signed_at" in changed and signed_ids.carries(name, current):  # signed here since
         if signed_ids.FIELD not in fields:  # the last sync
@@ -265,7 +279,7 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
     known.fields = fields
     known.conflicted = conflicted(name, fields)
     return {"id": cid, "op": "update", "table": name, "gid": known.gid, "fields": changed,
-            "base": base}
+            "base": base, **({rows.RESTORES: True} if restoring else {})}
 
 
 def _kept(heads: list[list[Any]], value: Any) -> bool:

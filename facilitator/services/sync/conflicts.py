@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ...models.sync import SyncDirty, SyncRow
+from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash
 from .. import audit
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -125,14 +125,16 @@ def flagged(ws: Workspace) -> list[Flagged]:
             kind = describe.kind_of(row.tbl)
             label = labels(row.tbl, row.row_key or "")
             if (how := locked.how_apart(row.fields)) is not None:
-                out.append(_apart(ws, row, how, kind, label))
+                out.append(_apart(ws, labels, row, how, kind, label))
+            # The flag above speaks for the fields whose values sync set aside.
+            aside = rows.restoring(row.fields) | locked.set_aside(row.fields).keys()
             here = _row_values(s, row)
             signed = here if row.tbl == numbering.TABLE and here.get("signed_at") else None
             kept = rows.kept_here(row.tbl, here, row.fields)
             columns = rows.table(row.tbl).c
             for field, heads in sorted(row.fields.items()):
                 if (field not in columns or rows.latest_only(row.tbl, field)
-                        or not _competing(heads)):
+                        or field in aside or not _competing(heads)):
                     continue  # sync's own notes (``signed_ids``); who changed it last
                 shown = winner(heads)
                 if field in here and any(_key(h[1]) == _key(here[field]) for h in heads):
@@ -162,16 +164,21 @@ def flagged(ws: Workspace) -> list[Flagged]:
 # A record that came apart from a note signed here (``locked``), in words: what is kept here,
 # and how it came about.
 APART_KEPT = {locked.INSERTED: "Taken in here as it was recorded there",
-              locked.DELETED: "Kept here, as the signed note states it"}
+              locked.DELETED: "Kept, as the signed note states it",
+              locked.EDITED: "Kept as the signed note states it"}
 APART_NOTES = {
     locked.INSERTED: "Recorded on another laptop that had not yet received the signing of the"
                      " note covering this session; the signed note does not state it. Nothing"
                      " the note states changed. Keep it to clear this entry; if it matters to"
                      " the note, its writer adds an addendum.",
-    locked.DELETED: "Deleted on another laptop that had not yet received the signing of the"
-                    " note covering this session. The note signed here states it, so it is"
-                    " kept on this laptop (on that one it is gone). Keep it to clear this"
-                    " entry; a correction belongs in an addendum to the note.",
+    locked.DELETED: "Deleted on a laptop that had not yet received the signing of the note"
+                    " covering this session. The signed note states it, so sync kept it, on"
+                    " every laptop. Keep it to clear this entry; a correction belongs in an"
+                    " addendum to the note.",
+    locked.EDITED: "Recorded or changed on a laptop that had not yet received the signing of"
+                   " the note covering this session. The signed note states the values shown, so"
+                   " sync kept them, on every laptop, and set the others aside. Keep them to clear"
+                   " this entry; a correction belongs in an addendum to the note.",
 }
 APART_FIELD = "whole record"
 HELD_NOTE = ("Changed on another laptop that had not yet received the signing of the note"
@@ -180,13 +187,20 @@ HELD_NOTE = ("Changed on another laptop that had not yet received the signing of
              " addendum to the note.")
 
 
-def _apart(ws: Workspace, row: SyncRow, how: str, kind: str, label: str) -> Flagged:
+def _apart(ws: Workspace, labels: describe.Labels, row: SyncRow, how: str, kind: str,
+           label: str) -> Flagged:
     heads = row.fields[locked.APART]
     choice = Choice(how, APART_KEPT.get(how, how), _sent_at(heads[0][0]), True)
     why_not = "" if _may(ws, row.tbl) else ADMINS_ONLY
+    note, field_name = APART_NOTES.get(how, ""), APART_FIELD
+    if aside := locked.set_aside(row.fields):
+        field_name = ", ".join(describe.field_name(row.tbl, col) for col in aside)
+        words = (f"{describe.field_name(row.tbl, col)} \u201c"
+                 + "\u201d or \u201c".join(labels.value(row.tbl, col, v) for v in values)
+                 + "\u201d" for col, values in aside.items())
+        note += f" Set aside: {'; '.join(words)}."
     return Flagged(row.gid, row.tbl, row.row_key or "", locked.APART, kind, label,
-                   APART_FIELD, (choice,), False, not why_not, APART_NOTES.get(how, ""),
-                   why_not)
+                   field_name, (choice,), False, not why_not, note, why_not)
 
 
 def _settle_apart(s: Session, ws: Workspace, row: SyncRow, value: Any) -> Resolved:
@@ -242,11 +256,11 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
                                " its writer can add it as an addendum.")
             # Not written (a signed revision never is): noted for the next round, as the
             # capture triggers note a write.
-            _note_dirty(s, row)
+            rows.note_for_sending(s, row.tbl, row.row_key)
         elif field in here and _key(here[field]) == _key(value):
             # The row shows it already: not written (a row a note signed here states could
             # not be, and keeping what it shows must still settle it), only sent.
-            _note_dirty(s, row)
+            rows.note_for_sending(s, row.tbl, row.row_key)
         else:
             local = rows.decode_fields(s, row.tbl, {field: value})
             columns = rows.table(row.tbl).c
@@ -266,13 +280,6 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
                      set_aside=[v for v in kept if _key(v) != _key(value)])
         return Resolved(kind, labels(row.tbl, row.row_key), name,
                         labels.value(row.tbl, field, value))
-
-
-def _note_dirty(s: Session, row: SyncRow) -> None:
-    """Have the next round look at this row, as the capture triggers do after a write."""
-    s.execute(delete(SyncDirty).where(SyncDirty.tbl == row.tbl,
-                                      SyncDirty.row_key == row.row_key))
-    s.add(SyncDirty(tbl=row.tbl, row_key=row.row_key))
 
 
 SIGNED_TWICE = ("This revision was signed on two laptops apart. Every laptop shows the earlier"

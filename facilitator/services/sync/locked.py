@@ -4,32 +4,40 @@ Once a note is signed, its session's facts (attendance, times out of the room, f
 segments, topics, facilitators) and the goal ratings of the signed revision can no longer
 change on the laptop that signed it: a correction goes in an addendum. Another laptop that
 had not yet pulled the signing may still have changed them, and its change must neither stop
-sync (the guard refusing it in every round) nor be lost. What the signing laptop does with it:
+sync (the guard refusing it in every round) nor be lost. What a laptop where the note is
+signed does with it:
 
 * an **edit** of such a row is not written: the row keeps what the note states, the pulled
-  value is kept beside it (``rows.HELD``) and the field is flagged (``apply``);
+  value is set aside (kept in the record's flag, ``EDITED``) and the next round sends the
+  row's own value as a **restore**: an update that supersedes both values and that every
+  laptop writes past its guard. The laptop that made the edit (it has the signing by the time
+  the restore arrives: entries come in chain order) then holds what the note states too, and
+  flags the value it set aside;
+* a **deletion** is not made: the note states the row. The next round sends the row again
+  as a restore (an insert under its own global id, ``rows.REVIVE``), which a laptop that
+  deleted it takes in again over its tombstone (``DELETED``);
 * a **new row** (a check-in answered on the other laptop after the session) is taken in,
   the guard set aside for that one insert: the note does not state it, so nothing it states
   changes, the laptops hold the same rows, and rows that refer to it (a safety flag raised by
-  the answer) find it. The record is flagged (``APART``, "inserted"), so an admin or the
-  supervisor sees what arrived after the signing;
-* a **deletion** is not made here: the note states the row. It is flagged (``APART``,
-  "deleted"): gone on the other laptop, kept here.
+  the answer) find it. The record is flagged (``INSERTED``), so an admin or the supervisor
+  sees what arrived after the signing.
 
-Only the laptop that had signed knows the change came apart from its signing, so only it flags
-it; after an edit or a deletion the laptops differ there (the README's "Not built yet": a rule
-that converges would need to know what the signer had seen). Settling the flag acknowledges
-it; nothing the note states changes.
+So every laptop ends with the rows the note states, and each flags the record where sync set
+something aside or took it in (the flag is the laptop's own: settling it acknowledges it there
+and changes nothing the note states). A restore is written past a guard only where the row is
+one of these facts and the change says it restores; an ordinary edit is still refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from ...models.audit import AuditEvent
 from ...models.sync import SyncRow
 from ...storage.guards import GUARDS, lifted
 from . import clashes, rows
@@ -45,18 +53,104 @@ _GUARD_NAMES = frozenset(g.name for g in GUARDS)
 INSERT_LOCKED = frozenset(name for name in LOCKED_BY_SIGNING - {"note_goal_links"}
                           if f"{name}_signed_no_insert" in _GUARD_NAMES)
 
-# A record's sync state: how a row came apart from a signing here ("inserted" or "deleted").
+# A record's sync state: how a row came apart from a signing ("inserted", "deleted" or
+# "edited", the last with the values set aside).
 APART = rows.APART
-INSERTED, DELETED = "inserted", "deleted"
+INSERTED, DELETED, EDITED = "inserted", "deleted", "edited"
+# A change that puts back what a signed note states (an update or an insert): written past the
+# guard on the laptops where the note is signed.
+RESTORES = rows.RESTORES
 
 
-def written(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -> bool:
+def written(s: Session, name: str, record: SyncRow, values: dict[str, Any],
+            restores: bool = False) -> bool:
     """Write a pulled update; False where a signed note's guard refuses it (a row of the facts
-    the note states, edited on a laptop that had not seen the signing)."""
+    the note states, edited on a laptop that had not seen the signing), unless the change
+    ``restores`` what the note states: then past the guard."""
     if name not in LOCKED_BY_SIGNING:
         clashes.update_row(s, name, record, values)
         return True
-    return rows.attempt(s, lambda: clashes.update_row(s, name, record, values))[1]
+    if rows.attempt(s, lambda: clashes.update_row(s, name, record, values))[1]:
+        return True
+    if not restores:
+        return False
+    with lifted(s.connection(), f"{name}_signed_no_update"):
+        clashes.update_row(s, name, record, values)
+    return True
+
+
+def signed_here(s: Session, name: str, key: str) -> bool:
+    """Whether a note whose signing locks this row was signed on this laptop (its own audit
+    log says so; a copy restored from its backup continues that log). Only there is the row
+    sure to hold what the note states: on another laptop it may show an edit made before the
+    signing arrived, and restoring that would overwrite the signed facts everywhere."""
+    found = rows.read_rows(s, name, [key])
+    if not found:
+        return False
+    row, notes = found[0], rows.table("progress_notes")
+    if name == "note_goal_links":
+        revisions = rows.table("note_revisions")
+        locking = select(revisions.c.note_id).where(revisions.c.id == row["revision_id"])
+    else:
+        if name == "out_of_room":
+            attendance = rows.table("attendance")
+            row = dict(s.execute(select(attendance).where(
+                attendance.c.id == row["attendance_id"])).mappings().one())
+        session = row["id"] if name == "group_sessions" else row["session_id"]
+        where = [notes.c.session_id == session]
+        if name in _PER_PARTICIPANT:
+            where.append(notes.c.participant_id == row["participant_id"])
+        locking = select(notes.c.id).where(*where)
+    signed = [int(n) for n in s.scalars(locking)]
+    return bool(signed) and s.scalar(select(AuditEvent.id).where(
+        AuditEvent.action == "note.signed",
+        AuditEvent.details["note_id"].as_integer().in_(signed)).limit(1)) is not None
+
+
+# The facts a participant's own note locks; the others are locked by any note of the session.
+_PER_PARTICIPANT = frozenset({"attendance", "out_of_room", "form_responses"})
+
+
+def hold(s: Session, name: str, record: SyncRow, before: dict[str, Any],
+         change: dict[str, Any], shown: set[str]) -> None:
+    """A pulled edit of ``shown`` that the guard refused (``record.fields`` already names it
+    among the heads): the row keeps its values and the pulled ones are set aside in the flag.
+    Where the note was signed, the next round restores the row's values everywhere
+    (``collect``); elsewhere they are held (``rows.HELD``: nothing goes out for them) until
+    that restore arrives."""
+    fields = {col: (sorted({h[0]: h for h in before.get(col, []) + heads}.values(),
+                           key=lambda h: h[0]) if col in shown else heads)
+              for col, heads in record.fields.items()}
+    fields = mark(fields, change["id"], EDITED,
+                  {col: [change["fields"][col]] for col in sorted(shown)})
+    key = record.row_key or ""
+    if signed_here(s, name, key):
+        fields[rows.RESTORE] = [["", sorted(rows.restoring(fields) | shown)]]
+        rows.note_for_sending(s, name, key)
+    else:
+        fields[rows.HELD] = [["", sorted(rows.held(fields) | shown)]]
+    record.fields, record.conflicted = fields, True
+
+
+def restored(name: str, record: SyncRow, before: dict[str, Any], change: dict[str, Any],
+             shown: dict[str, Any]) -> None:
+    """A restore written here (``written``): the values it replaced are set aside in the flag,
+    and a restore of these fields still waiting here is moot (this one did it)."""
+    fields = rows.unmark(rows.unmark(record.fields, rows.RESTORE, set(shown)), rows.HELD,
+                         set(shown))
+    aside = {col: values for col, value in sorted(shown.items())
+             if (values := _distinct(h[1] for h in before.get(col, []) if h[1] != value))}
+    if aside:
+        fields = mark(fields, change["id"], EDITED, aside)
+    record.fields, record.conflicted = fields, rows.conflicted(name, fields)
+
+
+def _distinct(values: Iterable[Any]) -> list[Any]:
+    out: list[Any] = []
+    for value in values:
+        if value not in out:
+            out.append(value)
+    return out
 
 
 def insert(s: Session, name: str, values: dict[str, Any]) -> tuple[Any, bool]:
@@ -120,11 +214,76 @@ def deleted(s: Session, name: str, key: str) -> bool:
     return rows.attempt(s, lambda: s.execute(statement))[1]
 
 
-def mark(fields: dict[str, Any], change_id: str, how: str) -> dict[str, Any]:
-    """A record's sync fields, noting it came apart from a signing here (``how``)."""
-    return {**fields, APART: [[change_id, how]]}
+def merged(s: Session, name: str, change: dict[str, Any], gid: str) -> None:
+    """A row merged with a pulled one (``clashes``: attendance recorded on two laptops apart)
+    that a note signed here locks: every field keeps both values and the row its own, which
+    the note states. As for an edit made apart, the others are set aside and the row's values
+    restored everywhere (elsewhere the merged record shows each laptop's own until settled)."""
+    if name not in LOCKED_BY_SIGNING:
+        return
+    record = s.get(SyncRow, rows.standing(s, gid))
+    if record is None or record.row_key is None or not signed_here(s, name, record.row_key):
+        return
+    here = rows.encode_row(rows.GidCache(s), name, rows.read_rows(s, name, [record.row_key])[0])
+    differ = {col: others for col, heads in sorted(record.fields.items())
+              if col in here and (others := _distinct(h[1] for h in heads if h[1] != here[col]))}
+    if differ:  # "who changed it last" restored too, not named in the flag
+        fields = mark(record.fields, change["id"], EDITED, {
+            col: others for col, others in differ.items() if not rows.latest_only(name, col)})
+        fields[rows.RESTORE] = [["", sorted(rows.restoring(fields) | differ.keys())]]
+        record.fields, record.conflicted = fields, True
+        rows.note_for_sending(s, name, record.row_key)
+
+
+def kept_deleted(s: Session, name: str, record: SyncRow, change_id: str) -> None:
+    """A pulled deletion the guard refused: the row stays, flagged. Where the note was signed
+    (``signed_here``), the next round sends it again as a restore (``collect``), so that the
+    laptops that deleted it take it back."""
+    record.fields = mark(record.fields, change_id, DELETED)
+    record.conflicted = True
+    key = record.row_key or ""
+    if signed_here(s, name, key):
+        record.fields = {**record.fields, rows.REVIVE: [["", True]]}
+        rows.note_for_sending(s, name, key)
+
+
+def revives(s: Session, change: dict[str, Any], index_known: dict[str, Any]) -> bool:
+    """Whether a pulled restore (an insert) of a known global id brings back a row deleted
+    here (its tombstone goes; the caller inserts the row again). A restore of a row this
+    laptop still holds is a no-op, and makes its own restore waiting here moot."""
+    gid = change["gid"]
+    record = s.get(SyncRow, gid)
+    if record is None or rows.standing(s, gid) != gid:
+        return False  # merged into another record (``clashes``): that one stands
+    if record.row_key is not None:
+        if rows.REVIVE in record.fields:
+            record.fields = {k: v for k, v in record.fields.items() if k != rows.REVIVE}
+        return False
+    s.delete(record)
+    s.flush()
+    index_known.pop(gid, None)
+    return True
+
+
+def mark(fields: dict[str, Any], change_id: str, how: str,
+         aside: dict[str, list[Any]] | None = None) -> dict[str, Any]:
+    """A record's sync fields, noting it came apart from a signing (``how``); for ``EDITED``,
+    with the values set aside per field, added to those set aside before."""
+    old = fields.get(APART)
+    if aside is not None and old and old[0][1] == EDITED and len(old[0]) > 2:
+        merged = {col: list(values) for col, values in old[0][2].items()}
+        for col, values in aside.items():
+            merged[col] = _distinct([*merged.get(col, []), *values])
+        return {**fields, APART: [[old[0][0], EDITED, merged]]}
+    return {**fields, APART: [[change_id, how, *([aside] if aside is not None else [])]]}
 
 
 def how_apart(fields: dict[str, Any]) -> str | None:
     heads = fields.get(APART)
     return str(heads[0][1]) if heads else None
+
+
+def set_aside(fields: dict[str, Any]) -> dict[str, list[Any]]:
+    """The values an ``EDITED`` record's flag set aside, per field."""
+    heads = fields.get(APART)
+    return dict(heads[0][2]) if heads and len(heads[0]) > 2 else {}

@@ -15,14 +15,14 @@ from datetime import date, datetime, time
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Column, Table, TypeDecorator, and_, select
+from sqlalchemy import JSON, Column, Table, TypeDecorator, and_, delete, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 # Every model module, so that Base.metadata knows every synced table.
 from ...models import audit, curriculum, notes, roster, sessions, slots, users  # noqa: F401
 from ...models.base import Base
-from ...models.sync import SyncRow
+from ...models.sync import SyncDirty, SyncRow
 from ...models.sync_security import SyncClash
 from ...storage.sync_capture import LOCAL_COLUMNS, SYNCED
 from .. import note_workflow
@@ -42,11 +42,18 @@ DERIVED: dict[str, frozenset[str]] = {"progress_notes": frozenset(note_workflow.
 
 
 # A sync record's note of the fields sync did not write because a signed note locks the row
-# here (``apply``): the row shows its own value, one of the values kept for an admin.
+# here (``locked``, ``clashes``): the row shows its own value, one of the values kept.
 HELD = "~held"
-# A row that came apart from a note signed here (``locked``): taken in past its guard, or kept
-# though deleted elsewhere. Flagged until settled.
+# A row that came apart from a note signed here (``locked``): taken in past its guard, kept
+# though deleted elsewhere, or kept though edited elsewhere. Flagged until settled.
 APART = "~apart"
+# A row a signed note locks, whose pulled edit (the fields named) or deletion (``REVIVE``) sync
+# set aside here: the next round sends what the row holds as a restore, which every laptop
+# writes past its guard, so that all of them hold what the note states (``locked``).
+RESTORE = "~restore"
+REVIVE = "~revive"
+# The key that marks such a change (an update or an insert) as a restore.
+RESTORES = "restore"
 
 
 T = TypeVar("T")
@@ -69,14 +76,41 @@ def attempt(s: Session, statement: Callable[[], T]) -> tuple[T | None, bool]:
         return None, False
 
 
+def held(fields: dict[str, Any]) -> set[str]:
+    """The fields of a record that show the row's own value, not the newest (``HELD``)."""
+    marked = fields.get(HELD)
+    return set(marked[0][1]) if marked else set()
+
+
+def restoring(fields: dict[str, Any]) -> set[str]:
+    """The fields of a record that the next round sends as a restore (``RESTORE``)."""
+    marked = fields.get(RESTORE)
+    return set(marked[0][1]) if marked else set()
+
+
+def unmark(fields: dict[str, Any], marker: str, columns: set[str]) -> dict[str, Any]:
+    """A record's fields with ``columns`` taken out of a marker's list (``HELD``, ``RESTORE``),
+    the marker gone once it lists none."""
+    if marker not in fields:
+        return fields
+    left = set(fields[marker][0][1]) - columns
+    out = {k: v for k, v in fields.items() if k != marker}
+    return {**out, marker: [["", sorted(left)]]} if left else out
+
+
+def note_for_sending(s: Session, name: str, key: str) -> None:
+    """Have the next round look at this row, as the capture triggers do after a write."""
+    s.execute(delete(SyncDirty).where(SyncDirty.tbl == name, SyncDirty.row_key == key))
+    s.add(SyncDirty(tbl=name, row_key=key))
+
+
 def kept_here(name: str, current: dict[str, Any], fields: dict[str, Any]) -> set[str]:
     """The fields of a row that show a value sync kept rather than the newest: every field of
     a note revision signed here (it shows its signing), and the held ones of a row a signed
     note locks. Not edits: ``collect`` sends nothing for them, ``conflicts`` shows them."""
     if name == "note_revisions" and current.get("signed_at") is not None:
         return set(current)
-    held = fields.get(HELD)
-    return set(held[0][1]) if held else set()
+    return held(fields)
 
 
 def conflicted(name: str, fields: dict[str, list[list[Any]]]) -> bool:
