@@ -376,3 +376,44 @@ def test_only_the_signing_laptop_restores(trio: list[Laptop], nc: NotesClinic) -
         [flag] = [f for f in _apart(laptop) if f.table == "attendance"]
         assert "excused" in flag.note and "absent" in flag.note, (laptop.name, flag.note)
 
+
+def test_notes_signed_apart_as_session_and_absence_notes_verify_everywhere(
+        trio: list[Laptop], nc: NotesClinic) -> None:
+    """Found by the revision property test: Ada marked absent on B; on A, Uma writes and signs
+    her session note while Tara, on B, writes and signs her absence note. Sync merges the two
+    notes into one record, which shows each laptop's kind until an admin settles it, and each
+    revision's signed document states the kind its laptop had: before, the other laptop's
+    signature failed verification ("no longer matches") on both. The signing laptop now
+    carries the kind with the signature. A, which signed, restores Ada's attendance; B, which
+    signed too but with the edit made apart, takes it and sets "absent" aside."""
+    a, b, c = trio
+    console.mark_absent(b.sign_in("uma"), nc.session_id, nc.people[0])
+    _sign(a, _write(a, nc, "Signed on A.", login="uma"), login="uma")
+    absence = notes.open_note(b.sign_in("tara"), nc.session_id, nc.people[0])
+    assert absence.kind == "absence"
+    notes.save_draft(b.sign_in("tara"), absence.note_id, absence.edit_seq, sections={
+        spec.key: "Did not attend; called, no answer." for spec in absence.sections_spec})
+    _sign(b, notes.open_note(b.sign_in("tara"), nc.session_id, nc.people[0]))
+    for _ in range(3):
+        for laptop in (a, b, c):
+            laptop.sync()
+    for laptop in (a, b, c):
+        with laptop.sign_in().read() as s:
+            count, problems = notes.verify_signatures(s)
+        assert count >= 2 and problems == [], (laptop.name, problems)
+        assert _attendance(laptop, nc)[0] == "present", laptop.name
+    # Settling the merged note (its kind, author...) leaves both signatures verifying.
+    admin = a.sign_in()
+    flags = conflicts.flagged(admin)
+    assert ("progress_notes", "kind") in {(f.table, f.field) for f in flags}
+    for flag in flags:
+        if flag.can_resolve:
+            conflicts.resolve(admin, flag.gid, flag.field,
+                              "session" if flag.field == "kind" else flag.values[0])
+    for _ in range(2):
+        for laptop in (a, b, c):
+            laptop.sync()
+    assert a.dump() == b.dump() == c.dump()
+    for laptop in (a, b, c):
+        with laptop.sign_in().read() as s:
+            assert notes.verify_signatures(s)[1] == [], laptop.name

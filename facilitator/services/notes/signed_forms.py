@@ -29,10 +29,11 @@ from .signed_refs import NOTES, PARTICIPANTS, SESSIONS, USERS, Names, mint
 
 
 def _revision_document(note: ProgressNote, rev: NoteRevision, refs: tuple[Ref, Ref, Ref],
-                       version: int, number: int | None = None) -> dict[str, Any]:
+                       version: int, number: int | None = None, kind: str | None = None
+                       ) -> dict[str, Any]:
     note_ref, session_ref, participant_ref = refs
     return note_document(note_id=note_ref, revision=rev.number if number is None else number,
-                         kind=note.kind,
+                         kind=note.kind if kind is None else kind,
                          format_name=rev.format, session_id=session_ref,
                          participant_id=participant_ref, facts=rev.facts or {},
                          content=rev.content, late_entry=rev.late_entry, version=version)
@@ -47,21 +48,22 @@ def revision_document(s: Session, ws: Workspace, note: ProgressNote, rev: NoteRe
 
 
 def revision_hashes(names: Names, note: ProgressNote, rev: NoteRevision,
-                    number: int | None = None) -> set[str]:
+                    number: int | None = None, kind: str | None = None) -> set[str]:
     """Every hash a valid signature of this revision may carry: form 2 for each global id
     standing for its note, session and participant here (one each, but for merged notes), and
-    form 1 with this laptop's ids (signatures made before form 2, on this laptop). ``number``:
-    the revision's number to use instead of its own."""
-    found = {content_hash(_revision_document(note, rev, refs, FORM_VERSION, number))
+    form 1 with this laptop's ids (signatures made before form 2, on this laptop). ``number``,
+    ``kind``: the revision's number and its note's kind to use instead of their own."""
+    found = {content_hash(_revision_document(note, rev, refs, FORM_VERSION, number, kind))
              for refs in product(names.of(NOTES, note.id), names.of(SESSIONS, note.session_id),
                                  names.of(PARTICIPANTS, note.participant_id))}
     found.add(content_hash(_revision_document(
-        note, rev, (note.id, note.session_id, note.participant_id), LOCAL_IDS_FORM, number)))
+        note, rev, (note.id, note.session_id, note.participant_id), LOCAL_IDS_FORM, number,
+        kind)))
     return found
 
 
 def carried_revision_hash(names: Names, note: ProgressNote, rev: NoteRevision,
-                          number: int | None = None) -> str | None:
+                          number: int | None = None, kind: str | None = None) -> str | None:
     """A form-1 signature made on another laptop: its document rebuilt with the ids that
     laptop used (carried by sync, ``services.sync.signed_ids``), if their global ids name this
     note, its session and participant here; None otherwise."""
@@ -70,22 +72,27 @@ def carried_revision_hash(names: Names, note: ProgressNote, rev: NoteRevision,
                                                   (PARTICIPANTS, note.participant_id))):
         return None
     refs = (ids[0][0], ids[1][0], ids[2][0])
-    return content_hash(_revision_document(note, rev, refs, LOCAL_IDS_FORM, number))
+    return content_hash(_revision_document(note, rev, refs, LOCAL_IDS_FORM, number, kind))
 
 
 def revision_signature_holds(names: Names, note: ProgressNote, rev: NoteRevision, sha: str,
                              expected: set[str] | None = None) -> bool:
     """Whether ``sha`` is a hash a valid signature of this revision may carry:
     ``revision_hashes`` (``expected``, when already worked out), the carried form 1, or either
-    of them with the number the revision was signed with, where sync placed it at another
-    (two revisions of one note signed on two laptops apart, ``services.sync.numbering``)."""
+    of them with what the revision was signed with where sync keeps another here: its number
+    (two revisions of one note signed on two laptops apart, ``services.sync.numbering``) and
+    its note's kind (a note written on two laptops apart, as a session note on one and as an
+    absence note on the other, merged into one record that shows one kind until an admin
+    settles it: the signing laptop carries the kind with the signature, ``signed_ids``)."""
     if sha in (revision_hashes(names, note, rev) if expected is None else expected) or (
             sha == carried_revision_hash(names, note, rev)):
         return True
-    number = names.signed_number(rev.id)
-    return number is not None and number != rev.number and (
-        sha in revision_hashes(names, note, rev, number)
-        or sha == carried_revision_hash(names, note, rev, number))
+    numbers = {rev.number, names.signed_number(rev.id) or rev.number}
+    kinds = {note.kind, names.signed_kind(rev.id) or note.kind}
+    return any(sha in revision_hashes(names, note, rev, number, kind)
+               or sha == carried_revision_hash(names, note, rev, number, kind)
+               for number in sorted(numbers) for kind in sorted(kinds)
+               if (number, kind) != (rev.number, note.kind))
 
 
 def _stand_for(names: Names, ids: list[tuple[int, str]],

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash
 from ..sync.collect import new_id
-from ..sync.signed_ids import carried, signed_number
+from ..sync.signed_ids import KIND, carried, signed_number
 from ..workspace import Workspace
 
 NOTES, SESSIONS, PARTICIPANTS, USERS = ("progress_notes", "group_sessions", "participants",
@@ -103,6 +103,12 @@ class Names:
     def signed_number(self, revision: int) -> int | None:
         """The number a note revision was signed with, where sync placed it at another."""
         return signed_number(self.s, revision)
+
+    def signed_kind(self, revision: int) -> str | None:
+        """The kind the note of a revision signed on another laptop had there, as that laptop
+        carried it with the signature (``services.sync.signed_ids``); None where none came."""
+        kind = (carried(self.s, "note_revisions", revision) or {}).get(KIND)
+        return kind if isinstance(kind, str) else None
 
     def _own(self, name: str, key: int | None) -> dict[int, str]:
         query = select(SyncRow.gid, SyncRow.row_key).where(SyncRow.tbl == name,

@@ -9,11 +9,12 @@ Form 2 names the rows by global id and needs none of this; form-1 signatures mad
 When a signed revision or addendum first travels (the insert of an addendum, or of a revision
 signed already; the update that signs a revision) from the laptop that signed it, the change
 carries, beside its columns, ``_signed_ids``: for each row the document named, this laptop's
-id *and* its global id. A receiving laptop keeps it in the record's sync state (an unknown
-column is stored there and never written to the row), so a laptop that enrols later pulls it
-too. Verifying there (``services.notes.signing``), the form-1 document is rebuilt with the
-carried ids; the carried global ids must stand for the note's session and participant (the
-addendum's author) here, so moving a signed note to another participant is still found.
+id *and* its global id (and, for a revision, its note's kind there: ``KIND``). A receiving
+laptop keeps it in the record's sync state (an unknown column is stored there and never
+written to the row), so a laptop that enrols later pulls it too. Verifying there
+(``services.notes.signing``), the form-1 document is rebuilt with the carried ids; the carried
+global ids must stand for the note's session and participant (the addendum's author) here, so
+moving a signed note to another participant is still found.
 
 The carried ids are the signing laptop's statement, inside its signed entry; its local ids
 never change, so they are the ids its signatures were made with. Rows that travelled before
@@ -32,6 +33,10 @@ from ...models.sync import SyncRow
 from . import rows
 
 FIELD = "_signed_ids"
+# A revision's: its note's kind on the signing laptop. The signed document states it, and a
+# note written on two laptops apart may be a session note on one and an absence note on the
+# other, merged into one record (``clashes``) that keeps each laptop's kind until settled.
+KIND = "kind"
 
 
 def carries(name: str, current: dict[str, Any]) -> bool:
@@ -48,11 +53,11 @@ def signing_ids(gids: rows.GidCache, name: str, current: dict[str, Any]) -> dict
     note = pair("progress_notes", current["note_id"])
     if name == "note_addenda":
         return {"note": note, "author": pair("users", current["author_id"])}
-    session_id, participant_id = gids.s.execute(
-        select(ProgressNote.session_id, ProgressNote.participant_id)
+    session_id, participant_id, kind = gids.s.execute(
+        select(ProgressNote.session_id, ProgressNote.participant_id, ProgressNote.kind)
         .where(ProgressNote.id == current["note_id"])).one()
     return {"note": note, "session": pair("group_sessions", session_id),
-            "participant": pair("participants", participant_id)}
+            "participant": pair("participants", participant_id), KIND: kind}
 
 
 def carried(s: Session, name: str, key: int) -> dict[str, Any] | None:
