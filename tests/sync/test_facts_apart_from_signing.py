@@ -417,3 +417,29 @@ def test_notes_signed_apart_as_session_and_absence_notes_verify_everywhere(
     for laptop in (a, b, c):
         with laptop.sign_in().read() as s:
             assert notes.verify_signatures(s)[1] == [], laptop.name
+
+
+def test_facilitators_changed_apart_from_a_signing(pair: tuple[Laptop, Laptop],
+                                                   nc: NotesClinic) -> None:
+    """Found by the revision property test: the block's co-facilitator changed on B while Tara
+    signed Ada's note on A. The link row B deleted (a session's facilitator: nothing but two
+    references) is restored like other facts, and the Sync conflicts list, which failed on
+    such a row (it read the row's values with an empty SELECT), lists them."""
+    a, b = pair
+    console.set_facilitators(a.sign_in("tara"), nc.session_id, [nc.uma.id])
+    meet(a, b)
+    before = console.console_state(a.sign_in("tara"), nc.session_id).session.facilitator_ids
+    _sign(a, _write(a, nc, "Signed on A."))
+    nc.clock.advance(minutes=2)
+    console.set_facilitators(b.sign_in("tara"), nc.session_id, [nc.sam.id])
+    meet(a, b)
+    meet(a, b)
+    for laptop in (a, b):
+        # Uma's link, deleted on B, is back; Sam's, added there, is taken in as a check-in
+        # answered apart is (the signed note does not state it).
+        assert set(console.console_state(laptop.sign_in("tara"), nc.session_id
+                                         ).session.facilitator_ids) == {*before, nc.sam.id}
+        _still_sound(laptop)
+        flags = [f for f in _apart(laptop) if f.table == "session_facilitators"]
+        assert flags and all(f.label for f in flags), laptop.name
+    assert a.dump() == b.dump()

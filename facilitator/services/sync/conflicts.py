@@ -300,6 +300,8 @@ def _row_values(s: Session, row: SyncRow) -> dict[str, Any]:
         return {}
     t = rows.table(row.tbl)
     columns = [c for c in rows.fields_of(row.tbl) if rows.ref_table(row.tbl, c) is None]
+    if not columns:  # a link of two records (a session's facilitator): nothing but references
+        return {}
     found = s.execute(select(*columns).where(*rows.key_filter(row.tbl, row.row_key))
                       ).mappings().one_or_none()
     if found is None:
