@@ -340,6 +340,8 @@ def test_an_edit_made_apart_is_restored_on_three_laptops(trio: list[Laptop],
         assert [f.choices[0].text for f in flags] == [
             conflicts.APART_KEPT[locked.EDITED]], laptop.name
         assert "Set aside: " in flags[0].note and "excused" in flags[0].note, laptop.name
+        # "Who changed it last" is restored too but is no clinical value set aside.
+        assert "updated" not in flags[0].field_name + flags[0].note, laptop.name
     # The restore is written past the guard only as sync's: an edit here is still refused.
     with pytest.raises(Conflict, match="signed note"):
         console.mark_excused(b.sign_in("uma"), nc.session_id, nc.people[0])

@@ -121,15 +121,16 @@ def hold(s: Session, name: str, record: SyncRow, before: dict[str, Any],
     fields = {col: (sorted({h[0]: h for h in before.get(col, []) + heads}.values(),
                            key=lambda h: h[0]) if col in shown else heads)
               for col, heads in record.fields.items()}
-    fields = mark(fields, change["id"], EDITED,
-                  {col: [change["fields"][col]] for col in sorted(shown)})
+    if aside := {col: [change["fields"][col]] for col in sorted(shown)
+                 if not rows.latest_only(name, col)}:  # not "who changed it last"
+        fields = mark(fields, change["id"], EDITED, aside)
     key = record.row_key or ""
     if signed_here(s, name, key):
         fields[rows.RESTORE] = [["", sorted(rows.restoring(fields) | shown)]]
         rows.note_for_sending(s, name, key)
     else:
         fields[rows.HELD] = [["", sorted(rows.held(fields) | shown)]]
-    record.fields, record.conflicted = fields, True
+    record.fields, record.conflicted = fields, rows.conflicted(name, fields)
 
 
 def restored(name: str, record: SyncRow, before: dict[str, Any], change: dict[str, Any],
@@ -139,7 +140,8 @@ def restored(name: str, record: SyncRow, before: dict[str, Any], change: dict[st
     fields = rows.unmark(rows.unmark(record.fields, rows.RESTORE, set(shown)), rows.HELD,
                          set(shown))
     aside = {col: values for col, value in sorted(shown.items())
-             if (values := _distinct(h[1] for h in before.get(col, []) if h[1] != value))}
+             if not rows.latest_only(name, col)
+             and (values := _distinct(h[1] for h in before.get(col, []) if h[1] != value))}
     if aside:
         fields = mark(fields, change["id"], EDITED, aside)
     record.fields, record.conflicted = fields, rows.conflicted(name, fields)
