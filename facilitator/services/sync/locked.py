@@ -88,22 +88,23 @@ def signed_here(s: Session, name: str, key: str) -> bool:
     if not found:
         return False
     row, notes = found[0], rows.table("progress_notes")
-    if name == "note_goal_links":
+    signings = select(AuditEvent.id).where(AuditEvent.action == "note.signed")
+    if name == "note_goal_links":  # locked by the signing of its own revision
         revisions = rows.table("note_revisions")
-        locking = select(revisions.c.note_id).where(revisions.c.id == row["revision_id"])
-    else:
-        if name == "out_of_room":
-            attendance = rows.table("attendance")
-            row = dict(s.execute(select(attendance).where(
-                attendance.c.id == row["attendance_id"])).mappings().one())
-        session = row["id"] if name == "group_sessions" else row["session_id"]
-        where = [notes.c.session_id == session]
-        if name in _PER_PARTICIPANT:
-            where.append(notes.c.participant_id == row["participant_id"])
-        locking = select(notes.c.id).where(*where)
-    signed = [int(n) for n in s.scalars(locking)]
-    return bool(signed) and s.scalar(select(AuditEvent.id).where(
-        AuditEvent.action == "note.signed",
+        sha = s.scalar(select(revisions.c.content_sha256).where(
+            revisions.c.id == row["revision_id"]))
+        return bool(sha) and s.scalar(signings.where(
+            AuditEvent.details["sha256"].as_string() == sha).limit(1)) is not None
+    if name == "out_of_room":
+        attendance = rows.table("attendance")
+        row = dict(s.execute(select(attendance).where(
+            attendance.c.id == row["attendance_id"])).mappings().one())
+    session = row["id"] if name == "group_sessions" else row["session_id"]
+    where = [notes.c.session_id == session]
+    if name in _PER_PARTICIPANT:
+        where.append(notes.c.participant_id == row["participant_id"])
+    signed = [int(n) for n in s.scalars(select(notes.c.id).where(*where))]
+    return bool(signed) and s.scalar(signings.where(
         AuditEvent.details["note_id"].as_integer().in_(signed)).limit(1)) is not None
 
 
@@ -229,12 +230,16 @@ def merged(s: Session, name: str, change: dict[str, Any], gid: str) -> None:
     here = rows.encode_row(rows.GidCache(s), name, rows.read_rows(s, name, [record.row_key])[0])
     differ = {col: others for col, heads in sorted(record.fields.items())
               if col in here and (others := _distinct(h[1] for h in heads if h[1] != here[col]))}
-    if differ:  # "who changed it last" restored too, not named in the flag
-        fields = mark(record.fields, change["id"], EDITED, {
-            col: others for col, others in differ.items() if not rows.latest_only(name, col)})
-        fields[rows.RESTORE] = [["", sorted(rows.restoring(fields) | differ.keys())]]
-        record.fields, record.conflicted = fields, True
-        rows.note_for_sending(s, name, record.row_key)
+    if not differ:
+        return
+    fields = dict(record.fields)
+    # "Who changed it last" is restored too, but no value set aside.
+    if aside := {col: others for col, others in differ.items()
+                 if not rows.latest_only(name, col)}:
+        fields = mark(fields, change["id"], EDITED, aside)
+    fields[rows.RESTORE] = [["", sorted(rows.restoring(fields) | differ.keys())]]
+    record.fields, record.conflicted = fields, rows.conflicted(name, fields)
+    rows.note_for_sending(s, name, record.row_key)
 
 
 def kept_deleted(s: Session, name: str, record: SyncRow, change_id: str) -> None:
