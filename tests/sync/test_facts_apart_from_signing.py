@@ -445,3 +445,59 @@ def test_facilitators_changed_apart_from_a_signing(pair: tuple[Laptop, Laptop],
         flags = [f for f in _apart(laptop) if f.table == "session_facilitators"]
         assert flags and all(f.label for f in flags), laptop.name
     assert a.dump() == b.dump()
+
+
+def test_time_out_of_the_room_deleted_apart_comes_back_with_its_attendance(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """Ada stepped out during a block run on A; A signs her note; B, not having pulled the
+    signing, marks her absent, which deletes her time out of the room and clears her arrival.
+    A keeps both rows and restores them: the attendance as an update, the interval as the row
+    again under its own global id, which B takes back over its tombstone."""
+    from datetime import date
+
+    from tests.conftest import PASSWORD
+    from tests.services.console.conftest import local
+
+    a, b = pair
+    day = date(2026, 3, 4)
+    tara = a.sign_in("tara")
+    sid = console.plan_ad_hoc_session(tara, nc.group.id, local(9, 0, day),
+                                      local(12, 0, day)).id
+    nc.at(9, 0, day)
+    console.start_session(tara, sid)
+    ada = nc.people[0]
+    console.mark_present(tara, sid, ada)
+    nc.at(10, 0, day)
+    console.step_out(tara, sid, ada)
+    nc.at(10, 20, day)
+    console.step_back(tara, sid, ada)
+    nc.at(12, 0, day)
+    console.end_session(tara, sid)
+    meet(a, b)
+
+    def ada_here(laptop: Laptop) -> tuple[object, ...]:
+        [row] = [r for r in console.console_state(laptop.sign_in("tara"), sid).attendance
+                 if r.participant_id == ada]
+        return row.status, row.arrived_at, tuple((g.left_at, g.returned_at)
+                                                 for g in row.out_of_room)
+
+    stated = ada_here(a)
+    assert len(stated[2]) == 1
+    note = notes.open_note(tara, sid, ada)
+    seq = notes.save_draft(tara, note.note_id, note.edit_seq, sections={
+        "data": "Stepped out for twenty minutes.", "assessment": "Engaged.",
+        "plan": "Continue."})
+    [signed] = notes.sign_notes(tara, [(note.note_id, seq)], PASSWORD)
+    assert signed.signed, signed.message
+    nc.clock.advance(minutes=5)
+    console.mark_absent(b.sign_in("tara"), sid, ada)
+    assert ada_here(b)[2] == ()
+    meet(a, b)
+    meet(a, b)
+    for laptop in (a, b):
+        assert laptop.sync().pending == 0, laptop.name
+        assert ada_here(laptop) == stated, laptop.name
+        _still_sound(laptop)
+        kinds = {(f.table, f.choices[0].value) for f in _apart(laptop)}
+        assert kinds == {("attendance", locked.EDITED), ("out_of_room", locked.DELETED)}, kinds
+    assert a.dump() == b.dump()
