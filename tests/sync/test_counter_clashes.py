@@ -259,8 +259,9 @@ def test_a_returned_note_and_a_revision_signed_apart_are_numbered_alike(
 
 
 @pytest.fixture
-def trio(pg_cluster: Any, hub_db: str, tmp_path: Any, keyring_backend: Any,
-         nc: NotesClinic) -> list[Laptop]:
+def trio_clinic(pg_cluster: Any, hub_db: str, tmp_path: Any, keyring_backend: Any,
+                nc: NotesClinic) -> Any:
+    """The clinic (to join more laptops) and three laptops, Uma co-facilitating the block."""
     from tests.sync.laptops import Clinic
 
     clinic = Clinic(pg_cluster, hub_db, tmp_path / "laptops", keyring_backend, nc.clock)
@@ -270,8 +271,13 @@ def trio(pg_cluster: Any, hub_db: str, tmp_path: Any, keyring_backend: Any,
     laptops = [a, clinic.join_from(a, "B"), clinic.join_from(a, "C")]
     for laptop in laptops[1:]:
         laptop.sync()
-    yield laptops
+    yield clinic, laptops
     clinic.close()
+
+
+@pytest.fixture
+def trio(trio_clinic: Any) -> list[Laptop]:
+    return list(trio_clinic[1])
 
 
 def test_three_revisions_signed_apart_are_numbered_by_global_id_on_every_laptop(

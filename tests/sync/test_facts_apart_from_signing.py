@@ -9,6 +9,7 @@ for an admin or the supervisor, and settling the flag changes nothing the note s
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -20,9 +21,9 @@ from facilitator.storage.integrity import check_guards
 from tests.services.notes.conftest import CHECKIN, NotesClinic, nc
 from tests.sync.laptops import Laptop
 from tests.sync.test_clashes import meet, pair
-from tests.sync.test_counter_clashes import _sign, _write, trio
+from tests.sync.test_counter_clashes import _sign, _write, trio, trio_clinic
 
-__all__ = ["nc", "pair", "trio"]
+__all__ = ["nc", "pair", "trio", "trio_clinic"]
 
 RISK = {**CHECKIN, "safety": True}  # raises a safety flag, which refers to the answers
 
@@ -309,15 +310,16 @@ def _attendance(laptop: Laptop, nc: NotesClinic) -> tuple[object, ...]:
     return row.status, row.arrived_at, row.departed_at, row.minutes_today, row.out_of_room
 
 
-def test_an_edit_made_apart_is_restored_on_three_laptops(trio: list[Laptop],
+def test_an_edit_made_apart_is_restored_on_three_laptops(trio_clinic: tuple[Any, list[Laptop]],
                                                          nc: NotesClinic) -> None:
     """Uma signs Ada's note on A offline; on B, which has not pulled the signing, Ada is
     marked excused after the block (status, times and minutes change, her time out of the
     room goes), and C takes B's change before the signing reaches it. A sets B's values
     aside and sends its own as a restore; B and C, which hold the signing by the time the
     restore arrives, write it past their guards. All three end with what the note states, and
-    each flags the record with what it set aside (before, B and C kept B's values)."""
-    a, b, c = trio
+    each flags the record with what it set aside (before, B and C kept B's values). A laptop
+    that joins afterwards takes the history in without a flag: nothing was set aside there."""
+    clinic, (a, b, c) = trio_clinic
     signed_as = _attendance(a, nc)
     _sign(a, _write(a, nc, "Signed on A.", login="uma"), login="uma")
     nc.clock.advance(minutes=2)
@@ -345,6 +347,11 @@ def test_an_edit_made_apart_is_restored_on_three_laptops(trio: list[Laptop],
     # The restore is written past the guard only as sync's: an edit here is still refused.
     with pytest.raises(Conflict, match="signed note"):
         console.mark_excused(b.sign_in("uma"), nc.session_id, nc.people[0])
+    # D joins with an enrolment code: it pulls B's edit, A's signing and A's restore, and
+    # takes the history as it stands (the flags are the other laptops').
+    d = clinic.enrol(a, "D")
+    assert d.dump() == a.dump()
+    assert not _apart(d) and not conflicts.flagged(d.sign_in())
 
 
 def test_only_the_signing_laptop_restores(trio: list[Laptop], nc: NotesClinic) -> None:
@@ -373,10 +380,16 @@ def test_only_the_signing_laptop_restores(trio: list[Laptop], nc: NotesClinic) -
     for laptop in (a, b, c):
         assert _attendance(laptop, nc) == signed_as, laptop.name
     assert a.dump() == b.dump() == c.dump()
-    for laptop in (a, b, c):
+    # Each laptop names what it set aside: A both changes it refused; B and C the value each
+    # showed when the restore came (C's "absent" held on B until then, and B's "excused" on
+    # C, was settled by the restore).
+    for laptop, names, not_named in ((a, ("excused", "absent"), ()), (b, ("excused",), (
+            "absent",)), (c, ("absent",), ("excused",))):
         _still_sound(laptop)
         [flag] = [f for f in _apart(laptop) if f.table == "attendance"]
-        assert "excused" in flag.note and "absent" in flag.note, (laptop.name, flag.note)
+        aside = flag.note.split("Set aside: ")[1]
+        assert all(f"\u201c{n}\u201d" in aside for n in names), (laptop.name, aside)
+        assert not any(f"\u201c{n}\u201d" in aside for n in not_named), (laptop.name, aside)
 
 
 def test_notes_signed_apart_as_session_and_absence_notes_verify_everywhere(

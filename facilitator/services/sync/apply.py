@@ -363,12 +363,12 @@ def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         signs = change["fields"].get("signed_at") is not None
         numbering.take_update(s, known, values, rows.decode_fields(
             s, name, change["fields"], index.local) if signs else None, change["id"])
-    elif values and not locked.written(s, name, known, values, restores):
+    elif restores:  # what a note states, from the laptop that signed it (``locked``)
+        locked.restore(s, name, known, change, shown, values)
+    elif values and not locked.written(s, name, known, values):
         # Part of what a note signed here states (its facts): the row is not written, the
         # pulled value is set aside and the row's own restored everywhere (``locked``).
         locked.hold(s, name, known, before, change, set(shown))
-    elif restores:
-        locked.restored(name, known, before, change, shown)
     if name == cells.TABLE:
         cells.edited(s, index, known, shown)
     return 1

@@ -13,7 +13,9 @@ folder; one left by a join that died is removed at the next start or join):
 2. log in to the hub with the account the code derives, redeem the code (once): the hub hands
    over the package, and this laptop's account gets a new password only this laptop knows,
    stored in its encrypted database with the hub address;
-3. store the clinic sync keys, pull and apply the whole history (a normal sync round);
+3. store the clinic sync keys, pull and apply the whole history (a normal sync round); the
+   history is taken as it stands, without the flags of facts set apart from a signing that
+   the laptops where that happened carry (``locked.history_taken``);
 4. install every active user's slot (the newest travelling copies, or the package's for users
    whose copy has not reached the hub) and bind each in the audit log; bind the recovery key.
 
@@ -58,7 +60,7 @@ from .. import audit, key_bindings
 from ..app_state import LOCK_NAME
 from ..errors import Cancelled, SyncProblem, ValidationError
 from ..workspace import Actor, Workspace
-from . import identity, run
+from . import identity, locked, run
 from .local import sync_state
 
 Progress = Callable[[str], None]
@@ -309,6 +311,8 @@ def _fill(ws: Workspace, account: _Account, code: str, say: Progress, stop: Shou
     except Cancelled:  # between two pulled entries
         raise _cancelled(redeemed=True) from None
     _check_stop(stop, redeemed=True)
+    with ws.transaction() as s:  # the history as it stands, not what happened elsewhere
+        locked.history_taken(s)
     say("Setting up the users' sign-in…")
     _install_given(ws, given)  # the round installed the travelling copies already
     with ws.read() as s:

@@ -22,10 +22,14 @@ signed does with it:
   the answer) find it. The record is flagged (``INSERTED``), so an admin or the supervisor
   sees what arrived after the signing.
 
-So every laptop ends with the rows the note states, and each flags the record where sync set
-something aside or took it in (the flag is the laptop's own: settling it acknowledges it there
-and changes nothing the note states). A restore is written past a guard only where the row is
-one of these facts and the change says it restores; an ordinary edit is still refused.
+So every laptop ends with the rows the note states. The flags are each laptop's own: the
+laptop that signed flags what it refused or took in; a laptop whose row a restore changed
+flags the value the row showed; a laptop that did not sign holds a pulled edit (``rows.HELD``,
+flagged) until the restore comes, which settles that flag when the row keeps its value; a
+laptop that joins takes the history in as it stands, without them (``history_taken``).
+Settling a flag acknowledges it there and changes nothing the note states. A restore is
+written past a guard only where the row is one of these facts and the change says it
+restores; an ordinary edit is still refused.
 """
 
 from __future__ import annotations
@@ -134,18 +138,38 @@ def hold(s: Session, name: str, record: SyncRow, before: dict[str, Any],
     record.fields, record.conflicted = fields, rows.conflicted(name, fields)
 
 
-def restored(name: str, record: SyncRow, before: dict[str, Any], change: dict[str, Any],
-             shown: dict[str, Any]) -> None:
-    """A restore written here (``written``): the values it replaced are set aside in the flag,
-    and a restore of these fields still waiting here is moot (this one did it)."""
+def restore(s: Session, name: str, record: SyncRow, change: dict[str, Any],
+            shown: dict[str, Any], values: dict[str, Any]) -> None:
+    """Write a pulled restore (past the guard where the row is locked here). A value the row
+    showed and the restore replaced is set aside in the flag. Where this laptop was holding an
+    edit of these fields until the restore came (``hold`` on a laptop that did not sign) and
+    the row keeps what it showed, that flag is settled by the restore and goes."""
+    assert record.row_key is not None
+    found = rows.read_rows(s, name, [record.row_key])
+    showing = rows.encode_row(rows.GidCache(s), name, found[0]) if found else {}
+    written(s, name, record, values, restores=True)
+    held = rows.held(record.fields) & shown.keys()
     fields = rows.unmark(rows.unmark(record.fields, rows.RESTORE, set(shown)), rows.HELD,
                          set(shown))
-    aside = {col: values for col, value in sorted(shown.items())
-             if not rows.latest_only(name, col)
-             and (values := _distinct(h[1] for h in before.get(col, []) if h[1] != value))}
+    if held:
+        fields = _unset(fields, held)
+    aside = {col: [showing[col]] for col, value in sorted(shown.items())
+             if col in showing and showing[col] != value and not rows.latest_only(name, col)}
     if aside:
         fields = mark(fields, change["id"], EDITED, aside)
     record.fields, record.conflicted = fields, rows.conflicted(name, fields)
+
+
+def _unset(fields: dict[str, Any], columns: set[str]) -> dict[str, Any]:
+    """An ``EDITED`` flag without the values it set aside for ``columns`` (gone when none is
+    left)."""
+    aside = {col: values for col, values in set_aside(fields).items() if col not in columns}
+    if how_apart(fields) != EDITED or len(aside) == len(set_aside(fields)):
+        return fields
+    if not aside:
+        return {k: v for k, v in fields.items() if k != APART}
+    heads = fields[APART]
+    return {**fields, APART: [[heads[0][0], EDITED, aside]]}
 
 
 def _distinct(values: Iterable[Any]) -> list[Any]:
@@ -270,6 +294,24 @@ def revives(s: Session, change: dict[str, Any], index_known: dict[str, Any]) -> 
     s.flush()
     index_known.pop(gid, None)
     return True
+
+
+def history_taken(s: Session) -> int:
+    """After a new laptop's first pull: the records sync set apart from a signing while it
+    took the history in are flagged on the laptops where that happened (the laptop that
+    signed, those whose rows a restore changed); here they are history, and the flags go.
+    Not an edit still held for a restore that has not come (the laptops differ until then).
+    Returns how many went."""
+    gone = 0
+    for record in s.scalars(select(SyncRow).where(SyncRow.conflicted,
+                                                  SyncRow.row_key.is_not(None))):
+        if APART not in record.fields or set(set_aside(record.fields)) & rows.held(
+                record.fields):
+            continue
+        fields = {k: v for k, v in record.fields.items() if k != APART}
+        record.fields, record.conflicted = fields, rows.conflicted(record.tbl, fields)
+        gone += 1
+    return gone
 
 
 def mark(fields: dict[str, Any], change_id: str, how: str,
