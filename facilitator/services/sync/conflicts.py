@@ -56,8 +56,9 @@ class Choice:
     after the edit, so the edit itself was made at or before this time."""
     shown: bool
     """The value the record shows now on this laptop: the newest, the same on every laptop,
-    but where a record merged from two laptops' (``clashes``) or one a note signed here locks
-    (``locked``) keeps its own until someone settles it."""
+    but where a record merged from two laptops' (``clashes``) keeps its own until someone
+    settles it (facts a signed note states are restored by the laptop that signed it,
+    ``locked``)."""
 
 
 @dataclass(frozen=True)
