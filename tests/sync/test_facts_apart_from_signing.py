@@ -145,6 +145,8 @@ def test_the_conflicts_page_lists_a_row_that_came_apart(qtbot: QtBot,
     keep.click()
     qtbot.waitUntil(lambda: page.table.model().rowCount() == len(fields) - 1)
     assert not _apart(a)
+    # Not "it reaches the other laptops": an acknowledgement stays on this laptop.
+    assert page.confirmation.text().startswith("✓ Acknowledged on this laptop: form answers")
 
 
 def test_a_run_of_pulled_answers_under_a_signed_note_goes_in_row_by_row(

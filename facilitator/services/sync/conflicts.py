@@ -93,6 +93,9 @@ class Resolved:
     label: str
     field_name: str
     text: str
+    here_only: bool = False
+    """An entry of this laptop acknowledged (a record set apart from a signing, ``locked``):
+    nothing goes to the other laptops, each of which has its own entry."""
 
 
 def _key(value: Any) -> str:
@@ -217,7 +220,7 @@ def _settle_apart(s: Session, ws: Workspace, row: SyncRow, value: Any) -> Resolv
     audit.record(s, ws, "sync.conflict_resolved", kind.replace(" ", "_"), row.row_key,
                  table=row.tbl, fields=[APART_FIELD], kept=how, typed=False, set_aside=[])
     return Resolved(kind, describe.Labels(s, ws.timezone)(row.tbl, row.row_key or ""),
-                    APART_FIELD, APART_KEPT.get(how, how))
+                    APART_FIELD, APART_KEPT.get(how, how), here_only=True)
 
 
 def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:

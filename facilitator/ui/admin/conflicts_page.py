@@ -114,6 +114,7 @@ class ConflictsPage(Page):
         lay.addWidget(self.empty)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.detail)
+        lay.addStretch()  # with nothing listed (the table hidden) the sentences stay on top
 
     def _connect_signals(self) -> None:
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
@@ -213,9 +214,15 @@ class ConflictsPage(Page):
             if isinstance(errors[0], Conflict | NotFound):
                 self.refresh_keeping_error()  # settled or gone meanwhile: show what is left
             return  # otherwise what was typed stays, beside the sentence
-        self.confirmation.setText(self.tr(
-            "✓ Kept “{0}” as the {1} of {2} {3}. It reaches the other laptops with the next"
-            " sync.").format(done.text, done.field_name, done.kind, done.label))
+        if done.here_only:
+            self.confirmation.setText(self.tr(
+                "✓ Acknowledged on this laptop: {0} {1} ({2}). Nothing changes on the other"
+                " laptops; each lists it for itself.").format(done.kind, done.label,
+                                                              done.text.lower()))
+        else:
+            self.confirmation.setText(self.tr(
+                "✓ Kept “{0}” as the {1} of {2} {3}. It reaches the other laptops with the"
+                " next sync.").format(done.text, done.field_name, done.kind, done.label))
         self.refresh()
         self.sync_changed.emit()
 
