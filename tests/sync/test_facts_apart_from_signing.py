@@ -312,6 +312,20 @@ def _attendance(laptop: Laptop, nc: NotesClinic) -> tuple[object, ...]:
     return row.status, row.arrived_at, row.departed_at, row.minutes_today, row.out_of_room
 
 
+def _settled(laptops: tuple[Laptop, ...], nc: NotesClinic, attendance: tuple[object, ...]
+             ) -> None:
+    """Two rounds on every laptop: then each has sent everything, shows ``attendance`` for
+    Ada, and all hold the same record."""
+    for _ in range(2):
+        for laptop in laptops:
+            laptop.sync()
+    for laptop in laptops:
+        assert laptop.sync().pending == 0, laptop.name
+        assert _attendance(laptop, nc) == attendance, laptop.name
+    dumps = [laptop.dump() for laptop in laptops]
+    assert all(d == dumps[0] for d in dumps[1:])
+
+
 def test_an_edit_made_apart_is_restored_on_three_laptops(trio_clinic: tuple[Any, list[Laptop]],
                                                          nc: NotesClinic) -> None:
     """Uma signs Ada's note on A offline; on B, which has not pulled the signing, Ada is
@@ -331,13 +345,7 @@ def test_an_edit_made_apart_is_restored_on_three_laptops(trio_clinic: tuple[Any,
     b.sync()
     c.sync()
     assert _attendance(c, nc) == excused
-    for _ in range(2):
-        for laptop in (a, b, c):
-            laptop.sync()
-    for laptop in (a, b, c):
-        assert laptop.sync().pending == 0, laptop.name
-        assert _attendance(laptop, nc) == signed_as, laptop.name
-    assert a.dump() == b.dump() == c.dump()
+    _settled((a, b, c), nc, signed_as)
     for laptop in (a, b, c):
         _still_sound(laptop)
         flags = [f for f in _apart(laptop) if f.table == "attendance"]
@@ -376,12 +384,7 @@ def test_only_the_signing_laptop_restores(trio: list[Laptop], nc: NotesClinic) -
     assert b.sync().pending == 0
     a.sync()
     assert _attendance(a, nc) == signed_as
-    for _ in range(2):
-        for laptop in (a, b, c):
-            laptop.sync()
-    for laptop in (a, b, c):
-        assert _attendance(laptop, nc) == signed_as, laptop.name
-    assert a.dump() == b.dump() == c.dump()
+    _settled((a, b, c), nc, signed_as)
     # Each laptop names what it set aside: A both changes it refused; B and C the value each
     # showed when the restore came (C's "absent" held on B until then, and B's "excused" on
     # C, was settled by the restore).
