@@ -240,6 +240,16 @@ def test_goal_ratings_edited_where_the_signing_was_not_seen(
             assert all("deleted on a laptop" in f.note.lower() for f in flags)
     flag = next(f for f in conflicts.flagged(b.sign_in()) if f.table == "note_goal_links")
     conflicts.resolve(b.sign_in(), flag.gid, locked.APART, flag.values[0])
+    if addressed:  # the flag goes; the rating it set aside stays in the audit log
+        from sqlalchemy import select
+
+        from facilitator.models.audit import AuditEvent
+
+        with b.sign_in().read() as s:
+            event = s.scalars(select(AuditEvent).where(
+                AuditEvent.action == "sync.conflict_resolved")).one()
+        assert event.details["set_aside"] == [{"rating": ["regressed"]}]
+        assert event.details["fields"] == [conflicts.APART_FIELD, "rating"]
     assert len([f for f in conflicts.flagged(b.sign_in())
                 if f.table == "note_goal_links"]) == len(signed) - 1
     meet(a, b)

@@ -168,7 +168,7 @@ def flagged(ws: Workspace) -> list[Flagged]:
 # A record that came apart from a note signed here (``locked``), in words: what is kept here,
 # and how it came about.
 APART_KEPT = {locked.INSERTED: "Taken in here as it was recorded there",
-              locked.DELETED: "Kept, as the signed note states it",
+              locked.DELETED: "Kept as the signed note states it",
               locked.EDITED: "Kept as the signed note states it"}
 APART_NOTES = {
     locked.INSERTED: "Recorded on another laptop that had not yet received the signing of the"
@@ -215,10 +215,13 @@ def _settle_apart(s: Session, ws: Workspace, row: SyncRow, value: Any) -> Resolv
     if how is None or value != how:
         raise Conflict(f"This {kind} has been settled meanwhile; nothing was changed. The list"
                        " shows what is left to settle.")
+    # The values set aside go with the flag: the audit log keeps them, as a settled field's.
+    aside = locked.set_aside(row.fields)
     fields = {k: v for k, v in row.fields.items() if k != locked.APART}
     row.fields, row.conflicted = fields, conflicted(row.tbl, fields)
     audit.record(s, ws, "sync.conflict_resolved", kind.replace(" ", "_"), row.row_key,
-                 table=row.tbl, fields=[APART_FIELD], kept=how, typed=False, set_aside=[])
+                 table=row.tbl, fields=[APART_FIELD, *aside], kept=how, typed=False,
+                 set_aside=[aside] if aside else [])
     return Resolved(kind, describe.Labels(s, ws.timezone)(row.tbl, row.row_key or ""),
                     APART_FIELD, APART_KEPT.get(how, how), here_only=True)
 
