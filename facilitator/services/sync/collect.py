@@ -255,7 +255,9 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
     # What a signed note here states, set aside by a pulled edit: sent as it is (``locked``).
     restoring = rows.restoring(fields) & values.keys()
     changed.update({col: values[col] for col in restoring})
-    fields = rows.unmark(rows.unmark(fields, rows.RESTORE, set(fields)), rows.HELD, restoring)
+    # The restore goes out now, whole; the fields it sends no longer show a value held here.
+    fields = rows.unmark({k: v for k, v in fields.items() if k != rows.RESTORE}, rows.HELD,
+                         restoring)
     if not changed:
         known.fields = fields
         return None
