@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models.notes import (
@@ -201,9 +201,12 @@ def save_draft(ws: Workspace, note_id: int, edit_seq: int, *,
 
 def _save_goals(s: Session, rev: NoteRevision, participant_id: int,
                 goals: Sequence[GoalEntry]) -> None:
+    """The revision's goal ratings as given, each goal's link changed in place: a link stays
+    the rating of one goal (sync knows it by its key; rewriting every link would turn one
+    goal's rating into another's on the other laptops)."""
     own = set(s.scalars(select(TreatmentGoal.id).where(
         TreatmentGoal.participant_id == participant_id)))
-    s.execute(delete(NoteGoalLink).where(NoteGoalLink.revision_id == rev.id))
+    wanted: dict[int, GoalEntry] = {}
     for g in goals:
         if not g.addressed:
             continue
@@ -213,5 +216,15 @@ def _save_goals(s: Session, rev: NoteRevision, participant_id: int,
             raise ValidationError({"goals": f"Rate progress as one of {', '.join(GOAL_RATINGS)}."})
         if len(g.comment) > MAX_TEXT:
             raise ValidationError({"goals": "A goal comment is too long."})
-        s.add(NoteGoalLink(revision_id=rev.id, goal_id=g.goal_id, rating=g.rating,
-                           comment=g.comment))
+        wanted[g.goal_id] = g
+    held = {link.goal_id: link for link in s.scalars(
+        select(NoteGoalLink).where(NoteGoalLink.revision_id == rev.id))}
+    for goal_id, link in held.items():
+        if goal_id not in wanted:
+            s.delete(link)
+    for goal_id, g in wanted.items():
+        if (link := held.get(goal_id)) is None:
+            s.add(NoteGoalLink(revision_id=rev.id, goal_id=goal_id, rating=g.rating,
+                               comment=g.comment))
+        elif (link.rating, link.comment) != (g.rating, g.comment):
+            link.rating, link.comment = g.rating, g.comment

@@ -305,3 +305,35 @@ def test_wrong_signing_passwords_count_toward_the_login_back_off(nc: NotesClinic
     with pytest.raises(AuthError):  # even the right password waits out the back-off
         notes.sign_notes(tara, [(note.note_id, seq)], PASSWORD)
     assert notes.open_note(tara, nc.session_id, nc.people[0]).state == "draft"
+
+
+def test_saving_goal_ratings_changes_each_goals_rating_in_place(nc: NotesClinic) -> None:
+    """A goal's rating stays one record as the draft is saved again (sync knows it by its
+    key): re-rated, it is changed; unticked, it goes; another goal ticked gets its own. Before,
+    every save deleted the links and wrote them anew, so one goal's record could come back as
+    another goal's rating."""
+    from facilitator.services import roster
+
+    tara, ada = nc.sign_in("tara"), nc.people[0]
+    roster.add_goal(nc.admin, ada, "Walk each morning")
+    note = notes.open_note(tara, nc.session_id, ada)
+    first, second = note.goals
+
+    def links() -> dict[int, tuple[int, str, str]]:
+        with tara.read() as s:
+            return {goal: (key, rating, comment) for key, goal, rating, comment in s.execute(
+                text("SELECT id, goal_id, rating, comment FROM note_goal_links"))}
+
+    seq = write(tara, note, "Ada", goals=[notes.GoalEntry(first.goal_id, first.text,
+                                                          first.status, True, "some", "")])
+    [(key, _, _)] = links().values()
+    seq = notes.save_draft(tara, note.note_id, seq, goals=[
+        notes.GoalEntry(second.goal_id, second.text, second.status, True, "good", ""),
+        notes.GoalEntry(first.goal_id, first.text, first.status, True, "met", "At last.")])
+    after = links()
+    assert after[first.goal_id] == (key, "met", "At last.")
+    assert after[second.goal_id][0] != key
+    notes.save_draft(tara, note.note_id, seq, goals=[
+        notes.GoalEntry(second.goal_id, second.text, second.status, True, "good", ""),
+        notes.GoalEntry(first.goal_id, first.text, first.status, False, "met", "")])
+    assert links() == {second.goal_id: after[second.goal_id]}
