@@ -529,3 +529,51 @@ def test_time_out_of_the_room_deleted_apart_comes_back_with_its_attendance(
         kinds = {(f.table, f.choices[0].value) for f in _apart(laptop)}
         assert kinds == {("attendance", locked.EDITED), ("out_of_room", locked.DELETED)}, kinds
     assert a.dump() == b.dump()
+
+
+def test_a_goal_newly_rated_where_the_signing_was_not_seen(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """Ada has two goals; her draft on A rates the first, A signs. On B, not having pulled
+    the signing, the second is rated too. A takes the new rating in (its writer's chart shows
+    it) but flags it, as it flags a check-in answered apart: the signed note does not state
+    it. Before, it came in on A without a flag, seen only in the goal's history."""
+    a, b = pair
+    for text in ("Sleep seven hours", "Walk each morning"):
+        roster.add_goal(a.sign_in(), nc.people[0], text)
+    _write(a, nc, "Drafted on A.")
+    tara = a.sign_in("tara")
+    note = notes.open_note(tara, nc.session_id, nc.people[0])
+    notes.save_draft(tara, note.note_id, note.edit_seq, goals=[
+        dataclasses.replace(g, addressed=g.text.startswith("Sleep"), rating="some")
+        for g in note.goals])
+    meet(a, b)
+    _sign(a, notes.open_note(a.sign_in("tara"), nc.session_id, nc.people[0]))
+    signed = _shown_goals(a, nc)
+    assert [text for text, _, _ in signed] == ["Sleep seven hours"]
+    nc.clock.advance(minutes=2)
+    tara = b.sign_in("tara")
+    note = notes.open_note(tara, nc.session_id, nc.people[0])
+    newly = [g.text for g in note.goals if not g.addressed]
+    assert len(newly) == len(note.goals) - 1 >= 2  # the clinic's goal of hers too
+    notes.save_draft(tara, note.note_id, note.edit_seq, goals=[
+        g if g.addressed else dataclasses.replace(g, addressed=True, rating="good")
+        for g in note.goals])
+    meet(a, b)
+    meet(a, b)
+    for laptop in (a, b):
+        report = laptop.sync()
+        assert report.pulled == 0 and report.pending == 0, laptop.name
+        assert _shown_goals(laptop, nc) == signed, laptop.name
+        _still_sound(laptop)
+    assert a.dump() == b.dump()
+    flags = _apart(a)
+    assert not _apart(b)  # B never learns its ratings came apart from the signing
+    assert len(flags) == len(newly)
+    assert all(f.table == "note_goal_links" and f.can_resolve for f in flags)
+    assert all(f.note.startswith(conflicts.APART_NOTES[locked.INSERTED]) for f in flags)
+    assert sorted(next(t for t in newly if t[:20] in f.label) for f in flags) == sorted(newly)
+    for flag in flags:
+        conflicts.resolve(a.sign_in(), flag.gid, locked.APART, flag.values[0])
+    assert not _apart(a)
+    meet(a, b)
+    assert a.dump() == b.dump() and _shown_goals(a, nc) == signed

@@ -332,10 +332,13 @@ def _insert_row(s: Session, name: str, values: dict[str, Any]) -> tuple[Any, boo
     if name != "note_goal_links" or conn.scalar(select(revisions.c.signed_at).where(
             revisions.c.id == values["revision_id"])) is None:
         return locked.insert(s, name, values)
-    # The writer linked the goal before signing; the revision arrived here signed, and its
-    # guard refuses new links: lifted for this one insert.
+    # The revision arrived here signed, and its guard refuses new links: lifted for this one
+    # insert. Its writer linked the goal before signing (the signed revision goes out before
+    # its links), unless the revision was signed here: then the goal was rated on a laptop that
+    # had not seen the signing, and the signed note does not state it (flagged, ``locked``).
     with lifted(conn, "note_goal_links_signed_no_insert"):
-        return conn.execute(rows.table(name).insert(), values), False
+        result = conn.execute(rows.table(name).insert(), values)
+    return result, locked.revision_signed_here(s, values["revision_id"])
 
 
 def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> int:

@@ -92,13 +92,8 @@ def signed_here(s: Session, name: str, key: str) -> bool:
     if not found:
         return False
     row, notes = found[0], rows.table("progress_notes")
-    signings = select(AuditEvent.id).where(AuditEvent.action == "note.signed")
     if name == "note_goal_links":  # locked by the signing of its own revision
-        revisions = rows.table("note_revisions")
-        sha = s.scalar(select(revisions.c.content_sha256).where(
-            revisions.c.id == row["revision_id"]))
-        return bool(sha) and s.scalar(signings.where(
-            AuditEvent.details["sha256"].as_string() == sha).limit(1)) is not None
+        return revision_signed_here(s, row["revision_id"])
     if name == "out_of_room":
         attendance = rows.table("attendance")
         row = dict(s.execute(select(attendance).where(
@@ -108,8 +103,20 @@ def signed_here(s: Session, name: str, key: str) -> bool:
     if name in _PER_PARTICIPANT:
         where.append(notes.c.participant_id == row["participant_id"])
     signed = [int(n) for n in s.scalars(select(notes.c.id).where(*where))]
-    return bool(signed) and s.scalar(signings.where(
+    return bool(signed) and s.scalar(_SIGNINGS.where(
         AuditEvent.details["note_id"].as_integer().in_(signed)).limit(1)) is not None
+
+
+def revision_signed_here(s: Session, revision_id: int) -> bool:
+    """Whether this note revision was signed on this laptop (its signing audited here, known by
+    the signed content's hash: a merged note's revisions may have moved to another note)."""
+    revisions = rows.table("note_revisions")
+    sha = s.scalar(select(revisions.c.content_sha256).where(revisions.c.id == revision_id))
+    return bool(sha) and s.scalar(_SIGNINGS.where(
+        AuditEvent.details["sha256"].as_string() == sha).limit(1)) is not None
+
+
+_SIGNINGS = select(AuditEvent.id).where(AuditEvent.action == "note.signed")
 
 
 # The facts a participant's own note locks; the others are locked by any note of the session.
