@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from facilitator.services import console, notes
 from facilitator.services.note_workflow import FIELDS
 from facilitator.services.sync import conflicts
@@ -106,3 +108,47 @@ def test_signed_apart_by_a_supervised_and_a_licensed_therapist(
         assert row["signed_at"] == note.history[-1].signed_at.isoformat(), laptop.name
         assert row["final_at"] is None, laptop.name
     _cosigned_final_on_both(b, (a, b), _note(b, nc).note_id, nc)
+
+
+class _Stopped(BaseException):
+    """The laptop switched off while a pull's last step ran."""
+
+
+def test_a_pull_stopped_before_working_out_its_notes_leaves_that_to_the_next(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic, monkeypatch) -> None:
+    """A pull works the notes whose records it brought out once, after its last entry. B's
+    pull stops right there (the laptop switched off): the note's stored state is left as B's
+    own later signing made it, although A returned the revision under it. B's next round,
+    with nothing new to pull, works out every note, and the note is the returned draft on B
+    too (opened, the note shows it so meanwhile: its view works the state out itself)."""
+    from facilitator.models.sync_security import SyncMark
+    from facilitator.services.sync import note_state, pull
+
+    a, b = pair
+    console.set_facilitators(a.sign_in("tara"), nc.session_id, [nc.uma.id])
+    meet(a, b)
+    _sign(a, _write(a, nc, "Written and signed on A.", "uma"), "uma")
+    notes.return_note(a.sign_in("sam"), _note(a, nc).note_id, "Name the skill practised.")
+    nc.clock.advance(minutes=5)  # B's signing is the later change: its state shows on B
+    _sign(b, _write(b, nc, "Written and signed on B.", "uma"), "uma")
+    a.sync()
+
+    def switched_off(*_: object) -> None:
+        raise _Stopped
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pull, "_settle_notes", switched_off)
+        with pytest.raises(_Stopped):
+            b.sync()
+    [stored] = _workflow(b)
+    assert stored["state"] == "awaiting_cosign"  # as B had it: not worked out
+    with b.sign_in().read() as s:
+        assert s.get(SyncMark, note_state.UNSETTLED) is not None
+    report = b.sync()
+    assert report.pulled == 0
+    [stored] = _workflow(b)
+    assert (stored["state"], stored["returned_comment"]) == ("draft", "Name the skill practised.")
+    with b.sign_in().read() as s:
+        assert s.get(SyncMark, note_state.UNSETTLED) is None
+    meet(a, b)
+    assert _workflow(a) == _workflow(b)

@@ -68,8 +68,8 @@ def apply_changes(s: Session, changes: list[dict[str, Any]],
                            and (found := index.known.get(c["gid"])) and found[1] is not None])
     # The plans whose entries came, changed or went: their cells numbered the same way.
     cells.renumber(s, index.touched.pop(cells.PLANS, ()))
-    # The notes whose records came: their workflow fields are worked out once, before the
-    # transaction commits (``note_state.settle_touched``), not after every entry.
+    # The notes whose records came: their workflow fields are worked out once, when the pull
+    # has applied its last entry (``note_state.take_touched``), not after every entry.
     note_state.remember(pending, index)
     s.flush()
     return done, left
@@ -105,7 +105,7 @@ class GidIndex:
         self.s, self.ahead = s, ahead
         self.known: dict[str, tuple[str, str | None]] = {}
         self.new: list[dict[str, Any]] = []  # sync records of rows inserted, not yet written
-        # Local keys of rows a note's state follows from (``note_state.settle_touched``).
+        # Local keys of rows a note's state follows from (``note_state.take_touched``).
         self.touched: dict[str, set[int]] = {}
         self._writer: BulkInsert | None = None
 

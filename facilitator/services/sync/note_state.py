@@ -15,6 +15,14 @@ append-only and travel whole (``services.note_workflow``). So:
   with its head naming the value, so nothing goes out for it: every laptop works it out
   itself from the same records.
 
+A pull works its notes out once, after its last entry (``pull``), not after each write slice:
+a new laptop's first pull brings a note's revision and its co-signature in far-apart slices,
+and working the note out in between wrote a state the note never had (waiting for a
+co-signature it has) and then its own back, for 22,000 of the five-year clinic's notes (8-10
+s of its first pull). Until then a note shows the fields it was pulled with, its writer's. A
+pull that stops before it settles leaves ``UNSETTLED`` set, and the next one works out every
+note.
+
 A note whose records all came from one laptop is worked out to the fields it already has (the
 services set them by the same rule), so only merged notes ever change here.
 """
@@ -29,11 +37,13 @@ from sqlalchemy.orm import Session
 
 from ...models.notes import NoteReview, NoteRevision, ProgressNote, Signature
 from ...models.sync import SyncRow
+from ...models.sync_security import SyncMark
 from ..note_workflow import AUTHOR, COSIGN_REQUIRED, FIELDS, RETURNED, derived
 from . import rows
 from .rows import MissingRecord, conflicted
 
-__all__ = ["TABLES", "notes_of", "remember", "settle", "settle_touched"]
+__all__ = ["TABLES", "UNSETTLED", "left_unsettled", "notes_of", "remember", "settle",
+           "settle_part", "take_touched"]
 
 NOTES = "progress_notes"
 # The tables whose rows decide a note's workflow fields, and how a row names its note.
@@ -109,10 +119,38 @@ def remember(changes: list[dict[str, Any]], index: Any) -> None:
         index.touched.setdefault(c["table"], set()).add(key)
 
 
-def settle_touched(s: Session, index: Any) -> None:
-    """Work out the workflow fields of the notes whose records the entries applied with
-    ``index`` brought: the last step of the transaction that applied them."""
-    if index.touched:
-        settle(s, notes_of(s, index.touched))
-        index.touched = {}
+# Set (1) from a pull's first write slice that brought a note's records until its notes are
+# worked out: still set when a pull begins, an earlier one stopped before it got there.
+UNSETTLED = "notes_unsettled"
+
+
+def take_touched(s: Session, index: Any) -> set[int]:
+    """The notes whose records the entries applied with ``index`` brought, to be worked out
+    when the pull has applied its last entry (``settle_part``); marks that they wait."""
+    if not index.touched:
+        return set()
+    found = notes_of(s, index.touched)
+    index.touched = {}
+    if found and s.get(SyncMark, UNSETTLED) is None:
+        s.add(SyncMark(name=UNSETTLED, value=1))
         s.flush()
+    return found
+
+
+def left_unsettled(s: Session) -> set[int]:
+    """Every note, when an earlier pull stopped before working out the notes it brought
+    (which ones is not known); else none."""
+    if s.get(SyncMark, UNSETTLED) is None:
+        return set()
+    return set(s.scalars(select(ProgressNote.id)))
+
+
+def settle_part(s: Session, waiting: set[int], at_once: int) -> None:
+    """Work out up to ``at_once`` of the ``waiting`` notes (taken out of it); with the last
+    of them, the mark that notes wait goes."""
+    part = sorted(waiting)[:at_once]
+    waiting.difference_update(part)
+    settle(s, part)
+    if not waiting and (mark := s.get(SyncMark, UNSETTLED)) is not None:
+        s.delete(mark)
+    s.flush()

@@ -45,6 +45,10 @@ if TYPE_CHECKING:  # the hub client loads psycopg (and its libpq): only when a r
     from ...storage.hub.client import HubClient
 
 PULL_BATCH = 200
+# Notes worked out per write step after a pull's last entry (``note_state``): a step of 500
+# takes ~40 ms; while the console is busy, a few.
+NOTES_STEP = 500
+BUSY_NOTES_STEP = 20
 # How long one write transaction of a pull applies changes at most before it commits. It
 # commits earlier as soon as another write transaction of this process (a console action)
 # waits for its turn (``storage.turns``), so the console waits for one change and a commit,
@@ -81,6 +85,8 @@ def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: di
         # The slices checkpoint the log themselves, after their write turn (``_apply_batch``),
         # and step aside for the console (``storage.turns``).
         with _few_collections(), ws.db.checkpoints.by_hand(), ws.db.turns.background():
+            with ws.read() as s:
+                counts.unsettled = note_state.left_unsettled(s)
             while True:
                 batch = hub.pull(cursor, PULL_BATCH)
                 if not batch:
@@ -89,10 +95,14 @@ def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: di
                 cursor = batch[-1][0]
                 if len(batch) < PULL_BATCH:
                     break
+            _settle_notes(ws, counts)
             # The edits made here meanwhile (a slice seals only those an entry reached), so
             # that the round pushes them.
             counts.sealed += seal_in_steps(ws, binding)
     finally:
+        if counts.unsettled:  # the round stopped: the notes it brought, as far as it can
+            with contextlib.suppress(ServiceError):  # else ``UNSETTLED`` stays for the next
+                _settle_notes(ws, counts)
         if counts.applied > counts.copied:
             ws.db.checkpoint_soon()  # what the last slices wrote, at the console's next pause
         if counts.pulled or counts.sealed:
@@ -107,10 +117,15 @@ class _Counts:
     applied: int = 0
     sealed: int = 0
     copied: int = 0  # ``applied`` when the log was last copied into the database file
+    # The notes whose records came, worked out after the last entry (``note_state``).
+    unsettled: set[int] = dataclasses.field(default_factory=set)
 
     def restore(self, earlier: _Counts) -> None:
+        """The counts as they were before a slice that was rolled back (the notes it brought
+        stay: working out one more note changes nothing)."""
         for f in dataclasses.fields(self):
-            setattr(self, f.name, getattr(earlier, f.name))
+            if f.name != "unsettled":
+                setattr(self, f.name, getattr(earlier, f.name))
 
 
 @dataclass
@@ -232,7 +247,7 @@ def _apply_slice(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
             taking = None
             if stop():
                 break
-        note_state.settle_touched(s, index)  # their notes' state, worked out once
+        counts.unsettled |= note_state.take_touched(s, index)  # worked out at the end
         # The capture triggers noted nothing this slice applied (``uncaptured``) but a record
         # with an edit of this laptop noted already, whose note then moved: local edits were
         # noted before this transaction (none can come in while it holds the lock) and stay
@@ -245,6 +260,20 @@ def _apply_slice(ws: Workspace, binding: InstallBinding, keys_on_hub: dict[str, 
             devices.note_failure(ws, device, str(error), fork=isinstance(error, C.Equivocation))
         raise error
     return taking, seal_first, gave_way
+
+
+def _settle_notes(ws: Workspace, counts: _Counts) -> None:
+    """Work out the workflow fields of the notes the pull brought records of (``note_state``),
+    in write steps of ``NOTES_STEP`` notes (``BUSY_NOTES_STEP`` while the console is busy),
+    each begun once the console is quiet, like the slices."""
+    turns = ws.db.turns
+    while counts.unsettled:
+        turns.pace(BUSY_S)
+        turns.wait_for_quiet(QUIET_WAIT_S)
+        step = BUSY_NOTES_STEP if turns.busy(BUSY_S) else NOTES_STEP
+        # Not noted for sending (``uncaptured``): every laptop works them out itself.
+        with ws.transaction(durable=False) as s, uncaptured(s.connection()):
+            note_state.settle_part(s, counts.unsettled, step)
 
 
 class _SealFirst(Exception):
