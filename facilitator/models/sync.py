@@ -98,9 +98,18 @@ class FieldHeads(TypeDecorator[dict[str, Any]]):
     impl = JSON
     cache_ok = True
 
+    @staticmethod
+    def one_change(change: str, values: dict[str, Any]) -> dict[str, Any]:
+        """Heads naming ``change`` for every field, already in their stored form: what a
+        first pull writes for each of its ~700,000 rows, where checking that each field has
+        one head from one change took 5 s."""
+        if not values:
+            return {}
+        return {_ONE_CHANGE: change, **values}
+
     def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect
                            ) -> dict[str, Any] | None:
-        if not value:
+        if not value or _ONE_CHANGE in value:  # empty, or stored form (``one_change``)
             return value
         first = next(iter(value.values()))
         if not first or len(first[0]) != 2:

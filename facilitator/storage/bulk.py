@@ -16,9 +16,14 @@ rows go through SQLAlchemy's ordinary insert, so the result is the same everywhe
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
+
+from ..models.base import UTCDateTime
 
 
 class BulkInsert:
@@ -36,9 +41,7 @@ class BulkInsert:
         every = (*self.columns, *self.defaults)
         self._sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in every)})"
                      f" VALUES ({', '.join('?' for _ in every)})")
-        processors: list[Callable[[Any], Any] | None] = [
-            table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-            for c in every]
+        processors = [_processor(table.c[c].type, conn.dialect) for c in every]
         self._plan = list(zip(self.columns, processors[:len(self.columns)], strict=True))
         # The defaults' stored form, once: the same for every row.
         self._tail = tuple(v if p is None else p(v) for v, p in zip(
@@ -72,6 +75,26 @@ class BulkInsert:
         params = [(*(row[c] if p is None else p(row[c]) for c, p in plan), *tail)
                   for row in rows]
         conn.exec_driver_sql(self._sql, params)
+
+
+def _processor(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """How a value of ``kind`` is stored: SQLAlchemy's bind processor, but for a UTC datetime
+    on SQLite its two steps (``UTCDateTime`` to naive UTC, SQLite's ``DATETIME`` to text) in
+    one: the same text (``tests/services/test_bulk_insert.py``), 2.2 million times in a first
+    pull, where the two took 4 s."""
+    if dialect.name == "sqlite" and isinstance(kind, UTCDateTime):
+        return _utc_text
+    return kind.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _utc_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def next_key(conn: Connection, table: Table) -> int:

@@ -4,7 +4,7 @@ in a real encrypted database."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import (
@@ -34,6 +34,7 @@ KINDS = Table(
     Column("name", String(40)),
     Column("body", Text),
     Column("at", UTCDateTime),
+    Column("local_at", UTCDateTime),
     Column("day", Date),
     Column("start", Time),
     Column("doc", JSON),
@@ -48,9 +49,11 @@ COMPUTED = Table("bulk_computed", meta, Column("id", Integer, primary_key=True),
 WHEN = datetime(2026, 3, 2, 18, 0, 1, 250, tzinfo=UTC)
 ROWS = [
     {"name": "Zoë 🌱", "body": "مرحبا " * 3, "at": WHEN, "day": date(2026, 3, 2),
+     "local_at": datetime(2026, 3, 2, 21, 30, tzinfo=timezone(timedelta(hours=-6))),
      "start": time(9, 30), "doc": {"k": [1, 2.5, "x"]}, "flag": True, "blob": b"\x00\xff",
      "count": 3},
-    {"name": "", "body": None, "at": None, "day": None, "start": None, "doc": None,
+    {"name": "", "body": None, "at": None, "local_at": None, "day": None, "start": None,
+     "doc": None,
      "flag": False, "blob": None, "count": None},
 ]
 
@@ -80,7 +83,8 @@ def test_rows_are_stored_as_sqlalchemy_stores_them(tables: Workspace) -> None:
     assert first == 3
     ours, theirs = _stored(tables, [3, 4]), _stored(tables, [1, 2])
     assert ours == theirs
-    assert ours[1][5] == "null"  # None in a JSON column is JSON's null, as SQLAlchemy has it
+    assert ours[0][2:4] == ("2026-03-02 18:00:01.000250", "2026-03-03 03:30:00.000000")
+    assert ours[1][6] == "null"  # None in a JSON column is JSON's null, as SQLAlchemy has it
     assert ours[0][-2:] == ("open", 7)
 
 
@@ -100,3 +104,15 @@ def test_next_key_follows_the_greatest_key_and_refuses_autoincrement(tables: Wor
         assert next_key(conn, KINDS) == 42
         with pytest.raises(ValueError):
             next_key(conn, SyncDirty.__table__)
+
+
+def test_a_naive_time_is_refused_as_sqlalchemy_refuses_it(tables: Workspace) -> None:
+    naive = {**ROWS[1], "at": datetime(2026, 3, 2, 18, 0)}
+    for write in (lambda conn: conn.execute(insert(KINDS), [{"id": 1, **naive}]),
+                  lambda conn: BulkInsert.prepare(conn, KINDS, ("id", *naive)).rows(
+                      conn, [{"id": 2, **naive}])):
+        with pytest.raises(Exception, match="naive datetime") as refused, \
+                tables.transaction() as s:
+            write(s.connection())
+        assert isinstance(refused.value, ValueError) or isinstance(
+            refused.value.__cause__, ValueError)

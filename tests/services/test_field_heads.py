@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import select, text
 
-from facilitator.models.sync import SyncRow
+from facilitator.models.sync import FieldHeads, SyncRow
 from facilitator.services.workspace import Workspace
 
 ONE = "01a236cf-af12-766f-9088-17594f62cbc2"
@@ -58,3 +58,19 @@ def test_rows_stored_before_the_compact_form_read_as_they_were(ws: Workspace) ->
                        " VALUES ('g-1', 'attendance', '1', :f, 0)"), {"f": json.dumps(fields)})
     with ws.read() as s:
         assert s.get(SyncRow, "g-1").fields == fields
+
+
+def test_heads_given_in_their_stored_form_are_stored_so(ws: Workspace) -> None:
+    """What a first pull hands the bulk writer (``FieldHeads.one_change``) is stored and read
+    back exactly as the heads it stands for."""
+    fields = CASES["one change wrote every field"]
+    values = {column: heads[0][1] for column, heads in fields.items()}
+    with ws.transaction() as s:
+        s.add(SyncRow(gid="g-1", tbl="attendance", row_key="1",
+                      fields=FieldHeads.one_change(ONE, values)))
+        s.add(SyncRow(gid="g-2", tbl="attendance", row_key="2",
+                      fields=FieldHeads.one_change(ONE, {})))
+    assert _stored(ws, "g-1") == {"": ONE, **values}
+    with ws.read() as s:
+        assert s.get(SyncRow, "g-1").fields == fields
+        assert s.get(SyncRow, "g-2").fields == {}

@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ...models.sync import SyncRow
+from ...models.sync import FieldHeads, SyncRow
 from ...storage.bulk import BulkInsert, next_key
 from ...storage.guards import lifted
 from ...storage.sync_capture import SYNCED
@@ -248,8 +248,7 @@ def _insert_run(s: Session, changes: list[dict[str, Any]], index: GidIndex,
             index.known[change["gid"]] = (name, str(local_id))
             index.new.append({"gid": change["gid"], "tbl": name, "row_key": str(local_id),
                               "conflicted": False,
-                              "fields": {col: [[change["id"], v]]
-                                         for col, v in change["fields"].items()}})
+                              "fields": FieldHeads.one_change(change["id"], change["fields"])})
         inserted += len(chunk)
         if stop is not None:  # a slice that may end here: its sync records go out with it
             index.write()
