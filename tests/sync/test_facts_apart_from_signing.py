@@ -569,6 +569,8 @@ def test_a_goal_newly_rated_where_the_signing_was_not_seen(
     flags = _apart(a)
     assert not _apart(b)  # B never learns its ratings came apart from the signing
     assert len(flags) == len(newly)
+    # Nothing else: B's save of the draft is no conflict of when it was saved.
+    assert {f.table for f in conflicts.flagged(a.sign_in())} == {"note_goal_links"}
     assert all(f.table == "note_goal_links" and f.can_resolve for f in flags)
     assert all(f.note.startswith(conflicts.APART_NOTES[locked.INSERTED]) for f in flags)
     assert sorted(next(t for t in newly if t[:20] in f.label) for f in flags) == sorted(newly)

@@ -39,6 +39,9 @@ NO_CONFLICT = {"updated_at", "updated_by_id"}
 # signatures and reviews: ``services.note_workflow``): concurrent values are no conflict
 # either; every laptop works them out again from the records (``note_state``).
 DERIVED: dict[str, frozenset[str]] = {"progress_notes": frozenset(note_workflow.FIELDS)}
+# When a draft was last saved: one draft saved on two laptops apart (or saved on one while the
+# other signed it) is a conflict of its text and goal ratings, flagged there, not of this time.
+SAVED_AT: dict[str, frozenset[str]] = {"note_revisions": frozenset({"saved_at"})}
 
 
 # A sync record's note of the fields sync did not write because a signed note locks the row
@@ -128,7 +131,8 @@ def latest_only(name: str, column: str) -> bool:
     are kept all the same (an edit supersedes only those it saw): dropping the lesser ones
     when two meet would let a later edit that had not seen one of them decide, on one laptop
     and not another, which value stands."""
-    return column in NO_CONFLICT or column in DERIVED.get(name, ())
+    return (column in NO_CONFLICT or column in DERIVED.get(name, ())
+            or column in SAVED_AT.get(name, ()))
 
 
 def table(name: str) -> Table:
