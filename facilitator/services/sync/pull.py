@@ -100,8 +100,10 @@ def pull(ws: Workspace, hub: HubClient, binding: InstallBinding, keys_on_hub: di
             # that the round pushes them.
             counts.sealed += seal_in_steps(ws, binding)
     finally:
-        if counts.unsettled:  # the round stopped: the notes it brought, as far as it can
-            with contextlib.suppress(ServiceError):  # else ``UNSETTLED`` stays for the next
+        # The round stopped: the notes it brought, as far as it can; not when it was cancelled
+        # (a join given up on throws the folder away). Else ``UNSETTLED`` stays for the next.
+        if counts.unsettled and not (should_stop is not None and should_stop()):
+            with contextlib.suppress(ServiceError):
                 _settle_notes(ws, counts)
         if counts.applied > counts.copied:
             ws.db.checkpoint_soon()  # what the last slices wrote, at the console's next pause
