@@ -42,6 +42,11 @@ DERIVED: dict[str, frozenset[str]] = {"progress_notes": frozenset(note_workflow.
 # When a draft was last saved: one draft saved on two laptops apart (or saved on one while the
 # other signed it) is a conflict of its text and goal ratings, flagged there, not of this time.
 SAVED_AT: dict[str, frozenset[str]] = {"note_revisions": frozenset({"saved_at"})}
+# Rows that are one when two laptops made them alike (``clashes``: a version of the shipped
+# curriculum, added by each laptop after an update of the app): who added one and when is no
+# conflict of the merged record.
+SAME_WHEN_EQUAL: dict[str, frozenset[str]] = {
+    "topic_versions": frozenset({"created_at", "created_by_id"})}
 
 
 # A sync record's note of the fields sync did not write because a signed note locks the row
@@ -132,7 +137,7 @@ def latest_only(name: str, column: str) -> bool:
     when two meet would let a later edit that had not seen one of them decide, on one laptop
     and not another, which value stands."""
     return (column in NO_CONFLICT or column in DERIVED.get(name, ())
-            or column in SAVED_AT.get(name, ()))
+            or column in SAVED_AT.get(name, ()) or column in SAME_WHEN_EQUAL.get(name, ()))
 
 
 def table(name: str) -> Table:
