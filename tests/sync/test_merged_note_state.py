@@ -129,9 +129,11 @@ def test_a_pull_stopped_before_working_out_its_notes_leaves_that_to_the_next(
     meet(a, b)
     _sign(a, _write(a, nc, "Written and signed on A.", "uma"), "uma")
     notes.return_note(a.sign_in("sam"), _note(a, nc).note_id, "Name the skill practised.")
-    nc.clock.advance(minutes=5)  # B's signing is the later change: its state shows on B
     _sign(b, _write(b, nc, "Written and signed on B.", "uma"), "uma")
     a.sync()
+    # B's signing is sealed later than A's return (a change id is given when it is sealed,
+    # from the clock then): B's state is the one its note shows until it is worked out.
+    nc.clock.advance(minutes=5)
 
     def switched_off(*_: object) -> None:
         raise _Stopped
