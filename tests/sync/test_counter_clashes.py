@@ -173,6 +173,39 @@ def test_a_shipped_topic_version_added_on_two_laptops_is_one_version(
     assert a.dump() == b.dump()
 
 
+def test_a_shipped_module_new_in_an_update_is_one_module_on_every_laptop(
+        pair: tuple[Laptop, Laptop]) -> None:
+    """An update of the app ships a new module with a new topic, and two laptops add them at
+    their first sign-in, apart. The library's ids name one module and one topic: after sync
+    each is one record (with its one version), not a second copy under a suffixed key with a
+    clash for an admin, as two modules a clinic names alike on two laptops stay (above)."""
+    import dataclasses
+
+    from facilitator.curriculum import default_library_path, load_library
+
+    a, b = pair
+    shipped = load_library(default_library_path()).modules[0]
+    new = [dataclasses.replace(shipped, topics=shipped.topics[:1])]
+    for laptop in (a, b):
+        report = library.sync_shipped_library(laptop.sign_in(), new)
+        assert (report.modules_added, report.topics_added, report.versions_added) == (1, 1, 1)
+    meet(a, b)
+    assert a.dump() == b.dump()
+    for laptop in (a, b):
+        keys = [m.key for m in library.list_modules(laptop.sign_in())]
+        assert keys == [shipped.id], laptop.name
+        history = library.topic_history(laptop.sign_in(), shipped.topics[0].id)
+        assert [v.version for v in history] == [1], laptop.name
+        assert not clashes.pending(laptop.sign_in()), laptop.name
+        with laptop.sign_in().read() as s:
+            assert not s.scalar(select(SyncRow.gid).where(SyncRow.conflicted)), laptop.name
+    later = [dataclasses.replace(shipped, topics=shipped.topics[:2])]
+    assert library.sync_shipped_library(a.sign_in(), later).topics_added == 1
+    meet(a, b)
+    assert len(library.search_topics(b.sign_in(), module_key=shipped.id)) == 2
+    assert a.dump() == b.dump()
+
+
 def _topic(title: str, duration: int = 45) -> TopicDraft:
     return TopicDraft(title, duration, objectives=("Plan an evening routine",),
                       key_points=("Screens off an hour before bed",), activity="Draft a plan.",

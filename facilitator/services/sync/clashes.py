@@ -22,6 +22,8 @@ is made of (``UNIQUES``, read from the models so a new constraint is covered):
   an admin looks. Unless the two versions say the same in every word (``SAME_WHEN_EQUAL``:
   a version of the shipped library, which each laptop adds at its first sign-in after an
   update of the app): then they are one version, merged as below, no clash for an admin.
+  So are a module or topic of the shipped library that two laptops added (``SHIPPED_KEYS``:
+  the library's id names it, unlike a key made from a title someone typed).
 * **only references** (``attendance``, ``progress_notes``: one per participant and session;
   ``rotation_plans``: one per group; the link tables): both rows describe one thing, so they
   become one: the row with the smaller global id stands, the other global id becomes an alias
@@ -193,8 +195,17 @@ def settle_insert(s: Session, name: str, gid: str, values: dict[str, Any],
 SAME_WHEN_EQUAL = rows.SAME_WHEN_EQUAL
 
 
+# Tables whose key, on rows of the shipped library, is the library's own id for one thing.
+SHIPPED_KEYS = frozenset({"curriculum_modules", "curriculum_topics"})
+SHIPPED = "shipped"
+
+
 def _same(name: str, existing: dict[str, Any], values: dict[str, Any]) -> bool:
-    """Whether a pulled row of ``name`` says what the row here says (``SAME_WHEN_EQUAL``)."""
+    """Whether a pulled row of ``name`` is the row here: it says what the row says
+    (``SAME_WHEN_EQUAL``), or both are the shipped library's under its id (``SHIPPED_KEYS``;
+    where their other fields differ, the merge flags them)."""
+    if name in SHIPPED_KEYS:
+        return existing.get("source") == values.get("source") == SHIPPED
     left_out = SAME_WHEN_EQUAL.get(name)
     if left_out is None:
         return False
@@ -269,8 +280,13 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
         return 1
     here = s.get(SyncRow, alias.gid)
     assert here is not None
-    fields = {col: sorted(here.fields.get(col, []) + theirs.get(col, []), key=lambda h: h[0])
-              for col in set(here.fields) | set(theirs)}
+    # A reference to a row merged meanwhile (a shipped topic's module, added on both laptops)
+    # names the row that stands, so that the two laptops' references agree.
+    refs = rows.refs(name)
+    fields = {col: sorted(([[h[0], standing(s, h[1]), *h[2:]] if h[1] is not None else h
+                            for h in heads] if col in refs else heads), key=lambda h: h[0])
+              for col in set(here.fields) | set(theirs)
+              for heads in [here.fields.get(col, []) + theirs.get(col, [])]}
     # "Who changed it last" is no conflict: the greatest change id is shown by the row on
     # every laptop, as when an edit arrives (``apply``); so do a note's workflow fields, which
     # ``note_state`` then works out from the records. The clinical fields keep both values.
@@ -301,7 +317,9 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
         here.fields, here.conflicted = fields, conflicted(name, fields)
         s.add(SyncRow(gid=incoming, tbl=name, row_key=None, fields={}, conflicted=False))
         _record(s, ws, name, incoming, alias.gid, UNIQUE_MERGED, False)
-    if name in SAME_WHEN_EQUAL:  # one thing said twice: nothing for an admin to settle
+    if name in SAME_WHEN_EQUAL or name in SHIPPED_KEYS:
+        # One thing added twice: nothing for an admin to settle (fields that differ are
+        # flagged on the record, as concurrent edits are).
         s.flush()
         for clash in s.scalars(select(SyncClash).where(SyncClash.tbl == name,
                                                        SyncClash.resolved_at.is_(None),
