@@ -202,6 +202,21 @@ def _shown_goals(laptop: Laptop, nc: NotesClinic) -> list[tuple[str, bool, str]]
     return sorted((g.text, g.addressed, g.rating) for g in note.goals)
 
 
+def _goals_end_as_signed(pair: tuple[Laptop, Laptop], nc: NotesClinic,
+                         signed: list[tuple[str, bool, str]]) -> None:
+    """After sync both laptops show the signed note's goals as signed, hold the same record
+    and have nothing left to send or pull."""
+    a, b = pair
+    meet(a, b)
+    meet(a, b)
+    for laptop in pair:
+        report = laptop.sync()
+        assert report.pulled == 0 and report.pending == 0, laptop.name
+        assert _shown_goals(laptop, nc) == signed, laptop.name
+        _still_sound(laptop)
+    assert a.dump() == b.dump()
+
+
 @pytest.mark.parametrize("addressed", [True, False], ids=["re-rated", "unticked"])
 def test_goal_ratings_edited_where_the_signing_was_not_seen(
         pair: tuple[Laptop, Laptop], nc: NotesClinic, addressed: bool) -> None:
@@ -220,14 +235,7 @@ def test_goal_ratings_edited_where_the_signing_was_not_seen(
     _sign(a, notes.open_note(a.sign_in("tara"), nc.session_id, nc.people[0]))
     nc.clock.advance(minutes=2)
     _rate_goals(b, nc, "regressed" if addressed else "some", addressed)
-    meet(a, b)
-    meet(a, b)
-    for laptop in (a, b):
-        report = laptop.sync()
-        assert report.pulled == 0 and report.pending == 0, laptop.name
-        assert _shown_goals(laptop, nc) == signed, laptop.name
-        _still_sound(laptop)
-    assert a.dump() == b.dump()  # before, B kept its own ratings (or had unticked them)
+    _goals_end_as_signed((a, b), nc, signed)  # before, B kept its own (or had unticked them)
     for laptop in (a, b):
         flags = [f for f in conflicts.flagged(laptop.sign_in()) if f.table == "note_goal_links"]
         assert len(flags) == len(signed), laptop.name
@@ -558,14 +566,7 @@ def test_a_goal_newly_rated_where_the_signing_was_not_seen(
     notes.save_draft(tara, note.note_id, note.edit_seq, goals=[
         g if g.addressed else dataclasses.replace(g, addressed=True, rating="good")
         for g in note.goals])
-    meet(a, b)
-    meet(a, b)
-    for laptop in (a, b):
-        report = laptop.sync()
-        assert report.pulled == 0 and report.pending == 0, laptop.name
-        assert _shown_goals(laptop, nc) == signed, laptop.name
-        _still_sound(laptop)
-    assert a.dump() == b.dump()
+    _goals_end_as_signed((a, b), nc, signed)
     flags = _apart(a)
     assert not _apart(b)  # B never learns its ratings came apart from the signing
     assert len(flags) == len(newly)

@@ -46,6 +46,16 @@ def _cosigned_final_on_both(where: Laptop, pair: tuple[Laptop, Laptop], note_id:
             assert notes.verify_signatures(s)[1] == [], laptop.name
 
 
+def _returned_on_a_signed_on_b(pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """Uma's note: signed on A and returned there by Sam; signed on B as her revision 1."""
+    a, b = pair
+    console.set_facilitators(a.sign_in("tara"), nc.session_id, [nc.uma.id])
+    meet(a, b)
+    _sign(a, _write(a, nc, "Written and signed on A.", "uma"), "uma")
+    notes.return_note(a.sign_in("sam"), _note(a, nc).note_id, "Name the skill practised.")
+    _sign(b, _write(b, nc, "Written and signed on B.", "uma"), "uma")
+
+
 def test_a_note_returned_on_one_laptop_and_signed_on_the_other_is_a_draft_on_both(
         pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
     """On A, Uma signed the note and Sam returned it with a comment; on B, Uma signed her own
@@ -53,11 +63,7 @@ def test_a_note_returned_on_one_laptop_and_signed_on_the_other_is_a_draft_on_bot
     the note is a draft with Sam's comment on both, in Uma's queue and in no supervisor's;
     signed and co-signed later, it is final on both."""
     a, b = pair
-    console.set_facilitators(a.sign_in("tara"), nc.session_id, [nc.uma.id])
-    meet(a, b)
-    _sign(a, _write(a, nc, "Written and signed on A.", "uma"), "uma")
-    notes.return_note(a.sign_in("sam"), _note(a, nc).note_id, "Name the skill practised.")
-    _sign(b, _write(b, nc, "Written and signed on B.", "uma"), "uma")
+    _returned_on_a_signed_on_b(pair, nc)
     meet(a, b)
     assert _workflow(a) == _workflow(b)
     for laptop in (a, b):
@@ -125,11 +131,7 @@ def test_a_pull_stopped_before_working_out_its_notes_leaves_that_to_the_next(
     from facilitator.services.sync import note_state, pull
 
     a, b = pair
-    console.set_facilitators(a.sign_in("tara"), nc.session_id, [nc.uma.id])
-    meet(a, b)
-    _sign(a, _write(a, nc, "Written and signed on A.", "uma"), "uma")
-    notes.return_note(a.sign_in("sam"), _note(a, nc).note_id, "Name the skill practised.")
-    _sign(b, _write(b, nc, "Written and signed on B.", "uma"), "uma")
+    _returned_on_a_signed_on_b(pair, nc)
     a.sync()
     # B's signing is sealed later than A's return (a change id is given when it is sealed,
     # from the clock then): B's state is the one its note shows until it is worked out.
