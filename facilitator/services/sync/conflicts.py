@@ -184,6 +184,29 @@ APART_NOTES = {
                    " sync kept them, on every laptop, and set the others aside. Keep them to clear"
                    " this entry; a correction belongs in an addendum to the note.",
 }
+# A goal rating in a note is the note's own, not a fact of the session: said so.
+GOAL_APART_NOTES = {
+    locked.INSERTED: "Rated on another laptop that had not yet received the signing of this"
+                     " note; the signed note does not rate this goal. Nothing the note states"
+                     " changed. Keep it to clear this entry; if it matters to the note, its"
+                     " writer adds an addendum.",
+    locked.DELETED: "Unticked on a laptop that had not yet received the signing of this note."
+                    " The signed note rates this goal, so sync kept the rating, on every"
+                    " laptop. Keep it to clear this entry; a correction belongs in an addendum"
+                    " to the note.",
+    locked.EDITED: "Rated again on a laptop that had not yet received the signing of this"
+                   " note. The signed note states the rating shown, so sync kept it, on every"
+                   " laptop, and set the other aside. Keep it to clear this entry; a correction"
+                   " belongs in an addendum to the note.",
+}
+
+
+def apart_note(table: str, how: str) -> str:
+    """How a record came apart from a signing here, in words."""
+    notes = GOAL_APART_NOTES if table == "note_goal_links" else APART_NOTES
+    return notes.get(how, "")
+
+
 APART_FIELD = "whole record"
 HELD_NOTE = ("Changed on another laptop that had not yet received the signing of the note"
              " covering this session. The note signed here states the value shown, so this"
@@ -196,7 +219,7 @@ def _apart(ws: Workspace, labels: describe.Labels, row: SyncRow, how: str, kind:
     heads = row.fields[locked.APART]
     choice = Choice(how, APART_KEPT.get(how, how), _sent_at(heads[0][0]), True)
     why_not = "" if _may(ws, row.tbl) else ADMINS_ONLY
-    note, field_name = APART_NOTES.get(how, ""), APART_FIELD
+    note, field_name = apart_note(row.tbl, how), APART_FIELD
     if aside := locked.set_aside(row.fields):
         field_name = ", ".join(describe.field_name(row.tbl, col) for col in aside)
         words = (f"{describe.field_name(row.tbl, col)} \u201c"
