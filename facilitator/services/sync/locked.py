@@ -35,6 +35,7 @@ restores; an ordinary edit is still refused.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -109,11 +110,26 @@ def signed_here(s: Session, name: str, key: str) -> bool:
 
 def revision_signed_here(s: Session, revision_id: int) -> bool:
     """Whether this note revision was signed on this laptop (its signing audited here, known by
-    the signed content's hash: a merged note's revisions may have moved to another note)."""
+    the signed content's hash: a merged note's revisions may have moved to another note).
+
+    Asked for every pulled goal rating of a signed revision, so it reads only the audit events
+    of the moment the revision was signed (its ``signed_at``; the event is written in the same
+    transaction), by the time index: matching the hash among every signing here read each
+    event's details, ~70 ms a look-up with 100,000 signings."""
     revisions = rows.table("note_revisions")
-    sha = s.scalar(select(revisions.c.content_sha256).where(revisions.c.id == revision_id))
-    return bool(sha) and s.scalar(_SIGNINGS.where(
-        AuditEvent.details["sha256"].as_string() == sha).limit(1)) is not None
+    found = s.execute(select(revisions.c.content_sha256, revisions.c.signed_at).where(
+        revisions.c.id == revision_id)).first()
+    if found is None or not found.content_sha256 or found.signed_at is None:
+        return False
+    near = s.execute(select(AuditEvent.action, AuditEvent.details).where(AuditEvent.at.between(
+        found.signed_at - _SAME_MOMENT, found.signed_at + _SAME_MOMENT)))
+    return any(action == "note.signed" and (details or {}).get("sha256") == found.content_sha256
+               for action, details in near)
+
+
+# How far apart a revision's signing time and the audit event of its signing may be (the same
+# transaction; a clock set back a little between the two).
+_SAME_MOMENT = timedelta(minutes=1)
 
 
 _SIGNINGS = select(AuditEvent.id).where(AuditEvent.action == "note.signed")
