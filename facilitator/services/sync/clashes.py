@@ -19,7 +19,7 @@ is made of (``UNIQUES``, read from the models so a new constraint is covered):
   number" depends on arrival order. Two topic versions made on two laptops offline cannot
   move (signed notes name a version by its number): each laptop keeps its own at the number
   it had and numbers the other's next, so that numbering differs between the laptops until
-  an admin looks. Unless the two versions say the same in every word (``SAME_WHEN_EQUAL``:
+  an admin looks. Unless the two versions say the same in every word (``rows.SAME_WHEN_EQUAL``:
   a version of the shipped library, which each laptop adds at its first sign-in after an
   update of the app): then they are one version, merged as below, no clash for an admin.
   So are a module or topic of the shipped library that two laptops added (``SHIPPED_KEYS``:
@@ -52,6 +52,7 @@ from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash
 from ...storage.guards import lifted
 from ...storage.sync_capture import SYNCED
+from ..curriculum.dto import SHIPPED
 from ..workspace import Workspace
 from . import rows
 from .rows import standing
@@ -114,12 +115,13 @@ def gid_of(s: Session, name: str, key: str) -> str | None:
 
 
 def _record(s: Session, ws: Workspace | None, name: str, gid: str, other: str,
-            columns: tuple[str, ...], renamed: bool) -> None:
+            columns: tuple[str, ...], renamed: bool, settled: bool = False) -> None:
+    """Note the clash for an admin; ``settled``: kept as a trace, nothing left to settle."""
     from datetime import UTC, datetime
 
     now = ws.clock.now() if ws is not None else datetime.now(UTC)
     s.add(SyncClash(tbl=name, gid=gid, other_gid=other, columns=",".join(columns),
-                    renamed=renamed, created_at=now, resolved_at=None))
+                    renamed=renamed, created_at=now, resolved_at=now if settled else None))
 
 
 def record_clash(s: Session, name: str, gid: str, other: str | None,
@@ -189,24 +191,17 @@ def settle_insert(s: Session, name: str, gid: str, values: dict[str, Any],
     return values
 
 
-# Rows numbered within their parent that are one thing when they say the same: per table, the
-# columns left out of the comparison (who added the row and when, which show the latest
-# change, ``rows.SAME_WHEN_EQUAL``).
-SAME_WHEN_EQUAL = rows.SAME_WHEN_EQUAL
-
-
 # Tables whose key, on rows of the shipped library, is the library's own id for one thing.
 SHIPPED_KEYS = frozenset({"curriculum_modules", "curriculum_topics"})
-SHIPPED = "shipped"
 
 
 def _same(name: str, existing: dict[str, Any], values: dict[str, Any]) -> bool:
-    """Whether a pulled row of ``name`` is the row here: it says what the row says
-    (``SAME_WHEN_EQUAL``), or both are the shipped library's under its id (``SHIPPED_KEYS``;
-    where their other fields differ, the merge flags them)."""
+    """Whether a pulled row of ``name`` is the row here: it says what the row says, but for
+    who added it and when (``rows.SAME_WHEN_EQUAL``), or both are the shipped library's under
+    its id (``SHIPPED_KEYS``; where their other fields differ, the merge flags them)."""
     if name in SHIPPED_KEYS:
         return existing.get("source") == values.get("source") == SHIPPED
-    left_out = SAME_WHEN_EQUAL.get(name)
+    left_out = rows.SAME_WHEN_EQUAL.get(name)
     if left_out is None:
         return False
     compared = [c.name for c in rows.fields_of(name) if c.name not in left_out]
@@ -307,30 +302,25 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
     # The pulled row's id stands, on every laptop alike; so it does when the row here has a
     # global id that never travelled (given at signing, ``collect.unsent``): no other laptop
     # knows that id, it stays here as an alias so the signature naming it still verifies.
+    # One thing added twice (the shipped library's): nothing for an admin to settle; fields
+    # that differ are flagged on the record, as concurrent edits are.
+    settled = name in rows.SAME_WHEN_EQUAL or name in SHIPPED_KEYS
     if incoming < alias.gid or unsent(here):
         here.row_key, here.fields, here.conflicted = None, {}, False
         s.flush()
         s.add(SyncRow(gid=incoming, tbl=name, row_key=alias.row_key, fields=fields,
                       conflicted=conflicted(name, fields)))
-        _record(s, ws, name, alias.gid, incoming, UNIQUE_MERGED, False)
+        _record(s, ws, name, alias.gid, incoming, UNIQUE_MERGED, False, settled)
     else:
         here.fields, here.conflicted = fields, conflicted(name, fields)
         s.add(SyncRow(gid=incoming, tbl=name, row_key=None, fields={}, conflicted=False))
-        _record(s, ws, name, incoming, alias.gid, UNIQUE_MERGED, False)
-    if name in SAME_WHEN_EQUAL or name in SHIPPED_KEYS:
-        # One thing added twice: nothing for an admin to settle (fields that differ are
-        # flagged on the record, as concurrent edits are).
-        s.flush()
-        for clash in s.scalars(select(SyncClash).where(SyncClash.tbl == name,
-                                                       SyncClash.resolved_at.is_(None),
-                                                       SyncClash.gid.in_([incoming, alias.gid]))):
-            clash.resolved_at = clash.created_at
+        _record(s, ws, name, incoming, alias.gid, UNIQUE_MERGED, False, settled)
     s.flush()
     return 1
 
 
-# Guards a merge writes who-added-it past (``SAME_WHEN_EQUAL``): a topic version's words never
-# change, but two laptops' identical versions must show one adder and time on both.
+# Guards a merge writes who-added-it past (``rows.SAME_WHEN_EQUAL``): a topic version's words
+# never change, but two laptops' identical versions must show one adder and time on both.
 _BOOKKEEPING_GUARDS = {"topic_versions": "topic_versions_no_update"}
 
 

@@ -39,17 +39,19 @@ NO_CONFLICT = {"updated_at", "updated_by_id"}
 # signatures and reviews: ``services.note_workflow``): concurrent values are no conflict
 # either; every laptop works them out again from the records (``note_state``).
 DERIVED: dict[str, frozenset[str]] = {"progress_notes": frozenset(note_workflow.FIELDS)}
-# When a draft was last saved: one draft saved on two laptops apart (or saved on one while the
-# other signed it) is a conflict of its text and goal ratings, flagged there, not of this time.
-SAVED_AT: dict[str, frozenset[str]] = {"note_revisions": frozenset({"saved_at"})}
 # Rows that are one when two laptops made them alike (``clashes``: the shipped curriculum's
 # modules, topics and versions, added by each laptop after an update of the app): who added
 # one and when is no conflict of the merged record. For a version, the fields left out when
 # two are compared.
 _ADDED = frozenset({"created_at", "created_by_id"})
 SAME_WHEN_EQUAL: dict[str, frozenset[str]] = {"topic_versions": _ADDED}
-ADDED_BY: dict[str, frozenset[str]] = {
-    "topic_versions": _ADDED, "curriculum_modules": _ADDED, "curriculum_topics": _ADDED}
+# Per table, bookkeeping that takes the latest change too: when a draft was last saved (one
+# draft saved on two laptops apart, or saved on one while the other signed it, is a conflict
+# of its text and goal ratings, flagged there, not of this time), and who added one of the
+# shipped curriculum's rows (above).
+BOOKKEEPING: dict[str, frozenset[str]] = {
+    "note_revisions": frozenset({"saved_at"}), "topic_versions": _ADDED,
+    "curriculum_modules": _ADDED, "curriculum_topics": _ADDED}
 
 
 # A sync record's note of the fields sync did not write because a signed note locks the row
@@ -140,7 +142,7 @@ def latest_only(name: str, column: str) -> bool:
     when two meet would let a later edit that had not seen one of them decide, on one laptop
     and not another, which value stands."""
     return (column in NO_CONFLICT or column in DERIVED.get(name, ())
-            or column in SAVED_AT.get(name, ()) or column in ADDED_BY.get(name, ()))
+            or column in BOOKKEEPING.get(name, ()))
 
 
 def table(name: str) -> Table:
