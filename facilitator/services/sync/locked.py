@@ -35,7 +35,7 @@ restores; an ordinary edit is still refused.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -103,36 +103,41 @@ def signed_here(s: Session, name: str, key: str) -> bool:
     where = [notes.c.session_id == session]
     if name in _PER_PARTICIPANT:
         where.append(notes.c.participant_id == row["participant_id"])
-    signed = [int(n) for n in s.scalars(select(notes.c.id).where(*where))]
-    return bool(signed) and s.scalar(_SIGNINGS.where(
-        AuditEvent.details["note_id"].as_integer().in_(signed)).limit(1)) is not None
+    revisions = rows.table("note_revisions")
+    signings = s.execute(select(revisions.c.content_sha256, revisions.c.signed_at)
+                         .join(notes, notes.c.id == revisions.c.note_id)
+                         .where(*where, revisions.c.signed_at.is_not(None))).all()
+    return any(_audited_here(s, sha, at) for sha, at in signings)
 
 
 def revision_signed_here(s: Session, revision_id: int) -> bool:
     """Whether this note revision was signed on this laptop (its signing audited here, known by
-    the signed content's hash: a merged note's revisions may have moved to another note).
-
-    Asked for every pulled goal rating of a signed revision, so it reads only the audit events
-    of the moment the revision was signed (its ``signed_at``; the event is written in the same
-    transaction), by the time index: matching the hash among every signing here read each
-    event's details, ~70 ms a look-up with 100,000 signings."""
+    the signed content's hash: a merged note's revisions may have moved to another note)."""
     revisions = rows.table("note_revisions")
     found = s.execute(select(revisions.c.content_sha256, revisions.c.signed_at).where(
         revisions.c.id == revision_id)).first()
-    if found is None or not found.content_sha256 or found.signed_at is None:
+    return found is not None and _audited_here(s, found.content_sha256, found.signed_at)
+
+
+def _audited_here(s: Session, sha: str | None, signed_at: datetime | None) -> bool:
+    """Whether the signing of the revision with this content hash is in this laptop's audit log.
+
+    Asked for every pulled goal rating of a signed revision and every pulled edit of a session's
+    facts, so it reads only the audit events of the moment the revision was signed (the event
+    is written in the same transaction), by the time index: matching the hash, or the note id,
+    among every signing here read each event's details, ~70 ms a look-up with 100,000
+    signings."""
+    if not sha or signed_at is None:
         return False
     near = s.execute(select(AuditEvent.action, AuditEvent.details).where(AuditEvent.at.between(
-        found.signed_at - _SAME_MOMENT, found.signed_at + _SAME_MOMENT)))
-    return any(action == "note.signed" and (details or {}).get("sha256") == found.content_sha256
+        signed_at - _SAME_MOMENT, signed_at + _SAME_MOMENT)))
+    return any(action == "note.signed" and (details or {}).get("sha256") == sha
                for action, details in near)
 
 
 # How far apart a revision's signing time and the audit event of its signing may be (the same
 # transaction; a clock set back a little between the two).
 _SAME_MOMENT = timedelta(minutes=1)
-
-
-_SIGNINGS = select(AuditEvent.id).where(AuditEvent.action == "note.signed")
 
 
 # The facts a participant's own note locks; the others are locked by any note of the session.
