@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from .services import auth
 from .services.errors import ValidationError
-from .services.sync import clashes, conflicts, enrol, epochs, hub_admin
+from .services.sync import conflicts, enrol, epochs, hub_admin
 from .services.sync import run as sync_run
 from .services.workspace import Workspace
 from .storage.vault import Vault
@@ -100,8 +100,9 @@ def run_sync(args: argparse.Namespace, sign_in: Callable[[], Workspace],
             lines = [f"Synced: {r.pushed} entries pushed, {r.pulled} pulled, {r.applied} changes"
                      f" applied, {r.pending} waiting."]
             if r.conflicts:
-                lines.append(f"{r.conflicts} record(s) were edited on two laptops at once and"
-                             " need an admin (both values are kept).")
+                lines.append(f"{r.conflicts} record(s) need an admin: edited, or made with one"
+                             " chart number, login or version, on two laptops at once (both"
+                             " are kept; see 'sync status' or the Sync conflicts page).")
             return lines
         if args.action == "rotate-key":
             result = epochs.rotate(ws, "laptop removed from the clinic")
@@ -122,13 +123,11 @@ def run_sync(args: argparse.Namespace, sign_in: Callable[[], Workspace],
                  f"Last synced: {last}", f"Changes waiting: {st.pending_changes}",
                  f"Records needing an admin: {st.conflicts}",
                  f"Problem: {st.last_problem or 'none'}"]
-        if ws.actor.role in ("admin", "supervisor"):
-            lines += [f"  {c.table}: two laptops created rows with one {c.columns}"
-                      f" ({'the later one was renamed' if c.renamed else 'made one record'})"
-                      for c in clashes.pending(ws)]
         if st.conflicts and ws.actor.role in ("admin", "supervisor"):
             # Where to look, not the values themselves (they may be a name).
-            lines += [f"  {f.table} record {f.row_key}: {f.field} has {len(f.values)} values"
+            lines += [f"  {f.table} record {f.row_key}: "
+                      + (f"made on two laptops with one {f.field_name}; both kept"
+                         if f.field == conflicts.CLASH else f"{f.field} has {len(f.values)} values")
                       for f in conflicts.flagged(ws)]
         return lines
     finally:

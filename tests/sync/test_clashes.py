@@ -4,18 +4,23 @@ next number, rows made of references only become one record with both values kep
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import date, time
 from pathlib import Path
 
 import pytest
 from keyrings.alt.file import PlaintextKeyring
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from facilitator.models.audit import AuditEvent
+from facilitator.models.sync_security import SyncClash
 from facilitator.services import programs, roster, users
 from facilitator.services.curriculum import authoring
 from facilitator.services.curriculum.dto import ModuleDraft, TopicDraft
+from facilitator.services.errors import Conflict, PermissionDenied
 from facilitator.services.notes import drafts
-from facilitator.services.sync import clashes
+from facilitator.services.sync import clashes, conflicts, run
 from tests.pg import Cluster
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic, Laptop
@@ -60,6 +65,84 @@ def test_two_charts_with_one_chart_number_stay_two_charts(pair: tuple[Laptop, La
     assert a.dump() == b.dump()
 
 
+def _entries(laptop: Laptop, login: str = "admin") -> list[conflicts.Flagged]:
+    return [f for f in conflicts.flagged(laptop.sign_in(login)) if f.field == conflicts.CLASH]
+
+
+def _words(entry: conflicts.Flagged) -> tuple[str, ...]:
+    return entry.kind, entry.label, entry.field_name, entry.note
+
+
+def test_a_chart_given_its_right_number_on_one_laptop_clears_the_clash_on_both(
+        pair: tuple[Laptop, Laptop]) -> None:
+    """The admin learns of the second chart in words on the Sync conflicts page, and the edit
+    that gives it its right number closes the entry on every laptop it reaches."""
+    a, b = pair
+    program = programs.list_programs(a.sign_in())[0].id
+    for laptop, name in ((a, "Pat Example"), (b, "Lee Sample")):
+        roster.add_participant(laptop.sign_in(), roster.ParticipantDraft(
+            chart_id="C-100", legal_name=name, admission_date=date(2026, 2, 1),
+            program_id=program))
+    meet(a, b)
+    [entry] = _entries(a)
+    [on_b] = _entries(b)
+    assert _words(on_b) == _words(entry)  # the same words on both laptops
+    [renamed] = [p for p in roster.list_participants(a.sign_in()) if p.chart_id != "C-100"
+                 and p.chart_id.startswith("C-100")]
+    assert (entry.kind, entry.field_name, entry.row_key) == ("participant", "chart number",
+                                                             str(renamed.id))
+    assert entry.label.endswith(f"chart {renamed.chart_id}")
+    [kept] = [p.legal_name for p in roster.list_participants(a.sign_in())
+              if p.chart_id == "C-100"]
+    assert f"chart number \u201cC-100\u201d to two people: {kept}" in entry.note
+    assert f"shows \u201c{renamed.chart_id}\u201d" in entry.note
+    assert entry.can_resolve and not entry.free_text
+    [sam_sees] = _entries(b, "sam")  # a supervisor: a chart is clinical
+    assert _words(sam_sees) == _words(entry) and sam_sees.can_resolve
+    assert run.status(a.sign_in()).conflicts == run.status(b.sign_in()).conflicts == 1
+    on_b = next(p for p in roster.list_participants(b.sign_in())
+                if p.legal_name == renamed.legal_name)
+    roster.update_participant(b.sign_in(), on_b.id, dataclasses.replace(
+        roster.ParticipantDraft(on_b.chart_id, on_b.legal_name, on_b.admission_date),
+        program_id=on_b.program_id, chart_id="C-101"))
+    assert _entries(b) == [] and run.status(b.sign_in()).conflicts == 0
+    assert len(_entries(a)) == 1  # until the edit gets there
+    meet(a, b)
+    for laptop in (a, b):
+        assert _entries(laptop) == [] and _pending(laptop) == []
+        assert run.status(laptop.sign_in()).conflicts == 0
+    assert a.dump() == b.dump()
+
+
+def test_a_login_clash_is_acknowledged_on_each_laptop_for_itself(
+        pair: tuple[Laptop, Laptop]) -> None:
+    a, b = pair
+    for laptop, name in ((a, "Robin Example"), (b, "Robin Sample")):
+        users.add_user(laptop.sign_in(), users.UserDraft("robin", name, "LPC", "therapist"),
+                       "a long enough password 1")
+    meet(a, b)
+    [entry] = _entries(a)
+    renamed = next(u for u in users.list_users(a.sign_in()) if u.login.startswith("robin-"))
+    assert (entry.kind, entry.field_name) == ("user", "login")
+    assert entry.label == f"{renamed.display_name} ({renamed.login})"
+    assert f"signs in as \u201c{renamed.login}\u201d" in entry.note
+    [sam_sees] = _entries(a, "sam")  # listed for a supervisor, settled by an admin
+    assert not sam_sees.can_resolve and sam_sees.why_not == conflicts.ADMINS_ONLY
+    with pytest.raises(PermissionDenied, match="Only an admin settles a user's values"):
+        conflicts.resolve(a.sign_in("sam"), entry.gid, entry.field, entry.values[0])
+    done = conflicts.resolve(a.sign_in(), entry.gid, entry.field, entry.values[0])
+    assert done.here_only and (done.kind, done.label) == ("user", entry.label)
+    assert _entries(a) == [] and run.status(a.sign_in()).conflicts == 0
+    with pytest.raises(Conflict, match="settled meanwhile"):
+        conflicts.resolve(a.sign_in(), entry.gid, entry.field, entry.values[0])
+    with a.sign_in().read() as s:
+        event = s.scalars(select(AuditEvent).where(
+            AuditEvent.action == "sync.clash_acknowledged")).one()
+    assert event.details["fields"] == ["login"] and "robin" not in json.dumps(event.details)
+    meet(a, b)
+    assert len(_entries(b)) == 1  # B met the clash itself: it acknowledges it there
+
+
 def test_two_accounts_with_one_login_stay_two_accounts(pair: tuple[Laptop, Laptop]) -> None:
     a, b = pair
     for laptop, name in ((a, "Robin Example"), (b, "Robin Sample")):
@@ -94,14 +177,17 @@ def test_curriculum_keys_and_topic_versions(pair: tuple[Laptop, Laptop]) -> None
         assert ("topic_versions", "topic_id,version") in _pending(laptop)
         assert ("curriculum_modules", "key") in _pending(laptop)
         with laptop.sign_in().read() as s:
-            from sqlalchemy import text
-
             versions = s.execute(text(
                 "SELECT v.version, v.duration_min FROM topic_versions v JOIN curriculum_topics t"
                 " ON t.id = v.topic_id WHERE t.key = :k ORDER BY v.version"),
                 {"k": topic.key}).all()
         assert sorted(d for _v, d in versions) == [45, 50, 55]  # nothing lost
         assert [v for v, _d in versions] == [1, 2, 3]
+        # Each keeps its own text as version 2 and lists the other's, numbered 3 here.
+        assert dict(versions)[2] == {"A": 50, "B": 55}[laptop.name]
+        [entry] = [f for f in _entries(laptop) if f.table == "topic_versions"]
+        assert entry.label == "Wind-down routine, version 3"
+        assert "both as version 2" in entry.note and "numbers this one 3" in entry.note
 
 
 def _topic(duration: int) -> TopicDraft:
@@ -127,12 +213,12 @@ def test_one_note_for_one_participant_and_session_written_on_two_laptops(
         notes = drafts.session_notes(laptop.sign_in("tara"), nc.session_id)
         mine = [n for n in notes.rows if n.participant_id == pid]
         assert len(mine) == 1, "one note per participant and session"
-        pending = _pending(laptop)
-        assert ("progress_notes", "(merged)") in pending
-        assert ("note_revisions", "note_id,number") in pending
         with laptop.sign_in().read() as s:
-            from sqlalchemy import text
-
+            recorded = {(c.tbl, c.columns) for c in s.scalars(select(SyncClash))}
+        assert {("progress_notes", "(merged)"), ("note_revisions", "note_id,number")} <= recorded
+        # Made one note, its revisions numbered alike everywhere: nothing for an admin.
+        assert _pending(laptop) == []
+        with laptop.sign_in().read() as s:
             authors = s.execute(text(
                 "SELECT count(*) FROM note_revisions r JOIN progress_notes n ON n.id = r.note_id"
                 " WHERE n.session_id = :s AND n.participant_id = :p"),

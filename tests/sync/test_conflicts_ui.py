@@ -4,10 +4,13 @@ settled meanwhile on the other laptop gets a sentence, and the count drops."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from facilitator.services import programs, roster
 from facilitator.services.sync import conflicts, run
 from facilitator.ui.admin.audit_page import AuditPage
 from facilitator.ui.admin.conflicts_page import ConflictsPage
@@ -87,4 +90,49 @@ def test_keep_a_value_from_the_status_bar(qtbot: QtBot, qtmodeltester: ModelTest
     assert run.status(b.sign_in()).conflicts == 0
     assert a.dump() == b.dump()
     therapist.close()
+    window.close()
+
+
+def test_a_chart_number_given_twice_is_listed_and_acknowledged(
+        qtbot: QtBot, clinic: Clinic, a: Laptop, nc: NotesClinic) -> None:
+    """Two laptops each gave chart N-9 to a new person: the page says so in words, with what
+    to do, and one click acknowledges it here; the audit log says so without the number."""
+    b = clinic.join_from(a, "B")
+    b.sync()
+    program = programs.list_programs(a.sign_in())[0].id
+    for laptop, name in ((a, "Kit Example"), (b, "Jo Sample")):
+        roster.add_participant(laptop.sign_in(), roster.ParticipantDraft(
+            chart_id="N-9", legal_name=name, admission_date=date(2026, 2, 1),
+            program_id=program))
+    a.sync(), b.sync(), a.sync()
+    renamed = next(p for p in roster.list_participants(a.sign_in())
+                   if p.chart_id.startswith("N-9-"))
+    window = MainWindow(a.sign_in())
+    qtbot.addWidget(window)
+    window.show()
+    button = window.sync_status.conflicts_button
+    assert button.text() == "1 need an admin"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    page = window.page("conflicts")
+    assert isinstance(page, ConflictsPage)
+    assert [page.model.index(0, c).data() for c in range(3)] == [
+        "participant", f"{renamed.legal_name}, chart {renamed.chart_id}", "chart number"]
+    assert page.heading.text() == (f"The chart number of participant {renamed.legal_name},"
+                                   f" chart {renamed.chart_id}")
+    assert "Give it its right chart number on the Roster page" in page.note.text()
+    assert page.typed_row.isHidden()  # nothing to type: a chart is renamed on the Roster page
+    assert page.detail.title() == "What to do"
+    assert [b.text() for b in page.choice_buttons()] == ["&Acknowledge"]
+    qtbot.mouseClick(page.choice_buttons()[0], Qt.MouseButton.LeftButton)
+    assert page.confirmation.text().startswith(
+        f"✓ Acknowledged on this laptop: participant {renamed.legal_name}")
+    assert page.table.isHidden() and page.empty.isVisible() and button.isHidden()
+    window.show_page("audit")
+    audit_page = window.page("audit")
+    assert isinstance(audit_page, AuditPage)
+    audit_page.refresh()
+    texts = [audit_page.model.index(r, 6).data() for r in range(audit_page.model.rowCount())]
+    assert ("Acknowledged a record made on two laptops with one chart id; both are kept."
+            in texts)
+    assert run.status(b.sign_in()).conflicts == 1  # B met the clash too: its own entry
     window.close()

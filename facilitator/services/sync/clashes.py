@@ -57,8 +57,8 @@ from ..workspace import Workspace
 from . import rows
 from .rows import standing
 
-__all__ = ["UNIQUES", "Alias", "first_clash", "gid_of", "merge", "pending", "record_clash",
-           "settle_insert", "standing"]
+__all__ = ["UNIQUES", "Alias", "first_clash", "gid_of", "merge", "open_clashes", "pending",
+           "record_clash", "settle_insert", "standing", "suffixed_value"]
 
 SUFFIX = 6
 
@@ -96,8 +96,13 @@ _COUNTERS: dict[str, list[tuple[tuple[str, ...], str]]] = {
                      if how == "renumber" and column is not None])}
 
 
+def suffix_of(gid: str) -> str:
+    """What a renamed row's value ends with: "-" and its global id's last hex digits."""
+    return f"-{gid.replace('-', '')[-SUFFIX:]}"
+
+
 def suffixed(value: str, gid: str, length: int) -> str:
-    tail = f"-{gid.replace('-', '')[-SUFFIX:]}"
+    tail = suffix_of(gid)
     return value[:length - len(tail)] + tail
 
 
@@ -335,8 +340,37 @@ class Pending:
 
 
 def pending(ws: Workspace) -> list[Pending]:
-    """Clashes an admin has not settled yet (tables and fields, no values)."""
+    """Clashes an admin has not settled yet (tables and fields, no values: ``open_clashes``)."""
     ws.require("admin", "supervisor")
     with ws.read() as s:
-        return [Pending(c.tbl, c.columns, c.renamed) for c in s.scalars(
-            select(SyncClash).where(SyncClash.resolved_at.is_(None)).order_by(SyncClash.id))]
+        return [Pending(c.tbl, c.columns, c.renamed) for c in open_clashes(s)]
+
+
+# Counters every laptop numbers alike from what it holds (a plan's cells, ``cells``; a note's
+# revisions, ``numbering``): a clash there leaves nothing for an admin.
+_PLACED_BY_SYNC = frozenset({"rotation_entries", "note_revisions"})
+
+
+def open_clashes(s: Session) -> list[SyncClash]:
+    """The clashes an admin still has to look at, oldest first: a row renamed with a suffix
+    that still carries it (once someone gives a chart its right number, on any laptop, the
+    clash closes on every laptop the edit reaches), or a topic version numbered apart, until
+    acknowledged here. Rows made one record (``merge``) are not among them: where their
+    values differ, the record's fields are flagged like concurrent edits (``conflicts``)."""
+    found = s.scalars(select(SyncClash).where(
+        SyncClash.resolved_at.is_(None), SyncClash.renamed.is_(True),
+        SyncClash.tbl.not_in(_PLACED_BY_SYNC)).order_by(SyncClash.id)).all()
+    return [clash for clash in found if suffixed_value(s, clash) != ""]
+
+
+def suffixed_value(s: Session, clash: SyncClash) -> str | None:
+    """For a renamed row (``kind`` "rename"): the suffixed value it still shows, or "" when it
+    no longer does (renamed since, or gone). None for a clash of another kind."""
+    how, column = kind(clash.tbl, tuple(clash.columns.split(",")))
+    if how != "rename" or column is None:
+        return None
+    key = s.scalar(select(SyncRow.row_key).where(SyncRow.gid == clash.gid,
+                                                 SyncRow.tbl == clash.tbl))
+    found = rows.read_rows(s, clash.tbl, [key]) if key is not None else []
+    value = str(found[0][column]) if found else ""
+    return value if value.endswith(suffix_of(clash.gid)) else ""

@@ -17,6 +17,13 @@ Rows merged on a unique key (``clashes``: attendance or a note recorded on two l
 both values of every field where they differ and are flagged like concurrent edits: they are
 in this list, with a sentence saying the record was made one. The merge itself (the alias)
 leaves nothing else to decide.
+
+Rows that stayed two (``clashes.open_clashes``: a chart number or a login typed for two people,
+a curriculum module added on two laptops, two texts of one topic version) are listed too, one
+entry each, with what happened and what the admin can do. A chart number given its right value
+on any laptop closes its entry on every laptop the edit reaches; otherwise the entry is
+acknowledged here (``acknowledge_clash``), on this laptop only: each laptop met the clash
+itself and keeps its own record of it.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
@@ -34,7 +41,7 @@ from ...models.sync_security import SyncClash
 from .. import audit
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..workspace import Workspace
-from . import describe, locked, numbering, rows
+from . import clashes, describe, locked, numbering, rows
 from .collect import conflicted, new_id, winner
 
 # The clinic's set-up: only admins change these records anywhere in the app.
@@ -162,7 +169,101 @@ def flagged(ws: Workspace) -> list[Flagged]:
                                    describe.field_name(row.tbl, field), tuple(choices),
                                    describe.free_text(row.tbl, field), not why_not,
                                    SIGNED_TWICE if apart else note, why_not))
+        out += [entry for clash in clashes.open_clashes(s)
+                if (entry := _clash(ws, s, labels, clash)) is not None]
     return sorted(out, key=lambda f: (f.kind, f.label.casefold(), f.field_name))
+
+
+def needing_admin(s: Session) -> int:
+    """How many records the Sync conflicts page lists (the status bar's count)."""
+    flagged_rows = s.scalar(select(func.count()).select_from(SyncRow)
+                            .where(SyncRow.conflicted)) or 0
+    return flagged_rows + len(clashes.open_clashes(s))
+
+
+# The field of an entry for two rows that stayed two (``clashes``), settled by acknowledging.
+CLASH = "(made on two laptops)"
+CLASH_KEPT = "Both kept as they are"
+# What happened, per table, and what an admin can do about it. {other}: the other row's label;
+# {value}: what this row shows; {base}: the value both rows were given.
+CLASH_NOTES = {
+    "participants":
+        "Two laptops gave the chart number \u201c{base}\u201d to two people: {other}, and this"
+        " participant. Both charts are kept, never merged; this one shows \u201c{value}\u201d on"
+        " every laptop. Give it its right chart number on the Roster page: this entry then"
+        " clears on every laptop the edit reaches. Acknowledge it to keep both as they are.",
+    "users":
+        "Two laptops each made an account with the login \u201c{base}\u201d: {other} keeps it,"
+        " and this account signs in as \u201c{value}\u201d on every laptop from now on (a login"
+        " cannot change; the Users page shows the one it had). Tell its user, then acknowledge.",
+    "curriculum_modules":
+        "Two laptops each added a module with the key \u201c{base}\u201d: both are kept, the"
+        " other one ({other}) under that key and this one under \u201c{value}\u201d. If they are"
+        " one module, retire one under Library & planning; then acknowledge.",
+    "curriculum_topics":
+        "Two laptops each added a topic with the key \u201c{base}\u201d: both are kept, the"
+        " other one under that key and this one under \u201c{value}\u201d. If they are one"
+        " topic, retire one under Library & planning; then acknowledge.",
+    "topic_versions":
+        "Two laptops each wrote a new text of this topic offline, both as version {base}."
+        " Both texts are kept; this laptop numbers this one {value}, and the laptop that wrote"
+        " it numbers the two the other way round. A signed note keeps naming the version it was"
+        " signed with. To have one text again, edit the topic: its next version follows both."
+        " Acknowledge it when you have seen it.",
+}
+
+
+def _clash(ws: Workspace, s: Session, labels: describe.Labels, clash: SyncClash
+           ) -> Flagged | None:
+    """An entry for two rows that stayed two (``clashes.open_clashes``), in words."""
+    key = s.scalar(select(SyncRow.row_key).where(SyncRow.gid == clash.gid,
+                                                 SyncRow.tbl == clash.tbl))
+    if key is None:
+        return None
+    column = _clash_column(clash)
+    value = clashes.suffixed_value(s, clash) or ""
+    base = value.removesuffix(clashes.suffix_of(clash.gid))
+    if not value:  # a counter: the number this row took, and the one both rows had
+        here = rows.read_rows(s, clash.tbl, [key])[0]
+        other_key = s.scalar(select(SyncRow.row_key).where(
+            SyncRow.gid == rows.standing(s, clash.other_gid), SyncRow.tbl == clash.tbl))
+        there = rows.read_rows(s, clash.tbl, [other_key]) if other_key is not None else []
+        value, base = str(here[column]), str(there[0][column]) if there else "?"
+    kind = describe.kind_of(clash.tbl)
+    other = (labels.of_gid(clash.tbl, clash.other_gid) if clash.other_gid
+             else f"another {kind}")
+    note = CLASH_NOTES.get(clash.tbl, "Two laptops each made this record; both are kept.")
+    why_not = "" if _may(ws, clash.tbl) else ADMINS_ONLY
+    return Flagged(clash.gid, clash.tbl, key, CLASH, kind, labels(clash.tbl, key),
+                   describe.field_name(clash.tbl, column),
+                   (Choice(clash.id, CLASH_KEPT, None, True),), False, not why_not,
+                   note.format(other=other, value=value, base=base), why_not)
+
+
+def _clash_column(clash: SyncClash) -> str:
+    """The column that took a suffix or another number (a chart number, a version)."""
+    columns = tuple(clash.columns.split(","))
+    return clashes.kind(clash.tbl, columns)[1] or columns[-1]
+
+
+def _acknowledge_clash(s: Session, ws: Workspace, gid: str, clash_id: Any) -> Resolved:
+    """Acknowledge two rows that stayed two: the entry closes here, nothing else changes."""
+    clash = s.get(SyncClash, clash_id) if isinstance(clash_id, int) else None
+    if clash is None or clash.gid != gid or clash not in clashes.open_clashes(s):
+        raise Conflict("This entry has been settled meanwhile (a chart number given its right"
+                       " value, here or on another laptop); nothing was changed. The list shows"
+                       " what is left to settle.")
+    kind = describe.kind_of(clash.tbl)
+    if not _may(ws, clash.tbl):
+        raise PermissionDenied(f"Only an admin settles a {kind}'s values: it is part of the"
+                               " clinic's set-up. Ask an admin.")
+    entry = _clash(ws, s, describe.Labels(s, ws.timezone), clash)
+    clash.resolved_at = ws.clock.now()
+    # The record by its kind and local id and the field, never its values (a name, a login).
+    audit.record(s, ws, "sync.clash_acknowledged", kind.replace(" ", "_"),
+                 entry.row_key if entry else "", table=clash.tbl, fields=[_clash_column(clash)])
+    return Resolved(kind, entry.label if entry else "", entry.field_name if entry else "",
+                    CLASH_KEPT, here_only=True)
 
 
 # A record that came apart from a note signed here (``locked``), in words: what is kept here,
@@ -255,6 +356,8 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
     flag clears here now and on the other laptops once the next rounds carry it there."""
     ws.require("admin", "supervisor")
     with ws.transaction() as s:
+        if field == CLASH:
+            return _acknowledge_clash(s, ws, gid, value)
         row = s.get(SyncRow, rows.standing(s, gid))
         if row is None or row.row_key is None:
             raise NotFound("That record is no longer on this laptop (it was deleted on"

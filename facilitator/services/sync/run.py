@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 
-from ...models.sync import SyncDirty, SyncIdentity, SyncOutbox, SyncPeer, SyncRow, SyncState
+from ...models.sync import SyncDirty, SyncIdentity, SyncOutbox, SyncPeer, SyncState
 from ...storage.install import install_binding
 from ...sync import chain as C
 from ...sync import entry as E
@@ -31,6 +31,7 @@ from .. import audit
 from ..errors import ServiceError, StorageProblem, SyncProblem
 from ..workspace import Workspace
 from . import devices, epochs
+from .conflicts import needing_admin
 from .identity import create_first_key, identity_row, sync_keys
 from .local import seal_in_steps, settle, sync_state
 from .pull import pull
@@ -143,8 +144,7 @@ def _round(ws: Workspace, dsn: str | None, should_stop: Callable[[], bool] | Non
         state.last_sync_at = ws.clock.now()
         state.last_problem = ""
         pending = s.scalar(select(func.count()).select_from(SyncOutbox)) or 0
-        conflicts = s.scalar(select(func.count()).select_from(SyncRow)
-                             .where(SyncRow.conflicted)) or 0
+        conflicts = needing_admin(s)
         audit.record(s, ws, "sync.round", "sync", "", pushed=pushed, pulled=pulled,
                      applied=applied, conflicts=conflicts)
     from .slots import reconcile  # users' key slots from the other laptops (enrolment)
@@ -240,8 +240,7 @@ def status(ws: Workspace) -> SyncStatus:
         sealed = s.scalar(select(func.coalesce(func.sum(SyncOutbox.changes), 0))) or 0
         noted = s.scalar(select(func.count()).select_from(
             select(SyncDirty.tbl, SyncDirty.row_key).distinct().subquery())) or 0
-        conflicts = s.scalar(select(func.count()).select_from(SyncRow)
-                             .where(SyncRow.conflicted)) or 0
+        conflicts = needing_admin(s)
     where = ""
     if state and state.hub_dsn:
         from ...storage.hub.client import hub_label

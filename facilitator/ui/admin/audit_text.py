@@ -92,6 +92,9 @@ _SENTENCES: dict[str, Callable[[Details], str]] = {
         _t("Settled a sync conflict: typed a new {fields} to keep.") if d.get("typed")
         else _t("Settled a sync conflict: kept one of the values of the {fields}.")).format(
         fields=_fields(d)),
+    "sync.clash_acknowledged": lambda d: _t(
+        "Acknowledged a record made on two laptops with one {fields}; both are kept.").format(
+        fields=_fields(d)),
     "session.planned": lambda d: _t("Planned a session of group {group}.").format(
         group=d.get("group_id", "?")),
 }

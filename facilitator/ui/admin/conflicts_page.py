@@ -65,9 +65,11 @@ class ConflictsPage(Page):
         intro = InfoLabel(self.tr(
             "Two laptops changed these fields at the same time. Each laptop kept both values"
             " and shows the same one; keep the right one here. Your choice reaches the other"
-            " laptops with the next sync."))
+            " laptops with the next sync. Records two laptops each made with one chart number,"
+            " login or version are listed too: both are kept, and each entry says what to do."))
         self.empty = InfoLabel(self.tr(
-            "Nothing needs resolving: no record holds values from two laptops."))
+            "Nothing needs resolving: no record holds values from two laptops, and none was"
+            " made on two laptops with one chart number, login or version."))
         self.model = ConflictsModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -161,24 +163,29 @@ class ConflictsPage(Page):
             if item.widget() is not None:
                 item.widget().deleteLater()
         self._choice_buttons = []
+        made_twice = f.field == conflicts.CLASH  # two records kept: acknowledged, not chosen
+        self.detail.setTitle(self.tr("What to do") if made_twice
+                             else self.tr("Keep which value?"))
         for n, choice in enumerate(f.choices, start=1):
-            self.choices.addWidget(self._choice_row(n, choice, f.can_resolve))
+            self.choices.addWidget(self._choice_row(n, choice, f.can_resolve, made_twice))
         self.typed.clear()
         self.typed_row.setVisible(f.free_text and f.can_resolve)
         self.not_yours.setText(f.why_not)
         self.not_yours.setVisible(not f.can_resolve)
 
-    def _choice_row(self, n: int, choice: Choice, enabled: bool) -> QWidget:
+    def _choice_row(self, n: int, choice: Choice, enabled: bool, acknowledge: bool = False
+                    ) -> QWidget:
         row = QWidget()
         lay = QHBoxLayout(row)
         lay.setContentsMargins(0, 0, 0, 0)
-        button = QPushButton(self.tr("Keep &{0}").format(n) if n < 10 else self.tr("Keep"))
+        button = QPushButton(self.tr("&Acknowledge") if acknowledge else
+                             self.tr("Keep &{0}").format(n) if n < 10 else self.tr("Keep"))
         button.setEnabled(enabled)
         button.clicked.connect(lambda _=False, v=choice.value: self._keep(v))
         self._choice_buttons.append(button)
         where = [self.tr("sent {0}").format(
             f"{choice.at.astimezone(self.ws.timezone):%Y-%m-%d %H:%M}")] if choice.at else []
-        if choice.shown:
+        if choice.shown and not acknowledge:
             where.append(self.tr("shown now"))
         value = QLabel(choice.text)
         value.setWordWrap(True)
@@ -190,6 +197,7 @@ class ConflictsPage(Page):
         text.setSpacing(0)
         text.addWidget(value)
         text.addWidget(origin)
+        origin.setVisible(bool(where))
         lay.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         lay.addLayout(text, 1)
         return row
