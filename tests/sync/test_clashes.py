@@ -48,14 +48,19 @@ def _pending(laptop: Laptop) -> list[tuple[str, str]]:
     return [(p.table, p.columns) for p in clashes.pending(laptop.sign_in())]
 
 
-def test_two_charts_with_one_chart_number_stay_two_charts(pair: tuple[Laptop, Laptop]) -> None:
-    a, b = pair
+def one_chart_number_on_both(a: Laptop, b: Laptop, chart: str) -> None:
+    """Pat Example on A and Lee Sample on B are given one chart number apart; they meet."""
     program = programs.list_programs(a.sign_in())[0].id
     for laptop, name in ((a, "Pat Example"), (b, "Lee Sample")):
         roster.add_participant(laptop.sign_in(), roster.ParticipantDraft(
-            chart_id="C-100", legal_name=name, admission_date=date(2026, 2, 1),
+            chart_id=chart, legal_name=name, admission_date=date(2026, 2, 1),
             program_id=program))
     meet(a, b)
+
+
+def test_two_charts_with_one_chart_number_stay_two_charts(pair: tuple[Laptop, Laptop]) -> None:
+    a, b = pair
+    one_chart_number_on_both(a, b, "C-100")
     for laptop in (a, b):
         charts = {p.legal_name: p.chart_id for p in roster.list_participants(laptop.sign_in())
                   if p.chart_id.startswith("C-100")}
@@ -78,12 +83,7 @@ def test_a_chart_given_its_right_number_on_one_laptop_clears_the_clash_on_both(
     """The admin learns of the second chart in words on the Sync conflicts page, and the edit
     that gives it its right number closes the entry on every laptop it reaches."""
     a, b = pair
-    program = programs.list_programs(a.sign_in())[0].id
-    for laptop, name in ((a, "Pat Example"), (b, "Lee Sample")):
-        roster.add_participant(laptop.sign_in(), roster.ParticipantDraft(
-            chart_id="C-100", legal_name=name, admission_date=date(2026, 2, 1),
-            program_id=program))
-    meet(a, b)
+    one_chart_number_on_both(a, b, "C-100")
     [entry] = _entries(a)
     [on_b] = _entries(b)
     assert _words(on_b) == _words(entry)  # the same words on both laptops

@@ -4,19 +4,18 @@ settled meanwhile on the other laptop gets a sentence, and the count drops."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from facilitator.services import programs, roster
+from facilitator.services import roster
 from facilitator.services.sync import conflicts, run
 from facilitator.ui.admin.audit_page import AuditPage
 from facilitator.ui.admin.conflicts_page import ConflictsPage
 from facilitator.ui.main_window import MainWindow
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic, Laptop
+from tests.sync.test_clashes import one_chart_number_on_both
 from tests.sync.test_conflicts import _on_both
 from tests.sync.test_converge import _pid, _preferred, a, clinic
 from tests.ui.conftest import isolated_settings  # autouse: QSettings in tmp_path
@@ -99,12 +98,7 @@ def test_a_chart_number_given_twice_is_listed_and_acknowledged(
     to do, and one click acknowledges it here; the audit log says so without the number."""
     b = clinic.join_from(a, "B")
     b.sync()
-    program = programs.list_programs(a.sign_in())[0].id
-    for laptop, name in ((a, "Kit Example"), (b, "Jo Sample")):
-        roster.add_participant(laptop.sign_in(), roster.ParticipantDraft(
-            chart_id="N-9", legal_name=name, admission_date=date(2026, 2, 1),
-            program_id=program))
-    a.sync(), b.sync(), a.sync()
+    one_chart_number_on_both(a, b, "N-9")
     renamed = next(p for p in roster.list_participants(a.sign_in())
                    if p.chart_id.startswith("N-9-"))
     window = MainWindow(a.sign_in())
