@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from facilitator.models.audit import AuditEvent
 from facilitator.models.sync_security import SyncClash
 from facilitator.services import programs, roster, users
-from facilitator.services.curriculum import authoring
+from facilitator.services.curriculum import authoring, library
 from facilitator.services.curriculum.dto import ModuleDraft, TopicDraft
 from facilitator.services.errors import Conflict, PermissionDenied
 from facilitator.services.notes import drafts
@@ -188,6 +188,16 @@ def test_curriculum_keys_and_topic_versions(pair: tuple[Laptop, Laptop]) -> None
         [entry] = [f for f in _entries(laptop) if f.table == "topic_versions"]
         assert entry.label == "Wind-down routine, version 3"
         assert "both as version 2" in entry.note and "numbers this one 3" in entry.note
+        # Each teaches the text it took in last, the other's: the entry says so.
+        assert library.get_topic(laptop.sign_in(), topic.key).duration_min == {
+            "A": 55, "B": 50}[laptop.name]
+        assert conflicts.CURRENT_APART in entry.note
+    authoring.edit_topic(a.sign_in(), topic.key, _topic(60))  # what the entry advises
+    meet(a, b)
+    for laptop in (a, b):
+        assert library.get_topic(laptop.sign_in(), topic.key).duration_min == 60
+        [entry] = [f for f in _entries(laptop) if f.table == "topic_versions"]
+        assert conflicts.CURRENT_APART not in entry.note
 
 
 def _topic(duration: int) -> TopicDraft:
@@ -197,8 +207,6 @@ def _topic(duration: int) -> TopicDraft:
 
 
 def authoring_modules(laptop: Laptop) -> list:  # type: ignore[type-arg]
-    from facilitator.services.curriculum import library
-
     return list(library.list_modules(laptop.sign_in()))
 
 

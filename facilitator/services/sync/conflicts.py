@@ -36,9 +36,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ...models.curriculum import TopicVersion
 from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash
 from .. import audit
+from ..curriculum._store import current_version_ids
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..workspace import Workspace
 from . import clashes, describe, locked, numbering, rows
@@ -207,10 +209,15 @@ CLASH_NOTES = {
     "topic_versions":
         "Two laptops each wrote a new text of this topic offline, both as version {base}."
         " Both texts are kept; this laptop numbers this one {value}, and the laptop that wrote"
-        " it numbers the two the other way round. A signed note keeps naming the version it was"
-        " signed with. To have one text again, edit the topic: its next version follows both."
-        " Acknowledge it when you have seen it.",
+        " it numbers the two the other way round.{current} A signed note keeps naming the"
+        " version it was signed with. To have one current text on every laptop, edit the topic"
+        " under Library & planning: its next version follows both. Acknowledge it when you"
+        " have seen it.",
 }
+# Whether the version a clash numbered apart is the one this laptop teaches (the newest it
+# took in; the laptop that wrote it teaches the other): the laptops differ until an edit.
+CURRENT_APART = (" This laptop shows this text as the topic's current one, the laptop that"
+                 " wrote it the other text.")
 
 
 def _clash(ws: Workspace, s: Session, labels: describe.Labels, clash: SyncClash
@@ -237,7 +244,15 @@ def _clash(ws: Workspace, s: Session, labels: describe.Labels, clash: SyncClash
     return Flagged(clash.gid, clash.tbl, key, CLASH, kind, labels(clash.tbl, key),
                    describe.field_name(clash.tbl, column),
                    (Choice(clash.id, CLASH_KEPT, None, True),), False, not why_not,
-                   note.format(other=other, value=value, base=base), why_not)
+                   note.format(other=other, value=value, base=base,
+                               current=CURRENT_APART if _current(s, clash.tbl, key) else ""),
+                   why_not)
+
+
+def _current(s: Session, table: str, key: str) -> bool:
+    """Whether the topic version ``key`` is its topic's current text here."""
+    return table == "topic_versions" and s.scalar(select(TopicVersion.id).where(
+        TopicVersion.id == int(key), TopicVersion.id.in_(current_version_ids()))) is not None
 
 
 def _clash_column(clash: SyncClash) -> str:
