@@ -43,8 +43,8 @@ class SyncStatus(QWidget):
         self.label.setAccessibleName(self.tr("Sync status"))
         # Who can open the conflicts page gets the count as a button leading there.
         self.conflicts_button = QToolButton()
-        self.conflicts_button.setToolTip(self.tr("Records two laptops changed at the same time:"
-                                                 " open the list to keep one value of each"))
+        self.conflicts_button.setToolTip(self.tr("Records two laptops changed at the same time,"
+                                                 " or made twice: open the list to settle them"))
         self.conflicts_button.hide()
         self.button = QToolButton()
         self.button.setText(self.tr("Sync now"))

@@ -111,6 +111,9 @@ def test_a_chart_given_its_right_number_on_one_laptop_clears_the_clash_on_both(
     for laptop in (a, b):
         assert _entries(laptop) == [] and _pending(laptop) == []
         assert run.status(laptop.sign_in()).conflicts == 0
+        with laptop.sign_in().read() as s:  # and its record says so, after a round
+            assert s.scalar(select(SyncClash.resolved_at).where(
+                SyncClash.tbl == "participants")) is not None
     assert a.dump() == b.dump()
 
 

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import UniqueConstraint, func, select, tuple_, update
@@ -122,8 +123,6 @@ def gid_of(s: Session, name: str, key: str) -> str | None:
 def _record(s: Session, ws: Workspace | None, name: str, gid: str, other: str,
             columns: tuple[str, ...], renamed: bool, settled: bool = False) -> None:
     """Note the clash for an admin; ``settled``: kept as a trace, nothing left to settle."""
-    from datetime import UTC, datetime
-
     now = ws.clock.now() if ws is not None else datetime.now(UTC)
     s.add(SyncClash(tbl=name, gid=gid, other_gid=other, columns=",".join(columns),
                     renamed=renamed, created_at=now, resolved_at=now if settled else None))
@@ -351,16 +350,27 @@ def pending(ws: Workspace) -> list[Pending]:
 _PLACED_BY_SYNC = frozenset({"rotation_entries", "note_revisions"})
 
 
+def _unsettled(s: Session) -> list[SyncClash]:
+    return list(s.scalars(select(SyncClash).where(
+        SyncClash.resolved_at.is_(None), SyncClash.renamed.is_(True),
+        SyncClash.tbl.not_in(_PLACED_BY_SYNC)).order_by(SyncClash.id)))
+
+
+def close_renamed(s: Session, now: datetime) -> None:
+    """Record as settled the renamed rows given another value since (a chart's right number,
+    here or on another laptop), so that ``sync_clashes`` says what is left (each round)."""
+    for clash in _unsettled(s):
+        if suffixed_value(s, clash) == "":
+            clash.resolved_at = now
+
+
 def open_clashes(s: Session) -> list[SyncClash]:
     """The clashes an admin still has to look at, oldest first: a row renamed with a suffix
     that still carries it (once someone gives a chart its right number, on any laptop, the
     clash closes on every laptop the edit reaches), or a topic version numbered apart, until
     acknowledged here. Rows made one record (``merge``) are not among them: where their
     values differ, the record's fields are flagged like concurrent edits (``conflicts``)."""
-    found = s.scalars(select(SyncClash).where(
-        SyncClash.resolved_at.is_(None), SyncClash.renamed.is_(True),
-        SyncClash.tbl.not_in(_PLACED_BY_SYNC)).order_by(SyncClash.id)).all()
-    return [clash for clash in found if suffixed_value(s, clash) != ""]
+    return [clash for clash in _unsettled(s) if suffixed_value(s, clash) != ""]
 
 
 def suffixed_value(s: Session, clash: SyncClash) -> str | None:

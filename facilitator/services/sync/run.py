@@ -30,7 +30,7 @@ from ...sync import entry as E
 from .. import audit
 from ..errors import ServiceError, StorageProblem, SyncProblem
 from ..workspace import Workspace
-from . import devices, epochs
+from . import clashes, devices, epochs
 from .conflicts import needing_admin
 from .identity import create_first_key, identity_row, sync_keys
 from .local import seal_in_steps, settle, sync_state
@@ -144,6 +144,7 @@ def _round(ws: Workspace, dsn: str | None, should_stop: Callable[[], bool] | Non
         state.last_sync_at = ws.clock.now()
         state.last_problem = ""
         pending = s.scalar(select(func.count()).select_from(SyncOutbox)) or 0
+        clashes.close_renamed(s, state.last_sync_at)
         conflicts = needing_admin(s)
         audit.record(s, ws, "sync.round", "sync", "", pushed=pushed, pulled=pulled,
                      applied=applied, conflicts=conflicts)
