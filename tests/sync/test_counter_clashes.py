@@ -459,3 +459,37 @@ def test_a_pulled_deletion_of_an_entry_deleted_here_unsealed_changes_nothing(
                                          "op": "delete", "table": "rotation_entries",
                                          "gid": gid}])
     assert left == [] and planning.get_plan(b.sign_in(), nc.group.id).cells == ()
+
+
+def test_a_plan_saved_again_moves_a_reused_entry_into_a_cell_the_other_laptop_filled(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """Saving a plan replaces its entries, and SQLite gives a new entry the key of the deleted
+    one when it had the greatest: A's new entry (week 2) travels as an edit of its old one
+    (week 1). B meanwhile planned week 2's Monday itself: the edit moves the entry into a slot
+    B's entry holds. That stopped B's sync with a UNIQUE error (found by the interleavings
+    property test); now the entry takes a free slot and the cell is placed as usual."""
+    a, b = pair
+    module = authoring.add_module(a.sign_in(), ModuleDraft("Sleep and recovery")).key
+    keys = [authoring.add_topic(a.sign_in(), module, _topic(title)).key
+            for title in ("Wind-down routine", "Caffeine and sleep", "Naps and shift work")]
+    planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[0])])
+    meet(a, b)
+    [gid] = _rows(a, "rotation_entries", "slot")
+    planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(1, 1, 0, keys[1])])
+    assert list(_rows(a, "rotation_entries", "week").values()) == [1]
+    assert list(_rows(a, "rotation_entries", "week")) == [gid]  # the key, and so the record
+    planning.save_plan(b.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[0]),
+                                                    PlanEntry(1, 1, 0, keys[2])])
+    b.sync()
+    nc.clock.advance(minutes=1)
+    meet(a, b)
+    # Both kept, in week 2's Monday, in slots 0 and 1: the smaller global id keeps the slot
+    # both were saved in (``cells``), the same on both laptops.
+    slots = {row["gid"]: row["slot"] for row in a.dump()["rotation_entries"]}
+    first = min(slots)
+    assert slots[first] == 0 and sorted(slots.values()) == [0, 1]
+    for laptop in (a, b):
+        view = planning.get_plan(laptop.sign_in(), nc.group.id)
+        assert sorted((c.week, c.topic_key) for c in view.cells) == [(1, keys[1]), (1, keys[2])]
+        assert sorted(c.slot for c in view.cells) == [0, 1], laptop.name
+    assert a.dump()["rotation_entries"] == b.dump()["rotation_entries"]

@@ -232,8 +232,11 @@ def _renumber(s: Session, ws: Workspace | None, name: str, gid: str, values: dic
 
 def update_row(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -> None:
     """Write a pulled update of the row of ``record`` (not a note revision: ``numbering``). An
-    update giving it a number another row holds here (a plan's slot; the app itself never
-    edits one) gives it the next free one, as an insert does (``cells`` then places it)."""
+    update giving it a number another row holds here, or moving it under a parent where its
+    number is held, gives it the next free one, as an insert does (``cells`` then places
+    it). The app never edits a plan's entry, but saving a plan replaces its entries, and a
+    new entry that took the key of a deleted one travels as an edit of it (another week, or
+    another day)."""
     assert record.row_key is not None
     t, key = rows.table(name), record.row_key
     clash = _holder(s, name, key, values)
@@ -246,12 +249,13 @@ def update_row(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -
 
 def _holder(s: Session, name: str, key: str, values: dict[str, Any]
             ) -> tuple[dict[str, Any], tuple[str, ...], str, str | None] | None:
-    """Another row holding the number an update gives row ``key``: (row ``key`` as the update
-    would leave it, the unique key's columns, the numbered column, the other row's global id),
-    or None. Reads nothing for an update that sets no counter (nearly every one)."""
+    """Another row holding the number an update gives row ``key``, or its number under the
+    parent it moves to: (row ``key`` as the update would leave it, the unique key's columns,
+    the numbered column, the other row's global id), or None. Reads nothing for an update that
+    sets no column of such a key (nearly every one)."""
     t = rows.table(name)
     for columns, column in _COUNTERS.get(name, ()):
-        if column not in values:
+        if not set(columns) & values.keys():
             continue
         current = dict(s.execute(select(t).where(*rows.key_filter(name, key))).mappings().one())
         after = {**current, **values}
