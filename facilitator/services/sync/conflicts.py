@@ -22,8 +22,8 @@ Rows that stayed two (``clashes.open_clashes``: a chart number or a login typed 
 a curriculum module added on two laptops, two texts of one topic version) are listed too, one
 entry each, with what happened and what the admin can do. A chart number given its right value
 on any laptop closes its entry on every laptop the edit reaches; otherwise the entry is
-acknowledged here (``acknowledge_clash``), on this laptop only: each laptop met the clash
-itself and keeps its own record of it.
+acknowledged (``resolve`` with its one choice, ``CLASH_KEPT``) on this laptop only: each laptop
+met the clash itself and keeps its own record of it.
 """
 
 from __future__ import annotations
