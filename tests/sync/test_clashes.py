@@ -20,7 +20,7 @@ from facilitator.services.curriculum import authoring, library
 from facilitator.services.curriculum.dto import ModuleDraft, TopicDraft
 from facilitator.services.errors import Conflict, PermissionDenied
 from facilitator.services.notes import drafts
-from facilitator.services.sync import clashes, conflicts, run
+from facilitator.services.sync import clashes, conflicts, made_twice, run
 from tests.pg import Cluster
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic, Laptop
@@ -194,13 +194,13 @@ def test_curriculum_keys_and_topic_versions(pair: tuple[Laptop, Laptop]) -> None
         # Each teaches the text it took in last, the other's: the entry says so.
         assert library.get_topic(laptop.sign_in(), topic.key).duration_min == {
             "A": 55, "B": 50}[laptop.name]
-        assert conflicts.CURRENT_APART in entry.note
+        assert made_twice.CURRENT_APART in entry.note
     authoring.edit_topic(a.sign_in(), topic.key, _topic(60))  # what the entry advises
     meet(a, b)
     for laptop in (a, b):
         assert library.get_topic(laptop.sign_in(), topic.key).duration_min == 60
         [entry] = [f for f in _entries(laptop) if f.table == "topic_versions"]
-        assert conflicts.CURRENT_APART not in entry.note
+        assert made_twice.CURRENT_APART not in entry.note
 
 
 def _topic(duration: int) -> TopicDraft:

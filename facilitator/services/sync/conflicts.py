@@ -22,97 +22,43 @@ Rows that stayed two (``clashes.open_clashes``: a chart number or a login typed 
 a curriculum module added on two laptops, two texts of one topic version) are listed too, one
 entry each, with what happened and what the admin can do. A chart number given its right value
 on any laptop closes its entry on every laptop the edit reaches; otherwise the entry is
-acknowledged (``resolve`` with its one choice, ``CLASH_KEPT``) on this laptop only: each laptop
-met the clash itself and keeps its own record of it.
+acknowledged on this laptop only (``made_twice``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ...models.curriculum import TopicVersion
 from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash
 from .. import audit
-from ..curriculum._store import current_version_ids
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..workspace import Workspace
-from . import clashes, describe, locked, numbering, rows
+from . import clashes, describe, locked, made_twice, numbering, rows
 from .collect import conflicted, new_id, winner
+from .entries import ADMIN_TABLES, ADMINS_ONLY, Choice, Flagged, Resolved, may
+from .made_twice import CLASH
 
-# The clinic's set-up: only admins change these records anywhere in the app.
-ADMIN_TABLES = frozenset({
-    "clinic", "users", "programs", "groups", "group_facilitators", "curriculum_modules",
-    "curriculum_topics", "topic_versions", "rotation_plans", "rotation_entries",
-    "quick_phrases", "travel_slots"})
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One kept value of a flagged field."""
-
-    value: Any
-    """As sync keeps it (JSON; a reference as a global id): pass it back to ``resolve``."""
-    text: str
-    at: datetime | None
-    """When its laptop sent the change (its change id is time-ordered): the first sync round
-    after the edit, so the edit itself was made at or before this time."""
-    shown: bool
-    """The value the record shows now on this laptop: the newest, the same on every laptop,
-    but where a record merged from two laptops' (``clashes``) keeps its own until someone
-    settles it (facts a signed note states are restored by the laptop that signed it,
-    ``locked``)."""
-
-
-@dataclass(frozen=True)
-class Flagged:
-    gid: str
-    table: str
-    row_key: str
-    field: str
-    kind: str
-    """What the record is, in words ("participant")."""
-    label: str
-    """Which one (a name and chart number, a group's name and date...): PHI."""
-    field_name: str
-    choices: tuple[Choice, ...]
-    free_text: bool
-    """A new value may be typed instead of picking one."""
-    can_resolve: bool
-    """The signed-in user may settle it (see the module's docstring)."""
-    note: str = ""
-    """A sentence about how the conflict came about, when it is not two edits of one field."""
-    why_not: str = ""
-    """Why the signed-in user cannot settle it, when ``can_resolve`` is False."""
-
-    @property
-    def values(self) -> tuple[Any, ...]:
-        return tuple(c.value for c in self.choices)
-
-
-@dataclass(frozen=True)
-class Resolved:
-    kind: str
-    label: str
-    field_name: str
-    text: str
-    here_only: bool = False
-    """An entry of this laptop acknowledged (a record set apart from a signing, ``locked``):
-    nothing goes to the other laptops, each of which has its own entry."""
+__all__ = [
+    "ADMINS_ONLY",
+    "ADMIN_TABLES",
+    "CLASH",
+    "Choice",
+    "Flagged",
+    "Resolved",
+    "flagged",
+    "needing_admin",
+    "resolve",
+]
 
 
 def _key(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
-
-
-def _may(ws: Workspace, table: str) -> bool:
-    return ws.actor.is_admin or (ws.actor.role == "supervisor" and table not in ADMIN_TABLES)
 
 
 def _sent_at(change_id: str) -> datetime | None:
@@ -166,13 +112,13 @@ def flagged(ws: Workspace) -> list[Flagged]:
                         HELD_NOTE if field in kept and signed is None else "")
                 apart = signed is not None and _signed_twice(row)
                 why_not = (NOTHING_TO_SETTLE if apart else
-                           "" if _may(ws, row.tbl) else ADMINS_ONLY)
+                           "" if may(ws, row.tbl) else ADMINS_ONLY)
                 out.append(Flagged(row.gid, row.tbl, row.row_key or "", field, kind, label,
                                    describe.field_name(row.tbl, field), tuple(choices),
                                    describe.free_text(row.tbl, field), not why_not,
                                    SIGNED_TWICE if apart else note, why_not))
         out += [entry for clash in clashes.open_clashes(s)
-                if (entry := _clash(ws, s, labels, clash)) is not None]
+                if (entry := made_twice.entry(ws, s, labels, clash)) is not None]
     return sorted(out, key=lambda f: (f.kind, f.label.casefold(), f.field_name))
 
 
@@ -181,104 +127,6 @@ def needing_admin(s: Session) -> int:
     flagged_rows = s.scalar(select(func.count()).select_from(SyncRow)
                             .where(SyncRow.conflicted)) or 0
     return flagged_rows + len(clashes.open_clashes(s))
-
-
-# The field of an entry for two rows that stayed two (``clashes``), settled by acknowledging.
-CLASH = "(made on two laptops)"
-CLASH_KEPT = "Both kept as they are"
-# What happened, per table, and what an admin can do about it. {other}: the other row's label;
-# {value}: what this row shows; {base}: the value both rows were given.
-CLASH_NOTES = {
-    "participants":
-        "Two laptops gave the chart number \u201c{base}\u201d to two people: {other}, and this"
-        " participant. Both charts are kept, never merged; this one shows \u201c{value}\u201d on"
-        " every laptop. Give it its right chart number on the Roster page: this entry then"
-        " clears on every laptop the edit reaches. Acknowledge it to keep both as they are.",
-    "users":
-        "Two laptops each made an account with the login \u201c{base}\u201d: {other} keeps it,"
-        " and this account signs in as \u201c{value}\u201d on every laptop from now on (a login"
-        " cannot change; the Users page shows the one it had). Tell its user, then acknowledge.",
-    "curriculum_modules":
-        "Two laptops each added a module with the key \u201c{base}\u201d: both are kept, the"
-        " other one ({other}) under that key and this one under \u201c{value}\u201d. If they are"
-        " one module, retire one under Library & planning; then acknowledge.",
-    "curriculum_topics":
-        "Two laptops each added a topic with the key \u201c{base}\u201d: both are kept, the"
-        " other one under that key and this one under \u201c{value}\u201d. If they are one"
-        " topic, retire one under Library & planning; then acknowledge.",
-    "topic_versions":
-        "Two laptops each wrote a new text of this topic offline, both as version {base}."
-        " Both texts are kept; this laptop numbers this one {value}, and the laptop that wrote"
-        " it numbers the two the other way round.{current} A signed note keeps naming the"
-        " version it was signed with. To have one current text on every laptop, edit the topic"
-        " under Library & planning: its next version follows both. Acknowledge it when you"
-        " have seen it.",
-}
-# Whether the version a clash numbered apart is the one this laptop teaches (the newest it
-# took in; the laptop that wrote it teaches the other): the laptops differ until an edit.
-CURRENT_APART = (" This laptop shows this text as the topic's current one, the laptop that"
-                 " wrote it the other text.")
-
-
-def _clash(ws: Workspace, s: Session, labels: describe.Labels, clash: SyncClash
-           ) -> Flagged | None:
-    """An entry for two rows that stayed two (``clashes.open_clashes``), in words."""
-    key = s.scalar(select(SyncRow.row_key).where(SyncRow.gid == clash.gid,
-                                                 SyncRow.tbl == clash.tbl))
-    if key is None:
-        return None
-    column = _clash_column(clash)
-    value = clashes.suffixed_value(s, clash) or ""
-    base = value.removesuffix(clashes.suffix_of(clash.gid))
-    if not value:  # a counter: the number this row took, and the one both rows had
-        here = rows.read_rows(s, clash.tbl, [key])[0]
-        other_key = s.scalar(select(SyncRow.row_key).where(
-            SyncRow.gid == rows.standing(s, clash.other_gid), SyncRow.tbl == clash.tbl))
-        there = rows.read_rows(s, clash.tbl, [other_key]) if other_key is not None else []
-        value, base = str(here[column]), str(there[0][column]) if there else "?"
-    kind = describe.kind_of(clash.tbl)
-    other = (labels.of_gid(clash.tbl, clash.other_gid) if clash.other_gid
-             else f"another {kind}")
-    note = CLASH_NOTES.get(clash.tbl, "Two laptops each made this record; both are kept.")
-    why_not = "" if _may(ws, clash.tbl) else ADMINS_ONLY
-    return Flagged(clash.gid, clash.tbl, key, CLASH, kind, labels(clash.tbl, key),
-                   describe.field_name(clash.tbl, column),
-                   (Choice(clash.id, CLASH_KEPT, None, True),), False, not why_not,
-                   note.format(other=other, value=value, base=base,
-                               current=CURRENT_APART if _current(s, clash.tbl, key) else ""),
-                   why_not)
-
-
-def _current(s: Session, table: str, key: str) -> bool:
-    """Whether the topic version ``key`` is its topic's current text here."""
-    return table == "topic_versions" and s.scalar(select(TopicVersion.id).where(
-        TopicVersion.id == int(key), TopicVersion.id.in_(current_version_ids()))) is not None
-
-
-def _clash_column(clash: SyncClash) -> str:
-    """The column that took a suffix or another number (a chart number, a version)."""
-    columns = tuple(clash.columns.split(","))
-    return clashes.kind(clash.tbl, columns)[1] or columns[-1]
-
-
-def _acknowledge_clash(s: Session, ws: Workspace, gid: str, clash_id: Any) -> Resolved:
-    """Acknowledge two rows that stayed two: the entry closes here, nothing else changes."""
-    clash = s.get(SyncClash, clash_id) if isinstance(clash_id, int) else None
-    if clash is None or clash.gid != gid or clash not in clashes.open_clashes(s):
-        raise Conflict("This entry has been settled meanwhile (a chart number given its right"
-                       " value, here or on another laptop); nothing was changed. The list shows"
-                       " what is left to settle.")
-    kind = describe.kind_of(clash.tbl)
-    if not _may(ws, clash.tbl):
-        raise PermissionDenied(f"Only an admin settles a {kind}'s values: it is part of the"
-                               " clinic's set-up. Ask an admin.")
-    entry = _clash(ws, s, describe.Labels(s, ws.timezone), clash)
-    clash.resolved_at = ws.clock.now()
-    # The record by its kind and local id and the field, never its values (a name, a login).
-    audit.record(s, ws, "sync.clash_acknowledged", kind.replace(" ", "_"),
-                 entry.row_key if entry else "", table=clash.tbl, fields=[_clash_column(clash)])
-    return Resolved(kind, entry.label if entry else "", entry.field_name if entry else "",
-                    CLASH_KEPT, here_only=True)
 
 
 # A record that came apart from a note signed here (``locked``), in words: what is kept here,
@@ -334,7 +182,7 @@ def _apart(ws: Workspace, labels: describe.Labels, row: SyncRow, how: str, kind:
            label: str) -> Flagged:
     heads = row.fields[locked.APART]
     choice = Choice(how, APART_KEPT.get(how, how), _sent_at(heads[0][0]), True)
-    why_not = "" if _may(ws, row.tbl) else ADMINS_ONLY
+    why_not = "" if may(ws, row.tbl) else ADMINS_ONLY
     note, field_name = apart_note(row.tbl, how), APART_FIELD
     if aside := locked.set_aside(row.fields):
         field_name = ", ".join(describe.field_name(row.tbl, col) for col in aside)
@@ -371,14 +219,14 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
     flag clears here now and on the other laptops once the next rounds carry it there."""
     ws.require("admin", "supervisor")
     with ws.transaction() as s:
-        if field == CLASH:
-            return _acknowledge_clash(s, ws, gid, value)
+        if field == made_twice.CLASH:
+            return made_twice.acknowledge(s, ws, gid, value)
         row = s.get(SyncRow, rows.standing(s, gid))
         if row is None or row.row_key is None:
             raise NotFound("That record is no longer on this laptop (it was deleted on"
                            " another laptop); there is nothing left to settle.")
         kind, name = describe.kind_of(row.tbl), describe.field_name(row.tbl, field)
-        if not _may(ws, row.tbl):
+        if not may(ws, row.tbl):
             raise PermissionDenied(f"Only an admin settles a {kind}'s values: it is part of the"
                                    " clinic's set-up. Ask an admin.")
         if field == locked.APART:
@@ -433,7 +281,6 @@ def resolve(ws: Workspace, gid: str, field: str, value: Any) -> Resolved:
 SIGNED_TWICE = ("This revision was signed on two laptops apart. Every laptop shows the earlier"
                 " signing; the other one's text and signature stay on record (Verify names it).")
 NOTHING_TO_SETTLE = "Nothing to settle here: its writer can add what differs as an addendum."
-ADMINS_ONLY = "Only an admin settles the clinic's set-up (users, programs, groups, curriculum)."
 
 
 def _signed_twice(row: SyncRow) -> bool:
