@@ -8,14 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
+from facilitator.models.curriculum import CurriculumTopic, RotationEntry
 from facilitator.models.sync import SyncRow
 from facilitator.models.sync_security import SyncClash
 from facilitator.services import console, notes
 from facilitator.services.curriculum import authoring, library, planning
 from facilitator.services.curriculum.dto import ModuleDraft, PlanEntry, TopicDraft
-from facilitator.services.sync import clashes, signed_ids
+from facilitator.services.sync import clashes, conflicts, signed_ids
 from facilitator.ui.notes.render import revision_title
 from tests.conftest import PASSWORD
 from tests.services.notes.conftest import NotesClinic, nc
@@ -461,13 +462,16 @@ def test_a_pulled_deletion_of_an_entry_deleted_here_unsealed_changes_nothing(
     assert left == [] and planning.get_plan(b.sign_in(), nc.group.id).cells == ()
 
 
-def test_a_plan_saved_again_moves_a_reused_entry_into_a_cell_the_other_laptop_filled(
+def test_a_plan_saved_again_on_both_laptops_keeps_what_each_save_changed(
         pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
-    """Saving a plan replaces its entries, and SQLite gives a new entry the key of the deleted
-    one when it had the greatest: A's new entry (week 2) travels as an edit of its old one
-    (week 1). B meanwhile planned week 2's Monday itself: the edit moves the entry into a slot
-    B's entry holds. That stopped B's sync with a UNIQUE error (found by the interleavings
-    property test); now the entry takes a free slot and the cell is placed as usual."""
+    """A moves week 1's Monday topic to week 2 while B plans week 2's Monday too. Saving a plan
+    used to replace its entries, and SQLite gave a new entry the key of a deleted one that had
+    the greatest: A's new entry travelled as an edit of its old one, which moved it into the
+    slot B's entry held (a UNIQUE error that stopped B's sync, found by the interleavings
+    property test), and B's save made its unchanged week-1 entry anew, so A's removal of it
+    never reached B. Now a save keeps the entries of cells it keeps (``planning.save_plan``)
+    and a record deleted is sent as a deletion (``storage.sync_capture``): week 1 is empty on
+    both laptops and week 2's Monday holds both new entries, in slots 0 and 1."""
     a, b = pair
     module = authoring.add_module(a.sign_in(), ModuleDraft("Sleep and recovery")).key
     keys = [authoring.add_topic(a.sign_in(), module, _topic(title)).key
@@ -476,8 +480,6 @@ def test_a_plan_saved_again_moves_a_reused_entry_into_a_cell_the_other_laptop_fi
     meet(a, b)
     [gid] = _rows(a, "rotation_entries", "slot")
     planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(1, 1, 0, keys[1])])
-    assert list(_rows(a, "rotation_entries", "week").values()) == [1]
-    assert list(_rows(a, "rotation_entries", "week")) == [gid]  # the key, and so the record
     planning.save_plan(b.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[0]),
                                                     PlanEntry(1, 1, 0, keys[2])])
     b.sync()
@@ -486,8 +488,71 @@ def test_a_plan_saved_again_moves_a_reused_entry_into_a_cell_the_other_laptop_fi
     # Both kept, in week 2's Monday, in slots 0 and 1: the smaller global id keeps the slot
     # both were saved in (``cells``), the same on both laptops.
     slots = {row["gid"]: row["slot"] for row in a.dump()["rotation_entries"]}
+    assert gid not in slots
     first = min(slots)
     assert slots[first] == 0 and sorted(slots.values()) == [0, 1]
+    for laptop in (a, b):
+        view = planning.get_plan(laptop.sign_in(), nc.group.id)
+        assert sorted((c.week, c.topic_key) for c in view.cells) == [(1, keys[1]), (1, keys[2])]
+        assert sorted(c.slot for c in view.cells) == [0, 1], laptop.name
+    assert a.dump()["rotation_entries"] == b.dump()["rotation_entries"]
+
+
+def test_one_cell_given_two_topics_apart_is_flagged_for_an_admin(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """A plan's entry keeps its record when the cell's topic changes: two laptops that change
+    it apart edit one field, which waits for an admin with both topics named."""
+    a, b = pair
+    module = authoring.add_module(a.sign_in(), ModuleDraft("Sleep and recovery")).key
+    keys = [authoring.add_topic(a.sign_in(), module, _topic(title)).key
+            for title in ("Wind-down routine", "Caffeine and sleep", "Naps and shift work")]
+    planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[0])])
+    meet(a, b)
+    [gid] = _rows(a, "rotation_entries", "slot")
+    planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[1])])
+    planning.save_plan(b.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[2])])
+    meet(a, b)
+    for laptop in (a, b):
+        [flag] = conflicts.flagged(laptop.sign_in())
+        assert (flag.gid, flag.table, flag.field) == (gid, "rotation_entries", "topic_id")
+        shown = sorted(c.text for c in flag.choices)
+        assert shown == sorted(keys[1:]), shown  # a topic is named by its key
+    conflicts.resolve(b.sign_in(), gid, "topic_id", next(
+        c.value for c in conflicts.flagged(b.sign_in())[0].choices
+        if c.text == keys[1]))
+    meet(a, b)
+    for laptop in (a, b):
+        assert not conflicts.flagged(laptop.sign_in())
+        [cell] = planning.get_plan(laptop.sign_in(), nc.group.id).cells
+        assert cell.topic_key == keys[1]
+    assert a.dump() == b.dump()
+
+
+def test_a_reused_key_sent_as_an_edit_by_an_older_laptop_takes_a_free_slot(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """A laptop on a version from before migration 0013 noted only "(table, key)", and saving
+    a plan replaced its entries: a new entry under the key of one it deleted went out as an
+    edit moving that entry to another cell, here into the slot B's own entry holds. That
+    stopped B's sync with a UNIQUE error; such an edit takes a free slot, as an insert does
+    (``clashes.update_row``)."""
+    a, b = pair
+    module = authoring.add_module(a.sign_in(), ModuleDraft("Sleep and recovery")).key
+    keys = [authoring.add_topic(a.sign_in(), module, _topic(title)).key
+            for title in ("Wind-down routine", "Caffeine and sleep", "Naps and shift work")]
+    planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[0])])
+    meet(a, b)
+    [gid] = _rows(a, "rotation_entries", "slot")
+    with a.sign_in().transaction() as s:  # what such a laptop sent for a plan saved again
+        topic = s.scalar(select(CurriculumTopic.id).where(CurriculumTopic.key == keys[1]))
+        s.execute(update(RotationEntry).values(week=1, topic_id=topic))
+    assert _rows(a, "rotation_entries", "week") == {gid: 1}
+    planning.save_plan(b.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[0]),
+                                                    PlanEntry(1, 1, 0, keys[2])])
+    b.sync()
+    nc.clock.advance(minutes=1)
+    meet(a, b)
+    slots = {row["gid"]: row["slot"] for row in a.dump()["rotation_entries"]}
+    assert gid in slots and slots[min(slots)] == 0 and sorted(slots.values()) == [0, 1]
     for laptop in (a, b):
         view = planning.get_plan(laptop.sign_in(), nc.group.id)
         assert sorted((c.week, c.topic_key) for c in view.cells) == [(1, keys[1]), (1, keys[2])]

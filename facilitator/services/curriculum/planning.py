@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models.curriculum import CurriculumModule, CurriculumTopic, RotationEntry, RotationPlan
@@ -88,7 +88,10 @@ def get_plan(ws: Workspace, group_id: int) -> PlanView:
 
 def save_plan(ws: Workspace, group_id: int, cycle_weeks: int, entries: Sequence[PlanEntry],
               start_date: date | None = None) -> PlanView:
-    """Replace the group's plan with ``entries`` (one transaction, audited)."""
+    """Replace the group's plan with ``entries`` (one transaction, audited). A cell planned
+    before keeps its entry (its topic changed in place, if it changed): clinic sync then sees
+    the cells this save changed, not a new plan, and a cell removed on one laptop while
+    another laptop's save kept it as it was stays removed."""
     with ws.transaction() as s:
         g = _group(s, group_id)
         weekdays, slots = _weekdays(g), module_slots(g.template)
@@ -126,9 +129,17 @@ def save_plan(ws: Workspace, group_id: int, cycle_weeks: int, entries: Sequence[
             if start_date is not None:
                 plan.start_date = monday_of(start_date)
             plan.updated_at, plan.updated_by_id = now, ws.actor.user_id
-            s.execute(delete(RotationEntry).where(RotationEntry.plan_id == plan.id))
+        planned = {(r.week, r.weekday, r.slot): r for r in s.scalars(
+            select(RotationEntry).where(RotationEntry.plan_id == plan.id))}
+        wanted = {(e.week, e.weekday, e.slot): topics[e.topic_key] for e in entries}
+        for cell, row in planned.items():
+            if cell not in wanted:
+                s.delete(row)
+            elif row.topic_id != wanted[cell]:
+                row.topic_id = wanted[cell]
         s.add_all(RotationEntry(plan_id=plan.id, week=e.week, weekday=e.weekday, slot=e.slot,
-                                topic_id=topics[e.topic_key]) for e in entries)
+                                topic_id=topics[e.topic_key]) for e in entries
+                  if (e.week, e.weekday, e.slot) not in planned)
         s.flush()
         audit.record(s, ws, "plan.saved", "group", g.id, cycle_weeks=cycle_weeks,
                      entries=len(entries))

@@ -23,8 +23,9 @@ Where the laptops hold the same entries they number them alike; an entry deleted
 again elsewhere) gives its slot back. The cells of every plan whose entries a pull brought,
 moved or deleted are worked out again (``renumber``); a cell whose entries sit where they were
 saved (nearly every one) is only read. A pulled entry whose slot is taken here goes in at the
-next free slot first (``clashes.settle_insert``), and ``renumber`` then places it. The app never
-edits an entry (saving a plan replaces its entries), so an entry's saved slot never changes.
+next free slot first (``clashes.settle_insert``), and ``renumber`` then places it. The app edits
+only an entry's topic (saving a plan keeps the entries of the cells it keeps and replaces the
+others), so an entry's saved slot never changes.
 """
 
 from __future__ import annotations

@@ -234,9 +234,9 @@ def update_row(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -
     """Write a pulled update of the row of ``record`` (not a note revision: ``numbering``). An
     update giving it a number another row holds here, or moving it under a parent where its
     number is held, gives it the next free one, as an insert does (``cells`` then places
-    it). The app never edits a plan's entry, but saving a plan replaces its entries, and a
-    new entry that took the key of a deleted one travels as an edit of it (another week, or
-    another day)."""
+    it). This app edits only a plan entry's topic, but a laptop on a version from before
+    migration 0013 sent a new entry that took the key of a deleted one as an edit of it
+    (another week, or another day)."""
     assert record.row_key is not None
     t, key = rows.table(name), record.row_key
     clash = _holder(s, name, key, values)

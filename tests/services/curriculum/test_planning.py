@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from facilitator.models.curriculum import RotationEntry
 from facilitator.services.curriculum import authoring, library, planning
 from facilitator.services.curriculum.dto import PlanEntry
 from facilitator.services.errors import ValidationError
@@ -55,6 +57,34 @@ def test_reordering_keeps_one_topic_per_slot(ws: Workspace) -> None:
     assert plan.cells[0].topic_key == second.topic_key
     assert plan.cells[1].topic_key == first.topic_key
     assert len(plan.cells) == 24
+
+
+def _entry_ids(ws: Workspace) -> dict[tuple[int, int, int], tuple[int, int]]:
+    with ws.read() as s:
+        return {(r.week, r.weekday, r.slot): (r.id, r.topic_id)
+                for r in s.scalars(select(RotationEntry))}
+
+
+def test_saving_again_keeps_the_entries_of_the_cells_it_keeps(ws: Workspace) -> None:
+    """A cell planned as before keeps its entry, a changed topic is changed in place and a
+    cell left out loses its entry: clinic sync sends what the save changed. Before, a save
+    deleted every entry and made them anew."""
+    synced(ws)
+    group = make_group(ws)
+    entries = _four_week_plan(ws, group.id)
+    planning.save_plan(ws, group.id, 4, entries)
+    before = _entry_ids(ws)
+    first, dropped = entries[0], entries[3]
+    changed = PlanEntry(first.week, first.weekday, first.slot, entries[5].topic_key)
+    plan = planning.save_plan(ws, group.id, 4, [changed, *entries[1:3], *entries[4:]])
+    after = _entry_ids(ws)
+    cell = (first.week, first.weekday, first.slot)
+    assert after[cell][0] == before[cell][0] and after[cell][1] != before[cell][1]
+    assert (dropped.week, dropped.weekday, dropped.slot) not in after
+    assert {c: v for c, v in after.items() if c != cell} == {
+        c: v for c, v in before.items() if c not in (cell, (dropped.week, dropped.weekday,
+                                                            dropped.slot))}
+    assert len(plan.cells) == 23 and plan.cells[0].topic_key == entries[5].topic_key
 
 
 def test_a_plan_that_refers_to_a_retired_topic_is_flagged(ws: Workspace) -> None:
