@@ -80,6 +80,19 @@ class SyncDirty(Base):
     row_key: Mapped[str] = mapped_column(String(200))
 
 
+class SyncGone(Base):
+    """A synced record deleted here since the last collection, by global id, noted by the
+    capture triggers (``storage.sync_capture``): its key may already hold another record.
+    ``at`` is the deletion's place among the notes of ``sync_dirty``."""
+
+    __tablename__ = "sync_gone"
+
+    tbl: Mapped[str] = mapped_column(String(64), primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    gid: Mapped[str] = mapped_column(String(36))
+    at: Mapped[int] = mapped_column(Integer)
+
+
 # The key under which a stored ``fields`` names the one change every field came from (no
 # column is called "").
 _ONE_CHANGE = ""

@@ -14,6 +14,15 @@ Local-only tables (never synced as rows): the audit log (each device's audit cha
 its events travel whole inside the device's entries and are kept apart on the others,
 ``services.sync.audit_travel``), the console's undo log (it holds local row ids), Alembic's
 version and sync's own bookkeeping.
+
+A row with a surrogate key (``id``) that sync knows is also noted in ``sync_gone`` when it is
+deleted here (its global id, and where the deletion stands in the order): SQLite gives a new
+row the key of a deleted one that had the greatest, so "(table, key)" alone would make a
+record deleted and another one inserted before the next round look like one record edited
+(an undone walk-in, then another walk-in; a plan saved again). ``collect`` sends the deletion
+of the global id noted there, and the row under the key, if any, as a new record. The
+console's undo, which puts a deleted row back as it was, takes the note back where that row is
+the record deleted (``came_back``): the same record again.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from .guards import ExactGuard, pg_forms
 
@@ -53,7 +62,7 @@ LOCAL_COLUMNS: dict[str, frozenset[str]] = {
 LOCAL_ONLY = frozenset({"audit_events", "console_actions", "sync_identity", "sync_keys",
                         "sync_dirty", "sync_rows", "sync_peers", "sync_seen", "sync_outbox",
                         "sync_state", "sync_key_boxes", "peer_audit_events", "sync_devices",
-                        "sync_clashes", "sync_marks"})
+                        "sync_clashes", "sync_marks", "sync_gone"})
 
 
 def row_key_sql(table: str, row: str) -> str:
@@ -83,20 +92,41 @@ def captured_0008(table: str, row: str) -> str:
     return "EXISTS (SELECT 1 FROM sync_state)"
 
 
-def _trigger(table: str, verb: str, when: Callable[[str, str], str] = captured
-             ) -> ExactGuard:
+def _gone_sql(table: str, or_ignore: str, pg_tail: str) -> str:
+    """The DELETE trigger's second statement: the deleted row's global id into ``sync_gone``
+    (the first deletion of the key since the last collection keeps its place), unless a pull
+    is applying the deletion."""
+    key = row_key_sql(table, "OLD")
+    return (f" INSERT{or_ignore} INTO sync_gone (tbl, row_key, gid, at)"
+            f" SELECT '{table}', {key}, r.gid, (SELECT d.id FROM sync_dirty d"
+            f" WHERE d.tbl = '{table}' AND d.row_key = {key}) FROM sync_rows r"
+            f" WHERE r.tbl = '{table}' AND r.row_key = {key}"
+            f" AND EXISTS (SELECT 1 FROM sync_state WHERE NOT applying){pg_tail};")
+
+
+def notes_gone(table: str) -> bool:
+    """Whether a deleted row of ``table`` is noted in ``sync_gone``: its key is a surrogate
+    (a link table's key is what the row is, so the same key is the same record)."""
+    return SYNCED[table] == ("id",)
+
+
+def _trigger(table: str, verb: str, when: Callable[[str, str], str] = captured,
+             gone: bool = True) -> ExactGuard:
     row = "OLD" if verb == "DELETE" else "NEW"
     condition = when(table, row)
     name = f"sync_capture_{table}_{verb.lower()}"
     event = f"UPDATE OF {', '.join(_synced_columns(table))}" if verb == "UPDATE" else verb
+    also = gone and verb == "DELETE" and notes_gone(table)
     return ExactGuard(name, table, (
         f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW"
         f" WHEN {condition} BEGIN"
         f" INSERT OR REPLACE INTO sync_dirty (tbl, row_key)"
-        f" VALUES ('{table}', {row_key_sql(table, row)}); END"),
+        f" VALUES ('{table}', {row_key_sql(table, row)});"
+        f"{_gone_sql(table, ' OR IGNORE', '') if also else ''} END"),
         pg_forms(name, "AFTER", event, table, condition,
                  f"INSERT INTO sync_dirty (tbl, row_key) VALUES ('{table}',"
-                 f" {row_key_sql(table, row)}){_PG_REPLACE}"))
+                 f" {row_key_sql(table, row)}){_PG_REPLACE}"
+                 f"{_gone_sql(table, '', ' ON CONFLICT DO NOTHING') if also else ''}"))
 
 
 # PostgreSQL's "INSERT OR REPLACE": a record noted again moves to the end of the order (a new
@@ -130,9 +160,13 @@ def baseline_sql(dialect: str = "sqlite") -> list[str]:
 
 CAPTURE_TRIGGERS: tuple[ExactGuard, ...] = tuple(
     _trigger(table, verb) for table in SYNCED for verb in ("INSERT", "UPDATE", "DELETE"))
+# As migration 0012 made them (and 0013's downgrade puts them back): deletions not in sync_gone.
+CAPTURE_TRIGGERS_0012: tuple[ExactGuard, ...] = tuple(
+    _trigger(table, verb, gone=False) for table in SYNCED
+    for verb in ("INSERT", "UPDATE", "DELETE"))
 # As migrations 0008 and 0010 installed them (and 0012's downgrade puts them back).
 CAPTURE_TRIGGERS_0008: tuple[ExactGuard, ...] = tuple(
-    _trigger(table, verb, captured_0008) for table in SYNCED
+    _trigger(table, verb, captured_0008, gone=False) for table in SYNCED
     for verb in ("INSERT", "UPDATE", "DELETE"))
 
 
@@ -145,3 +179,18 @@ def uncaptured(conn: Connection) -> Iterator[None]:
     conn.exec_driver_sql("UPDATE sync_state SET applying = TRUE")
     yield
     conn.exec_driver_sql("UPDATE sync_state SET applying = FALSE")
+
+
+_CAME_BACK = text("DELETE FROM sync_gone WHERE tbl = :tbl AND row_key = :key AND at ="
+                  " (SELECT id FROM sync_dirty WHERE tbl = :tbl AND row_key = :key)")
+
+
+def came_back(conn: Connection, table: str, row: dict[str, object]) -> None:
+    """Call before putting ``row`` back under its key as it was before it was deleted here (the
+    console's undo of a deletion): where nothing touched the key since the deletion sync
+    noted, it is the same record again, and its deletion is no longer noted. Where the key
+    was touched meanwhile (the record deleted, another one made under its key and that one
+    deleted: the undo puts back the second), the note stays and the row goes out as a new
+    record."""
+    if table in SYNCED and notes_gone(table):
+        conn.execute(_CAME_BACK, {"tbl": table, "key": str(row["id"])})

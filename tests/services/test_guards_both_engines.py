@@ -203,6 +203,25 @@ def test_capture_notes_each_changed_record_once_newest_touch_last(migrated: Sche
     assert _noted(migrated) == [("participants", "1"), ("participants", "2")]
 
 
+def test_a_deleted_record_is_noted_by_global_id_on_both_engines(migrated: Schema) -> None:
+    """The DELETE capture trigger's second statement (``sync_gone``), in SQLite and in
+    PostgreSQL's function form: the deleted record's global id and its note's place."""
+    with migrated.engine.begin() as conn:
+        add(conn, "users", id=1, login="admin")
+        add(conn, "participants", id=1, chart_id="C-1")
+        add(conn, "participants", id=2, chart_id="C-2")
+        conn.execute(text("INSERT INTO sync_state (id, hub_dsn, hub_id, cursor, last_problem)"
+                          " VALUES (1, '', '', 0, '')"))
+        conn.execute(text("INSERT INTO sync_rows (gid, tbl, row_key, fields, conflicted)"
+                          " VALUES ('g-1', 'participants', '1', '{}', false)"))
+    with migrated.engine.begin() as conn:
+        conn.execute(text("DELETE FROM participants"))
+    with migrated.engine.connect() as conn:
+        gone = conn.execute(text("SELECT tbl, row_key, gid, at FROM sync_gone")).all()
+        noted = conn.execute(text("SELECT id FROM sync_dirty WHERE row_key = '1'")).scalar()
+    assert [tuple(g) for g in gone] == [("participants", "1", "g-1", noted)]
+
+
 def test_what_a_pull_applies_is_noted_only_where_an_edit_waits(migrated: Schema) -> None:
     """Inside ``uncaptured`` (a pull's write slice) a new or changed record is not noted, but
     one noted already (an edit made here, not sealed yet) is noted again, last: that moved

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ...models.base import Base
 from ...models.sessions import ConsoleAction, GroupSession
+from ...storage.sync_capture import came_back
 from .. import audit
 from ..errors import Conflict
 from ..workspace import Workspace
@@ -147,6 +148,7 @@ def _revert(s: Session, change: dict[str, Any]) -> None:
     table = _table(change["table"])
     if change["op"] == "delete":
         row = {k: _decode(table, k, v) for k, v in change["row"].items()}
+        came_back(s.connection(), change["table"], row)  # the same record, for clinic sync
         s.execute(insert(table).values(**row))
         return
     where = [table.c[k] == v for k, v in change["pk"].items()]

@@ -396,4 +396,7 @@ def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     known.row_key = None
     known.fields = {}
     known.conflicted = False
+    # Written now: a row inserted next may take the freed key, and its sync record is written
+    # past the ORM (``GidIndex.write``).
+    s.flush()
     return 1

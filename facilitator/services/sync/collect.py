@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ...models.sync import SyncDirty, SyncIdentity, SyncOutbox, SyncRow
+from ...models.sync import SyncDirty, SyncGone, SyncIdentity, SyncOutbox, SyncRow
 from ...storage.sync_capture import SYNCED
 from ...sync import entry as E
 from ...sync.ids import uuid7
@@ -76,8 +76,13 @@ def collect(s: Session, ws: Workspace, limit: int | None = None,
         noted = noted[:_cut(noted, limit)]
     if not noted:
         return []
+    last = max(n[2] for n in noted)
     wanted = [(name, key) for name, key, _last in noted if name in SYNCED]
     current, known = _load(s, wanted)
+    gone = _gone(s, last, known)
+    if gone:  # each deletion takes its place in the order (``_gone``)
+        wanted = [k for _at, k in sorted([(n[2], (n[0], n[1])) for n in noted
+                                          if n[0] in SYNCED] + gone)]
     gids = rows.GidCache(s)
     if limit is not None or through is not None:
         wanted = _referred(s, gids, wanted, current) + wanted
@@ -96,7 +101,8 @@ def collect(s: Session, ws: Workspace, limit: int | None = None,
     s.flush()
     with s.no_autoflush:
         changes = [c for c in (_change(gids, ws, *p) for p in pending) if c is not None]
-    s.execute(delete(SyncDirty).where(SyncDirty.id <= max(n[2] for n in noted)))
+    s.execute(delete(SyncDirty).where(SyncDirty.id <= last))
+    s.execute(delete(SyncGone).where(SyncGone.at <= last))
     # Revisions going out have their global ids now, and a signing changes where a revision
     # stands among its note's: their notes are numbered again (``numbering``). The changes
     # above carry the numbers the revisions were made or signed with.
@@ -219,6 +225,32 @@ def _referents_first(wanted: list[tuple[str, str]],
                 placed.add(following)
                 stack.append((following, iter(ahead(following))))
     return out
+
+
+def _gone(s: Session, last: int, known: dict[tuple[str, str], SyncRow]
+          ) -> list[tuple[int, tuple[str, str]]]:
+    """The records deleted here up to note ``last`` (``sync_gone``) whose key still names them:
+    each is taken off its key (which may hold a new record, or nothing) and put in ``known``
+    under a key of its own, a deletion to send, with its place in the order. Before, the
+    record under a key decided what was sent, so a record deleted and another inserted under
+    its key went out as an edit of the first (``storage.sync_capture``)."""
+    found = s.execute(select(SyncGone.tbl, SyncGone.gid, SyncGone.at, SyncRow).join(
+        SyncRow, (SyncRow.gid == SyncGone.gid) & (SyncRow.row_key == SyncGone.row_key))
+        .where(SyncGone.at <= last, SyncGone.tbl.in_(list(SYNCED)))).all()
+    out = []
+    for name, gid, at, row in found:
+        known.pop((name, row.row_key or ""), None)
+        if not unsent(row):  # one that never travelled has nothing to delete elsewhere
+            known[(name, _GONE + gid)] = row
+            out.append((at, (name, _GONE + gid)))
+        row.row_key = None  # a tombstone now: the key is free for the record under it
+    s.flush()
+    return out
+
+
+# How a record deleted here stands among the collected keys, by its global id (no row key
+# starts so).
+_GONE = "gone:"
 
 
 def _load(s: Session, wanted: list[tuple[str, str]]

@@ -18,12 +18,16 @@ class Unsealed:
     version the edit was based on, which turns two edits of one field into a conflict instead
     of the pulled one overwriting the edit here. A change reaches it when it updates or deletes
     it (or a row merged into it), or inserts into a table with a unique key that has edits
-    here (``clashes`` may merge with or renumber a row here); a plain insert reaches nothing."""
+    here (``clashes`` may merge with or renumber a row here), or into a table where a row
+    sync knows was deleted here (``sync_gone``): the pulled row may take its key, which the
+    deleted record's sync record still names until the deletion is sealed. A plain insert
+    reaches nothing."""
 
     mark: int  # the newest note's id: a slice's write to a noted record notes it after it
     count: int
     gids: frozenset[str]
     tables: frozenset[str]
+    freed: frozenset[str]  # tables with a row deleted here, whose key a pulled row may take
 
     @classmethod
     def read(cls, s: Session) -> Unsealed | None:
@@ -45,13 +49,14 @@ class Unsealed:
                 "SELECT gid FROM sync_clashes WHERE NOT renamed AND other_gid IN"
                 f" ({', '.join('?' * len(merged))})", tuple(merged))} - gids
             gids |= merged
+        freed = conn.exec_driver_sql("SELECT DISTINCT tbl FROM sync_gone").scalars()
         return cls(max(n[0] for n in noted), len(noted), frozenset(gids),
-                   frozenset(n[1] for n in noted))
+                   frozenset(n[1] for n in noted), frozenset(freed))
 
     def touched_by(self, changes: list[dict[str, Any]]) -> bool:
         return any(c["gid"] in self.gids if c["op"] != "insert"
-                   else c["table"] in self.tables and c["table"] in clashes.UNIQUES
-                   for c in changes)
+                   else (c["table"] in self.tables and c["table"] in clashes.UNIQUES)
+                   or c["table"] in self.freed for c in changes)
 
     def intact(self, s: Session) -> bool:
         """Whether every note is still there: a write to a noted record notes it anew."""

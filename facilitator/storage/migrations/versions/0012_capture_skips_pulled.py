@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 from facilitator.storage.guards import ExactGuard, create_sql, drop_sql
-from facilitator.storage.sync_capture import CAPTURE_TRIGGERS, CAPTURE_TRIGGERS_0008
+from facilitator.storage.sync_capture import CAPTURE_TRIGGERS_0008
+from facilitator.storage.sync_capture import CAPTURE_TRIGGERS_0012 as CAPTURE_TRIGGERS
 
 revision: str = "0012_capture_skips_pulled"
 down_revision: str | None = "0011_sync_key_makers"
