@@ -155,6 +155,14 @@ def _person(r: _Row) -> str:
     return f"{name}, chart {r['chart_id']}"
 
 
+def _topic(r: _Row) -> str:
+    """A curriculum topic by the title of its newest text, and its key (titles may repeat)."""
+    versions = rows.table("topic_versions")
+    title = r.labels.s.scalar(select(versions.c.title).where(versions.c.topic_id == r["id"])
+                              .order_by(versions.c.version.desc()).limit(1))
+    return f"“{_short(title)}” ({r['key']})" if title else r["key"]
+
+
 def _numbered(r: _Row) -> str:
     return f"{kind_of(r.name)} {rows.key_of(r.name, r.values)}"
 
@@ -177,7 +185,7 @@ _LABELS: dict[str, Any] = {
     "safety_flags": lambda r: f"{r['code']} of {r.ref('participant_id')}",
     "jots": lambda r: f"{r.ref('session_id')}",
     "curriculum_modules": lambda r: r["title"],
-    "curriculum_topics": lambda r: r["key"],
+    "curriculum_topics": _topic,
     "topic_versions": lambda r: f"{r['title']}, version {r['version']}",
     "rotation_plans": lambda r: f"plan of {r.ref('group_id')}",
     "rotation_entries": lambda r: (f"{r.ref('plan_id')}, week {r['week'] + 1},"
