@@ -462,6 +462,18 @@ def test_a_pulled_deletion_of_an_entry_deleted_here_unsealed_changes_nothing(
     assert left == [] and planning.get_plan(b.sign_in(), nc.group.id).cells == ()
 
 
+def _monday_planned(a: Laptop, b: Laptop, nc: NotesClinic) -> tuple[list[str], str]:
+    """Three topics made on A, the first planned for week 1's Monday, both laptops in step:
+    the topics' keys and the plan entry's global id."""
+    module = authoring.add_module(a.sign_in(), ModuleDraft("Sleep and recovery")).key
+    keys = [authoring.add_topic(a.sign_in(), module, _topic(title)).key
+            for title in ("Wind-down routine", "Caffeine and sleep", "Naps and shift work")]
+    planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[0])])
+    meet(a, b)
+    [gid] = _rows(a, "rotation_entries", "slot")
+    return keys, gid
+
+
 def test_a_plan_saved_again_on_both_laptops_keeps_what_each_save_changed(
         pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
     """A moves week 1's Monday topic to week 2 while B plans week 2's Monday too. Saving a plan
@@ -473,12 +485,7 @@ def test_a_plan_saved_again_on_both_laptops_keeps_what_each_save_changed(
     and a record deleted is sent as a deletion (``storage.sync_capture``): week 1 is empty on
     both laptops and week 2's Monday holds both new entries, in slots 0 and 1."""
     a, b = pair
-    module = authoring.add_module(a.sign_in(), ModuleDraft("Sleep and recovery")).key
-    keys = [authoring.add_topic(a.sign_in(), module, _topic(title)).key
-            for title in ("Wind-down routine", "Caffeine and sleep", "Naps and shift work")]
-    planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[0])])
-    meet(a, b)
-    [gid] = _rows(a, "rotation_entries", "slot")
+    keys, gid = _monday_planned(a, b, nc)
     planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(1, 1, 0, keys[1])])
     planning.save_plan(b.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[0]),
                                                     PlanEntry(1, 1, 0, keys[2])])
@@ -503,12 +510,7 @@ def test_one_cell_given_two_topics_apart_is_flagged_for_an_admin(
     """A plan's entry keeps its record when the cell's topic changes: two laptops that change
     it apart edit one field, which waits for an admin with both topics named."""
     a, b = pair
-    module = authoring.add_module(a.sign_in(), ModuleDraft("Sleep and recovery")).key
-    keys = [authoring.add_topic(a.sign_in(), module, _topic(title)).key
-            for title in ("Wind-down routine", "Caffeine and sleep", "Naps and shift work")]
-    planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[0])])
-    meet(a, b)
-    [gid] = _rows(a, "rotation_entries", "slot")
+    keys, gid = _monday_planned(a, b, nc)
     planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[1])])
     planning.save_plan(b.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[2])])
     meet(a, b)
@@ -537,12 +539,7 @@ def test_a_reused_key_sent_as_an_edit_by_an_older_laptop_takes_a_free_slot(
     stopped B's sync with a UNIQUE error; such an edit takes a free slot, as an insert does
     (``clashes.update_row``)."""
     a, b = pair
-    module = authoring.add_module(a.sign_in(), ModuleDraft("Sleep and recovery")).key
-    keys = [authoring.add_topic(a.sign_in(), module, _topic(title)).key
-            for title in ("Wind-down routine", "Caffeine and sleep", "Naps and shift work")]
-    planning.save_plan(a.sign_in(), nc.group.id, 4, [PlanEntry(0, 1, 0, keys[0])])
-    meet(a, b)
-    [gid] = _rows(a, "rotation_entries", "slot")
+    keys, gid = _monday_planned(a, b, nc)
     with a.sign_in().transaction() as s:  # what such a laptop sent for a plan saved again
         topic = s.scalar(select(CurriculumTopic.id).where(CurriculumTopic.key == keys[1]))
         s.execute(update(RotationEntry).values(week=1, topic_id=topic))
