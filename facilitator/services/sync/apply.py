@@ -16,7 +16,9 @@ concurrent changes arrive, so laptops that received the same entries hold the sa
   then worked out again from the note's records (``note_state``, after the revisions are
   numbered). Their concurrent heads are kept all the same, so the one shown is the same on
   every laptop whatever order the changes came in.
-* ``delete``: the row goes, its gid stays as a tombstone; later updates of it are ignored.
+* ``delete``: the row goes, its gid stays as a tombstone with the heads of its fields, which
+  later updates of it still change (a deleted record that a pulled record refers to comes
+  back from them, ``referred``); a record rows here refer to is kept (``referred``).
 
 A change to the facts a note signed here states, made on a laptop that had not yet seen the
 signing, is not refused in every round: ``locked`` says what happens to it.
@@ -42,7 +44,7 @@ from ...models.sync import FieldHeads, SyncRow
 from ...storage.bulk import BulkInsert, next_key
 from ...storage.guards import lifted
 from ...storage.sync_capture import SYNCED
-from . import cells, clashes, locked, note_state, numbering, rows
+from . import cells, clashes, locked, note_state, numbering, referred, rows
 from .collect import conflicted, winner
 from .rows import MissingRecord
 
@@ -135,7 +137,15 @@ class GidIndex:
         found = self.known.get(gid)
         if found is not None and found[1] is None:
             self.write()
-            return rows.local_of(self.s, name, gid)  # merged into another row (``clashes``)
+            try:
+                return rows.local_of(self.s, name, gid)  # merged into another row (``clashes``)
+            except MissingRecord:
+                # Deleted here, and a pulled change refers to it: taken back (``referred``).
+                key = referred.revive(self.s, name, gid, self.local)
+                if key is None:
+                    raise
+                self.known[gid] = (name, str(key))
+                return key
         if found is None or found[0] != name:
             raise MissingRecord(name, gid)
         return int(found[1])
@@ -342,18 +352,15 @@ def _insert_row(s: Session, name: str, values: dict[str, Any]) -> tuple[Any, boo
 
 def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> int:
     known = _known(s, change["gid"], index)
-    if known is None or known.row_key is None:
-        return 0  # deleted here (or never seen): an edit of a deleted record is moot
-    fields = dict(known.fields)
-    shown: dict[str, Any] = {}
-    for col, value in change["fields"].items():
-        heads = fields.get(col, [])
-        if any(h[0] == change["id"] for h in heads):
-            continue  # applied before
-        base = set(change.get("base", {}).get(col, []))
-        heads = [h for h in heads if h[0] not in base] + [[change["id"], value]]
-        fields[col] = sorted(heads, key=lambda h: h[0])
-        shown[col] = winner(fields[col])
+    if known is None:
+        return 0  # never seen: moot
+    if known.row_key is None:
+        # Deleted here: nothing to write, but a deleted record's heads are kept, so that if a
+        # pulled record refers to it it comes back alike everywhere (``referred``).
+        if known.gid == change["gid"] and known.fields:
+            known.fields = _edited(known.fields, change)[0]
+        return 0
+    fields, shown = _edited(known.fields, change)
     if not shown:
         return 0
     before = known.fields
@@ -376,6 +383,23 @@ def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     return 1
 
 
+def _edited(fields: dict[str, Any], change: dict[str, Any]
+            ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A record's heads after a pulled update, and the values its row then shows for the
+    fields the update changed (none: a replay)."""
+    fields = dict(fields)
+    shown: dict[str, Any] = {}
+    for col, value in change["fields"].items():
+        heads = fields.get(col, [])
+        if any(h[0] == change["id"] for h in heads):
+            continue  # applied before
+        base = set(change.get("base", {}).get(col, []))
+        heads = [h for h in heads if h[0] not in base] + [[change["id"], value]]
+        fields[col] = sorted(heads, key=lambda h: h[0])
+        shown[col] = winner(fields[col])
+    return fields, shown
+
+
 def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> int:
     # Not through aliases: deleting a duplicate merged away leaves the standing record.
     index.write()
@@ -386,6 +410,11 @@ def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         return 0
     if known.row_key is None:
         return 0
+    if referred.referred_here(s, name, known.row_key):
+        # Recorded here meanwhile: rows refer to it. Kept, flagged (``referred``).
+        index.known[change["gid"]] = (name, known.row_key)
+        referred.keep(known, change["id"])
+        return 1
     if name == cells.TABLE:  # its slot is given back (``cells``)
         cells.touched(s, index, known.row_key)
     if not locked.deleted(s, name, known.row_key):
@@ -394,7 +423,7 @@ def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         locked.kept_deleted(s, name, known, change["id"])
         return 1
     known.row_key = None
-    known.fields = {}
+    known.fields = rows.tombstone(name, known.fields)
     known.conflicted = False
     # Written now: a row inserted next may take the freed key, and its sync record is written
     # past the ORM (``GidIndex.write``).

@@ -280,8 +280,8 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
             if known is not None:
                 known.row_key = None  # a tombstone nobody else will ever ask about
             return None
-        known.row_key = None  # a tombstone keeps the gid
-        known.fields = {}
+        known.row_key = None  # a tombstone keeps the gid, and its values (``referred``)
+        known.fields = rows.tombstone(name, known.fields)
         known.conflicted = False
         return {"id": cid, "op": "delete", "table": name, "gid": known.gid}
     assert known is not None

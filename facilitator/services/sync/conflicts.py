@@ -39,7 +39,7 @@ from ...models.sync_security import SyncClash
 from .. import audit
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..workspace import Workspace
-from . import clashes, describe, locked, made_twice, numbering, rows
+from . import clashes, describe, locked, made_twice, numbering, referred, rows
 from .collect import conflicted, new_id, winner
 from .entries import ADMIN_TABLES, ADMINS_ONLY, Choice, Flagged, Resolved, may
 from .made_twice import CLASH
@@ -133,7 +133,8 @@ def needing_admin(s: Session) -> int:
 # and how it came about.
 APART_KEPT = {locked.INSERTED: "Taken in here as it was recorded there",
               locked.DELETED: "Kept as the signed note states it",
-              locked.EDITED: "Kept as the signed note states it"}
+              locked.EDITED: "Kept as the signed note states it",
+              referred.REFERRED: "Kept: records made on another laptop refer to it"}
 APART_NOTES = {
     locked.INSERTED: "Recorded on another laptop that had not yet received the signing of the"
                      " note covering this session; the signed note does not state it. Nothing"
@@ -147,6 +148,11 @@ APART_NOTES = {
                    " the note covering this session. The signed note states the values shown, so"
                    " sync kept them, on every laptop, and set the others aside. Keep them to clear"
                    " this entry; a correction belongs in an addendum to the note.",
+    referred.REFERRED: "Deleted on one laptop (an action undone, say) while another laptop"
+                       " recorded something that refers to it, such as a time out of the room"
+                       " for this attendance. So that nothing recorded is lost, sync kept it on"
+                       " every laptop. Check that it is right: keep it to clear this entry, or"
+                       " correct what refers to it.",
 }
 # A goal rating in a note is the note's own, not a fact of the session: said so.
 GOAL_APART_NOTES = {

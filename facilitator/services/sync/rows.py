@@ -158,6 +158,13 @@ def fields_of(name: str) -> tuple[Column[Any], ...]:
                  and not (c.primary_key and not c.foreign_keys))
 
 
+def tombstone(name: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """What a deleted record's sync record keeps: the heads of its columns (no marks), from
+    which ``referred.revive`` takes it back if a record pulled later refers to it."""
+    columns = {c.name for c in fields_of(name)}
+    return {col: heads for col, heads in fields.items() if col in columns}
+
+
 def ref_table(name: str, column: Column[Any]) -> str | None:
     if (name, column.name) in EXTRA_REFS:
         return EXTRA_REFS[(name, column.name)]

@@ -20,8 +20,9 @@ class Unsealed:
     it (or a row merged into it), or inserts into a table with a unique key that has edits
     here (``clashes`` may merge with or renumber a row here), or into a table where a row
     sync knows was deleted here (``sync_gone``): the pulled row may take its key, which the
-    deleted record's sync record still names until the deletion is sealed. A plain insert
-    reaches nothing."""
+    deleted record's sync record still names until the deletion is sealed; or refers to a
+    record with an edit here (a deletion sealed first leaves a tombstone, from which
+    ``referred`` takes the record back). A plain insert reaches nothing."""
 
     mark: int  # the newest note's id: a slice's write to a noted record notes it after it
     count: int
@@ -56,7 +57,12 @@ class Unsealed:
     def touched_by(self, changes: list[dict[str, Any]]) -> bool:
         return any(c["gid"] in self.gids if c["op"] != "insert"
                    else (c["table"] in self.tables and c["table"] in clashes.UNIQUES)
-                   or c["table"] in self.freed for c in changes)
+                   or c["table"] in self.freed or self._names_one(c) for c in changes)
+
+    def _names_one(self, change: dict[str, Any]) -> bool:
+        """Whether a pulled insert refers to a record with an edit here: deleted here and not
+        sealed, its global id still names its old key, which may hold another row by now."""
+        return any(isinstance(v, str) and v in self.gids for v in change["fields"].values())
 
     def intact(self, s: Session) -> bool:
         """Whether every note is still there: a write to a noted record notes it anew."""

@@ -1,0 +1,92 @@
+"""A record deleted on one laptop while another laptop recorded something that refers to it.
+
+Two facilitators run one block on two laptops: on A a walk-in is undone (its attendance record
+deleted) while on B the same participant steps out (a time out of the room, which refers to
+that attendance). B could not make the pulled deletion (its step-out refers to the record: a
+foreign key) and A could not take in B's step-out (it refers to a record A deleted): each
+refused the other's entry in every round, and sync stopped for good on both laptops.
+
+Nothing recorded is lost; the record stays, on every laptop:
+
+* a laptop that pulls the deletion of a record that rows here refer to keeps it (``keep``);
+* a laptop where the record is deleted (here, or by a pulled deletion) takes it back when a
+  pulled change refers to it (``revive``), with the values its sync record kept: a deletion
+  keeps the record's field heads in its tombstone (``rows.tombstone``), and pulled edits of a
+  deleted record still update them (``apply``), so every laptop takes it back alike.
+
+Either way the laptop flags the record (``locked.APART``, ``REFERRED``) until someone
+acknowledges it on the Sync conflicts page, where it says what happened.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from ...models.base import Base
+from ...models.sync import SyncRow
+from . import locked, rows
+
+REFERRED = "referred"
+# Tables whose rows sync places by what a laptop holds (``numbering``, ``cells``): not taken
+# back this way (a note revision is never deleted once signed; a plan's entries nothing names).
+_NOT_REVIVED = frozenset({"note_revisions", "rotation_entries"})
+
+
+@cache
+def _referrers(name: str) -> tuple[tuple[str, str], ...]:
+    """(table, column) of every foreign key to ``name``'s surrogate key, synced or not."""
+    return tuple((t.name, fk.parent.name) for t in Base.metadata.tables.values()
+                 for fk in t.foreign_keys if fk.column.table.name == name)
+
+
+def referred_here(s: Session, name: str, key: str) -> bool:
+    """Whether a row here refers to row ``key`` of ``name`` (other than the row itself)."""
+    if rows.key_columns(name) != ("id",):
+        return False
+    for table_name, column in _referrers(name):
+        t = Base.metadata.tables[table_name]
+        where = [t.c[column] == int(key)]
+        if table_name == name:
+            where.append(t.c.id != int(key))
+        if s.scalar(select(exists().where(*where))):
+            return True
+    return False
+
+
+def keep(record: SyncRow, change_id: str) -> None:
+    """A pulled deletion of a record rows here refer to: the row stays, flagged."""
+    record.fields = locked.mark(record.fields, change_id, REFERRED)
+    record.conflicted = True
+
+
+def revive(s: Session, name: str, gid: str, local: Any) -> int | None:
+    """Take back a record deleted here that a pulled change refers to: its row inserted again
+    from the values its tombstone kept (references through ``local``), flagged. Returns its
+    new local key, or None where it cannot be taken back (nothing kept: a record deleted
+    before tombstones kept their values, or one that never travelled)."""
+    record = s.get(SyncRow, gid)
+    if (record is None or record.row_key is not None or name in _NOT_REVIVED
+            or rows.key_columns(name) != ("id",) or rows.standing(s, gid) != gid):
+        return None
+    heads = rows.tombstone(name, record.fields)
+    if not heads:
+        return None
+    shown = {col: max(h, key=lambda head: head[0])[1] for col, h in heads.items()}
+    values = rows.decode_fields(s, name, shown, local)
+    try:
+        with s.begin_nested():
+            result, _apart = locked.insert(s, name, values)
+    except DBAPIError:
+        return None  # a row the schema no longer takes as it was kept: left deleted
+    key = int(result.inserted_primary_key[0])
+    latest = max(h[0] for column_heads in heads.values() for h in column_heads)
+    record.row_key = str(key)
+    record.fields = locked.mark(heads, latest, REFERRED)
+    record.conflicted = True
+    s.flush()
+    return key

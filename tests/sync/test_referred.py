@@ -1,0 +1,88 @@
+"""A record deleted on one laptop while another laptop recorded something that refers to it
+(``services.sync.referred``). Before, the laptop with the new record could not make the
+deletion (a foreign key) and the one that deleted could not take the new record in (it refers
+to a deleted record): both refused the other's entry in every round, for good."""
+
+from __future__ import annotations
+
+from facilitator.services import console
+from facilitator.services.sync import conflicts, locked, referred
+from tests.services.notes.conftest import NotesClinic, nc
+from tests.sync.laptops import Laptop
+from tests.sync.test_clashes import meet, pair
+from tests.sync.test_counter_clashes import trio, trio_clinic
+from tests.sync.test_key_reuse import WEDNESDAY, _board, _evening_people
+
+__all__ = ["nc", "pair", "trio", "trio_clinic"]
+
+
+def _kept(laptop: Laptop) -> list[conflicts.Flagged]:
+    return [f for f in conflicts.flagged(laptop.sign_in()) if f.field == locked.APART]
+
+
+def _walk_in_everywhere(laptops: list[Laptop], nc: NotesClinic, person: int) -> list[int]:
+    """Wednesday's block started on the first laptop with ``person`` as a walk-in, every
+    laptop in step; the block's local key on each."""
+    first = laptops[0]
+    nc.at(8, 55, WEDNESDAY)
+    console.start_today_session(first.sign_in("tara"), nc.group.id)
+    sid = console.start_today_session(first.sign_in("tara"), nc.group.id).id
+    console.add_walk_in(first.sign_in("tara"), sid, person)
+    for laptop in [*laptops, first]:
+        laptop.sync()
+    return [console.start_today_session(laptop.sign_in("tara"), nc.group.id).id
+            for laptop in laptops]
+
+
+def test_a_walk_in_undone_on_one_laptop_while_she_stepped_out_on_the_other(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    eve, _fay = _evening_people(nc)
+    a, b = pair
+    sid_a, sid_b = _walk_in_everywhere([a, b], nc, eve)
+    nc.at(9, 5, WEDNESDAY)
+    console.step_out(b.sign_in("uma"), sid_b, eve)  # Uma sees Eve step out
+    console.undo_last(a.sign_in("tara"), sid_a)  # Tara takes the walk-in back
+    assert "Eve Fiction" not in _board(a, sid_a)
+    meet(a, b)
+    meet(a, b)
+    for laptop, sid in ((a, sid_a), (b, sid_b)):
+        report = laptop.sync()
+        assert report.pulled == 0 and report.pending == 0, laptop.name
+        board = console.console_state(laptop.sign_in("tara"), sid)
+        [tile] = [t for t in board.attendance if t.short_name == "Eve Fiction"]
+        assert tile.walk_in and len(tile.out_of_room) == 1, laptop.name  # nothing lost
+        [flag] = _kept(laptop)
+        assert (flag.table, flag.field_name) == ("attendance", conflicts.APART_FIELD)
+        assert "refers to it" in flag.note and flag.can_resolve
+        assert [c.text for c in flag.choices] == [conflicts.APART_KEPT[referred.REFERRED]]
+    assert a.dump() == b.dump()
+    for laptop in (a, b):  # acknowledged on each laptop for itself
+        [flag] = _kept(laptop)
+        conflicts.resolve(laptop.sign_in(), flag.gid, flag.field, flag.choices[0].value)
+        assert not _kept(laptop)
+    meet(a, b)
+    assert not _kept(a) and not _kept(b) and a.dump() == b.dump()
+
+
+def test_a_third_laptop_takes_the_record_back_with_the_edit_made_before_the_deletion(
+        trio: list[Laptop], nc: NotesClinic) -> None:
+    """B marks Eve late and she steps out; A undoes her walk-in; C pulls the deletion first and
+    B's edit and step-out after: C takes the record back from what its tombstone kept, with
+    B's edit (a deleted record's values still take pulled edits), as A does."""
+    eve, _fay = _evening_people(nc)
+    a, b, c = trio
+    sid_a, sid_b, sid_c = _walk_in_everywhere([a, b, c], nc, eve)
+    nc.at(9, 20, WEDNESDAY)
+    console.undo_last(a.sign_in("tara"), sid_a)
+    a.sync()
+    c.sync()  # C deletes Eve's attendance
+    assert "Eve Fiction" not in _board(c, sid_c)
+    console.mark_late(b.sign_in("uma"), sid_b, eve)
+    console.step_out(b.sign_in("uma"), sid_b, eve)
+    for _ in range(2):
+        for laptop in (b, c, a):
+            laptop.sync()
+    for laptop, sid in ((a, sid_a), (b, sid_b), (c, sid_c)):
+        assert _board(laptop, sid)["Eve Fiction"] == ("late", True), laptop.name
+        assert len(_kept(laptop)) == 1, laptop.name
+    assert a.dump() == b.dump() == c.dump()
