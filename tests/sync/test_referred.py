@@ -5,6 +5,8 @@ to a deleted record): both refused the other's entry in every round, for good.""
 
 from __future__ import annotations
 
+import pytest
+
 from facilitator.services import console
 from facilitator.services.sync import conflicts, locked, referred
 from tests.services.notes.conftest import NotesClinic, nc
@@ -12,6 +14,7 @@ from tests.sync.laptops import Laptop
 from tests.sync.test_clashes import meet, pair
 from tests.sync.test_counter_clashes import trio, trio_clinic
 from tests.sync.test_key_reuse import WEDNESDAY, _board, _evening_people
+from tests.sync.test_pull_seals import _edit_once_the_pull_waits
 
 __all__ = ["nc", "pair", "trio", "trio_clinic"]
 
@@ -86,3 +89,26 @@ def test_a_third_laptop_takes_the_record_back_with_the_edit_made_before_the_dele
         assert _board(laptop, sid)["Eve Fiction"] == ("late", True), laptop.name
         assert len(_kept(laptop)) == 1, laptop.name
     assert a.dump() == b.dump() == c.dump()
+
+
+def test_a_walk_in_undone_while_the_round_pulls_her_step_out(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tara undoes Eve's walk-in on A while A's round pulls Uma's record of Eve stepping out:
+    the deletion is sealed before the step-out is taken in (else its record would name the
+    deleted row's key), and the attendance comes back as above."""
+    eve, _fay = _evening_people(nc)
+    a, b = pair
+    sid_a, sid_b = _walk_in_everywhere([a, b], nc, eve)
+    nc.at(9, 5, WEDNESDAY)
+    console.step_out(b.sign_in("uma"), sid_b, eve)
+    b.sync()
+    tara = a.sign_in("tara")
+    _edit_once_the_pull_waits(monkeypatch, tara, lambda: console.undo_last(tara, sid_a))
+    a.sync()
+    monkeypatch.undo()
+    meet(a, b)
+    for laptop, sid in ((a, sid_a), (b, sid_b)):
+        board = console.console_state(laptop.sign_in("tara"), sid)
+        [tile] = [t for t in board.attendance if t.short_name == "Eve Fiction"]
+        assert len(tile.out_of_room) == 1 and len(_kept(laptop)) == 1, laptop.name
+    assert a.dump() == b.dump()
