@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from ...models.base import Base
 from ...models.sync import SyncRow
+from ...storage.sync_capture import SYNCED
 from . import locked, rows
 
 REFERRED = "referred"
@@ -39,9 +40,12 @@ _NOT_REVIVED = frozenset({"note_revisions", "rotation_entries"})
 
 @cache
 def _referrers(name: str) -> tuple[tuple[str, str], ...]:
-    """(table, column) of every foreign key to ``name``'s surrogate key, synced or not."""
+    """(table, column) of every foreign key to ``name`` from a synced table: a row that
+    travels, and so makes the laptops that deleted the record take it back. (The console's
+    undo log, the one local table with references, names sessions and users, which are
+    never deleted.)"""
     return tuple((t.name, fk.parent.name) for t in Base.metadata.tables.values()
-                 for fk in t.foreign_keys if fk.column.table.name == name)
+                 if t.name in SYNCED for fk in t.foreign_keys if fk.column.table.name == name)
 
 
 def referred_here(s: Session, name: str, key: str) -> bool:
