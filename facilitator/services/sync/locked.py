@@ -327,7 +327,8 @@ def revives(s: Session, change: dict[str, Any], index_known: dict[str, Any]) -> 
 def history_taken(s: Session) -> int:
     """After a new laptop's first pull: the records sync set apart from a signing while it
     took the history in are flagged on the laptops where that happened (the laptop that
-    signed, those whose rows a restore changed); here they are history, and the flags go.
+    signed, those whose rows a restore changed); here they are history, and the flags go, as
+    do those of records kept or taken back because rows referred to them (``referred``).
     Not an edit still held for a restore that has not come (the laptops differ until then).
     Returns how many went."""
     gone = 0
