@@ -270,3 +270,29 @@ def test_a_run_of_pulled_rows_is_cut_at_its_first_clash(nc: NotesClinic) -> None
             free, {"session_id": attended[0], "participant_id": attended[1]}, free]) == 1
         assert clashes.first_clash(s, "attendance", [  # both columns must meet
             free, {"session_id": attended[0] + 1000, "participant_id": attended[1]}]) == 2
+
+
+def test_a_chart_number_changed_to_one_another_laptop_gave_a_new_chart(
+        pair: tuple[Laptop, Laptop]) -> None:
+    """Ada's chart number corrected to C-9 on A while B admits Lee Sample as C-9. B's pull of
+    the correction failed ("UNIQUE constraint failed: participants.chart_id") in every round;
+    now the two charts settle as two made apart do: the later record takes the suffix, alike
+    on both laptops, and each lists it for an admin."""
+    a, b = pair
+    ada = next(p for p in roster.list_participants(a.sign_in()) if p.chart_id == "N-1")
+    roster.update_participant(a.sign_in(), ada.id, dataclasses.replace(
+        roster.ParticipantDraft(ada.chart_id, ada.legal_name, ada.admission_date),
+        program_id=ada.program_id, chart_id="C-9"))
+    program = programs.list_programs(b.sign_in())[0].id
+    roster.add_participant(b.sign_in(), roster.ParticipantDraft(
+        chart_id="C-9", legal_name="Lee Sample", admission_date=date(2026, 2, 1),
+        program_id=program))
+    meet(a, b)
+    meet(a, b)
+    for laptop in (a, b):
+        charts = {p.legal_name: p.chart_id for p in roster.list_participants(laptop.sign_in())}
+        assert charts[ada.legal_name] == "C-9", laptop.name  # the earlier record keeps it
+        assert charts["Lee Sample"].startswith("C-9-"), laptop.name
+        [entry] = _entries(laptop)
+        assert entry.field_name == "chart number" and "Lee Sample" in entry.label
+    assert a.dump() == b.dump()

@@ -236,7 +236,10 @@ def update_row(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -
     number is held, gives it the next free one, as an insert does (``cells`` then places
     it). This app edits only a plan entry's topic, but a laptop on a version from before
     migration 0013 sent a new entry that took the key of a deleted one as an edit of it
-    (another week, or another day)."""
+    (another week, or another day). An update giving it a name another row holds here (a
+    chart number changed on one laptop to the one another laptop gave a new chart) is settled
+    as two such rows inserted apart are: the row with the greater global id takes the suffix
+    (``_rename``)."""
     assert record.row_key is not None
     t, key = rows.table(name), record.row_key
     clash = _holder(s, name, key, values)
@@ -244,7 +247,35 @@ def update_row(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -
         after, columns, column, other = clash
         values = {**values, column: _free(s, name, after, columns, column)}
         _record(s, None, name, record.gid, other or "", columns, True)
+    values = _rename(s, name, record, values)
     s.execute(update(t).where(*rows.key_filter(name, key)).values(**values))
+
+
+def _rename(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` for a pulled update of ``record``'s row where it gives a name (a unique text
+    column) another row here holds: of the two rows, the one with the greater global id gets
+    the suffix, here and on every laptop (``settle_insert``), and the clash is noted for an
+    admin. Before, the update failed ("UNIQUE constraint failed") in every round."""
+    t = rows.table(name)
+    for columns in UNIQUES.get(name, ()):
+        how, column = kind(name, columns)
+        if how != "rename" or columns != (column,) or values.get(column) is None:
+            continue  # (NULLs never clash)
+        existing = s.execute(select(t).where(t.c[column] == values[column],
+                                             ~rows.key_match(name, record.row_key or ""))
+                             ).mappings().first()
+        if existing is None:
+            continue
+        other = gid_of(s, name, rows.key_of(name, dict(existing)))
+        length = t.c[column].type.length or 64
+        if other is None or record.gid > other:
+            values = {**values, column: suffixed(values[column], record.gid, length)}
+            _record(s, None, name, record.gid, other or "", columns, True)
+        else:  # the row here is the later one: it takes the suffix
+            s.execute(update(t).where(*rows.key_filter(name, rows.key_of(name, dict(existing))))
+                      .values({column: suffixed(existing[column], other, length)}))
+            _record(s, None, name, other, record.gid, columns, True)
+    return values
 
 
 def _holder(s: Session, name: str, key: str, values: dict[str, Any]

@@ -17,10 +17,11 @@ class Unsealed:
     A pulled change may not reach such a record before it is sealed: sealing records the
     version the edit was based on, which turns two edits of one field into a conflict instead
     of the pulled one overwriting the edit here. A change reaches it when it updates or deletes
-    it (or a row merged into it), or inserts into a table with a unique key that has edits
-    here (``clashes`` may merge with or renumber a row here), or into a table where a row
-    sync knows was deleted here (``sync_gone``): the pulled row may take its key, which the
-    deleted record's sync record still names until the deletion is sealed; or refers to a
+    it (or a row merged into it), or inserts into (or updates a row of) a table with a unique
+    key that has edits here (``clashes`` may merge with, rename or renumber a row here), or
+    inserts into a table where a row sync knows was deleted here (``sync_gone``): the pulled
+    row may take its key, which the deleted record's sync record still names until the
+    deletion is sealed; or refers to a
     record with an edit here (a deletion sealed first leaves a tombstone, from which
     ``referred`` takes the record back). A plain insert reaches nothing."""
 
@@ -55,12 +56,21 @@ class Unsealed:
                    frozenset(n[1] for n in noted), frozenset(freed))
 
     def touched_by(self, changes: list[dict[str, Any]]) -> bool:
-        return any(c["gid"] in self.gids if c["op"] != "insert"
-                   else (c["table"] in self.tables and c["table"] in clashes.UNIQUES)
-                   or c["table"] in self.freed or self._names_one(c) for c in changes)
+        return any(self._reaches(c) for c in changes)
+
+    def _reaches(self, change: dict[str, Any]) -> bool:
+        if change["op"] != "insert" and change["gid"] in self.gids:
+            return True
+        if change["op"] == "delete":
+            return False
+        # An insert, or an update of another record, in a table with a unique key and edits
+        # here (an update may give a name a new record here holds: ``clashes.update_row``).
+        return ((change["table"] in self.tables and change["table"] in clashes.UNIQUES)
+                or (change["op"] == "insert" and change["table"] in self.freed)
+                or self._names_one(change))
 
     def _names_one(self, change: dict[str, Any]) -> bool:
-        """Whether a pulled insert refers to a record with an edit here: deleted here and not
+        """Whether a pulled change refers to a record with an edit here: deleted here and not
         sealed, its global id still names its old key, which may hold another row by now."""
         return any(isinstance(v, str) and v in self.gids for v in change["fields"].values())
 
