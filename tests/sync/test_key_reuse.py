@@ -180,9 +180,9 @@ def test_a_walk_in_made_on_both_laptops_and_undone_on_one_stays_on_both(
     sid_b = console.start_today_session(b.sign_in("tara"), nc.group.id).id
     nc.at(9, 5, WEDNESDAY)
     console.add_walk_in(a.sign_in("tara"), sid_a, eve)
+    a.sync()  # A's record gets its global id now, B's (greater) at B's next round
     nc.clock.advance(seconds=30)
     console.add_walk_in(b.sign_in("uma"), sid_b, eve)
-    a.sync()
     console.undo_last(a.sign_in("tara"), sid_a)
     meet(a, b)
     meet(a, b)

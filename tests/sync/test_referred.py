@@ -112,3 +112,47 @@ def test_a_walk_in_undone_while_the_round_pulls_her_step_out(
         [tile] = [t for t in board.attendance if t.short_name == "Eve Fiction"]
         assert len(tile.out_of_room) == 1 and len(_kept(laptop)) == 1, laptop.name
     assert a.dump() == b.dump()
+
+
+def test_a_walk_in_merged_undone_and_stepped_out_is_taken_back_into_the_merged_record(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
+    """Eve added as a walk-in on A and on B apart; B merges them (A's global id stands), A
+    undoes its walk-in, and Uma records on B that Eve stepped out (naming the merged record
+    by A's id). A takes B's walk-in in as new, then the step-out names the record A deleted:
+    taking it back met B's walk-in on the one-per-session key, and the insert failed, in every
+    round. It is taken back into that row, as two records made apart are merged."""
+    eve, _fay = _evening_people(nc)
+    a, b = pair
+    nc.at(8, 55, WEDNESDAY)
+    sid_a = console.start_today_session(a.sign_in("tara"), nc.group.id).id
+    meet(a, b)
+    sid_b = console.start_today_session(b.sign_in("tara"), nc.group.id).id
+    nc.at(9, 5, WEDNESDAY)
+    console.add_walk_in(a.sign_in("tara"), sid_a, eve)
+    a.sync()
+    nc.clock.advance(seconds=30)
+    console.add_walk_in(b.sign_in("uma"), sid_b, eve)
+    b.sync()
+    console.undo_last(a.sign_in("tara"), sid_a)
+    console.step_out(b.sign_in("uma"), sid_b, eve)
+    meet(b, a)
+    meet(a, b)
+    for laptop, sid in ((a, sid_a), (b, sid_b)):
+        report = laptop.sync()
+        assert report.pulled == 0 and report.pending == 0, laptop.name
+        board = console.console_state(laptop.sign_in("tara"), sid)
+        [tile] = [t for t in board.attendance if t.short_name == "Eve Fiction"]
+        assert len(tile.out_of_room) == 1, laptop.name
+    flags = [{(f.gid, f.field) for f in conflicts.flagged(laptop.sign_in())} for laptop in (a, b)]
+    assert flags[0] == flags[1]
+    for laptop in (a, b):
+        admin = laptop.sign_in()
+        for flag in conflicts.flagged(admin):
+            if flag.field == locked.APART:
+                conflicts.resolve(admin, flag.gid, flag.field, flag.choices[0].value)
+    admin = a.sign_in()
+    for flag in conflicts.flagged(admin):
+        conflicts.resolve(admin, flag.gid, flag.field,
+                          next(c.value for c in flag.choices if c.shown))
+    meet(a, b)
+    assert a.dump() == b.dump()

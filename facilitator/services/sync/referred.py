@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from ...models.base import Base
 from ...models.sync import SyncRow
 from ...storage.sync_capture import SYNCED
-from . import locked, rows
+from . import clashes, locked, rows
 
 REFERRED = "referred"
 # Tables whose rows sync places by what a laptop holds (``numbering``, ``cells``): not taken
@@ -82,15 +82,37 @@ def revive(s: Session, name: str, gid: str, local: Any) -> int | None:
         return None
     shown = {col: max(h, key=lambda head: head[0])[1] for col, h in heads.items()}
     values = rows.decode_fields(s, name, shown, local)
+    latest = max(h[0] for column_heads in heads.values() for h in column_heads)
+    if name in clashes.UNIQUES:
+        settled = clashes.settle_insert(s, name, gid, values)
+        if isinstance(settled, clashes.Alias):
+            return _merged(s, name, record, settled, shown, latest)
+        values = settled
     try:
         with s.begin_nested():
             result, _apart = locked.insert(s, name, values)
     except DBAPIError:
         return None  # a row the schema no longer takes as it was kept: left deleted
     key = int(result.inserted_primary_key[0])
-    latest = max(h[0] for column_heads in heads.values() for h in column_heads)
     record.row_key = str(key)
     record.fields = locked.mark(heads, latest, REFERRED)
     record.conflicted = True
     s.flush()
     return key
+
+
+def _merged(s: Session, name: str, record: SyncRow, alias: clashes.Alias,
+            shown: dict[str, Any], latest: str) -> int:
+    """The record taken back is one thing with a row here (one walk-in added on two laptops
+    apart, the other laptop's taken in after this one's was deleted): merged into it as if it
+    arrived now, the smaller global id standing (``clashes.merge``), flagged."""
+    gid = record.gid
+    s.delete(record)  # its tombstone: the merge writes its sync record anew
+    s.flush()
+    clashes.merge(s, name, {"gid": gid, "id": latest, "fields": shown}, alias)
+    standing = s.get(SyncRow, rows.standing(s, gid))
+    assert standing is not None and standing.row_key is not None
+    standing.fields = locked.mark(standing.fields, latest, REFERRED)
+    standing.conflicted = True
+    s.flush()
+    return int(standing.row_key)
