@@ -474,6 +474,20 @@ def _monday_planned(a: Laptop, b: Laptop, nc: NotesClinic) -> tuple[list[str], s
     return keys, gid
 
 
+def _both_in_week_two(a: Laptop, b: Laptop, nc: NotesClinic, keys: list[str]) -> set[str]:
+    """Week 2's Monday holds the second and third topics on both laptops, in slots 0 and 1
+    (the smaller global id in the slot both were saved in, ``cells``), and nothing else; the
+    entries' global ids."""
+    slots = {row["gid"]: row["slot"] for row in a.dump()["rotation_entries"]}
+    assert slots[min(slots)] == 0 and sorted(slots.values()) == [0, 1]
+    for laptop in (a, b):
+        view = planning.get_plan(laptop.sign_in(), nc.group.id)
+        assert sorted((c.week, c.topic_key) for c in view.cells) == [(1, keys[1]), (1, keys[2])]
+        assert sorted(c.slot for c in view.cells) == [0, 1], laptop.name
+    assert a.dump()["rotation_entries"] == b.dump()["rotation_entries"]
+    return set(slots)
+
+
 def test_a_plan_saved_again_on_both_laptops_keeps_what_each_save_changed(
         pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
     """A moves week 1's Monday topic to week 2 while B plans week 2's Monday too. Saving a plan
@@ -492,17 +506,7 @@ def test_a_plan_saved_again_on_both_laptops_keeps_what_each_save_changed(
     b.sync()
     nc.clock.advance(minutes=1)
     meet(a, b)
-    # Both kept, in week 2's Monday, in slots 0 and 1: the smaller global id keeps the slot
-    # both were saved in (``cells``), the same on both laptops.
-    slots = {row["gid"]: row["slot"] for row in a.dump()["rotation_entries"]}
-    assert gid not in slots
-    first = min(slots)
-    assert slots[first] == 0 and sorted(slots.values()) == [0, 1]
-    for laptop in (a, b):
-        view = planning.get_plan(laptop.sign_in(), nc.group.id)
-        assert sorted((c.week, c.topic_key) for c in view.cells) == [(1, keys[1]), (1, keys[2])]
-        assert sorted(c.slot for c in view.cells) == [0, 1], laptop.name
-    assert a.dump()["rotation_entries"] == b.dump()["rotation_entries"]
+    assert gid not in _both_in_week_two(a, b, nc, keys)
 
 
 def test_one_cell_given_two_topics_apart_is_flagged_for_an_admin(
@@ -549,10 +553,4 @@ def test_a_reused_key_sent_as_an_edit_by_an_older_laptop_takes_a_free_slot(
     b.sync()
     nc.clock.advance(minutes=1)
     meet(a, b)
-    slots = {row["gid"]: row["slot"] for row in a.dump()["rotation_entries"]}
-    assert gid in slots and slots[min(slots)] == 0 and sorted(slots.values()) == [0, 1]
-    for laptop in (a, b):
-        view = planning.get_plan(laptop.sign_in(), nc.group.id)
-        assert sorted((c.week, c.topic_key) for c in view.cells) == [(1, keys[1]), (1, keys[2])]
-        assert sorted(c.slot for c in view.cells) == [0, 1], laptop.name
-    assert a.dump()["rotation_entries"] == b.dump()["rotation_entries"]
+    assert gid in _both_in_week_two(a, b, nc, keys)

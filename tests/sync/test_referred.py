@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from facilitator.services import console
+from facilitator.services import console, roster
 from facilitator.services.sync import conflicts, locked, referred
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Laptop
 from tests.sync.test_clashes import meet, pair
 from tests.sync.test_counter_clashes import trio, trio_clinic
-from tests.sync.test_key_reuse import WEDNESDAY, _board, _evening_people
+from tests.sync.test_key_reuse import WEDNESDAY, _board, _evening_people, eve_on_both
 from tests.sync.test_pull_seals import _edit_once_the_pull_waits
 
 __all__ = ["nc", "pair", "trio", "trio_clinic"]
@@ -21,6 +21,15 @@ __all__ = ["nc", "pair", "trio", "trio_clinic"]
 
 def _kept(laptop: Laptop) -> list[conflicts.Flagged]:
     return [f for f in conflicts.flagged(laptop.sign_in()) if f.field == locked.APART]
+
+
+def _out_once_in_step(laptop: Laptop, sid: int) -> None:
+    """Nothing left to send or pull, and Eve on the board, a walk-in out of the room once."""
+    report = laptop.sync()
+    assert report.pulled == 0 and report.pending == 0, laptop.name
+    board = console.console_state(laptop.sign_in("tara"), sid)
+    [tile] = [t for t in board.attendance if t.short_name == "Eve Fiction"]
+    assert tile.walk_in and len(tile.out_of_room) == 1, laptop.name
 
 
 def _walk_in_everywhere(laptops: list[Laptop], nc: NotesClinic, person: int) -> list[int]:
@@ -49,11 +58,7 @@ def test_a_walk_in_undone_on_one_laptop_while_she_stepped_out_on_the_other(
     meet(a, b)
     meet(a, b)
     for laptop, sid in ((a, sid_a), (b, sid_b)):
-        report = laptop.sync()
-        assert report.pulled == 0 and report.pending == 0, laptop.name
-        board = console.console_state(laptop.sign_in("tara"), sid)
-        [tile] = [t for t in board.attendance if t.short_name == "Eve Fiction"]
-        assert tile.walk_in and len(tile.out_of_room) == 1, laptop.name  # nothing lost
+        _out_once_in_step(laptop, sid)  # nothing lost
         [flag] = _kept(laptop)
         assert (flag.table, flag.field_name) == ("attendance", conflicts.APART_FIELD)
         assert "refers to it" in flag.note and flag.can_resolve
@@ -121,28 +126,16 @@ def test_a_walk_in_merged_undone_and_stepped_out_is_taken_back_into_the_merged_r
     by A's id). A takes B's walk-in in as new, then the step-out names the record A deleted:
     taking it back met B's walk-in on the one-per-session key, and the insert failed, in every
     round. It is taken back into that row, as two records made apart are merged."""
-    eve, _fay = _evening_people(nc)
     a, b = pair
-    nc.at(8, 55, WEDNESDAY)
-    sid_a = console.start_today_session(a.sign_in("tara"), nc.group.id).id
-    meet(a, b)
-    sid_b = console.start_today_session(b.sign_in("tara"), nc.group.id).id
-    nc.at(9, 5, WEDNESDAY)
-    console.add_walk_in(a.sign_in("tara"), sid_a, eve)
-    a.sync()
-    nc.clock.advance(seconds=30)
-    console.add_walk_in(b.sign_in("uma"), sid_b, eve)
+    sid_a, sid_b = eve_on_both(a, b, nc)
     b.sync()
     console.undo_last(a.sign_in("tara"), sid_a)
+    eve = next(p.id for p in roster.list_participants(b.sign_in()) if p.chart_id == "E-1")
     console.step_out(b.sign_in("uma"), sid_b, eve)
     meet(b, a)
     meet(a, b)
     for laptop, sid in ((a, sid_a), (b, sid_b)):
-        report = laptop.sync()
-        assert report.pulled == 0 and report.pending == 0, laptop.name
-        board = console.console_state(laptop.sign_in("tara"), sid)
-        [tile] = [t for t in board.attendance if t.short_name == "Eve Fiction"]
-        assert len(tile.out_of_room) == 1, laptop.name
+        _out_once_in_step(laptop, sid)
     flags = [{(f.gid, f.field) for f in conflicts.flagged(laptop.sign_in())} for laptop in (a, b)]
     assert flags[0] == flags[1]
     for laptop in (a, b):
