@@ -180,17 +180,20 @@ def eve_on_both(a: Laptop, b: Laptop, nc: NotesClinic) -> tuple[int, int]:
     return sid_a, sid_b
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (README, sync): deleting the standing record"
-                   " of two merged ones deletes the row on the laptops that merged them")
 def test_a_walk_in_made_on_both_laptops_and_undone_on_one_stays_on_both(
         pair: tuple[Laptop, Laptop], nc: NotesClinic) -> None:
     """Eve added as a walk-in on A and on B apart: sync makes the two records one, A's (the
-    earlier global id) standing. A's undo then deletes A's record; B, where A's record stands
-    for its own too, deletes its row, while A takes in B's record as new: A shows Eve, B does
-    not, and nothing is flagged. Found by ``test_block_interleavings``; not fixed yet."""
+    earlier global id) standing. A's undo then deletes A's record. B, where A's record stood
+    for its own too, deleted its row, while A took in B's record as new: A showed Eve, B did
+    not, and nothing was flagged (found by ``test_block_interleavings``). B's row now goes on
+    as B's record (``clashes.hand_over``): both laptops show Eve, as B recorded her."""
     a, b = pair
     sid_a, sid_b = eve_on_both(a, b, nc)
     console.undo_last(a.sign_in("tara"), sid_a)
     meet(a, b)
     meet(a, b)
-    assert ("Eve Fiction" in _board(a, sid_a)) == ("Eve Fiction" in _board(b, sid_b))
+    for laptop, sid in ((a, sid_a), (b, sid_b)):
+        assert _board(laptop, sid)["Eve Fiction"] == ("late", True), laptop.name
+        assert laptop.sync().pending == 0
+    assert not conflicts.flagged(a.sign_in()) and not conflicts.flagged(b.sign_in())
+    assert a.dump() == b.dump()

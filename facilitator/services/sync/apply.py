@@ -354,6 +354,12 @@ def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     known = _known(s, change["gid"], index)
     if known is None:
         return 0  # never seen: moot
+    if known.gid != change["gid"]:
+        # Addressed to a record merged into this one: its own heads follow too, should the
+        # row go on as its (``clashes.hand_over``).
+        alias = s.get(SyncRow, change["gid"])
+        if alias is not None and alias.fields:
+            alias.fields = _edited(alias.fields, change)[0]
     if known.row_key is None:
         # Deleted here: nothing to write, but a deleted record's heads are kept, so that if a
         # pulled record refers to it it comes back alike everywhere (``referred``).
@@ -409,6 +415,10 @@ def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         s.add(SyncRow(gid=change["gid"], tbl=name, row_key=None, fields={}, conflicted=False))
         return 0
     if known.row_key is None:
+        if known.fields and rows.standing(s, known.gid) != known.gid:
+            # Merged into another record, and deleted where it was made: it no longer holds
+            # the row up should the standing one be deleted (``clashes.hand_over``).
+            known.fields = {}
         return 0
     if referred.referred_here(s, name, known.row_key):
         # Recorded here meanwhile: rows refer to it. Kept, flagged (``referred``).
@@ -417,6 +427,11 @@ def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         return 1
     if name == cells.TABLE:  # its slot is given back (``cells``)
         cells.touched(s, index, known.row_key)
+    key = known.row_key
+    if (heir := clashes.hand_over(s, name, known)) is not None:
+        index.known[change["gid"]] = (name, None)
+        index.known[heir] = (name, key)
+        return 1
     if not locked.deleted(s, name, known.row_key):
         # A note signed here states it: kept, flagged, restored everywhere (``locked``).
         index.known[change["gid"]] = (name, known.row_key)

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import UniqueConstraint, func, select, tuple_, update
+from sqlalchemy import UniqueConstraint, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
@@ -86,6 +86,11 @@ def kind(name: str, columns: tuple[str, ...]) -> tuple[str, str | None]:
         return "merge", None
     text = [c for c in plain if t.c[c].type.python_type is str]
     return ("rename", text[0]) if text else ("renumber", plain[-1])
+
+
+# The columns of each table's unique keys.
+UNIQUE_COLUMNS: dict[str, frozenset[str]] = {
+    name: frozenset(c for columns in keys for c in columns) for name, keys in UNIQUES.items()}
 
 
 # Each table's unique keys that end in a counter (``kind`` "renumber"), with that column; a
@@ -344,18 +349,56 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
     # One thing added twice (the shipped library's): nothing for an admin to settle; fields
     # that differ are flagged on the record, as concurrent edits are.
     settled = name in rows.SAME_WHEN_EQUAL or name in SHIPPED_KEYS
+    # The record that becomes an alias keeps its own heads (``rows.tombstone``): should the
+    # standing one be deleted, the row goes on as the alias's (``hand_over``).
     if incoming < alias.gid or unsent(here):
-        here.row_key, here.fields, here.conflicted = None, {}, False
+        here.row_key, here.conflicted = None, False
+        here.fields = {} if unsent(here) else rows.tombstone(name, here.fields)
         s.flush()
         s.add(SyncRow(gid=incoming, tbl=name, row_key=alias.row_key, fields=fields,
                       conflicted=conflicted(name, fields)))
         _record(s, ws, name, alias.gid, incoming, UNIQUE_MERGED, False, settled)
     else:
         here.fields, here.conflicted = fields, conflicted(name, fields)
-        s.add(SyncRow(gid=incoming, tbl=name, row_key=None, fields={}, conflicted=False))
+        s.add(SyncRow(gid=incoming, tbl=name, row_key=None, fields=theirs, conflicted=False))
         _record(s, ws, name, incoming, alias.gid, UNIQUE_MERGED, False, settled)
     s.flush()
     return 1
+
+
+def hand_over(s: Session, name: str, record: SyncRow) -> str | None:
+    """A pulled deletion of ``record``, which stands for records merged into it (one walk-in
+    added on two laptops apart): where one of them is not deleted, the row goes on as that
+    one's, with its own values (the smallest such global id), and ``record`` alone is
+    deleted; returns that global id. Else None: the row goes. A laptop that deleted
+    ``record`` before the other arrived takes that one in as new, so every laptop ends with
+    it; before, the laptops that had merged them deleted the row, and they differed for good."""
+    aliases = s.scalars(select(SyncClash.gid).where(
+        SyncClash.tbl == name, SyncClash.other_gid == record.gid,
+        SyncClash.renamed.is_(False))).all()
+    alive = sorted(a for a in aliases if (row := s.get(SyncRow, a)) is not None
+                   and row.row_key is None and row.fields)
+    if not alive:
+        return None
+    heir = s.get(SyncRow, alive[0])
+    assert heir is not None and record.row_key is not None
+    key = record.row_key
+    shown = {col: max(heads, key=lambda h: h[0])[1] for col, heads in heir.fields.items()}
+    statement = update(rows.table(name)).where(*rows.key_filter(name, key)).values(
+        rows.decode_fields(s, name, shown))
+    if not rows.attempt(s, lambda: s.execute(statement))[1]:
+        return None  # a signed note here states the row (``locked``): it goes, as before
+    record.row_key, record.fields, record.conflicted = None, rows.tombstone(
+        name, record.fields), False
+    s.flush()
+    heir.row_key, heir.conflicted = key, rows.conflicted(name, heir.fields)
+    # The others merged into ``record`` now stand for the heir; it stands for itself.
+    s.execute(delete(SyncClash).where(SyncClash.gid == heir.gid,
+                                      SyncClash.other_gid == record.gid))
+    s.execute(update(SyncClash).where(SyncClash.other_gid == record.gid,
+                                      SyncClash.renamed.is_(False)).values(other_gid=heir.gid))
+    s.flush()
+    return heir.gid
 
 
 # Guards a merge writes who-added-it past (``rows.SAME_WHEN_EQUAL``): a topic version's words

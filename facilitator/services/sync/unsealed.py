@@ -17,13 +17,13 @@ class Unsealed:
     A pulled change may not reach such a record before it is sealed: sealing records the
     version the edit was based on, which turns two edits of one field into a conflict instead
     of the pulled one overwriting the edit here. A change reaches it when it updates or deletes
-    it (or a row merged into it), or inserts into (or updates a row of) a table with a unique
-    key that has edits here (``clashes`` may merge with, rename or renumber a row here), or
-    inserts into a table where a row sync knows was deleted here (``sync_gone``): the pulled
-    row may take its key, which the deleted record's sync record still names until the
-    deletion is sealed; or refers to a
-    record with an edit here (a deletion sealed first leaves a tombstone, from which
-    ``referred`` takes the record back). A plain insert reaches nothing."""
+    it (or a row merged into it); inserts into a table with a unique key that has edits here,
+    or sets a column of such a key (``clashes`` may merge with, rename or renumber a row
+    here); inserts into a table where a row sync knows was deleted here (``sync_gone``: the
+    pulled row may take its key, which the deleted record's sync record still names until the
+    deletion is sealed); or refers to a record with an edit here (a deletion sealed first
+    leaves a tombstone, from which ``referred`` takes the record back). A plain insert
+    reaches nothing."""
 
     mark: int  # the newest note's id: a slice's write to a noted record notes it after it
     count: int
@@ -63,10 +63,14 @@ class Unsealed:
             return True
         if change["op"] == "delete":
             return False
-        # An insert, or an update of another record, in a table with a unique key and edits
-        # here (an update may give a name a new record here holds: ``clashes.update_row``).
-        return ((change["table"] in self.tables and change["table"] in clashes.UNIQUES)
-                or (change["op"] == "insert" and change["table"] in self.freed)
+        # An insert, or an update of another record setting a unique key's column, in a table
+        # with a unique key and edits here (an update may give a name a new record here
+        # holds: ``clashes.update_row``).
+        table = change["table"]
+        return ((table in self.tables and table in clashes.UNIQUES and (
+                    change["op"] == "insert"
+                    or not clashes.UNIQUE_COLUMNS[table].isdisjoint(change["fields"])))
+                or (change["op"] == "insert" and table in self.freed)
                 or self._names_one(change))
 
     def _names_one(self, change: dict[str, Any]) -> bool:
