@@ -352,8 +352,9 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
     # The record that becomes an alias keeps its own heads (``rows.tombstone``): should the
     # standing one be deleted, the row goes on as the alias's (``hand_over``).
     if incoming < alias.gid or unsent(here):
+        # (One that never travelled has no heads: nothing to keep.)
         here.row_key, here.conflicted = None, False
-        here.fields = {} if unsent(here) else rows.tombstone(name, here.fields)
+        here.fields = rows.tombstone(name, here.fields)
         s.flush()
         s.add(SyncRow(gid=incoming, tbl=name, row_key=alias.row_key, fields=fields,
                       conflicted=conflicted(name, fields)))
@@ -387,7 +388,7 @@ def hand_over(s: Session, name: str, record: SyncRow) -> str | None:
     statement = update(rows.table(name)).where(*rows.key_filter(name, key)).values(
         rows.decode_fields(s, name, shown))
     if not rows.attempt(s, lambda: s.execute(statement))[1]:
-        return None  # a signed note here states the row (``locked``): it goes, as before
+        return None  # a signed note here states the row: ``locked`` decides, as before
     record.row_key, record.fields, record.conflicted = None, rows.tombstone(
         name, record.fields), False
     s.flush()
