@@ -21,15 +21,16 @@ class Unsealed:
     or sets a column of such a key (``clashes`` may merge with, rename or renumber a row
     here); inserts into a table where a row sync knows was deleted here (``sync_gone``: the
     pulled row may take its key, which the deleted record's sync record still names until the
-    deletion is sealed); or refers to a record with an edit here (a deletion sealed first
-    leaves a tombstone, from which ``referred`` takes the record back). A plain insert
-    reaches nothing."""
+    deletion is sealed); or refers to a record deleted here (a deletion sealed first leaves a
+    tombstone, from which ``referred`` takes the record back). A plain insert reaches
+    nothing."""
 
     mark: int  # the newest note's id: a slice's write to a noted record notes it after it
     count: int
     gids: frozenset[str]
     tables: frozenset[str]
     freed: frozenset[str]  # tables with a row deleted here, whose key a pulled row may take
+    gone: frozenset[str]  # the global ids of those rows
 
     @classmethod
     def read(cls, s: Session) -> Unsealed | None:
@@ -51,9 +52,10 @@ class Unsealed:
                 "SELECT gid FROM sync_clashes WHERE NOT renamed AND other_gid IN"
                 f" ({', '.join('?' * len(merged))})", tuple(merged))} - gids
             gids |= merged
-        freed = conn.exec_driver_sql("SELECT DISTINCT tbl FROM sync_gone").scalars()
+        gone = conn.exec_driver_sql("SELECT tbl, gid FROM sync_gone").all()
         return cls(max(n[0] for n in noted), len(noted), frozenset(gids),
-                   frozenset(n[1] for n in noted), frozenset(freed))
+                   frozenset(n[1] for n in noted), frozenset(g[0] for g in gone),
+                   frozenset(g[1] for g in gone))
 
     def touched_by(self, changes: list[dict[str, Any]]) -> bool:
         return any(self._reaches(c) for c in changes)
@@ -74,9 +76,10 @@ class Unsealed:
                 or self._names_one(change))
 
     def _names_one(self, change: dict[str, Any]) -> bool:
-        """Whether a pulled change refers to a record with an edit here: deleted here and not
-        sealed, its global id still names its old key, which may hold another row by now."""
-        return any(isinstance(v, str) and v in self.gids for v in change["fields"].values())
+        """Whether a pulled change refers to a record deleted here and not sealed: its global
+        id still names its old key, which may hold another row by now."""
+        return bool(self.gone) and any(isinstance(v, str) and v in self.gone
+                                       for v in change["fields"].values())
 
     def intact(self, s: Session) -> bool:
         """Whether every note is still there: a write to a noted record notes it anew."""
