@@ -284,6 +284,7 @@ def test_a_chart_number_changed_to_one_another_laptop_gave_a_new_chart(
         roster.ParticipantDraft(ada.chart_id, ada.legal_name, ada.admission_date),
         program_id=ada.program_id, chart_id="C-9"))
     program = programs.list_programs(b.sign_in())[0].id
+    b.clock.advance(minutes=1)  # Lee's global id, given at B's next round, is the later one
     roster.add_participant(b.sign_in(), roster.ParticipantDraft(
         chart_id="C-9", legal_name="Lee Sample", admission_date=date(2026, 2, 1),
         program_id=program))
