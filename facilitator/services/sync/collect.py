@@ -77,12 +77,10 @@ def collect(s: Session, ws: Workspace, limit: int | None = None,
     if not noted:
         return []
     last = max(n[2] for n in noted)
-    wanted = [(name, key) for name, key, _last in noted if name in SYNCED]
-    current, known = _load(s, wanted)
-    gone = _gone(s, last, known)
-    if gone:  # each deletion takes its place in the order (``_gone``)
-        wanted = [k for _at, k in sorted([(n[2], (n[0], n[1])) for n in noted
-                                          if n[0] in SYNCED] + gone)]
+    order = [(at, (name, key)) for name, key, at in noted if name in SYNCED]
+    current, known = _load(s, [k for _at, k in order])
+    # Each deletion noted apart from its key takes its place in the order (``_gone``).
+    wanted = [k for _at, k in sorted(order + _gone(s, last, known))]
     gids = rows.GidCache(s)
     if limit is not None or through is not None:
         wanted = _referred(s, gids, wanted, current) + wanted
@@ -236,7 +234,7 @@ def _gone(s: Session, last: int, known: dict[tuple[str, str], SyncRow]
     its key went out as an edit of the first (``storage.sync_capture``)."""
     found = s.execute(select(SyncGone.tbl, SyncGone.gid, SyncGone.at, SyncRow).join(
         SyncRow, (SyncRow.gid == SyncGone.gid) & (SyncRow.row_key == SyncGone.row_key))
-        .where(SyncGone.at <= last, SyncGone.tbl.in_(list(SYNCED)))).all()
+        .where(SyncGone.at <= last)).all()
     out = []
     for name, gid, at, row in found:
         known.pop((name, row.row_key or ""), None)

@@ -18,6 +18,8 @@ from sqlalchemy import Column, Text, UniqueConstraint, select
 from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
+from ..curriculum._store import latest_version
+from ..errors import NotFound
 from ..programs import WEEKDAY_NAMES
 from . import rows
 
@@ -156,11 +158,13 @@ def _person(r: _Row) -> str:
 
 
 def _topic(r: _Row) -> str:
-    """A curriculum topic by the title of its newest text, and its key (titles may repeat)."""
-    versions = rows.table("topic_versions")
-    title = r.labels.s.scalar(select(versions.c.title).where(versions.c.topic_id == r["id"])
-                              .order_by(versions.c.version.desc()).limit(1))
-    return f"“{_short(title)}” ({r['key']})" if title else r["key"]
+    """A curriculum topic by the title of the text it teaches now, and its key (titles may
+    repeat)."""
+    try:
+        title = latest_version(r.labels.s, r["id"]).title
+    except NotFound:
+        return str(r["key"])
+    return f"“{_short(title)}” ({r['key']})"
 
 
 def _numbered(r: _Row) -> str:
