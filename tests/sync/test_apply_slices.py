@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from facilitator.models.roster import Participant
 from facilitator.models.sync import SyncSeen, SyncState
 from facilitator.services import notes, roster
-from facilitator.services.sync import apply, pull
+from facilitator.services.sync import apply, gid_index, pull
 from tests.conftest import PASSWORD
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic, Laptop
@@ -48,7 +48,7 @@ def test_a_round_cut_off_inside_an_entry_resumes_it(clinic: Clinic, nc: NotesCli
     # One change per write transaction (no runs of inserts in one statement either); the
     # power goes at the tenth.
     monkeypatch.setattr(pull, "APPLY_SLICE_S", 0.0)
-    monkeypatch.setattr(apply.GidIndex, "AHEAD", 1)
+    monkeypatch.setattr(gid_index.GidIndex, "AHEAD", 1)
     real, calls = apply.apply_changes, []
 
     def cut_off(*args, **kwargs):  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ This is where a record deleted on one laptop meets a record made under its key
 (``storage.sync_capture``: a walk-in undone, then another added) or one that refers to it on
 another laptop (``services.sync.referred``: a walk-in undone while she stepped out there);
 before, either could stop a laptop's sync for good; and one walk-in added on two laptops
-apart and undone on one (``clashes.hand_over``), which left the laptops different."""
+apart and undone on one (``merging.hand_over``), which left the laptops different."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def _do(laptop: Laptop, nc: NotesClinic, op: tuple) -> None:
 @given(ops=st.lists(OPS, min_size=2, max_size=12))
 # A walk-in undone on A while she steps out on B (``referred``).
 @example(ops=[("walk_in", 0, 0), ("sync", 0), ("sync", 1), ("out", 1, 0), ("undo", 0)])
-# One walk-in added on A and B apart, then undone on A (``clashes.hand_over``); found by this
+# One walk-in added on A and B apart, then undone on A (``merging.hand_over``); found by this
 # test (seed 1): B deleted the row of the merged record, A kept B's.
 @example(ops=[("walk_in", 0, 0), ("walk_in", 1, 0), ("sync", 0), ("undo", 0)])
 # A walk-in undone and another added on A, the second added on B too (``sync_gone``).

@@ -186,7 +186,7 @@ def test_a_walk_in_made_on_both_laptops_and_undone_on_one_stays_on_both(
     earlier global id) standing. A's undo then deletes A's record. B, where A's record stood
     for its own too, deleted its row, while A took in B's record as new: A showed Eve, B did
     not, and nothing was flagged (found by ``test_block_interleavings``). B's row now goes on
-    as B's record (``clashes.hand_over``): both laptops show Eve, as B recorded her."""
+    as B's record (``merging.hand_over``): both laptops show Eve, as B recorded her."""
     a, b = pair
     sid_a, sid_b = eve_on_both(a, b, nc)
     console.undo_last(a.sign_in("tara"), sid_a)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from facilitator.services import roster
-from facilitator.services.sync import apply, pull, run
+from facilitator.services.sync import apply, gid_index, pull, run
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Clinic
 from tests.sync.test_apply_slices import new_people_for_b
@@ -27,7 +27,7 @@ def _one_check_per_row(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pull, "APPLY_SLICE_S", 60.0)  # only another thread ends a slice early
     monkeypatch.setattr(pull, "BUSY_APPLY_S", 60.0)
     monkeypatch.setattr(apply, "INSERT_CHUNK", 1)  # and the slice asks after every row
-    monkeypatch.setattr(apply.GidIndex, "AHEAD", 1)
+    monkeypatch.setattr(gid_index.GidIndex, "AHEAD", 1)
 
 
 def test_a_console_read_ends_the_slice_and_the_next_waits_for_it(
@@ -212,5 +212,5 @@ def test_slices_are_short_while_the_console_is_busy(
     monkeypatch.setattr(pull, "apply_changes", applying)
     assert b.sync().applied == NEW
     assert slices == ([NEW] if console == "idle" else list(range(NEW, 0, -1)))
-    assert aheads == {apply.GidIndex.AHEAD if console == "idle" else pull.BUSY_AHEAD}
+    assert aheads == {gid_index.GidIndex.AHEAD if console == "idle" else pull.BUSY_AHEAD}
     assert a.dump() == b.dump()

@@ -185,7 +185,7 @@ def _revisions(laptop: Laptop) -> dict[str, tuple[int, bool, str]]:
 @given(ops=st.lists(OPS, min_size=2, max_size=12))
 # Found by this test: two notes merged on C after C returned one of them, "last changed"
 # flagged there as a conflict and nowhere else, and the laptops' records differed after an
-# admin settled the rest (``clashes.merge`` now lets the last change stand, as edits do).
+# admin settled the rest (``merging.merge`` now lets the last change stand, as edits do).
 @example(ops=[("write", 1, "uma", True), ("clock", 3600), ("sync", 1), ("write", 0, "uma", True),
               ("clock", 3600), ("sync", 2), ("return", 2)])
 # Found by this test (200 examples, seed 4242): one draft signed on A (Tara) and on B (Uma)
@@ -208,7 +208,7 @@ def _revisions(laptop: Laptop) -> dict[str, tuple[int, bool, str]]:
 # marked absent there and Uma signs the note there. The seal sent the signed revision (new,
 # moved ahead of the goal ratings that name it) before the attendance edit, so B and C held
 # the edit for a restore A never sends, and showed Ada present under a note stating her
-# absent (``collect._notes_last`` sends a note's records after the others).
+# absent (``order.notes_last`` sends a note's records after the others).
 @example(ops=[("rate", 0, ["good", "some", ""]), ("attend", 0), ("write", 0, "uma", True)])
 @example(ops=[("attend", 1), ("write", 0, "uma", True), ("write", 1, "tara", True)])
 @example(ops=[("write", 0, "tara", True), ("answer", 1), ("sync", 0), ("sync", 1)])

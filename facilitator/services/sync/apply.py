@@ -27,14 +27,14 @@ Writes run with foreign keys deferred to the commit: within an entry the changes
 order their rows were last touched, which the signed-note triggers need (facts before the
 signature that locks them), while a row may still refer to one inserted later in the entry.
 
-Global ids are looked up together (``GidIndex``: every id named by the entries of one write
-slice, in a few statements) and inserted rows' sync records are written together: a new
+Global ids are looked up together (``gid_index.GidIndex``: every id named by the entries of one
+write slice, in a few statements) and inserted rows' sync records are written together: a new
 laptop's first pull applies the clinic's whole record, some 700,000 rows for five years.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -44,8 +44,9 @@ from ...models.sync import FieldHeads, SyncRow
 from ...storage.bulk import BulkInsert, next_key
 from ...storage.guards import lifted
 from ...storage.sync_capture import SYNCED
-from . import cells, clashes, locked, note_state, numbering, referred, rows
+from . import cells, clashes, locked, merging, note_state, numbering, referred, rows
 from .collect import conflicted, winner
+from .gid_index import GidIndex
 from .rows import MissingRecord
 
 
@@ -77,14 +78,6 @@ def apply_changes(s: Session, changes: list[dict[str, Any]],
     return done, left
 
 
-def new_index(s: Session, ahead: int | None = None) -> GidIndex:
-    """A look-up of global ids for the entries one write transaction applies: nothing but that
-    transaction writes while it holds the lock, so what it read stays true until it ends (a
-    pulled entry names the same sessions, people and users as the ones before it). ``ahead``:
-    changes whose global ids are read together (``GidIndex.AHEAD`` by default)."""
-    return GidIndex(s, GidIndex.AHEAD if ahead is None else ahead)
-
-
 # Rows a run inserts per statement, and single changes between flushes of their sync records:
 # a slice asked to end (a console action waits) ends after at most that much more work.
 INSERT_CHUNK = 25
@@ -93,79 +86,6 @@ FLUSH_EVERY = 25
 # take before its first insert held a waiting console action for 4-7 ms, and eight rows (with
 # their insert) still 2-3 ms.
 DECODE_BETWEEN_CHECKS = 4
-SYNC_ROW_COLUMNS = ("gid", "tbl", "row_key", "conflicted", "fields")
-_READ_SQL = "SELECT gid, tbl, row_key FROM sync_rows WHERE gid IN ({})"
-
-
-class GidIndex:
-    """Global id -> (table, local key or None for a deleted row) for one entry's changes."""
-
-    AHEAD = 100  # changes whose global ids are read together
-    READ_AT_ONCE = 500  # global ids per look-up statement (SQLite allows 32,766 parameters)
-
-    def __init__(self, s: Session, ahead: int = AHEAD) -> None:
-        self.s, self.ahead = s, ahead
-        self.known: dict[str, tuple[str, str | None]] = {}
-        self.new: list[dict[str, Any]] = []  # sync records of rows inserted, not yet written
-        # Local keys of rows a note's state follows from (``note_state.take_touched``).
-        self.touched: dict[str, set[int]] = {}
-        self._writer: BulkInsert | None = None
-
-    def prepare(self, changes: list[dict[str, Any]]) -> None:
-        """Read the global ids these changes name (their rows and the rows they refer to)."""
-        wanted = {c["gid"] for c in changes}
-        for change in changes:
-            fields = change.get("fields", {})
-            wanted.update(fields[col] for col in rows.refs(change["table"])
-                          if fields.get(col) is not None)
-        self._read(wanted - self.known.keys())
-
-    def _read(self, gids: Iterable[str]) -> None:
-        # The driver's own statement (the laptop's SQLite): a first pull asks after every one
-        # of ~700,000 new gids, and building SQLAlchemy's expanding IN was most of the cost.
-        ordered = sorted(gids)
-        conn = self.s.connection()
-        for start in range(0, len(ordered), self.READ_AT_ONCE):
-            part = ordered[start:start + self.READ_AT_ONCE]
-            found = conn.exec_driver_sql(_READ_SQL.format(", ".join("?" * len(part))),
-                                         tuple(part)).all()
-            self.known.update((gid, (tbl, key)) for gid, tbl, key in found)
-
-    def local(self, name: str, gid: str) -> int:
-        if gid not in self.known:
-            self._read([gid])  # not named where the entry was read (never for our writers)
-        found = self.known.get(gid)
-        if found is not None and found[1] is None:
-            self.write()
-            try:
-                return rows.local_of(self.s, name, gid)  # merged into another row (``clashes``)
-            except MissingRecord:
-                # Deleted here, and a pulled change refers to it: taken back (``referred``).
-                key = referred.revive(self.s, name, gid, self.local)
-                if key is None:
-                    raise
-                self.known[gid] = (name, str(key))
-                return key
-        if found is None or found[0] != name:
-            raise MissingRecord(name, gid)
-        return int(found[1])
-
-    def forget(self, gids: list[str | None]) -> None:
-        """Read these again when next named (a merge changed their sync records)."""
-        for gid in gids:
-            self.known.pop(gid or "", None)
-        self._read([g for g in gids if g])
-
-    def write(self) -> None:
-        """Store the sync records of the rows inserted so far (before ORM reads of them)."""
-        if self.new:  # not through the ORM: a first pull writes ~700,000 of these
-            conn = self.s.connection()
-            if self._writer is None:
-                self._writer = BulkInsert(conn, SyncRow.__table__, SYNC_ROW_COLUMNS)
-            self._writer.rows(conn, self.new)
-            self.new = []
-
-
 def _apply_all(s: Session, pending: list[dict[str, Any]], index: GidIndex,
                stop: Callable[[], bool] | None) -> tuple[int, list[dict[str, Any]]]:
     done = singles = 0
@@ -299,7 +219,7 @@ def _insert(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         index.write()  # a clash is judged against rows whose sync records are all written
         settled = clashes.settle_insert(s, name, change["gid"], values)
         if isinstance(settled, clashes.Alias):
-            done = clashes.merge(s, name, change, settled)
+            done = merging.merge(s, name, change, settled)
             locked.merged(s, name, change, change["gid"])  # under a note signed here
             index.forget([change["gid"], settled.gid])
             return done
@@ -356,7 +276,7 @@ def _update(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
         return 0  # never seen: moot
     if known.gid != change["gid"]:
         # Addressed to a record merged into this one: its own heads follow too, should the
-        # row go on as its (``clashes.hand_over``).
+        # row go on as its (``merging.hand_over``).
         alias = s.get(SyncRow, change["gid"])
         if alias is not None and alias.fields:
             alias.fields = _edited(alias.fields, change)[0]
@@ -417,7 +337,7 @@ def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     if known.row_key is None:
         if known.fields and rows.standing(s, known.gid) != known.gid:
             # Merged into another record, and deleted where it was made: it no longer holds
-            # the row up should the standing one be deleted (``clashes.hand_over``).
+            # the row up should the standing one be deleted (``merging.hand_over``).
             known.fields = {}
         return 0
     if referred.referred_here(s, name, known.row_key):
@@ -428,7 +348,7 @@ def _delete(s: Session, name: str, change: dict[str, Any], index: GidIndex) -> i
     if name == cells.TABLE:  # its slot is given back (``cells``)
         cells.touched(s, index, known.row_key)
     key = known.row_key
-    if (heir := clashes.hand_over(s, name, known)) is not None:
+    if (heir := merging.hand_over(s, name, known)) is not None:
         index.known[change["gid"]] = (name, None)
         index.known[heir] = (name, key)
         return 1

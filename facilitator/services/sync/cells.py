@@ -82,7 +82,7 @@ def places(entries: Iterable[Entry]) -> dict[int, int]:
 
 
 def remember(index: Any, plan_id: int) -> None:
-    """Note in ``index`` (``apply.GidIndex``) that a cell of plan ``plan_id`` changed."""
+    """Note in ``index`` (``gid_index.GidIndex``) that a cell of plan ``plan_id`` changed."""
     index.touched.setdefault(PLANS, set()).add(plan_id)
 
 

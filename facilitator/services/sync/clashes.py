@@ -26,14 +26,15 @@ is made of (``UNIQUES``, read from the models so a new constraint is covered):
   the library's id names it, unlike a key made from a title someone typed).
 * **only references** (``attendance``, ``progress_notes``: one per participant and session;
   ``rotation_plans``: one per group; the link tables): both rows describe one thing, so they
-  become one: the row with the smaller global id stands, the other global id becomes an alias
-  of it (changes addressed to it land on the standing row), and every field where the two
-  differ keeps both values and flags the record (as concurrent edits do, ``apply``). The row
-  keeps the values it has on this laptop until an admin settles it: a signed note is never
-  rewritten by sync. Two kinds of field are no conflict and take the greatest change id on
-  every laptop: who changed it last, and a note's workflow fields (state, signing and final
-  times, returned comment), which every laptop then works out from the merged note's records
-  (``note_state``); but attendance a note signed here states keeps its own (``locked``).
+  become one (``merging``): the row with the smaller global id stands, the other global id
+  becomes an alias of it (changes addressed to it land on the standing row), and every field
+  where the two differ keeps both values and flags the record (as concurrent edits do,
+  ``apply``). The row keeps the values it has on this laptop until an admin settles it: a
+  signed note is never rewritten by sync. Two kinds of field are no conflict and take the
+  greatest change id on every laptop: who changed it last, and a note's workflow fields
+  (state, signing and final times, returned comment), which every laptop then works out from
+  the merged note's records (``note_state``); but attendance a note signed here states keeps
+  its own (``locked``).
 
 Every clash is recorded in ``sync_clashes`` for an admin (``pending``), naming the table and
 the field, never the values.
@@ -41,24 +42,22 @@ the field, never the values.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import UniqueConstraint, delete, func, select, tuple_, update
+from sqlalchemy import UniqueConstraint, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ...models.sync import SyncRow
 from ...models.sync_security import SyncClash
-from ...storage.guards import lifted
 from ...storage.sync_capture import SYNCED
 from ..curriculum.dto import SHIPPED
 from ..workspace import Workspace
 from . import rows
 from .rows import standing
 
-__all__ = ["UNIQUES", "Alias", "first_clash", "gid_of", "merge", "open_clashes", "pending",
+__all__ = ["UNIQUES", "Alias", "first_clash", "gid_of", "note_clash", "open_clashes", "pending",
            "record_clash", "settle_insert", "standing", "suffixed_value"]
 
 SUFFIX = 6
@@ -125,7 +124,7 @@ def gid_of(s: Session, name: str, key: str) -> str | None:
     return s.scalar(select(SyncRow.gid).where(SyncRow.tbl == name, SyncRow.row_key == key))
 
 
-def _record(s: Session, ws: Workspace | None, name: str, gid: str, other: str,
+def note_clash(s: Session, ws: Workspace | None, name: str, gid: str, other: str,
             columns: tuple[str, ...], renamed: bool, settled: bool = False) -> None:
     """Note the clash for an admin; ``settled``: kept as a trace, nothing left to settle."""
     now = ws.clock.now() if ws is not None else datetime.now(UTC)
@@ -136,7 +135,7 @@ def _record(s: Session, ws: Workspace | None, name: str, gid: str, other: str,
 def record_clash(s: Session, name: str, gid: str, other: str | None,
                  columns: tuple[str, ...]) -> None:
     """Row ``gid`` met row ``other`` on ``columns`` and took another number (for an admin)."""
-    _record(s, None, name, gid, other or "", columns, True)
+    note_clash(s, None, name, gid, other or "", columns, True)
 
 
 def clashes_with_a_row(s: Session, name: str, values: dict[str, Any]) -> bool:
@@ -189,14 +188,25 @@ def settle_insert(s: Session, name: str, gid: str, values: dict[str, Any],
             values = _renumber(s, ws, name, gid, values, other, columns, column)
             continue
         assert column is not None
-        length = t.c[column].type.length or 64
-        if other is None or gid > other:
-            values = {**values, column: suffixed(values[column], gid, length)}
-            _record(s, ws, name, gid, other or "", columns, True)
-        else:  # the row here is the later one: it takes the suffix, on every laptop alike
-            s.execute(update(t).where(*rows.key_filter(name, rows.key_of(name, dict(existing))))
-                      .values({column: suffixed(existing[column], other, length)}))
-            _record(s, ws, name, other, gid, columns, True)
+        values = _suffix_later(s, ws, name, gid, values, dict(existing), other, columns, column)
+    return values
+
+
+def _suffix_later(s: Session, ws: Workspace | None, name: str, gid: str,
+                  values: dict[str, Any], existing: dict[str, Any], other: str | None,
+                  columns: tuple[str, ...], column: str) -> dict[str, Any]:
+    """Two rows, the pulled one (``gid``, ``values``) and the row here (``existing``, global id
+    ``other``), with one name in ``column``: the one with the greater global id takes the
+    suffix, on every laptop alike, and the clash is noted for an admin. Returns the pulled
+    row's values, suffixed when it is the later one."""
+    t = rows.table(name)
+    length = t.c[column].type.length or 64
+    if other is None or gid > other:
+        note_clash(s, ws, name, gid, other or "", columns, True)
+        return {**values, column: suffixed(values[column], gid, length)}
+    s.execute(update(t).where(*rows.key_filter(name, rows.key_of(name, existing)))
+              .values({column: suffixed(existing[column], other, length)}))
+    note_clash(s, ws, name, other, gid, columns, True)
     return values
 
 
@@ -231,7 +241,7 @@ def _renumber(s: Session, ws: Workspace | None, name: str, gid: str, values: dic
     A plan's entries are then placed alike on every laptop (``cells``); two topic versions
     (never moved) stay so, each laptop keeping its own at the number it had (they differ
     until an admin looks; nothing is lost)."""
-    _record(s, ws, name, gid, other or "", columns, True)
+    note_clash(s, ws, name, gid, other or "", columns, True)
     return {**values, column: _free(s, name, values, columns, column)}
 
 
@@ -251,7 +261,7 @@ def update_row(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -
     if clash is not None:
         after, columns, column, other = clash
         values = {**values, column: _free(s, name, after, columns, column)}
-        _record(s, None, name, record.gid, other or "", columns, True)
+        note_clash(s, None, name, record.gid, other or "", columns, True)
     values = _rename(s, name, record, values)
     s.execute(update(t).where(*rows.key_filter(name, key)).values(**values))
 
@@ -272,14 +282,8 @@ def _rename(s: Session, name: str, record: SyncRow, values: dict[str, Any]) -> d
         if existing is None:
             continue
         other = gid_of(s, name, rows.key_of(name, dict(existing)))
-        length = t.c[column].type.length or 64
-        if other is None or record.gid > other:
-            values = {**values, column: suffixed(values[column], record.gid, length)}
-            _record(s, None, name, record.gid, other or "", columns, True)
-        else:  # the row here is the later one: it takes the suffix
-            s.execute(update(t).where(*rows.key_filter(name, rows.key_of(name, dict(existing))))
-                      .values({column: suffixed(existing[column], other, length)}))
-            _record(s, None, name, other, record.gid, columns, True)
+        values = _suffix_later(s, None, name, record.gid, values, dict(existing), other,
+                               columns, column)
     return values
 
 
@@ -302,109 +306,6 @@ def _holder(s: Session, name: str, key: str, values: dict[str, Any]
         if found is not None:
             return after, columns, column, gid_of(s, name, rows.key_of(name, dict(found)))
     return None
-
-
-def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
-          ws: Workspace | None = None) -> int:
-    """Make the pulled row and the row here one record: the smaller global id stands, the
-    other becomes its alias; every field keeps both values (flagged where they differ)."""
-    from .collect import conflicted, unsent
-
-    incoming = change["gid"]
-    theirs = {col: [[change["id"], v]] for col, v in change["fields"].items()}
-    if alias.gid is None:  # the row here has no global id yet: it takes this one
-        s.add(SyncRow(gid=incoming, tbl=name, row_key=alias.row_key, fields=theirs,
-                      conflicted=False))
-        s.flush()
-        return 1
-    here = s.get(SyncRow, alias.gid)
-    assert here is not None
-    # A reference to a row merged meanwhile (a shipped topic's module, added on both laptops)
-    # names the row that stands, so that the two laptops' references agree.
-    refs = rows.refs(name)
-    fields = {col: sorted(([[h[0], standing(s, h[1]), *h[2:]] if h[1] is not None else h
-                            for h in heads] if col in refs else heads), key=lambda h: h[0])
-              for col in set(here.fields) | set(theirs)
-              for heads in [here.fields.get(col, []) + theirs.get(col, [])]}
-    # "Who changed it last" is no conflict: the greatest change id is shown by the row on
-    # every laptop, as when an edit arrives (``apply``); so do a note's workflow fields, which
-    # ``note_state`` then works out from the records. The clinical fields keep both values.
-    last = {col: max(heads, key=lambda h: h[0]) for col, heads in fields.items()
-            if rows.latest_only(name, col) and heads}
-
-    def write_last() -> None:
-        statement = update(rows.table(name)).where(*rows.key_filter(name, alias.row_key)).values(
-            rows.decode_fields(s, name, {col: head[1] for col, head in last.items()}))
-        guard = _BOOKKEEPING_GUARDS.get(name)  # who added it, past a guard on its words
-        with lifted(s.connection(), guard) if guard else nullcontext():
-            s.execute(statement)
-
-    if last and not rows.attempt(s, write_last)[1]:
-        # Attendance a note signed here states (``locked``): the row keeps its own values,
-        # among the heads, so nothing goes out for them (``rows.kept_here``).
-        fields[rows.HELD] = [["", sorted(last)]]
-    # The pulled row's id stands, on every laptop alike; so it does when the row here has a
-    # global id that never travelled (given at signing, ``collect.unsent``): no other laptop
-    # knows that id, it stays here as an alias so the signature naming it still verifies.
-    # One thing added twice (the shipped library's): nothing for an admin to settle; fields
-    # that differ are flagged on the record, as concurrent edits are.
-    settled = name in rows.SAME_WHEN_EQUAL or name in SHIPPED_KEYS
-    # The record that becomes an alias keeps its own heads (``rows.tombstone``): should the
-    # standing one be deleted, the row goes on as the alias's (``hand_over``).
-    if incoming < alias.gid or unsent(here):
-        # (One that never travelled has no heads: nothing to keep.)
-        here.row_key, here.conflicted = None, False
-        here.fields = rows.tombstone(name, here.fields)
-        s.flush()
-        s.add(SyncRow(gid=incoming, tbl=name, row_key=alias.row_key, fields=fields,
-                      conflicted=conflicted(name, fields)))
-        _record(s, ws, name, alias.gid, incoming, UNIQUE_MERGED, False, settled)
-    else:
-        here.fields, here.conflicted = fields, conflicted(name, fields)
-        s.add(SyncRow(gid=incoming, tbl=name, row_key=None, fields=theirs, conflicted=False))
-        _record(s, ws, name, incoming, alias.gid, UNIQUE_MERGED, False, settled)
-    s.flush()
-    return 1
-
-
-def hand_over(s: Session, name: str, record: SyncRow) -> str | None:
-    """A pulled deletion of ``record``, which stands for records merged into it (one walk-in
-    added on two laptops apart): where one of them is not deleted, the row goes on as that
-    one's, with its own values (the smallest such global id), and ``record`` alone is
-    deleted; returns that global id. Else None: the row goes. A laptop that deleted
-    ``record`` before the other arrived takes that one in as new, so every laptop ends with
-    it; before, the laptops that had merged them deleted the row, and they differed for good."""
-    aliases = s.scalars(select(SyncClash.gid).where(
-        SyncClash.tbl == name, SyncClash.other_gid == record.gid,
-        SyncClash.renamed.is_(False))).all()
-    alive = sorted(a for a in aliases if (row := s.get(SyncRow, a)) is not None
-                   and row.row_key is None and row.fields)
-    if not alive:
-        return None
-    heir = s.get(SyncRow, alive[0])
-    assert heir is not None and record.row_key is not None
-    key = record.row_key
-    shown = {col: max(heads, key=lambda h: h[0])[1] for col, heads in heir.fields.items()}
-    statement = update(rows.table(name)).where(*rows.key_filter(name, key)).values(
-        rows.decode_fields(s, name, shown))
-    if not rows.attempt(s, lambda: s.execute(statement))[1]:
-        return None  # a signed note here states the row: ``locked`` decides, as before
-    record.row_key, record.fields, record.conflicted = None, rows.tombstone(
-        name, record.fields), False
-    s.flush()
-    heir.row_key, heir.conflicted = key, rows.conflicted(name, heir.fields)
-    # The others merged into ``record`` now stand for the heir; it stands for itself.
-    s.execute(delete(SyncClash).where(SyncClash.gid == heir.gid,
-                                      SyncClash.other_gid == record.gid))
-    s.execute(update(SyncClash).where(SyncClash.other_gid == record.gid,
-                                      SyncClash.renamed.is_(False)).values(other_gid=heir.gid))
-    s.flush()
-    return heir.gid
-
-
-# Guards a merge writes who-added-it past (``rows.SAME_WHEN_EQUAL``): a topic version's words
-# never change, but two laptops' identical versions must show one adder and time on both.
-_BOOKKEEPING_GUARDS = {"topic_versions": "topic_versions_no_update"}
 
 
 UNIQUE_MERGED = ("(merged)",)
@@ -447,7 +348,7 @@ def open_clashes(s: Session) -> list[SyncClash]:
     """The clashes an admin still has to look at, oldest first: a row renamed with a suffix
     that still carries it (once someone gives a chart its right number, on any laptop, the
     clash closes on every laptop the edit reaches), or a topic version numbered apart, until
-    acknowledged here. Rows made one record (``merge``) are not among them: where their
+    acknowledged here. Rows made one record (``merging.merge``) are not among them: where their
     values differ, the record's fields are flagged like concurrent edits (``conflicts``)."""
     return [clash for clash in _unsettled(s) if suffixed_value(s, clash) != ""]
 

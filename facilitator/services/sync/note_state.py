@@ -108,7 +108,7 @@ def settle(s: Session, note_ids: Iterable[int]) -> int:
 
 
 def remember(changes: list[dict[str, Any]], index: Any) -> None:
-    """Note in ``index`` (``apply.GidIndex``) the local keys of the rows these applied changes
+    """Note in ``index`` (``gid_index.GidIndex``) the local keys of the rows these applied changes
     wrote in ``TABLES`` (a change addressed to a note merged into another: the standing one)."""
     for c in changes:
         if c["table"] not in TABLES or c["op"] == "delete" or c["gid"] not in index.known:

@@ -36,7 +36,8 @@ from ...sync import entry as E
 from ..errors import Cancelled, ServiceError, SyncProblem
 from ..workspace import Workspace
 from . import audit_travel, devices, epochs, note_state
-from .apply import apply_changes, new_index
+from .apply import apply_changes
+from .gid_index import new_index
 from .identity import sync_keys
 from .local import BUSY_S, QUIET_WAIT_S, seal_in_steps, seal_local, settle, sync_state
 from .unsealed import Unsealed
@@ -59,7 +60,7 @@ APPLY_SLICE_S = 0.5
 # this long at most: the commit a waiting action then waits for writes the pages of a few
 # milliseconds of applying (~0.5 ms), not of a half-second slice's (2-3 ms on tmpfs).
 BUSY_APPLY_S = 0.01
-# ...and reads the global ids of this many changes at a time (``apply.GidIndex.AHEAD`` else).
+# ...and reads the global ids of this many changes at a time (``gid_index.GidIndex.AHEAD`` else).
 BUSY_AHEAD = 8
 # A slice begins once the console has been quiet a moment (``storage.turns``), or after
 # ``QUIET_WAIT_S`` anyway; a slice that began so ignores other threads' reads and writes that

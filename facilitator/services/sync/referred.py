@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from ...models.base import Base
 from ...models.sync import SyncRow
 from ...storage.sync_capture import SYNCED
-from . import clashes, locked, rows
+from . import clashes, locked, merging, rows
 
 REFERRED = "referred"
 # Tables whose rows sync places by what a laptop holds (``numbering``, ``cells``): not taken
@@ -105,11 +105,11 @@ def _merged(s: Session, name: str, record: SyncRow, alias: clashes.Alias,
             shown: dict[str, Any], latest: str) -> int:
     """The record taken back is one thing with a row here (one walk-in added on two laptops
     apart, the other laptop's taken in after this one's was deleted): merged into it as if it
-    arrived now, the smaller global id standing (``clashes.merge``), flagged."""
+    arrived now, the smaller global id standing (``merging.merge``), flagged."""
     gid = record.gid
     s.delete(record)  # its tombstone: the merge writes its sync record anew
     s.flush()
-    clashes.merge(s, name, {"gid": gid, "id": latest, "fields": shown}, alias)
+    merging.merge(s, name, {"gid": gid, "id": latest, "fields": shown}, alias)
     standing = s.get(SyncRow, rows.standing(s, gid))
     assert standing is not None and standing.row_key is not None
     standing.fields = locked.mark(standing.fields, latest, REFERRED)
