@@ -5,10 +5,16 @@ to a deleted record): both refused the other's entry in every round, for good.""
 
 from __future__ import annotations
 
-import pytest
+import threading
+from collections.abc import Callable
+from typing import Any
 
+import pytest
+from sqlalchemy import delete, select
+
+from facilitator.models.sessions import Attendance, OutOfRoom
 from facilitator.services import console, roster
-from facilitator.services.sync import conflicts, locked, referred
+from facilitator.services.sync import conflicts, locked, pull, referred
 from tests.services.notes.conftest import NotesClinic, nc
 from tests.sync.laptops import Laptop
 from tests.sync.test_clashes import meet, pair
@@ -148,4 +154,95 @@ def test_a_walk_in_merged_undone_and_stepped_out_is_taken_back_into_the_merged_r
         conflicts.resolve(admin, flag.gid, flag.field,
                           next(c.value for c in flag.choices if c.shown))
     meet(a, b)
+    assert a.dump() == b.dump()
+
+
+def test_a_step_out_recorded_while_the_round_pulls_the_deletion_and_undone_is_sent_first(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tara undoes Eve's walk-in on A; on B, Uma records Eve stepping out while B's round pulls
+    that deletion, and undoes it after the round. B kept the attendance (the step-out referred
+    to it), but the step-out, made and undone between two seals, never went anywhere: A never
+    took the record back, and the laptops differed for good, with nothing flagged on A. A
+    pulled deletion of a record that a row noted here may refer to now waits for a slice that
+    seals that row first (``Unsealed``), so the record that kept it travels."""
+    eve, _fay = _evening_people(nc)
+    a, b = pair
+    sid_a, sid_b = _walk_in_everywhere([a, b], nc, eve)
+    nc.at(9, 5, WEDNESDAY)
+    console.undo_last(a.sign_in("tara"), sid_a)
+    a.sync()
+    uma = b.sign_in("uma")
+    _edit_once_the_pull_waits(monkeypatch, uma, lambda: console.step_out(uma, sid_b, eve))
+    b.sync()
+    monkeypatch.undo()
+    assert _board(b, sid_b)["Eve Fiction"] == ("present", True)  # kept: her step-out names it
+    console.undo_last(b.sign_in("uma"), sid_b)  # the step-out taken back
+    meet(a, b)
+    meet(a, b)
+    for laptop, sid in ((a, sid_a), (b, sid_b)):
+        board = console.console_state(laptop.sign_in("tara"), sid)
+        [tile] = [t for t in board.attendance if t.short_name == "Eve Fiction"]
+        assert tile.walk_in and not tile.out_of_room, laptop.name
+        assert len(_kept(laptop)) == 1, laptop.name
+    assert a.dump() == b.dump()
+
+
+def test_a_record_referring_to_the_deletion_made_and_removed_within_one_pull_travels(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same window for a record that refers to the attendance without changing it (none of
+    the console's actions makes one today): made on B while B's round pulls A's deletion, and
+    removed before the round's last seal. B kept the attendance for it; unsealed when it was
+    removed, it never went anywhere, so A never took the attendance back and the laptops
+    differed. The pulled deletion now waits for a slice that seals the notes of the tables
+    referring to it (``Unsealed``): the record goes out, A takes the attendance back."""
+    eve, _fay = _evening_people(nc)
+    a, b = pair
+    sid_a, sid_b = _walk_in_everywhere([a, b], nc, eve)
+    nc.at(9, 5, WEDNESDAY)
+    console.undo_last(a.sign_in("tara"), sid_a)
+    a.sync()
+    uma = b.sign_in("uma")
+    with uma.read() as s:
+        attendance = s.scalar(select(Attendance.id).where(Attendance.session_id == sid_b,
+                                                          Attendance.participant_id == eve))
+    made: list[int] = []
+
+    def make() -> None:
+        with uma.transaction() as s:
+            row = OutOfRoom(attendance_id=attendance, left_at=nc.clock.now(),
+                            created_at=nc.clock.now())
+            s.add(row)
+            s.flush()
+            made.append(row.id)
+
+    def remove() -> None:
+        with uma.transaction() as s:
+            s.execute(delete(OutOfRoom).where(OutOfRoom.id == made[0]))
+
+    def on_thread(action: Callable[[], None]) -> None:
+        thread = threading.Thread(target=action)  # the console's, while the round runs
+        thread.start()
+        thread.join()
+
+    real_batch, real_seal = pull._apply_batch, pull.seal_in_steps
+
+    def applying(*args: Any, **kwargs: Any) -> Any:
+        if not made:
+            on_thread(make)
+        return real_batch(*args, **kwargs)
+
+    def last_seal(*args: Any, **kwargs: Any) -> Any:
+        on_thread(remove)
+        return real_seal(*args, **kwargs)
+
+    monkeypatch.setattr(pull, "_apply_batch", applying)
+    monkeypatch.setattr(pull, "seal_in_steps", last_seal)
+    b.sync()
+    monkeypatch.undo()
+    assert made and "Eve Fiction" in _board(b, sid_b)  # kept, as its record referred to it
+    meet(a, b)
+    meet(a, b)
+    for laptop, sid in ((a, sid_a), (b, sid_b)):
+        assert _board(laptop, sid)["Eve Fiction"] == ("present", True), laptop.name
+        assert len(_kept(laptop)) == 1, laptop.name
     assert a.dump() == b.dump()

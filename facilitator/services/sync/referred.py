@@ -48,6 +48,12 @@ def _referrers(name: str) -> tuple[tuple[str, str], ...]:
                  if t.name in SYNCED for fk in t.foreign_keys if fk.column.table.name == name)
 
 
+@cache
+def referring_tables(name: str) -> frozenset[str]:
+    """The synced tables with a foreign key to ``name``."""
+    return frozenset(table for table, _column in _referrers(name))
+
+
 def referred_here(s: Session, name: str, key: str) -> bool:
     """Whether a row here refers to row ``key`` of ``name`` (other than the row itself)."""
     if rows.key_columns(name) != ("id",):

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from . import clashes
+from . import clashes, referred
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,8 @@ class Unsealed:
     here); inserts into a table where a row sync knows was deleted here (``sync_gone``: the
     pulled row may take its key, which the deleted record's sync record still names until the
     deletion is sealed); or refers to a record deleted here (a deletion sealed first leaves a
-    tombstone, from which ``referred`` takes the record back). A plain insert reaches
+    tombstone, from which ``referred`` takes the record back). A deletion reaches the edits
+    of the tables that refer to its table (``referred.keep``). A plain insert reaches
     nothing."""
 
     mark: int  # the newest note's id: a slice's write to a noted record notes it after it
@@ -64,7 +65,12 @@ class Unsealed:
         if change["op"] != "insert" and change["gid"] in self.gids:
             return True
         if change["op"] == "delete":
-            return False
+            # A row noted here may refer to the deleted record: sealed first, it travels, so
+            # every laptop keeps the record as this one does (``referred``). Unsealed, it could
+            # be taken back before it was ever sent, and no other laptop would take the record
+            # back. (The console's records that refer to another change it too: a step-out
+            # marks the attendance, which the deletion then reaches above.)
+            return not self.tables.isdisjoint(referred.referring_tables(change["table"]))
         # An insert, or an update of another record setting a unique key's column, in a table
         # with a unique key and edits here (an update may give a name a new record here
         # holds: ``clashes.update_row``).
