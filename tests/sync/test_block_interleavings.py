@@ -7,7 +7,8 @@ This is where a record deleted on one laptop meets a record made under its key
 (``storage.sync_capture``: a walk-in undone, then another added) or one that refers to it on
 another laptop (``services.sync.referred``: a walk-in undone while she stepped out there);
 before, either could stop a laptop's sync for good; and one walk-in added on two laptops
-apart and undone on one (``merging.hand_over``), which left the laptops different."""
+apart and undone on one (``merging.hand_over``, ``collect._followed``), which left the
+laptops different."""
 
 from __future__ import annotations
 
@@ -117,6 +118,10 @@ def _do(laptop: Laptop, nc: NotesClinic, op: tuple) -> None:
 # One walk-in added on A and B apart, then undone on A (``merging.hand_over``); found by this
 # test (seed 1): B deleted the row of the merged record, A kept B's.
 @example(ops=[("walk_in", 0, 0), ("walk_in", 1, 0), ("sync", 0), ("undo", 0)])
+# The same, undone on A once both laptops had merged the two records: A sent the deletion of
+# its own record only, and B handed the row over to B's (``collect._followed``).
+@example(ops=[("walk_in", 0, 0), ("walk_in", 1, 0), ("sync", 0), ("sync", 1), ("sync", 0),
+              ("undo", 0)])
 # A walk-in undone and another added on A, the second added on B too (``sync_gone``).
 @example(ops=[("walk_in", 0, 0), ("sync", 0), ("sync", 1), ("undo", 0), ("walk_in", 0, 1),
               ("walk_in", 1, 1)])

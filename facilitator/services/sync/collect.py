@@ -31,9 +31,9 @@ from ...sync import entry as E
 from ...sync.ids import uuid7
 from ..errors import SyncProblem
 from ..workspace import Workspace
-from . import note_state, numbering, order, rows, signed_ids
+from . import merging, note_state, numbering, order, rows, signed_ids
 from .identity import sync_keys
-from .rows import conflicted
+from .rows import conflicted, unsent
 
 BODY_VERSION = 1
 AUDIT_PER_ENTRY = 1000
@@ -46,12 +46,6 @@ def new_id(ws: Workspace) -> str:
 def winner(heads: list[list[Any]]) -> Any:
     """The value a row shows for a field: the head with the greatest change id."""
     return max(heads, key=lambda h: h[0])[1]
-
-
-def unsent(row: SyncRow) -> bool:
-    """A global id given before the row ever travelled (a signature names the rows it binds
-    by global id, ``services.notes.signed_refs``): the row goes out as an insert with it."""
-    return row.row_key is not None and not row.fields
 
 
 def goes_as_insert(row: SyncRow) -> bool:
@@ -100,6 +94,7 @@ def collect(s: Session, ws: Workspace, limit: int | None = None,
     s.flush()
     with s.no_autoflush:
         changes = [c for c in (_change(gids, ws, *p) for p in pending) if c is not None]
+    changes = _followed(s, ws, changes)
     s.execute(delete(SyncDirty).where(SyncDirty.id <= last))
     s.execute(delete(SyncGone).where(SyncGone.at <= last))
     # Revisions going out have their global ids now, and a signing changes where a revision
@@ -217,6 +212,39 @@ def _change(gids: rows.GidCache, ws: Workspace, name: str, current: dict[str, An
     known.conflicted = conflicted(name, fields)
     return {"id": cid, "op": "update", "table": name, "gid": known.gid, "fields": changed,
             "base": base, **({rows.RESTORES: True} if restoring else {})}
+
+
+def _followed(s: Session, ws: Workspace, changes: list[dict[str, Any]]
+              ) -> list[dict[str, Any]]:
+    """``changes`` with each edit or deletion of a row that stands for records merged into it
+    (one walk-in added on two laptops apart, ``merging``) sent to those records too: an edit
+    under the same change id, after it (a laptop that merged them takes it once), a deletion
+    before it. Before, an edit went to the standing record alone, and where that record was
+    deleted on a laptop that had not merged them, the row went on as the other record without
+    the edit, on every laptop; and a merged row deleted here was handed over to the other
+    record on the laptops that pulled the deletion, while it was gone here, for good."""
+    asked = [c["gid"] for c in changes
+             if c["op"] != "insert" and not c.get(rows.RESTORES)]
+    aliases = merging.alive(s, asked) if asked else {}
+    if not aliases:
+        return changes
+    out: list[dict[str, Any]] = []
+    for change in changes:
+        followers = aliases.get(change["gid"], []) if not change.get(rows.RESTORES) else []
+        if change["op"] == "delete":
+            for alias in followers:
+                alias.fields = {}  # no longer holds the row up (as where it is pulled)
+                out.append({"id": new_id(ws), "op": "delete", "table": change["table"],
+                            "gid": alias.gid})
+        out.append(change)
+        if change["op"] == "update":
+            for alias in followers:
+                heads = dict(alias.fields)
+                base = {col: sorted(_edited(heads.get(col, []))) for col in change["fields"]}
+                heads.update({col: [[change["id"], v]] for col, v in change["fields"].items()})
+                alias.fields = heads
+                out.append({**change, "gid": alias.gid, "base": base})
+    return out
 
 
 def _kept(heads: list[list[Any]], value: Any) -> bool:

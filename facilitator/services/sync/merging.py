@@ -2,11 +2,14 @@
 
 ``merge``: the row with the smaller global id stands, the other global id becomes its alias,
 and every field keeps both values (flagged where they differ). ``hand_over``: a pulled deletion
-of a standing record whose alias is not deleted leaves the row to the alias.
+of a standing record whose alias is not deleted leaves the row to the alias. ``alive``: the
+aliases a change made here to the row goes to as well (``collect``), so that the row is the
+same on every laptop whichever record ends up holding it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import nullcontext
 from typing import Any
 
@@ -19,8 +22,7 @@ from ...storage.guards import lifted
 from ..workspace import Workspace
 from . import rows
 from .clashes import SHIPPED_KEYS, UNIQUE_MERGED, Alias, note_clash
-from .collect import unsent
-from .rows import conflicted, standing
+from .rows import conflicted, standing, unsent
 
 # Guards a merge writes who-added-it past (``rows.SAME_WHEN_EQUAL``): a topic version's words
 # never change, but two laptops' identical versions must show one adder and time on both.
@@ -65,7 +67,7 @@ def merge(s: Session, name: str, change: dict[str, Any], alias: Alias,
         # among the heads, so nothing goes out for them (``rows.kept_here``).
         fields[rows.HELD] = [["", sorted(last)]]
     # The pulled row's id stands, on every laptop alike; so it does when the row here has a
-    # global id that never travelled (given at signing, ``collect.unsent``): no other laptop
+    # global id that never travelled (given at signing, ``rows.unsent``): no other laptop
     # knows that id, it stays here as an alias so the signature naming it still verifies.
     # One thing added twice (the shipped library's): nothing for an admin to settle; fields
     # that differ are flagged on the record, as concurrent edits are.
@@ -121,3 +123,30 @@ def hand_over(s: Session, name: str, record: SyncRow) -> str | None:
                                       SyncClash.renamed.is_(False)).values(other_gid=heir.gid))
     s.flush()
     return heir.gid
+
+
+def alive(s: Session, gids: Iterable[str]) -> dict[str, list[SyncRow]]:
+    """For each of these global ids, the records merged into it (and into those: three
+    laptops) that are not deleted: each a record made apart that the row stands for, and
+    that takes the row over should the standing record be deleted elsewhere (``hand_over``).
+    Reads nothing where this laptop never merged a record."""
+    if s.scalar(select(SyncClash.id).where(SyncClash.renamed.is_(False)).limit(1)) is None:
+        return {}
+    found: dict[str, list[SyncRow]] = {}
+    asked = {gid: gid for gid in gids}  # a global id -> the one it was asked for
+    for _ in range(8):  # as ``rows.standing``: aliases of aliases, never a loop
+        if not asked:
+            break
+        merged: dict[str, str] = {}
+        wanted = sorted(asked)
+        for start in range(0, len(wanted), 500):
+            merged.update((gid, asked[other]) for gid, other in s.execute(
+                select(SyncClash.gid, SyncClash.other_gid).where(
+                    SyncClash.renamed.is_(False),
+                    SyncClash.other_gid.in_(wanted[start:start + 500]))))
+        for gid, top in merged.items():
+            row = s.get(SyncRow, gid)
+            if row is not None and row.row_key is None and row.fields:
+                found.setdefault(top, []).append(row)
+        asked = merged
+    return found

@@ -158,6 +158,12 @@ def fields_of(name: str) -> tuple[Column[Any], ...]:
                  and not (c.primary_key and not c.foreign_keys))
 
 
+def unsent(row: SyncRow) -> bool:
+    """A global id given before the row ever travelled (a signature names the rows it binds
+    by global id, ``services.notes.signed_refs``): the row goes out as an insert with it."""
+    return row.row_key is not None and not row.fields
+
+
 def tombstone(name: str, fields: dict[str, Any]) -> dict[str, Any]:
     """What a deleted record's sync record keeps: the heads of its columns (no marks), from
     which ``referred.revive`` takes it back if a record pulled later refers to it."""
