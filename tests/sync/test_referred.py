@@ -157,20 +157,27 @@ def test_a_walk_in_merged_undone_and_stepped_out_is_taken_back_into_the_merged_r
     assert a.dump() == b.dump()
 
 
-def test_a_step_out_recorded_while_the_round_pulls_the_deletion_and_undone_is_sent_first(
-        pair: tuple[Laptop, Laptop], nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tara undoes Eve's walk-in on A; on B, Uma records Eve stepping out while B's round pulls
-    that deletion, and undoes it after the round. B kept the attendance (the step-out referred
-    to it), but the step-out, made and undone between two seals, never went anywhere: A never
-    took the record back, and the laptops differed for good, with nothing flagged on A. A
-    pulled deletion of a record that a row noted here may refer to now waits for a slice that
-    seals that row first (``Unsealed``), so the record that kept it travels."""
+def _undone_on_a(pair: tuple[Laptop, Laptop], nc: NotesClinic) -> tuple[int, int, int]:
+    """Eve a walk-in on both laptops, then undone on A and sent: Eve, and the block on A and
+    on B."""
     eve, _fay = _evening_people(nc)
     a, b = pair
     sid_a, sid_b = _walk_in_everywhere([a, b], nc, eve)
     nc.at(9, 5, WEDNESDAY)
     console.undo_last(a.sign_in("tara"), sid_a)
     a.sync()
+    return eve, sid_a, sid_b
+
+
+def test_a_step_out_recorded_while_the_round_pulls_the_deletion_and_undone_is_sent_first(
+        pair: tuple[Laptop, Laptop], nc: NotesClinic, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tara undoes Eve's walk-in on A; on B, Uma records Eve stepping out while B's round pulls
+    that deletion, and undoes it after the round. The step-out also marks the attendance, which
+    the deletion reaches, so a slice seals it first (``Unsealed``): B keeps the attendance,
+    the step-out travels (and then its removal), and A takes the attendance back. Had it gone
+    unsealed, made and undone between two seals, A would never have taken the record back."""
+    eve, sid_a, sid_b = _undone_on_a(pair, nc)
+    a, b = pair
     uma = b.sign_in("uma")
     _edit_once_the_pull_waits(monkeypatch, uma, lambda: console.step_out(uma, sid_b, eve))
     b.sync()
@@ -195,12 +202,8 @@ def test_a_record_referring_to_the_deletion_made_and_removed_within_one_pull_tra
     removed, it never went anywhere, so A never took the attendance back and the laptops
     differed. The pulled deletion now waits for a slice that seals the notes of the tables
     referring to it (``Unsealed``): the record goes out, A takes the attendance back."""
-    eve, _fay = _evening_people(nc)
+    eve, sid_a, sid_b = _undone_on_a(pair, nc)
     a, b = pair
-    sid_a, sid_b = _walk_in_everywhere([a, b], nc, eve)
-    nc.at(9, 5, WEDNESDAY)
-    console.undo_last(a.sign_in("tara"), sid_a)
-    a.sync()
     uma = b.sign_in("uma")
     with uma.read() as s:
         attendance = s.scalar(select(Attendance.id).where(Attendance.session_id == sid_b,
