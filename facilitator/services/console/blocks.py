@@ -38,7 +38,9 @@ def _weekdays(g: Group) -> set[int]:
 
 def today_sessions(ws: Workspace) -> list[TodayEntry]:
     """Groups meeting today (clinic time zone) by schedule, plus ad hoc sessions dated today,
-    each with the state of its session. Read only: nothing is planned by calling this."""
+    each with the state of its session, and first the blocks of earlier days still running
+    (closed or crashed before anyone ended them: otherwise nothing in the app reached them,
+    and their notes were never owed). Read only: nothing is planned by calling this."""
     day = ws.today()
     with ws.read() as s:
         groups = {g.id: g for g in s.scalars(select(Group).where(Group.active.is_(True)))}
@@ -62,7 +64,22 @@ def today_sessions(ws: Workspace) -> list[TodayEntry]:
                 group.id, group.name, local_instant(day, group.block_start, ws.timezone),
                 local_instant(day, group.block_end, ws.timezone), None, "unplanned",
                 sizes.get(group.id, 0)))
+        entries.extend(_earlier_running(s, day, groups))
         return sorted(entries, key=lambda e: (e.planned_start, e.group_name))
+
+
+def _earlier_running(s: Session, day: date, groups: dict[int, Group]) -> list[TodayEntry]:
+    found = []
+    for sess in s.scalars(select(GroupSession).where(GroupSession.status == "running",
+                                                     GroupSession.session_date < day)):
+        group = groups.get(sess.group_id) or s.get(Group, sess.group_id)
+        if group is None:
+            continue
+        roster = s.scalar(select(func.count()).select_from(Attendance)
+                          .where(Attendance.session_id == sess.id)) or 0
+        found.append(TodayEntry(group.id, group.name, sess.planned_start, sess.planned_end,
+                                sess.id, sess.status, roster, earlier=True))
+    return found
 
 
 def _check_template(template: Sequence[dict[str, Any]]) -> None:

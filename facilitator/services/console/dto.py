@@ -79,7 +79,8 @@ class SessionView:
 
 @dataclass(frozen=True)
 class TodayEntry:
-    """One group meeting today (from its schedule) or an ad hoc session dated today."""
+    """One group meeting today (from its schedule) or an ad hoc session dated today, or a block
+    of an earlier day still running (``earlier``: nobody ended it; ``ending.end_session``)."""
 
     group_id: int
     group_name: str
@@ -87,7 +88,8 @@ class TodayEntry:
     planned_end: datetime
     session_id: int | None  # None: nothing planned yet (``open_today_session`` creates it)
     status: str  # "unplanned" when session_id is None, else the session status
-    roster_size: int  # participants enrolled on today's date
+    roster_size: int  # participants enrolled on today's date (an earlier block: its roster)
+    earlier: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...models.roster import Program
-from ...models.sessions import Attendance, GroupSession
+from ...models.sessions import Attendance, ConsoleAction, GroupSession
 from ..workspace import Workspace
 from ._common import load_session, program_of, require_status, running_segment, session_view
 from .dto import ATTENDING, EndRow, EndSummary
@@ -45,26 +45,43 @@ def _summary(s: Session, sess: GroupSession, program: Program, now: datetime) ->
 
 def end_session(ws: Workspace, session_id: int) -> EndSummary:
     """End the block now: the running segment ends, minutes are cached into the attendance rows,
-    and the summary (minutes per participant, unfinished items) is returned. Undo reopens it."""
+    and the summary (minutes per participant, unfinished items) is returned. Undo reopens it.
+    A block of an earlier day ends when it was last worked in, not now (``_left_running``)."""
     with ws.transaction() as s:
         sess = load_session(s, session_id)
         require_status(sess, "running")
         log = UndoEntry(s, ws, sess)
+        end = _left_running(s, ws, sess, log.now)
         program = program_of(s, sess)
         current = running_segment(sess)
         if current is not None:
             log.updating(current, "actual_end")
-            current.actual_end = log.now
+            current.actual_end = end
         log.updating(sess, "status", "actual_end")
-        sess.status, sess.actual_end = "ended", log.now
+        sess.status, sess.actual_end = "ended", end
         s.flush()
-        views, _ = build_attendance(s, sess, program, log.now)
+        views, _ = build_attendance(s, sess, program, end)
         minutes = {v.attendance_id: v.minutes_today for v in views}
         for row in s.scalars(select(Attendance).where(Attendance.session_id == sess.id)):
             log.updating(row, "minutes")
             row.minutes = minutes.get(row.id, 0)
         log.store("session.end", "End the block")
-        return _summary(s, sess, program, log.now)
+        return _summary(s, sess, program, end)
+
+
+def _left_running(s: Session, ws: Workspace, sess: GroupSession, now: datetime) -> datetime:
+    """When a running block ends: now, but a block of an earlier day that nobody ended (the
+    laptop closed or crashed during it) at its planned end, or later where it was worked in
+    later (its last action on this laptop, a segment begun or ended: it ran over). Ended now,
+    everyone still marked present would be counted days of service; its times can be
+    corrected afterwards like any block's."""
+    if sess.session_date >= ws.today():
+        return now
+    last = s.scalar(select(func.max(ConsoleAction.at)).where(
+        ConsoleAction.session_id == sess.id, ConsoleAction.undone.is_(False)))
+    times = [sess.planned_end, last, sess.actual_start,
+             *(t for seg in sess.segments for t in (seg.actual_start, seg.actual_end))]
+    return min(max(t for t in times if t is not None), now)
 
 
 def end_summary(ws: Workspace, session_id: int) -> EndSummary:
@@ -72,4 +89,6 @@ def end_summary(ws: Workspace, session_id: int) -> EndSummary:
     with ws.read() as s:
         sess = load_session(s, session_id)
         require_status(sess, "running", "ended")
-        return _summary(s, sess, program_of(s, sess), ws.clock.now())
+        now = ws.clock.now()
+        at = _left_running(s, ws, sess, now) if sess.status == "running" else now
+        return _summary(s, sess, program_of(s, sess), at)

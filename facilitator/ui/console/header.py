@@ -81,6 +81,7 @@ class ConsoleHeader(QFrame):
         self.overrun = QLabel()
         self.overrun.setObjectName("overrun")
         self.overrun.setFont(scaled_font(1.5, bold=True))
+        self.overrun.setWordWrap(True)
         self.next_segment = QLabel()
         self.next_segment.setFont(scaled_font(1.3))
         self.block = QLabel()
@@ -147,5 +148,15 @@ class ConsoleHeader(QFrame):
         self.block.setText(self.tr("Block {elapsed} · {remaining} to planned end").format(
             elapsed=format_duration(state.session_elapsed_s),
             remaining=format_duration(state.session_remaining_s)))
+        if status == "running" and state.session.session_date < local_now.date():
+            # Nobody ended it on its day: days of "over time" help no one (and widen the
+            # header past the screen); say what ending it does (``ending.end_session``).
+            day = datetime.combine(state.session.session_date, datetime.min.time())
+            self.remaining.setText(f"{ICON_OVERRUN} " + self.tr("Never ended"))
+            self.elapsed.setText(self.tr("This block of {day} was never ended.").format(
+                day=f"{day:%a} {day.day} {day:%b}"))
+            self.overrun.setText(self.tr("Ctrl+E twice ends it at its planned end, or at its "
+                                         "last action if that came later."))
+            self.block.setText("")
         if state.clock_problem:
             self.elapsed.setText(f"{ICON_OVERRUN} {state.clock_problem}")

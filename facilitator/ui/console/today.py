@@ -53,15 +53,25 @@ class TodayModel(RowsModel[TodayEntry]):
         def hhmm(when: datetime) -> str:
             return f"{when.astimezone(ws.timezone):%H:%M}"
 
+        def times(e: TodayEntry) -> str:
+            span = f"{hhmm(e.planned_start)}–{hhmm(e.planned_end)}"
+            return f"{day_of(e, ws)} {span}" if e.earlier else span
+
         super().__init__([
             Column(_t("Group"), lambda e: e.group_name),
-            Column(_t("Time"), lambda e: f"{hhmm(e.planned_start)}–{hhmm(e.planned_end)}"),
+            Column(_t("Time"), times),
             Column(_t("Status"), lambda e: _t(_STATUS.get(e.status, e.status))),
             Column(_t("Enrolled"), lambda e: str(e.roster_size)),
         ], parent)
 
     def entry(self, row: int) -> TodayEntry | None:
         return self.row_at(row) if 0 <= row < self.rowCount() else None
+
+
+def day_of(entry: TodayEntry, ws: Workspace) -> str:
+    """"Mon 2 Mar": the day of a block (shown for one of an earlier day)."""
+    when = entry.planned_start.astimezone(ws.timezone)
+    return f"{when:%a} {when.day} {when:%b}"
 
 
 def note_counts_text(ws: Workspace) -> str:
@@ -91,6 +101,7 @@ class TodayPage(Page):
         title.setFont(scaled_font(1.6, bold=True))
         self.resume_banner = QLabel()
         self.resume_banner.setFont(scaled_font(1.2, bold=True))
+        self.resume_banner.setWordWrap(True)
         self.resume_banner.hide()
         self.strip = MessageStrip()
         self.note_counts = QLabel()  # the signed-in clinician's own notes (none for admins)
@@ -185,15 +196,24 @@ class TodayPage(Page):
         if rows:
             self.table.selectRow(max(0, min(current, len(rows) - 1)))
         running = [r for r in rows if r.status == "running"]
-        self.resume_banner.setText(self.tr("▶ A block is still running: {group}. Select it and "
-                                           "press Resume.").format(group=running[0].group_name)
-                                   if running else "")
+        self.resume_banner.setText(self._running_text(running[0]) if running else "")
         self.resume_banner.setVisible(bool(running))
         self._update_buttons()
         if self.ws.actor.role != "admin":
             counts = attempt(lambda: note_counts_text(self.ws),
                              lambda e: self.strip.show_error(user_message(e)))
             self.note_counts.setText(counts or "")
+
+    def _running_text(self, entry: TodayEntry) -> str:
+        if not entry.earlier:
+            return self.tr("▶ A block is still running: {group}. Select it and press "
+                           "Resume.").format(group=entry.group_name)
+        # Nobody ended it on its day (the laptop was closed or crashed): ending it now ends
+        # it when it was last worked in (``ending.end_session``).
+        return self.tr("▶ A block of {day} was never ended: {group}. Select it, press Resume, "
+                       "and end it: it ends at its planned end, or at its last action if "
+                       "that came later.").format(day=day_of(entry, self.ws),
+                                                  group=entry.group_name)
 
     def _on_row_changed(self) -> None:
         self.start_confirm.hide()  # the question was about the row selected before

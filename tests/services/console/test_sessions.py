@@ -129,6 +129,44 @@ def test_resume_offers_running_block(cl: Clinic) -> None:
     assert c.running_sessions(cl.ws) == []
 
 
+def _minutes(summary: c.EndSummary) -> dict[int, int]:
+    return {r.participant_id: r.minutes for r in summary.rows}
+
+
+@pytest.mark.parametrize("last_action", [None, (12, 20)])
+def test_a_block_left_running_is_offered_the_next_day_and_ends_when_it_was_last_worked_in(
+        cl: Clinic, last_action: tuple[int, int] | None) -> None:
+    """The laptop was closed during Monday's block and nobody ended it: on Tuesday the Today
+    page still lists it (before, nothing in the app reached a running block of an earlier day,
+    and its notes were never owed), and ending it ends it at its planned end, or at its last
+    action when that came later, with the minutes it had then: not a day of service."""
+    sid = c.open_today_session(cl.ws, cl.group.id).id
+    cl.at(9)
+    c.start_session(cl.ws, sid)
+    ada, ben = cl.people[:2]
+    c.mark_present(cl.ws, sid, ada)
+    cl.at(9, 30)
+    c.mark_present(cl.ws, sid, ben)
+    end = local(12) if last_action is None else local(*last_action)
+    if last_action is not None:
+        cl.at(*last_action)
+        c.add_jot(cl.ws, sid, ada, "Stayed on to talk after group.")
+    cl.clock.set(end)
+    on_the_day = _minutes(c.end_summary(cl.ws, sid))  # what ending it then would have given
+    assert on_the_day[ada] > on_the_day[ben] > 0
+    cl.clock.set(local(8, day=date(2026, 3, 3)))  # Tuesday: the group does not meet
+    [entry] = c.today_sessions(cl.ws)
+    assert (entry.session_id, entry.status, entry.earlier) == (sid, "running", True)
+    assert entry.planned_start == local(9) and entry.roster_size == len(cl.people)
+    assert _minutes(c.end_summary(cl.ws, sid)) == on_the_day  # the preview says the same
+    ended = c.end_session(cl.ws, sid)
+    assert ended.session.actual_end == end and _minutes(ended) == on_the_day
+    assert c.today_sessions(cl.ws) == []  # ended: Tuesday has nothing else
+    cl.clock.set(local(9, day=date(2026, 3, 4)))  # Wednesday's own block is not "earlier"
+    [entry] = c.today_sessions(cl.ws)
+    assert (entry.status, entry.earlier) == ("unplanned", False)
+
+
 def test_forms_catalog_loads_shipped_forms() -> None:
     load = c.forms_catalog()
     assert {"checkin", "checkout", "phq9", "gad7"} <= set(load.forms) and load.errors == ()

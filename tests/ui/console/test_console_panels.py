@@ -171,6 +171,36 @@ def test_resume_after_restart_and_lock(qtbot: QtBot, therapist_ws: Workspace,
     shell.lock_controller.stop()  # type: ignore[attr-defined]
 
 
+def test_a_block_never_ended_is_offered_the_next_day(
+        qtbot: QtBot, therapist_ws: Workspace, demo_group: DemoGroup, clock: FakeClock) -> None:
+    """Monday's block was left running (the laptop closed); on Tuesday the Today page lists it
+    with its day and says what ending it does; Resume opens its console, whose header says the
+    same instead of a day of "over time"."""
+    ws = therapist_ws
+    sid = running_session(ws, demo_group)
+    svc.mark_present(ws, sid, svc.roster(ws, sid)[0].participant_id)
+    clock.advance(days=1)  # Tuesday 09:00: the group does not meet
+    page = TodayPage(ws)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.model.rowCount() == 1
+    assert page.model.index(0, 1).data() == "Mon 2 Mar 09:00–12:00"
+    banner = page.resume_banner.text()
+    assert "Mon 2 Mar was never ended: Monday Morning IOP" in banner
+    assert "planned end" in banner and page.resume_banner.isVisibleTo(page)
+    assert page.start_button.text() == "&Resume"
+    window = page.start_selected()
+    assert window is not None and window.session_id == sid
+    qtbot.addWidget(window)
+    # No "23:59:00 over": what ending it does (before, the header grew past the screen).
+    assert "Never ended" in window.header.remaining.text()
+    assert "Mon 2 Mar" in window.header.elapsed.text()
+    assert "planned end" in window.header.overrun.text() and not window.header.block.text()
+    svc.end_session(ws, sid)
+    page.refresh()
+    assert page.model.rowCount() == 0 and not page.resume_banner.isVisibleTo(page)
+
+
 def test_record_not_held(qtbot: QtBot, therapist_ws: Workspace, demo_group: DemoGroup) -> None:
     page = TodayPage(therapist_ws)
     qtbot.addWidget(page)
