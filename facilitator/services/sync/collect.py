@@ -230,7 +230,7 @@ def _followed(s: Session, ws: Workspace, changes: list[dict[str, Any]]
         return changes
     out: list[dict[str, Any]] = []
     for change in changes:
-        followers = aliases.get(change["gid"], []) if not change.get(rows.RESTORES) else []
+        followers = aliases.get(change["gid"], [])  # (never a restore's: not asked)
         if change["op"] == "delete":
             for alias in followers:
                 alias.fields = {}  # no longer holds the row up (as where it is pulled)
