@@ -3,6 +3,7 @@ what a code refuses."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,10 @@ from facilitator.services import auth
 from facilitator.services.errors import AuthError
 from facilitator.services.sync import enrol, join
 from tests.conftest import PASSWORD
-from tests.services.notes.conftest import NotesClinic
+from tests.services.notes.conftest import NAMES, NotesClinic
 from tests.sync.enrolling import clinic, nc
 from tests.sync.laptops import Clinic, Laptop
-from tests.sync.story import sign_on_a_cosign_on_b
+from tests.sync.story import TEXT, sign_on_a_cosign_on_b
 
 __all__ = ["clinic", "nc"]
 @pytest.fixture
@@ -47,6 +48,17 @@ def test_done_when_a_signs_b_cosigns_c_joins_fresh_and_sees_both(
 
     report = maintenance.verify(c_laptop.sign_in("admin"), file_checked=False)
     assert report.ok, report.lines
+    # The issue's "grep them": the hub's whole database, after the story, holds none of it.
+    dump = subprocess.run([str(clinic.cluster.bin / "pg_dump"), "-d",
+                           clinic.cluster.dsn(clinic.hub_db)], capture_output=True,
+                          check=True).stdout
+    assert b"facilitator_hub" in dump and b"COPY" in dump
+    # (Words of six letters or more: a shorter one's hex could turn up in ciphertext's.)
+    words = [*NAMES, "Tara Therapist", "Uma Associate", "Sam Supervisor", "Test IOP",
+             "Morning group", "Room 1", *TEXT.values(), "calm weekend", "breathing"]
+    for word in words:
+        for form in (word.encode(), word.encode().hex().encode()):  # text, and bytea's hex
+            assert form not in dump, word
 
 
 def test_a_user_with_no_copy_yet_is_named_and_cannot_sign_in_on_the_new_laptop(
