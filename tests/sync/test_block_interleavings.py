@@ -1,7 +1,7 @@
 """Property: facilitators on three laptops run one block together offline (walk-ins added and
-undone, people stepping out and back, the last action undone) and sync in any order; once
-everyone has synced twice, every laptop shows the same board, flags the same records, and
-after each laptop acknowledges what it kept, their records are equal.
+undone, people stepping out and back, marked late or leaving, the last action undone) and sync
+in any order; once everyone has synced twice, every laptop shows the same board, flags the
+same records, and after each laptop acknowledges what it kept, their records are equal.
 
 This is where a record deleted on one laptop meets a record made under its key
 (``storage.sync_capture``: a walk-in undone, then another added) or one that refers to it on
@@ -38,8 +38,12 @@ OPS = st.one_of(
     st.tuples(st.just("undo"), LAPTOP),
     st.tuples(st.just("undo"), LAPTOP),
     st.tuples(st.just("sync"), LAPTOP),
+    # An edit of someone's attendance: late, or leaving early (of a walk-in two laptops added
+    # apart: an edit of a merged record, ``collect._followed``).
+    st.tuples(st.just("edit"), LAPTOP, PERSON, st.sampled_from(("late", "left"))),
 )
 CHARTS = ("E-1", "E-2", "N-1")
+EDITS = {"late": console.mark_late, "left": console.mark_left}
 WEEKS = itertools.count(1)
 
 
@@ -105,6 +109,9 @@ def _do(laptop: Laptop, nc: NotesClinic, op: tuple) -> None:
         _try("present", lambda: console.mark_present(tara, sid, ada))
     elif op[0] == "out":
         _step(laptop, nc, op[2])
+    elif op[0] == "edit":
+        person, edit = _person(laptop, op[2]), EDITS[op[3]]
+        _try(op[3], lambda: edit(tara, sid, person))
     else:
         _try("undo", lambda: console.undo_last(tara, sid))
 
