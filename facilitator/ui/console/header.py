@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 from facilitator.services.console.dto import ConsoleState
 
 from ..theme import follow
-from .style import ICON_BREAK, ICON_OVERRUN, ICON_TOPIC, scaled_font
+from .style import ICON_BREAK, ICON_OVERRUN, ICON_TOPIC, scaled_font, short_day
 
 
 def format_duration(seconds: int) -> str:
@@ -151,10 +151,9 @@ class ConsoleHeader(QFrame):
         if status == "running" and state.session.session_date < local_now.date():
             # Nobody ended it on its day: days of "over time" help no one (and widen the
             # header past the screen); say what ending it does (``ending.end_session``).
-            day = datetime.combine(state.session.session_date, datetime.min.time())
             self.remaining.setText(f"{ICON_OVERRUN} " + self.tr("Never ended"))
             self.elapsed.setText(self.tr("This block of {day} was never ended.").format(
-                day=f"{day:%a} {day.day} {day:%b}"))
+                day=short_day(state.session.session_date)))
             self.overrun.setText(self.tr("Ctrl+E twice ends it at its planned end, or at its "
                                          "last action if that came later."))
             self.block.setText("")

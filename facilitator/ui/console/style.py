@@ -7,6 +7,8 @@ reads as icon *and* word, never colour alone, and screenshots need no image file
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
@@ -32,6 +34,11 @@ ICON_DONE_BOX = "☑"
 ICON_OPEN_BOX = "☐"
 ICON_TOPIC = "❖"
 ICON_PLANNED = "☆"
+
+
+def short_day(day: date) -> str:
+    """"Mon 2 Mar": the day of a block of an earlier day that nobody ended."""
+    return f"{day:%a} {day.day} {day:%b}"
 
 
 class MessageStrip(QFrame):

@@ -35,7 +35,7 @@ from ..table_model import Column, RowsModel
 from ..widgets import ConfirmBar
 from .ad_hoc import AdHocBar
 from .header import off_schedule_question
-from .style import MessageStrip, scaled_font
+from .style import MessageStrip, scaled_font, short_day
 from .window import ConsoleWindow
 
 _STATUS = {"unplanned": "Not started", "planned": "Not started", "running": "▶ Running",
@@ -69,9 +69,8 @@ class TodayModel(RowsModel[TodayEntry]):
 
 
 def day_of(entry: TodayEntry, ws: Workspace) -> str:
-    """"Mon 2 Mar": the day of a block (shown for one of an earlier day)."""
-    when = entry.planned_start.astimezone(ws.timezone)
-    return f"{when:%a} {when.day} {when:%b}"
+    """The day of a block of an earlier day, as its console header says it."""
+    return short_day(entry.planned_start.astimezone(ws.timezone).date())
 
 
 def note_counts_text(ws: Workspace) -> str:
