@@ -39,7 +39,7 @@ from ...models.sync_security import SyncClash
 from .. import audit
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..workspace import Workspace
-from . import clashes, describe, locked, made_twice, numbering, referred, rows
+from . import clashes, codec, describe, locked, made_twice, numbering, referred, rows
 from .collect import conflicted, new_id, winner
 from .entries import ADMIN_TABLES, ADMINS_ONLY, Choice, Flagged, Resolved, may
 from .made_twice import CLASH
@@ -307,7 +307,7 @@ def _row_values(s: Session, row: SyncRow) -> dict[str, Any]:
                       ).mappings().one_or_none()
     if found is None:
         return {}
-    return {c.name: rows.encode(t.c[c.name], found[c.name]) for c in columns}
+    return {c.name: codec.encode(t.c[c.name], found[c.name]) for c in columns}
 
 
 def _signed_revision(s: Session, row: SyncRow) -> dict[str, Any] | None:

@@ -21,7 +21,7 @@ from ...models.sync import SyncRow
 from ..curriculum._store import latest_version
 from ..errors import NotFound
 from ..programs import WEEKDAY_NAMES
-from . import rows
+from . import codec, rows
 
 # What one row of each synced table is, in a person's words.
 KINDS: dict[str, str] = {
@@ -119,7 +119,7 @@ class Labels:
         target = rows.ref_table(name, col)
         if target is not None:
             return self.of_gid(target, str(value))
-        return _plain(name, col, rows.decode(col, value), self.tz)
+        return _plain(name, col, codec.decode(col, value), self.tz)
 
 
 class _Row:

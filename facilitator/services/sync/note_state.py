@@ -40,7 +40,7 @@ from ...models.notes import NoteReview, NoteRevision, ProgressNote, Signature
 from ...models.sync import SyncRow
 from ...models.sync_security import SyncMark
 from ..note_workflow import AUTHOR, COSIGN_REQUIRED, FIELDS, RETURNED, derived
-from . import rows
+from . import codec, rows
 from .rows import MissingRecord, conflicted
 
 __all__ = ["TABLES", "UNSETTLED", "left_unsettled", "notes_of", "remember", "settle",
@@ -100,7 +100,7 @@ def settle(s: Session, note_ids: Iterable[int]) -> int:
             for col in FIELDS:
                 if fields.get(col):  # the head shown (``rows.latest_only``) names it now
                     top = max(fields[col], key=lambda h: h[0])[0]
-                    fields[col] = [[h[0], rows.encode(columns[col], values[col]), *h[2:]]
+                    fields[col] = [[h[0], codec.encode(columns[col], values[col]), *h[2:]]
                                    if h[0] == top else h for h in fields[col]]
             record.fields = fields
             record.conflicted = conflicted(NOTES, fields)

@@ -44,7 +44,7 @@ from ...models.notes import NoteRevision
 from ...models.sync import SyncRow
 from ...storage.guards import lifted
 from . import rows, signed_ids
-from .rows import encode
+from .codec import encode
 
 __all__ = ["order", "place", "placed", "renumber", "take_update"]
 

@@ -1,8 +1,8 @@
 """How a synced row travels: which columns, how values are written in an entry, and how local
 integer keys become global ids (and back).
 
-Values are JSON: datetimes, dates and times in ISO 8601 (UTC datetimes keep their offset),
-bytes in hex, JSON columns as they are. A column that refers to another synced row (a foreign
+Values are JSON (``codec``: datetimes, dates and times in ISO 8601, bytes in hex, JSON columns
+as they are). A column that refers to another synced row (a foreign
 key, or one of the few references kept without a constraint) travels as that row's global id,
 so an entry never carries a local key. Comparisons happen on these encoded values.
 """
@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime, time
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Column, Table, TypeDecorator, and_, delete, select
+from sqlalchemy import Column, Table, and_, delete, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,7 @@ from ...storage.sync_capture import LOCAL_COLUMNS, SYNCED
 from .. import note_workflow
 from ..errors import SyncProblem
 from ..workspace import SIGNED_MARKER
+from . import codec
 
 # References kept without a foreign key constraint (see their models).
 EXTRA_REFS = {("users", "supervisor_id"): "users", ("segments", "topic_version_id"):
@@ -179,47 +179,6 @@ def ref_table(name: str, column: Column[Any]) -> str | None:
     return None
 
 
-def _kind(column: Column[Any]) -> str:
-    kind = column.type
-    if isinstance(kind, TypeDecorator):  # UTCDateTime: judged by what it stores
-        kind = kind.impl_instance
-    if isinstance(kind, JSON):
-        return "json"
-    try:
-        py = kind.python_type
-    except NotImplementedError:
-        return "plain"
-    if py is datetime:
-        return "datetime"
-    return {date: "date", time: "time", bytes: "bytes"}.get(py, "plain")
-
-
-def encode(column: Column[Any], value: Any) -> Any:
-    if value is None:
-        return None
-    kind = _kind(column)
-    if kind in ("datetime", "date", "time"):
-        return value.isoformat()
-    if kind == "bytes":
-        return bytes(value).hex()
-    return value
-
-
-def decode(column: Column[Any], value: Any) -> Any:
-    if value is None:
-        return None
-    kind = _kind(column)
-    if kind == "datetime":
-        return datetime.fromisoformat(value)
-    if kind == "date":
-        return date.fromisoformat(value)
-    if kind == "time":
-        return time.fromisoformat(value)
-    if kind == "bytes":
-        return bytes.fromhex(value)
-    return value
-
-
 def key_columns(name: str) -> tuple[str, ...]:
     return SYNCED[name]
 
@@ -353,7 +312,7 @@ def encode_row(gids: GidCache, name: str, values: dict[str, Any]) -> dict[str, A
         if target is not None and value is not None:
             out[column.name] = gids(target, value)
         else:
-            out[column.name] = encode(column, value)
+            out[column.name] = codec.encode(column, value)
     return out
 
 
@@ -368,17 +327,12 @@ def refs(name: str) -> dict[str, str]:
     return found
 
 
-_DECODERS: dict[str, Callable[[str], Any]] = {
-    "datetime": datetime.fromisoformat, "date": date.fromisoformat, "time": time.fromisoformat,
-    "bytes": bytes.fromhex}
-
-
 @cache
 def _decoding(name: str) -> dict[str, tuple[str | None, Callable[[Any], Any] | None]]:
     """Per travelling column of ``name``: the table it refers to (or None) and how its
     encoded value is read (None: as it is), worked out once per table (a first pull decodes
     every field of every row of the clinic)."""
-    return {c.name: (ref_table(name, c), _DECODERS.get(_kind(c))) for c in fields_of(name)}
+    return {c.name: (ref_table(name, c), codec.reader(c)) for c in fields_of(name)}
 
 
 def decode_fields(s: Session, name: str, fields: dict[str, Any],
