@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 from ...models.roster import Program
 from ...models.sessions import Attendance, ConsoleAction, GroupSession
 from ..workspace import Workspace
-from ._common import load_session, program_of, require_status, running_segment, session_view
+from ._common import (
+    load_session,
+    local_instant,
+    program_of,
+    require_status,
+    running_segment,
+    session_view,
+)
 from .dto import ATTENDING, EndRow, EndSummary
 from .state import build_attendance
 from .undo import UndoEntry
@@ -72,16 +79,19 @@ def end_session(ws: Workspace, session_id: int) -> EndSummary:
 def _left_running(s: Session, ws: Workspace, sess: GroupSession, now: datetime) -> datetime:
     """When a running block ends: now, but a block of an earlier day that nobody ended (the
     laptop closed or crashed during it) at its planned end, or later where it was worked in
-    later (its last action on this laptop, a segment begun or ended: it ran over). Ended now,
-    everyone still marked present would be counted days of service; its times can be
-    corrected afterwards like any block's."""
+    later that day (its last action on this laptop, a segment begun or ended: it ran over).
+    What was done in it on a later day (resumed to be ended, a late correction) does not
+    move its end. Ended now, everyone still marked present would be counted days of
+    service; its times can be corrected afterwards like any block's."""
     if sess.session_date >= ws.today():
         return now
+    next_day = local_instant(sess.session_date + timedelta(days=1), time(0), ws.timezone)
     last = s.scalar(select(func.max(ConsoleAction.at)).where(
-        ConsoleAction.session_id == sess.id, ConsoleAction.undone.is_(False)))
+        ConsoleAction.session_id == sess.id, ConsoleAction.undone.is_(False),
+        ConsoleAction.at < next_day))
     times = [sess.planned_end, last, sess.actual_start,
              *(t for seg in sess.segments for t in (seg.actual_start, seg.actual_end))]
-    return min(max(t for t in times if t is not None), now)
+    return min(max(t for t in times if t is not None and t < next_day), now)
 
 
 def end_summary(ws: Workspace, session_id: int) -> EndSummary:

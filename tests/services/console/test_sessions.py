@@ -139,7 +139,7 @@ def test_a_block_left_running_is_offered_the_next_day_and_ends_when_it_was_last_
     """The laptop was closed during Monday's block and nobody ended it: on Tuesday the Today
     page still lists it (before, nothing in the app reached a running block of an earlier day,
     and its notes were never owed), and ending it ends it at its planned end, or at its last
-    action when that came later, with the minutes it had then: not a day of service."""
+    action that day when that came later, with the minutes it had then: not a day of service."""
     sid = c.open_today_session(cl.ws, cl.group.id).id
     cl.at(9)
     c.start_session(cl.ws, sid)
@@ -159,6 +159,7 @@ def test_a_block_left_running_is_offered_the_next_day_and_ends_when_it_was_last_
     assert (entry.session_id, entry.status, entry.earlier) == (sid, "running", True)
     assert entry.planned_start == local(9) and entry.roster_size == len(cl.people)
     assert _minutes(c.end_summary(cl.ws, sid)) == on_the_day  # the preview says the same
+    c.add_jot(cl.ws, sid, ben, "Noted the next morning.")  # worked in on Tuesday: no later end
     ended = c.end_session(cl.ws, sid)
     assert ended.session.actual_end == end and _minutes(ended) == on_the_day
     assert c.today_sessions(cl.ws) == []  # ended: Tuesday has nothing else
